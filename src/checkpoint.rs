@@ -1,0 +1,532 @@
+//! End-to-end read positions. The source registers every document's byte range before sending it;
+//! the sink and the dead letter acknowledge ranges once they are durably written. A file's committed
+//! position only moves over a contiguous prefix of acknowledged ranges, because documents finish out
+//! of order across workers. Only committed positions are persisted, so after any stop the source
+//! resumes exactly after the last document known to be written: nothing is skipped.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use crate::record::{FileKey, Ticket};
+
+/// Bytes hashed at the start of a file to tell a new file from an old one with a reused inode.
+pub const HEAD_BYTES: usize = 1024;
+
+/// What is persisted per input file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCheckpoint {
+    /// The path the file was last seen at (informational: identity is the key and `head_hash`).
+    pub path: PathBuf,
+    /// How many leading bytes `head_hash` covers.
+    pub head_len: u64,
+    /// xxh3-64 of the first `head_len` bytes.
+    pub head_hash: u64,
+    /// For whole-file formats: the size and mtime of the version that was processed.
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: u64,
+    /// Bytes durably handled (every document before this offset is in the output or the dead letter).
+    pub committed: u64,
+    /// A whole-file document has been durably handled.
+    pub complete: bool,
+}
+
+/// A file as the scanner sees it now.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    /// Its identity.
+    pub key: FileKey,
+    /// Its path.
+    pub path: PathBuf,
+    /// Its size.
+    pub size: u64,
+    /// Its mtime in ns since the epoch.
+    pub mtime_ns: u64,
+    /// xxh3-64 of its first `min(size, HEAD_BYTES)` bytes.
+    pub head_hash: u64,
+    /// How many bytes `head_hash` covers.
+    pub head_len: u64,
+    /// xxh3-64 of the file's first `previous head_len` bytes, when that differs from `head_len`;
+    /// lets a growing file be recognised as the same file.
+    pub head_hash_at_recorded_len: Option<u64>,
+}
+
+/// What the scanner should do with a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Plan {
+    /// Nothing: already handled, or being read.
+    Skip,
+    /// Read from `from` onwards, tagging tickets with `generation`.
+    Read {
+        /// First byte to read.
+        from: u64,
+        /// Checkpoint generation for the tickets.
+        generation: u64,
+    },
+}
+
+#[derive(Debug)]
+struct Entry {
+    cp: FileCheckpoint,
+    generation: u64,
+    /// Where the next read starts (ahead of `committed` while documents are in flight).
+    read_to: u64,
+    /// A reader is working on the file.
+    reading: bool,
+    /// start -> (end, acknowledged)
+    pending: BTreeMap<u64, (u64, bool)>,
+    /// The scan that last saw the file.
+    seen: u64,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    files: HashMap<FileKey, Entry>,
+    /// Keys changed or removed since the last `take_changes`.
+    dirty: HashMap<FileKey, bool>,
+    next_generation: u64,
+}
+
+/// Shared read-position tracker (one per pipeline).
+#[derive(Debug)]
+pub struct Tracker {
+    inner: Mutex<Inner>,
+    max_files: usize,
+}
+
+/// Changes to persist: `Some` to store, `None` to delete.
+pub type Changes = Vec<(FileKey, Option<FileCheckpoint>)>;
+
+impl Tracker {
+    /// A tracker holding at most `max_files` files, starting from persisted checkpoints.
+    pub fn new(max_files: usize, loaded: Vec<(FileKey, FileCheckpoint)>) -> Self {
+        let mut inner = Inner::default();
+        for (key, cp) in loaded {
+            inner.next_generation += 1;
+            let entry = Entry {
+                read_to: cp.committed,
+                cp,
+                generation: inner.next_generation,
+                reading: false,
+                pending: BTreeMap::new(),
+                seen: 0,
+            };
+            inner.files.insert(key, entry);
+        }
+        Self {
+            inner: Mutex::new(inner),
+            max_files,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A poisoned lock only means another thread panicked mid-update of plain data; the data
+        // is still consistent at every await-free step, so keep going rather than wedge the daemon.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The head length a file was identified by, so the scanner can hash the same prefix.
+    pub fn recorded_head_len(&self, key: FileKey) -> Option<u64> {
+        self.lock().files.get(&key).map(|e| e.cp.head_len)
+    }
+
+    /// Decides whether and where to read a file. `whole` is true for one-document formats.
+    /// Marks the file as being read when the answer is `Read`; call [`Tracker::finish_read`] after.
+    pub fn plan(&self, obs: &Observed, whole: bool, scan: u64) -> Plan {
+        let mut inner = self.lock();
+        let inner = &mut *inner;
+        let at_capacity = inner.files.len() >= self.max_files;
+        let fresh = |generation| Entry {
+            cp: FileCheckpoint {
+                path: obs.path.clone(),
+                head_len: obs.head_len,
+                head_hash: obs.head_hash,
+                size: obs.size,
+                mtime_ns: obs.mtime_ns,
+                committed: 0,
+                complete: false,
+            },
+            generation,
+            read_to: 0,
+            reading: false,
+            pending: BTreeMap::new(),
+            seen: scan,
+        };
+        let entry = match inner.files.get_mut(&obs.key) {
+            None => {
+                if at_capacity {
+                    return Plan::Skip;
+                }
+                inner.next_generation += 1;
+                inner
+                    .files
+                    .entry(obs.key)
+                    .or_insert(fresh(inner.next_generation))
+            }
+            Some(e) => {
+                e.seen = scan;
+                if e.cp.path != obs.path {
+                    e.cp.path = obs.path.clone();
+                    inner.dirty.insert(obs.key, true);
+                }
+                if e.reading || !e.pending.is_empty() {
+                    return Plan::Skip;
+                }
+                let same_head = if e.cp.head_len == obs.head_len {
+                    e.cp.head_hash == obs.head_hash
+                } else {
+                    obs.head_hash_at_recorded_len == Some(e.cp.head_hash)
+                };
+                let replaced = !same_head || obs.size < e.cp.committed;
+                let rewritten = whole && (obs.size != e.cp.size || obs.mtime_ns != e.cp.mtime_ns);
+                if replaced || rewritten {
+                    inner.next_generation += 1;
+                    *e = fresh(inner.next_generation);
+                    inner.dirty.insert(obs.key, true);
+                } else {
+                    if e.cp.head_len < obs.head_len {
+                        e.cp.head_len = obs.head_len;
+                        e.cp.head_hash = obs.head_hash;
+                    }
+                    let nothing_new = if whole {
+                        e.cp.complete
+                    } else {
+                        obs.size <= e.read_to
+                    };
+                    if nothing_new {
+                        return Plan::Skip;
+                    }
+                }
+                e
+            }
+        };
+        entry.reading = true;
+        entry.cp.size = obs.size;
+        entry.cp.mtime_ns = obs.mtime_ns;
+        Plan::Read {
+            from: entry.read_to,
+            generation: entry.generation,
+        }
+    }
+
+    /// Records that a document occupying `ticket` is on its way.
+    pub fn register(&self, ticket: &Ticket) {
+        let mut inner = self.lock();
+        if let Some(e) = inner.files.get_mut(&ticket.file)
+            && e.generation == ticket.generation
+        {
+            e.pending.insert(ticket.start, (ticket.end, false));
+            e.read_to = e.read_to.max(ticket.end);
+        }
+    }
+
+    /// The reader is done with the file for now; `read_to` is where the next read starts.
+    pub fn finish_read(&self, key: FileKey, generation: u64, read_to: u64) {
+        let mut inner = self.lock();
+        if let Some(e) = inner.files.get_mut(&key)
+            && e.generation == generation
+        {
+            e.reading = false;
+            e.read_to = e.read_to.max(read_to);
+            // Bytes read without producing a document (blank lines) commit once all before them do.
+            let last_end = e
+                .pending
+                .last_key_value()
+                .map_or(e.cp.committed, |(_, (end, _))| *end)
+                .max(e.cp.committed);
+            if read_to > last_end {
+                e.pending.insert(last_end, (read_to, true));
+            }
+            advance(&mut inner, key);
+        }
+    }
+
+    /// The document occupying `ticket` is durably written (or rejected, or dropped on purpose).
+    pub fn ack(&self, ticket: &Ticket) {
+        let mut inner = self.lock();
+        if let Some(e) = inner.files.get_mut(&ticket.file)
+            && e.generation == ticket.generation
+            && let Some(slot) = e.pending.get_mut(&ticket.start)
+        {
+            slot.1 = true;
+            advance(&mut inner, ticket.file);
+        }
+    }
+
+    /// Notes that a tracked file still exists (it may be unsettled and so not planned this scan).
+    pub fn mark_seen(&self, key: FileKey, scan: u64) {
+        if let Some(e) = self.lock().files.get_mut(&key) {
+            e.seen = scan;
+        }
+    }
+
+    /// Puts back changes whose commit failed, so the next commit carries them.
+    pub fn requeue(&self, changes: &Changes) {
+        let mut inner = self.lock();
+        for (key, cp) in changes {
+            let present = cp.is_some() && inner.files.contains_key(key);
+            inner.dirty.entry(*key).or_insert(present);
+        }
+    }
+
+    /// Forgets files not seen since scan `scan` (they were deleted) unless they are in flight.
+    pub fn forget_unseen(&self, scan: u64) {
+        let mut inner = self.lock();
+        let gone: Vec<FileKey> = inner
+            .files
+            .iter()
+            .filter(|(_, e)| e.seen < scan && !e.reading && e.pending.is_empty())
+            .map(|(k, _)| *k)
+            .collect();
+        for key in gone {
+            inner.files.remove(&key);
+            inner.dirty.insert(key, false);
+        }
+    }
+
+    /// Checkpoints changed since the last call, to persist.
+    pub fn take_changes(&self) -> Changes {
+        let mut inner = self.lock();
+        let dirty = std::mem::take(&mut inner.dirty);
+        dirty
+            .into_iter()
+            .map(|(key, present)| {
+                (
+                    key,
+                    if present {
+                        inner.files.get(&key).map(|e| e.cp.clone())
+                    } else {
+                        None
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Documents registered but not yet acknowledged, over all files.
+    pub fn in_flight(&self) -> usize {
+        self.lock()
+            .files
+            .values()
+            .map(|e| e.pending.values().filter(|(_, done)| !done).count())
+            .sum()
+    }
+
+    /// Number of files tracked.
+    pub fn len(&self) -> usize {
+        self.lock().files.len()
+    }
+
+    /// Whether no file is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The committed checkpoint of a file, for tests and status.
+    pub fn checkpoint(&self, key: FileKey) -> Option<FileCheckpoint> {
+        self.lock().files.get(&key).map(|e| e.cp.clone())
+    }
+}
+
+fn advance(inner: &mut Inner, key: FileKey) {
+    let Some(e) = inner.files.get_mut(&key) else {
+        return;
+    };
+    let mut changed = false;
+    while let Some((&start, &(end, done))) = e.pending.first_key_value() {
+        if !done || start > e.cp.committed {
+            break;
+        }
+        e.pending.pop_first();
+        e.cp.committed = e.cp.committed.max(end);
+        changed = true;
+    }
+    if !e.cp.complete && e.pending.is_empty() && !e.reading && e.cp.committed >= e.cp.size {
+        e.cp.complete = true;
+        changed = true;
+    }
+    if changed {
+        inner.dirty.insert(key, true);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn obs(size: u64, head: u64) -> Observed {
+        Observed {
+            key: FileKey { dev: 1, ino: 7 },
+            path: "/in/a.jsonl".into(),
+            size,
+            mtime_ns: size,
+            head_hash: head,
+            head_len: size.min(HEAD_BYTES as u64),
+            head_hash_at_recorded_len: Some(head),
+        }
+    }
+
+    fn ticket(generation: u64, start: u64, end: u64) -> Ticket {
+        Ticket {
+            file: FileKey { dev: 1, ino: 7 },
+            generation,
+            start,
+            end,
+        }
+    }
+
+    #[test]
+    fn commits_only_contiguous_acknowledged_prefix() {
+        let t = Tracker::new(10, vec![]);
+        let Plan::Read {
+            from: 0,
+            generation,
+        } = t.plan(&obs(30, 1), false, 1)
+        else {
+            panic!()
+        };
+        for (s, e) in [(0, 10), (10, 20), (20, 30)] {
+            t.register(&ticket(generation, s, e));
+        }
+        t.finish_read(FileKey { dev: 1, ino: 7 }, generation, 30);
+        t.ack(&ticket(generation, 10, 20));
+        assert_eq!(
+            t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed,
+            0
+        );
+        t.ack(&ticket(generation, 0, 10));
+        assert_eq!(
+            t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed,
+            20
+        );
+        t.ack(&ticket(generation, 20, 30));
+        assert_eq!(
+            t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed,
+            30
+        );
+        assert_eq!(t.plan(&obs(30, 1), false, 2), Plan::Skip);
+        // Appended data is read from where the last read stopped.
+        assert!(matches!(
+            t.plan(&obs(45, 1), false, 3),
+            Plan::Read { from: 30, .. }
+        ));
+    }
+
+    #[test]
+    fn replaced_or_truncated_file_starts_over() {
+        let t = Tracker::new(10, vec![]);
+        let Plan::Read { generation, .. } = t.plan(&obs(30, 1), false, 1) else {
+            panic!()
+        };
+        t.register(&ticket(generation, 0, 30));
+        t.finish_read(FileKey { dev: 1, ino: 7 }, generation, 30);
+        t.ack(&ticket(generation, 0, 30));
+        let Plan::Read {
+            from,
+            generation: g2,
+        } = t.plan(&obs(30, 2), false, 2)
+        else {
+            panic!()
+        };
+        assert_eq!(from, 0);
+        assert_ne!(g2, generation);
+        // A stale ack from the old generation does nothing.
+        t.ack(&ticket(generation, 0, 30));
+        assert_eq!(
+            t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed,
+            0
+        );
+    }
+
+    #[test]
+    fn blank_tail_commits_after_documents() {
+        let t = Tracker::new(10, vec![]);
+        let Plan::Read { generation, .. } = t.plan(&obs(40, 1), false, 1) else {
+            panic!()
+        };
+        t.register(&ticket(generation, 0, 30));
+        t.finish_read(FileKey { dev: 1, ino: 7 }, generation, 40);
+        assert_eq!(
+            t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed,
+            0
+        );
+        t.ack(&ticket(generation, 0, 30));
+        assert_eq!(
+            t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed,
+            40
+        );
+    }
+
+    #[test]
+    fn whole_files_complete_and_reload() {
+        let t = Tracker::new(10, vec![]);
+        let Plan::Read { generation, .. } = t.plan(&obs(30, 1), true, 1) else {
+            panic!()
+        };
+        t.register(&ticket(generation, 0, 30));
+        t.finish_read(FileKey { dev: 1, ino: 7 }, generation, 30);
+        t.ack(&ticket(generation, 0, 30));
+        let changes = t.take_changes();
+        assert_eq!(changes.len(), 1);
+        let cp = changes[0].1.clone().unwrap();
+        assert!(cp.complete);
+        let t2 = Tracker::new(10, vec![(FileKey { dev: 1, ino: 7 }, cp)]);
+        assert_eq!(t2.plan(&obs(30, 1), true, 1), Plan::Skip);
+        // The same file rewritten in place is a new version.
+        assert!(matches!(
+            t2.plan(&obs(31, 1), true, 2),
+            Plan::Read { from: 0, .. }
+        ));
+    }
+
+    #[test]
+    fn forgets_deleted_files_and_respects_capacity() {
+        let t = Tracker::new(1, vec![]);
+        let Plan::Read { generation, .. } = t.plan(&obs(10, 1), true, 1) else {
+            panic!()
+        };
+        let mut other = obs(10, 1);
+        other.key.ino = 8;
+        assert_eq!(t.plan(&other, true, 1), Plan::Skip, "over capacity");
+        t.register(&ticket(generation, 0, 10));
+        t.finish_read(FileKey { dev: 1, ino: 7 }, generation, 10);
+        t.forget_unseen(5);
+        assert_eq!(t.len(), 1, "in flight, kept");
+        t.ack(&ticket(generation, 0, 10));
+        let _ = t.take_changes();
+        t.forget_unseen(5);
+        assert!(t.is_empty());
+        assert_eq!(t.take_changes(), vec![(FileKey { dev: 1, ino: 7 }, None)]);
+    }
+
+    proptest! {
+        /// Whatever order documents are acknowledged in, the committed offset is exactly the end
+        /// of the longest acknowledged prefix.
+        #[test]
+        fn committed_is_longest_acked_prefix(lens in prop::collection::vec(1u64..50, 1..30), order in any::<prop::sample::Index>(), acked in prop::collection::vec(any::<bool>(), 30)) {
+            let t = Tracker::new(10, vec![]);
+            let total: u64 = lens.iter().sum();
+            let Plan::Read { generation, .. } = t.plan(&obs(total, 1), false, 1) else { panic!() };
+            let mut tickets = Vec::new();
+            let mut at = 0;
+            for l in &lens {
+                tickets.push(ticket(generation, at, at + l));
+                t.register(tickets.last().unwrap());
+                at += l;
+            }
+            t.finish_read(FileKey { dev: 1, ino: 7 }, generation, total);
+            let rot = order.index(tickets.len());
+            let mut idx: Vec<usize> = (0..tickets.len()).collect();
+            idx.rotate_left(rot);
+            for i in idx.iter().copied().filter(|i| acked[*i]) {
+                t.ack(&tickets[i]);
+            }
+            let expected = tickets.iter().enumerate().take_while(|(i, _)| acked[*i]).last().map_or(0, |(_, tk)| tk.end);
+            prop_assert_eq!(t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed, expected);
+        }
+    }
+}

@@ -1,0 +1,759 @@
+//! The daemon's one configuration file: typed sections, their defaults, `${VAR}` interpolation and a
+//! loader that reports every problem it finds at once, each with its `file:line:column`.
+//!
+//! Loading works section by section so that a bad key in `[source]` does not hide a bad value in
+//! `[dedup]`: the TOML is parsed into a spanned tree first, each section is deserialized on its own,
+//! and the semantic checks run over whatever parsed. All defaults live in the `Default` impls below.
+
+use std::fmt;
+use std::num::{NonZeroU64, NonZeroUsize};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+/// Everything newsmill reads from its TOML file.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Where documents come from.
+    pub source: SourceConfig,
+    /// Line-level cleaning of page text.
+    pub clean: CleanConfig,
+    /// Building the article record from cleaned lines.
+    pub extract: ExtractConfig,
+    /// Duplicate detection.
+    pub dedup: DedupConfig,
+    /// Where articles go.
+    pub sink: SinkConfig,
+    /// Where rejected input goes.
+    pub dead_letter: DeadLetterConfig,
+    /// Persistent state: read positions and the dedup window.
+    pub state: StateConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// Process-wide settings.
+    pub runtime: RuntimeConfig,
+}
+
+/// `[source]`: the fetch-from-file source.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourceConfig {
+    /// Directories to watch; created when missing. Relative paths are taken from the working directory.
+    pub paths: Vec<PathBuf>,
+    /// Globs (relative to a watched directory) a file must match to be read.
+    pub include: Vec<String>,
+    /// Globs that exclude a file even when it matches `include`.
+    pub exclude: Vec<String>,
+    /// A file is read once its size and mtime have not changed for this long.
+    pub settle_ms: u64,
+    /// Full rescan interval, a safety net for missed filesystem events.
+    pub rescan_interval_ms: NonZeroU64,
+    /// Largest document (a whole file, a JSON line, or a decompressed `.gz`) accepted.
+    pub max_document_bytes: NonZeroU64,
+    /// How deep below a watched directory files are looked for.
+    pub max_depth: NonZeroUsize,
+    /// Most files whose read position is remembered at once; further files wait.
+    pub max_tracked_files: NonZeroUsize,
+    /// Concurrent file readers.
+    pub workers: NonZeroUsize,
+    /// Capacity of the queue of settled files waiting for a reader.
+    pub channel_capacity: NonZeroUsize,
+}
+
+impl Default for SourceConfig {
+    fn default() -> Self {
+        Self {
+            paths: vec![PathBuf::from("inbox")],
+            include: [
+                "**/*.txt",
+                "**/*.html",
+                "**/*.htm",
+                "**/*.html.gz",
+                "**/*.htm.gz",
+                "**/*.jsonl",
+                "**/*.ndjson",
+            ]
+            .map(String::from)
+            .to_vec(),
+            exclude: ["**/.*", "**/*.tmp", "**/*.part"]
+                .map(String::from)
+                .to_vec(),
+            settle_ms: 1_000,
+            rescan_interval_ms: nz64(30_000),
+            max_document_bytes: nz64(10 * 1024 * 1024),
+            max_depth: nz(16),
+            max_tracked_files: nz(1_000_000),
+            workers: nz(2),
+            channel_capacity: nz(64),
+        }
+    }
+}
+
+/// `[clean]`: the line cleaner for page text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CleanConfig {
+    /// Parallel cleaning workers.
+    pub workers: NonZeroUsize,
+    /// Capacity of this stage's input channel (documents waiting to be cleaned).
+    pub channel_capacity: NonZeroUsize,
+    /// Extra regular expressions; a matching line is dropped.
+    pub drop_patterns: Vec<String>,
+    /// Regular expressions; a matching line is always kept (wins over every drop rule).
+    pub keep_patterns: Vec<String>,
+    /// Lines of at most this many words, without sentence punctuation, count as menu items
+    /// outside the article.
+    pub max_menu_words: NonZeroUsize,
+    /// A line needs at least this many words (or CJK characters / 2) and sentence punctuation to count as prose.
+    pub min_prose_words: NonZeroUsize,
+    /// Drop later copies of a line already seen in the same document.
+    pub drop_repeated_lines: bool,
+    /// Lines longer than this are cut (a minified blob is not an article line).
+    pub max_line_bytes: NonZeroUsize,
+}
+
+impl Default for CleanConfig {
+    fn default() -> Self {
+        Self {
+            workers: nz(2),
+            channel_capacity: nz(64),
+            drop_patterns: Vec::new(),
+            keep_patterns: Vec::new(),
+            max_menu_words: nz(4),
+            min_prose_words: nz(8),
+            drop_repeated_lines: true,
+            max_line_bytes: nz(64 * 1024),
+        }
+    }
+}
+
+/// `[extract]`: building the article from cleaned lines.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExtractConfig {
+    /// Parallel extraction workers.
+    pub workers: NonZeroUsize,
+    /// Capacity of this stage's input channel (cleaned documents waiting for extraction).
+    pub channel_capacity: NonZeroUsize,
+    /// Most lines above the first body paragraph considered as title and subtitle.
+    pub max_headline_lines: NonZeroUsize,
+    /// Language is only reported when the body has at least this many characters.
+    pub lang_min_chars: usize,
+}
+
+impl Default for ExtractConfig {
+    fn default() -> Self {
+        Self {
+            workers: nz(2),
+            channel_capacity: nz(64),
+            max_headline_lines: nz(2),
+            lang_min_chars: 40,
+        }
+    }
+}
+
+/// What the dedup stage does with a duplicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DedupAction {
+    /// Write it, with `duplicate_of` set to the first document's id.
+    Tag,
+    /// Do not write it.
+    Drop,
+}
+
+/// `[dedup]`: exact duplicates on normalised body text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DedupConfig {
+    /// Dedup workers (they share one index).
+    pub workers: NonZeroUsize,
+    /// Capacity of this stage's input channel (articles waiting for duplicate checks).
+    pub channel_capacity: NonZeroUsize,
+    /// Turn duplicate detection off entirely.
+    pub enabled: bool,
+    /// `tag` or `drop`.
+    pub action: DedupAction,
+    /// Most bodies remembered; the oldest is forgotten first.
+    pub max_entries: NonZeroUsize,
+    /// Bodies older than this are forgotten.
+    pub max_age_hours: NonZeroU64,
+}
+
+impl Default for DedupConfig {
+    fn default() -> Self {
+        Self {
+            workers: nz(1),
+            channel_capacity: nz(64),
+            enabled: true,
+            action: DedupAction::Tag,
+            max_entries: nz(1_000_000),
+            max_age_hours: nz64(7 * 24),
+        }
+    }
+}
+
+/// The kinds of sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SinkKind {
+    /// One JSON object per line in a local file.
+    Jsonl,
+}
+
+/// `[sink]`: where articles are written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SinkConfig {
+    /// Sink workers (serialization runs in parallel, writes are ordered by a lock).
+    pub workers: NonZeroUsize,
+    /// Capacity of this stage's input channel (articles waiting to be written).
+    pub channel_capacity: NonZeroUsize,
+    /// Sink kind.
+    #[serde(rename = "type")]
+    pub kind: SinkKind,
+    /// Output file for `jsonl`.
+    pub path: PathBuf,
+    /// Written records are flushed, fsync'd and acknowledged this often.
+    pub flush_interval_ms: NonZeroU64,
+}
+
+impl Default for SinkConfig {
+    fn default() -> Self {
+        Self {
+            workers: nz(1),
+            channel_capacity: nz(64),
+            kind: SinkKind::Jsonl,
+            path: PathBuf::from("out/articles.jsonl"),
+            flush_interval_ms: nz64(1_000),
+        }
+    }
+}
+
+/// `[dead_letter]`: where rejected input is recorded.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeadLetterConfig {
+    /// Output file, one JSON object per rejection.
+    pub path: PathBuf,
+    /// Capacity of the channel every stage sends rejections into.
+    pub channel_capacity: NonZeroUsize,
+    /// Most bytes of the rejected input quoted in the record.
+    pub excerpt_bytes: NonZeroUsize,
+}
+
+impl Default for DeadLetterConfig {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from("out/rejected.jsonl"),
+            channel_capacity: nz(64),
+            excerpt_bytes: nz(512),
+        }
+    }
+}
+
+/// `[state]`: persisted read positions and the dedup window.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateConfig {
+    /// Directory of the state database; created when missing.
+    pub dir: PathBuf,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("state"),
+        }
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per event, for log shippers.
+    Json,
+}
+
+/// `[log]`: structured logging to stderr.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A `tracing` filter such as `info` or `newsmill=debug,warn`; `RUST_LOG` overrides it.
+    pub level: String,
+    /// `text` or `json`.
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+/// `[runtime]`: process-wide settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuntimeConfig {
+    /// After SIGINT/SIGTERM, how long stages may take to drain before the process gives up on them.
+    pub shutdown_grace_ms: NonZeroU64,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        Self {
+            shutdown_grace_ms: nz64(30_000),
+        }
+    }
+}
+
+fn nz(n: usize) -> NonZeroUsize {
+    NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
+}
+
+fn nz64(n: u64) -> NonZeroU64 {
+    NonZeroU64::new(n).unwrap_or(NonZeroU64::MIN)
+}
+
+/// One problem in a config file, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// The file, as given.
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: usize,
+    /// 1-based column, when known.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+/// Every problem found in a config file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file was read but is not a valid config.
+    #[error("{} problem(s) in config:\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<ConfigProblem>),
+}
+
+impl ConfigError {
+    /// The problems, for printing one per line.
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            ConfigError::Io { .. } => vec![self.to_string()],
+            ConfigError::Invalid(p) => p.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads, interpolates, parses and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let raw = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_toml(&raw, path, &|name| std::env::var(name).ok())
+    }
+
+    /// Parses config text. `env` resolves `${VAR}` references; `path` only labels the problems.
+    pub fn from_toml(
+        raw: &str,
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let mut problems = Problems {
+            file: path.to_path_buf(),
+            text: raw.to_string(),
+            list: Vec::new(),
+        };
+        let (text, interp_errors) = interpolate(raw, env);
+        for (offset, msg) in interp_errors {
+            problems.at(offset..offset, msg);
+        }
+        problems.text = text.clone();
+        let (root, syntax_errors) = DeTable::parse_recoverable(&text);
+        for e in syntax_errors {
+            problems.at(e.span().unwrap_or(0..0), e.message().to_string());
+        }
+        let mut config = Config::default();
+        let root = root.into_inner();
+        let mut spans: Vec<(String, Range<usize>)> = Vec::new();
+        for (key, value) in root {
+            let name = key.get_ref().to_string();
+            collect_spans(&name, &value, &mut spans);
+            let span = key.span();
+            let result = match name.as_str() {
+                "source" => section(value).map(|s| config.source = s),
+                "clean" => section(value).map(|s| config.clean = s),
+                "extract" => section(value).map(|s| config.extract = s),
+                "dedup" => section(value).map(|s| config.dedup = s),
+                "sink" => section(value).map(|s| config.sink = s),
+                "dead_letter" => section(value).map(|s| config.dead_letter = s),
+                "state" => section(value).map(|s| config.state = s),
+                "log" => section(value).map(|s| config.log = s),
+                "runtime" => section(value).map(|s| config.runtime = s),
+                other => {
+                    problems.at(
+                        span.clone(),
+                        format!("unknown section `{other}`, expected one of {SECTIONS}"),
+                    );
+                    Ok(())
+                }
+            };
+            if let Err(e) = result {
+                problems.at(
+                    e.span().unwrap_or(span),
+                    format!("[{name}] {}", e.message()),
+                );
+            }
+        }
+        for (key, msg) in config.validate() {
+            let span = spans
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, s)| s.clone())
+                .unwrap_or(0..0);
+            problems.at(span, format!("{key}: {msg}"));
+        }
+        if problems.list.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError::Invalid(problems.list))
+        }
+    }
+
+    /// Semantic checks that types alone cannot express; returns `(dotted key, message)` for each.
+    fn validate(&self) -> Vec<(String, String)> {
+        let mut errors = Vec::new();
+        if self.source.paths.is_empty() {
+            errors.push((
+                "source.paths".into(),
+                "at least one directory is needed".into(),
+            ));
+        }
+        for (key, globs) in [
+            ("source.include", &self.source.include),
+            ("source.exclude", &self.source.exclude),
+        ] {
+            for g in globs.iter() {
+                if let Err(e) = globset::Glob::new(g) {
+                    errors.push((key.into(), format!("bad glob `{g}`: {e}")));
+                }
+            }
+        }
+        if self.source.include.is_empty() {
+            errors.push(("source.include".into(), "no file would ever be read".into()));
+        }
+        for (key, pats) in [
+            ("clean.drop_patterns", &self.clean.drop_patterns),
+            ("clean.keep_patterns", &self.clean.keep_patterns),
+        ] {
+            for p in pats.iter() {
+                if let Err(e) = regex::Regex::new(p) {
+                    errors.push((key.into(), format!("bad regular expression `{p}`: {e}")));
+                }
+            }
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(&self.log.level) {
+            errors.push((
+                "log.level".into(),
+                format!("bad filter `{}`: {e}", self.log.level),
+            ));
+        }
+        if self.sink.path == self.dead_letter.path {
+            errors.push((
+                "dead_letter.path".into(),
+                "must differ from sink.path".into(),
+            ));
+        }
+        if self.sink.path.as_os_str().is_empty() {
+            errors.push(("sink.path".into(), "must not be empty".into()));
+        }
+        if self.state.dir.as_os_str().is_empty() {
+            errors.push(("state.dir".into(), "must not be empty".into()));
+        }
+        errors
+    }
+}
+
+const SECTIONS: &str = "source, clean, extract, dedup, sink, dead_letter, state, log, runtime";
+
+fn section<'a, T: Deserialize<'a>>(
+    value: toml::Spanned<DeValue<'a>>,
+) -> Result<T, toml::de::Error> {
+    T::deserialize(ValueDeserializer::from(value))
+}
+
+fn collect_spans(
+    prefix: &str,
+    value: &toml::Spanned<DeValue<'_>>,
+    out: &mut Vec<(String, Range<usize>)>,
+) {
+    out.push((prefix.to_string(), value.span()));
+    if let DeValue::Table(t) = value.get_ref() {
+        for (k, v) in t.iter() {
+            collect_spans(&format!("{prefix}.{}", k.get_ref()), v, out);
+        }
+    }
+}
+
+struct Problems {
+    file: PathBuf,
+    text: String,
+    list: Vec<ConfigProblem>,
+}
+
+impl Problems {
+    fn at(&mut self, span: Range<usize>, message: String) {
+        let (line, column) = line_col(&self.text, span.start);
+        self.list.push(ConfigProblem {
+            file: self.file.clone(),
+            line,
+            column,
+            message,
+        });
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Replaces `${VAR}` and `${VAR:-default}` (an unset or empty `VAR` takes the default); `$$` is a
+/// literal `$`. Whole-line comments are left alone so the config can document the syntax.
+/// Returns the new text and `(offset, message)` for each reference that cannot be resolved.
+pub fn interpolate(
+    raw: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> (String, Vec<(usize, String)>) {
+    let mut out = String::with_capacity(raw.len());
+    let mut errors = Vec::new();
+    let mut offset = 0usize;
+    for line in raw.split_inclusive('\n') {
+        let line_offset = offset;
+        offset += line.len();
+        if line.trim_start().starts_with('#') {
+            out.push_str(line);
+            continue;
+        }
+        let mut rest = line;
+        while let Some(pos) = rest.find('$') {
+            let at = line_offset + (line.len() - rest.len()) + pos;
+            out.push_str(&rest[..pos]);
+            let tail = &rest[pos..];
+            if let Some(after) = tail.strip_prefix("$$") {
+                out.push('$');
+                rest = after;
+                continue;
+            }
+            let Some(body) = tail.strip_prefix("${") else {
+                out.push('$');
+                rest = &tail[1..];
+                continue;
+            };
+            let Some(end) = body.find('}') else {
+                errors.push((at, "unterminated `${`".into()));
+                out.push_str(tail);
+                rest = "";
+                continue;
+            };
+            let expr = &body[..end];
+            rest = &body[end + 1..];
+            let (name, default) = match expr.split_once(":-") {
+                Some((n, d)) => (n, Some(d)),
+                None => (expr, None),
+            };
+            let valid = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+            if !valid {
+                errors.push((at, format!("bad variable reference `${{{expr}}}`")));
+                continue;
+            }
+            match (env(name).filter(|v| !v.is_empty()), default) {
+                (Some(v), _) => out.push_str(&v),
+                (None, Some(d)) => out.push_str(d),
+                (None, None) => errors.push((
+                    at,
+                    format!(
+                        "environment variable `{name}` is not set (use `${{{name}:-default}}`)"
+                    ),
+                )),
+            }
+        }
+        out.push_str(rest);
+    }
+    (out, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_toml(text, Path::new("t.toml"), &|n| {
+            (n == "HOME_DIR").then(|| "/home/x".to_string())
+        })
+    }
+
+    #[test]
+    fn shipped_config_parses_and_matches_defaults() {
+        let text = include_str!("../config/newsmill.toml");
+        let cfg = parse(text).unwrap_or_else(|e| panic!("{e}"));
+        let def = Config::default();
+        assert_eq!(cfg.source.paths, def.source.paths);
+        assert_eq!(cfg.source.include, def.source.include);
+        assert_eq!(cfg.sink.path, def.sink.path);
+        assert_eq!(cfg.dead_letter.path, def.dead_letter.path);
+        assert_eq!(cfg.state.dir, def.state.dir);
+        assert_eq!(cfg.dedup.max_entries, def.dedup.max_entries);
+        assert_eq!(cfg.clean.max_menu_words, def.clean.max_menu_words);
+    }
+
+    #[test]
+    fn shipped_config_documents_every_key() {
+        let text = include_str!("../config/newsmill.toml");
+        let (root, errs) = DeTable::parse_recoverable(text);
+        assert!(errs.is_empty());
+        let mut keys = Vec::new();
+        for (k, v) in root.get_ref().iter() {
+            collect_spans(k.get_ref(), v, &mut keys);
+        }
+        let lines: Vec<&str> = text.lines().collect();
+        for (key, span) in keys.iter().filter(|(k, _)| k.contains('.')) {
+            let (line, _) = line_col(text, span.start);
+            let above = lines[..line - 1]
+                .iter()
+                .rev()
+                .take_while(|l| !l.trim().is_empty())
+                .collect::<Vec<_>>();
+            assert!(
+                above.iter().any(|l| l.trim_start().starts_with('#')),
+                "key {key} has no comment above it"
+            );
+        }
+        let def_sections = SECTIONS.split(", ").collect::<Vec<_>>();
+        for s in def_sections {
+            assert!(
+                keys.iter().any(|(k, _)| k == s),
+                "section {s} missing from shipped config"
+            );
+        }
+    }
+
+    #[test]
+    fn reports_every_problem_at_once_with_locations() {
+        let text = "[source]\nworkers = 0\nbogus = 1\n\n[dedup]\naction = \"maybe\"\n\n[log]\nlevel = \"info,,=[\"\n";
+        let err = parse(text).unwrap_err();
+        let ConfigError::Invalid(problems) = err else {
+            panic!("expected Invalid")
+        };
+        // workers=0 and the unknown key both live in [source]; serde stops at the first of them,
+        // but other sections are still checked.
+        assert!(problems.len() >= 2, "{problems:?}");
+        assert!(
+            problems.iter().any(|p| p.line == 2 || p.line == 3),
+            "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.line == 6 && p.message.contains("maybe")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_key_and_unknown_section_are_errors() {
+        let err = parse("[sink]\npth = \"x\"\n[sinks]\n").unwrap_err();
+        let p = err.problems();
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].contains("t.toml:2:1") && p[0].contains("pth"), "{p:?}");
+        assert!(
+            p[1].contains("t.toml:3:2") && p[1].contains("sinks"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn semantic_errors_point_at_the_key() {
+        let err =
+            parse("[clean]\ndrop_patterns = [\"(\"]\n[source]\ninclude = [\"a[\"]\n").unwrap_err();
+        let p = err.problems();
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(
+            p.iter()
+                .any(|l| l.starts_with("t.toml:2:") && l.contains("drop_patterns")),
+            "{p:?}"
+        );
+        assert!(
+            p.iter()
+                .any(|l| l.starts_with("t.toml:4:") && l.contains("include")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn interpolation() {
+        let env = |n: &str| (n == "A").then(|| "va".to_string());
+        let (t, e) = interpolate("# ${NOPE}\nx = \"${A}/${B:-dflt}/$$\"\n", &env);
+        assert!(e.is_empty(), "{e:?}");
+        assert_eq!(t, "# ${NOPE}\nx = \"va/dflt/$\"\n");
+        let (_, e) = interpolate("a = 1\nx = \"${MISSING}\"\n", &env);
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].0, 11);
+        let (_, e) = interpolate("x = \"${1X} ${A\"\n", &env);
+        assert_eq!(e.len(), 2);
+        let cfg =
+            parse("[sink]\npath = \"${HOME_DIR}/a.jsonl\"\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cfg.sink.path, PathBuf::from("/home/x/a.jsonl"));
+        let err = parse("[sink]\npath = \"${UNSET_VAR}\"\n").unwrap_err();
+        assert!(
+            err.problems()[0].starts_with("t.toml:2:9"),
+            "{:?}",
+            err.problems()
+        );
+    }
+
+    #[test]
+    fn enums_and_nonzero() {
+        let cfg = parse("[dedup]\naction = \"drop\"\n[log]\nformat = \"json\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cfg.dedup.action, DedupAction::Drop);
+        assert_eq!(cfg.log.format, LogFormat::Json);
+        assert!(parse("[sink]\nflush_interval_ms = 0\n").is_err());
+    }
+}

@@ -1,0 +1,162 @@
+//! Publication dates as pages state them: ISO, `2024.06.22 10:30`, `June 22, 2024`, `22 June 2024`,
+//! `2024년 6월 22일`, `2024年6月22日`, `22.06.2024`, `22/06/2024`. Dates are validated (no 30 February);
+//! a date without a time stays a date: no clock time is invented.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+struct Patterns {
+    iso: Regex,
+    ymd: Regex,
+    cjk: Regex,
+    month_first: Regex,
+    day_first: Regex,
+    dmy: Regex,
+    time: Regex,
+}
+
+const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
+
+static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
+    let re = |s: &str| Regex::new(s).expect("date patterns are valid");
+    Patterns {
+        iso: re(r"\b(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?"),
+        ymd: re(r"\b(\d{4})[./](\d{1,2})[./](\d{1,2})\b"),
+        cjk: re(r"(\d{4})\s*[년年]\s*(\d{1,2})\s*[월月]\s*(\d{1,2})\s*[일日]"),
+        month_first: re(&format!(
+            r"(?i)\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"
+        )),
+        day_first: re(&format!(
+            r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+({MONTHS})\.?,?\s+(\d{{4}})\b"
+        )),
+        dmy: re(r"\b(\d{1,2})([./])(\d{1,2})[./](\d{4})\b"),
+        time: re(r"(?i)\b(\d{1,2})(?::|時|시\s*)(\d{2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"),
+    }
+});
+
+fn month_number(name: &str) -> Option<i8> {
+    let n = name.to_ascii_lowercase();
+    let idx = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ]
+    .iter()
+    .position(|m| n.starts_with(m))?;
+    i8::try_from(idx + 1).ok()
+}
+
+fn num<T: std::str::FromStr>(m: Option<regex::Match<'_>>) -> Option<T> {
+    m?.as_str().parse().ok()
+}
+
+/// Finds the first date in `s` and returns it as `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM:SS` when a time
+/// follows the date.
+pub fn find_date(s: &str) -> Option<String> {
+    let p = &*PATTERNS;
+    let (y, m, d, end): (i16, i8, i8, usize) = if let Some(c) = p.iso.captures(s) {
+        let date = jiff::civil::Date::new(num(c.get(1))?, num(c.get(2))?, num(c.get(3))?).ok()?;
+        if let (Some(h), Some(mi)) = (num::<i8>(c.get(4)), num::<i8>(c.get(5))) {
+            let t = jiff::civil::Time::new(h, mi, num(c.get(6)).unwrap_or(0), 0).ok()?;
+            return Some(
+                date.to_datetime(t)
+                    .strftime("%Y-%m-%dT%H:%M:%S")
+                    .to_string(),
+            );
+        }
+        return Some(date.to_string());
+    } else if let Some(c) = p.cjk.captures(s) {
+        (
+            num(c.get(1))?,
+            num(c.get(2))?,
+            num(c.get(3))?,
+            c.get(0)?.end(),
+        )
+    } else if let Some(c) = p.ymd.captures(s) {
+        (
+            num(c.get(1))?,
+            num(c.get(2))?,
+            num(c.get(3))?,
+            c.get(0)?.end(),
+        )
+    } else if let Some(c) = p.month_first.captures(s) {
+        (
+            num(c.get(3))?,
+            month_number(c.get(1)?.as_str())?,
+            num(c.get(2))?,
+            c.get(0)?.end(),
+        )
+    } else if let Some(c) = p.day_first.captures(s) {
+        (
+            num(c.get(3))?,
+            month_number(c.get(2)?.as_str())?,
+            num(c.get(1))?,
+            c.get(0)?.end(),
+        )
+    } else if let Some(c) = p.dmy.captures(s) {
+        let (a, b): (i8, i8) = (num(c.get(1))?, num(c.get(3))?);
+        // `22.06.2024` is always day first; with slashes only an unambiguous order is accepted.
+        let dotted = c.get(2)?.as_str() == ".";
+        let (d, m) = if dotted || a > 12 {
+            (a, b)
+        } else if b > 12 {
+            (b, a)
+        } else {
+            return None;
+        };
+        (num(c.get(4))?, m, d, c.get(0)?.end())
+    } else {
+        return None;
+    };
+    let date = jiff::civil::Date::new(y, m, d).ok()?;
+    let rest = s.get(end..).unwrap_or("");
+    let time = p
+        .time
+        .captures(rest)
+        .filter(|c| c.get(0).is_some_and(|m| m.start() <= 4))
+        .and_then(|c| {
+            let mut h: i8 = num(c.get(1))?;
+            match c.get(4).map(|m| m.as_str().to_ascii_lowercase()) {
+                Some(ap) if ap.starts_with('p') && h < 12 => h += 12,
+                Some(ap) if ap.starts_with('a') && h == 12 => h = 0,
+                _ => {}
+            }
+            jiff::civil::Time::new(h, num(c.get(2))?, num(c.get(3)).unwrap_or(0), 0).ok()
+        });
+    Some(match time {
+        Some(t) => date
+            .to_datetime(t)
+            .strftime("%Y-%m-%dT%H:%M:%S")
+            .to_string(),
+        None => date.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_date;
+
+    #[test]
+    fn formats() {
+        let cases = [
+            ("Published 20 July 2024, 22:13", Some("2024-07-20T22:13:00")),
+            ("June 22, 2024", Some("2024-06-22")),
+            (
+                "Updated: Jun. 22nd 2024 3:05 pm",
+                Some("2024-06-22T15:05:00"),
+            ),
+            ("입력 2024.06.22 10:30", Some("2024-06-22T10:30:00")),
+            ("2024년 6월 22일", Some("2024-06-22")),
+            ("2024年6月22日 10時30分", Some("2024-06-22T10:30:00")),
+            ("22/06/2024", Some("2024-06-22")),
+            ("06/22/2024", Some("2024-06-22")),
+            ("05/06/2024", None),
+            ("22.06.2024", Some("2024-06-22")),
+            ("2024-06-22T10:30:00Z", Some("2024-06-22T10:30:00")),
+            ("30 February 2024", None),
+            ("no date here, 1234", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(find_date(input).as_deref(), want, "{input}");
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! newsmill: a long-lived daemon that turns raw scraped news pages into clean, deduplicated
+//! articles. Documents flow `source -> clean -> extract -> dedup -> sink` over bounded channels;
+//! see [`pipeline`] for the wiring and [`runner`] for how every stage is run.
+
+pub mod checkpoint;
+pub mod config;
+pub mod date;
+pub mod dead_letter;
+pub mod logging;
+pub mod pipeline;
+pub mod record;
+pub mod runner;
+pub mod sink;
+pub mod stages;
+pub mod state;
+pub mod text;

@@ -1,0 +1,234 @@
+//! The `newsmill` command line: `run` the daemon, `check` a config, `process` files one-off.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use newsmill::config::Config;
+use newsmill::record::{FileKey, Format};
+use newsmill::runner::{Outcome, Transform};
+use newsmill::stages::clean::Cleaner;
+use newsmill::stages::extract::Extractor;
+use newsmill::stages::source::reader::{Emit, FileJob, Kind, Limits, read_job};
+
+#[derive(Parser)]
+#[command(
+    name = "newsmill",
+    version,
+    about = "Turns raw scraped news pages into clean, deduplicated articles."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon: watch the inputs and process documents until SIGINT/SIGTERM.
+    Run {
+        /// Config file.
+        #[arg(long, short, default_value = "config/newsmill.toml")]
+        config: PathBuf,
+        /// Process what the inputs hold now, drain, and exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Validate a config file and print every problem with file:line:column.
+    Check {
+        /// Config file.
+        #[arg(long, short, default_value = "config/newsmill.toml")]
+        config: PathBuf,
+    },
+    /// Clean and extract the given files and print one JSON line per document (no state).
+    Process {
+        /// Config file for the clean/extract rules; defaults apply when it does not exist.
+        #[arg(long, short, default_value = "config/newsmill.toml")]
+        config: PathBuf,
+        /// Input files (`.txt`, `.html`, `.html.gz`, `.jsonl`; anything else is read as text).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { config, once } => run(&config, once),
+        Command::Check { config } => check(&config),
+        Command::Process { config, files } => process(&config, &files),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("newsmill: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load(path: &Path) -> Result<Config, ExitCode> {
+    Config::load(path).map_err(|e| {
+        for p in e.problems() {
+            eprintln!("{p}");
+        }
+        ExitCode::FAILURE
+    })
+}
+
+fn check(path: &Path) -> anyhow::Result<ExitCode> {
+    Ok(match load(path) {
+        Ok(_) => {
+            println!("{}: ok", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    })
+}
+
+fn run(path: &Path, once: bool) -> anyhow::Result<ExitCode> {
+    let cfg = match load(path) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    newsmill::logging::init(&cfg.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start runtime")?;
+    let summary = runtime.block_on(async {
+        let stop = CancellationToken::new();
+        tokio::spawn(watch_signals(stop.clone()));
+        newsmill::pipeline::run(cfg, once, stop).await
+    })?;
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    if once {
+        println!("{}", serde_json::to_string(&summary)?);
+    }
+    Ok(if summary.forced {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// First SIGINT/SIGTERM: graceful stop. Second: exit at once (state stays at its last commit).
+async fn watch_signals(stop: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::error!("Cannot install signal handlers.");
+            return;
+        };
+        for n in 0.. {
+            let name = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            };
+            if n == 0 {
+                tracing::info!(
+                    signal = name,
+                    "Shutdown requested; send it again to exit at once."
+                );
+                stop.cancel();
+            } else {
+                tracing::warn!(signal = name, "Second signal: exiting now.");
+                std::process::exit(130);
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        stop.cancel();
+        let _ = tokio::signal::ctrl_c().await;
+        std::process::exit(130);
+    }
+}
+
+fn process(path: &Path, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let cfg = if path.exists() {
+        match load(path) {
+            Ok(c) => c,
+            Err(code) => return Ok(code),
+        }
+    } else {
+        Config::default()
+    };
+    let cleaner = Cleaner::new(&cfg.clean)?;
+    let extractor = Extractor::new(&cfg.extract, cfg.clean.min_prose_words.get());
+    let limits = Limits {
+        max_document_bytes: cfg.source.max_document_bytes.get(),
+        excerpt_bytes: cfg.dead_letter.excerpt_bytes.get(),
+    };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut rejected = 0usize;
+    for file in files {
+        let size = match std::fs::metadata(file) {
+            Ok(m) => m.len(),
+            Err(e) => {
+                eprintln!("{}: {e}", file.display());
+                rejected += 1;
+                continue;
+            }
+        };
+        let kind = Kind::of(file).unwrap_or(Kind {
+            format: Format::Text,
+            gzip: false,
+        });
+        let job = FileJob {
+            path: file.as_path().into(),
+            key: FileKey { dev: 0, ino: 0 },
+            generation: 0,
+            from: 0,
+            size,
+            kind,
+            final_read: true,
+        };
+        let mut write_err = None;
+        read_job(&job, limits, &mut |ev| {
+            let article = match ev {
+                Emit::Doc(doc) => cleaner.process(doc).and_then(|o| match o {
+                    Outcome::Emit(c) => extractor.extract(c),
+                    Outcome::Drop => Err(newsmill::record::Reject::new(
+                        "dropped",
+                        "dropped by the cleaner",
+                        "",
+                    )),
+                }),
+                Emit::Reject(r) => Err(newsmill::record::Reject::new(r.kind, r.reason, r.excerpt)),
+            };
+            match article {
+                Ok(a) => {
+                    let line = serde_json::to_string(&a.article).map_err(std::io::Error::other);
+                    if let Err(e) = line.and_then(|l| writeln!(out, "{l}")) {
+                        write_err = Some(e);
+                        return false;
+                    }
+                }
+                Err(r) => {
+                    rejected += 1;
+                    eprintln!("{}: rejected ({}): {}", file.display(), r.kind, r.reason);
+                }
+            }
+            true
+        });
+        if let Some(e) = write_err {
+            return Err(e).context("cannot write to stdout");
+        }
+    }
+    out.flush()?;
+    Ok(if rejected > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

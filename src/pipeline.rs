@@ -1,0 +1,294 @@
+//! Wires the pipeline: opens the state, builds the bounded channels
+//! `source -> clean -> extract -> dedup -> sink`, spawns every stage through the generic runner,
+//! and shuts down from the source: cancel the source, let each stage drain until its input closes,
+//! flush the sink and the dead letter last, and commit the state. Every task handle is awaited,
+//! within `shutdown_grace_ms` once a stop was asked for.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use crate::checkpoint::Tracker;
+use crate::config::Config;
+use crate::runner::{StageContext, StageCounters, spawn_stage};
+use crate::sink::{JsonlFile, JsonlSink, Sink, SinkError, SinkStage};
+use crate::stages::clean::Cleaner;
+use crate::stages::dedup::{Dedup, ExactIndex, SharedIndex};
+use crate::stages::extract::Extractor;
+use crate::stages::source::{FileSource, Source, SourceContext, SourceError};
+use crate::state::{StateError, StateStore};
+
+/// Why the pipeline could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The state could not be opened or read.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// An output file could not be opened.
+    #[error("cannot open output: {0}")]
+    Sink(#[from] SinkError),
+    /// The source could not be set up.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// A clean pattern did not compile.
+    #[error("bad clean pattern: {0}")]
+    Pattern(#[from] regex::Error),
+}
+
+/// Counters of one stage at the end of a run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StageSummary {
+    /// Stage name.
+    pub stage: &'static str,
+    /// Items received.
+    pub received: u64,
+    /// Items passed on.
+    pub sent: u64,
+    /// Items rejected.
+    pub rejected: u64,
+    /// Items dropped on purpose.
+    pub dropped: u64,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    /// Per-stage counters, in pipeline order.
+    pub stages: Vec<StageSummary>,
+    /// The grace period ran out and some tasks were aborted (their input will be read again).
+    pub forced: bool,
+}
+
+/// Flushes the outputs, acknowledges what they made durable, and commits the state.
+struct Committer {
+    sink: Arc<dyn Sink>,
+    dead_letter: Arc<JsonlFile>,
+    tracker: Arc<Tracker>,
+    index: SharedIndex,
+    store: Arc<StateStore>,
+}
+
+impl Committer {
+    fn commit(&self) -> Result<(), String> {
+        let mut tickets = self.sink.flush().map_err(|e| e.to_string())?;
+        tickets.extend(self.dead_letter.flush().map_err(|e| e.to_string())?);
+        for t in &tickets {
+            self.tracker.ack(t);
+        }
+        let files = self.tracker.take_changes();
+        let dedup = self
+            .index
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take_changes();
+        if files.is_empty() && dedup.is_empty() {
+            return Ok(());
+        }
+        if let Err(e) = self.store.commit(&files, &dedup) {
+            self.tracker.requeue(&files);
+            self.index
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .requeue(&dedup);
+            return Err(e.to_string());
+        }
+        Ok(())
+    }
+
+    async fn commit_async(self: &Arc<Self>) {
+        let me = self.clone();
+        match tokio::task::spawn_blocking(move || me.commit()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => error!(%error, "Commit failed; will retry."),
+            Err(error) => error!(%error, "Commit task failed; will retry."),
+        }
+    }
+}
+
+/// Runs the pipeline until `stop` is cancelled (or, with `once`, until the inputs are read).
+pub async fn run(
+    cfg: Config,
+    once: bool,
+    stop: CancellationToken,
+) -> Result<Summary, PipelineError> {
+    let store = Arc::new(StateStore::open(&cfg.state.dir)?);
+    let checkpoints = store.load_checkpoints()?;
+    let dedup_records = store.load_dedup()?;
+    info!(files = checkpoints.len(), dedup_entries = dedup_records.len(), dir = %cfg.state.dir.display(), "State loaded.");
+    let tracker = Arc::new(Tracker::new(
+        cfg.source.max_tracked_files.get(),
+        checkpoints,
+    ));
+    let max_age =
+        i64::try_from(cfg.dedup.max_age_hours.get().saturating_mul(3600)).unwrap_or(i64::MAX);
+    let index: SharedIndex = Arc::new(Mutex::new(ExactIndex::new(
+        cfg.dedup.max_entries.get(),
+        max_age,
+        dedup_records,
+        jiff::Timestamp::now().as_second(),
+    )));
+    let sink: Arc<dyn Sink> = Arc::new(JsonlSink::open(&cfg.sink.path)?);
+    let dead_file = Arc::new(JsonlFile::open(&cfg.dead_letter.path)?);
+    let source = FileSource::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get(), once)?;
+    let cleaner = Arc::new(Cleaner::new(&cfg.clean)?);
+    let extractor = Arc::new(Extractor::new(
+        &cfg.extract,
+        cfg.clean.min_prose_words.get(),
+    ));
+    let dedup = Arc::new(Dedup::new(&cfg.dedup, index.clone()));
+    let sink_stage = Arc::new(SinkStage::new(sink.clone()));
+
+    let names = ["source", "clean", "extract", "dedup", "sink", "dead_letter"];
+    let counters: Vec<Arc<StageCounters>> = names
+        .iter()
+        .map(|_| Arc::new(StageCounters::default()))
+        .collect();
+    let (dl_tx, dl_task) = crate::dead_letter::spawn(
+        dead_file.clone(),
+        cfg.dead_letter.channel_capacity.get(),
+        cfg.dead_letter.excerpt_bytes.get(),
+        counters[5].clone(),
+    );
+    let ctx = |i: usize| StageContext {
+        counters: counters[i].clone(),
+        dead_letter: dl_tx.clone(),
+        tracker: tracker.clone(),
+    };
+
+    let (clean_tx, clean_rx) = async_channel::bounded(cfg.clean.channel_capacity.get());
+    let (extract_tx, extract_rx) = async_channel::bounded(cfg.extract.channel_capacity.get());
+    let (dedup_tx, dedup_rx) = async_channel::bounded(cfg.dedup.channel_capacity.get());
+    let (sink_tx, sink_rx) = async_channel::bounded(cfg.sink.channel_capacity.get());
+
+    let source_cancel = stop.child_token();
+    let source_task = tokio::spawn(Box::new(source).run(SourceContext {
+        out: clean_tx,
+        dead_letter: dl_tx.clone(),
+        tracker: tracker.clone(),
+        cancel: source_cancel.clone(),
+        counters: counters[0].clone(),
+    }));
+    let stages: Vec<Vec<JoinHandle<()>>> = vec![
+        vec![source_task],
+        spawn_stage(
+            cleaner,
+            cfg.clean.workers.get(),
+            clean_rx,
+            Some(extract_tx),
+            ctx(1),
+        ),
+        spawn_stage(
+            extractor,
+            cfg.extract.workers.get(),
+            extract_rx,
+            Some(dedup_tx),
+            ctx(2),
+        ),
+        spawn_stage(
+            dedup,
+            cfg.dedup.workers.get(),
+            dedup_rx,
+            Some(sink_tx),
+            ctx(3),
+        ),
+        spawn_stage(sink_stage, cfg.sink.workers.get(), sink_rx, None, ctx(4)),
+        vec![dl_task],
+    ];
+    drop(dl_tx);
+    info!(once, inputs = ?cfg.source.paths, output = %cfg.sink.path.display(), "Pipeline started.");
+
+    let committer = Arc::new(Committer {
+        sink,
+        dead_letter: dead_file,
+        tracker: tracker.clone(),
+        index,
+        store,
+    });
+    let commit_stop = CancellationToken::new();
+    let commit_loop = {
+        let (committer, commit_stop, counters) =
+            (committer.clone(), commit_stop.clone(), counters.clone());
+        let interval = Duration::from_millis(cfg.sink.flush_interval_ms.get());
+        tokio::spawn(async move {
+            let mut ticks = 0u64;
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep(interval) => committer.commit_async().await,
+                    () = commit_stop.cancelled() => break,
+                }
+                ticks += 1;
+                if ticks % (60_000 / interval.as_millis().max(1) as u64).max(1) == 0 {
+                    log_progress(&names, &counters);
+                }
+            }
+        })
+    };
+
+    let aborts: Vec<_> = stages
+        .iter()
+        .flatten()
+        .map(JoinHandle::abort_handle)
+        .collect();
+    let drain = async {
+        // Stages finish in pipeline order: each one's input closes when the one before it is done.
+        for (name, handles) in names.iter().zip(stages) {
+            for h in handles {
+                if let Err(error) = h.await {
+                    error!(stage = name, %error, "Stage task failed.");
+                }
+            }
+        }
+    };
+    let grace = Duration::from_millis(cfg.runtime.shutdown_grace_ms.get());
+    let deadline = async {
+        stop.cancelled().await;
+        info!(
+            grace_ms = grace.as_millis() as u64,
+            "Stopping: draining stages."
+        );
+        tokio::time::sleep(grace).await;
+    };
+    let forced = tokio::select! {
+        () = drain => false,
+        () = deadline => {
+            warn!("Shutdown grace period ran out; aborting unfinished stages. Unwritten documents will be read again on restart.");
+            for a in &aborts {
+                a.abort();
+            }
+            true
+        }
+    };
+    commit_stop.cancel();
+    if let Err(error) = commit_loop.await {
+        error!(%error, "Commit loop failed.");
+    }
+    // The final commit: everything written so far becomes durable and acknowledged.
+    committer.commit_async().await;
+    log_progress(&names, &counters);
+    let stages = names
+        .iter()
+        .zip(&counters)
+        .map(|(stage, c)| {
+            let (received, sent, rejected, dropped) = c.snapshot();
+            StageSummary {
+                stage,
+                received,
+                sent,
+                rejected,
+                dropped,
+            }
+        })
+        .collect();
+    info!(forced, in_flight = tracker.in_flight(), "Pipeline stopped.");
+    Ok(Summary { stages, forced })
+}
+
+fn log_progress(names: &[&'static str], counters: &[Arc<StageCounters>]) {
+    for (stage, c) in names.iter().zip(counters) {
+        let (received, sent, rejected, dropped) = c.snapshot();
+        info!(stage, received, sent, rejected, dropped, "Stage counters.");
+    }
+}

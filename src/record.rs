@@ -1,0 +1,296 @@
+//! The types that flow between stages: a source `Document`, a `Cleaned` document, the output
+//! `Article`, and the `Rejection` that goes to the dead letter instead.
+//!
+//! Every item carries a [`Ticket`]: its place in its input file. The sink hands tickets back once the
+//! record is durable, and only then may the source's checkpoint move past it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// Identifies an input file across renames: device and inode, checked against a hash of its first bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileKey {
+    /// Device number.
+    pub dev: u64,
+    /// Inode number.
+    pub ino: u64,
+}
+
+impl std::fmt::Display for FileKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.dev, self.ino)
+    }
+}
+
+/// A document's byte range in its input file, used to acknowledge it end to end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    /// The file.
+    pub file: FileKey,
+    /// The generation of the file's checkpoint this ticket belongs to (bumped when a file is replaced).
+    pub generation: u64,
+    /// First byte of the document.
+    pub start: u64,
+    /// One past its last byte (the next document starts here).
+    pub end: u64,
+}
+
+/// Where a document came from; carried unchanged through every stage.
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    /// The document's stable id.
+    pub id: String,
+    /// The input file.
+    pub path: Arc<Path>,
+    /// Byte offset of the document in a multi-document file (JSON lines), `None` for whole files.
+    pub offset: Option<u64>,
+    /// For acknowledgement.
+    pub ticket: Ticket,
+}
+
+/// The input formats the file source reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// A plain-text page dump, one document per file.
+    Text,
+    /// An HTML page, one document per file.
+    Html,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// A document as read by the source: decoded text plus whatever metadata the input stated.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Where it came from.
+    pub prov: Provenance,
+    /// Its format.
+    pub format: Format,
+    /// The charset it was decoded from, when it was not UTF-8.
+    pub charset: Option<&'static str>,
+    /// The page text, one line per visual line.
+    pub text: String,
+    /// Metadata stated by the input (JSON lines fields).
+    pub meta: InputMeta,
+}
+
+/// Metadata an input may state outright; extraction trusts it over what it finds in the text.
+#[derive(Debug, Clone, Default)]
+pub struct InputMeta {
+    /// Canonical URL.
+    pub url: Option<String>,
+    /// Headline.
+    pub title: Option<String>,
+    /// Publication time as given.
+    pub published: Option<String>,
+    /// Publisher / outlet name.
+    pub outlet: Option<String>,
+}
+
+/// What the cleaner made of a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineClass {
+    /// Part of the article.
+    Keep,
+    /// Chrome; the rule that dropped it.
+    Drop(&'static str),
+    /// A copyright notice (dropped from text, names the publisher).
+    Copyright,
+    /// An image credit (dropped from text, attached to the caption before it).
+    Credit(String),
+    /// An image caption (dropped from text, kept as caption data).
+    Caption,
+    /// A byline.
+    Byline,
+    /// A line stating the publication date.
+    Dateline,
+}
+
+/// One input line with the cleaner's verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// The normalised line text.
+    pub text: String,
+    /// The verdict.
+    pub class: LineClass,
+}
+
+/// A cleaned document: the source document's identity plus classified lines.
+#[derive(Debug, Clone)]
+pub struct Cleaned {
+    /// Where it came from.
+    pub prov: Provenance,
+    /// Its format.
+    pub format: Format,
+    /// The charset it was decoded from, when it was not UTF-8.
+    pub charset: Option<&'static str>,
+    /// Metadata stated by the input.
+    pub meta: InputMeta,
+    /// Every non-empty line, classified.
+    pub lines: Vec<Line>,
+}
+
+/// Where an article came from, as written in the output.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SourceInfo {
+    /// The input file's path.
+    pub path: String,
+    /// Byte offset in a multi-document file, `null` for whole files.
+    pub offset: Option<u64>,
+    /// The input format.
+    pub format: Format,
+    /// The charset the input was decoded from when it was not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charset: Option<&'static str>,
+}
+
+/// An image caption with its credit.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Caption {
+    /// The caption text.
+    pub text: String,
+    /// Who the image is credited to.
+    pub credit: Option<String>,
+}
+
+/// The output record: one per article, one JSON line in the sink. Field names are a stable API
+/// (documented in README.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct Article {
+    /// Stable document id.
+    pub id: String,
+    /// Where it came from.
+    pub source: SourceInfo,
+    /// Canonical URL, when known.
+    pub url: Option<String>,
+    /// Headline.
+    pub title: Option<String>,
+    /// Deck / standfirst under the headline.
+    pub subtitle: Option<String>,
+    /// Body paragraphs in order.
+    pub body: Vec<String>,
+    /// Author line.
+    pub byline: Option<String>,
+    /// Publisher name.
+    pub publisher: Option<String>,
+    /// Publication date (`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS`, or as the input stated it).
+    pub published: Option<String>,
+    /// ISO 639-1 language code of the body (639-3 where there is no 639-1 code).
+    pub lang: Option<String>,
+    /// Image captions with credits.
+    pub captions: Vec<Caption>,
+    /// Words in the body (CJK characters count one each).
+    pub word_count: usize,
+    /// Hash of the normalised body (xxh3-128, hex): equal hashes mean the same text.
+    pub content_hash: String,
+    /// Id of the first document with the same body, when this one is a duplicate.
+    pub duplicate_of: Option<String>,
+    /// When newsmill read the document (RFC 3339, UTC).
+    pub ingested_at: String,
+    /// For acknowledgement; not written.
+    #[serde(skip)]
+    pub ticket: Option<Ticket>,
+}
+
+/// An input that could not be turned into an article, with the reason; one line in the dead letter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejection {
+    /// Document id, when one could be given.
+    pub id: Option<String>,
+    /// Input file.
+    pub path: String,
+    /// Byte offset in the file, for multi-document files.
+    pub offset: Option<u64>,
+    /// The stage that rejected it.
+    pub stage: &'static str,
+    /// Why, as a short machine-friendly kind.
+    pub kind: &'static str,
+    /// Why, for a person.
+    pub reason: String,
+    /// The start of the rejected input.
+    pub excerpt: String,
+    /// When (RFC 3339, UTC).
+    pub rejected_at: String,
+    /// For acknowledgement; not written.
+    #[serde(skip)]
+    pub ticket: Option<Ticket>,
+}
+
+/// A stage's refusal of one item: becomes a [`Rejection`] in the runner.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{reason}")]
+pub struct Reject {
+    /// Short kind, e.g. `empty_after_cleaning`.
+    pub kind: &'static str,
+    /// Human-readable reason.
+    pub reason: String,
+    /// The input excerpt to record.
+    pub excerpt: String,
+}
+
+impl Reject {
+    /// A rejection with an excerpt.
+    pub fn new(kind: &'static str, reason: impl Into<String>, excerpt: impl Into<String>) -> Self {
+        Self {
+            kind,
+            reason: reason.into(),
+            excerpt: excerpt.into(),
+        }
+    }
+}
+
+/// Items the stage runner can attribute: an id and a ticket for the dead letter.
+pub trait Tracked {
+    /// The item's provenance.
+    fn prov(&self) -> &Provenance;
+}
+
+impl Tracked for Document {
+    fn prov(&self) -> &Provenance {
+        &self.prov
+    }
+}
+
+impl Tracked for Cleaned {
+    fn prov(&self) -> &Provenance {
+        &self.prov
+    }
+}
+
+/// An article as it leaves extraction, still carrying its provenance.
+#[derive(Debug, Clone)]
+pub struct Extracted {
+    /// Where it came from.
+    pub prov: Provenance,
+    /// The article.
+    pub article: Article,
+}
+
+impl Tracked for Extracted {
+    fn prov(&self) -> &Provenance {
+        &self.prov
+    }
+}
+
+/// The current time as RFC 3339 UTC with second precision.
+pub fn now_rfc3339() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// Cuts `s` to at most `max` bytes on a char boundary.
+pub fn truncate_str(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}

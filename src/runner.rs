@@ -1,0 +1,191 @@
+//! The one generic async runner every stage goes through. A stage is a plain sync [`Transform`];
+//! the runner owns the rest: `workers` tasks sharing one bounded input channel, a tracing span per
+//! worker, per-stage counters, the blocking pool for CPU-heavy work, and the error policy: a
+//! rejected item or a panicking transform becomes a dead-letter record and the worker goes on.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use tokio::task::JoinHandle;
+use tracing::{Instrument, debug, error, info_span, warn};
+
+use crate::checkpoint::Tracker;
+use crate::dead_letter::DeadLetterTx;
+use crate::record::{Provenance, Reject, Rejection, Tracked, now_rfc3339};
+
+/// What a transform made of one item.
+#[derive(Debug)]
+pub enum Outcome<T> {
+    /// Pass this on to the next stage.
+    Emit(T),
+    /// Deliberately not passed on (e.g. a dropped duplicate); the item counts as handled.
+    Drop,
+}
+
+/// One stage's logic: a plain function from one item to the next.
+pub trait Transform: Send + Sync + 'static {
+    /// What the stage takes.
+    type In: Tracked + Send + 'static;
+    /// What it gives.
+    type Out: Send + 'static;
+    /// The stage's name in logs, counters and dead-letter records.
+    const STAGE: &'static str;
+    /// Whether `process` is CPU-heavy or blocks, so must run on the blocking pool.
+    const BLOCKING: bool;
+    /// Handles one item.
+    fn process(&self, input: Self::In) -> Result<Outcome<Self::Out>, Reject>;
+}
+
+/// Per-stage counters, shared by the stage's workers.
+#[derive(Debug, Default)]
+pub struct StageCounters {
+    /// Items taken from the input channel.
+    pub received: AtomicU64,
+    /// Items passed on.
+    pub sent: AtomicU64,
+    /// Items sent to the dead letter.
+    pub rejected: AtomicU64,
+    /// Items deliberately not passed on.
+    pub dropped: AtomicU64,
+}
+
+impl StageCounters {
+    /// `(received, sent, rejected, dropped)` right now.
+    pub fn snapshot(&self) -> (u64, u64, u64, u64) {
+        (
+            self.received.load(Ordering::Relaxed),
+            self.sent.load(Ordering::Relaxed),
+            self.rejected.load(Ordering::Relaxed),
+            self.dropped.load(Ordering::Relaxed),
+        )
+    }
+}
+
+fn inc(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Everything a stage's workers share.
+pub struct StageContext {
+    /// Counters of this stage.
+    pub counters: Arc<StageCounters>,
+    /// Where rejections go.
+    pub dead_letter: DeadLetterTx,
+    /// To acknowledge items that end here on purpose.
+    pub tracker: Arc<Tracker>,
+}
+
+/// Spawns `workers` tasks running `transform` from `input` to `output` (`None` for the last stage).
+pub fn spawn_stage<T: Transform>(
+    transform: Arc<T>,
+    workers: usize,
+    input: async_channel::Receiver<T::In>,
+    output: Option<async_channel::Sender<T::Out>>,
+    ctx: StageContext,
+) -> Vec<JoinHandle<()>> {
+    let ctx = Arc::new(ctx);
+    (0..workers)
+        .map(|worker| {
+            let (transform, input, output, ctx) = (
+                transform.clone(),
+                input.clone(),
+                output.clone(),
+                ctx.clone(),
+            );
+            let span = info_span!("worker", stage = T::STAGE, worker);
+            tokio::spawn(run_worker(transform, input, output, ctx).instrument(span))
+        })
+        .collect()
+}
+
+async fn run_worker<T: Transform>(
+    transform: Arc<T>,
+    input: async_channel::Receiver<T::In>,
+    output: Option<async_channel::Sender<T::Out>>,
+    ctx: Arc<StageContext>,
+) {
+    debug!("Worker started.");
+    while let Ok(item) = input.recv().await {
+        inc(&ctx.counters.received);
+        let prov = item.prov().clone();
+        let started = Instant::now();
+        let result = if T::BLOCKING {
+            let t = transform.clone();
+            match tokio::task::spawn_blocking(move || {
+                catch_unwind(AssertUnwindSafe(|| t.process(item)))
+            })
+            .await
+            {
+                Ok(r) => r,
+                Err(join_error) => {
+                    Err(Box::new(join_error.to_string()) as Box<dyn std::any::Any + Send>)
+                }
+            }
+        } else {
+            catch_unwind(AssertUnwindSafe(|| transform.process(item)))
+        };
+        let elapsed_us = started.elapsed().as_micros() as u64;
+        match result {
+            Ok(Ok(Outcome::Emit(out))) => {
+                debug!(doc = %prov.id, elapsed_us, "Processed.");
+                if let Some(tx) = &output {
+                    if tx.send(out).await.is_err() {
+                        error!(doc = %prov.id, "Next stage is gone; stopping worker.");
+                        break;
+                    }
+                }
+                inc(&ctx.counters.sent);
+            }
+            Ok(Ok(Outcome::Drop)) => {
+                debug!(doc = %prov.id, elapsed_us, "Dropped on purpose.");
+                ctx.tracker.ack(&prov.ticket);
+                inc(&ctx.counters.dropped);
+            }
+            Ok(Err(reject)) => {
+                warn!(doc = %prov.id, path = %prov.path.display(), kind = reject.kind, reason = %reject.reason, "Rejected input.");
+                inc(&ctx.counters.rejected);
+                ctx.dead_letter
+                    .send(rejection(T::STAGE, &prov, reject))
+                    .await;
+            }
+            Err(panic) => {
+                let message = panic_message(panic.as_ref());
+                error!(doc = %prov.id, path = %prov.path.display(), panic = %message, "Transform panicked; input sent to the dead letter.");
+                inc(&ctx.counters.rejected);
+                let reject = Reject::new(
+                    "panic",
+                    format!("{} worker panicked: {message}", T::STAGE),
+                    String::new(),
+                );
+                ctx.dead_letter
+                    .send(rejection(T::STAGE, &prov, reject))
+                    .await;
+            }
+        }
+    }
+    debug!("Input closed; worker done.");
+}
+
+/// Builds the dead-letter record for an item a stage refused.
+pub fn rejection(stage: &'static str, prov: &Provenance, reject: Reject) -> Rejection {
+    Rejection {
+        id: Some(prov.id.clone()),
+        path: prov.path.display().to_string(),
+        offset: prov.offset,
+        stage,
+        kind: reject.kind,
+        reason: reject.reason,
+        excerpt: reject.excerpt,
+        rejected_at: now_rfc3339(),
+        ticket: Some(prov.ticket.clone()),
+    }
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}

@@ -1,0 +1,367 @@
+//! The extract stage: builds the article record from classified lines: title and subtitle (the
+//! headline lines above the first prose line, unless the input stated a title), body paragraphs,
+//! byline, publisher (input metadata, else the copyright line), publication date, captions with
+//! credits, language, word count and content hash.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::config::ExtractConfig;
+use crate::date::find_date;
+use crate::record::{
+    Article, Caption, Cleaned, Extracted, LineClass, Reject, SourceInfo, now_rfc3339,
+};
+use crate::runner::{Outcome, Transform};
+use crate::text::{content_hash, is_prose, word_count};
+
+static PUBLISHER_NOISE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)©|ⓒ|\(c\)|copyright|\b(19|20)\d{2}\b(\s*[-–]\s*(19|20)\d{2})?|all rights reserved.*$|무단\s*전재.*$|재배포\s*금지.*$|\((?:https?://)?(?:www\.)?[a-z0-9.-]+\.[a-z]{2,}[^)]*\)|\b(?:https?://)?www\.[a-z0-9.-]+\.[a-z]{2,}\S*")
+        .expect("publisher pattern is valid")
+});
+
+static BYLINE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:by|written by|reported by|reporter|posted by|author)[:\s]+")
+        .expect("byline pattern is valid")
+});
+
+/// The extractor for one configuration.
+#[derive(Debug, Clone)]
+pub struct Extractor {
+    cfg: ExtractConfig,
+    /// Same threshold as the cleaner, so both agree on what prose is.
+    min_prose_words: usize,
+}
+
+impl Extractor {
+    /// An extractor; `min_prose_words` comes from `[clean]`.
+    pub fn new(cfg: &ExtractConfig, min_prose_words: usize) -> Self {
+        Self {
+            cfg: cfg.clone(),
+            min_prose_words,
+        }
+    }
+
+    /// Builds the article, or says why there is none.
+    pub fn extract(&self, doc: Cleaned) -> Result<Extracted, Reject> {
+        let kept: Vec<&str> = doc
+            .lines
+            .iter()
+            .filter(|l| l.class == LineClass::Keep)
+            .map(|l| l.text.as_str())
+            .collect();
+        let first_prose = kept.iter().position(|l| is_prose(l, self.min_prose_words));
+        let headline_end = first_prose
+            .unwrap_or(usize::from(kept.len() > 1))
+            .min(self.cfg.max_headline_lines.get());
+        let mut headlines: Vec<&str> = kept[..headline_end].to_vec();
+        let mut body: Vec<&str> = kept[headline_end..].to_vec();
+        let title = match doc
+            .meta
+            .title
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            Some(stated) => {
+                headlines.retain(|h| !h.eq_ignore_ascii_case(stated));
+                body.retain(|b| !b.eq_ignore_ascii_case(stated));
+                Some(stated.to_string())
+            }
+            None if !headlines.is_empty() => Some(headlines.remove(0).to_string()),
+            None => None,
+        };
+        let subtitle = headlines.first().map(|s| s.to_string());
+        // Headline lines beyond the title and subtitle are text, not chrome.
+        if headlines.len() > 1 {
+            body.splice(0..0, headlines[1..].iter().copied());
+        }
+        if body.is_empty() {
+            let excerpt = kept.join("\n").chars().take(300).collect::<String>();
+            return Err(Reject::new("no_body", "no body paragraph found", excerpt));
+        }
+        let mut captions: Vec<Caption> = Vec::new();
+        let (mut byline, mut published, mut publisher) =
+            (None, doc.meta.published.clone(), doc.meta.outlet.clone());
+        for line in &doc.lines {
+            match &line.class {
+                LineClass::Caption => {
+                    let text = title
+                        .as_deref()
+                        .and_then(|t| line.text.strip_prefix(t))
+                        .map_or(line.text.as_str(), str::trim_start)
+                        .to_string();
+                    captions.push(Caption { text, credit: None });
+                }
+                LineClass::Credit(credit) => match captions.last_mut() {
+                    Some(c) if c.credit.is_none() => c.credit = Some(credit.clone()),
+                    _ => captions.push(Caption {
+                        text: String::new(),
+                        credit: Some(credit.clone()),
+                    }),
+                },
+                LineClass::Byline if byline.is_none() => {
+                    byline = Some(BYLINE_LABEL.replace(&line.text, "").trim().to_string());
+                }
+                LineClass::Dateline if published.is_none() => published = find_date(&line.text),
+                LineClass::Copyright if publisher.is_none() => {
+                    publisher = publisher_from_copyright(&line.text)
+                }
+                _ => {}
+            }
+        }
+        let body: Vec<String> = body.into_iter().map(str::to_string).collect();
+        let (_, hash_hex) = content_hash(body.iter().map(String::as_str));
+        let word_count = body.iter().map(|p| word_count(p)).sum();
+        let lang = detect_lang(&body, self.cfg.lang_min_chars);
+        let article = Article {
+            id: doc.prov.id.clone(),
+            source: SourceInfo {
+                path: doc.prov.path.display().to_string(),
+                offset: doc.prov.offset,
+                format: doc.format,
+                charset: doc.charset,
+            },
+            url: doc.meta.url,
+            title,
+            subtitle,
+            body,
+            byline,
+            publisher,
+            published,
+            lang,
+            captions,
+            word_count,
+            content_hash: hash_hex,
+            duplicate_of: None,
+            ingested_at: now_rfc3339(),
+            ticket: Some(doc.prov.ticket.clone()),
+        };
+        Ok(Extracted {
+            prov: doc.prov,
+            article,
+        })
+    }
+}
+
+impl Transform for Extractor {
+    type In = Cleaned;
+    type Out = Extracted;
+    const STAGE: &'static str = "extract";
+    const BLOCKING: bool = true;
+
+    fn process(&self, doc: Cleaned) -> Result<Outcome<Extracted>, Reject> {
+        self.extract(doc).map(Outcome::Emit)
+    }
+}
+
+/// `© The Asia Business Daily(www.asiae.co.kr). All rights reserved.` -> `The Asia Business Daily`.
+pub fn publisher_from_copyright(line: &str) -> Option<String> {
+    let stripped = PUBLISHER_NOISE.replace_all(line, " ");
+    let name = stripped
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace() || c == '|')
+        .to_string();
+    let words = word_count(&name);
+    (words >= 1 && words <= 8 && name.chars().any(char::is_alphabetic)).then_some(name)
+}
+
+/// ISO 639-1 code of the body's language, when the detector is confident.
+fn detect_lang(body: &[String], min_chars: usize) -> Option<String> {
+    let mut sample = String::new();
+    for p in body {
+        if sample.len() > 4000 {
+            break;
+        }
+        sample.push_str(p);
+        sample.push('\n');
+    }
+    if sample.chars().count() < min_chars {
+        return None;
+    }
+    let info = whatlang::detect(&sample)?;
+    (info.is_reliable() || info.confidence() >= 0.5).then(|| iso639_1(info.lang()).to_string())
+}
+
+fn iso639_1(lang: whatlang::Lang) -> &'static str {
+    use whatlang::Lang::*;
+    match lang {
+        Epo => "eo",
+        Eng => "en",
+        Rus => "ru",
+        Cmn => "zh",
+        Spa => "es",
+        Por => "pt",
+        Ita => "it",
+        Ben => "bn",
+        Fra => "fr",
+        Deu => "de",
+        Ukr => "uk",
+        Kat => "ka",
+        Ara => "ar",
+        Hin => "hi",
+        Jpn => "ja",
+        Heb => "he",
+        Yid => "yi",
+        Pol => "pl",
+        Amh => "am",
+        Jav => "jv",
+        Kor => "ko",
+        Nob => "nb",
+        Dan => "da",
+        Swe => "sv",
+        Fin => "fi",
+        Tur => "tr",
+        Nld => "nl",
+        Hun => "hu",
+        Ces => "cs",
+        Ell => "el",
+        Bul => "bg",
+        Bel => "be",
+        Mar => "mr",
+        Kan => "kn",
+        Ron => "ro",
+        Slv => "sl",
+        Hrv => "hr",
+        Srp => "sr",
+        Mkd => "mk",
+        Lit => "lt",
+        Lav => "lv",
+        Est => "et",
+        Tam => "ta",
+        Vie => "vi",
+        Urd => "ur",
+        Tha => "th",
+        Guj => "gu",
+        Uzb => "uz",
+        Pan => "pa",
+        Aze => "az",
+        Ind => "id",
+        Tel => "te",
+        Pes => "fa",
+        Mal => "ml",
+        Ori => "or",
+        Mya => "my",
+        Nep => "ne",
+        Sin => "si",
+        Khm => "km",
+        Tuk => "tk",
+        Aka => "ak",
+        Zul => "zu",
+        Sna => "sn",
+        Afr => "af",
+        Lat => "la",
+        Slk => "sk",
+        Cat => "ca",
+        Tgl => "tl",
+        Hye => "hy",
+        Cym => "cy",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::CleanConfig;
+    use crate::runner::Transform;
+    use crate::stages::clean::Cleaner;
+
+    fn run(text: &str, meta: crate::record::InputMeta) -> Result<Article, Reject> {
+        let cleaner = Cleaner::new(&CleanConfig::default()).unwrap();
+        let mut doc = crate::stages::test_document(text);
+        doc.meta = meta;
+        let Outcome::Emit(cleaned) = cleaner.process(doc)? else {
+            panic!("dropped")
+        };
+        Extractor::new(&ExtractConfig::default(), 8)
+            .extract(cleaned)
+            .map(|e| e.article)
+    }
+
+    #[test]
+    fn seedlike_record() {
+        let a = run(
+            include_str!("../../tests/fixtures/seedlike.txt"),
+            Default::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            a.title.as_deref(),
+            Some(
+                "Seoul Unveils Plan To Put Drones Over Han River Bridges... Night Traffic Monitoring From Next Year"
+            )
+        );
+        assert_eq!(
+            a.subtitle.as_deref(),
+            Some("City Hall Bets on Automated Patrols to Cut Response Times")
+        );
+        assert_eq!(a.body.len(), 5, "{:#?}", a.body);
+        assert!(a.body[0].starts_with("The Seoul Metropolitan Government"));
+        assert!(a.body[4].starts_with("Kim Min-ji"));
+        assert_eq!(
+            a.captions,
+            vec![Caption {
+                text: "A city official demonstrates a patrol drone at a briefing held at Seoul City Hall on the 13th."
+                    .into(),
+                credit: Some("Hanbit Photo Agency".into()),
+            }]
+        );
+        assert_eq!(a.publisher.as_deref(), Some("The Han River Herald"));
+        assert_eq!(a.lang.as_deref(), Some("en"));
+        assert!(a.word_count > 150);
+        assert_eq!(a.content_hash.len(), 32);
+    }
+
+    #[test]
+    fn stated_metadata_wins() {
+        let meta = crate::record::InputMeta {
+            title: Some("Stated Title".into()),
+            outlet: Some("Wire".into()),
+            published: Some("2024-01-02".into()),
+            url: Some("https://example.com/a".into()),
+        };
+        let a = run("Stated Title\nThe first paragraph is long enough to be prose for sure, right here.\n© 2024 Other Co.", meta).unwrap();
+        assert_eq!(a.title.as_deref(), Some("Stated Title"));
+        assert_eq!(a.subtitle, None);
+        assert_eq!(a.body.len(), 1);
+        assert_eq!(a.publisher.as_deref(), Some("Wire"));
+        assert_eq!(a.published.as_deref(), Some("2024-01-02"));
+        assert_eq!(a.url.as_deref(), Some("https://example.com/a"));
+    }
+
+    #[test]
+    fn publishers_from_copyright_lines() {
+        assert_eq!(
+            publisher_from_copyright(
+                "© The Asia Business Daily(www.asiae.co.kr). All rights reserved."
+            )
+            .as_deref(),
+            Some("The Asia Business Daily")
+        );
+        assert_eq!(
+            publisher_from_copyright(
+                "Copyright © 2019-2024 Example News, Inc. All Rights Reserved"
+            )
+            .as_deref(),
+            Some("Example News, Inc")
+        );
+        assert_eq!(
+            publisher_from_copyright("ⓒ 한국일보 무단전재 및 재배포 금지").as_deref(),
+            Some("한국일보")
+        );
+        assert_eq!(publisher_from_copyright("© 2024"), None);
+    }
+
+    #[test]
+    fn korean_page_language_and_byline() {
+        let text = "정부, 내년 예산안 발표\n입력 2024.06.22 10:30\n홍길동 기자\n정부는 22일 내년도 예산안을 발표하고 복지 분야 지출을 크게 늘리겠다고 밝혔다. 기획재정부는 경기 회복을 위해 재정의 역할이 중요하다고 설명했다.\n전문가들은 재정 건전성에 대한 우려도 함께 제기했다. 국회는 다음 달부터 예산안 심사에 착수할 예정이다.";
+        let a = run(text, Default::default()).unwrap();
+        assert_eq!(a.title.as_deref(), Some("정부, 내년 예산안 발표"));
+        assert_eq!(a.lang.as_deref(), Some("ko"));
+        assert_eq!(a.byline.as_deref(), Some("홍길동 기자"));
+        assert_eq!(a.published.as_deref(), Some("2024-06-22T10:30:00"));
+        assert_eq!(a.body.len(), 2);
+    }
+}

@@ -1,0 +1,505 @@
+//! The fetch-from-file source: watches directories (filesystem events plus a periodic rescan for
+//! events the kernel dropped), waits until a file has settled, asks the checkpoint tracker where to
+//! read from, and hands the work to reader workers on the blocking pool. Readers push documents into
+//! the bounded channel to `clean` with a blocking send, so a slow pipeline slows reading.
+
+pub mod charset;
+pub mod html;
+pub mod reader;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant, SystemTime};
+
+use globset::{GlobSet, GlobSetBuilder};
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, debug, info, info_span, warn};
+
+use crate::checkpoint::{HEAD_BYTES, Observed, Plan, Tracker};
+use crate::config::SourceConfig;
+use crate::dead_letter::DeadLetterTx;
+use crate::record::{Document, FileKey};
+use crate::runner::StageCounters;
+use reader::{Emit, FileJob, Kind, Limits, read_job};
+
+/// Everything a source needs from the pipeline.
+pub struct SourceContext {
+    /// Where documents go.
+    pub out: async_channel::Sender<Document>,
+    /// Where bad input goes.
+    pub dead_letter: DeadLetterTx,
+    /// Read positions.
+    pub tracker: Arc<Tracker>,
+    /// Cancelled on shutdown.
+    pub cancel: CancellationToken,
+    /// The source's counters.
+    pub counters: Arc<StageCounters>,
+}
+
+/// A producer of documents. It returns when cancelled (or, in batch mode, when its input is read);
+/// dropping its sender then lets the stages drain.
+pub trait Source: Send + 'static {
+    /// Runs until done or cancelled.
+    fn run(self: Box<Self>, ctx: SourceContext) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+/// Errors setting up the file source.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// A glob did not compile (the config loader catches this first).
+    #[error("bad glob: {0}")]
+    Glob(#[from] globset::Error),
+}
+
+/// Which files to read.
+#[derive(Debug, Clone)]
+struct Matcher {
+    include: GlobSet,
+    exclude: GlobSet,
+}
+
+impl Matcher {
+    fn new(cfg: &SourceConfig) -> Result<Self, SourceError> {
+        let build = |globs: &[String]| -> Result<GlobSet, SourceError> {
+            let mut b = GlobSetBuilder::new();
+            for g in globs {
+                b.add(
+                    globset::GlobBuilder::new(g)
+                        .literal_separator(false)
+                        .build()?,
+                );
+            }
+            Ok(b.build()?)
+        };
+        Ok(Self {
+            include: build(&cfg.include)?,
+            exclude: build(&cfg.exclude)?,
+        })
+    }
+
+    fn matches(&self, relative: &Path) -> bool {
+        self.include.is_match(relative) && !self.exclude.is_match(relative)
+    }
+}
+
+/// The file source.
+pub struct FileSource {
+    cfg: SourceConfig,
+    matcher: Matcher,
+    limits: Limits,
+    once: bool,
+}
+
+impl FileSource {
+    /// A file source; `once` reads what is there now and returns.
+    pub fn new(cfg: &SourceConfig, excerpt_bytes: usize, once: bool) -> Result<Self, SourceError> {
+        Ok(Self {
+            matcher: Matcher::new(cfg)?,
+            cfg: cfg.clone(),
+            limits: Limits {
+                max_document_bytes: cfg.max_document_bytes.get(),
+                excerpt_bytes,
+            },
+            once,
+        })
+    }
+}
+
+impl Source for FileSource {
+    fn run(self: Box<Self>, ctx: SourceContext) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(self.run_inner(ctx))
+    }
+}
+
+/// What the scanner remembers about a file between scans, to tell when it has settled.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    size: u64,
+    mtime_ns: u64,
+    changed_at: Instant,
+}
+
+struct Scanner {
+    roots: Vec<PathBuf>,
+    matcher: Matcher,
+    max_depth: usize,
+    settle: Duration,
+    once: bool,
+    tracker: Arc<Tracker>,
+    seen: HashMap<PathBuf, Seen>,
+    scan_no: u64,
+}
+
+struct ScanResult {
+    jobs: Vec<FileJob>,
+    unsettled: usize,
+}
+
+impl FileSource {
+    async fn run_inner(self, ctx: SourceContext) {
+        for dir in &self.cfg.paths {
+            if let Err(error) = std::fs::create_dir_all(dir) {
+                warn!(%error, path = %dir.display(), "Cannot create input directory.");
+            }
+        }
+        let workers = self.cfg.workers.get();
+        let (job_tx, job_rx) = async_channel::bounded::<FileJob>(self.cfg.channel_capacity.get());
+        let ctx = Arc::new(ctx);
+        let readers: Vec<_> = (0..workers)
+            .map(|worker| {
+                let (jobs, ctx) = (job_rx.clone(), ctx.clone());
+                let limits = self.limits;
+                tokio::spawn(reader_loop(jobs, ctx, limits).instrument(info_span!(
+                    "worker",
+                    stage = "source",
+                    worker
+                )))
+            })
+            .collect();
+        drop(job_rx);
+
+        let (wake_tx, mut wake_rx) = tokio::sync::mpsc::channel::<()>(1);
+        let _watcher = if self.once {
+            None
+        } else {
+            watch(&self.cfg.paths, wake_tx)
+        };
+        let mut scanner = Some(Scanner {
+            roots: self.cfg.paths.clone(),
+            matcher: self.matcher.clone(),
+            max_depth: self.cfg.max_depth.get(),
+            settle: Duration::from_millis(self.cfg.settle_ms),
+            once: self.once,
+            tracker: ctx.tracker.clone(),
+            seen: HashMap::new(),
+            scan_no: 0,
+        });
+        let rescan = Duration::from_millis(self.cfg.rescan_interval_ms.get());
+        'scan: while let Some(mut s) = scanner.take() {
+            let started = Instant::now();
+            let Ok((s_back, result)) = tokio::task::spawn_blocking(move || {
+                let r = s.scan();
+                (s, r)
+            })
+            .await
+            else {
+                warn!("Directory scan failed; stopping the source.");
+                break;
+            };
+            scanner = Some(s_back);
+            debug!(
+                jobs = result.jobs.len(),
+                unsettled = result.unsettled,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "Scanned inputs."
+            );
+            for job in result.jobs {
+                tokio::select! {
+                    sent = job_tx.send(job) => if sent.is_err() { break 'scan },
+                    () = ctx.cancel.cancelled() => break 'scan,
+                }
+            }
+            if self.once {
+                break;
+            }
+            let wait = if result.unsettled > 0 {
+                Duration::from_millis(self.cfg.settle_ms.max(50))
+            } else {
+                rescan
+            };
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                Some(()) = wake_rx.recv() => {
+                    // Let a burst of events coalesce into one scan.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                () = ctx.cancel.cancelled() => break,
+            }
+        }
+        job_tx.close();
+        for r in readers {
+            if let Err(error) = r.await {
+                warn!(%error, "Reader task failed.");
+            }
+        }
+        info!("Source stopped.");
+    }
+}
+
+async fn reader_loop(
+    jobs: async_channel::Receiver<FileJob>,
+    ctx: Arc<SourceContext>,
+    limits: Limits,
+) {
+    while let Ok(job) = jobs.recv().await {
+        let ctx2 = ctx.clone();
+        let (key, generation, path) = (job.key, job.generation, job.path.clone());
+        let span = tracing::Span::current();
+        let done = tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let started = Instant::now();
+            let mut docs = 0u64;
+            let next = read_job(&job, limits, &mut |ev| {
+                if ctx2.cancel.is_cancelled() {
+                    return false;
+                }
+                ctx2.counters.received.fetch_add(1, Ordering::Relaxed);
+                match ev {
+                    Emit::Doc(doc) => {
+                        ctx2.tracker.register(&doc.prov.ticket);
+                        docs += 1;
+                        let sent = ctx2.out.send_blocking(doc).is_ok();
+                        if sent {
+                            ctx2.counters.sent.fetch_add(1, Ordering::Relaxed);
+                        }
+                        sent
+                    }
+                    Emit::Reject(r) => {
+                        if let Some(t) = &r.ticket {
+                            ctx2.tracker.register(t);
+                        }
+                        warn!(path = %r.path, offset = r.offset, kind = r.kind, reason = %r.reason, "Rejected input.");
+                        ctx2.counters.rejected.fetch_add(1, Ordering::Relaxed);
+                        ctx2.dead_letter.send_blocking(r);
+                        true
+                    }
+                }
+            });
+            debug!(path = %job.path.display(), from = job.from, to = next, docs, elapsed_ms = started.elapsed().as_millis() as u64, "Read file.");
+            next
+        })
+        .await;
+        match done {
+            Ok(next) => ctx.tracker.finish_read(key, generation, next),
+            Err(error) => {
+                warn!(%error, path = %path.display(), "Reader panicked; the file will be retried.");
+                ctx.tracker.finish_read(key, generation, 0);
+            }
+        }
+    }
+}
+
+/// Watches the roots recursively; every event just wakes the scanner. Returns `None` (and logs)
+/// when watching is impossible, e.g. out of inotify watches: the periodic rescan still works.
+fn watch(
+    roots: &[PathBuf],
+    wake: tokio::sync::mpsc::Sender<()>,
+) -> Option<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let mut watcher =
+        match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            if let Err(error) = &res {
+                warn!(%error, "File watch error; relying on rescans.");
+            }
+            let _ = wake.try_send(());
+        }) {
+            Ok(w) => w,
+            Err(error) => {
+                warn!(%error, "Cannot watch inputs; relying on periodic rescans.");
+                return None;
+            }
+        };
+    for root in roots {
+        if let Err(error) = watcher.watch(root, notify::RecursiveMode::Recursive) {
+            warn!(%error, path = %root.display(), "Cannot watch directory; relying on periodic rescans.");
+        }
+    }
+    Some(watcher)
+}
+
+fn mtime_ns(meta: &std::fs::Metadata) -> u64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+}
+
+#[cfg(unix)]
+fn file_key(meta: &std::fs::Metadata) -> FileKey {
+    use std::os::unix::fs::MetadataExt;
+    FileKey {
+        dev: meta.dev(),
+        ino: meta.ino(),
+    }
+}
+
+#[cfg(not(unix))]
+fn file_key(_meta: &std::fs::Metadata) -> FileKey {
+    FileKey { dev: 0, ino: 0 }
+}
+
+impl Scanner {
+    /// Walks every root, notes which files changed, and plans reads for settled ones.
+    fn scan(&mut self) -> ScanResult {
+        self.scan_no += 1;
+        let mut result = ScanResult {
+            jobs: Vec::new(),
+            unsettled: 0,
+        };
+        let mut files = Vec::new();
+        for root in &self.roots {
+            walk(root, root, self.max_depth, &self.matcher, &mut files);
+        }
+        let now = Instant::now();
+        let mut still_here = HashMap::with_capacity(files.len());
+        for (path, meta) in files {
+            let (size, mtime) = (meta.len(), mtime_ns(&meta));
+            let key = file_key(&meta);
+            let Some(kind) = Kind::of(&path) else {
+                continue;
+            };
+            let prev = self.seen.get(&path).copied();
+            let seen = match prev {
+                Some(p) if p.size == size && p.mtime_ns == mtime => p,
+                _ => {
+                    // A file untouched for longer than the settle time is settled on first sight.
+                    let age = meta
+                        .modified()
+                        .ok()
+                        .and_then(|m| SystemTime::now().duration_since(m).ok());
+                    let changed_at = match age {
+                        Some(a) if prev.is_none() && a >= self.settle => {
+                            now.checked_sub(self.settle).unwrap_or(now)
+                        }
+                        _ => now,
+                    };
+                    Seen {
+                        size,
+                        mtime_ns: mtime,
+                        changed_at,
+                    }
+                }
+            };
+            still_here.insert(path.clone(), seen);
+            self.tracker.mark_seen(key, self.scan_no);
+            if !self.once && now.duration_since(seen.changed_at) < self.settle {
+                result.unsettled += 1;
+                continue;
+            }
+            let Some(obs) = self.observe(&path, key, size, mtime) else {
+                continue;
+            };
+            if let Plan::Read { from, generation } =
+                self.tracker.plan(&obs, kind.whole(), self.scan_no)
+            {
+                result.jobs.push(FileJob {
+                    path: path.into(),
+                    key,
+                    generation,
+                    from,
+                    size,
+                    kind,
+                    final_read: self.once,
+                });
+            }
+        }
+        self.seen = still_here;
+        self.tracker.forget_unseen(self.scan_no);
+        result
+    }
+
+    fn observe(&self, path: &Path, key: FileKey, size: u64, mtime_ns: u64) -> Option<Observed> {
+        use std::io::Read;
+        let mut head = Vec::with_capacity(HEAD_BYTES);
+        let read = std::fs::File::open(path)
+            .and_then(|f| f.take(HEAD_BYTES as u64).read_to_end(&mut head));
+        if let Err(error) = read {
+            debug!(%error, path = %path.display(), "Cannot read file head; will retry.");
+            return None;
+        }
+        let hash = |n: usize| xxhash_rust::xxh3::xxh3_64(&head[..n.min(head.len())]);
+        let head_len = head.len() as u64;
+        let recorded = self.tracker.recorded_head_len(key);
+        Some(Observed {
+            key,
+            path: path.to_path_buf(),
+            size,
+            mtime_ns,
+            head_hash: hash(head.len()),
+            head_len,
+            head_hash_at_recorded_len: recorded
+                .filter(|l| *l <= head_len)
+                .map(|l| hash(usize::try_from(l).unwrap_or(usize::MAX))),
+        })
+    }
+}
+
+/// Collects matching regular files below `dir`, not following directory symlinks.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    matcher: &Matcher,
+    out: &mut Vec<(PathBuf, std::fs::Metadata)>,
+) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(error) => {
+            if dir == root {
+                warn!(%error, path = %dir.display(), "Cannot list input directory.");
+            }
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(ft) = entry.file_type() else { continue };
+        if ft.is_dir() {
+            if depth > 1 {
+                walk(root, &path, depth - 1, matcher, out);
+            }
+            continue;
+        }
+        let relative = path.strip_prefix(root).unwrap_or(&path);
+        if !matcher.matches(relative) {
+            continue;
+        }
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => out.push((path, meta)),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_relative_paths() {
+        let m = Matcher::new(&SourceConfig::default()).unwrap();
+        assert!(m.matches(Path::new("a.txt")));
+        assert!(m.matches(Path::new("sub/dir/a.html.gz")));
+        assert!(!m.matches(Path::new(".hidden.txt")));
+        assert!(!m.matches(Path::new("sub/.partial.jsonl")));
+        assert!(!m.matches(Path::new("a.txt.part")));
+        assert!(!m.matches(Path::new("a.pdf")));
+    }
+
+    #[test]
+    fn scanner_waits_for_files_to_settle() {
+        let dir = tempfile::tempdir().unwrap();
+        let tracker = Arc::new(Tracker::new(100, vec![]));
+        let mut s = Scanner {
+            roots: vec![dir.path().to_path_buf()],
+            matcher: Matcher::new(&SourceConfig::default()).unwrap(),
+            max_depth: 4,
+            settle: Duration::from_secs(3600),
+            once: false,
+            tracker: tracker.clone(),
+            seen: HashMap::new(),
+            scan_no: 0,
+        };
+        std::fs::write(dir.path().join("new.txt"), "fresh").unwrap();
+        let r = s.scan();
+        assert_eq!((r.jobs.len(), r.unsettled), (0, 1));
+        s.settle = Duration::ZERO;
+        let r = s.scan();
+        assert_eq!(r.jobs.len(), 1);
+        assert_eq!(s.scan().jobs.len(), 0, "being read: not planned twice");
+    }
+}

@@ -1,0 +1,585 @@
+//! Reading one input file into documents (sync; runs on the blocking pool). Whole-file formats
+//! (`.txt`, `.html`, optionally gzipped) give one document per file; JSON lines give one per line
+//! from a byte offset. Every way a file can be bad becomes a rejection with a reason, never a panic
+//! and never a silent skip. Sizes are bounded before anything is held in memory.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::charset::{DecodeError, decode};
+use super::html::visible_text;
+use crate::record::{
+    Document, FileKey, Format, InputMeta, Provenance, Rejection, Ticket, now_rfc3339,
+};
+
+/// Which reader a file needs, from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kind {
+    /// The document format.
+    pub format: Format,
+    /// Gzip-compressed.
+    pub gzip: bool,
+}
+
+impl Kind {
+    /// The kind of `path` by extension, `None` when newsmill does not read such files.
+    pub fn of(path: &Path) -> Option<Kind> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let (stem, gzip) = match name.strip_suffix(".gz") {
+            Some(s) => (s.to_string(), true),
+            None => (name, false),
+        };
+        let format = match stem.rsplit_once('.')?.1 {
+            "txt" | "text" => Format::Text,
+            "html" | "htm" | "xhtml" => Format::Html,
+            "jsonl" | "ndjson" if !gzip => Format::Jsonl,
+            _ => return None,
+        };
+        Some(Kind { format, gzip })
+    }
+
+    /// One document per file.
+    pub fn whole(self) -> bool {
+        self.format != Format::Jsonl
+    }
+}
+
+/// One unit of reading work.
+#[derive(Debug, Clone)]
+pub struct FileJob {
+    /// The file.
+    pub path: Arc<Path>,
+    /// Its identity.
+    pub key: FileKey,
+    /// Checkpoint generation for tickets.
+    pub generation: u64,
+    /// First byte to read.
+    pub from: u64,
+    /// Size when planned.
+    pub size: u64,
+    /// Reader to use.
+    pub kind: Kind,
+    /// Take an unterminated last JSON line as final even when it does not parse (batch mode).
+    pub final_read: bool,
+}
+
+/// What reading produces.
+#[derive(Debug)]
+pub enum Emit {
+    /// A document.
+    Doc(Document),
+    /// A bad input.
+    Reject(Rejection),
+}
+
+/// Limits for reading.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest document in bytes.
+    pub max_document_bytes: u64,
+    /// Excerpt size in rejections.
+    pub excerpt_bytes: usize,
+}
+
+/// Stable id of a whole-file document: a hash of its path.
+pub fn path_id(path: &Path) -> String {
+    format!(
+        "{:016x}",
+        xxhash_rust::xxh3::xxh3_64(path.as_os_str().as_encoded_bytes())
+    )
+}
+
+/// Reads a job, handing each document or rejection to `emit`, which returns false to stop early.
+/// Returns the offset where the next read should start.
+pub fn read_job(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
+    if job.kind.whole() {
+        read_whole(job, limits, emit)
+    } else {
+        read_lines(job, limits, emit)
+    }
+}
+
+fn reject(
+    job: &FileJob,
+    id: Option<String>,
+    range: (u64, u64),
+    kind: &'static str,
+    reason: String,
+    excerpt: &[u8],
+    limits: Limits,
+) -> Emit {
+    let excerpt =
+        String::from_utf8_lossy(&excerpt[..excerpt.len().min(limits.excerpt_bytes)]).into_owned();
+    Emit::Reject(Rejection {
+        id,
+        path: job.path.display().to_string(),
+        offset: (!job.kind.whole()).then_some(range.0),
+        stage: "source",
+        kind,
+        reason,
+        excerpt,
+        rejected_at: now_rfc3339(),
+        ticket: Some(Ticket {
+            file: job.key,
+            generation: job.generation,
+            start: range.0,
+            end: range.1,
+        }),
+    })
+}
+
+fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
+    let id = Some(path_id(&job.path));
+    let range = (0, job.size);
+    let bad = |kind, reason: String, excerpt: &[u8]| {
+        reject(job, id.clone(), range, kind, reason, excerpt, limits)
+    };
+    if job.size == 0 {
+        emit(bad("empty_file", "file is empty".into(), b""));
+        return job.size;
+    }
+    let bytes = match read_bounded(&job.path, job.kind.gzip, limits.max_document_bytes) {
+        Ok(Bounded::Fits(b)) => b,
+        Ok(Bounded::TooLarge(head)) => {
+            let what = if job.kind.gzip {
+                "decompressed size"
+            } else {
+                "size"
+            };
+            emit(bad(
+                "too_large",
+                format!(
+                    "{what} exceeds max_document_bytes ({})",
+                    limits.max_document_bytes
+                ),
+                &head,
+            ));
+            return job.size;
+        }
+        Err(e) => {
+            emit(bad("unreadable", format!("cannot read file: {e}"), b""));
+            return job.size;
+        }
+    };
+    let decoded = match decode(&bytes, job.kind.format == Format::Html) {
+        Ok(d) => d,
+        Err(DecodeError::Binary(why)) => {
+            emit(bad(
+                "binary",
+                format!("not text: {why}"),
+                &bytes[..bytes.len().min(64)],
+            ));
+            return job.size;
+        }
+    };
+    let text = if job.kind.format == Format::Html {
+        visible_text(&decoded.text)
+    } else {
+        decoded.text
+    };
+    if text.trim().is_empty() {
+        emit(bad("no_text", "file has no text".into(), &bytes));
+        return job.size;
+    }
+    let prov = Provenance {
+        id: path_id(&job.path),
+        path: job.path.clone(),
+        offset: None,
+        ticket: Ticket {
+            file: job.key,
+            generation: job.generation,
+            start: 0,
+            end: job.size,
+        },
+    };
+    emit(Emit::Doc(Document {
+        prov,
+        format: job.kind.format,
+        charset: decoded.charset,
+        text,
+        meta: InputMeta::default(),
+    }));
+    job.size
+}
+
+enum Bounded {
+    Fits(Vec<u8>),
+    TooLarge(Vec<u8>),
+}
+
+fn read_bounded(path: &Path, gzip: bool, max: u64) -> std::io::Result<Bounded> {
+    let file = File::open(path)?;
+    let mut reader: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
+    } else {
+        Box::new(file)
+    };
+    let mut buf = Vec::new();
+    (&mut reader).take(max + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > max {
+        buf.truncate(512);
+        return Ok(Bounded::TooLarge(buf));
+    }
+    Ok(Bounded::Fits(buf))
+}
+
+enum LineEnd {
+    Newline,
+    Eof,
+}
+
+/// Reads one line into `buf`, keeping at most `max + 1` bytes of it; returns bytes consumed.
+fn next_line(
+    r: &mut impl BufRead,
+    max: usize,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<(u64, LineEnd)>> {
+    buf.clear();
+    let mut consumed = 0u64;
+    loop {
+        let avail = r.fill_buf()?;
+        if avail.is_empty() {
+            return Ok((consumed > 0).then_some((consumed, LineEnd::Eof)));
+        }
+        let (n, found) = match avail.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), false),
+        };
+        let room = (max + 1).saturating_sub(buf.len()).min(n);
+        buf.extend_from_slice(&avail[..room]);
+        r.consume(n);
+        consumed += n as u64;
+        if found {
+            return Ok(Some((consumed, LineEnd::Newline)));
+        }
+    }
+}
+
+fn read_lines(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
+    let max = usize::try_from(limits.max_document_bytes).unwrap_or(usize::MAX - 1);
+    let file_id = path_id(&job.path);
+    // Documents own the bytes since the previous one, so blank lines commit with them.
+    let mut range_start = job.from;
+    let mut file = match File::open(&job.path) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!(error = %e, path = %job.path.display(), "Cannot open input; will retry on the next scan.");
+            return job.from;
+        }
+    };
+    if let Err(e) = file.seek(SeekFrom::Start(job.from)) {
+        tracing::warn!(error = %e, path = %job.path.display(), "Cannot seek input; will retry on the next scan.");
+        return job.from;
+    }
+    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    let mut pos = job.from;
+    let mut buf = Vec::new();
+    loop {
+        let (consumed, end) = match next_line(&mut reader, max, &mut buf) {
+            Ok(Some(x)) => x,
+            Ok(None) => return pos,
+            Err(e) => {
+                tracing::warn!(error = %e, path = %job.path.display(), offset = pos, "Read error; will retry on the next scan.");
+                return range_start;
+            }
+        };
+        let line_start = pos;
+        let line_end = pos + consumed;
+        let range = (range_start, line_end);
+        let too_long = buf.len() > max;
+        let mut content = buf.as_slice();
+        while let [rest @ .., b'\n' | b'\r'] = content {
+            content = rest;
+        }
+        let blank = content.iter().all(u8::is_ascii_whitespace);
+        let derived_id = || format!("{file_id}-{line_start}");
+        let outcome = if too_long {
+            Some(reject(
+                job,
+                Some(derived_id()),
+                range,
+                "too_large",
+                format!("line exceeds max_document_bytes ({max})"),
+                content,
+                limits,
+            ))
+        } else if blank {
+            None
+        } else {
+            match parse_line(content) {
+                Ok(parsed) => Some(parsed.into_emit(job, range, line_start, derived_id())),
+                Err(_) if matches!(end, LineEnd::Eof) && !job.final_read => {
+                    // An unterminated last line that does not parse is probably still being written.
+                    return range_start;
+                }
+                Err((kind, reason)) => Some(reject(
+                    job,
+                    Some(derived_id()),
+                    range,
+                    kind,
+                    reason,
+                    content,
+                    limits,
+                )),
+            }
+        };
+        pos = line_end;
+        if let Some(ev) = outcome {
+            range_start = line_end;
+            if !emit(ev) {
+                return range_start;
+            }
+        }
+    }
+}
+
+struct Parsed {
+    id: Option<String>,
+    text: String,
+    meta: InputMeta,
+}
+
+impl Parsed {
+    fn into_emit(self, job: &FileJob, range: (u64, u64), offset: u64, derived_id: String) -> Emit {
+        let prov = Provenance {
+            id: self.id.unwrap_or(derived_id),
+            path: job.path.clone(),
+            offset: Some(offset),
+            ticket: Ticket {
+                file: job.key,
+                generation: job.generation,
+                start: range.0,
+                end: range.1,
+            },
+        };
+        Emit::Doc(Document {
+            prov,
+            format: Format::Jsonl,
+            charset: None,
+            text: self.text,
+            meta: self.meta,
+        })
+    }
+}
+
+fn string_field(obj: &serde_json::Map<String, Value>, names: &[&str]) -> Option<String> {
+    names.iter().find_map(|n| match obj.get(*n)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+fn parse_line(content: &[u8]) -> Result<Parsed, (&'static str, String)> {
+    let text = std::str::from_utf8(content)
+        .map_err(|e| ("invalid_utf8", format!("line is not UTF-8: {e}")))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| ("invalid_json", format!("invalid JSON: {e}")))?;
+    let Value::Object(obj) = value else {
+        return Err(("not_an_object", "line is JSON but not an object".into()));
+    };
+    let body = match obj.get("text").or_else(|| obj.get("body")) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Array(parts)) => Some(
+            parts
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        _ => None,
+    };
+    let body = body
+        .filter(|b| !b.trim().is_empty())
+        .or_else(|| obj.get("html").and_then(Value::as_str).map(visible_text))
+        .filter(|b| !b.trim().is_empty())
+        .ok_or((
+            "no_text",
+            "object has no `text`, `body` or `html`".to_string(),
+        ))?;
+    Ok(Parsed {
+        id: string_field(&obj, &["id"]),
+        text: body,
+        meta: InputMeta {
+            url: string_field(&obj, &["url"]),
+            title: string_field(&obj, &["title"]),
+            published: string_field(&obj, &["published"]),
+            outlet: string_field(&obj, &["outlet", "publisher"]),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const LIMITS: Limits = Limits {
+        max_document_bytes: 200,
+        excerpt_bytes: 40,
+    };
+
+    fn job(path: &Path, from: u64, final_read: bool) -> FileJob {
+        FileJob {
+            path: path.into(),
+            key: FileKey { dev: 1, ino: 1 },
+            generation: 1,
+            from,
+            size: std::fs::metadata(path).unwrap().len(),
+            kind: Kind::of(path).unwrap(),
+            final_read,
+        }
+    }
+
+    fn collect(j: &FileJob) -> (Vec<Emit>, u64) {
+        let mut out = Vec::new();
+        let next = read_job(j, LIMITS, &mut |e| {
+            out.push(e);
+            true
+        });
+        (out, next)
+    }
+
+    #[test]
+    fn kinds() {
+        assert_eq!(
+            Kind::of(Path::new("a/b.TXT")).map(|k| k.format),
+            Some(Format::Text)
+        );
+        assert_eq!(
+            Kind::of(Path::new("b.html.gz")),
+            Some(Kind {
+                format: Format::Html,
+                gzip: true
+            })
+        );
+        assert_eq!(
+            Kind::of(Path::new("b.ndjson")).map(|k| k.format),
+            Some(Format::Jsonl)
+        );
+        assert_eq!(Kind::of(Path::new("b.pdf")), None);
+        assert_eq!(Kind::of(Path::new("jsonl")), None);
+    }
+
+    #[test]
+    fn json_lines_good_bad_and_partial() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jsonl");
+        let long = "x".repeat(300);
+        let content = format!(
+            "{{\"id\":\"one\",\"title\":\"T\",\"text\":\"Hello world.\"}}\n\n{{broken\n{{\"body\":[\"p1\",\"p2\"],\"outlet\":\"W\"}}\n\"{long}\"\n[1]\n{{\"url\":\"u\"}}\n{{\"id\":7,\"html\":\"<p>Hi</p>\"}}\n{{\"text\":\"unterminated"
+        );
+        std::fs::write(&p, &content).unwrap();
+        let (out, next) = collect(&job(&p, 0, false));
+        let kinds: Vec<String> = out
+            .iter()
+            .map(|e| match e {
+                Emit::Doc(d) => format!("doc:{}", d.prov.id),
+                Emit::Reject(r) => format!("rej:{}", r.kind),
+            })
+            .collect();
+        let file_id = path_id(&p);
+        let body_off = content.find("{\"body\"").unwrap();
+        assert_eq!(
+            kinds,
+            vec![
+                "doc:one".to_string(),
+                "rej:invalid_json".into(),
+                format!("doc:{file_id}-{body_off}"),
+                "rej:too_large".into(),
+                "rej:not_an_object".into(),
+                "rej:no_text".into(),
+                "doc:7".into(),
+            ]
+        );
+        // Tickets tile the file without gaps, blank line included.
+        let mut at = 0;
+        for e in &out {
+            let t = match e {
+                Emit::Doc(d) => &d.prov.ticket,
+                Emit::Reject(r) => r.ticket.as_ref().unwrap(),
+            };
+            assert_eq!(t.start, at);
+            at = t.end;
+        }
+        assert_eq!(next, at);
+        assert_eq!(
+            next as usize,
+            content.rfind('\n').unwrap() + 1,
+            "the unterminated line waits"
+        );
+        if let Emit::Doc(d) = &out[2] {
+            assert_eq!(d.text, "p1\np2");
+            assert_eq!(d.meta.outlet.as_deref(), Some("W"));
+        }
+        if let Emit::Reject(r) = &out[3] {
+            assert!(r.excerpt.len() <= 40);
+        }
+        // Completing the line makes it readable from where the last read stopped.
+        let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+        f.write_all(b"\"}\n").unwrap();
+        let (out, next2) = collect(&job(&p, next, false));
+        assert_eq!(out.len(), 1);
+        assert!(matches!(&out[0], Emit::Doc(d) if d.text == "unterminated"));
+        assert_eq!(next2, std::fs::metadata(&p).unwrap().len());
+    }
+
+    #[test]
+    fn unterminated_valid_line_is_read_and_batch_mode_rejects_torn_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jsonl");
+        std::fs::write(&p, "{\"text\":\"a\"}").unwrap();
+        let (out, next) = collect(&job(&p, 0, false));
+        assert_eq!(out.len(), 1);
+        assert_eq!(next, 12);
+        std::fs::write(&p, "{\"text\":\"a").unwrap();
+        let (out, _) = collect(&job(&p, 0, true));
+        assert!(matches!(&out[0], Emit::Reject(r) if r.kind == "invalid_json"));
+    }
+
+    #[test]
+    fn whole_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("empty.txt", vec![], "empty_file"),
+            ("bin.txt", b"\x00\x01\x02ELF".to_vec(), "binary"),
+            ("big.txt", vec![b'a'; 300], "too_large"),
+            (
+                "blank.html",
+                b"<html><script>x</script></html>".to_vec(),
+                "no_text",
+            ),
+        ];
+        for (name, bytes, want) in cases {
+            let p = dir.path().join(name);
+            std::fs::write(&p, bytes).unwrap();
+            let (out, _) = collect(&job(&p, 0, false));
+            assert!(
+                matches!(&out[..], [Emit::Reject(r)] if r.kind == want),
+                "{name}: {out:?}"
+            );
+        }
+        let p = dir.path().join("page.html.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"<html><body><h1>Title</h1><p>Text.</p></body></html>")
+            .unwrap();
+        std::fs::write(&p, gz.finish().unwrap()).unwrap();
+        let (out, _) = collect(&job(&p, 0, false));
+        assert!(
+            matches!(&out[..], [Emit::Doc(d)] if d.text == "Title\nText." && d.format == Format::Html),
+            "{out:?}"
+        );
+        let p = dir.path().join("bomb.html.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![b' '; 100_000]).unwrap();
+        std::fs::write(&p, gz.finish().unwrap()).unwrap();
+        let (out, _) = collect(&job(&p, 0, false));
+        assert!(
+            matches!(&out[..], [Emit::Reject(r)] if r.kind == "too_large" && r.reason.contains("decompressed"))
+        );
+    }
+}

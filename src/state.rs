@@ -1,0 +1,253 @@
+//! The persisted state in `[state] dir`: input checkpoints and the dedup window, in one embedded
+//! ACID database (redb) so that both are committed together in one transaction, and a crash leaves
+//! the previous commit intact. A damaged database is reported with its path and the way out; it is
+//! never silently reset.
+
+use std::path::{Path, PathBuf};
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+
+use crate::checkpoint::{Changes, FileCheckpoint};
+use crate::record::FileKey;
+
+const FILES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("files_v1");
+const DEDUP: TableDefinition<u128, &[u8]> = TableDefinition::new("dedup_exact_v1");
+
+/// File name of the database inside the state directory.
+pub const DB_FILE: &str = "newsmill.redb";
+
+/// Errors opening or writing the state.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The directory could not be created.
+    #[error("cannot create state directory {path}: {source}")]
+    Dir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database could not be opened: damaged, or locked by another newsmill.
+    #[error(
+        "cannot open state database {path}: {message}. If another newsmill uses this state directory, stop it \
+         first. If the file is damaged, move it aside (newsmill then re-reads every input from the start and \
+         rebuilds the dedup window) or restore it from a backup."
+    )]
+    Open {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A read or a commit failed.
+    #[error("state database {path}: {message}")]
+    Io {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+/// One dedup entry as persisted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DedupRecord {
+    /// Hash of the normalised body.
+    pub hash: u128,
+    /// When it was first seen (unix seconds).
+    pub seen_at: i64,
+    /// The first document's id.
+    pub id: String,
+}
+
+/// Dedup changes to persist.
+#[derive(Debug, Default)]
+pub struct DedupChanges {
+    /// New entries.
+    pub added: Vec<DedupRecord>,
+    /// Evicted hashes.
+    pub removed: Vec<u128>,
+}
+
+/// The open state database.
+pub struct StateStore {
+    db: Database,
+    path: PathBuf,
+}
+
+impl StateStore {
+    /// Opens (or creates) the database in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StateError> {
+        std::fs::create_dir_all(dir).map_err(|source| StateError::Dir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let path = dir.join(DB_FILE);
+        let db = Database::create(&path).map_err(|e| StateError::Open {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let store = Self { db, path };
+        // Create the tables up front so that read transactions find them.
+        store.commit(&Vec::new(), &DedupChanges::default())?;
+        Ok(store)
+    }
+
+    fn io(&self, e: impl std::fmt::Display) -> StateError {
+        StateError::Io {
+            path: self.path.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Every persisted checkpoint.
+    pub fn load_checkpoints(&self) -> Result<Vec<(FileKey, FileCheckpoint)>, StateError> {
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let table = txn.open_table(FILES).map_err(|e| self.io(e))?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(|e| self.io(e))? {
+            let (k, v) = row.map_err(|e| self.io(e))?;
+            let (dev, ino) = k.value();
+            let cp: FileCheckpoint = serde_json::from_slice(v.value())
+                .map_err(|e| self.io(format!("damaged checkpoint for file {dev}:{ino}: {e}")))?;
+            out.push((FileKey { dev, ino }, cp));
+        }
+        Ok(out)
+    }
+
+    /// Every persisted dedup entry, oldest first.
+    pub fn load_dedup(&self) -> Result<Vec<DedupRecord>, StateError> {
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let table = txn.open_table(DEDUP).map_err(|e| self.io(e))?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(|e| self.io(e))? {
+            let (k, v) = row.map_err(|e| self.io(e))?;
+            let v = v.value();
+            let (ts, id) = v
+                .split_at_checked(8)
+                .ok_or_else(|| self.io("damaged dedup entry"))?;
+            let seen_at =
+                i64::from_le_bytes(ts.try_into().map_err(|_| self.io("damaged dedup entry"))?);
+            let id =
+                String::from_utf8(id.to_vec()).map_err(|_| self.io("damaged dedup entry id"))?;
+            out.push(DedupRecord {
+                hash: k.value(),
+                seen_at,
+                id,
+            });
+        }
+        out.sort_by_key(|r| r.seen_at);
+        Ok(out)
+    }
+
+    /// Writes checkpoint and dedup changes in one durable transaction.
+    pub fn commit(&self, files: &Changes, dedup: &DedupChanges) -> Result<(), StateError> {
+        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        {
+            let mut table = txn.open_table(FILES).map_err(|e| self.io(e))?;
+            for (key, cp) in files {
+                match cp {
+                    Some(cp) => {
+                        let bytes = serde_json::to_vec(cp).map_err(|e| self.io(e))?;
+                        table
+                            .insert((key.dev, key.ino), bytes.as_slice())
+                            .map_err(|e| self.io(e))?;
+                    }
+                    None => {
+                        table.remove((key.dev, key.ino)).map_err(|e| self.io(e))?;
+                    }
+                }
+            }
+            let mut table = txn.open_table(DEDUP).map_err(|e| self.io(e))?;
+            for hash in &dedup.removed {
+                table.remove(*hash).map_err(|e| self.io(e))?;
+            }
+            let mut buf = Vec::new();
+            for r in &dedup.added {
+                buf.clear();
+                buf.extend_from_slice(&r.seen_at.to_le_bytes());
+                buf.extend_from_slice(r.id.as_bytes());
+                table
+                    .insert(r.hash, buf.as_slice())
+                    .map_err(|e| self.io(e))?;
+            }
+        }
+        txn.commit().map_err(|e| self.io(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = FileKey { dev: 3, ino: 9 };
+        let cp = FileCheckpoint {
+            path: "/x/a.txt".into(),
+            head_len: 5,
+            head_hash: 42,
+            size: 5,
+            mtime_ns: 1,
+            committed: 5,
+            complete: true,
+        };
+        {
+            let s = StateStore::open(dir.path()).unwrap();
+            let added = vec![
+                DedupRecord {
+                    hash: 2,
+                    seen_at: 20,
+                    id: "b".into(),
+                },
+                DedupRecord {
+                    hash: 1,
+                    seen_at: 10,
+                    id: "a".into(),
+                },
+            ];
+            s.commit(
+                &vec![(key, Some(cp.clone()))],
+                &DedupChanges {
+                    added,
+                    removed: vec![],
+                },
+            )
+            .unwrap();
+        }
+        let s = StateStore::open(dir.path()).unwrap();
+        assert_eq!(s.load_checkpoints().unwrap(), vec![(key, cp)]);
+        let d = s.load_dedup().unwrap();
+        assert_eq!(
+            d.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        s.commit(
+            &vec![(key, None)],
+            &DedupChanges {
+                added: vec![],
+                removed: vec![1],
+            },
+        )
+        .unwrap();
+        assert!(s.load_checkpoints().unwrap().is_empty());
+        assert_eq!(s.load_dedup().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn damaged_database_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(DB_FILE),
+            b"this is not a database at all, not even close",
+        )
+        .unwrap();
+        let err = StateStore::open(dir.path()).err().expect("must fail");
+        let msg = err.to_string();
+        assert!(
+            msg.contains(DB_FILE) && msg.contains("move it aside"),
+            "{msg}"
+        );
+    }
+}

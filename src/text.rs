@@ -1,0 +1,130 @@
+//! Small text measures shared by the cleaner and the extractor: words (CJK-aware), sentence
+//! endings, prose-likeness, and the normalisation behind content hashes.
+
+/// Whether `c` is written without spaces between words (Han, kana).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF      // Hiragana, Katakana
+        | 0x3400..=0x4DBF    // CJK Extension A
+        | 0x4E00..=0x9FFF    // CJK Unified Ideographs
+        | 0xF900..=0xFAFF    // CJK Compatibility Ideographs
+        | 0x20000..=0x2FA1F) // Extensions B..
+}
+
+/// Words in `s`: whitespace-separated tokens with a letter or digit, where every CJK character
+/// counts as one word (those scripts do not separate words with spaces).
+pub fn word_count(s: &str) -> usize {
+    s.split_whitespace()
+        .map(|tok| {
+            let cjk = tok.chars().filter(|c| is_cjk(*c)).count();
+            let rest = tok
+                .chars()
+                .filter(|c| !is_cjk(*c))
+                .any(char::is_alphanumeric);
+            cjk + usize::from(rest)
+        })
+        .sum()
+}
+
+/// Whether the line ends like a sentence (allowing closing quotes and brackets after the mark).
+pub fn ends_sentence(s: &str) -> bool {
+    let trimmed = s.trim_end_matches(|c: char| {
+        matches!(
+            c,
+            '"' | '\'' | '”' | '’' | '」' | '』' | ')' | '）' | ']' | '»' | '›'
+        ) || c.is_whitespace()
+    });
+    trimmed.ends_with(['.', '!', '?', '。', '！', '？', '…', '다', '요'])
+        && !trimmed.ends_with("...") // a trailing ellipsis is a teaser, not a sentence
+}
+
+/// Whether a line reads as article prose rather than a label, menu item or headline.
+pub fn is_prose(s: &str, min_words: usize) -> bool {
+    let words = word_count(s);
+    words >= min_words * 3 || (words >= min_words && ends_sentence(s))
+}
+
+/// Collapses runs of whitespace (including NBSP and zero-width characters) to one space and trims.
+pub fn normalize_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for part in
+        s.split(|c: char| c.is_whitespace() || matches!(c, '\u{200B}' | '\u{200C}' | '\u{FEFF}'))
+    {
+        if part.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// The text a content hash is taken over: lower case, one space between words, typographic quotes
+/// and dashes folded, so that whitespace, case and quote style do not make a copy look new.
+pub fn normalize_for_hash<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for p in paragraphs {
+        for word in p.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            for c in word.chars() {
+                match c {
+                    '“' | '”' | '„' | '«' | '»' => out.push('"'),
+                    '‘' | '’' | '‚' => out.push('\''),
+                    '–' | '—' => out.push('-'),
+                    _ => out.extend(c.to_lowercase()),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// xxh3-128 of the normalised paragraphs, as 32 hex digits, and the raw value.
+pub fn content_hash<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> (u128, String) {
+    let h = xxhash_rust::xxh3::xxh3_128(normalize_for_hash(paragraphs).as_bytes());
+    (h, format!("{h:032x}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_in_many_scripts() {
+        assert_eq!(word_count("The quick brown fox."), 4);
+        assert_eq!(word_count("북한군 파병 가능성"), 3);
+        assert_eq!(word_count("北朝鮮の派兵"), 6);
+        assert_eq!(word_count("— | 2024"), 1);
+    }
+
+    #[test]
+    fn prose_vs_headline() {
+        assert!(is_prose(
+            "He added, \"This was once dismissed as mere imagination but is now real.\"",
+            8
+        ));
+        assert!(!is_prose(
+            "NIS \"Monitoring Cooperation\"... Possibility of North Korea Dispatching Troops",
+            8
+        ));
+        assert!(!is_prose("Read more...", 1));
+        assert!(is_prose(
+            "国家情報院は22日、北朝鮮とロシアの協力の動向を注視していると明らかにした。",
+            8
+        ));
+    }
+
+    #[test]
+    fn hash_ignores_case_space_and_quotes() {
+        let (a, _) = content_hash(["He said “yes”.", "Next  para"]);
+        let (b, _) = content_hash(["he said \"YES\".", "next para"]);
+        let (c, _) = content_hash(["he said no.", "next para"]);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(normalize_line("  a\u{a0}\u{200b} b\t c "), "a b c");
+    }
+}
