@@ -116,10 +116,7 @@ impl Tracker {
             };
             inner.files.insert(key, entry);
         }
-        Self {
-            inner: Mutex::new(inner),
-            max_files,
-        }
+        Self { inner: Mutex::new(inner), max_files }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -161,10 +158,7 @@ impl Tracker {
                     return Plan::Skip;
                 }
                 inner.next_generation += 1;
-                inner
-                    .files
-                    .entry(obs.key)
-                    .or_insert(fresh(inner.next_generation))
+                inner.files.entry(obs.key).or_insert(fresh(inner.next_generation))
             }
             Some(e) => {
                 e.seen = scan;
@@ -191,11 +185,7 @@ impl Tracker {
                         e.cp.head_len = obs.head_len;
                         e.cp.head_hash = obs.head_hash;
                     }
-                    let nothing_new = if whole {
-                        e.cp.complete
-                    } else {
-                        obs.size <= e.read_to
-                    };
+                    let nothing_new = if whole { e.cp.complete } else { obs.size <= e.read_to };
                     if nothing_new {
                         return Plan::Skip;
                     }
@@ -206,10 +196,7 @@ impl Tracker {
         entry.reading = true;
         entry.cp.size = obs.size;
         entry.cp.mtime_ns = obs.mtime_ns;
-        Plan::Read {
-            from: entry.read_to,
-            generation: entry.generation,
-        }
+        Plan::Read { from: entry.read_to, generation: entry.generation }
     }
 
     /// Records that a document occupying `ticket` is on its way.
@@ -232,11 +219,7 @@ impl Tracker {
             e.reading = false;
             e.read_to = e.read_to.max(read_to);
             // Bytes read without producing a document (blank lines) commit once all before them do.
-            let last_end = e
-                .pending
-                .last_key_value()
-                .map_or(e.cp.committed, |(_, (end, _))| *end)
-                .max(e.cp.committed);
+            let last_end = e.pending.last_key_value().map_or(e.cp.committed, |(_, (end, _))| *end).max(e.cp.committed);
             if read_to > last_end {
                 e.pending.insert(last_end, (read_to, true));
             }
@@ -293,26 +276,13 @@ impl Tracker {
         let dirty = std::mem::take(&mut inner.dirty);
         dirty
             .into_iter()
-            .map(|(key, present)| {
-                (
-                    key,
-                    if present {
-                        inner.files.get(&key).map(|e| e.cp.clone())
-                    } else {
-                        None
-                    },
-                )
-            })
+            .map(|(key, present)| (key, if present { inner.files.get(&key).map(|e| e.cp.clone()) } else { None }))
             .collect()
     }
 
     /// Documents registered but not yet acknowledged, over all files.
     pub fn in_flight(&self) -> usize {
-        self.lock()
-            .files
-            .values()
-            .map(|e| e.pending.values().filter(|(_, done)| !done).count())
-            .sum()
+        self.lock().files.values().map(|e| e.pending.values().filter(|(_, done)| !done).count()).sum()
     }
 
     /// Number of files tracked.
@@ -371,102 +341,58 @@ mod tests {
     }
 
     fn ticket(generation: u64, start: u64, end: u64) -> Ticket {
-        Ticket {
-            file: FileKey { dev: 1, ino: 7 },
-            generation,
-            start,
-            end,
-        }
+        Ticket { file: FileKey { dev: 1, ino: 7 }, generation, start, end }
     }
 
     #[test]
     fn commits_only_contiguous_acknowledged_prefix() {
         let t = Tracker::new(10, vec![]);
-        let Plan::Read {
-            from: 0,
-            generation,
-        } = t.plan(&obs(30, 1), false, 1)
-        else {
-            panic!()
-        };
+        let Plan::Read { from: 0, generation } = t.plan(&obs(30, 1), false, 1) else { panic!() };
         for (s, e) in [(0, 10), (10, 20), (20, 30)] {
             t.register(&ticket(generation, s, e));
         }
         t.finish_read(FileKey { dev: 1, ino: 7 }, generation, 30);
         t.ack(&ticket(generation, 10, 20));
-        assert_eq!(
-            t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed,
-            0
-        );
+        assert_eq!(t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed, 0);
         t.ack(&ticket(generation, 0, 10));
-        assert_eq!(
-            t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed,
-            20
-        );
+        assert_eq!(t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed, 20);
         t.ack(&ticket(generation, 20, 30));
-        assert_eq!(
-            t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed,
-            30
-        );
+        assert_eq!(t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed, 30);
         assert_eq!(t.plan(&obs(30, 1), false, 2), Plan::Skip);
         // Appended data is read from where the last read stopped.
-        assert!(matches!(
-            t.plan(&obs(45, 1), false, 3),
-            Plan::Read { from: 30, .. }
-        ));
+        assert!(matches!(t.plan(&obs(45, 1), false, 3), Plan::Read { from: 30, .. }));
     }
 
     #[test]
     fn replaced_or_truncated_file_starts_over() {
         let t = Tracker::new(10, vec![]);
-        let Plan::Read { generation, .. } = t.plan(&obs(30, 1), false, 1) else {
-            panic!()
-        };
+        let Plan::Read { generation, .. } = t.plan(&obs(30, 1), false, 1) else { panic!() };
         t.register(&ticket(generation, 0, 30));
         t.finish_read(FileKey { dev: 1, ino: 7 }, generation, 30);
         t.ack(&ticket(generation, 0, 30));
-        let Plan::Read {
-            from,
-            generation: g2,
-        } = t.plan(&obs(30, 2), false, 2)
-        else {
-            panic!()
-        };
+        let Plan::Read { from, generation: g2 } = t.plan(&obs(30, 2), false, 2) else { panic!() };
         assert_eq!(from, 0);
         assert_ne!(g2, generation);
         // A stale ack from the old generation does nothing.
         t.ack(&ticket(generation, 0, 30));
-        assert_eq!(
-            t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed,
-            0
-        );
+        assert_eq!(t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed, 0);
     }
 
     #[test]
     fn blank_tail_commits_after_documents() {
         let t = Tracker::new(10, vec![]);
-        let Plan::Read { generation, .. } = t.plan(&obs(40, 1), false, 1) else {
-            panic!()
-        };
+        let Plan::Read { generation, .. } = t.plan(&obs(40, 1), false, 1) else { panic!() };
         t.register(&ticket(generation, 0, 30));
         t.finish_read(FileKey { dev: 1, ino: 7 }, generation, 40);
-        assert_eq!(
-            t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed,
-            0
-        );
+        assert_eq!(t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed, 0);
         t.ack(&ticket(generation, 0, 30));
-        assert_eq!(
-            t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed,
-            40
-        );
+        assert_eq!(t.checkpoint(FileKey { dev: 1, ino: 7 }).unwrap().committed, 40);
     }
 
     #[test]
     fn whole_files_complete_and_reload() {
         let t = Tracker::new(10, vec![]);
-        let Plan::Read { generation, .. } = t.plan(&obs(30, 1), true, 1) else {
-            panic!()
-        };
+        let Plan::Read { generation, .. } = t.plan(&obs(30, 1), true, 1) else { panic!() };
         t.register(&ticket(generation, 0, 30));
         t.finish_read(FileKey { dev: 1, ino: 7 }, generation, 30);
         t.ack(&ticket(generation, 0, 30));
@@ -477,18 +403,13 @@ mod tests {
         let t2 = Tracker::new(10, vec![(FileKey { dev: 1, ino: 7 }, cp)]);
         assert_eq!(t2.plan(&obs(30, 1), true, 1), Plan::Skip);
         // The same file rewritten in place is a new version.
-        assert!(matches!(
-            t2.plan(&obs(31, 1), true, 2),
-            Plan::Read { from: 0, .. }
-        ));
+        assert!(matches!(t2.plan(&obs(31, 1), true, 2), Plan::Read { from: 0, .. }));
     }
 
     #[test]
     fn forgets_deleted_files_and_respects_capacity() {
         let t = Tracker::new(1, vec![]);
-        let Plan::Read { generation, .. } = t.plan(&obs(10, 1), true, 1) else {
-            panic!()
-        };
+        let Plan::Read { generation, .. } = t.plan(&obs(10, 1), true, 1) else { panic!() };
         let mut other = obs(10, 1);
         other.key.ino = 8;
         assert_eq!(t.plan(&other, true, 1), Plan::Skip, "over capacity");

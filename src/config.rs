@@ -66,20 +66,10 @@ impl Default for SourceConfig {
     fn default() -> Self {
         Self {
             paths: vec![PathBuf::from("inbox")],
-            include: [
-                "**/*.txt",
-                "**/*.html",
-                "**/*.htm",
-                "**/*.html.gz",
-                "**/*.htm.gz",
-                "**/*.jsonl",
-                "**/*.ndjson",
-            ]
-            .map(String::from)
-            .to_vec(),
-            exclude: ["**/.*", "**/*.tmp", "**/*.part"]
+            include: ["**/*.txt", "**/*.html", "**/*.htm", "**/*.html.gz", "**/*.htm.gz", "**/*.jsonl", "**/*.ndjson"]
                 .map(String::from)
                 .to_vec(),
+            exclude: ["**/.*", "**/*.tmp", "**/*.part"].map(String::from).to_vec(),
             settle_ms: 1_000,
             rescan_interval_ms: nz64(30_000),
             max_document_bytes: nz64(10 * 1024 * 1024),
@@ -145,12 +135,7 @@ pub struct ExtractConfig {
 
 impl Default for ExtractConfig {
     fn default() -> Self {
-        Self {
-            workers: nz(2),
-            channel_capacity: nz(64),
-            max_headline_lines: nz(2),
-            lang_min_chars: 40,
-        }
+        Self { workers: nz(2), channel_capacity: nz(64), max_headline_lines: nz(2), lang_min_chars: 40 }
     }
 }
 
@@ -246,11 +231,7 @@ pub struct DeadLetterConfig {
 
 impl Default for DeadLetterConfig {
     fn default() -> Self {
-        Self {
-            path: PathBuf::from("out/rejected.jsonl"),
-            channel_capacity: nz(64),
-            excerpt_bytes: nz(512),
-        }
+        Self { path: PathBuf::from("out/rejected.jsonl"), channel_capacity: nz(64), excerpt_bytes: nz(512) }
     }
 }
 
@@ -264,9 +245,7 @@ pub struct StateConfig {
 
 impl Default for StateConfig {
     fn default() -> Self {
-        Self {
-            dir: PathBuf::from("state"),
-        }
+        Self { dir: PathBuf::from("state") }
     }
 }
 
@@ -292,10 +271,7 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self {
-            level: "info".into(),
-            format: LogFormat::Text,
-        }
+        Self { level: "info".into(), format: LogFormat::Text }
     }
 }
 
@@ -309,9 +285,7 @@ pub struct RuntimeConfig {
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        Self {
-            shutdown_grace_ms: nz64(30_000),
-        }
+        Self { shutdown_grace_ms: nz64(30_000) }
     }
 }
 
@@ -338,14 +312,7 @@ pub struct ConfigProblem {
 
 impl fmt::Display for ConfigProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file.display(),
-            self.line,
-            self.column,
-            self.message
-        )
+        write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.column, self.message)
     }
 }
 
@@ -378,24 +345,14 @@ impl ConfigError {
 impl Config {
     /// Reads, interpolates, parses and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let raw = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let raw =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Io { path: path.to_path_buf(), source })?;
         Self::from_toml(&raw, path, &|name| std::env::var(name).ok())
     }
 
     /// Parses config text. `env` resolves `${VAR}` references; `path` only labels the problems.
-    pub fn from_toml(
-        raw: &str,
-        path: &Path,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Config, ConfigError> {
-        let mut problems = Problems {
-            file: path.to_path_buf(),
-            text: raw.to_string(),
-            list: Vec::new(),
-        };
+    pub fn from_toml(raw: &str, path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut problems = Problems { file: path.to_path_buf(), text: raw.to_string(), list: Vec::new() };
         let (text, interp_errors) = interpolate(raw, env);
         for (offset, msg) in interp_errors {
             problems.at(offset..offset, msg);
@@ -423,48 +380,39 @@ impl Config {
                 "log" => section(value).map(|s| config.log = s),
                 "runtime" => section(value).map(|s| config.runtime = s),
                 other => {
-                    problems.at(
-                        span.clone(),
-                        format!("unknown section `{other}`, expected one of {SECTIONS}"),
-                    );
+                    problems.at(span.clone(), format!("unknown section `{other}`, expected one of {SECTIONS}"));
                     Ok(())
                 }
             };
             if let Err(e) = result {
-                problems.at(
-                    e.span().unwrap_or(span),
-                    format!("[{name}] {}", e.message()),
-                );
+                let at = e.span().unwrap_or(span);
+                // Name the deepest key whose value holds the error, so the message says what is wrong where.
+                let key = spans
+                    .iter()
+                    .filter(|(_, s)| s.start <= at.start && at.start < s.end.max(s.start + 1))
+                    .max_by_key(|(k, _)| k.len())
+                    .map_or(name.clone(), |(k, _)| k.clone());
+                problems.at(at, format!("{key}: {}", e.message()));
             }
         }
         for (key, msg) in config.validate() {
-            let span = spans
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, s)| s.clone())
-                .unwrap_or(0..0);
+            let span = spans.iter().find(|(k, _)| *k == key).map(|(_, s)| s.clone()).unwrap_or(0..0);
             problems.at(span, format!("{key}: {msg}"));
         }
         if problems.list.is_empty() {
-            Ok(config)
-        } else {
-            Err(ConfigError::Invalid(problems.list))
+            return Ok(config);
         }
+        problems.list.sort_by_key(|p| (p.line, p.column));
+        Err(ConfigError::Invalid(problems.list))
     }
 
     /// Semantic checks that types alone cannot express; returns `(dotted key, message)` for each.
     fn validate(&self) -> Vec<(String, String)> {
         let mut errors = Vec::new();
         if self.source.paths.is_empty() {
-            errors.push((
-                "source.paths".into(),
-                "at least one directory is needed".into(),
-            ));
+            errors.push(("source.paths".into(), "at least one directory is needed".into()));
         }
-        for (key, globs) in [
-            ("source.include", &self.source.include),
-            ("source.exclude", &self.source.exclude),
-        ] {
+        for (key, globs) in [("source.include", &self.source.include), ("source.exclude", &self.source.exclude)] {
             for g in globs.iter() {
                 if let Err(e) = globset::Glob::new(g) {
                     errors.push((key.into(), format!("bad glob `{g}`: {e}")));
@@ -474,10 +422,9 @@ impl Config {
         if self.source.include.is_empty() {
             errors.push(("source.include".into(), "no file would ever be read".into()));
         }
-        for (key, pats) in [
-            ("clean.drop_patterns", &self.clean.drop_patterns),
-            ("clean.keep_patterns", &self.clean.keep_patterns),
-        ] {
+        for (key, pats) in
+            [("clean.drop_patterns", &self.clean.drop_patterns), ("clean.keep_patterns", &self.clean.keep_patterns)]
+        {
             for p in pats.iter() {
                 if let Err(e) = regex::Regex::new(p) {
                     errors.push((key.into(), format!("bad regular expression `{p}`: {e}")));
@@ -485,16 +432,10 @@ impl Config {
             }
         }
         if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(&self.log.level) {
-            errors.push((
-                "log.level".into(),
-                format!("bad filter `{}`: {e}", self.log.level),
-            ));
+            errors.push(("log.level".into(), format!("bad filter `{}`: {e}", self.log.level)));
         }
         if self.sink.path == self.dead_letter.path {
-            errors.push((
-                "dead_letter.path".into(),
-                "must differ from sink.path".into(),
-            ));
+            errors.push(("dead_letter.path".into(), "must differ from sink.path".into()));
         }
         if self.sink.path.as_os_str().is_empty() {
             errors.push(("sink.path".into(), "must not be empty".into()));
@@ -508,17 +449,11 @@ impl Config {
 
 const SECTIONS: &str = "source, clean, extract, dedup, sink, dead_letter, state, log, runtime";
 
-fn section<'a, T: Deserialize<'a>>(
-    value: toml::Spanned<DeValue<'a>>,
-) -> Result<T, toml::de::Error> {
+fn section<'a, T: Deserialize<'a>>(value: toml::Spanned<DeValue<'a>>) -> Result<T, toml::de::Error> {
     T::deserialize(ValueDeserializer::from(value))
 }
 
-fn collect_spans(
-    prefix: &str,
-    value: &toml::Spanned<DeValue<'_>>,
-    out: &mut Vec<(String, Range<usize>)>,
-) {
+fn collect_spans(prefix: &str, value: &toml::Spanned<DeValue<'_>>, out: &mut Vec<(String, Range<usize>)>) {
     out.push((prefix.to_string(), value.span()));
     if let DeValue::Table(t) = value.get_ref() {
         for (k, v) in t.iter() {
@@ -536,12 +471,7 @@ struct Problems {
 impl Problems {
     fn at(&mut self, span: Range<usize>, message: String) {
         let (line, column) = line_col(&self.text, span.start);
-        self.list.push(ConfigProblem {
-            file: self.file.clone(),
-            line,
-            column,
-            message,
-        });
+        self.list.push(ConfigProblem { file: self.file.clone(), line, column, message });
     }
 }
 
@@ -556,10 +486,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// Replaces `${VAR}` and `${VAR:-default}` (an unset or empty `VAR` takes the default); `$$` is a
 /// literal `$`. Whole-line comments are left alone so the config can document the syntax.
 /// Returns the new text and `(offset, message)` for each reference that cannot be resolved.
-pub fn interpolate(
-    raw: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> (String, Vec<(usize, String)>) {
+pub fn interpolate(raw: &str, env: &dyn Fn(&str) -> Option<String>) -> (String, Vec<(usize, String)>) {
     let mut out = String::with_capacity(raw.len());
     let mut errors = Vec::new();
     let mut offset = 0usize;
@@ -601,17 +528,17 @@ pub fn interpolate(
                 && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
             if !valid {
                 errors.push((at, format!("bad variable reference `${{{expr}}}`")));
+                // Keep the reference as written so it causes no second, misleading error.
+                out.push_str(&tail[..end + 3]);
                 continue;
             }
             match (env(name).filter(|v| !v.is_empty()), default) {
                 (Some(v), _) => out.push_str(&v),
                 (None, Some(d)) => out.push_str(d),
-                (None, None) => errors.push((
-                    at,
-                    format!(
-                        "environment variable `{name}` is not set (use `${{{name}:-default}}`)"
-                    ),
-                )),
+                (None, None) => {
+                    errors.push((at, format!("environment variable `{name}` is not set (use `${{{name}:-default}}`)")));
+                    out.push_str(&tail[..end + 3]);
+                }
             }
         }
         out.push_str(rest);
@@ -624,9 +551,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
-        Config::from_toml(text, Path::new("t.toml"), &|n| {
-            (n == "HOME_DIR").then(|| "/home/x".to_string())
-        })
+        Config::from_toml(text, Path::new("t.toml"), &|n| (n == "HOME_DIR").then(|| "/home/x".to_string()))
     }
 
     #[test]
@@ -655,22 +580,12 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         for (key, span) in keys.iter().filter(|(k, _)| k.contains('.')) {
             let (line, _) = line_col(text, span.start);
-            let above = lines[..line - 1]
-                .iter()
-                .rev()
-                .take_while(|l| !l.trim().is_empty())
-                .collect::<Vec<_>>();
-            assert!(
-                above.iter().any(|l| l.trim_start().starts_with('#')),
-                "key {key} has no comment above it"
-            );
+            let above = lines[..line - 1].iter().rev().take_while(|l| !l.trim().is_empty()).collect::<Vec<_>>();
+            assert!(above.iter().any(|l| l.trim_start().starts_with('#')), "key {key} has no comment above it");
         }
         let def_sections = SECTIONS.split(", ").collect::<Vec<_>>();
         for s in def_sections {
-            assert!(
-                keys.iter().any(|(k, _)| k == s),
-                "section {s} missing from shipped config"
-            );
+            assert!(keys.iter().any(|(k, _)| k == s), "section {s} missing from shipped config");
         }
     }
 
@@ -678,22 +593,12 @@ mod tests {
     fn reports_every_problem_at_once_with_locations() {
         let text = "[source]\nworkers = 0\nbogus = 1\n\n[dedup]\naction = \"maybe\"\n\n[log]\nlevel = \"info,,=[\"\n";
         let err = parse(text).unwrap_err();
-        let ConfigError::Invalid(problems) = err else {
-            panic!("expected Invalid")
-        };
+        let ConfigError::Invalid(problems) = err else { panic!("expected Invalid") };
         // workers=0 and the unknown key both live in [source]; serde stops at the first of them,
         // but other sections are still checked.
         assert!(problems.len() >= 2, "{problems:?}");
-        assert!(
-            problems.iter().any(|p| p.line == 2 || p.line == 3),
-            "{problems:?}"
-        );
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.line == 6 && p.message.contains("maybe")),
-            "{problems:?}"
-        );
+        assert!(problems.iter().any(|p| p.line == 2 || p.line == 3), "{problems:?}");
+        assert!(problems.iter().any(|p| p.line == 6 && p.message.contains("maybe")), "{problems:?}");
     }
 
     #[test]
@@ -702,28 +607,16 @@ mod tests {
         let p = err.problems();
         assert_eq!(p.len(), 2, "{p:?}");
         assert!(p[0].contains("t.toml:2:1") && p[0].contains("pth"), "{p:?}");
-        assert!(
-            p[1].contains("t.toml:3:2") && p[1].contains("sinks"),
-            "{p:?}"
-        );
+        assert!(p[1].contains("t.toml:3:2") && p[1].contains("sinks"), "{p:?}");
     }
 
     #[test]
     fn semantic_errors_point_at_the_key() {
-        let err =
-            parse("[clean]\ndrop_patterns = [\"(\"]\n[source]\ninclude = [\"a[\"]\n").unwrap_err();
+        let err = parse("[clean]\ndrop_patterns = [\"(\"]\n[source]\ninclude = [\"a[\"]\n").unwrap_err();
         let p = err.problems();
         assert_eq!(p.len(), 2, "{p:?}");
-        assert!(
-            p.iter()
-                .any(|l| l.starts_with("t.toml:2:") && l.contains("drop_patterns")),
-            "{p:?}"
-        );
-        assert!(
-            p.iter()
-                .any(|l| l.starts_with("t.toml:4:") && l.contains("include")),
-            "{p:?}"
-        );
+        assert!(p.iter().any(|l| l.starts_with("t.toml:2:") && l.contains("drop_patterns")), "{p:?}");
+        assert!(p.iter().any(|l| l.starts_with("t.toml:4:") && l.contains("include")), "{p:?}");
     }
 
     #[test]
@@ -737,21 +630,15 @@ mod tests {
         assert_eq!(e[0].0, 11);
         let (_, e) = interpolate("x = \"${1X} ${A\"\n", &env);
         assert_eq!(e.len(), 2);
-        let cfg =
-            parse("[sink]\npath = \"${HOME_DIR}/a.jsonl\"\n").unwrap_or_else(|e| panic!("{e}"));
+        let cfg = parse("[sink]\npath = \"${HOME_DIR}/a.jsonl\"\n").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(cfg.sink.path, PathBuf::from("/home/x/a.jsonl"));
         let err = parse("[sink]\npath = \"${UNSET_VAR}\"\n").unwrap_err();
-        assert!(
-            err.problems()[0].starts_with("t.toml:2:9"),
-            "{:?}",
-            err.problems()
-        );
+        assert!(err.problems()[0].starts_with("t.toml:2:9"), "{:?}", err.problems());
     }
 
     #[test]
     fn enums_and_nonzero() {
-        let cfg = parse("[dedup]\naction = \"drop\"\n[log]\nformat = \"json\"\n")
-            .unwrap_or_else(|e| panic!("{e}"));
+        let cfg = parse("[dedup]\naction = \"drop\"\n[log]\nformat = \"json\"\n").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(cfg.dedup.action, DedupAction::Drop);
         assert_eq!(cfg.log.format, LogFormat::Json);
         assert!(parse("[sink]\nflush_interval_ms = 0\n").is_err());

@@ -24,12 +24,8 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         iso: re(r"\b(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?"),
         ymd: re(r"\b(\d{4})[./](\d{1,2})[./](\d{1,2})\b"),
         cjk: re(r"(\d{4})\s*[년年]\s*(\d{1,2})\s*[월月]\s*(\d{1,2})\s*[일日]"),
-        month_first: re(&format!(
-            r"(?i)\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"
-        )),
-        day_first: re(&format!(
-            r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+({MONTHS})\.?,?\s+(\d{{4}})\b"
-        )),
+        month_first: re(&format!(r"(?i)\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b")),
+        day_first: re(&format!(r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+({MONTHS})\.?,?\s+(\d{{4}})\b")),
         dmy: re(r"\b(\d{1,2})([./])(\d{1,2})[./](\d{4})\b"),
         time: re(r"(?i)\b(\d{1,2})(?::|時|시\s*)(\d{2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"),
     }
@@ -37,11 +33,9 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
 
 fn month_number(name: &str) -> Option<i8> {
     let n = name.to_ascii_lowercase();
-    let idx = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ]
-    .iter()
-    .position(|m| n.starts_with(m))?;
+    let idx = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+        .iter()
+        .position(|m| n.starts_with(m))?;
     i8::try_from(idx + 1).ok()
 }
 
@@ -57,41 +51,17 @@ pub fn find_date(s: &str) -> Option<String> {
         let date = jiff::civil::Date::new(num(c.get(1))?, num(c.get(2))?, num(c.get(3))?).ok()?;
         if let (Some(h), Some(mi)) = (num::<i8>(c.get(4)), num::<i8>(c.get(5))) {
             let t = jiff::civil::Time::new(h, mi, num(c.get(6)).unwrap_or(0), 0).ok()?;
-            return Some(
-                date.to_datetime(t)
-                    .strftime("%Y-%m-%dT%H:%M:%S")
-                    .to_string(),
-            );
+            return Some(date.to_datetime(t).strftime("%Y-%m-%dT%H:%M:%S").to_string());
         }
         return Some(date.to_string());
     } else if let Some(c) = p.cjk.captures(s) {
-        (
-            num(c.get(1))?,
-            num(c.get(2))?,
-            num(c.get(3))?,
-            c.get(0)?.end(),
-        )
+        (num(c.get(1))?, num(c.get(2))?, num(c.get(3))?, c.get(0)?.end())
     } else if let Some(c) = p.ymd.captures(s) {
-        (
-            num(c.get(1))?,
-            num(c.get(2))?,
-            num(c.get(3))?,
-            c.get(0)?.end(),
-        )
+        (num(c.get(1))?, num(c.get(2))?, num(c.get(3))?, c.get(0)?.end())
     } else if let Some(c) = p.month_first.captures(s) {
-        (
-            num(c.get(3))?,
-            month_number(c.get(1)?.as_str())?,
-            num(c.get(2))?,
-            c.get(0)?.end(),
-        )
+        (num(c.get(3))?, month_number(c.get(1)?.as_str())?, num(c.get(2))?, c.get(0)?.end())
     } else if let Some(c) = p.day_first.captures(s) {
-        (
-            num(c.get(3))?,
-            month_number(c.get(2)?.as_str())?,
-            num(c.get(1))?,
-            c.get(0)?.end(),
-        )
+        (num(c.get(3))?, month_number(c.get(2)?.as_str())?, num(c.get(1))?, c.get(0)?.end())
     } else if let Some(c) = p.dmy.captures(s) {
         let (a, b): (i8, i8) = (num(c.get(1))?, num(c.get(3))?);
         // `22.06.2024` is always day first; with slashes only an unambiguous order is accepted.
@@ -109,24 +79,17 @@ pub fn find_date(s: &str) -> Option<String> {
     };
     let date = jiff::civil::Date::new(y, m, d).ok()?;
     let rest = s.get(end..).unwrap_or("");
-    let time = p
-        .time
-        .captures(rest)
-        .filter(|c| c.get(0).is_some_and(|m| m.start() <= 4))
-        .and_then(|c| {
-            let mut h: i8 = num(c.get(1))?;
-            match c.get(4).map(|m| m.as_str().to_ascii_lowercase()) {
-                Some(ap) if ap.starts_with('p') && h < 12 => h += 12,
-                Some(ap) if ap.starts_with('a') && h == 12 => h = 0,
-                _ => {}
-            }
-            jiff::civil::Time::new(h, num(c.get(2))?, num(c.get(3)).unwrap_or(0), 0).ok()
-        });
+    let time = p.time.captures(rest).filter(|c| c.get(0).is_some_and(|m| m.start() <= 4)).and_then(|c| {
+        let mut h: i8 = num(c.get(1))?;
+        match c.get(4).map(|m| m.as_str().to_ascii_lowercase()) {
+            Some(ap) if ap.starts_with('p') && h < 12 => h += 12,
+            Some(ap) if ap.starts_with('a') && h == 12 => h = 0,
+            _ => {}
+        }
+        jiff::civil::Time::new(h, num(c.get(2))?, num(c.get(3)).unwrap_or(0), 0).ok()
+    });
     Some(match time {
-        Some(t) => date
-            .to_datetime(t)
-            .strftime("%Y-%m-%dT%H:%M:%S")
-            .to_string(),
+        Some(t) => date.to_datetime(t).strftime("%Y-%m-%dT%H:%M:%S").to_string(),
         None => date.to_string(),
     })
 }
@@ -140,10 +103,7 @@ mod tests {
         let cases = [
             ("Published 20 July 2024, 22:13", Some("2024-07-20T22:13:00")),
             ("June 22, 2024", Some("2024-06-22")),
-            (
-                "Updated: Jun. 22nd 2024 3:05 pm",
-                Some("2024-06-22T15:05:00"),
-            ),
+            ("Updated: Jun. 22nd 2024 3:05 pm", Some("2024-06-22T15:05:00")),
             ("입력 2024.06.22 10:30", Some("2024-06-22T10:30:00")),
             ("2024년 6월 22일", Some("2024-06-22")),
             ("2024年6月22日 10時30分", Some("2024-06-22T10:30:00")),

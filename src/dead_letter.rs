@@ -45,9 +45,7 @@ pub fn spawn(
     let (tx, rx) = async_channel::bounded::<Rejection>(capacity);
     let task = async move {
         while let Ok(r) = rx.recv().await {
-            counter
-                .received
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            counter.received.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let file = file.clone();
             let written = tokio::task::spawn_blocking(move || {
                 let mut delay = std::time::Duration::from_millis(100);
@@ -66,9 +64,7 @@ pub fn spawn(
             if let Err(e) = written {
                 error!(error = %e, "Dead-letter write task failed.");
             }
-            counter
-                .sent
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            counter.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     };
     (

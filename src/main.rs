@@ -16,11 +16,7 @@ use newsmill::stages::extract::Extractor;
 use newsmill::stages::source::reader::{Emit, FileJob, Kind, Limits, read_job};
 
 #[derive(Parser)]
-#[command(
-    name = "newsmill",
-    version,
-    about = "Turns raw scraped news pages into clean, deduplicated articles."
-)]
+#[command(name = "newsmill", version, about = "Turns raw scraped news pages into clean, deduplicated articles.")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -95,10 +91,7 @@ fn run(path: &Path, once: bool) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     newsmill::logging::init(&cfg.log);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start runtime")?;
     let summary = runtime.block_on(async {
         let stop = CancellationToken::new();
         tokio::spawn(watch_signals(stop.clone()));
@@ -108,11 +101,7 @@ fn run(path: &Path, once: bool) -> anyhow::Result<ExitCode> {
     if once {
         println!("{}", serde_json::to_string(&summary)?);
     }
-    Ok(if summary.forced {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if summary.forced { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 /// First SIGINT/SIGTERM: graceful stop. Second: exit at once (state stays at its last commit).
@@ -120,10 +109,7 @@ async fn watch_signals(stop: CancellationToken) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) else {
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
             tracing::error!("Cannot install signal handlers.");
             return;
         };
@@ -133,10 +119,7 @@ async fn watch_signals(stop: CancellationToken) {
                 _ = int.recv() => "SIGINT",
             };
             if n == 0 {
-                tracing::info!(
-                    signal = name,
-                    "Shutdown requested; send it again to exit at once."
-                );
+                tracing::info!(signal = name, "Shutdown requested; send it again to exit at once.");
                 stop.cancel();
             } else {
                 tracing::warn!(signal = name, "Second signal: exiting now.");
@@ -180,10 +163,7 @@ fn process(path: &Path, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
-        let kind = Kind::of(file).unwrap_or(Kind {
-            format: Format::Text,
-            gzip: false,
-        });
+        let kind = Kind::of(file).unwrap_or(Kind { format: Format::Text, gzip: false });
         let job = FileJob {
             path: file.as_path().into(),
             key: FileKey { dev: 0, ino: 0 },
@@ -198,11 +178,7 @@ fn process(path: &Path, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
             let article = match ev {
                 Emit::Doc(doc) => cleaner.process(doc).and_then(|o| match o {
                     Outcome::Emit(c) => extractor.extract(c),
-                    Outcome::Drop => Err(newsmill::record::Reject::new(
-                        "dropped",
-                        "dropped by the cleaner",
-                        "",
-                    )),
+                    Outcome::Drop => Err(newsmill::record::Reject::new("dropped", "dropped by the cleaner", "")),
                 }),
                 Emit::Reject(r) => Err(newsmill::record::Reject::new(r.kind, r.reason, r.excerpt)),
             };
@@ -226,9 +202,5 @@ fn process(path: &Path, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    Ok(if rejected > 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(if rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

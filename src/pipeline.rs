@@ -79,20 +79,13 @@ impl Committer {
             self.tracker.ack(t);
         }
         let files = self.tracker.take_changes();
-        let dedup = self
-            .index
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take_changes();
+        let dedup = self.index.lock().unwrap_or_else(|e| e.into_inner()).take_changes();
         if files.is_empty() && dedup.is_empty() {
             return Ok(());
         }
         if let Err(e) = self.store.commit(&files, &dedup) {
             self.tracker.requeue(&files);
-            self.index
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .requeue(&dedup);
+            self.index.lock().unwrap_or_else(|e| e.into_inner()).requeue(&dedup);
             return Err(e.to_string());
         }
         Ok(())
@@ -109,21 +102,13 @@ impl Committer {
 }
 
 /// Runs the pipeline until `stop` is cancelled (or, with `once`, until the inputs are read).
-pub async fn run(
-    cfg: Config,
-    once: bool,
-    stop: CancellationToken,
-) -> Result<Summary, PipelineError> {
+pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Summary, PipelineError> {
     let store = Arc::new(StateStore::open(&cfg.state.dir)?);
     let checkpoints = store.load_checkpoints()?;
     let dedup_records = store.load_dedup()?;
     info!(files = checkpoints.len(), dedup_entries = dedup_records.len(), dir = %cfg.state.dir.display(), "State loaded.");
-    let tracker = Arc::new(Tracker::new(
-        cfg.source.max_tracked_files.get(),
-        checkpoints,
-    ));
-    let max_age =
-        i64::try_from(cfg.dedup.max_age_hours.get().saturating_mul(3600)).unwrap_or(i64::MAX);
+    let tracker = Arc::new(Tracker::new(cfg.source.max_tracked_files.get(), checkpoints));
+    let max_age = i64::try_from(cfg.dedup.max_age_hours.get().saturating_mul(3600)).unwrap_or(i64::MAX);
     let index: SharedIndex = Arc::new(Mutex::new(ExactIndex::new(
         cfg.dedup.max_entries.get(),
         max_age,
@@ -134,29 +119,20 @@ pub async fn run(
     let dead_file = Arc::new(JsonlFile::open(&cfg.dead_letter.path)?);
     let source = FileSource::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get(), once)?;
     let cleaner = Arc::new(Cleaner::new(&cfg.clean)?);
-    let extractor = Arc::new(Extractor::new(
-        &cfg.extract,
-        cfg.clean.min_prose_words.get(),
-    ));
+    let extractor = Arc::new(Extractor::new(&cfg.extract, cfg.clean.min_prose_words.get()));
     let dedup = Arc::new(Dedup::new(&cfg.dedup, index.clone()));
     let sink_stage = Arc::new(SinkStage::new(sink.clone()));
 
     let names = ["source", "clean", "extract", "dedup", "sink", "dead_letter"];
-    let counters: Vec<Arc<StageCounters>> = names
-        .iter()
-        .map(|_| Arc::new(StageCounters::default()))
-        .collect();
+    let counters: Vec<Arc<StageCounters>> = names.iter().map(|_| Arc::new(StageCounters::default())).collect();
     let (dl_tx, dl_task) = crate::dead_letter::spawn(
         dead_file.clone(),
         cfg.dead_letter.channel_capacity.get(),
         cfg.dead_letter.excerpt_bytes.get(),
         counters[5].clone(),
     );
-    let ctx = |i: usize| StageContext {
-        counters: counters[i].clone(),
-        dead_letter: dl_tx.clone(),
-        tracker: tracker.clone(),
-    };
+    let ctx =
+        |i: usize| StageContext { counters: counters[i].clone(), dead_letter: dl_tx.clone(), tracker: tracker.clone() };
 
     let (clean_tx, clean_rx) = async_channel::bounded(cfg.clean.channel_capacity.get());
     let (extract_tx, extract_rx) = async_channel::bounded(cfg.extract.channel_capacity.get());
@@ -173,44 +149,19 @@ pub async fn run(
     }));
     let stages: Vec<Vec<JoinHandle<()>>> = vec![
         vec![source_task],
-        spawn_stage(
-            cleaner,
-            cfg.clean.workers.get(),
-            clean_rx,
-            Some(extract_tx),
-            ctx(1),
-        ),
-        spawn_stage(
-            extractor,
-            cfg.extract.workers.get(),
-            extract_rx,
-            Some(dedup_tx),
-            ctx(2),
-        ),
-        spawn_stage(
-            dedup,
-            cfg.dedup.workers.get(),
-            dedup_rx,
-            Some(sink_tx),
-            ctx(3),
-        ),
+        spawn_stage(cleaner, cfg.clean.workers.get(), clean_rx, Some(extract_tx), ctx(1)),
+        spawn_stage(extractor, cfg.extract.workers.get(), extract_rx, Some(dedup_tx), ctx(2)),
+        spawn_stage(dedup, cfg.dedup.workers.get(), dedup_rx, Some(sink_tx), ctx(3)),
         spawn_stage(sink_stage, cfg.sink.workers.get(), sink_rx, None, ctx(4)),
         vec![dl_task],
     ];
     drop(dl_tx);
     info!(once, inputs = ?cfg.source.paths, output = %cfg.sink.path.display(), "Pipeline started.");
 
-    let committer = Arc::new(Committer {
-        sink,
-        dead_letter: dead_file,
-        tracker: tracker.clone(),
-        index,
-        store,
-    });
+    let committer = Arc::new(Committer { sink, dead_letter: dead_file, tracker: tracker.clone(), index, store });
     let commit_stop = CancellationToken::new();
     let commit_loop = {
-        let (committer, commit_stop, counters) =
-            (committer.clone(), commit_stop.clone(), counters.clone());
+        let (committer, commit_stop, counters) = (committer.clone(), commit_stop.clone(), counters.clone());
         let interval = Duration::from_millis(cfg.sink.flush_interval_ms.get());
         tokio::spawn(async move {
             let mut ticks = 0u64;
@@ -227,11 +178,7 @@ pub async fn run(
         })
     };
 
-    let aborts: Vec<_> = stages
-        .iter()
-        .flatten()
-        .map(JoinHandle::abort_handle)
-        .collect();
+    let aborts: Vec<_> = stages.iter().flatten().map(JoinHandle::abort_handle).collect();
     let drain = async {
         // Stages finish in pipeline order: each one's input closes when the one before it is done.
         for (name, handles) in names.iter().zip(stages) {
@@ -245,10 +192,7 @@ pub async fn run(
     let grace = Duration::from_millis(cfg.runtime.shutdown_grace_ms.get());
     let deadline = async {
         stop.cancelled().await;
-        info!(
-            grace_ms = grace.as_millis() as u64,
-            "Stopping: draining stages."
-        );
+        info!(grace_ms = grace.as_millis() as u64, "Stopping: draining stages.");
         tokio::time::sleep(grace).await;
     };
     let forced = tokio::select! {
@@ -273,13 +217,7 @@ pub async fn run(
         .zip(&counters)
         .map(|(stage, c)| {
             let (received, sent, rejected, dropped) = c.snapshot();
-            StageSummary {
-                stage,
-                received,
-                sent,
-                rejected,
-                dropped,
-            }
+            StageSummary { stage, received, sent, rejected, dropped }
         })
         .collect();
     info!(forced, in_flight = tracker.in_flight(), "Pipeline stopped.");

@@ -234,11 +234,7 @@ pub struct Reject {
 impl Reject {
     /// A rejection with an excerpt.
     pub fn new(kind: &'static str, reason: impl Into<String>, excerpt: impl Into<String>) -> Self {
-        Self {
-            kind,
-            reason: reason.into(),
-            excerpt: excerpt.into(),
-        }
+        Self { kind, reason: reason.into(), excerpt: excerpt.into() }
     }
 }
 
@@ -277,10 +273,7 @@ impl Tracked for Extracted {
 
 /// The current time as RFC 3339 UTC with second precision.
 pub fn now_rfc3339() -> String {
-    jiff::Timestamp::now()
-        .round(jiff::Unit::Second)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
+    jiff::Timestamp::now().round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default()
 }
 
 /// Cuts `s` to at most `max` bytes on a char boundary.

@@ -88,12 +88,7 @@ pub fn spawn_stage<T: Transform>(
     let ctx = Arc::new(ctx);
     (0..workers)
         .map(|worker| {
-            let (transform, input, output, ctx) = (
-                transform.clone(),
-                input.clone(),
-                output.clone(),
-                ctx.clone(),
-            );
+            let (transform, input, output, ctx) = (transform.clone(), input.clone(), output.clone(), ctx.clone());
             let span = info_span!("worker", stage = T::STAGE, worker);
             tokio::spawn(run_worker(transform, input, output, ctx).instrument(span))
         })
@@ -113,15 +108,9 @@ async fn run_worker<T: Transform>(
         let started = Instant::now();
         let result = if T::BLOCKING {
             let t = transform.clone();
-            match tokio::task::spawn_blocking(move || {
-                catch_unwind(AssertUnwindSafe(|| t.process(item)))
-            })
-            .await
-            {
+            match tokio::task::spawn_blocking(move || catch_unwind(AssertUnwindSafe(|| t.process(item)))).await {
                 Ok(r) => r,
-                Err(join_error) => {
-                    Err(Box::new(join_error.to_string()) as Box<dyn std::any::Any + Send>)
-                }
+                Err(join_error) => Err(Box::new(join_error.to_string()) as Box<dyn std::any::Any + Send>),
             }
         } else {
             catch_unwind(AssertUnwindSafe(|| transform.process(item)))
@@ -146,22 +135,14 @@ async fn run_worker<T: Transform>(
             Ok(Err(reject)) => {
                 warn!(doc = %prov.id, path = %prov.path.display(), kind = reject.kind, reason = %reject.reason, "Rejected input.");
                 inc(&ctx.counters.rejected);
-                ctx.dead_letter
-                    .send(rejection(T::STAGE, &prov, reject))
-                    .await;
+                ctx.dead_letter.send(rejection(T::STAGE, &prov, reject)).await;
             }
             Err(panic) => {
                 let message = panic_message(panic.as_ref());
                 error!(doc = %prov.id, path = %prov.path.display(), panic = %message, "Transform panicked; input sent to the dead letter.");
                 inc(&ctx.counters.rejected);
-                let reject = Reject::new(
-                    "panic",
-                    format!("{} worker panicked: {message}", T::STAGE),
-                    String::new(),
-                );
-                ctx.dead_letter
-                    .send(rejection(T::STAGE, &prov, reject))
-                    .await;
+                let reject = Reject::new("panic", format!("{} worker panicked: {message}", T::STAGE), String::new());
+                ctx.dead_letter.send(rejection(T::STAGE, &prov, reject)).await;
             }
         }
     }

@@ -54,19 +54,11 @@ impl JsonlFile {
     /// Opens `path` for appending, creating it and its directory. A torn last line from a crash is
     /// cut off: it was never acknowledged, so its document will be read and written again.
     pub fn open(path: &Path) -> Result<Self, SinkError> {
-        let io = |source| SinkError::Io {
-            path: path.to_path_buf(),
-            source,
-        };
+        let io = |source| SinkError::Io { path: path.to_path_buf(), source };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .read(true)
-            .append(true)
-            .open(path)
-            .map_err(io)?;
+        let mut file = OpenOptions::new().create(true).read(true).append(true).open(path).map_err(io)?;
         let len = file.metadata().map_err(io)?.len();
         if len > 0 {
             let keep = complete_prefix_len(&mut file, len).map_err(io)?;
@@ -78,10 +70,7 @@ impl JsonlFile {
         }
         Ok(Self {
             path: path.to_path_buf(),
-            inner: Mutex::new(Inner {
-                writer: BufWriter::with_capacity(256 * 1024, file),
-                written: Vec::new(),
-            }),
+            inner: Mutex::new(Inner { writer: BufWriter::with_capacity(256 * 1024, file), written: Vec::new() }),
         })
     }
 
@@ -95,31 +84,18 @@ impl JsonlFile {
     }
 
     /// Serializes `record` as one line and buffers it.
-    pub fn append<T: Serialize>(
-        &self,
-        record: &T,
-        ticket: Option<Ticket>,
-    ) -> Result<(), SinkError> {
+    pub fn append<T: Serialize>(&self, record: &T, ticket: Option<Ticket>) -> Result<(), SinkError> {
         let mut line = serde_json::to_vec(record)?;
         line.push(b'\n');
         let mut inner = self.lock();
-        inner
-            .writer
-            .write_all(&line)
-            .map_err(|source| SinkError::Io {
-                path: self.path.clone(),
-                source,
-            })?;
+        inner.writer.write_all(&line).map_err(|source| SinkError::Io { path: self.path.clone(), source })?;
         inner.written.extend(ticket);
         Ok(())
     }
 
     /// Writes out the buffer and fsyncs; returns the tickets of everything now durable.
     pub fn flush(&self) -> Result<Vec<Ticket>, SinkError> {
-        let io = |source| SinkError::Io {
-            path: self.path.clone(),
-            source,
-        };
+        let io = |source| SinkError::Io { path: self.path.clone(), source };
         let mut inner = self.lock();
         inner.writer.flush().map_err(io)?;
         inner.writer.get_ref().sync_data().map_err(io)?;
@@ -152,9 +128,7 @@ pub struct JsonlSink {
 impl JsonlSink {
     /// Opens the output file.
     pub fn open(path: &Path) -> Result<Self, SinkError> {
-        Ok(Self {
-            file: JsonlFile::open(path)?,
-        })
+        Ok(Self { file: JsonlFile::open(path)? })
     }
 }
 
@@ -193,11 +167,7 @@ impl Transform for SinkStage {
             match self.sink.write(&doc.article) {
                 Ok(()) => return Ok(Outcome::Emit(())),
                 Err(SinkError::Serialize(e)) => {
-                    return Err(Reject::new(
-                        "unserializable",
-                        e.to_string(),
-                        doc.article.id.clone(),
-                    ));
+                    return Err(Reject::new("unserializable", e.to_string(), doc.article.id.clone()));
                 }
                 Err(error) => {
                     warn!(%error, doc = %doc.article.id, retry_in_ms = delay.as_millis() as u64, "Sink write failed; retrying.");
@@ -220,19 +190,10 @@ mod tests {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, b"{\"a\":1}\n{\"a\":").unwrap();
         let f = JsonlFile::open(&path).unwrap();
-        let t = Ticket {
-            file: crate::record::FileKey { dev: 1, ino: 2 },
-            generation: 1,
-            start: 0,
-            end: 5,
-        };
-        f.append(&serde_json::json!({"b": 2}), Some(t.clone()))
-            .unwrap();
+        let t = Ticket { file: crate::record::FileKey { dev: 1, ino: 2 }, generation: 1, start: 0, end: 5 };
+        f.append(&serde_json::json!({"b": 2}), Some(t.clone())).unwrap();
         assert_eq!(f.flush().unwrap(), vec![t]);
         assert!(f.flush().unwrap().is_empty());
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            "{\"a\":1}\n{\"b\":2}\n"
-        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"a\":1}\n{\"b\":2}\n");
     }
 }

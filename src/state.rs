@@ -78,15 +78,10 @@ pub struct StateStore {
 impl StateStore {
     /// Opens (or creates) the database in `dir`.
     pub fn open(dir: &Path) -> Result<Self, StateError> {
-        std::fs::create_dir_all(dir).map_err(|source| StateError::Dir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir).map_err(|source| StateError::Dir { path: dir.to_path_buf(), source })?;
         let path = dir.join(DB_FILE);
-        let db = Database::create(&path).map_err(|e| StateError::Open {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+        let db =
+            Database::create(&path).map_err(|e| StateError::Open { path: path.clone(), message: e.to_string() })?;
         let store = Self { db, path };
         // Create the tables up front so that read transactions find them.
         store.commit(&Vec::new(), &DedupChanges::default())?;
@@ -94,10 +89,7 @@ impl StateStore {
     }
 
     fn io(&self, e: impl std::fmt::Display) -> StateError {
-        StateError::Io {
-            path: self.path.clone(),
-            message: e.to_string(),
-        }
+        StateError::Io { path: self.path.clone(), message: e.to_string() }
     }
 
     /// Every persisted checkpoint.
@@ -123,18 +115,10 @@ impl StateStore {
         for row in table.iter().map_err(|e| self.io(e))? {
             let (k, v) = row.map_err(|e| self.io(e))?;
             let v = v.value();
-            let (ts, id) = v
-                .split_at_checked(8)
-                .ok_or_else(|| self.io("damaged dedup entry"))?;
-            let seen_at =
-                i64::from_le_bytes(ts.try_into().map_err(|_| self.io("damaged dedup entry"))?);
-            let id =
-                String::from_utf8(id.to_vec()).map_err(|_| self.io("damaged dedup entry id"))?;
-            out.push(DedupRecord {
-                hash: k.value(),
-                seen_at,
-                id,
-            });
+            let (ts, id) = v.split_at_checked(8).ok_or_else(|| self.io("damaged dedup entry"))?;
+            let seen_at = i64::from_le_bytes(ts.try_into().map_err(|_| self.io("damaged dedup entry"))?);
+            let id = String::from_utf8(id.to_vec()).map_err(|_| self.io("damaged dedup entry id"))?;
+            out.push(DedupRecord { hash: k.value(), seen_at, id });
         }
         out.sort_by_key(|r| r.seen_at);
         Ok(out)
@@ -149,9 +133,7 @@ impl StateStore {
                 match cp {
                     Some(cp) => {
                         let bytes = serde_json::to_vec(cp).map_err(|e| self.io(e))?;
-                        table
-                            .insert((key.dev, key.ino), bytes.as_slice())
-                            .map_err(|e| self.io(e))?;
+                        table.insert((key.dev, key.ino), bytes.as_slice()).map_err(|e| self.io(e))?;
                     }
                     None => {
                         table.remove((key.dev, key.ino)).map_err(|e| self.io(e))?;
@@ -167,9 +149,7 @@ impl StateStore {
                 buf.clear();
                 buf.extend_from_slice(&r.seen_at.to_le_bytes());
                 buf.extend_from_slice(r.id.as_bytes());
-                table
-                    .insert(r.hash, buf.as_slice())
-                    .map_err(|e| self.io(e))?;
+                table.insert(r.hash, buf.as_slice()).map_err(|e| self.io(e))?;
             }
         }
         txn.commit().map_err(|e| self.io(e))
@@ -196,41 +176,16 @@ mod tests {
         {
             let s = StateStore::open(dir.path()).unwrap();
             let added = vec![
-                DedupRecord {
-                    hash: 2,
-                    seen_at: 20,
-                    id: "b".into(),
-                },
-                DedupRecord {
-                    hash: 1,
-                    seen_at: 10,
-                    id: "a".into(),
-                },
+                DedupRecord { hash: 2, seen_at: 20, id: "b".into() },
+                DedupRecord { hash: 1, seen_at: 10, id: "a".into() },
             ];
-            s.commit(
-                &vec![(key, Some(cp.clone()))],
-                &DedupChanges {
-                    added,
-                    removed: vec![],
-                },
-            )
-            .unwrap();
+            s.commit(&vec![(key, Some(cp.clone()))], &DedupChanges { added, removed: vec![] }).unwrap();
         }
         let s = StateStore::open(dir.path()).unwrap();
         assert_eq!(s.load_checkpoints().unwrap(), vec![(key, cp)]);
         let d = s.load_dedup().unwrap();
-        assert_eq!(
-            d.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-            ["a", "b"]
-        );
-        s.commit(
-            &vec![(key, None)],
-            &DedupChanges {
-                added: vec![],
-                removed: vec![1],
-            },
-        )
-        .unwrap();
+        assert_eq!(d.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        s.commit(&vec![(key, None)], &DedupChanges { added: vec![], removed: vec![1] }).unwrap();
         assert!(s.load_checkpoints().unwrap().is_empty());
         assert_eq!(s.load_dedup().unwrap().len(), 1);
     }
@@ -238,16 +193,9 @@ mod tests {
     #[test]
     fn damaged_database_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join(DB_FILE),
-            b"this is not a database at all, not even close",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join(DB_FILE), b"this is not a database at all, not even close").unwrap();
         let err = StateStore::open(dir.path()).err().expect("must fail");
         let msg = err.to_string();
-        assert!(
-            msg.contains(DB_FILE) && msg.contains("move it aside"),
-            "{msg}"
-        );
+        assert!(msg.contains(DB_FILE) && msg.contains("move it aside"), "{msg}");
     }
 }

@@ -17,10 +17,7 @@ pub fn word_count(s: &str) -> usize {
     s.split_whitespace()
         .map(|tok| {
             let cjk = tok.chars().filter(|c| is_cjk(*c)).count();
-            let rest = tok
-                .chars()
-                .filter(|c| !is_cjk(*c))
-                .any(char::is_alphanumeric);
+            let rest = tok.chars().filter(|c| !is_cjk(*c)).any(char::is_alphanumeric);
             cjk + usize::from(rest)
         })
         .sum()
@@ -29,13 +26,9 @@ pub fn word_count(s: &str) -> usize {
 /// Whether the line ends like a sentence (allowing closing quotes and brackets after the mark).
 pub fn ends_sentence(s: &str) -> bool {
     let trimmed = s.trim_end_matches(|c: char| {
-        matches!(
-            c,
-            '"' | '\'' | '”' | '’' | '」' | '』' | ')' | '）' | ']' | '»' | '›'
-        ) || c.is_whitespace()
+        matches!(c, '"' | '\'' | '”' | '’' | '」' | '』' | ')' | '）' | ']' | '»' | '›') || c.is_whitespace()
     });
-    trimmed.ends_with(['.', '!', '?', '。', '！', '？', '…', '다', '요'])
-        && !trimmed.ends_with("...") // a trailing ellipsis is a teaser, not a sentence
+    trimmed.ends_with(['.', '!', '?', '。', '！', '？', '…', '다', '요']) && !trimmed.ends_with("...") // a trailing ellipsis is a teaser, not a sentence
 }
 
 /// Whether a line reads as article prose rather than a label, menu item or headline.
@@ -47,9 +40,7 @@ pub fn is_prose(s: &str, min_words: usize) -> bool {
 /// Collapses runs of whitespace (including NBSP and zero-width characters) to one space and trims.
 pub fn normalize_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for part in
-        s.split(|c: char| c.is_whitespace() || matches!(c, '\u{200B}' | '\u{200C}' | '\u{FEFF}'))
-    {
+    for part in s.split(|c: char| c.is_whitespace() || matches!(c, '\u{200B}' | '\u{200C}' | '\u{FEFF}')) {
         if part.is_empty() {
             continue;
         }
@@ -103,19 +94,10 @@ mod tests {
 
     #[test]
     fn prose_vs_headline() {
-        assert!(is_prose(
-            "He added, \"This was once dismissed as mere imagination but is now real.\"",
-            8
-        ));
-        assert!(!is_prose(
-            "NIS \"Monitoring Cooperation\"... Possibility of North Korea Dispatching Troops",
-            8
-        ));
+        assert!(is_prose("He added, \"This was once dismissed as mere imagination but is now real.\"", 8));
+        assert!(!is_prose("NIS \"Monitoring Cooperation\"... Possibility of North Korea Dispatching Troops", 8));
         assert!(!is_prose("Read more...", 1));
-        assert!(is_prose(
-            "国家情報院は22日、北朝鮮とロシアの協力の動向を注視していると明らかにした。",
-            8
-        ));
+        assert!(is_prose("国家情報院は22日、北朝鮮とロシアの協力の動向を注視していると明らかにした。", 8));
     }
 
     #[test]

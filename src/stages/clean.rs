@@ -251,9 +251,7 @@ impl Cleaner {
                 continue;
             }
             let words = word_count(&text);
-            let label = text
-                .trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
-                .to_lowercase();
+            let label = text.trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace()).to_lowercase();
             let keep = self.keep.is_match(&text);
             let class = if keep {
                 LineClass::Keep
@@ -262,10 +260,7 @@ impl Cleaner {
             } else if words <= 40 && rules.copyright.is_match(&text) {
                 LineClass::Copyright
             } else if let Some(c) = rules.credit.captures(&text) {
-                LineClass::Credit(
-                    c.get(1)
-                        .map_or_else(String::new, |m| m.as_str().trim().to_string()),
-                )
+                LineClass::Credit(c.get(1).map_or_else(String::new, |m| m.as_str().trim().to_string()))
             } else if rules.ui.contains(label.as_str()) || label.is_empty() {
                 LineClass::Drop("ui_label")
             } else if rules.identifier.is_match(&text) {
@@ -277,11 +272,7 @@ impl Cleaner {
             } else if words <= 10 && rules.byline.is_match(&text) {
                 LineClass::Byline
             } else if words <= 12 && !is_prose(&text, min_prose) && find_date(&text).is_some() {
-                if rules.dateline_word.is_match(&text) || words <= 6 {
-                    LineClass::Dateline
-                } else {
-                    LineClass::Keep
-                }
+                if rules.dateline_word.is_match(&text) || words <= 6 { LineClass::Dateline } else { LineClass::Keep }
             } else {
                 LineClass::Keep
             };
@@ -297,19 +288,11 @@ impl Cleaner {
     /// the article (menus above it, anything below the copyright footer, short labels after it).
     fn find_article(&self, lines: &mut [Line], forced: &[bool], max_menu: usize, min_prose: usize) {
         let kept = |l: &Line| l.class == LineClass::Keep;
-        let Some(first) = lines
-            .iter()
-            .position(|l| kept(l) && is_prose(&l.text, min_prose))
-        else {
+        let Some(first) = lines.iter().position(|l| kept(l) && is_prose(&l.text, min_prose)) else {
             return;
         };
-        let last = lines
-            .iter()
-            .rposition(|l| kept(l) && is_prose(&l.text, min_prose))
-            .unwrap_or(first);
-        let menu_like = |l: &Line| {
-            word_count(&l.text) < 3 || (word_count(&l.text) <= max_menu && l.text.len() < 24)
-        };
+        let last = lines.iter().rposition(|l| kept(l) && is_prose(&l.text, min_prose)).unwrap_or(first);
+        let menu_like = |l: &Line| word_count(&l.text) < 3 || (word_count(&l.text) <= max_menu && l.text.len() < 24);
         // Headline run: walking up from the body, up to two headline-shaped lines; short labels in
         // between are dropped, everything above the run is outside the article.
         let mut headlines = 0;
@@ -322,19 +305,11 @@ impl Cleaner {
             } else if headlines < 2 {
                 lines[i].class = LineClass::Drop("menu");
             } else {
-                lines[i].class = LineClass::Drop(if menu_like(&lines[i]) {
-                    "menu"
-                } else {
-                    "before_headline"
-                });
+                lines[i].class = LineClass::Drop(if menu_like(&lines[i]) { "menu" } else { "before_headline" });
             }
         }
-        let footer = lines
-            .iter()
-            .enumerate()
-            .skip(first)
-            .find(|(_, l)| l.class == LineClass::Copyright)
-            .map(|(i, _)| i);
+        let footer =
+            lines.iter().enumerate().skip(first).find(|(_, l)| l.class == LineClass::Copyright).map(|(i, _)| i);
         for i in first..lines.len() {
             if !kept(&lines[i]) || forced[i] {
                 continue;
@@ -367,19 +342,9 @@ impl Transform for Cleaner {
         let lines = self.classify(&doc.text);
         if !lines.iter().any(|l| l.class == LineClass::Keep) {
             let excerpt = doc.text.chars().take(300).collect::<String>();
-            return Err(Reject::new(
-                "empty_after_cleaning",
-                "no article text left after cleaning",
-                excerpt,
-            ));
+            return Err(Reject::new("empty_after_cleaning", "no article text left after cleaning", excerpt));
         }
-        Ok(Outcome::Emit(Cleaned {
-            prov: doc.prov,
-            format: doc.format,
-            charset: doc.charset,
-            meta: doc.meta,
-            lines,
-        }))
+        Ok(Outcome::Emit(Cleaned { prov: doc.prov, format: doc.format, charset: doc.charset, meta: doc.meta, lines }))
     }
 }
 
@@ -394,48 +359,23 @@ mod tests {
     }
 
     fn class_of<'a>(lines: &'a [Line], starts: &str) -> &'a LineClass {
-        &lines
-            .iter()
-            .find(|l| l.text.starts_with(starts))
-            .unwrap_or_else(|| panic!("no line {starts}"))
-            .class
+        &lines.iter().find(|l| l.text.starts_with(starts)).unwrap_or_else(|| panic!("no line {starts}")).class
     }
 
     #[test]
     fn seedlike_page() {
         let lines = cleaner().classify(SEEDLIKE);
-        for chrome in [
-            "본문 바로가기",
-            "bar_progress",
-            "Text Size",
-            "Close",
-            "Special Coverage",
-            "Join us on social!",
-            "Top",
-        ] {
-            assert!(
-                matches!(class_of(&lines, chrome), LineClass::Drop(_)),
-                "{chrome}: {lines:#?}"
-            );
+        for chrome in
+            ["본문 바로가기", "bar_progress", "Text Size", "Close", "Special Coverage", "Join us on social!", "Top"]
+        {
+            assert!(matches!(class_of(&lines, chrome), LineClass::Drop(_)), "{chrome}: {lines:#?}");
         }
         assert_eq!(class_of(&lines, "©"), &LineClass::Copyright);
-        assert_eq!(
-            class_of(&lines, "[Image source"),
-            &LineClass::Credit("Hanbit Photo Agency".into())
-        );
-        assert_eq!(
-            class_of(&lines, "Seoul Unveils Plan To Put Drones Over"),
-            &LineClass::Keep
-        );
-        let kept: Vec<_> = lines
-            .iter()
-            .filter(|l| l.class == LineClass::Keep)
-            .collect();
+        assert_eq!(class_of(&lines, "[Image source"), &LineClass::Credit("Hanbit Photo Agency".into()));
+        assert_eq!(class_of(&lines, "Seoul Unveils Plan To Put Drones Over"), &LineClass::Keep);
+        let kept: Vec<_> = lines.iter().filter(|l| l.class == LineClass::Keep).collect();
         assert_eq!(kept.len(), 2 + 5, "{kept:#?}");
-        let captions: Vec<_> = lines
-            .iter()
-            .filter(|l| l.class == LineClass::Caption)
-            .collect();
+        let captions: Vec<_> = lines.iter().filter(|l| l.class == LineClass::Caption).collect();
         assert_eq!(captions.len(), 1);
         assert!(captions[0].text.ends_with("on the 13th."));
     }
@@ -456,10 +396,7 @@ mod tests {
         assert_eq!(class_of(&lines, "World"), &LineClass::Drop("menu"));
         assert_eq!(class_of(&lines, "By Jane"), &LineClass::Byline);
         assert_eq!(class_of(&lines, "Published"), &LineClass::Dateline);
-        assert_eq!(
-            class_of(&lines, "Sponsored"),
-            &LineClass::Drop("drop_pattern")
-        );
+        assert_eq!(class_of(&lines, "Sponsored"), &LineClass::Drop("drop_pattern"));
         assert_eq!(class_of(&lines, "Menu of the day"), &LineClass::Keep);
         assert_eq!(class_of(&lines, "Big Storm"), &LineClass::Keep);
         assert_eq!(class_of(&lines, "홍길동"), &LineClass::Byline);

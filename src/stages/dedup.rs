@@ -41,11 +41,7 @@ impl ExactIndex {
             removed: HashSet::new(),
         };
         for r in loaded {
-            if idx
-                .map
-                .insert(r.hash, (r.seen_at, r.id.into_boxed_str()))
-                .is_none()
-            {
+            if idx.map.insert(r.hash, (r.seen_at, r.id.into_boxed_str())).is_none() {
                 idx.order.push_back((r.seen_at, r.hash));
             }
         }
@@ -96,17 +92,10 @@ impl ExactIndex {
         let added = std::mem::take(&mut self.added)
             .into_iter()
             .filter_map(|hash| {
-                self.map.get(&hash).map(|(seen_at, id)| DedupRecord {
-                    hash,
-                    seen_at: *seen_at,
-                    id: id.to_string(),
-                })
+                self.map.get(&hash).map(|(seen_at, id)| DedupRecord { hash, seen_at: *seen_at, id: id.to_string() })
             })
             .collect();
-        DedupChanges {
-            added,
-            removed: std::mem::take(&mut self.removed).into_iter().collect(),
-        }
+        DedupChanges { added, removed: std::mem::take(&mut self.removed).into_iter().collect() }
     }
 
     /// Puts back changes whose commit failed, so the next commit carries them.
@@ -137,11 +126,7 @@ pub struct Dedup {
 impl Dedup {
     /// A stage over a shared index.
     pub fn new(cfg: &DedupConfig, index: SharedIndex) -> Self {
-        Self {
-            index,
-            action: cfg.action,
-            enabled: cfg.enabled,
-        }
+        Self { index, action: cfg.action, enabled: cfg.enabled }
     }
 }
 
@@ -155,19 +140,10 @@ impl Transform for Dedup {
         if !self.enabled {
             return Ok(Outcome::Emit(doc));
         }
-        let hash = u128::from_str_radix(&doc.article.content_hash, 16).map_err(|e| {
-            Reject::new(
-                "bad_hash",
-                format!("content hash is not hex: {e}"),
-                doc.article.id.clone(),
-            )
-        })?;
+        let hash = u128::from_str_radix(&doc.article.content_hash, 16)
+            .map_err(|e| Reject::new("bad_hash", format!("content hash is not hex: {e}"), doc.article.id.clone()))?;
         let now = jiff::Timestamp::now().as_second();
-        let first = self
-            .index
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .check_and_insert(hash, &doc.article.id, now);
+        let first = self.index.lock().unwrap_or_else(|e| e.into_inner()).check_and_insert(hash, &doc.article.id, now);
         match (first, self.action) {
             (None, _) => Ok(Outcome::Emit(doc)),
             (Some(_), DedupAction::Drop) => Ok(Outcome::Drop),
@@ -188,11 +164,7 @@ mod tests {
         let mut idx = ExactIndex::new(10, 100, vec![], 0);
         assert_eq!(idx.check_and_insert(1, "a", 0), None);
         assert_eq!(idx.check_and_insert(1, "b", 1).as_deref(), Some("a"));
-        assert_eq!(
-            idx.check_and_insert(1, "a", 2),
-            None,
-            "re-read of the first document"
-        );
+        assert_eq!(idx.check_and_insert(1, "a", 2), None, "re-read of the first document");
         assert_eq!(idx.check_and_insert(2, "c", 3), None);
     }
 
@@ -203,11 +175,7 @@ mod tests {
         idx.check_and_insert(2, "b", 1);
         idx.check_and_insert(3, "c", 2);
         assert_eq!(idx.len(), 2);
-        assert_eq!(
-            idx.check_and_insert(1, "a2", 3),
-            None,
-            "oldest was forgotten"
-        );
+        assert_eq!(idx.check_and_insert(1, "a2", 3), None, "oldest was forgotten");
         assert_eq!(idx.check_and_insert(3, "x", 200), None, "too old");
         assert_eq!(idx.len(), 1);
     }

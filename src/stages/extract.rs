@@ -9,9 +9,7 @@ use regex::Regex;
 
 use crate::config::ExtractConfig;
 use crate::date::find_date;
-use crate::record::{
-    Article, Caption, Cleaned, Extracted, LineClass, Reject, SourceInfo, now_rfc3339,
-};
+use crate::record::{Article, Caption, Cleaned, Extracted, LineClass, Reject, SourceInfo, now_rfc3339};
 use crate::runner::{Outcome, Transform};
 use crate::text::{content_hash, is_prose, word_count};
 
@@ -21,8 +19,7 @@ static PUBLISHER_NOISE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static BYLINE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:by|written by|reported by|reporter|posted by|author)[:\s]+")
-        .expect("byline pattern is valid")
+    Regex::new(r"(?i)^(?:by|written by|reported by|reporter|posted by|author)[:\s]+").expect("byline pattern is valid")
 });
 
 /// The extractor for one configuration.
@@ -36,33 +33,18 @@ pub struct Extractor {
 impl Extractor {
     /// An extractor; `min_prose_words` comes from `[clean]`.
     pub fn new(cfg: &ExtractConfig, min_prose_words: usize) -> Self {
-        Self {
-            cfg: cfg.clone(),
-            min_prose_words,
-        }
+        Self { cfg: cfg.clone(), min_prose_words }
     }
 
     /// Builds the article, or says why there is none.
     pub fn extract(&self, doc: Cleaned) -> Result<Extracted, Reject> {
-        let kept: Vec<&str> = doc
-            .lines
-            .iter()
-            .filter(|l| l.class == LineClass::Keep)
-            .map(|l| l.text.as_str())
-            .collect();
+        let kept: Vec<&str> =
+            doc.lines.iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text.as_str()).collect();
         let first_prose = kept.iter().position(|l| is_prose(l, self.min_prose_words));
-        let headline_end = first_prose
-            .unwrap_or(usize::from(kept.len() > 1))
-            .min(self.cfg.max_headline_lines.get());
+        let headline_end = first_prose.unwrap_or(usize::from(kept.len() > 1)).min(self.cfg.max_headline_lines.get());
         let mut headlines: Vec<&str> = kept[..headline_end].to_vec();
         let mut body: Vec<&str> = kept[headline_end..].to_vec();
-        let title = match doc
-            .meta
-            .title
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
+        let title = match doc.meta.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(stated) => {
                 headlines.retain(|h| !h.eq_ignore_ascii_case(stated));
                 body.retain(|b| !b.eq_ignore_ascii_case(stated));
@@ -81,8 +63,7 @@ impl Extractor {
             return Err(Reject::new("no_body", "no body paragraph found", excerpt));
         }
         let mut captions: Vec<Caption> = Vec::new();
-        let (mut byline, mut published, mut publisher) =
-            (None, doc.meta.published.clone(), doc.meta.outlet.clone());
+        let (mut byline, mut published, mut publisher) = (None, doc.meta.published.clone(), doc.meta.outlet.clone());
         for line in &doc.lines {
             match &line.class {
                 LineClass::Caption => {
@@ -95,18 +76,13 @@ impl Extractor {
                 }
                 LineClass::Credit(credit) => match captions.last_mut() {
                     Some(c) if c.credit.is_none() => c.credit = Some(credit.clone()),
-                    _ => captions.push(Caption {
-                        text: String::new(),
-                        credit: Some(credit.clone()),
-                    }),
+                    _ => captions.push(Caption { text: String::new(), credit: Some(credit.clone()) }),
                 },
                 LineClass::Byline if byline.is_none() => {
                     byline = Some(BYLINE_LABEL.replace(&line.text, "").trim().to_string());
                 }
                 LineClass::Dateline if published.is_none() => published = find_date(&line.text),
-                LineClass::Copyright if publisher.is_none() => {
-                    publisher = publisher_from_copyright(&line.text)
-                }
+                LineClass::Copyright if publisher.is_none() => publisher = publisher_from_copyright(&line.text),
                 _ => {}
             }
         }
@@ -137,10 +113,7 @@ impl Extractor {
             ingested_at: now_rfc3339(),
             ticket: Some(doc.prov.ticket.clone()),
         };
-        Ok(Extracted {
-            prov: doc.prov,
-            article,
-        })
+        Ok(Extracted { prov: doc.prov, article })
     }
 }
 
@@ -165,7 +138,7 @@ pub fn publisher_from_copyright(line: &str) -> Option<String> {
         .trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace() || c == '|')
         .to_string();
     let words = word_count(&name);
-    (words >= 1 && words <= 8 && name.chars().any(char::is_alphabetic)).then_some(name)
+    ((1..=8).contains(&words) && name.chars().any(char::is_alphabetic)).then_some(name)
 }
 
 /// ISO 639-1 code of the body's language, when the detector is confident.
@@ -272,31 +245,18 @@ mod tests {
         let cleaner = Cleaner::new(&CleanConfig::default()).unwrap();
         let mut doc = crate::stages::test_document(text);
         doc.meta = meta;
-        let Outcome::Emit(cleaned) = cleaner.process(doc)? else {
-            panic!("dropped")
-        };
-        Extractor::new(&ExtractConfig::default(), 8)
-            .extract(cleaned)
-            .map(|e| e.article)
+        let Outcome::Emit(cleaned) = cleaner.process(doc)? else { panic!("dropped") };
+        Extractor::new(&ExtractConfig::default(), 8).extract(cleaned).map(|e| e.article)
     }
 
     #[test]
     fn seedlike_record() {
-        let a = run(
-            include_str!("../../tests/fixtures/seedlike.txt"),
-            Default::default(),
-        )
-        .unwrap();
+        let a = run(include_str!("../../tests/fixtures/seedlike.txt"), Default::default()).unwrap();
         assert_eq!(
             a.title.as_deref(),
-            Some(
-                "Seoul Unveils Plan To Put Drones Over Han River Bridges... Night Traffic Monitoring From Next Year"
-            )
+            Some("Seoul Unveils Plan To Put Drones Over Han River Bridges... Night Traffic Monitoring From Next Year")
         );
-        assert_eq!(
-            a.subtitle.as_deref(),
-            Some("City Hall Bets on Automated Patrols to Cut Response Times")
-        );
+        assert_eq!(a.subtitle.as_deref(), Some("City Hall Bets on Automated Patrols to Cut Response Times"));
         assert_eq!(a.body.len(), 5, "{:#?}", a.body);
         assert!(a.body[0].starts_with("The Seoul Metropolitan Government"));
         assert!(a.body[4].starts_with("Kim Min-ji"));
@@ -322,7 +282,11 @@ mod tests {
             published: Some("2024-01-02".into()),
             url: Some("https://example.com/a".into()),
         };
-        let a = run("Stated Title\nThe first paragraph is long enough to be prose for sure, right here.\n© 2024 Other Co.", meta).unwrap();
+        let a = run(
+            "Stated Title\nThe first paragraph is long enough to be prose for sure, right here.\n© 2024 Other Co.",
+            meta,
+        )
+        .unwrap();
         assert_eq!(a.title.as_deref(), Some("Stated Title"));
         assert_eq!(a.subtitle, None);
         assert_eq!(a.body.len(), 1);
@@ -334,23 +298,14 @@ mod tests {
     #[test]
     fn publishers_from_copyright_lines() {
         assert_eq!(
-            publisher_from_copyright(
-                "© The Asia Business Daily(www.asiae.co.kr). All rights reserved."
-            )
-            .as_deref(),
+            publisher_from_copyright("© The Asia Business Daily(www.asiae.co.kr). All rights reserved.").as_deref(),
             Some("The Asia Business Daily")
         );
         assert_eq!(
-            publisher_from_copyright(
-                "Copyright © 2019-2024 Example News, Inc. All Rights Reserved"
-            )
-            .as_deref(),
+            publisher_from_copyright("Copyright © 2019-2024 Example News, Inc. All Rights Reserved").as_deref(),
             Some("Example News, Inc")
         );
-        assert_eq!(
-            publisher_from_copyright("ⓒ 한국일보 무단전재 및 재배포 금지").as_deref(),
-            Some("한국일보")
-        );
+        assert_eq!(publisher_from_copyright("ⓒ 한국일보 무단전재 및 재배포 금지").as_deref(), Some("한국일보"));
         assert_eq!(publisher_from_copyright("© 2024"), None);
     }
 

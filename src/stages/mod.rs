@@ -15,12 +15,7 @@ pub(crate) fn test_document(text: &str) -> crate::record::Document {
             id: "test".into(),
             path: std::path::Path::new("/in/test.txt").into(),
             offset: None,
-            ticket: Ticket {
-                file: FileKey { dev: 0, ino: 0 },
-                generation: 0,
-                start: 0,
-                end: text.len() as u64,
-            },
+            ticket: Ticket { file: FileKey { dev: 0, ino: 0 }, generation: 0, start: 0, end: text.len() as u64 },
         },
         format: Format::Text,
         charset: None,

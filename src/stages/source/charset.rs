@@ -32,11 +32,7 @@ pub fn decode(bytes: &[u8], html: bool) -> Result<Decoded, DecodeError> {
     }
     if html && let Some(enc) = declared_charset(head) {
         // UTF-16 can't be declared in an ASCII-compatible meta tag; browsers treat it as UTF-8.
-        let enc = if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
-            UTF_8
-        } else {
-            enc
-        };
+        let enc = if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE { UTF_8 } else { enc };
         if enc != UTF_8 || std::str::from_utf8(bytes).is_ok() {
             return finish(enc, bytes);
         }
@@ -63,10 +59,7 @@ fn finish(enc: &'static Encoding, bytes: &[u8]) -> Result<Decoded, DecodeError> 
         return Err(DecodeError::Binary("control characters"));
     }
     let charset = (enc != UTF_8).then(|| enc.name());
-    Ok(Decoded {
-        text: text.into_owned(),
-        charset,
-    })
+    Ok(Decoded { text: text.into_owned(), charset })
 }
 
 /// Finds `<meta charset=...>` or `<meta http-equiv=... content="...; charset=...">` in the first bytes.
@@ -87,9 +80,7 @@ fn declared_charset(head: &[u8]) -> Option<&'static Encoding> {
             i += 1;
         }
         let start = i;
-        while i < lower.len()
-            && (lower[i].is_ascii_alphanumeric() || matches!(lower[i], b'-' | b'_' | b':' | b'.'))
-        {
+        while i < lower.len() && (lower[i].is_ascii_alphanumeric() || matches!(lower[i], b'-' | b'_' | b':' | b'.')) {
             i += 1;
         }
         if let Some(enc) = Encoding::for_label(&lower[start..i]) {
@@ -151,15 +142,8 @@ mod tests {
 
     #[test]
     fn binary_is_refused() {
-        assert!(matches!(
-            decode(b"\x7fELF\x02\x01\x01\0\0\0", false),
-            Err(DecodeError::Binary(_))
-        ));
-        let noise: Vec<u8> = (0u8..32)
-            .filter(|b| *b != 0 && !b"\n\r\t\x0c".contains(b))
-            .cycle()
-            .take(500)
-            .collect();
+        assert!(matches!(decode(b"\x7fELF\x02\x01\x01\0\0\0", false), Err(DecodeError::Binary(_))));
+        let noise: Vec<u8> = (0u8..32).filter(|b| *b != 0 && !b"\n\r\t\x0c".contains(b)).cycle().take(500).collect();
         assert!(matches!(decode(&noise, false), Err(DecodeError::Binary(_))));
     }
 }

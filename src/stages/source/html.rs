@@ -6,10 +6,8 @@ use ego_tree::iter::Edge;
 use scraper::{Html, Node};
 
 /// Elements whose content is never visible text.
-const HIDDEN: &[&str] = &[
-    "script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object", "canvas",
-    "select",
-];
+const HIDDEN: &[&str] =
+    &["script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object", "canvas", "select"];
 
 /// Elements that start a new line.
 const BLOCKS: &[&str] = &[
@@ -67,10 +65,7 @@ pub fn visible_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 4);
     let mut hidden_depth = 0usize;
     // <title> sits in the hidden <head> but is the best headline a bare page has.
-    let title = doc
-        .root_element()
-        .descendants()
-        .find(|n| n.value().as_element().is_some_and(|e| e.name() == "title"));
+    let title = doc.root_element().descendants().find(|n| n.value().as_element().is_some_and(|e| e.name() == "title"));
     if let Some(title) = title {
         for text in title.descendants().filter_map(|d| d.value().as_text()) {
             push_text(&mut out, text);
@@ -144,10 +139,7 @@ mod tests {
         let html = "<html><head><title>T</title><style>p{}</style></head><body>\
             <nav><a href=/>Home</a> <a href=/w>World</a></nav>\
             <h1>Big  news</h1><script>alert(1)</script><p>First <b>para</b>.</p><p>Second</p></body></html>";
-        assert_eq!(
-            visible_text(html),
-            "T\nHome World\nBig news\nFirst para.\nSecond"
-        );
+        assert_eq!(visible_text(html), "T\nHome World\nBig news\nFirst para.\nSecond");
     }
 
     #[test]

@@ -67,18 +67,11 @@ impl Matcher {
         let build = |globs: &[String]| -> Result<GlobSet, SourceError> {
             let mut b = GlobSetBuilder::new();
             for g in globs {
-                b.add(
-                    globset::GlobBuilder::new(g)
-                        .literal_separator(false)
-                        .build()?,
-                );
+                b.add(globset::GlobBuilder::new(g).literal_separator(false).build()?);
             }
             Ok(b.build()?)
         };
-        Ok(Self {
-            include: build(&cfg.include)?,
-            exclude: build(&cfg.exclude)?,
-        })
+        Ok(Self { include: build(&cfg.include)?, exclude: build(&cfg.exclude)? })
     }
 
     fn matches(&self, relative: &Path) -> bool {
@@ -100,10 +93,7 @@ impl FileSource {
         Ok(Self {
             matcher: Matcher::new(cfg)?,
             cfg: cfg.clone(),
-            limits: Limits {
-                max_document_bytes: cfg.max_document_bytes.get(),
-                excerpt_bytes,
-            },
+            limits: Limits { max_document_bytes: cfg.max_document_bytes.get(), excerpt_bytes },
             once,
         })
     }
@@ -153,21 +143,13 @@ impl FileSource {
             .map(|worker| {
                 let (jobs, ctx) = (job_rx.clone(), ctx.clone());
                 let limits = self.limits;
-                tokio::spawn(reader_loop(jobs, ctx, limits).instrument(info_span!(
-                    "worker",
-                    stage = "source",
-                    worker
-                )))
+                tokio::spawn(reader_loop(jobs, ctx, limits).instrument(info_span!("worker", stage = "source", worker)))
             })
             .collect();
         drop(job_rx);
 
         let (wake_tx, mut wake_rx) = tokio::sync::mpsc::channel::<()>(1);
-        let _watcher = if self.once {
-            None
-        } else {
-            watch(&self.cfg.paths, wake_tx)
-        };
+        let _watcher = if self.once { None } else { watch(&self.cfg.paths, wake_tx) };
         let mut scanner = Some(Scanner {
             roots: self.cfg.paths.clone(),
             matcher: self.matcher.clone(),
@@ -206,11 +188,7 @@ impl FileSource {
             if self.once {
                 break;
             }
-            let wait = if result.unsettled > 0 {
-                Duration::from_millis(self.cfg.settle_ms.max(50))
-            } else {
-                rescan
-            };
+            let wait = if result.unsettled > 0 { Duration::from_millis(self.cfg.settle_ms.max(50)) } else { rescan };
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 Some(()) = wake_rx.recv() => {
@@ -230,11 +208,7 @@ impl FileSource {
     }
 }
 
-async fn reader_loop(
-    jobs: async_channel::Receiver<FileJob>,
-    ctx: Arc<SourceContext>,
-    limits: Limits,
-) {
+async fn reader_loop(jobs: async_channel::Receiver<FileJob>, ctx: Arc<SourceContext>, limits: Limits) {
     while let Ok(job) = jobs.recv().await {
         let ctx2 = ctx.clone();
         let (key, generation, path) = (job.key, job.generation, job.path.clone());
@@ -285,24 +259,20 @@ async fn reader_loop(
 
 /// Watches the roots recursively; every event just wakes the scanner. Returns `None` (and logs)
 /// when watching is impossible, e.g. out of inotify watches: the periodic rescan still works.
-fn watch(
-    roots: &[PathBuf],
-    wake: tokio::sync::mpsc::Sender<()>,
-) -> Option<notify::RecommendedWatcher> {
+fn watch(roots: &[PathBuf], wake: tokio::sync::mpsc::Sender<()>) -> Option<notify::RecommendedWatcher> {
     use notify::Watcher;
-    let mut watcher =
-        match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            if let Err(error) = &res {
-                warn!(%error, "File watch error; relying on rescans.");
-            }
-            let _ = wake.try_send(());
-        }) {
-            Ok(w) => w,
-            Err(error) => {
-                warn!(%error, "Cannot watch inputs; relying on periodic rescans.");
-                return None;
-            }
-        };
+    let mut watcher = match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if let Err(error) = &res {
+            warn!(%error, "File watch error; relying on rescans.");
+        }
+        let _ = wake.try_send(());
+    }) {
+        Ok(w) => w,
+        Err(error) => {
+            warn!(%error, "Cannot watch inputs; relying on periodic rescans.");
+            return None;
+        }
+    };
     for root in roots {
         if let Err(error) = watcher.watch(root, notify::RecursiveMode::Recursive) {
             warn!(%error, path = %root.display(), "Cannot watch directory; relying on periodic rescans.");
@@ -321,10 +291,7 @@ fn mtime_ns(meta: &std::fs::Metadata) -> u64 {
 #[cfg(unix)]
 fn file_key(meta: &std::fs::Metadata) -> FileKey {
     use std::os::unix::fs::MetadataExt;
-    FileKey {
-        dev: meta.dev(),
-        ino: meta.ino(),
-    }
+    FileKey { dev: meta.dev(), ino: meta.ino() }
 }
 
 #[cfg(not(unix))]
@@ -336,10 +303,7 @@ impl Scanner {
     /// Walks every root, notes which files changed, and plans reads for settled ones.
     fn scan(&mut self) -> ScanResult {
         self.scan_no += 1;
-        let mut result = ScanResult {
-            jobs: Vec::new(),
-            unsettled: 0,
-        };
+        let mut result = ScanResult { jobs: Vec::new(), unsettled: 0 };
         let mut files = Vec::new();
         for root in &self.roots {
             walk(root, root, self.max_depth, &self.matcher, &mut files);
@@ -357,21 +321,12 @@ impl Scanner {
                 Some(p) if p.size == size && p.mtime_ns == mtime => p,
                 _ => {
                     // A file untouched for longer than the settle time is settled on first sight.
-                    let age = meta
-                        .modified()
-                        .ok()
-                        .and_then(|m| SystemTime::now().duration_since(m).ok());
+                    let age = meta.modified().ok().and_then(|m| SystemTime::now().duration_since(m).ok());
                     let changed_at = match age {
-                        Some(a) if prev.is_none() && a >= self.settle => {
-                            now.checked_sub(self.settle).unwrap_or(now)
-                        }
+                        Some(a) if prev.is_none() && a >= self.settle => now.checked_sub(self.settle).unwrap_or(now),
                         _ => now,
                     };
-                    Seen {
-                        size,
-                        mtime_ns: mtime,
-                        changed_at,
-                    }
+                    Seen { size, mtime_ns: mtime, changed_at }
                 }
             };
             still_here.insert(path.clone(), seen);
@@ -383,9 +338,7 @@ impl Scanner {
             let Some(obs) = self.observe(&path, key, size, mtime) else {
                 continue;
             };
-            if let Plan::Read { from, generation } =
-                self.tracker.plan(&obs, kind.whole(), self.scan_no)
-            {
+            if let Plan::Read { from, generation } = self.tracker.plan(&obs, kind.whole(), self.scan_no) {
                 result.jobs.push(FileJob {
                     path: path.into(),
                     key,
@@ -405,8 +358,7 @@ impl Scanner {
     fn observe(&self, path: &Path, key: FileKey, size: u64, mtime_ns: u64) -> Option<Observed> {
         use std::io::Read;
         let mut head = Vec::with_capacity(HEAD_BYTES);
-        let read = std::fs::File::open(path)
-            .and_then(|f| f.take(HEAD_BYTES as u64).read_to_end(&mut head));
+        let read = std::fs::File::open(path).and_then(|f| f.take(HEAD_BYTES as u64).read_to_end(&mut head));
         if let Err(error) = read {
             debug!(%error, path = %path.display(), "Cannot read file head; will retry.");
             return None;
@@ -429,13 +381,7 @@ impl Scanner {
 }
 
 /// Collects matching regular files below `dir`, not following directory symlinks.
-fn walk(
-    root: &Path,
-    dir: &Path,
-    depth: usize,
-    matcher: &Matcher,
-    out: &mut Vec<(PathBuf, std::fs::Metadata)>,
-) {
+fn walk(root: &Path, dir: &Path, depth: usize, matcher: &Matcher, out: &mut Vec<(PathBuf, std::fs::Metadata)>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(error) => {

@@ -12,9 +12,7 @@ use serde_json::Value;
 
 use super::charset::{DecodeError, decode};
 use super::html::visible_text;
-use crate::record::{
-    Document, FileKey, Format, InputMeta, Provenance, Rejection, Ticket, now_rfc3339,
-};
+use crate::record::{Document, FileKey, Format, InputMeta, Provenance, Rejection, Ticket, now_rfc3339};
 
 /// Which reader a file needs, from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,20 +85,13 @@ pub struct Limits {
 
 /// Stable id of a whole-file document: a hash of its path.
 pub fn path_id(path: &Path) -> String {
-    format!(
-        "{:016x}",
-        xxhash_rust::xxh3::xxh3_64(path.as_os_str().as_encoded_bytes())
-    )
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(path.as_os_str().as_encoded_bytes()))
 }
 
 /// Reads a job, handing each document or rejection to `emit`, which returns false to stop early.
 /// Returns the offset where the next read should start.
 pub fn read_job(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
-    if job.kind.whole() {
-        read_whole(job, limits, emit)
-    } else {
-        read_lines(job, limits, emit)
-    }
+    if job.kind.whole() { read_whole(job, limits, emit) } else { read_lines(job, limits, emit) }
 }
 
 fn reject(
@@ -112,8 +103,7 @@ fn reject(
     excerpt: &[u8],
     limits: Limits,
 ) -> Emit {
-    let excerpt =
-        String::from_utf8_lossy(&excerpt[..excerpt.len().min(limits.excerpt_bytes)]).into_owned();
+    let excerpt = String::from_utf8_lossy(&excerpt[..excerpt.len().min(limits.excerpt_bytes)]).into_owned();
     Emit::Reject(Rejection {
         id,
         path: job.path.display().to_string(),
@@ -123,87 +113,53 @@ fn reject(
         reason,
         excerpt,
         rejected_at: now_rfc3339(),
-        ticket: Some(Ticket {
-            file: job.key,
-            generation: job.generation,
-            start: range.0,
-            end: range.1,
-        }),
+        ticket: Some(Ticket { file: job.key, generation: job.generation, start: range.0, end: range.1 }),
     })
 }
 
 fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
     let id = Some(path_id(&job.path));
     let range = (0, job.size);
-    let bad = |kind, reason: String, excerpt: &[u8]| {
-        reject(job, id.clone(), range, kind, reason, excerpt, limits)
-    };
+    // The file counts as read only if its one document (or rejection) was taken.
+    let done = |taken: bool| if taken { job.size } else { job.from };
+    let bad = |kind, reason: String, excerpt: &[u8]| reject(job, id.clone(), range, kind, reason, excerpt, limits);
     if job.size == 0 {
-        emit(bad("empty_file", "file is empty".into(), b""));
-        return job.size;
+        return done(emit(bad("empty_file", "file is empty".into(), b"")));
     }
     let bytes = match read_bounded(&job.path, job.kind.gzip, limits.max_document_bytes) {
         Ok(Bounded::Fits(b)) => b,
         Ok(Bounded::TooLarge(head)) => {
-            let what = if job.kind.gzip {
-                "decompressed size"
-            } else {
-                "size"
-            };
-            emit(bad(
-                "too_large",
-                format!(
-                    "{what} exceeds max_document_bytes ({})",
-                    limits.max_document_bytes
-                ),
-                &head,
-            ));
-            return job.size;
+            let what = if job.kind.gzip { "decompressed size" } else { "size" };
+            let reason = format!("{what} exceeds max_document_bytes ({})", limits.max_document_bytes);
+            return done(emit(bad("too_large", reason, &head)));
         }
         Err(e) => {
-            emit(bad("unreadable", format!("cannot read file: {e}"), b""));
-            return job.size;
+            return done(emit(bad("unreadable", format!("cannot read file: {e}"), b"")));
         }
     };
     let decoded = match decode(&bytes, job.kind.format == Format::Html) {
         Ok(d) => d,
         Err(DecodeError::Binary(why)) => {
-            emit(bad(
-                "binary",
-                format!("not text: {why}"),
-                &bytes[..bytes.len().min(64)],
-            ));
-            return job.size;
+            return done(emit(bad("binary", format!("not text: {why}"), &bytes[..bytes.len().min(64)])));
         }
     };
-    let text = if job.kind.format == Format::Html {
-        visible_text(&decoded.text)
-    } else {
-        decoded.text
-    };
+    let text = if job.kind.format == Format::Html { visible_text(&decoded.text) } else { decoded.text };
     if text.trim().is_empty() {
-        emit(bad("no_text", "file has no text".into(), &bytes));
-        return job.size;
+        return done(emit(bad("no_text", "file has no text".into(), &bytes)));
     }
     let prov = Provenance {
         id: path_id(&job.path),
         path: job.path.clone(),
         offset: None,
-        ticket: Ticket {
-            file: job.key,
-            generation: job.generation,
-            start: 0,
-            end: job.size,
-        },
+        ticket: Ticket { file: job.key, generation: job.generation, start: 0, end: job.size },
     };
-    emit(Emit::Doc(Document {
+    done(emit(Emit::Doc(Document {
         prov,
         format: job.kind.format,
         charset: decoded.charset,
         text,
         meta: InputMeta::default(),
-    }));
-    job.size
+    })))
 }
 
 enum Bounded {
@@ -213,11 +169,8 @@ enum Bounded {
 
 fn read_bounded(path: &Path, gzip: bool, max: u64) -> std::io::Result<Bounded> {
     let file = File::open(path)?;
-    let mut reader: Box<dyn Read> = if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
-    } else {
-        Box::new(file)
-    };
+    let mut reader: Box<dyn Read> =
+        if gzip { Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))) } else { Box::new(file) };
     let mut buf = Vec::new();
     (&mut reader).take(max + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > max {
@@ -233,11 +186,7 @@ enum LineEnd {
 }
 
 /// Reads one line into `buf`, keeping at most `max + 1` bytes of it; returns bytes consumed.
-fn next_line(
-    r: &mut impl BufRead,
-    max: usize,
-    buf: &mut Vec<u8>,
-) -> std::io::Result<Option<(u64, LineEnd)>> {
+fn next_line(r: &mut impl BufRead, max: usize, buf: &mut Vec<u8>) -> std::io::Result<Option<(u64, LineEnd)>> {
     buf.clear();
     let mut consumed = 0u64;
     loop {
@@ -316,15 +265,7 @@ fn read_lines(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
                     // An unterminated last line that does not parse is probably still being written.
                     return range_start;
                 }
-                Err((kind, reason)) => Some(reject(
-                    job,
-                    Some(derived_id()),
-                    range,
-                    kind,
-                    reason,
-                    content,
-                    limits,
-                )),
+                Err((kind, reason)) => Some(reject(job, Some(derived_id()), range, kind, reason, content, limits)),
             }
         };
         pos = line_end;
@@ -349,20 +290,9 @@ impl Parsed {
             id: self.id.unwrap_or(derived_id),
             path: job.path.clone(),
             offset: Some(offset),
-            ticket: Ticket {
-                file: job.key,
-                generation: job.generation,
-                start: range.0,
-                end: range.1,
-            },
+            ticket: Ticket { file: job.key, generation: job.generation, start: range.0, end: range.1 },
         };
-        Emit::Doc(Document {
-            prov,
-            format: Format::Jsonl,
-            charset: None,
-            text: self.text,
-            meta: self.meta,
-        })
+        Emit::Doc(Document { prov, format: Format::Jsonl, charset: None, text: self.text, meta: self.meta })
     }
 }
 
@@ -375,32 +305,21 @@ fn string_field(obj: &serde_json::Map<String, Value>, names: &[&str]) -> Option<
 }
 
 fn parse_line(content: &[u8]) -> Result<Parsed, (&'static str, String)> {
-    let text = std::str::from_utf8(content)
-        .map_err(|e| ("invalid_utf8", format!("line is not UTF-8: {e}")))?;
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| ("invalid_json", format!("invalid JSON: {e}")))?;
+    let text = std::str::from_utf8(content).map_err(|e| ("invalid_utf8", format!("line is not UTF-8: {e}")))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| ("invalid_json", format!("invalid JSON: {e}")))?;
     let Value::Object(obj) = value else {
         return Err(("not_an_object", "line is JSON but not an object".into()));
     };
     let body = match obj.get("text").or_else(|| obj.get("body")) {
         Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Array(parts)) => Some(
-            parts
-                .iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ),
+        Some(Value::Array(parts)) => Some(parts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n")),
         _ => None,
     };
     let body = body
         .filter(|b| !b.trim().is_empty())
         .or_else(|| obj.get("html").and_then(Value::as_str).map(visible_text))
         .filter(|b| !b.trim().is_empty())
-        .ok_or((
-            "no_text",
-            "object has no `text`, `body` or `html`".to_string(),
-        ))?;
+        .ok_or(("no_text", "object has no `text`, `body` or `html`".to_string()))?;
     Ok(Parsed {
         id: string_field(&obj, &["id"]),
         text: body,
@@ -418,10 +337,7 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    const LIMITS: Limits = Limits {
-        max_document_bytes: 200,
-        excerpt_bytes: 40,
-    };
+    const LIMITS: Limits = Limits { max_document_bytes: 200, excerpt_bytes: 40 };
 
     fn job(path: &Path, from: u64, final_read: bool) -> FileJob {
         FileJob {
@@ -446,21 +362,9 @@ mod tests {
 
     #[test]
     fn kinds() {
-        assert_eq!(
-            Kind::of(Path::new("a/b.TXT")).map(|k| k.format),
-            Some(Format::Text)
-        );
-        assert_eq!(
-            Kind::of(Path::new("b.html.gz")),
-            Some(Kind {
-                format: Format::Html,
-                gzip: true
-            })
-        );
-        assert_eq!(
-            Kind::of(Path::new("b.ndjson")).map(|k| k.format),
-            Some(Format::Jsonl)
-        );
+        assert_eq!(Kind::of(Path::new("a/b.TXT")).map(|k| k.format), Some(Format::Text));
+        assert_eq!(Kind::of(Path::new("b.html.gz")), Some(Kind { format: Format::Html, gzip: true }));
+        assert_eq!(Kind::of(Path::new("b.ndjson")).map(|k| k.format), Some(Format::Jsonl));
         assert_eq!(Kind::of(Path::new("b.pdf")), None);
         assert_eq!(Kind::of(Path::new("jsonl")), None);
     }
@@ -507,11 +411,7 @@ mod tests {
             at = t.end;
         }
         assert_eq!(next, at);
-        assert_eq!(
-            next as usize,
-            content.rfind('\n').unwrap() + 1,
-            "the unterminated line waits"
-        );
+        assert_eq!(next as usize, content.rfind('\n').unwrap() + 1, "the unterminated line waits");
         if let Emit::Doc(d) = &out[2] {
             assert_eq!(d.text, "p1\np2");
             assert_eq!(d.meta.outlet.as_deref(), Some("W"));
@@ -548,38 +448,25 @@ mod tests {
             ("empty.txt", vec![], "empty_file"),
             ("bin.txt", b"\x00\x01\x02ELF".to_vec(), "binary"),
             ("big.txt", vec![b'a'; 300], "too_large"),
-            (
-                "blank.html",
-                b"<html><script>x</script></html>".to_vec(),
-                "no_text",
-            ),
+            ("blank.html", b"<html><script>x</script></html>".to_vec(), "no_text"),
         ];
         for (name, bytes, want) in cases {
             let p = dir.path().join(name);
             std::fs::write(&p, bytes).unwrap();
             let (out, _) = collect(&job(&p, 0, false));
-            assert!(
-                matches!(&out[..], [Emit::Reject(r)] if r.kind == want),
-                "{name}: {out:?}"
-            );
+            assert!(matches!(&out[..], [Emit::Reject(r)] if r.kind == want), "{name}: {out:?}");
         }
         let p = dir.path().join("page.html.gz");
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(b"<html><body><h1>Title</h1><p>Text.</p></body></html>")
-            .unwrap();
+        gz.write_all(b"<html><body><h1>Title</h1><p>Text.</p></body></html>").unwrap();
         std::fs::write(&p, gz.finish().unwrap()).unwrap();
         let (out, _) = collect(&job(&p, 0, false));
-        assert!(
-            matches!(&out[..], [Emit::Doc(d)] if d.text == "Title\nText." && d.format == Format::Html),
-            "{out:?}"
-        );
+        assert!(matches!(&out[..], [Emit::Doc(d)] if d.text == "Title\nText." && d.format == Format::Html), "{out:?}");
         let p = dir.path().join("bomb.html.gz");
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gz.write_all(&vec![b' '; 100_000]).unwrap();
         std::fs::write(&p, gz.finish().unwrap()).unwrap();
         let (out, _) = collect(&job(&p, 0, false));
-        assert!(
-            matches!(&out[..], [Emit::Reject(r)] if r.kind == "too_large" && r.reason.contains("decompressed"))
-        );
+        assert!(matches!(&out[..], [Emit::Reject(r)] if r.kind == "too_large" && r.reason.contains("decompressed")));
     }
 }

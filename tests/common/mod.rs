@@ -1,0 +1,176 @@
+//! Helpers for integration tests: a scratch directory with a config, the real binary, and polling.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A scratch working directory with `inbox/`, `out/`, `state/` and a config pointing at them.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+}
+
+impl Scratch {
+    /// A scratch dir whose config has fast timings, plus `extra` TOML merged into its sections.
+    pub fn new(extra: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("inbox")).expect("inbox");
+        let config = root.join("newsmill.toml");
+        let base = format!(
+            "[source]\npaths = [\"{inbox}\"]\nsettle_ms = 100\nrescan_interval_ms = 300\n\
+             [sink]\npath = \"{out}/articles.jsonl\"\nflush_interval_ms = 100\n\
+             [dead_letter]\npath = \"{out}/rejected.jsonl\"\n\
+             [state]\ndir = \"{state}\"\n\
+             [log]\nlevel = \"newsmill=debug\"\n\
+             [runtime]\nshutdown_grace_ms = 20000\n",
+            inbox = root.join("inbox").display(),
+            out = root.join("out").display(),
+            state = root.join("state").display(),
+        );
+        let mut sections = split_sections(&base);
+        for (name, body) in split_sections(extra) {
+            match sections.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, b)) => b.push_str(&body),
+                None => sections.push((name, body)),
+            }
+        }
+        let text: String = sections.into_iter().map(|(n, b)| format!("[{n}]\n{b}\n")).collect();
+        std::fs::write(&config, text).expect("config");
+        Self { dir, config }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn inbox(&self) -> PathBuf {
+        self.root().join("inbox")
+    }
+
+    /// Writes a file atomically into the inbox (write a hidden temp file, then rename).
+    pub fn drop_file(&self, name: &str, bytes: impl AsRef<[u8]>) {
+        let tmp = self.inbox().join(format!(".{name}.tmp"));
+        std::fs::write(&tmp, bytes).expect("write");
+        std::fs::rename(&tmp, self.inbox().join(name)).expect("rename");
+    }
+
+    pub fn articles(&self) -> Vec<Value> {
+        read_jsonl(&self.root().join("out/articles.jsonl"))
+    }
+
+    pub fn rejected(&self) -> Vec<Value> {
+        read_jsonl(&self.root().join("out/rejected.jsonl"))
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_newsmill"));
+        c.args(args).current_dir(self.root()).env_remove("RUST_LOG");
+        c
+    }
+
+    /// `newsmill run --once` to completion.
+    pub fn run_once(&self) -> Output {
+        let out = self.cmd(&["run", "--once", "--config", self.config.to_str().expect("utf-8")]).output().expect("run");
+        assert!(out.status.success(), "run --once failed: {}", String::from_utf8_lossy(&out.stderr));
+        out
+    }
+
+    /// Starts the daemon.
+    pub fn spawn(&self) -> Daemon {
+        let child = self
+            .cmd(&["run", "--config", self.config.to_str().expect("utf-8")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(self.root().join("daemon.log")).expect("log")))
+            .spawn()
+            .expect("spawn");
+        Daemon { child }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.root().join("daemon.log")).unwrap_or_default()
+    }
+}
+
+fn split_sections(extra: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in extra.lines() {
+        let t = line.trim();
+        if let Some(name) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            out.push((name.to_string(), String::new()));
+        } else if let Some(last) = out.last_mut() {
+            last.1.push_str(line);
+            last.1.push('\n');
+        }
+    }
+    out
+}
+
+pub fn read_jsonl(path: &Path) -> Vec<Value> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
+    text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad output line {l:?}: {e}"))).collect()
+}
+
+/// A running daemon; killed on drop if still alive.
+pub struct Daemon {
+    pub child: Child,
+}
+
+impl Daemon {
+    pub fn signal(&self, sig: i32) {
+        let pid = i32::try_from(self.child.id()).expect("pid");
+        // SAFETY: kill(2) with a pid we own and a valid signal number has no memory effects.
+        let rc = unsafe { libc::kill(pid, sig) };
+        assert_eq!(rc, 0, "kill failed");
+    }
+
+    pub fn alive(&mut self) -> bool {
+        self.child.try_wait().expect("try_wait").is_none()
+    }
+
+    /// SIGTERM and wait for exit; returns the exit code.
+    pub fn stop(mut self) -> Option<i32> {
+        self.signal(libc::SIGTERM);
+        let status = wait_for(Duration::from_secs(60), || self.child.try_wait().expect("try_wait"))
+            .expect("daemon did not exit after SIGTERM");
+        status.code()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `f` until it returns `Some` or `timeout` passes.
+pub fn wait_for<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if start.elapsed() > timeout {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A page dump shaped like the seed, with a distinct story number `n`.
+pub fn page(n: usize) -> String {
+    format!(
+        "본문 바로가기\nbar_progress\n\nText Size\n\nClose\n\n\
+         Council Approves Budget For Bridge Repair Number {n}... Work Starts In Spring\n\n\
+         Engineers Warn Of Delays On Route {n}\n\n\
+         The city council approved the budget for the repair of bridge number {n} on Tuesday, ending months of debate about the cost.\n\n\
+         Officials said the work on route {n} would begin in the spring and take about {n} weeks, with lanes closed at night.\n\n\
+         Residents near bridge {n} welcomed the news but asked for clear detour signs during the works.\n\n\
+         © The Example Daily(www.example.com). All rights reserved.\n\nSpecial Coverage\n\nJoin us on social!\n\nTop\n"
+    )
+}

@@ -1,0 +1,220 @@
+//! End-to-end tests of the `newsmill` binary on scratch directories.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::{Scratch, page, wait_for};
+
+const SEEDLIKE: &str = include_str!("fixtures/seedlike.txt");
+
+#[test]
+fn seedlike_page_becomes_the_expected_record() {
+    let s = Scratch::new("");
+    s.drop_file("seedlike.txt", SEEDLIKE);
+    s.run_once();
+    let articles = s.articles();
+    assert_eq!(articles.len(), 1);
+    let a = &articles[0];
+    assert_eq!(
+        a["title"],
+        "Seoul Unveils Plan To Put Drones Over Han River Bridges... Night Traffic Monitoring From Next Year"
+    );
+    assert_eq!(a["subtitle"], "City Hall Bets on Automated Patrols to Cut Response Times");
+    let body: Vec<&str> = a["body"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(body.len(), 5);
+    assert!(body[0].starts_with("The Seoul Metropolitan Government announced"));
+    assert!(body[1].starts_with("The city said on the 14th"));
+    assert!(body[2].starts_with("Under the plan"));
+    assert!(body[3].starts_with("Civic groups welcomed"));
+    assert!(body[4].starts_with("Kim Min-ji"));
+    assert_eq!(
+        a["captions"][0]["text"],
+        "A city official demonstrates a patrol drone at a briefing held at Seoul City Hall on the 13th."
+    );
+    assert_eq!(a["captions"][0]["credit"], "Hanbit Photo Agency");
+    assert_eq!(a["publisher"], "The Han River Herald");
+    assert_eq!(a["lang"], "en");
+    assert_eq!(a["source"]["format"], "text");
+    assert!(a["content_hash"].as_str().unwrap().len() == 32);
+    assert!(a["duplicate_of"].is_null());
+    let visible = format!("{} {} {}", a["title"], a["subtitle"], body.join(" "));
+    for chrome in [
+        "본문 바로가기",
+        "bar_progress",
+        "Text Size",
+        "Close",
+        "Special Coverage",
+        "Join us on social!",
+        "Top",
+        "©",
+        "All rights reserved",
+        "Image source",
+        "demonstrates a patrol drone",
+    ] {
+        assert!(!visible.contains(chrome), "{chrome} leaked into the article");
+    }
+}
+
+#[test]
+fn restart_does_not_re_emit_and_dedup_window_persists() {
+    let s = Scratch::new("");
+    s.drop_file("a.txt", page(1));
+    s.drop_file("b.jsonl", "{\"id\":\"j1\",\"text\":\"The first line of prose is long enough to be kept, surely.\"}\n");
+    s.run_once();
+    assert_eq!(s.articles().len(), 2);
+    s.run_once();
+    assert_eq!(s.articles().len(), 2, "a restart re-emitted documents");
+    // Appended JSON lines and a copy of an earlier page arrive later.
+    let mut f = std::fs::OpenOptions::new().append(true).open(s.inbox().join("b.jsonl")).unwrap();
+    std::io::Write::write_all(
+        &mut f,
+        b"{\"id\":\"j2\",\"text\":\"Another line of prose that is long enough to be kept as well.\"}\n",
+    )
+    .unwrap();
+    s.drop_file("a-copy.txt", page(1));
+    s.run_once();
+    let articles = s.articles();
+    assert_eq!(articles.len(), 4);
+    let by_id: HashMap<&str, &serde_json::Value> = articles.iter().map(|a| (a["id"].as_str().unwrap(), a)).collect();
+    assert!(by_id.contains_key("j2"));
+    let first = articles.iter().find(|a| a["source"]["path"].as_str().unwrap().ends_with("a.txt")).unwrap()["id"]
+        .as_str()
+        .unwrap();
+    let copy = articles.iter().find(|a| a["source"]["path"].as_str().unwrap().ends_with("a-copy.txt")).unwrap();
+    assert_eq!(copy["duplicate_of"], first, "the dedup window did not survive the restart");
+}
+
+#[test]
+fn bad_inputs_are_dead_lettered_and_the_daemon_keeps_running() {
+    let s = Scratch::new("[source]\nmax_document_bytes = 20000\n");
+    let mut d = s.spawn();
+    s.drop_file("good.txt", page(1));
+    s.drop_file("binary.txt", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00");
+    s.drop_file("empty.txt", b"");
+    s.drop_file("huge.txt", page(2).repeat(40));
+    let korean = "정부, 내년 예산안 발표\n정부는 22일 내년도 예산안을 발표하고 복지 분야 지출을 크게 늘리겠다고 밝혔다. 기획재정부는 경기 회복을 위해 재정의 역할이 중요하다고 설명했다.\n전문가들은 재정 건전성에 대한 우려도 함께 제기했다. 국회는 다음 달부터 예산안 심사에 착수할 예정이다.\n";
+    let (euc_kr, _, _) = encoding_rs::EUC_KR.encode(korean);
+    s.drop_file("korean.txt", &euc_kr);
+    let mut lines = b"{\"id\":\"ok1\",\"text\":\"A good line of prose that is long enough to be kept here.\"}\n{\"id\":\"broken\",\"text\":\n".to_vec();
+    lines.extend_from_slice(b"{\"id\":\"latin\",\"text\":\"caf\xe9 is not UTF-8 in JSON\"}\n");
+    lines.extend_from_slice(
+        b"{\"id\":\"ok2\",\"text\":\"Another good line of prose, long enough to be kept as well.\"}\n",
+    );
+    s.drop_file("mixed.jsonl", &lines);
+    let done = wait_for(Duration::from_secs(30), || (s.articles().len() >= 4 && s.rejected().len() >= 5).then_some(()));
+    assert!(done.is_some(), "timed out; log:\n{}", s.log());
+    assert!(d.alive(), "daemon died on bad input");
+    let titles: Vec<String> = s.articles().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect();
+    assert!(titles.contains(&"ok1".into()) && titles.contains(&"ok2".into()), "{titles:?}");
+    let ko = s.articles().into_iter().find(|a| a["source"]["path"].as_str().unwrap().ends_with("korean.txt")).unwrap();
+    assert_eq!(ko["source"]["charset"], "EUC-KR");
+    assert_eq!(ko["title"], "정부, 내년 예산안 발표");
+    assert_eq!(ko["lang"], "ko");
+    let mut kinds: Vec<(String, String)> = s
+        .rejected()
+        .iter()
+        .map(|r| {
+            let path = r["path"].as_str().unwrap();
+            let name = path.rsplit('/').next().unwrap().to_string();
+            (name, r["kind"].as_str().unwrap().to_string())
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        vec![
+            ("binary.txt".into(), "binary".into()),
+            ("empty.txt".into(), "empty_file".into()),
+            ("huge.txt".into(), "too_large".into()),
+            ("mixed.jsonl".into(), "invalid_json".into()),
+            ("mixed.jsonl".into(), "invalid_utf8".into()),
+        ]
+    );
+    for r in s.rejected() {
+        assert_eq!(r["stage"], "source");
+        assert!(!r["reason"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(d.stop(), Some(0));
+}
+
+#[test]
+fn sigterm_mid_backlog_loses_nothing_and_repeats_nothing() {
+    let s = Scratch::new(
+        "[source]\nworkers = 1\nchannel_capacity = 2\n[clean]\nchannel_capacity = 2\n[sink]\nchannel_capacity = 2\n",
+    );
+    let n = 1500;
+    for i in 0..n {
+        std::fs::write(s.inbox().join(format!("p{i:05}.txt")), page(i)).unwrap();
+    }
+    let d = s.spawn();
+    let started = wait_for(Duration::from_secs(60), || (!s.articles().is_empty()).then_some(()));
+    assert!(started.is_some(), "no output; log:\n{}", s.log());
+    assert_eq!(d.stop(), Some(0), "log:\n{}", s.log());
+    let after_stop = s.articles().len();
+    s.run_once();
+    let articles = s.articles();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for a in &articles {
+        *counts.entry(a["source"]["path"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    assert_eq!(counts.len(), n, "missing documents ({} before restart)", after_stop);
+    assert!(counts.values().all(|c| *c == 1), "duplicated documents");
+    assert!(s.rejected().is_empty());
+}
+
+#[test]
+fn daemon_picks_up_new_files_and_appended_lines() {
+    let s = Scratch::new("");
+    let d = s.spawn();
+    s.drop_file("later.txt", page(7));
+    std::fs::create_dir_all(s.inbox().join("sub/dir")).unwrap();
+    std::fs::write(
+        s.inbox().join("sub/dir/feed.jsonl"),
+        "{\"id\":\"x1\",\"text\":\"A sentence of prose which is quite long enough to keep.\"}\n",
+    )
+    .unwrap();
+    assert!(wait_for(Duration::from_secs(20), || (s.articles().len() == 2).then_some(())).is_some(), "{}", s.log());
+    let mut f = std::fs::OpenOptions::new().append(true).open(s.inbox().join("sub/dir/feed.jsonl")).unwrap();
+    std::io::Write::write_all(
+        &mut f,
+        b"{\"id\":\"x2\",\"text\":\"One more sentence of prose which is long enough to keep.\"}\n",
+    )
+    .unwrap();
+    assert!(wait_for(Duration::from_secs(20), || (s.articles().len() == 3).then_some(())).is_some(), "{}", s.log());
+    assert_eq!(d.stop(), Some(0));
+    let log = s.log();
+    assert!(log.contains("stage=\"clean\"") && log.contains("worker="), "worker spans missing from logs");
+}
+
+#[test]
+fn check_reports_every_problem_with_locations() {
+    let s = Scratch::new("");
+    let bad = s.root().join("bad.toml");
+    std::fs::write(&bad, "[source]\nsettle_ms = \"soon\"\n\n[dedup]\naction = \"maybe\"\n\n[sinkk]\n").unwrap();
+    let out = s.cmd(&["check", "--config", bad.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert!(lines[0].contains("bad.toml:2:13") && lines[0].contains("settle_ms"), "{err}");
+    assert!(lines[1].contains("bad.toml:5:10") && lines[1].contains("maybe"), "{err}");
+    assert!(lines[2].contains("bad.toml:7:2") && lines[2].contains("sinkk"), "{err}");
+    let ok = s.cmd(&["check", "--config", s.config.to_str().unwrap()]).output().unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+}
+
+#[test]
+fn process_prints_records_without_state() {
+    let s = Scratch::new("");
+    let file = s.root().join("seed.txt");
+    std::fs::write(&file, SEEDLIKE).unwrap();
+    let out = s.cmd(&["process", file.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let records: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["subtitle"], "City Hall Bets on Automated Patrols to Cut Response Times");
+    assert!(!s.root().join("state").exists(), "process must not write state");
+}
