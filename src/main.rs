@@ -146,7 +146,7 @@ fn process(path: &Path, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         Config::default()
     };
     let cleaner = Cleaner::new(&cfg.clean)?;
-    let extractor = Extractor::new(&cfg.extract, cfg.clean.min_prose_words.get());
+    let extractor = Extractor::new(&cfg.extract);
     let limits = Limits {
         max_document_bytes: cfg.source.max_document_bytes.get(),
         excerpt_bytes: cfg.dead_letter.excerpt_bytes.get(),

@@ -119,7 +119,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
     let dead_file = Arc::new(JsonlFile::open(&cfg.dead_letter.path)?);
     let source = FileSource::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get(), once)?;
     let cleaner = Arc::new(Cleaner::new(&cfg.clean)?);
-    let extractor = Arc::new(Extractor::new(&cfg.extract, cfg.clean.min_prose_words.get()));
+    let extractor = Arc::new(Extractor::new(&cfg.extract));
     let dedup = Arc::new(Dedup::new(&cfg.dedup, index.clone()));
     let sink_stage = Arc::new(SinkStage::new(sink.clone()));
 

@@ -116,6 +116,10 @@ pub struct Line {
     pub text: String,
     /// The verdict.
     pub class: LineClass,
+    /// Its word count ([`crate::text::word_count`]), measured once for every rule that needs it.
+    pub words: usize,
+    /// Whether it reads as prose ([`crate::text::is_prose`]).
+    pub prose: bool,
 }
 
 /// A cleaned document: the source document's identity plus classified lines.

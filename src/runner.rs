@@ -78,6 +78,8 @@ pub struct StageContext {
 }
 
 /// Spawns `workers` tasks running `transform` from `input` to `output` (`None` for the last stage).
+/// CPU-heavy (`BLOCKING`) transforms get a dedicated blocking-pool thread per worker that uses the
+/// channels' blocking calls, so no item pays for a hop between threads.
 pub fn spawn_stage<T: Transform>(
     transform: Arc<T>,
     workers: usize,
@@ -90,12 +92,59 @@ pub fn spawn_stage<T: Transform>(
         .map(|worker| {
             let (transform, input, output, ctx) = (transform.clone(), input.clone(), output.clone(), ctx.clone());
             let span = info_span!("worker", stage = T::STAGE, worker);
-            tokio::spawn(run_worker(transform, input, output, ctx).instrument(span))
+            if T::BLOCKING {
+                tokio::task::spawn_blocking(move || {
+                    let _entered = span.enter();
+                    run_blocking_worker(&*transform, &input, output.as_ref(), &ctx);
+                })
+            } else {
+                tokio::spawn(run_async_worker(transform, input, output, ctx).instrument(span))
+            }
         })
         .collect()
 }
 
-async fn run_worker<T: Transform>(
+/// What a worker does after one item.
+enum Next<T> {
+    Send(T),
+    DeadLetter(Box<Rejection>),
+    Done,
+}
+
+/// Runs the transform on one item and applies the error policy; the caller does the sending.
+fn handle<T: Transform>(transform: &T, item: T::In, ctx: &StageContext) -> Next<T::Out> {
+    inc(&ctx.counters.received);
+    let prov = item.prov().clone();
+    let started = Instant::now();
+    let result = catch_unwind(AssertUnwindSafe(|| transform.process(item)));
+    let elapsed_us = started.elapsed().as_micros() as u64;
+    match result {
+        Ok(Ok(Outcome::Emit(out))) => {
+            debug!(doc = %prov.id, elapsed_us, "Processed.");
+            Next::Send(out)
+        }
+        Ok(Ok(Outcome::Drop)) => {
+            debug!(doc = %prov.id, elapsed_us, "Dropped on purpose.");
+            ctx.tracker.ack(&prov.ticket);
+            inc(&ctx.counters.dropped);
+            Next::Done
+        }
+        Ok(Err(reject)) => {
+            warn!(doc = %prov.id, path = %prov.path.display(), kind = reject.kind, reason = %reject.reason, "Rejected input.");
+            inc(&ctx.counters.rejected);
+            Next::DeadLetter(Box::new(rejection(T::STAGE, &prov, reject)))
+        }
+        Err(panic) => {
+            let message = panic_message(panic.as_ref());
+            error!(doc = %prov.id, path = %prov.path.display(), panic = %message, "Transform panicked; input sent to the dead letter.");
+            inc(&ctx.counters.rejected);
+            let reject = Reject::new("panic", format!("{} worker panicked: {message}", T::STAGE), String::new());
+            Next::DeadLetter(Box::new(rejection(T::STAGE, &prov, reject)))
+        }
+    }
+}
+
+async fn run_async_worker<T: Transform>(
     transform: Arc<T>,
     input: async_channel::Receiver<T::In>,
     output: Option<async_channel::Sender<T::Out>>,
@@ -103,47 +152,43 @@ async fn run_worker<T: Transform>(
 ) {
     debug!("Worker started.");
     while let Ok(item) = input.recv().await {
-        inc(&ctx.counters.received);
-        let prov = item.prov().clone();
-        let started = Instant::now();
-        let result = if T::BLOCKING {
-            let t = transform.clone();
-            match tokio::task::spawn_blocking(move || catch_unwind(AssertUnwindSafe(|| t.process(item)))).await {
-                Ok(r) => r,
-                Err(join_error) => Err(Box::new(join_error.to_string()) as Box<dyn std::any::Any + Send>),
-            }
-        } else {
-            catch_unwind(AssertUnwindSafe(|| transform.process(item)))
-        };
-        let elapsed_us = started.elapsed().as_micros() as u64;
-        match result {
-            Ok(Ok(Outcome::Emit(out))) => {
-                debug!(doc = %prov.id, elapsed_us, "Processed.");
-                if let Some(tx) = &output {
-                    if tx.send(out).await.is_err() {
-                        error!(doc = %prov.id, "Next stage is gone; stopping worker.");
-                        break;
-                    }
+        match handle(&*transform, item, &ctx) {
+            Next::Send(out) => {
+                if let Some(tx) = &output
+                    && tx.send(out).await.is_err()
+                {
+                    error!("Next stage is gone; stopping worker.");
+                    break;
                 }
                 inc(&ctx.counters.sent);
             }
-            Ok(Ok(Outcome::Drop)) => {
-                debug!(doc = %prov.id, elapsed_us, "Dropped on purpose.");
-                ctx.tracker.ack(&prov.ticket);
-                inc(&ctx.counters.dropped);
+            Next::DeadLetter(r) => ctx.dead_letter.send(*r).await,
+            Next::Done => {}
+        }
+    }
+    debug!("Input closed; worker done.");
+}
+
+fn run_blocking_worker<T: Transform>(
+    transform: &T,
+    input: &async_channel::Receiver<T::In>,
+    output: Option<&async_channel::Sender<T::Out>>,
+    ctx: &StageContext,
+) {
+    debug!("Worker started.");
+    while let Ok(item) = input.recv_blocking() {
+        match handle(transform, item, ctx) {
+            Next::Send(out) => {
+                if let Some(tx) = output
+                    && tx.send_blocking(out).is_err()
+                {
+                    error!("Next stage is gone; stopping worker.");
+                    break;
+                }
+                inc(&ctx.counters.sent);
             }
-            Ok(Err(reject)) => {
-                warn!(doc = %prov.id, path = %prov.path.display(), kind = reject.kind, reason = %reject.reason, "Rejected input.");
-                inc(&ctx.counters.rejected);
-                ctx.dead_letter.send(rejection(T::STAGE, &prov, reject)).await;
-            }
-            Err(panic) => {
-                let message = panic_message(panic.as_ref());
-                error!(doc = %prov.id, path = %prov.path.display(), panic = %message, "Transform panicked; input sent to the dead letter.");
-                inc(&ctx.counters.rejected);
-                let reject = Reject::new("panic", format!("{} worker panicked: {message}", T::STAGE), String::new());
-                ctx.dead_letter.send(rejection(T::STAGE, &prov, reject)).await;
-            }
+            Next::DeadLetter(r) => ctx.dead_letter.send_blocking(*r),
+            Next::Done => {}
         }
     }
     debug!("Input closed; worker done.");

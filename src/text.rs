@@ -14,13 +14,21 @@ pub fn is_cjk(c: char) -> bool {
 /// Words in `s`: whitespace-separated tokens with a letter or digit, where every CJK character
 /// counts as one word (those scripts do not separate words with spaces).
 pub fn word_count(s: &str) -> usize {
-    s.split_whitespace()
-        .map(|tok| {
-            let cjk = tok.chars().filter(|c| is_cjk(*c)).count();
-            let rest = tok.chars().filter(|c| !is_cjk(*c)).any(char::is_alphanumeric);
-            cjk + usize::from(rest)
-        })
-        .sum()
+    let mut count = 0;
+    for tok in s.split_whitespace() {
+        let mut other_word = false;
+        for c in tok.chars() {
+            if c.is_ascii() {
+                other_word |= c.is_ascii_alphanumeric();
+            } else if is_cjk(c) {
+                count += 1;
+            } else {
+                other_word |= c.is_alphanumeric();
+            }
+        }
+        count += usize::from(other_word);
+    }
+    count
 }
 
 /// Whether the line ends like a sentence (allowing closing quotes and brackets after the mark).
@@ -33,7 +41,11 @@ pub fn ends_sentence(s: &str) -> bool {
 
 /// Whether a line reads as article prose rather than a label, menu item or headline.
 pub fn is_prose(s: &str, min_words: usize) -> bool {
-    let words = word_count(s);
+    is_prose_counted(s, word_count(s), min_words)
+}
+
+/// [`is_prose`] for a line whose word count is known.
+pub fn is_prose_counted(s: &str, words: usize, min_words: usize) -> bool {
     words >= min_words * 3 || (words >= min_words && ends_sentence(s))
 }
 
@@ -60,6 +72,10 @@ pub fn normalize_for_hash<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> 
         for word in p.split_whitespace() {
             if !out.is_empty() {
                 out.push(' ');
+            }
+            if word.is_ascii() {
+                out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+                continue;
             }
             for c in word.chars() {
                 match c {

@@ -14,7 +14,7 @@ use crate::config::CleanConfig;
 use crate::date::find_date;
 use crate::record::{Cleaned, Document, Line, LineClass, Reject};
 use crate::runner::{Outcome, Transform};
-use crate::text::{is_prose, normalize_line, word_count};
+use crate::text::{is_prose_counted, normalize_line, word_count};
 
 /// Interface labels that are never article text, matched on the whole line (lower-cased, outer
 /// punctuation trimmed). Many languages, because sites are.
@@ -251,6 +251,7 @@ impl Cleaner {
                 continue;
             }
             let words = word_count(&text);
+            let prose = is_prose_counted(&text, words, min_prose);
             let label = text.trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace()).to_lowercase();
             let keep = self.keep.is_match(&text);
             let class = if keep {
@@ -271,28 +272,28 @@ impl Cleaner {
                 LineClass::Drop("repeated")
             } else if words <= 10 && rules.byline.is_match(&text) {
                 LineClass::Byline
-            } else if words <= 12 && !is_prose(&text, min_prose) && find_date(&text).is_some() {
+            } else if words <= 12 && !prose && find_date(&text).is_some() {
                 if rules.dateline_word.is_match(&text) || words <= 6 { LineClass::Dateline } else { LineClass::Keep }
             } else {
                 LineClass::Keep
             };
             forced.push(keep);
-            lines.push(Line { text, class });
+            lines.push(Line { text, class, words, prose });
         }
         attach_captions(&mut lines);
-        self.find_article(&mut lines, &forced, max_menu, min_prose);
+        self.find_article(&mut lines, &forced, max_menu);
         lines
     }
 
     /// Second pass: keep the headline lines above the first prose line and drop what lies outside
     /// the article (menus above it, anything below the copyright footer, short labels after it).
-    fn find_article(&self, lines: &mut [Line], forced: &[bool], max_menu: usize, min_prose: usize) {
+    fn find_article(&self, lines: &mut [Line], forced: &[bool], max_menu: usize) {
         let kept = |l: &Line| l.class == LineClass::Keep;
-        let Some(first) = lines.iter().position(|l| kept(l) && is_prose(&l.text, min_prose)) else {
+        let Some(first) = lines.iter().position(|l| kept(l) && l.prose) else {
             return;
         };
-        let last = lines.iter().rposition(|l| kept(l) && is_prose(&l.text, min_prose)).unwrap_or(first);
-        let menu_like = |l: &Line| word_count(&l.text) < 3 || (word_count(&l.text) <= max_menu && l.text.len() < 24);
+        let last = lines.iter().rposition(|l| kept(l) && l.prose).unwrap_or(first);
+        let menu_like = |l: &Line| l.words < 3 || (l.words <= max_menu && l.text.len() < 24);
         // Headline run: walking up from the body, up to two headline-shaped lines; short labels in
         // between are dropped, everything above the run is outside the article.
         let mut headlines = 0;

@@ -9,9 +9,9 @@ use regex::Regex;
 
 use crate::config::ExtractConfig;
 use crate::date::find_date;
-use crate::record::{Article, Caption, Cleaned, Extracted, LineClass, Reject, SourceInfo, now_rfc3339};
+use crate::record::{Article, Caption, Cleaned, Extracted, Line, LineClass, Reject, SourceInfo, now_rfc3339};
 use crate::runner::{Outcome, Transform};
-use crate::text::{content_hash, is_prose, word_count};
+use crate::text::{content_hash, word_count};
 
 static PUBLISHER_NOISE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)©|ⓒ|\(c\)|copyright|\b(19|20)\d{2}\b(\s*[-–]\s*(19|20)\d{2})?|all rights reserved.*$|무단\s*전재.*$|재배포\s*금지.*$|\((?:https?://)?(?:www\.)?[a-z0-9.-]+\.[a-z]{2,}[^)]*\)|\b(?:https?://)?www\.[a-z0-9.-]+\.[a-z]{2,}\S*")
@@ -26,40 +26,38 @@ static BYLINE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
 #[derive(Debug, Clone)]
 pub struct Extractor {
     cfg: ExtractConfig,
-    /// Same threshold as the cleaner, so both agree on what prose is.
-    min_prose_words: usize,
 }
 
 impl Extractor {
-    /// An extractor; `min_prose_words` comes from `[clean]`.
-    pub fn new(cfg: &ExtractConfig, min_prose_words: usize) -> Self {
-        Self { cfg: cfg.clone(), min_prose_words }
+    /// An extractor for `[extract]`.
+    pub fn new(cfg: &ExtractConfig) -> Self {
+        Self { cfg: cfg.clone() }
     }
 
     /// Builds the article, or says why there is none.
     pub fn extract(&self, doc: Cleaned) -> Result<Extracted, Reject> {
-        let kept: Vec<&str> =
-            doc.lines.iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text.as_str()).collect();
-        let first_prose = kept.iter().position(|l| is_prose(l, self.min_prose_words));
+        let kept: Vec<&Line> = doc.lines.iter().filter(|l| l.class == LineClass::Keep).collect();
+        let first_prose = kept.iter().position(|l| l.prose);
         let headline_end = first_prose.unwrap_or(usize::from(kept.len() > 1)).min(self.cfg.max_headline_lines.get());
-        let mut headlines: Vec<&str> = kept[..headline_end].to_vec();
-        let mut body: Vec<&str> = kept[headline_end..].to_vec();
+        let mut headlines: Vec<&Line> = kept[..headline_end].to_vec();
+        let mut body: Vec<&Line> = kept[headline_end..].to_vec();
         let title = match doc.meta.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(stated) => {
-                headlines.retain(|h| !h.eq_ignore_ascii_case(stated));
-                body.retain(|b| !b.eq_ignore_ascii_case(stated));
+                headlines.retain(|h| !h.text.eq_ignore_ascii_case(stated));
+                body.retain(|b| !b.text.eq_ignore_ascii_case(stated));
                 Some(stated.to_string())
             }
-            None if !headlines.is_empty() => Some(headlines.remove(0).to_string()),
+            None if !headlines.is_empty() => Some(headlines.remove(0).text.clone()),
             None => None,
         };
-        let subtitle = headlines.first().map(|s| s.to_string());
+        let subtitle = headlines.first().map(|s| s.text.clone());
         // Headline lines beyond the title and subtitle are text, not chrome.
         if headlines.len() > 1 {
             body.splice(0..0, headlines[1..].iter().copied());
         }
         if body.is_empty() {
-            let excerpt = kept.join("\n").chars().take(300).collect::<String>();
+            let excerpt = kept.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
+            let excerpt = excerpt.chars().take(300).collect::<String>();
             return Err(Reject::new("no_body", "no body paragraph found", excerpt));
         }
         let mut captions: Vec<Caption> = Vec::new();
@@ -86,9 +84,9 @@ impl Extractor {
                 _ => {}
             }
         }
-        let body: Vec<String> = body.into_iter().map(str::to_string).collect();
+        let word_count = body.iter().map(|l| l.words).sum();
+        let body: Vec<String> = body.into_iter().map(|l| l.text.clone()).collect();
         let (_, hash_hex) = content_hash(body.iter().map(String::as_str));
-        let word_count = body.iter().map(|p| word_count(p)).sum();
         let lang = detect_lang(&body, self.cfg.lang_min_chars);
         let article = Article {
             id: doc.prov.id.clone(),
@@ -143,12 +141,16 @@ pub fn publisher_from_copyright(line: &str) -> Option<String> {
 
 /// ISO 639-1 code of the body's language, when the detector is confident.
 fn detect_lang(body: &[String], min_chars: usize) -> Option<String> {
-    let mut sample = String::new();
+    // A few hundred bytes of prose settle the language; more only costs time (detection is the
+    // most expensive step of extraction).
+    const SAMPLE_BYTES: usize = 400;
+    let mut sample = String::with_capacity(SAMPLE_BYTES + 8);
     for p in body {
-        if sample.len() > 4000 {
+        let room = SAMPLE_BYTES.saturating_sub(sample.len());
+        if room == 0 {
             break;
         }
-        sample.push_str(p);
+        sample.push_str(crate::record::truncate_str(p, room));
         sample.push('\n');
     }
     if sample.chars().count() < min_chars {
@@ -246,7 +248,7 @@ mod tests {
         let mut doc = crate::stages::test_document(text);
         doc.meta = meta;
         let Outcome::Emit(cleaned) = cleaner.process(doc)? else { panic!("dropped") };
-        Extractor::new(&ExtractConfig::default(), 8).extract(cleaned).map(|e| e.article)
+        Extractor::new(&ExtractConfig::default()).extract(cleaned).map(|e| e.article)
     }
 
     #[test]

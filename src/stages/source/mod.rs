@@ -124,8 +124,8 @@ struct Scanner {
     scan_no: u64,
 }
 
-struct ScanResult {
-    jobs: Vec<FileJob>,
+struct ScanStats {
+    planned: usize,
     unsettled: usize,
 }
 
@@ -161,34 +161,33 @@ impl FileSource {
             scan_no: 0,
         });
         let rescan = Duration::from_millis(self.cfg.rescan_interval_ms.get());
-        'scan: while let Some(mut s) = scanner.take() {
+        while let Some(mut s) = scanner.take() {
             let started = Instant::now();
-            let Ok((s_back, result)) = tokio::task::spawn_blocking(move || {
-                let r = s.scan();
-                (s, r)
+            let (tx, cancel) = (job_tx.clone(), ctx.cancel.clone());
+            // Jobs go out while the walk goes on, so a huge backlog is never held in memory.
+            let scanned = tokio::task::spawn_blocking(move || {
+                let stats = s.scan(&mut |job| !cancel.is_cancelled() && tx.send_blocking(job).is_ok());
+                (s, stats)
             })
-            .await
-            else {
+            .await;
+            let Ok((s_back, stats)) = scanned else {
                 warn!("Directory scan failed; stopping the source.");
                 break;
             };
             scanner = Some(s_back);
             debug!(
-                jobs = result.jobs.len(),
-                unsettled = result.unsettled,
+                planned = stats.planned,
+                unsettled = stats.unsettled,
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "Scanned inputs."
             );
-            for job in result.jobs {
-                tokio::select! {
-                    sent = job_tx.send(job) => if sent.is_err() { break 'scan },
-                    () = ctx.cancel.cancelled() => break 'scan,
-                }
+            if ctx.cancel.is_cancelled() {
+                break;
             }
             if self.once {
                 break;
             }
-            let wait = if result.unsettled > 0 { Duration::from_millis(self.cfg.settle_ms.max(50)) } else { rescan };
+            let wait = if stats.unsettled > 0 { Duration::from_millis(self.cfg.settle_ms.max(50)) } else { rescan };
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 Some(()) = wake_rx.recv() => {
@@ -300,22 +299,50 @@ fn file_key(_meta: &std::fs::Metadata) -> FileKey {
 }
 
 impl Scanner {
-    /// Walks every root, notes which files changed, and plans reads for settled ones.
-    fn scan(&mut self) -> ScanResult {
+    /// Walks every root, notes which files changed, and hands a read job for each settled file
+    /// with unread data to `dispatch`, which returns false to stop (shutdown).
+    fn scan(&mut self, dispatch: &mut dyn FnMut(FileJob) -> bool) -> ScanStats {
         self.scan_no += 1;
-        let mut result = ScanResult { jobs: Vec::new(), unsettled: 0 };
-        let mut files = Vec::new();
-        for root in &self.roots {
-            walk(root, root, self.max_depth, &self.matcher, &mut files);
-        }
+        let mut stats = ScanStats { planned: 0, unsettled: 0 };
+        let mut still_here = HashMap::new();
         let now = Instant::now();
-        let mut still_here = HashMap::with_capacity(files.len());
-        for (path, meta) in files {
-            let (size, mtime) = (meta.len(), mtime_ns(&meta));
-            let key = file_key(&meta);
-            let Some(kind) = Kind::of(&path) else {
-                continue;
-            };
+        let mut complete = true;
+        for root in self.roots.clone() {
+            complete &= walk(&root, &root, self.max_depth, &self.matcher, &mut |path, meta| {
+                let Some(job) = self.consider(path, meta, now, &mut still_here, &mut stats) else {
+                    return true;
+                };
+                let (key, generation, from) = (job.key, job.generation, job.from);
+                if dispatch(job) {
+                    stats.planned += 1;
+                    true
+                } else {
+                    self.tracker.finish_read(key, generation, from);
+                    false
+                }
+            });
+        }
+        if complete {
+            self.seen = still_here;
+            self.tracker.forget_unseen(self.scan_no);
+        }
+        stats
+    }
+
+    /// Settle bookkeeping and planning for one file.
+    fn consider(
+        &self,
+        path: PathBuf,
+        meta: std::fs::Metadata,
+        now: Instant,
+        still_here: &mut HashMap<PathBuf, Seen>,
+        stats: &mut ScanStats,
+    ) -> Option<FileJob> {
+        let (size, mtime) = (meta.len(), mtime_ns(&meta));
+        let key = file_key(&meta);
+        let kind = Kind::of(&path)?;
+        self.tracker.mark_seen(key, self.scan_no);
+        if !self.once {
             let prev = self.seen.get(&path).copied();
             let seen = match prev {
                 Some(p) if p.size == size && p.mtime_ns == mtime => p,
@@ -330,29 +357,16 @@ impl Scanner {
                 }
             };
             still_here.insert(path.clone(), seen);
-            self.tracker.mark_seen(key, self.scan_no);
-            if !self.once && now.duration_since(seen.changed_at) < self.settle {
-                result.unsettled += 1;
-                continue;
-            }
-            let Some(obs) = self.observe(&path, key, size, mtime) else {
-                continue;
-            };
-            if let Plan::Read { from, generation } = self.tracker.plan(&obs, kind.whole(), self.scan_no) {
-                result.jobs.push(FileJob {
-                    path: path.into(),
-                    key,
-                    generation,
-                    from,
-                    size,
-                    kind,
-                    final_read: self.once,
-                });
+            if now.duration_since(seen.changed_at) < self.settle {
+                stats.unsettled += 1;
+                return None;
             }
         }
-        self.seen = still_here;
-        self.tracker.forget_unseen(self.scan_no);
-        result
+        let obs = self.observe(&path, key, size, mtime)?;
+        let Plan::Read { from, generation } = self.tracker.plan(&obs, kind.whole(), self.scan_no) else {
+            return None;
+        };
+        Some(FileJob { path: path.into(), key, generation, from, size, kind, final_read: self.once })
     }
 
     fn observe(&self, path: &Path, key: FileKey, size: u64, mtime_ns: u64) -> Option<Observed> {
@@ -380,23 +394,32 @@ impl Scanner {
     }
 }
 
-/// Collects matching regular files below `dir`, not following directory symlinks.
-fn walk(root: &Path, dir: &Path, depth: usize, matcher: &Matcher, out: &mut Vec<(PathBuf, std::fs::Metadata)>) {
+/// Hands every matching regular file below `dir` to `visit`, not following directory symlinks.
+/// Returns false when `visit` asked to stop.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    matcher: &Matcher,
+    visit: &mut dyn FnMut(PathBuf, std::fs::Metadata) -> bool,
+) -> bool {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(error) => {
             if dir == root {
                 warn!(%error, path = %dir.display(), "Cannot list input directory.");
             }
-            return;
+            return true;
         }
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        let Ok(ft) = entry.file_type() else { continue };
+        let Ok(ft) = entry.file_type() else {
+            continue;
+        };
         if ft.is_dir() {
-            if depth > 1 {
-                walk(root, &path, depth - 1, matcher, out);
+            if depth > 1 && !walk(root, &path, depth - 1, matcher, visit) {
+                return false;
             }
             continue;
         }
@@ -404,11 +427,14 @@ fn walk(root: &Path, dir: &Path, depth: usize, matcher: &Matcher, out: &mut Vec<
         if !matcher.matches(relative) {
             continue;
         }
-        match std::fs::metadata(&path) {
-            Ok(meta) if meta.is_file() => out.push((path, meta)),
-            _ => {}
+        if let Ok(meta) = std::fs::metadata(&path)
+            && meta.is_file()
+            && !visit(path, meta)
+        {
+            return false;
         }
     }
+    true
 }
 
 #[cfg(test)]
@@ -441,11 +467,20 @@ mod tests {
             scan_no: 0,
         };
         std::fs::write(dir.path().join("new.txt"), "fresh").unwrap();
-        let r = s.scan();
-        assert_eq!((r.jobs.len(), r.unsettled), (0, 1));
+        let mut jobs = Vec::new();
+        let r = s.scan(&mut |j| {
+            jobs.push(j);
+            true
+        });
+        assert_eq!((r.planned, r.unsettled), (0, 1));
         s.settle = Duration::ZERO;
-        let r = s.scan();
-        assert_eq!(r.jobs.len(), 1);
-        assert_eq!(s.scan().jobs.len(), 0, "being read: not planned twice");
+        let r = s.scan(&mut |j| {
+            jobs.push(j);
+            true
+        });
+        assert_eq!(r.planned, 1);
+        assert_eq!(s.scan(&mut |_| true).planned, 0, "being read: not planned twice");
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].from, 0);
     }
 }
