@@ -35,6 +35,14 @@ impl DeadLetterTx {
     }
 }
 
+#[cfg(test)]
+impl DeadLetterTx {
+    /// A sender over a plain channel, for tests that inspect what is sent.
+    pub(crate) fn for_tests(tx: async_channel::Sender<Rejection>, excerpt_bytes: usize) -> Self {
+        Self { tx, excerpt_bytes }
+    }
+}
+
 /// Creates the channel and spawns the writer task, which ends when every sender is dropped.
 pub fn spawn(
     file: Arc<JsonlFile>,

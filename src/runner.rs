@@ -215,3 +215,58 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
         .or_else(|| p.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Document, Rejection};
+    use crate::stages::test_document;
+
+    /// Panics on documents containing "boom", rejects "bad", drops "skip", passes the rest.
+    struct Picky;
+
+    impl Transform for Picky {
+        type In = Document;
+        type Out = String;
+        const STAGE: &'static str = "picky";
+        const BLOCKING: bool = true;
+
+        fn process(&self, doc: Document) -> Result<Outcome<String>, Reject> {
+            match doc.text.as_str() {
+                "boom" => panic!("exploded on purpose"),
+                "bad" => Err(Reject::new("bad_input", "it was bad", "bad")),
+                "skip" => Ok(Outcome::Drop),
+                _ => Ok(Outcome::Emit(doc.text)),
+            }
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn panics_and_rejections_go_to_the_dead_letter_and_the_worker_goes_on() {
+        let (in_tx, in_rx) = async_channel::bounded(4);
+        let (out_tx, out_rx) = async_channel::bounded(4);
+        let (dl_tx, dl_rx) = async_channel::bounded::<Rejection>(4);
+        let counters = Arc::new(StageCounters::default());
+        let ctx = StageContext {
+            counters: counters.clone(),
+            dead_letter: crate::dead_letter::DeadLetterTx::for_tests(dl_tx, 100),
+            tracker: Arc::new(Tracker::new(10, vec![])),
+        };
+        let handles = spawn_stage(Arc::new(Picky), 1, in_rx, Some(out_tx), ctx);
+        for text in ["a", "boom", "bad", "skip", "b"] {
+            in_tx.send(test_document(text)).await.unwrap();
+        }
+        in_tx.close();
+        for h in handles {
+            h.await.unwrap();
+        }
+        let out: Vec<String> = std::iter::from_fn(|| out_rx.try_recv().ok()).collect();
+        assert_eq!(out, ["a", "b"]);
+        let dead: Vec<Rejection> = std::iter::from_fn(|| dl_rx.try_recv().ok()).collect();
+        assert_eq!(dead.len(), 2);
+        assert_eq!((dead[0].kind, dead[0].stage), ("panic", "picky"));
+        assert!(dead[0].reason.contains("exploded on purpose"));
+        assert_eq!(dead[1].kind, "bad_input");
+        assert_eq!(counters.snapshot(), (5, 2, 2, 1));
+    }
+}

@@ -218,3 +218,32 @@ fn process_prints_records_without_state() {
     assert_eq!(records[0]["subtitle"], "City Hall Bets on Automated Patrols to Cut Response Times");
     assert!(!s.root().join("state").exists(), "process must not write state");
 }
+
+#[test]
+fn second_signal_exits_at_once_and_a_restart_still_loses_nothing() {
+    let s = Scratch::new(
+        "[source]\nworkers = 1\nchannel_capacity = 2\n[clean]\nchannel_capacity = 2\n[log]\nformat = \"json\"\n",
+    );
+    let n = 800;
+    for i in 0..n {
+        std::fs::write(s.inbox().join(format!("p{i:05}.txt")), page(i)).unwrap();
+    }
+    let mut d = s.spawn();
+    assert!(wait_for(Duration::from_secs(60), || (!s.articles().is_empty()).then_some(())).is_some(), "{}", s.log());
+    d.signal(libc::SIGTERM);
+    d.signal(libc::SIGTERM);
+    let status = wait_for(Duration::from_secs(30), || d.child.try_wait().unwrap()).expect("did not exit");
+    assert!(matches!(status.code(), Some(130) | Some(0)), "{status:?}");
+    // JSON logs: one object per line with the worker span's fields.
+    let log = s.log();
+    let first = log.lines().next().unwrap();
+    let event: serde_json::Value = serde_json::from_str(first).unwrap_or_else(|e| panic!("{e}: {first}"));
+    assert!(event["level"].is_string() && event["message"].is_string(), "{first}");
+    assert!(log.lines().any(|l| l.contains("\"stage\":\"source\"")), "no worker span fields in JSON logs");
+    s.run_once();
+    let mut paths: Vec<String> =
+        s.articles().iter().map(|a| a["source"]["path"].as_str().unwrap().to_string()).collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), n, "documents lost after a forced exit");
+}
