@@ -8,15 +8,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use serde::{Deserialize, Serialize};
-
 use crate::record::{FileKey, Ticket};
 
 /// Bytes hashed at the start of a file to tell a new file from an old one with a reused inode.
 pub const HEAD_BYTES: usize = 1024;
 
 /// What is persisted per input file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileCheckpoint {
     /// The path the file was last seen at (informational: identity is the key and `head_hash`).
     pub path: PathBuf,
@@ -32,6 +30,53 @@ pub struct FileCheckpoint {
     pub committed: u64,
     /// A whole-file document has been durably handled.
     pub complete: bool,
+}
+
+impl FileCheckpoint {
+    const VERSION: u8 = 1;
+
+    /// Compact binary form for the state database: a version byte, five little-endian u64s, the
+    /// `complete` flag, then the path's bytes.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.clear();
+        out.push(Self::VERSION);
+        for n in [self.head_len, self.head_hash, self.size, self.mtime_ns, self.committed] {
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        out.push(u8::from(self.complete));
+        out.extend_from_slice(self.path.as_os_str().as_encoded_bytes());
+    }
+
+    /// Reverses [`FileCheckpoint::encode`]; `None` for bytes it did not write.
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let (&version, rest) = bytes.split_first()?;
+        if version != Self::VERSION {
+            return None;
+        }
+        let (numbers, rest) = rest.split_at_checked(40)?;
+        let n = |i: usize| numbers.get(i * 8..i * 8 + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
+        let (&complete, path) = rest.split_first()?;
+        Some(Self {
+            path: path_from_bytes(path),
+            head_len: n(0)?,
+            head_hash: n(1)?,
+            size: n(2)?,
+            mtime_ns: n(3)?,
+            committed: n(4)?,
+            complete: complete != 0,
+        })
+    }
+}
+
+#[cfg(unix)]
+fn path_from_bytes(b: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(b).into()
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(b: &[u8]) -> PathBuf {
+    String::from_utf8_lossy(b).into_owned().into()
 }
 
 /// A file as the scanner sees it now.
@@ -59,6 +104,8 @@ pub struct Observed {
 pub enum Plan {
     /// Nothing: already handled, or being read.
     Skip,
+    /// Not now: `max_tracked_files` files are tracked already.
+    Full,
     /// Read from `from` onwards, tagging tickets with `generation`.
     Read {
         /// First byte to read.
@@ -155,7 +202,7 @@ impl Tracker {
         let entry = match inner.files.get_mut(&obs.key) {
             None => {
                 if at_capacity {
-                    return Plan::Skip;
+                    return Plan::Full;
                 }
                 inner.next_generation += 1;
                 inner.files.entry(obs.key).or_insert(fresh(inner.next_generation))
@@ -314,6 +361,10 @@ fn advance(inner: &mut Inner, key: FileKey) {
         e.cp.committed = e.cp.committed.max(end);
         changed = true;
     }
+    if e.pending.is_empty() {
+        // An emptied BTreeMap keeps its node allocated; with a map per file that adds up.
+        e.pending = BTreeMap::new();
+    }
     if !e.cp.complete && e.pending.is_empty() && !e.reading && e.cp.committed >= e.cp.size {
         e.cp.complete = true;
         changed = true;
@@ -390,6 +441,24 @@ mod tests {
     }
 
     #[test]
+    fn checkpoint_encoding_round_trips() {
+        let cp = FileCheckpoint {
+            path: "/in/ü/a b.jsonl".into(),
+            head_len: 1024,
+            head_hash: u64::MAX,
+            size: 7,
+            mtime_ns: 1_700_000_000_123_456_789,
+            committed: 5,
+            complete: true,
+        };
+        let mut buf = Vec::new();
+        cp.encode(&mut buf);
+        assert_eq!(FileCheckpoint::decode(&buf), Some(cp));
+        assert_eq!(FileCheckpoint::decode(&buf[..20]), None);
+        assert_eq!(FileCheckpoint::decode(b"{\"path\":1}"), None);
+    }
+
+    #[test]
     fn whole_files_complete_and_reload() {
         let t = Tracker::new(10, vec![]);
         let Plan::Read { generation, .. } = t.plan(&obs(30, 1), true, 1) else { panic!() };
@@ -412,7 +481,7 @@ mod tests {
         let Plan::Read { generation, .. } = t.plan(&obs(10, 1), true, 1) else { panic!() };
         let mut other = obs(10, 1);
         other.key.ino = 8;
-        assert_eq!(t.plan(&other, true, 1), Plan::Skip, "over capacity");
+        assert_eq!(t.plan(&other, true, 1), Plan::Full, "over capacity");
         t.register(&ticket(generation, 0, 10));
         t.finish_read(FileKey { dev: 1, ino: 7 }, generation, 10);
         t.forget_unseen(5);

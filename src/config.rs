@@ -241,11 +241,13 @@ impl Default for DeadLetterConfig {
 pub struct StateConfig {
     /// Directory of the state database; created when missing.
     pub dir: PathBuf,
+    /// Memory the state database may use to cache its pages.
+    pub cache_bytes: NonZeroUsize,
 }
 
 impl Default for StateConfig {
     fn default() -> Self {
-        Self { dir: PathBuf::from("state") }
+        Self { dir: PathBuf::from("state"), cache_bytes: nz(16 * 1024 * 1024) }
     }
 }
 

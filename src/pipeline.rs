@@ -103,7 +103,7 @@ impl Committer {
 
 /// Runs the pipeline until `stop` is cancelled (or, with `once`, until the inputs are read).
 pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Summary, PipelineError> {
-    let store = Arc::new(StateStore::open(&cfg.state.dir)?);
+    let store = Arc::new(StateStore::open(&cfg.state.dir, cfg.state.cache_bytes.get())?);
     let checkpoints = store.load_checkpoints()?;
     let dedup_records = store.load_dedup()?;
     info!(files = checkpoints.len(), dedup_entries = dedup_records.len(), dir = %cfg.state.dir.display(), "State loaded.");

@@ -76,12 +76,14 @@ pub struct StateStore {
 }
 
 impl StateStore {
-    /// Opens (or creates) the database in `dir`.
-    pub fn open(dir: &Path) -> Result<Self, StateError> {
+    /// Opens (or creates) the database in `dir`, caching at most `cache_bytes` of it in memory.
+    pub fn open(dir: &Path, cache_bytes: usize) -> Result<Self, StateError> {
         std::fs::create_dir_all(dir).map_err(|source| StateError::Dir { path: dir.to_path_buf(), source })?;
         let path = dir.join(DB_FILE);
-        let db =
-            Database::create(&path).map_err(|e| StateError::Open { path: path.clone(), message: e.to_string() })?;
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .create(&path)
+            .map_err(|e| StateError::Open { path: path.clone(), message: e.to_string() })?;
         let store = Self { db, path };
         // Create the tables up front so that read transactions find them.
         store.commit(&Vec::new(), &DedupChanges::default())?;
@@ -100,8 +102,8 @@ impl StateStore {
         for row in table.iter().map_err(|e| self.io(e))? {
             let (k, v) = row.map_err(|e| self.io(e))?;
             let (dev, ino) = k.value();
-            let cp: FileCheckpoint = serde_json::from_slice(v.value())
-                .map_err(|e| self.io(format!("damaged checkpoint for file {dev}:{ino}: {e}")))?;
+            let cp = FileCheckpoint::decode(v.value())
+                .ok_or_else(|| self.io(format!("damaged checkpoint for file {dev}:{ino}")))?;
             out.push((FileKey { dev, ino }, cp));
         }
         Ok(out)
@@ -127,13 +129,14 @@ impl StateStore {
     /// Writes checkpoint and dedup changes in one durable transaction.
     pub fn commit(&self, files: &Changes, dedup: &DedupChanges) -> Result<(), StateError> {
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        let mut buf = Vec::new();
         {
             let mut table = txn.open_table(FILES).map_err(|e| self.io(e))?;
             for (key, cp) in files {
                 match cp {
                     Some(cp) => {
-                        let bytes = serde_json::to_vec(cp).map_err(|e| self.io(e))?;
-                        table.insert((key.dev, key.ino), bytes.as_slice()).map_err(|e| self.io(e))?;
+                        cp.encode(&mut buf);
+                        table.insert((key.dev, key.ino), buf.as_slice()).map_err(|e| self.io(e))?;
                     }
                     None => {
                         table.remove((key.dev, key.ino)).map_err(|e| self.io(e))?;
@@ -144,7 +147,6 @@ impl StateStore {
             for hash in &dedup.removed {
                 table.remove(*hash).map_err(|e| self.io(e))?;
             }
-            let mut buf = Vec::new();
             for r in &dedup.added {
                 buf.clear();
                 buf.extend_from_slice(&r.seen_at.to_le_bytes());
@@ -174,14 +176,14 @@ mod tests {
             complete: true,
         };
         {
-            let s = StateStore::open(dir.path()).unwrap();
+            let s = StateStore::open(dir.path(), 1 << 20).unwrap();
             let added = vec![
                 DedupRecord { hash: 2, seen_at: 20, id: "b".into() },
                 DedupRecord { hash: 1, seen_at: 10, id: "a".into() },
             ];
             s.commit(&vec![(key, Some(cp.clone()))], &DedupChanges { added, removed: vec![] }).unwrap();
         }
-        let s = StateStore::open(dir.path()).unwrap();
+        let s = StateStore::open(dir.path(), 1 << 20).unwrap();
         assert_eq!(s.load_checkpoints().unwrap(), vec![(key, cp)]);
         let d = s.load_dedup().unwrap();
         assert_eq!(d.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
@@ -194,7 +196,7 @@ mod tests {
     fn damaged_database_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(DB_FILE), b"this is not a database at all, not even close").unwrap();
-        let err = StateStore::open(dir.path()).err().expect("must fail");
+        let err = StateStore::open(dir.path(), 1 << 20).err().expect("must fail");
         let msg = err.to_string();
         assert!(msg.contains(DB_FILE) && msg.contains("move it aside"), "{msg}");
     }

@@ -127,6 +127,8 @@ struct Scanner {
 struct ScanStats {
     planned: usize,
     unsettled: usize,
+    /// Files left for later because `max_tracked_files` was reached.
+    waiting: usize,
 }
 
 impl FileSource {
@@ -181,6 +183,13 @@ impl FileSource {
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "Scanned inputs."
             );
+            if stats.waiting > 0 {
+                warn!(
+                    waiting = stats.waiting,
+                    max_tracked_files = self.cfg.max_tracked_files.get(),
+                    "Too many input files tracked; the rest wait until processed files are removed."
+                );
+            }
             if ctx.cancel.is_cancelled() {
                 break;
             }
@@ -303,7 +312,7 @@ impl Scanner {
     /// with unread data to `dispatch`, which returns false to stop (shutdown).
     fn scan(&mut self, dispatch: &mut dyn FnMut(FileJob) -> bool) -> ScanStats {
         self.scan_no += 1;
-        let mut stats = ScanStats { planned: 0, unsettled: 0 };
+        let mut stats = ScanStats { planned: 0, unsettled: 0, waiting: 0 };
         let mut still_here = HashMap::new();
         let now = Instant::now();
         let mut complete = true;
@@ -363,8 +372,13 @@ impl Scanner {
             }
         }
         let obs = self.observe(&path, key, size, mtime)?;
-        let Plan::Read { from, generation } = self.tracker.plan(&obs, kind.whole(), self.scan_no) else {
-            return None;
+        let (from, generation) = match self.tracker.plan(&obs, kind.whole(), self.scan_no) {
+            Plan::Read { from, generation } => (from, generation),
+            Plan::Skip => return None,
+            Plan::Full => {
+                stats.waiting += 1;
+                return None;
+            }
         };
         Some(FileJob { path: path.into(), key, generation, from, size, kind, final_read: self.once })
     }
