@@ -145,12 +145,9 @@ fn sigterm_mid_backlog_loses_nothing_and_repeats_nothing() {
         "[source]\nworkers = 1\nchannel_capacity = 2\n[clean]\nchannel_capacity = 2\n[sink]\nchannel_capacity = 2\n",
     );
     let n = 1500;
-    for i in 0..n {
-        std::fs::write(s.inbox().join(format!("p{i:05}.txt")), page(i)).unwrap();
-    }
+    s.write_backlog(n);
     let d = s.spawn();
-    let started = wait_for(Duration::from_secs(60), || (!s.articles().is_empty()).then_some(()));
-    assert!(started.is_some(), "no output; log:\n{}", s.log());
+    s.wait_for_first_article();
     assert_eq!(d.stop(), Some(0), "log:\n{}", s.log());
     let after_stop = s.articles().len();
     s.run_once();
@@ -225,11 +222,9 @@ fn second_signal_exits_at_once_and_a_restart_still_loses_nothing() {
         "[source]\nworkers = 1\nchannel_capacity = 2\n[clean]\nchannel_capacity = 2\n[log]\nformat = \"json\"\n",
     );
     let n = 800;
-    for i in 0..n {
-        std::fs::write(s.inbox().join(format!("p{i:05}.txt")), page(i)).unwrap();
-    }
+    s.write_backlog(n);
     let mut d = s.spawn();
-    assert!(wait_for(Duration::from_secs(60), || (!s.articles().is_empty()).then_some(())).is_some(), "{}", s.log());
+    s.wait_for_first_article();
     d.signal(libc::SIGTERM);
     d.signal(libc::SIGTERM);
     let status = wait_for(Duration::from_secs(30), || d.child.try_wait().unwrap()).expect("did not exit");
@@ -246,4 +241,30 @@ fn second_signal_exits_at_once_and_a_restart_still_loses_nothing() {
     paths.sort();
     paths.dedup();
     assert_eq!(paths.len(), n, "documents lost after a forced exit");
+}
+
+#[test]
+fn html_pages_plain_and_gzipped() {
+    let s = Scratch::new("");
+    let html = include_str!("fixtures/article.html");
+    s.drop_file("article.html", html);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, html.replace("Drone Plan For", "Drone Scheme For").as_bytes()).unwrap();
+    s.drop_file("article2.html.gz", gz.finish().unwrap());
+    s.run_once();
+    let mut articles = s.articles();
+    articles.sort_by_key(|a| a["source"]["path"].as_str().unwrap().to_string());
+    assert_eq!(articles.len(), 2, "{:?}", s.rejected());
+    let a = &articles[0];
+    assert_eq!(a["source"]["format"], "html");
+    assert_eq!(a["title"], "Seoul Unveils Drone Plan For Han River Bridges");
+    assert_eq!(a["subtitle"], "Night patrols would start with three bridges next spring");
+    assert_eq!(a["body"].as_array().unwrap().len(), 2);
+    assert_eq!(a["publisher"], "The Han River Herald");
+    let text = a.to_string();
+    for hidden in ["analytics", "trackArticleView", "font-family", "Business", "Follow us"] {
+        assert!(!text.contains(hidden), "{hidden} leaked: {text}");
+    }
+    assert_eq!(articles[1]["title"], "Seoul Unveils Drone Scheme For Han River Bridges");
+    assert_eq!(articles[1]["duplicate_of"], a["id"], "same body, so a duplicate");
 }

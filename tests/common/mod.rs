@@ -91,6 +91,19 @@ impl Scratch {
         Daemon { child }
     }
 
+    /// Writes `n` distinct seed-shaped pages into the inbox.
+    pub fn write_backlog(&self, n: usize) {
+        for i in 0..n {
+            std::fs::write(self.inbox().join(format!("p{i:05}.txt")), page(i)).expect("write page");
+        }
+    }
+
+    /// Waits until the daemon has written at least one article.
+    pub fn wait_for_first_article(&self) {
+        let started = wait_for(Duration::from_secs(60), || (!self.articles().is_empty()).then_some(()));
+        assert!(started.is_some(), "no output; log:\n{}", self.log());
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.root().join("daemon.log")).unwrap_or_default()
     }
