@@ -638,6 +638,18 @@ mod tests {
         assert!(err.problems()[0].starts_with("t.toml:2:9"), "{:?}", err.problems());
     }
 
+    proptest::proptest! {
+        /// Garbage in, problems out: the loader never panics and every problem has a location.
+        #[test]
+        fn never_panics(text in "(\\[[a-z_]{1,8}\\]\n|[a-z_]{1,10} = (\"[^\"\n]{0,8}\"|[0-9-]{1,6}|\\[\\]|true)\n|\\$\\{[A-Z_:-]{0,6}\\}?\n|\\PC{0,12}\n){0,12}") {
+            if let Err(ConfigError::Invalid(problems)) = parse(&text) {
+                for p in problems {
+                    proptest::prop_assert!(p.line >= 1 && p.column >= 1);
+                }
+            }
+        }
+    }
+
     #[test]
     fn enums_and_nonzero() {
         let cfg = parse("[dedup]\naction = \"drop\"\n[log]\nformat = \"json\"\n").unwrap_or_else(|e| panic!("{e}"));

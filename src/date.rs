@@ -98,6 +98,19 @@ pub fn find_date(s: &str) -> Option<String> {
 mod tests {
     use super::find_date;
 
+    proptest::proptest! {
+        /// Any input: no panic, and whatever comes out is a real calendar date (and time).
+        #[test]
+        fn output_is_always_valid(s in "\\PC{0,60}", y in 1900i16..2100, m in 0i8..14, d in 0i8..33) {
+            for input in [s.clone(), format!("{y}-{m:02}-{d:02}"), format!("{d}.{m}.{y} {s}"), format!("{y}년 {m}월 {d}일")] {
+                if let Some(out) = find_date(&input) {
+                    let ok = out.parse::<jiff::civil::Date>().is_ok() || out.parse::<jiff::civil::DateTime>().is_ok();
+                    proptest::prop_assert!(ok, "{input:?} -> {out:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn formats() {
         let cases = [

@@ -181,6 +181,46 @@ mod tests {
     }
 
     #[test]
+    fn actions_tag_drop_and_disabled() {
+        use crate::config::DedupConfig;
+        use crate::record::{Article, Extracted, Format, SourceInfo};
+        let doc = |id: &str| {
+            let prov = crate::stages::test_document("x").prov;
+            let article = Article {
+                id: id.into(),
+                source: SourceInfo { path: "/in/x".into(), offset: None, format: Format::Text, charset: None },
+                url: None,
+                title: None,
+                subtitle: None,
+                body: vec!["same body".into()],
+                byline: None,
+                publisher: None,
+                published: None,
+                lang: None,
+                captions: vec![],
+                word_count: 2,
+                content_hash: crate::text::content_hash(["same body"]).1,
+                duplicate_of: None,
+                ingested_at: String::new(),
+                ticket: None,
+            };
+            Extracted { prov, article }
+        };
+        let stage = |cfg: DedupConfig| Dedup::new(&cfg, Arc::new(Mutex::new(ExactIndex::new(10, 3600, vec![], 0))));
+        let tag = stage(DedupConfig::default());
+        assert!(matches!(tag.process(doc("a")), Ok(Outcome::Emit(d)) if d.article.duplicate_of.is_none()));
+        assert!(
+            matches!(tag.process(doc("b")), Ok(Outcome::Emit(d)) if d.article.duplicate_of.as_deref() == Some("a"))
+        );
+        let drop = stage(DedupConfig { action: DedupAction::Drop, ..DedupConfig::default() });
+        assert!(matches!(drop.process(doc("a")), Ok(Outcome::Emit(_))));
+        assert!(matches!(drop.process(doc("b")), Ok(Outcome::Drop)));
+        let off = stage(DedupConfig { enabled: false, ..DedupConfig::default() });
+        assert!(matches!(off.process(doc("a")), Ok(Outcome::Emit(_))));
+        assert!(matches!(off.process(doc("b")), Ok(Outcome::Emit(d)) if d.article.duplicate_of.is_none()));
+    }
+
+    #[test]
     fn changes_round_trip_through_records() {
         let mut idx = ExactIndex::new(2, 100, vec![], 0);
         idx.check_and_insert(1, "a", 0);

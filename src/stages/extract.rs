@@ -297,6 +297,35 @@ mod tests {
         assert_eq!(a.url.as_deref(), Some("https://example.com/a"));
     }
 
+    proptest::proptest! {
+        /// Whatever the page, cleaning and extraction never panic, and every body paragraph,
+        /// title and caption is a line of the input (nothing is invented).
+        #[test]
+        fn never_panics_and_invents_nothing(lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::string::string_regex("[A-Za-z가-힣 ,.!?\"©=\\[\\]()_-]{0,120}").unwrap(),
+                proptest::sample::select(vec![
+                    "Close".to_string(), "Top".to_string(), "© The Daily. All rights reserved.".to_string(),
+                    "[Image source=Wire]".to_string(), "By Jane Doe".to_string(), "June 22, 2024".to_string(),
+                    "The council met on Tuesday and approved the new budget for the coming year.".to_string(),
+                ]),
+            ],
+            0..40,
+        )) {
+            let text = lines.join("\n");
+            if let Ok(a) = run(&text, Default::default()) {
+                let inputs: Vec<String> = lines.iter().map(|l| crate::text::normalize_line(l)).collect();
+                for p in a.body.iter().chain(a.title.iter()).chain(a.subtitle.iter()) {
+                    proptest::prop_assert!(inputs.contains(p), "{p:?} is not an input line");
+                }
+                for c in &a.captions {
+                    proptest::prop_assert!(c.text.is_empty() || inputs.iter().any(|l| l.ends_with(&c.text)));
+                }
+                proptest::prop_assert!(!a.body.is_empty());
+            }
+        }
+    }
+
     #[test]
     fn publishers_from_copyright_lines() {
         assert_eq!(

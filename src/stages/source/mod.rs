@@ -251,7 +251,7 @@ async fn reader_loop(jobs: async_channel::Receiver<FileJob>, ctx: Arc<SourceCont
                     }
                 }
             });
-            debug!(path = %job.path.display(), from = job.from, to = next, docs, elapsed_ms = started.elapsed().as_millis() as u64, "Read file.");
+            debug!(path = %job.path.display(), from = job.from, to = next, bytes = next.saturating_sub(job.from), docs, elapsed_ms = started.elapsed().as_millis() as u64, "Read file.");
             next
         })
         .await;

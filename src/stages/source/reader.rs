@@ -360,6 +360,36 @@ mod tests {
         (out, next)
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Any bytes in a JSON-lines file: no panic, and the tickets tile the bytes read without gaps.
+        #[test]
+        fn json_lines_never_panic_and_tickets_tile(chunks in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..60),
+                proptest::sample::select(vec![b"\n".to_vec(), b"{\"text\":\"a b c\"}\n".to_vec(), b"{\"id\":1,\"html\":\"<p>x\"}\n".to_vec()]),
+            ],
+            0..20,
+        ), final_read in proptest::prelude::any::<bool>()) {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("f.jsonl");
+            let bytes = chunks.concat();
+            std::fs::write(&p, &bytes).unwrap();
+            let (out, next) = collect(&job(&p, 0, final_read));
+            let mut at = 0;
+            for e in &out {
+                let t = match e {
+                    Emit::Doc(d) => &d.prov.ticket,
+                    Emit::Reject(r) => r.ticket.as_ref().unwrap(),
+                };
+                proptest::prop_assert_eq!(t.start, at);
+                proptest::prop_assert!(t.end > t.start);
+                at = t.end;
+            }
+            proptest::prop_assert!(next >= at && next <= bytes.len() as u64);
+        }
+    }
+
     #[test]
     fn kinds() {
         assert_eq!(Kind::of(Path::new("a/b.TXT")).map(|k| k.format), Some(Format::Text));
