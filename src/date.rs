@@ -45,6 +45,13 @@ fn num<T: std::str::FromStr>(m: Option<regex::Match<'_>>) -> Option<T> {
 
 /// Finds the first date in `s` and returns it as `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM:SS` when a time
 /// follows the date.
+///
+/// ```
+/// use newsmill::date::find_date;
+/// assert_eq!(find_date("Published 20 July 2024, 22:13").as_deref(), Some("2024-07-20T22:13:00"));
+/// assert_eq!(find_date("입력 2024.06.22").as_deref(), Some("2024-06-22"));
+/// assert_eq!(find_date("05/06/2024"), None); // day and month could be either way round
+/// ```
 pub fn find_date(s: &str) -> Option<String> {
     let p = &*PATTERNS;
     let (y, m, d, end): (i16, i8, i8, usize) = if let Some(c) = p.iso.captures(s) {

@@ -13,6 +13,11 @@ pub fn is_cjk(c: char) -> bool {
 
 /// Words in `s`: whitespace-separated tokens with a letter or digit, where every CJK character
 /// counts as one word (those scripts do not separate words with spaces).
+///
+/// ```
+/// assert_eq!(newsmill::text::word_count("Troops to Ukraine — 2024"), 4);
+/// assert_eq!(newsmill::text::word_count("北朝鮮の派兵"), 6);
+/// ```
 pub fn word_count(s: &str) -> usize {
     let mut count = 0;
     for tok in s.split_whitespace() {

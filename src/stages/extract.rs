@@ -126,7 +126,13 @@ impl Transform for Extractor {
     }
 }
 
-/// `© The Asia Business Daily(www.asiae.co.kr). All rights reserved.` -> `The Asia Business Daily`.
+/// The publisher named in a copyright line.
+///
+/// ```
+/// use newsmill::stages::extract::publisher_from_copyright as publisher;
+/// assert_eq!(publisher("© The Asia Business Daily(www.asiae.co.kr). All rights reserved.").as_deref(), Some("The Asia Business Daily"));
+/// assert_eq!(publisher("ⓒ 한국일보 무단전재 및 재배포 금지").as_deref(), Some("한국일보"));
+/// ```
 pub fn publisher_from_copyright(line: &str) -> Option<String> {
     let stripped = PUBLISHER_NOISE.replace_all(line, " ");
     let name = stripped
