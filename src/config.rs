@@ -93,15 +93,15 @@ pub struct CleanConfig {
     pub drop_patterns: Vec<String>,
     /// Regular expressions; a matching line is always kept (wins over every drop rule).
     pub keep_patterns: Vec<String>,
-    /// Lines of at most this many words, without sentence punctuation, count as menu items
-    /// outside the article.
-    pub max_menu_words: NonZeroUsize,
     /// A line needs at least this many words (or CJK characters / 2) and sentence punctuation to count as prose.
     pub min_prose_words: NonZeroUsize,
     /// Drop later copies of a line already seen in the same document.
     pub drop_repeated_lines: bool,
     /// Lines longer than this are cut (a minified blob is not an article line).
     pub max_line_bytes: NonZeroUsize,
+    /// A line the rules leave open is kept when the line model gives it at least this probability
+    /// of being article text (0 to 1: lower keeps more, higher keeps less).
+    pub keep_threshold: f32,
 }
 
 impl Default for CleanConfig {
@@ -111,10 +111,10 @@ impl Default for CleanConfig {
             channel_capacity: nz(64),
             drop_patterns: Vec::new(),
             keep_patterns: Vec::new(),
-            max_menu_words: nz(4),
             min_prose_words: nz(8),
             drop_repeated_lines: true,
             max_line_bytes: nz(64 * 1024),
+            keep_threshold: 0.5,
         }
     }
 }
@@ -127,15 +127,13 @@ pub struct ExtractConfig {
     pub workers: NonZeroUsize,
     /// Capacity of this stage's input channel (cleaned documents waiting for extraction).
     pub channel_capacity: NonZeroUsize,
-    /// Most lines above the first body paragraph considered as title and subtitle.
-    pub max_headline_lines: NonZeroUsize,
     /// Language is only reported when the body has at least this many characters.
     pub lang_min_chars: usize,
 }
 
 impl Default for ExtractConfig {
     fn default() -> Self {
-        Self { workers: nz(2), channel_capacity: nz(64), max_headline_lines: nz(2), lang_min_chars: 40 }
+        Self { workers: nz(2), channel_capacity: nz(64), lang_min_chars: 40 }
     }
 }
 
@@ -433,6 +431,9 @@ impl Config {
                 }
             }
         }
+        if !(0.0..=1.0).contains(&self.clean.keep_threshold) {
+            errors.push(("clean.keep_threshold".into(), "must be between 0 and 1".into()));
+        }
         if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(&self.log.level) {
             errors.push(("log.level".into(), format!("bad filter `{}`: {e}", self.log.level)));
         }
@@ -567,7 +568,7 @@ mod tests {
         assert_eq!(cfg.dead_letter.path, def.dead_letter.path);
         assert_eq!(cfg.state.dir, def.state.dir);
         assert_eq!(cfg.dedup.max_entries, def.dedup.max_entries);
-        assert_eq!(cfg.clean.max_menu_words, def.clean.max_menu_words);
+        assert_eq!(cfg.clean.keep_threshold, def.clean.keep_threshold);
     }
 
     #[test]

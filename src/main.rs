@@ -39,6 +39,15 @@ enum Command {
         #[arg(long, short, default_value = "config/newsmill.toml")]
         config: PathBuf,
     },
+    /// Show how the cleaner judged every line of a file: KEEP or DROP, the role, and the rule or
+    /// model score that decided.
+    Explain {
+        /// Config file for the clean rules; defaults apply when it does not exist.
+        #[arg(long, short, default_value = "config/newsmill.toml")]
+        config: PathBuf,
+        /// Input file.
+        file: PathBuf,
+    },
     /// Clean and extract the given files and print one JSON line per document (no state).
     Process {
         /// Config file for the clean/extract rules; defaults apply when it does not exist.
@@ -57,6 +66,7 @@ fn main() -> ExitCode {
         Command::Run { config, once } => run(&config, once),
         Command::Check { config } => check(&config),
         Command::Process { config, files } => process(&config, &files),
+        Command::Explain { config, file } => explain(&config, &file),
     };
     match result {
         Ok(code) => code,
@@ -149,14 +159,49 @@ async fn watch_signals(stop: CancellationToken) {
     }
 }
 
+/// The config at `path`, or the defaults when there is no such file.
+fn load_or_default(path: &Path) -> Result<Config, ExitCode> {
+    if path.exists() { load(path) } else { Ok(Config::default()) }
+}
+
+fn explain(path: &Path, file: &Path) -> anyhow::Result<ExitCode> {
+    let cfg = match load_or_default(path) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let cleaner = Cleaner::new(&cfg.clean)?;
+    let limits =
+        Limits { max_document_bytes: cfg.source.max_document_bytes.get(), excerpt_bytes: cfg.dead_letter.excerpt_bytes.get() };
+    let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
+    let kind = Kind::of(file).unwrap_or(Kind { format: Format::Text, gzip: false });
+    let job = FileJob { path: file.into(), key: FileKey { dev: 0, ino: 0 }, generation: 0, from: 0, size, kind, final_read: true };
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut result = Ok(());
+    read_job(&job, limits, &mut |ev| {
+        let written = match ev {
+            Emit::Doc(doc) => {
+                let mut text = String::new();
+                for line in cleaner.classify(&doc.text) {
+                    text.push_str(&newsmill::stages::clean::explain_line(&line));
+                    text.push('\n');
+                }
+                writeln!(out, "# {}\n{text}", doc.prov.id)
+            }
+            Emit::Reject(r) => writeln!(out, "# {}: rejected ({}): {}", r.path, r.kind, r.reason),
+        };
+        result = written;
+        result.is_ok()
+    });
+    result.context("cannot write to stdout")?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn process(path: &Path, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let cfg = if path.exists() {
-        match load(path) {
-            Ok(c) => c,
-            Err(code) => return Ok(code),
-        }
-    } else {
-        Config::default()
+    let cfg = match load_or_default(path) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
     };
     let cleaner = Cleaner::new(&cfg.clean)?;
     let extractor = Extractor::new(&cfg.extract);

@@ -93,8 +93,12 @@ pub struct InputMeta {
 /// What the cleaner made of a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineClass {
-    /// Part of the article.
+    /// Part of the article body.
     Keep,
+    /// The headline.
+    Title,
+    /// The deck / standfirst under the headline.
+    Subtitle,
     /// Chrome; the rule that dropped it.
     Drop(&'static str),
     /// A copyright notice (dropped from text, names the publisher).
@@ -110,7 +114,7 @@ pub enum LineClass {
 }
 
 /// One input line with the cleaner's verdict.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Line {
     /// The normalised line text.
     pub text: String,
@@ -120,6 +124,8 @@ pub struct Line {
     pub words: usize,
     /// Whether it reads as prose ([`crate::text::is_prose`]).
     pub prose: bool,
+    /// The line model's probability that this is article text, when the model judged it.
+    pub score: Option<f32>,
 }
 
 /// A cleaned document: the source document's identity plus classified lines.

@@ -36,27 +36,18 @@ impl Extractor {
 
     /// Builds the article, or says why there is none.
     pub fn extract(&self, doc: Cleaned) -> Result<Extracted, Reject> {
-        let kept: Vec<&Line> = doc.lines.iter().filter(|l| l.class == LineClass::Keep).collect();
-        let first_prose = kept.iter().position(|l| l.prose);
-        let headline_end = first_prose.unwrap_or(usize::from(kept.len() > 1)).min(self.cfg.max_headline_lines.get());
-        let mut headlines: Vec<&Line> = kept[..headline_end].to_vec();
-        let mut body: Vec<&Line> = kept[headline_end..].to_vec();
-        let title = match doc.meta.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            Some(stated) => {
-                headlines.retain(|h| !h.text.eq_ignore_ascii_case(stated));
-                body.retain(|b| !b.text.eq_ignore_ascii_case(stated));
-                Some(stated.to_string())
-            }
-            None if !headlines.is_empty() => Some(headlines.remove(0).text.clone()),
-            None => None,
-        };
-        let subtitle = headlines.first().map(|s| s.text.clone());
-        // Headline lines beyond the title and subtitle are text, not chrome.
-        if headlines.len() > 1 {
-            body.splice(0..0, headlines[1..].iter().copied());
-        }
+        let stated = doc.meta.title.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let line_with = |class: LineClass| doc.lines.iter().find(|l| l.class == class).map(|l| l.text.clone());
+        let title = stated.map(str::to_string).or_else(|| line_with(LineClass::Title));
+        let subtitle = line_with(LineClass::Subtitle).filter(|s| Some(s.as_str()) != title.as_deref());
+        // A stated title repeated on the page is the headline, not body text.
+        let body: Vec<&Line> = doc
+            .lines
+            .iter()
+            .filter(|l| l.class == LineClass::Keep && !stated.is_some_and(|t| l.text.eq_ignore_ascii_case(t)))
+            .collect();
         if body.is_empty() {
-            let excerpt = kept.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
+            let excerpt = doc.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
             let excerpt = excerpt.chars().take(300).collect::<String>();
             return Err(Reject::new("no_body", "no body paragraph found", excerpt));
         }

@@ -2,8 +2,9 @@
 //! labels, share prompts, repeated lines and anything after the copyright footer are dropped;
 //! copyright, credit, caption, byline and date lines are kept aside as data for extraction.
 //!
-//! Rules run in two passes. The first looks at each line alone (patterns, shape). The second finds
-//! the article: the prose block, the headline lines right above it, and the footer below it.
+//! Rules come first and judge each line alone (patterns, shape). A learned line model then decides
+//! every line the rules left open, from the line's features and its neighbours' (see `features`
+//! and `docs/cleaner-model.md`). Last, the headline above the body and the footer below it are found.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -15,6 +16,12 @@ use crate::date::find_date;
 use crate::record::{Cleaned, Document, Line, LineClass, Reject};
 use crate::runner::{Outcome, Transform};
 use crate::text::{is_prose_counted, normalize_line, word_count};
+
+pub mod features;
+mod model;
+mod weights;
+
+use features::{LineStats, N_FEATURES};
 
 /// Interface labels that are never article text, matched on the whole line (lower-cased, outer
 /// punctuation trimmed). Many languages, because sites are.
@@ -236,10 +243,50 @@ impl Cleaner {
         })
     }
 
-    /// Classifies every non-empty line of `text`.
+    /// Classifies every non-empty line of `text`: rules first, then the line model for every line
+    /// the rules left open, then the headline above the body.
     pub fn classify(&self, text: &str) -> Vec<Line> {
+        let (mut lines, forced) = self.first_pass(text);
+        attach_captions(&mut lines);
+        let features = line_features(&lines);
+        let threshold = self.cfg.keep_threshold;
+        for (i, line) in lines.iter_mut().enumerate() {
+            if line.class == LineClass::Keep && !forced[i] {
+                let p = model::keep_probability(&features[i]);
+                line.score = Some(p);
+                if p < threshold {
+                    line.class = LineClass::Drop("model");
+                }
+            }
+        }
+        // A short text gives the model little context; rather than lose the article, keep its prose.
+        if !lines.iter().any(|l| l.class == LineClass::Keep) {
+            for line in lines.iter_mut().filter(|l| l.class == LineClass::Drop("model") && l.prose) {
+                line.class = LineClass::Keep;
+            }
+        }
+        find_headlines(&mut lines);
+        drop_after_footer(&mut lines, &forced);
+        lines
+    }
+
+    /// The lines the model decides on, with their features: what the training command learns from.
+    pub fn training_rows(&self, text: &str) -> Vec<(String, [f32; N_FEATURES])> {
+        let (mut lines, forced) = self.first_pass(text);
+        attach_captions(&mut lines);
+        let features = line_features(&lines);
+        lines
+            .into_iter()
+            .zip(features)
+            .zip(forced)
+            .filter(|((l, _), forced)| l.class == LineClass::Keep && !forced)
+            .map(|((l, f), _)| (l.text, f))
+            .collect()
+    }
+
+    /// Rules that judge each line alone; returns the lines and which were forced by `keep_patterns`.
+    fn first_pass(&self, text: &str) -> (Vec<Line>, Vec<bool>) {
         let rules = &*RULES;
-        let max_menu = self.cfg.max_menu_words.get();
         let min_prose = self.cfg.min_prose_words.get();
         let mut seen = HashSet::new();
         let mut lines: Vec<Line> = Vec::new();
@@ -278,48 +325,80 @@ impl Cleaner {
                 LineClass::Keep
             };
             forced.push(keep);
-            lines.push(Line { text, class, words, prose });
+            lines.push(Line { text, class, words, prose, score: None });
         }
-        attach_captions(&mut lines);
-        self.find_article(&mut lines, &forced, max_menu);
-        lines
+        (lines, forced)
     }
+}
 
-    /// Second pass: keep the headline lines above the first prose line and drop what lies outside
-    /// the article (menus above it, anything below the copyright footer, short labels after it).
-    fn find_article(&self, lines: &mut [Line], forced: &[bool], max_menu: usize) {
-        let kept = |l: &Line| l.class == LineClass::Keep;
-        let Some(first) = lines.iter().position(|l| kept(l) && l.prose) else {
-            return;
-        };
-        let last = lines.iter().rposition(|l| kept(l) && l.prose).unwrap_or(first);
-        let menu_like = |l: &Line| l.words < 3 || (l.words <= max_menu && l.text.len() < 24);
-        // Headline run: walking up from the body, up to two headline-shaped lines; short labels in
-        // between are dropped, everything above the run is outside the article.
-        let mut headlines = 0;
-        for i in (0..first).rev() {
-            if !kept(&lines[i]) || forced[i] {
-                continue;
-            }
-            if headlines < 2 && !menu_like(&lines[i]) {
-                headlines += 1;
-            } else if headlines < 2 {
-                lines[i].class = LineClass::Drop("menu");
-            } else {
-                lines[i].class = LineClass::Drop(if menu_like(&lines[i]) { "menu" } else { "before_headline" });
-            }
-        }
-        let footer =
-            lines.iter().enumerate().skip(first).find(|(_, l)| l.class == LineClass::Copyright).map(|(i, _)| i);
-        for i in first..lines.len() {
-            if !kept(&lines[i]) || forced[i] {
-                continue;
-            }
-            if footer.is_some_and(|f| i > f) {
-                lines[i].class = LineClass::Drop("after_footer");
-            } else if i > last && menu_like(&lines[i]) {
-                lines[i].class = LineClass::Drop("after_article");
-            }
+/// One line of `newsmill explain`: verdict, role, what decided, and the text.
+pub fn explain_line(line: &Line) -> String {
+    let (verdict, role, why) = match &line.class {
+        LineClass::Keep => ("KEEP", "body", String::new()),
+        LineClass::Title => ("KEEP", "title", String::new()),
+        LineClass::Subtitle => ("KEEP", "subtitle", String::new()),
+        LineClass::Drop(rule) => ("DROP", "-", (*rule).to_string()),
+        LineClass::Copyright => ("DATA", "publisher", "copyright".into()),
+        LineClass::Credit(c) => ("DATA", "credit", format!("credit={c}")),
+        LineClass::Caption => ("DATA", "caption", "before a credit".into()),
+        LineClass::Byline => ("DATA", "byline", "byline".into()),
+        LineClass::Dateline => ("DATA", "date", "dateline".into()),
+    };
+    let score = line.score.map_or_else(|| "    ".to_string(), |p| format!("{p:.2}"));
+    let why = if why.is_empty() { "model".to_string() } else { why };
+    format!("{verdict} {role:<9} {score} {why:<14} | {}", line.text)
+}
+
+/// Feature vectors of every line (rule-dropped lines are context too).
+fn line_features(lines: &[Line]) -> Vec<[f32; N_FEATURES]> {
+    let stats: Vec<LineStats> = lines.iter().map(|l| LineStats::of(&l.text, l.words, l.prose)).collect();
+    features::features(&stats)
+}
+
+/// How many lines above the body the headline may sit (bylines, dates and labels come between).
+const HEADLINE_REACH: usize = 12;
+
+/// Marks the title (and subtitle) among the lines just above the first body line: the nearest
+/// headline-shaped line, and the one right above it when that is headline-shaped too; a sentence
+/// right above the body is a deck with the title above it.
+fn find_headlines(lines: &mut [Line]) {
+    let Some(first) = lines.iter().position(|l| l.class == LineClass::Keep) else {
+        return;
+    };
+    let open = |l: &Line| matches!(l.class, LineClass::Drop("model") | LineClass::Keep);
+    let no_link = |l: &Line| !l.text.contains('@') && !l.text.contains("http") && !l.text.contains("www.");
+    let sized = |l: &Line| l.words >= 4 || l.text.chars().filter(|c| crate::text::is_cjk(*c)).count() >= 6;
+    let title_like = |l: &Line| open(l) && no_link(l) && sized(l) && l.words <= 40 && !crate::text::ends_sentence(&l.text);
+    let deck_like = |l: &Line| open(l) && no_link(l) && sized(l) && l.words <= 80;
+    let above: Vec<usize> =
+        (first.saturating_sub(HEADLINE_REACH)..first).rev().filter(|&i| deck_like(&lines[i])).collect();
+    let Some(&nearest) = above.first() else {
+        return;
+    };
+    let next_up = above.get(1).copied().filter(|&j| nearest - j <= 3 && title_like(&lines[j]));
+    let (title, subtitle) = match (title_like(&lines[nearest]), next_up) {
+        (true, Some(up)) => (up, Some(nearest)),
+        (true, None) => (nearest, None),
+        (false, Some(up)) => (up, Some(nearest)),
+        (false, None) => return,
+    };
+    lines[title].class = LineClass::Title;
+    if let Some(s) = subtitle {
+        lines[s].class = LineClass::Subtitle;
+    }
+}
+
+/// A copyright notice after the body ends the article: what follows is footer.
+fn drop_after_footer(lines: &mut [Line], forced: &[bool]) {
+    let Some(first) = lines.iter().position(|l| l.class == LineClass::Keep) else {
+        return;
+    };
+    let Some(footer) = lines.iter().skip(first).position(|l| l.class == LineClass::Copyright) else {
+        return;
+    };
+    for (line, forced) in lines.iter_mut().zip(forced).skip(first + footer + 1) {
+        if line.class == LineClass::Keep && !forced {
+            line.class = LineClass::Drop("after_footer");
         }
     }
 }
@@ -353,7 +432,7 @@ impl Transform for Cleaner {
 mod tests {
     use super::*;
 
-    pub(crate) const SEEDLIKE: &str = include_str!("../../tests/fixtures/seedlike.txt");
+    pub(crate) const SEEDLIKE: &str = include_str!("../../../tests/fixtures/seedlike.txt");
 
     fn cleaner() -> Cleaner {
         Cleaner::new(&CleanConfig::default()).unwrap()
@@ -373,9 +452,10 @@ mod tests {
         }
         assert_eq!(class_of(&lines, "©"), &LineClass::Copyright);
         assert_eq!(class_of(&lines, "[Image source"), &LineClass::Credit("Hanbit Photo Agency".into()));
-        assert_eq!(class_of(&lines, "Seoul Unveils Plan To Put Drones Over"), &LineClass::Keep);
+        assert_eq!(class_of(&lines, "Seoul Unveils Plan To Put Drones Over"), &LineClass::Title);
+        assert_eq!(class_of(&lines, "City Hall Bets"), &LineClass::Subtitle);
         let kept: Vec<_> = lines.iter().filter(|l| l.class == LineClass::Keep).collect();
-        assert_eq!(kept.len(), 2 + 5, "{kept:#?}");
+        assert_eq!(kept.len(), 5, "{kept:#?}");
         let captions: Vec<_> = lines.iter().filter(|l| l.class == LineClass::Caption).collect();
         assert_eq!(captions.len(), 1);
         assert!(captions[0].text.ends_with("on the 13th."));
@@ -394,12 +474,12 @@ mod tests {
             Officials said repairs would take several days, and urged residents to stay indoors.\n홍길동 기자 hong@example.com";
         let lines = c.classify(text);
         assert!(matches!(class_of(&lines, "Home"), LineClass::Drop(_)));
-        assert_eq!(class_of(&lines, "World"), &LineClass::Drop("menu"));
+        assert!(matches!(class_of(&lines, "World"), LineClass::Drop(_)));
         assert_eq!(class_of(&lines, "By Jane"), &LineClass::Byline);
         assert_eq!(class_of(&lines, "Published"), &LineClass::Dateline);
         assert_eq!(class_of(&lines, "Sponsored"), &LineClass::Drop("drop_pattern"));
         assert_eq!(class_of(&lines, "Menu of the day"), &LineClass::Keep);
-        assert_eq!(class_of(&lines, "Big Storm"), &LineClass::Keep);
+        assert_eq!(class_of(&lines, "Big Storm"), &LineClass::Title);
         assert_eq!(class_of(&lines, "홍길동"), &LineClass::Byline);
     }
 

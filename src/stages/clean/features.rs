@@ -1,0 +1,354 @@
+//! What the line classifier sees of a line: its own shape (length, function-word density, sentence
+//! marks, capitalisation, symbols, script) and the same measures over its neighbours, plus where it
+//! sits relative to the page's dense prose. Kept separate from the model so the training command
+//! (`examples/train_cleaner.rs`) computes exactly what the daemon computes.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use crate::text::{ends_sentence, is_cjk};
+
+/// Function words of the languages newsmill sees most; their density separates running text from
+/// labels, menus and headlines in any of them.
+const STOPWORDS: &str = "
+a about after all also an and any are as at be been but by can could did do does for from had has have he her
+his how i if in into is it its just more most my no not of on one only or other our out over said she so some
+than that the their them then there these they this to up was we were what when which who will with would you
+your
+aber als am an auch auf aus bei bin bis da damit dann das dass dem den der des die doch du durch ein eine einem
+einen einer es für hat ich ihr im ist jetzt kann man mit nach nicht noch nur oder sich sie sind so um und uns von
+vor war was wenn wie wir wird zu zum zur über
+au aux avec ce ces cette dans de des du elle en est et il ils je la le les leur mais ne nous on ont ou par pas
+plus pour qu que qui sa se ses son sont sur un une été être
+al como con de del el en es esta este fue ha la las lo los más no para pero por que se ser sin sobre su sus un
+una y ya
+ao as com da das de do dos e em foi mais na nas no nos não o os para pela pelo por que se sua são um uma
+che con da dei del della di e gli il in la le non per più si sono su un una
+de een en het in is met niet op te van voor zijn
+а в во вы да для до его если же за и из или их к как ко мы на не но о об он она они от по при с со так то что
+это я
+";
+
+/// Hangul syllables that end a word as a particle or verb ending in running Korean text.
+const HANGUL_ENDINGS: &str = "은는이가을를에의도로과와다요며고서";
+/// Kana and Han characters that are grammatical glue in running Japanese and Chinese text.
+const CJK_FUNCTION: &str = "のはがをにでとたしてもなる的了是在和有我这一不也就都而及与于";
+
+static STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| STOPWORDS.split_whitespace().collect());
+
+/// Symbols that mark navigation, lists and widgets rather than prose.
+fn is_special(c: char) -> bool {
+    matches!(c, '|' | '*' | '[' | ']' | '•' | '·' | '»' | '«' | '>' | '<' | '/' | '=' | '#' | '@' | '+' | '_' | '~' | '^')
+        || ('\u{2500}'..='\u{257F}').contains(&c) // box drawing (w3m rules)
+        || ('\u{25A0}'..='\u{25FF}').contains(&c) // geometric shapes (bullets)
+}
+
+/// A line's own measures.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LineStats {
+    /// Words ([`crate::text::word_count`]).
+    pub words: f32,
+    /// Characters.
+    pub chars: f32,
+    /// Function-word density in the line's script: the share of tokens that are function words
+    /// (alphabetic scripts), of Hangul words with a particle ending, or of CJK characters that are
+    /// grammatical glue, each scaled to about where running English text sits.
+    pub stop: f32,
+    /// Ends like a sentence.
+    pub ends: f32,
+    /// Sentence marks inside the line, per ten words, capped at 1.
+    pub marks: f32,
+    /// Commas per word.
+    pub commas: f32,
+    /// Share of alphabetic words that start with a capital.
+    pub title: f32,
+    /// Share of letters that are capitals.
+    pub upper: f32,
+    /// Share of characters that are digits.
+    pub digits: f32,
+    /// Starts with a lower-case letter (a wrapped continuation).
+    pub starts_lower: f32,
+    /// Share of characters that are navigation symbols.
+    pub special: f32,
+    /// Share of characters that are CJK.
+    pub cjk: f32,
+    /// Share of CJK characters that are grammatical glue.
+    pub cjk_function: f32,
+    /// Share of Hangul words ending in a particle or verb ending.
+    pub hangul_endings: f32,
+    /// Contains a URL, an e-mail address or a handle.
+    pub link: f32,
+    /// Reads as running text (used for the distance features).
+    pub dense: f32,
+}
+
+impl LineStats {
+    /// Measures one line.
+    pub fn of(text: &str, words: usize, prose: bool) -> Self {
+        let mut s = LineStats { words: words as f32, ..Self::default() };
+        let (mut chars, mut digits, mut special, mut cjk, mut cjk_fn, mut letters, mut upper) = (0, 0, 0, 0, 0, 0, 0);
+        let mut marks = 0;
+        let mut commas = 0;
+        for c in text.chars() {
+            chars += 1;
+            if c.is_ascii_digit() {
+                digits += 1;
+            } else if is_cjk(c) {
+                cjk += 1;
+                cjk_fn += usize::from(CJK_FUNCTION.contains(c));
+            } else if c.is_alphabetic() {
+                letters += 1;
+                upper += usize::from(c.is_uppercase());
+            } else if is_special(c) {
+                special += 1;
+            }
+            match c {
+                '.' | '!' | '?' | '。' | '！' | '？' => marks += 1,
+                ',' | '、' | '，' | ';' => commas += 1,
+                _ => {}
+            }
+        }
+        let (mut tokens, mut stops, mut alpha, mut caps, mut hangul, mut hangul_end) = (0, 0, 0, 0, 0, 0);
+        let mut lower = String::new();
+        for tok in text.split_whitespace() {
+            let tok = tok.trim_matches(|c: char| !c.is_alphanumeric());
+            let Some(first) = tok.chars().next() else { continue };
+            tokens += 1;
+            if first.is_alphabetic() && !is_cjk(first) {
+                if ('\u{AC00}'..='\u{D7A3}').contains(&first) {
+                    hangul += 1;
+                    hangul_end += usize::from(tok.chars().last().is_some_and(|l| HANGUL_ENDINGS.contains(l)));
+                } else {
+                    alpha += 1;
+                    caps += usize::from(first.is_uppercase());
+                }
+            }
+            lower.clear();
+            lower.extend(tok.chars().flat_map(char::to_lowercase));
+            stops += usize::from(STOP.contains(lower.as_str()));
+        }
+        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f32 / b as f32 };
+        s.chars = chars as f32;
+        s.cjk_function = ratio(cjk_fn, cjk);
+        s.hangul_endings = ratio(hangul_end, hangul);
+        s.stop = if cjk * 3 > chars {
+            (s.cjk_function * 3.0).min(1.0)
+        } else if hangul > alpha {
+            s.hangul_endings * 0.7
+        } else {
+            ratio(stops, tokens)
+        };
+        s.ends = f32::from(u8::from(ends_sentence(text)));
+        s.marks = (ratio(marks * 10, words.max(1))).min(1.0);
+        s.commas = ratio(commas, words.max(1)).min(1.0);
+        s.title = ratio(caps, alpha);
+        s.upper = ratio(upper, letters);
+        s.digits = ratio(digits, chars);
+        s.starts_lower = f32::from(u8::from(text.chars().next().is_some_and(char::is_lowercase)));
+        s.special = ratio(special, chars);
+        s.cjk = ratio(cjk, chars);
+        s.link = f32::from(u8::from(text.contains("http") || text.contains("www.") || text.contains('@')));
+        let cjk_dense = cjk >= 25 && (s.cjk_function >= 0.08 || marks > 0);
+        let latin_dense = prose && (s.stop >= 0.15 || s.hangul_endings >= 0.3);
+        s.dense = f32::from(u8::from(cjk_dense || latin_dense || (words >= 12 && s.stop >= 0.3)));
+        s
+    }
+}
+
+/// Names of the features, in order (for the training report and the model file).
+pub const FEATURE_NAMES: &[&str] = &[
+    "bias",
+    "ln_words",
+    "ln_chars",
+    "stop",
+    "ends",
+    "marks",
+    "commas",
+    "title",
+    "upper",
+    "digits",
+    "starts_lower",
+    "special",
+    "cjk",
+    "cjk_function",
+    "hangul_endings",
+    "link",
+    "dense",
+    "ctx1_ln_words",
+    "ctx1_stop",
+    "ctx1_ends",
+    "ctx1_title",
+    "ctx1_dense",
+    "ctx3_ln_words",
+    "ctx3_stop",
+    "ctx3_ends",
+    "ctx3_title",
+    "ctx3_dense",
+    "ln_dist_dense_above",
+    "ln_dist_dense_below",
+    "between_dense",
+    "in_main_block",
+    "rel_position",
+    "label_like",
+    "stop_x_words",
+];
+
+/// Number of features.
+pub const N_FEATURES: usize = FEATURE_NAMES.len();
+
+/// Feature vectors for every line, given every line's stats.
+pub fn features(stats: &[LineStats]) -> Vec<[f32; N_FEATURES]> {
+    let n = stats.len();
+    let ln = |x: f32| (1.0 + x).ln();
+    // Distances to the nearest dense line above and below.
+    let mut above = vec![f32::INFINITY; n];
+    let mut below = vec![f32::INFINITY; n];
+    let mut last = None;
+    for i in 0..n {
+        if let Some(l) = last {
+            above[i] = (i - l) as f32;
+        }
+        if stats[i].dense > 0.0 {
+            last = Some(i);
+        }
+    }
+    last = None;
+    for i in (0..n).rev() {
+        if let Some(l) = last {
+            below[i] = (l - i) as f32;
+        }
+        if stats[i].dense > 0.0 {
+            last = Some(i);
+        }
+    }
+    let (block_start, block_end) = main_block(stats);
+    let window = |i: usize, k: usize, f: &dyn Fn(&LineStats) -> f32| {
+        let lo = i.saturating_sub(k);
+        let hi = (i + k).min(n.saturating_sub(1));
+        let (mut sum, mut cnt) = (0.0, 0.0);
+        for (j, s) in stats.iter().enumerate().take(hi + 1).skip(lo) {
+            if j != i {
+                sum += f(s);
+                cnt += 1.0;
+            }
+        }
+        if cnt > 0.0 { sum / cnt } else { 0.0 }
+    };
+    let cap = |d: f32| if d.is_finite() { ln(d) } else { ln(50.0) };
+    (0..n)
+        .map(|i| {
+            let s = &stats[i];
+            let mut f = [0f32; N_FEATURES];
+            let ctx = |k| {
+                [
+                    window(i, k, &|s| ln(s.words)),
+                    window(i, k, &|s| s.stop),
+                    window(i, k, &|s| s.ends),
+                    window(i, k, &|s| s.title),
+                    window(i, k, &|s| s.dense),
+                ]
+            };
+            let c1 = ctx(1);
+            let c3 = ctx(3);
+            let own = [
+                1.0,
+                ln(s.words),
+                ln(s.chars),
+                s.stop,
+                s.ends,
+                s.marks,
+                s.commas,
+                s.title,
+                s.upper,
+                s.digits,
+                s.starts_lower,
+                s.special,
+                s.cjk,
+                s.cjk_function,
+                s.hangul_endings,
+                s.link,
+                s.dense,
+            ];
+            f[..own.len()].copy_from_slice(&own);
+            let mut k = own.len();
+            for v in c1.into_iter().chain(c3) {
+                f[k] = v;
+                k += 1;
+            }
+            let rest = [
+                cap(above[i]),
+                cap(below[i]),
+                f32::from(u8::from(above[i].is_finite() && below[i].is_finite())),
+                f32::from(u8::from(i >= block_start && i <= block_end)),
+                if n > 1 { i as f32 / (n - 1) as f32 } else { 0.0 },
+                f32::from(u8::from(s.words <= 3.0 && s.marks == 0.0)),
+                s.stop * ln(s.words),
+            ];
+            f[k..].copy_from_slice(&rest);
+            f
+        })
+        .collect()
+}
+
+/// The contiguous run of lines with the most running text: dense lines' words count for it, other
+/// lines against it (a maximum-sum segment, as in body-text extraction).
+pub fn main_block(stats: &[LineStats]) -> (usize, usize) {
+    let (mut best, mut best_range) = (f32::MIN, (0, 0));
+    let (mut sum, mut start) = (0f32, 0);
+    for (i, s) in stats.iter().enumerate() {
+        let w = if s.dense > 0.0 { s.words.max(s.chars / 2.0 * s.cjk) } else { -(2.0 + s.words.min(10.0) / 2.0) };
+        if sum <= 0.0 {
+            sum = 0.0;
+            start = i;
+        }
+        sum += w;
+        if sum > best {
+            best = sum;
+            best_range = (start, i);
+        }
+    }
+    best_range
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{is_prose, word_count};
+
+    fn stats(text: &str) -> LineStats {
+        let w = word_count(text);
+        LineStats::of(text, w, is_prose(text, 8))
+    }
+
+    #[test]
+    fn prose_and_menus_measure_differently() {
+        let p = stats("The council said on Tuesday that the work would begin in the spring, and residents were told.");
+        let m = stats("Home | World | Business | Tech");
+        assert!(p.stop > 0.3 && p.ends == 1.0 && p.dense == 1.0);
+        assert!(m.stop < 0.1 && m.special >= 0.1 && m.dense == 0.0 && m.title == 1.0, "{m:?}");
+        let ko = stats("정부는 22일 내년도 예산안을 발표하고 복지 분야 지출을 크게 늘리겠다고 밝혔다.");
+        assert!(ko.hangul_endings > 0.3 && ko.dense == 1.0, "{ko:?}");
+        let ja = stats("国家情報院は22日、北朝鮮とロシアの協力の動向を注視していると明らかにした。");
+        assert!(ja.cjk > 0.5 && ja.cjk_function > 0.1 && ja.dense == 1.0, "{ja:?}");
+    }
+
+    #[test]
+    fn main_block_finds_the_prose_run() {
+        let lines = [
+            "Home",
+            "World",
+            "The council said on Tuesday that the work would begin in the spring, and residents were told.",
+            "A subheading",
+            "Officials added that the closure would last for several weeks while the bridge is repaired.",
+            "Most popular",
+            "Another story headline here",
+            "Yet another story headline here",
+        ];
+        let s: Vec<LineStats> = lines.iter().map(|l| stats(l)).collect();
+        assert_eq!(main_block(&s), (2, 4));
+        let f = features(&s);
+        assert_eq!(f.len(), lines.len());
+        assert_eq!(f[3][FEATURE_NAMES.iter().position(|n| *n == "in_main_block").unwrap()], 1.0);
+        assert_eq!(f[6][FEATURE_NAMES.iter().position(|n| *n == "in_main_block").unwrap()], 0.0);
+    }
+}
