@@ -191,14 +191,16 @@ pub const FEATURE_NAMES: &[&str] = &[
     "rel_position",
     "label_like",
     "stop_x_words",
+    "after_copyright",
 ];
 
 /// Number of features.
 pub const N_FEATURES: usize = FEATURE_NAMES.len();
 
-/// Feature vectors for every line, given every line's stats.
-pub fn features(stats: &[LineStats]) -> Vec<[f32; N_FEATURES]> {
+/// Feature vectors for every line, given every line's stats and which lines are copyright notices.
+pub fn features(stats: &[LineStats], copyright: &[bool]) -> Vec<[f32; N_FEATURES]> {
     let n = stats.len();
+    let first_copyright = copyright.iter().position(|c| *c).unwrap_or(n);
     let ln = |x: f32| (1.0 + x).ln();
     // Distances to the nearest dense line above and below.
     let mut above = vec![f32::INFINITY; n];
@@ -283,6 +285,7 @@ pub fn features(stats: &[LineStats]) -> Vec<[f32; N_FEATURES]> {
                 if n > 1 { i as f32 / (n - 1) as f32 } else { 0.0 },
                 f32::from(u8::from(s.words <= 3.0 && s.marks == 0.0)),
                 s.stop * ln(s.words),
+                f32::from(u8::from(i > first_copyright)),
             ];
             f[k..].copy_from_slice(&rest);
             f
@@ -293,15 +296,22 @@ pub fn features(stats: &[LineStats]) -> Vec<[f32; N_FEATURES]> {
 /// The contiguous run of lines with the most running text: dense lines' words count for it, other
 /// lines against it (a maximum-sum segment, as in body-text extraction).
 pub fn main_block(stats: &[LineStats]) -> (usize, usize) {
+    main_block_by(stats.len(), |i| {
+        let s = &stats[i];
+        if s.dense > 0.0 { s.words.max(s.chars / 2.0 * s.cjk) } else { -(2.0 + s.words.min(10.0) / 2.0) }
+    })
+}
+
+/// The maximum-sum run of `n` lines under `weight` (inclusive bounds; `(0, 0)` when empty).
+pub fn main_block_by(n: usize, weight: impl Fn(usize) -> f32) -> (usize, usize) {
     let (mut best, mut best_range) = (f32::MIN, (0, 0));
     let (mut sum, mut start) = (0f32, 0);
-    for (i, s) in stats.iter().enumerate() {
-        let w = if s.dense > 0.0 { s.words.max(s.chars / 2.0 * s.cjk) } else { -(2.0 + s.words.min(10.0) / 2.0) };
+    for i in 0..n {
         if sum <= 0.0 {
             sum = 0.0;
             start = i;
         }
-        sum += w;
+        sum += weight(i);
         if sum > best {
             best = sum;
             best_range = (start, i);
@@ -346,7 +356,7 @@ mod tests {
         ];
         let s: Vec<LineStats> = lines.iter().map(|l| stats(l)).collect();
         assert_eq!(main_block(&s), (2, 4));
-        let f = features(&s);
+        let f = features(&s, &[false; 8]);
         assert_eq!(f.len(), lines.len());
         assert_eq!(f[3][FEATURE_NAMES.iter().position(|n| *n == "in_main_block").unwrap()], 1.0);
         assert_eq!(f[6][FEATURE_NAMES.iter().position(|n| *n == "in_main_block").unwrap()], 0.0);

@@ -18,8 +18,8 @@ use crate::runner::{Outcome, Transform};
 use crate::text::{is_prose_counted, normalize_line, word_count};
 
 pub mod features;
-mod model;
-mod weights;
+pub mod model;
+pub mod weights;
 
 use features::{LineStats, N_FEATURES};
 
@@ -207,7 +207,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| {
     Rules {
         ui: UI_LABELS.iter().copied().collect(),
         copyright: re(
-            r"(?i)^\s*(©|ⓒ|\(c\)\s|copyright\b)|all rights reserved|무단\s*전재|재배포\s*금지|版权所有|版權所有|無断転載|無斷轉載|tous droits réservés|alle rechte vorbehalten|todos los derechos reservados|все права защищены",
+            r"(?i)^\s*(?:©|ⓒ|\(c\)|copyright\b)(?:\s*(?:©|\(c\)))?\s*(?:(?:19|20)\d{2}|\p{L}[\p{L}.&'-]*\s+\p{L})|all rights reserved|무단\s*전재|재배포\s*금지|版权所有|版權所有|無断転載|無斷轉載|tous droits réservés|alle rechte vorbehalten|todos los derechos reservados|все права защищены",
         ),
         credit: re(
             r"(?i)^[\[(]?\s*(?:image source|image credit|photo credit|photo|photograph|image|picture|credit|사진|이미지|写真|图片|圖片|foto|bild)\s*[=:：]\s*([^\])]{1,150}?)\s*[\])]?$",
@@ -248,30 +248,36 @@ impl Cleaner {
     pub fn classify(&self, text: &str) -> Vec<Line> {
         let (mut lines, forced) = self.first_pass(text);
         attach_captions(&mut lines);
-        let features = line_features(&lines);
-        let threshold = self.cfg.keep_threshold;
-        for (i, line) in lines.iter_mut().enumerate() {
-            if line.class == LineClass::Keep && !forced[i] {
-                let p = model::keep_probability(&features[i]);
+        let open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
+        if lines.len() < MIN_MODEL_LINES {
+            // Too little page for the model's context (a JSON-lines body, a short note): keep prose.
+            for (line, _) in lines.iter_mut().zip(&open).filter(|(l, o)| **o && !l.prose) {
+                line.class = LineClass::Drop("short_text");
+            }
+        } else {
+            let features = line_features(&lines);
+            let words: Vec<f32> = lines.iter().map(|l| l.words as f32).collect();
+            let p = model::keep_probabilities(&features, &open, &words);
+            for ((line, p), _) in lines.iter_mut().zip(p).zip(&open).filter(|(_, o)| **o) {
                 line.score = Some(p);
-                if p < threshold {
+                if p < self.cfg.keep_threshold {
                     line.class = LineClass::Drop("model");
                 }
             }
         }
-        // A short text gives the model little context; rather than lose the article, keep its prose.
+        // Rather than lose the article when the model is unsure of all of it, keep its prose.
         if !lines.iter().any(|l| l.class == LineClass::Keep) {
             for line in lines.iter_mut().filter(|l| l.class == LineClass::Drop("model") && l.prose) {
                 line.class = LineClass::Keep;
             }
         }
         find_headlines(&mut lines);
-        drop_after_footer(&mut lines, &forced);
         lines
     }
 
-    /// The lines the model decides on, with their features: what the training command learns from.
-    pub fn training_rows(&self, text: &str) -> Vec<(String, [f32; N_FEATURES])> {
+    /// Every line with its features and whether the model decides it (the rules left it open):
+    /// what the training command learns from.
+    pub fn training_lines(&self, text: &str) -> Vec<TrainingLine> {
         let (mut lines, forced) = self.first_pass(text);
         attach_captions(&mut lines);
         let features = line_features(&lines);
@@ -279,8 +285,12 @@ impl Cleaner {
             .into_iter()
             .zip(features)
             .zip(forced)
-            .filter(|((l, _), forced)| l.class == LineClass::Keep && !forced)
-            .map(|((l, f), _)| (l.text, f))
+            .map(|((l, features), forced)| TrainingLine {
+                open: l.class == LineClass::Keep && !forced,
+                words: l.words as f32,
+                text: l.text,
+                features,
+            })
             .collect()
     }
 
@@ -349,10 +359,28 @@ pub fn explain_line(line: &Line) -> String {
     format!("{verdict} {role:<9} {score} {why:<14} | {}", line.text)
 }
 
+/// Pages with fewer lines than this are judged by the prose rule alone: the model learned from whole
+/// page dumps, and a few lines give it no context.
+const MIN_MODEL_LINES: usize = 12;
+
+/// One line as the training command sees it.
+#[derive(Debug, Clone)]
+pub struct TrainingLine {
+    /// The normalised text.
+    pub text: String,
+    /// The rules left it for the model to decide.
+    pub open: bool,
+    /// Its word count.
+    pub words: f32,
+    /// Its features.
+    pub features: [f32; N_FEATURES],
+}
+
 /// Feature vectors of every line (rule-dropped lines are context too).
 fn line_features(lines: &[Line]) -> Vec<[f32; N_FEATURES]> {
     let stats: Vec<LineStats> = lines.iter().map(|l| LineStats::of(&l.text, l.words, l.prose)).collect();
-    features::features(&stats)
+    let copyright: Vec<bool> = lines.iter().map(|l| l.class == LineClass::Copyright).collect();
+    features::features(&stats, &copyright)
 }
 
 /// How many lines above the body the headline may sit (bylines, dates and labels come between).
@@ -385,21 +413,6 @@ fn find_headlines(lines: &mut [Line]) {
     lines[title].class = LineClass::Title;
     if let Some(s) = subtitle {
         lines[s].class = LineClass::Subtitle;
-    }
-}
-
-/// A copyright notice after the body ends the article: what follows is footer.
-fn drop_after_footer(lines: &mut [Line], forced: &[bool]) {
-    let Some(first) = lines.iter().position(|l| l.class == LineClass::Keep) else {
-        return;
-    };
-    let Some(footer) = lines.iter().skip(first).position(|l| l.class == LineClass::Copyright) else {
-        return;
-    };
-    for (line, forced) in lines.iter_mut().zip(forced).skip(first + footer + 1) {
-        if line.class == LineClass::Keep && !forced {
-            line.class = LineClass::Drop("after_footer");
-        }
     }
 }
 

@@ -1,14 +1,146 @@
-//! The line model: logistic regression over standardised line features. Its weights live in
-//! `weights.rs`, written by `cargo run --release --example train_cleaner` (see docs/cleaner-model.md).
+//! The line model, in two stages of logistic regression over standardised features. Stage A judges
+//! each line from its own and its neighbours' measures. Stage B sees stage A's verdicts around the
+//! line too (how sure A is of the lines nearby, where A's densest run of body text lies), which
+//! learns the context smoothing that jusText does by hand. Weights live in `weights.rs`, written by
+//! `cargo run --release --example train_cleaner` (see docs/cleaner-model.md).
 
-use super::features::N_FEATURES;
-use super::weights::{MEAN, SCALE, WEIGHTS};
+use super::features::{N_FEATURES, main_block_by};
+use super::weights;
 
-/// Probability that a line with these features is article body text.
-pub fn keep_probability(features: &[f32; N_FEATURES]) -> f32 {
-    let mut z = 0f32;
-    for i in 0..N_FEATURES {
-        z += (features[i] - MEAN[i]) / SCALE[i] * WEIGHTS[i];
+/// Measures of stage A's verdicts around a line.
+pub const CONTEXT_NAMES: &[&str] = &[
+    "a_self",
+    "a_mean1",
+    "a_mean2",
+    "a_mean4",
+    "a_mean8",
+    "a_max_above3",
+    "a_max_below3",
+    "a_ln_dist_above",
+    "a_ln_dist_below",
+    "a_in_block",
+    "a_block_share",
+];
+
+/// Number of stage-B inputs: stage A's features plus the context of its verdicts.
+pub const N_B: usize = N_FEATURES + CONTEXT_NAMES.len();
+
+/// A standardised logistic regression. Slices rather than arrays so that the crate still builds
+/// while the features change and the weights are retrained; a test checks the lengths.
+#[derive(Debug, Clone)]
+pub struct Logistic<'a> {
+    /// Per-feature mean subtracted first.
+    pub mean: &'a [f32],
+    /// Per-feature scale divided by next.
+    pub scale: &'a [f32],
+    /// Weights of the standardised features (index 0 is the bias feature).
+    pub weights: &'a [f32],
+}
+
+impl Logistic<'_> {
+    /// The probability for one feature vector.
+    pub fn probability(&self, x: &[f32]) -> f32 {
+        let mut z = 0f32;
+        for (((x, m), s), w) in x.iter().zip(self.mean).zip(self.scale).zip(self.weights) {
+            z += (x - m) / s * w;
+        }
+        1.0 / (1.0 + (-z).exp())
     }
-    1.0 / (1.0 + (-z).exp())
+
+    /// Number of inputs.
+    pub fn len(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// Whether it has no inputs.
+    pub fn is_empty(&self) -> bool {
+        self.weights.is_empty()
+    }
+}
+
+/// Stage B's inputs for every line, given stage A's probabilities (0 for lines the rules decided).
+pub fn stage_b_inputs(features: &[[f32; N_FEATURES]], a: &[f32], words: &[f32]) -> Vec<[f32; N_B]> {
+    let n = a.len();
+    let ln = |x: f32| (1.0 + x).ln();
+    let mean = |i: usize, k: usize| {
+        let lo = i.saturating_sub(k);
+        let hi = (i + k + 1).min(n);
+        let (sum, cnt) = (lo..hi).filter(|&j| j != i).fold((0.0, 0.0), |(s, c), j| (s + a[j], c + 1.0));
+        if cnt > 0.0 { sum / cnt } else { 0.0 }
+    };
+    let (block_start, block_end) = main_block_by(n, |i| if a[i] >= 0.5 { words[i].max(1.0) } else { -(1.0 + words[i].min(10.0) / 3.0) });
+    let block_words: f32 = (block_start..=block_end.min(n.saturating_sub(1))).filter(|&i| a[i] >= 0.5).map(|i| words[i]).sum();
+    let all_words: f32 = (0..n).filter(|&i| a[i] >= 0.5).map(|i| words[i]).sum();
+    let mut last_keep: Option<usize> = None;
+    let mut dist_above = vec![50f32; n];
+    for i in 0..n {
+        if let Some(l) = last_keep {
+            dist_above[i] = ((i - l) as f32).min(50.0);
+        }
+        if a[i] >= 0.5 {
+            last_keep = Some(i);
+        }
+    }
+    let mut next_keep: Option<usize> = None;
+    let mut dist_below = vec![50f32; n];
+    for i in (0..n).rev() {
+        if let Some(l) = next_keep {
+            dist_below[i] = ((l - i) as f32).min(50.0);
+        }
+        if a[i] >= 0.5 {
+            next_keep = Some(i);
+        }
+    }
+    (0..n)
+        .map(|i| {
+            let mut x = [0f32; N_B];
+            x[..N_FEATURES].copy_from_slice(&features[i]);
+            let max_above = (i.saturating_sub(3)..i).map(|j| a[j]).fold(0f32, f32::max);
+            let max_below = (i + 1..(i + 4).min(n)).map(|j| a[j]).fold(0f32, f32::max);
+            let ctx = [
+                a[i],
+                mean(i, 1),
+                mean(i, 2),
+                mean(i, 4),
+                mean(i, 8),
+                max_above,
+                max_below,
+                ln(dist_above[i]),
+                ln(dist_below[i]),
+                f32::from(u8::from(i >= block_start && i <= block_end)),
+                if all_words > 0.0 { block_words / all_words } else { 0.0 },
+            ];
+            x[N_FEATURES..].copy_from_slice(&ctx);
+            x
+        })
+        .collect()
+}
+
+/// Stage A's probability for every line; `open[i]` is false where the rules already decided.
+pub fn stage_a(features: &[[f32; N_FEATURES]], open: &[bool]) -> Vec<f32> {
+    features.iter().zip(open).map(|(f, &o)| if o { weights::STAGE_A.probability(f) } else { 0.0 }).collect()
+}
+
+/// The final probability that each open line is article body text (0 for the others).
+pub fn keep_probabilities(features: &[[f32; N_FEATURES]], open: &[bool], words: &[f32]) -> Vec<f32> {
+    let a = stage_a(features, open);
+    stage_b_inputs(features, &a, words)
+        .iter()
+        .zip(open)
+        .map(|(x, &o)| if o { weights::STAGE_B.probability(x) } else { 0.0 })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_match_the_features() {
+        for m in [&weights::STAGE_A] {
+            assert_eq!((m.mean.len(), m.scale.len(), m.len()), (N_FEATURES, N_FEATURES, N_FEATURES), "retrain stage A");
+        }
+        let b = &weights::STAGE_B;
+        assert_eq!((b.mean.len(), b.scale.len(), b.len()), (N_B, N_B, N_B), "retrain stage B");
+    }
 }
