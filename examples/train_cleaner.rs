@@ -9,9 +9,9 @@
 //! Every line the cleaner's rules leave open becomes a training row: the features the daemon
 //! computes, and a label saying whether the line is part of the page's ground-truth article body
 //! (at least half of its 4-token shingles occur in the body; short lines must occur in it whole).
-//! The model is an L2-regularised logistic regression on standardised features, fitted by full-batch
-//! gradient descent from zero, so the same pages always give the same weights. See
-//! docs/cleaner-model.md.
+//! Each stage is a small network (one tanh hidden layer) on standardised features, fitted by
+//! full-batch Adam with L2 from a fixed pseudo-random start, so the same pages always give the same
+//! weights. See docs/cleaner-model.md.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use newsmill::config::CleanConfig;
 use newsmill::stages::clean::features::{FEATURE_NAMES, N_FEATURES};
-use newsmill::stages::clean::model::{CONTEXT_NAMES, Logistic, N_B, stage_b_inputs};
+use newsmill::stages::clean::model::{CONTEXT_NAMES, HIDDEN, Mlp, N_B, stage_b_inputs};
 use newsmill::stages::clean::{Cleaner, TrainingLine};
 use newsmill::stages::source::charset::decode;
 
@@ -136,20 +136,60 @@ fn rows_b(pages: &[Page], a: &Fitted<N_FEATURES>) -> Vec<Row<N_B>> {
     rows
 }
 
-/// A fitted model, owning its numbers.
+/// A fitted network, owning its numbers.
 struct Fitted<const N: usize> {
     mean: [f32; N],
     scale: [f32; N],
-    weights: [f32; N],
+    hidden: Vec<f32>,
+    hidden_bias: Vec<f32>,
+    output: Vec<f32>,
+    output_bias: f32,
 }
 
 impl<const N: usize> Fitted<N> {
+    fn as_mlp(&self) -> Mlp<'_> {
+        Mlp {
+            mean: &self.mean,
+            scale: &self.scale,
+            hidden: &self.hidden,
+            hidden_bias: &self.hidden_bias,
+            output: &self.output,
+            output_bias: self.output_bias,
+        }
+    }
+
     fn probability(&self, x: &[f32; N]) -> f32 {
-        Logistic { mean: &self.mean, scale: &self.scale, weights: &self.weights }.probability(x)
+        self.as_mlp().probability(x)
     }
 }
 
+/// Adam state for one parameter vector.
+struct Adam {
+    m: Vec<f32>,
+    v: Vec<f32>,
+}
+
+impl Adam {
+    fn new(n: usize) -> Self {
+        Self { m: vec![0.0; n], v: vec![0.0; n] }
+    }
+
+    fn step(&mut self, params: &mut [f32], grads: &[f32], t: i32, lr: f32) {
+        let (b1, b2, eps) = (0.9f32, 0.999f32, 1e-8f32);
+        for i in 0..params.len() {
+            self.m[i] = b1 * self.m[i] + (1.0 - b1) * grads[i];
+            self.v[i] = b2 * self.v[i] + (1.0 - b2) * grads[i] * grads[i];
+            let mh = self.m[i] / (1.0 - b1.powi(t));
+            let vh = self.v[i] / (1.0 - b2.powi(t));
+            params[i] -= lr * mh / (vh.sqrt() + eps);
+        }
+    }
+}
+
+/// Full-batch Adam on weighted log-loss with L2, from a fixed pseudo-random start: the same rows
+/// always give the same network.
 fn train<const N: usize>(rows: &[Row<N>], iterations: usize, l2: f32) -> Fitted<N> {
+    let h = HIDDEN;
     let n: f32 = rows.iter().map(|r| r.weight).sum::<f32>().max(1e-9);
     let mut mean = [0f32; N];
     let mut scale = [1f32; N];
@@ -168,30 +208,58 @@ fn train<const N: usize>(rows: &[Row<N>], iterations: usize, l2: f32) -> Fitted<
             v
         })
         .collect();
-    let mut w = [0f32; N];
-    // Adam: robust step sizes without tuning per feature.
-    let (mut m, mut v) = ([0f32; N], [0f32; N]);
-    let (b1, b2, lr, eps) = (0.9f32, 0.999f32, 0.05f32, 1e-8f32);
-    for t in 1..=iterations {
-        let mut g = [0f32; N];
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut rand = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+    };
+    let mut hidden: Vec<f32> = (0..h * N).map(|_| rand() * 2.0 / (N as f32).sqrt()).collect();
+    let mut hidden_bias = vec![0f32; h];
+    let mut output: Vec<f32> = (0..h).map(|_| rand() * 2.0 / (h as f32).sqrt()).collect();
+    let mut output_bias = [0f32; 1];
+    let (mut o_h, mut o_hb, mut o_o, mut o_ob) = (Adam::new(h * N), Adam::new(h), Adam::new(h), Adam::new(1));
+    let mut act = vec![0f32; h];
+    for t in 1..=iterations as i32 {
+        let mut g_h = vec![0f32; h * N];
+        let mut g_hb = vec![0f32; h];
+        let mut g_o = vec![0f32; h];
+        let mut g_ob = 0f32;
         for (r, x) in rows.iter().zip(&z) {
-            let s: f32 = (0..N).map(|i| x[i] * w[i]).sum();
-            let p = 1.0 / (1.0 + (-s).exp());
-            let d = (p - r.y) * r.weight;
-            for i in 0..N {
-                g[i] += d * x[i];
+            let mut out = output_bias[0];
+            for j in 0..h {
+                let row = &hidden[j * N..(j + 1) * N];
+                let a: f32 = row.iter().zip(x).map(|(w, x)| w * x).sum::<f32>() + hidden_bias[j];
+                act[j] = a.tanh();
+                out += output[j] * act[j];
+            }
+            let p = 1.0 / (1.0 + (-out).exp());
+            let d = (p - r.y) * r.weight / n;
+            g_ob += d;
+            for j in 0..h {
+                g_o[j] += d * act[j];
+                let dh = d * output[j] * (1.0 - act[j] * act[j]);
+                g_hb[j] += dh;
+                let g = &mut g_h[j * N..(j + 1) * N];
+                for (g, x) in g.iter_mut().zip(x) {
+                    *g += dh * x;
+                }
             }
         }
-        for i in 0..N {
-            let grad = g[i] / n + if i > 0 { l2 * w[i] } else { 0.0 };
-            m[i] = b1 * m[i] + (1.0 - b1) * grad;
-            v[i] = b2 * v[i] + (1.0 - b2) * grad * grad;
-            let mh = m[i] / (1.0 - b1.powi(t as i32));
-            let vh = v[i] / (1.0 - b2.powi(t as i32));
-            w[i] -= lr * mh / (vh.sqrt() + eps);
+        for (g, w) in g_h.iter_mut().zip(&hidden) {
+            *g += l2 * w;
         }
+        for (g, w) in g_o.iter_mut().zip(&output) {
+            *g += l2 * w;
+        }
+        let lr = 0.02;
+        o_h.step(&mut hidden, &g_h, t, lr);
+        o_hb.step(&mut hidden_bias, &g_hb, t, lr);
+        o_o.step(&mut output, &g_o, t, lr);
+        o_ob.step(&mut output_bias, &[g_ob], t, lr);
     }
-    Fitted { mean, scale, weights: w }
+    Fitted { mean, scale, hidden, hidden_bias, output, output_bias: output_bias[0] }
 }
 
 /// Weighted precision, recall and F1 of "keep" decisions against the labels.
@@ -211,27 +279,34 @@ fn evaluate<const N: usize>(model: &Fitted<N>, rows: &[Row<N>], threshold: f32) 
     (p, rc, 2.0 * p * rc / (p + rc).max(1e-9))
 }
 
-fn rust_array<const N: usize>(v: &[f32; N], names: &[&str]) -> String {
+fn rust_floats(v: &[f32], per_line: usize) -> String {
     let mut s = String::new();
-    for (x, name) in v.iter().zip(names) {
-        let _ = writeln!(s, "        {x:.6}, // {name}");
+    for chunk in v.chunks(per_line.max(1)) {
+        s.push_str("       ");
+        for x in chunk {
+            let _ = write!(s, " {x:.6},");
+        }
+        s.push('\n');
     }
     s
 }
 
 fn rust_model<const N: usize>(name: &str, m: &Fitted<N>, names: &[&str]) -> String {
-    format!(
-        "pub(super) const {name}: Logistic<'static> = Logistic {{\n    mean: &[\n{}    ],\n    scale: &[\n{}    ],\n    weights: &[\n{}    ],\n}};\n",
-        rust_array(&m.mean, names),
-        rust_array(&m.scale, names),
-        rust_array(&m.weights, names)
-    )
+    let mut s = format!("pub(super) const {name}: Mlp<'static> = Mlp {{\n");
+    let _ = writeln!(s, "    // inputs: {}", names.join(", "));
+    let _ = write!(s, "    mean: &[\n{}    ],\n", rust_floats(&m.mean, 8));
+    let _ = write!(s, "    scale: &[\n{}    ],\n", rust_floats(&m.scale, 8));
+    let _ = write!(s, "    hidden: &[\n{}    ],\n", rust_floats(&m.hidden, N));
+    let _ = write!(s, "    hidden_bias: &[\n{}    ],\n", rust_floats(&m.hidden_bias, 8));
+    let _ = write!(s, "    output: &[\n{}    ],\n", rust_floats(&m.output, 8));
+    let _ = write!(s, "    output_bias: {:.6},\n}};\n", m.output_bias);
+    s
 }
 
 fn write_weights(a: &Fitted<N_FEATURES>, b: &Fitted<N_B>, path: &Path, command: &str) -> std::io::Result<()> {
     let b_names: Vec<&str> = FEATURE_NAMES.iter().chain(CONTEXT_NAMES).copied().collect();
     let text = format!(
-        "//! Generated by `{command}`; do not edit by hand.\n\nuse super::model::Logistic;\n\n{}\n{}",
+        "//! Generated by `{command}`; do not edit by hand.\n\nuse super::model::Mlp;\n\n{}\n{}",
         rust_model("STAGE_A", a, FEATURE_NAMES),
         rust_model("STAGE_B", b, &b_names),
     );
@@ -251,7 +326,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let list = |s: Option<String>| s.map(|s| s.split(',').map(String::from).collect::<Vec<_>>()).unwrap_or_default();
     let train_sets = list(arg("--train"));
     let eval_sets = list(arg("--eval"));
-    let iterations: usize = arg("--iterations").map(|s| s.parse()).transpose()?.unwrap_or(300);
+    let iterations: usize = arg("--iterations").map(|s| s.parse()).transpose()?.unwrap_or(400);
     let cleaner = Cleaner::new(&CleanConfig::default())?;
     let mut pages = Vec::new();
     for set in &train_sets {
@@ -269,12 +344,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let eval = load_set(&bench, set, &cleaner)?;
         report(&format!("eval  A {set}"), &a, &rows_a(&eval));
         report(&format!("eval  B {set}"), &b, &rows_b(&eval, &a));
-    }
-    let b_names: Vec<&str> = FEATURE_NAMES.iter().chain(CONTEXT_NAMES).copied().collect();
-    let mut ranked: Vec<(f32, &str)> = b.weights.iter().copied().zip(b_names.iter().copied()).collect();
-    ranked.sort_by(|x, y| y.0.abs().total_cmp(&x.0.abs()));
-    for (w, name) in ranked.iter().take(12) {
-        println!("  B {name:<22} {w:+.3}");
     }
     if let Some(path) = arg("--write") {
         let command = format!(

@@ -5,6 +5,13 @@
 //! `cargo run --release --example train_cleaner` (see docs/cleaner-model.md).
 
 use super::features::{N_FEATURES, main_block_by};
+
+/// Hidden units of each stage's network.
+pub const HIDDEN: usize = 16;
+
+/// Most inputs a network takes (its standardised inputs live on the stack).
+const MAX_INPUTS: usize = 64;
+const _: () = assert!(N_B <= MAX_INPUTS);
 use super::weights;
 
 /// Measures of stage A's verdicts around a line.
@@ -25,36 +32,45 @@ pub const CONTEXT_NAMES: &[&str] = &[
 /// Number of stage-B inputs: stage A's features plus the context of its verdicts.
 pub const N_B: usize = N_FEATURES + CONTEXT_NAMES.len();
 
-/// A standardised logistic regression. Slices rather than arrays so that the crate still builds
-/// while the features change and the weights are retrained; a test checks the lengths.
+/// A small neural network over standardised features: one tanh hidden layer and a logistic output.
+/// Slices rather than arrays so that the crate still builds while the features change and the
+/// weights are retrained; a test checks the shapes.
 #[derive(Debug, Clone)]
-pub struct Logistic<'a> {
+pub struct Mlp<'a> {
     /// Per-feature mean subtracted first.
     pub mean: &'a [f32],
     /// Per-feature scale divided by next.
     pub scale: &'a [f32],
-    /// Weights of the standardised features (index 0 is the bias feature).
-    pub weights: &'a [f32],
+    /// Hidden-layer weights, one row of `inputs` numbers per hidden unit.
+    pub hidden: &'a [f32],
+    /// Hidden-layer biases.
+    pub hidden_bias: &'a [f32],
+    /// Output weights, one per hidden unit.
+    pub output: &'a [f32],
+    /// Output bias.
+    pub output_bias: f32,
 }
 
-impl Logistic<'_> {
+impl Mlp<'_> {
+    /// Number of inputs.
+    pub fn inputs(&self) -> usize {
+        self.mean.len()
+    }
+
     /// The probability for one feature vector.
     pub fn probability(&self, x: &[f32]) -> f32 {
-        let mut z = 0f32;
-        for (((x, m), s), w) in x.iter().zip(self.mean).zip(self.scale).zip(self.weights) {
-            z += (x - m) / s * w;
+        let n = self.inputs();
+        let mut z = [0f32; MAX_INPUTS];
+        let z = &mut z[..n.min(MAX_INPUTS)];
+        for (((z, x), m), s) in z.iter_mut().zip(x).zip(self.mean).zip(self.scale) {
+            *z = (x - m) / s;
         }
-        1.0 / (1.0 + (-z).exp())
-    }
-
-    /// Number of inputs.
-    pub fn len(&self) -> usize {
-        self.weights.len()
-    }
-
-    /// Whether it has no inputs.
-    pub fn is_empty(&self) -> bool {
-        self.weights.is_empty()
+        let mut out = self.output_bias;
+        for ((row, b), w) in self.hidden.chunks_exact(n.max(1)).zip(self.hidden_bias).zip(self.output) {
+            let a: f32 = row.iter().zip(z.iter()).map(|(w, z)| w * z).sum::<f32>() + b;
+            out += w * a.tanh();
+        }
+        1.0 / (1.0 + (-out).exp())
     }
 }
 
@@ -137,10 +153,9 @@ mod tests {
 
     #[test]
     fn weights_match_the_features() {
-        for m in [&weights::STAGE_A] {
-            assert_eq!((m.mean.len(), m.scale.len(), m.len()), (N_FEATURES, N_FEATURES, N_FEATURES), "retrain stage A");
+        for (m, n, name) in [(&weights::STAGE_A, N_FEATURES, "A"), (&weights::STAGE_B, N_B, "B")] {
+            let shape = (m.mean.len(), m.scale.len(), m.hidden.len(), m.hidden_bias.len(), m.output.len());
+            assert_eq!(shape, (n, n, n * HIDDEN, HIDDEN, HIDDEN), "retrain stage {name}");
         }
-        let b = &weights::STAGE_B;
-        assert_eq!((b.mean.len(), b.scale.len(), b.len()), (N_B, N_B, N_B), "retrain stage B");
     }
 }
