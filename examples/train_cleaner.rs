@@ -13,13 +13,14 @@
 //! full-batch Adam with L2 from a fixed pseudo-random start, so the same pages always give the same
 //! weights. See docs/cleaner-model.md.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use newsmill::config::CleanConfig;
+use newsmill::record::LineClass;
 use newsmill::stages::clean::features::{FEATURE_NAMES, N_FEATURES};
-use newsmill::stages::clean::model::{CONTEXT_NAMES, HIDDEN, Mlp, N_B, stage_b_inputs};
+use newsmill::stages::clean::model::{CONTEXT_NAMES, HIDDEN, LineModel, Mlp, N_B, stage_b_inputs};
 use newsmill::stages::clean::{Cleaner, TrainingLine};
 use newsmill::stages::source::charset::decode;
 
@@ -29,8 +30,12 @@ struct Row<const N: usize> {
     weight: f32,
 }
 
-/// One page's lines: features, labels and whether the model decides them.
+/// One page: its text and ground truth, and its lines' features, labels and whether the model
+/// decides them.
 struct Page {
+    set: String,
+    text: String,
+    truth: String,
     lines: Vec<TrainingLine>,
     labels: Vec<(bool, usize)>,
 }
@@ -89,7 +94,7 @@ fn load_set(bench: &Path, set: &str, cleaner: &Cleaner) -> Result<Vec<Page>, Box
         let t = Truth::new(body);
         let lines = cleaner.training_lines(&decoded.text);
         let labels = lines.iter().map(|l| t.label(&l.text)).collect();
-        pages.push(Page { lines, labels });
+        pages.push(Page { set: set.to_string(), text: decoded.text, truth: body.to_string(), lines, labels });
     }
     Ok(pages)
 }
@@ -101,12 +106,13 @@ fn weight(tokens: usize) -> f32 {
 /// The scorer averages precision and recall over pages, so every page carries the same total
 /// weight, shared among its lines by their length.
 fn page_weights(p: &Page) -> Vec<f32> {
-    let raw: Vec<f32> = p.lines.iter().zip(&p.labels).map(|(l, &(_, n))| if l.open { weight(n) } else { 0.0 }).collect();
+    let raw: Vec<f32> =
+        p.lines.iter().zip(&p.labels).map(|(l, &(_, n))| if l.open { weight(n) } else { 0.0 }).collect();
     let total: f32 = raw.iter().sum::<f32>().max(1e-9);
     raw.iter().map(|w| w / total * 100.0).collect()
 }
 
-fn rows_a(pages: &[Page]) -> Vec<Row<N_FEATURES>> {
+fn rows_a(pages: &[&Page]) -> Vec<Row<N_FEATURES>> {
     let mut rows = Vec::new();
     for p in pages {
         for ((l, &(y, _)), w) in p.lines.iter().zip(&p.labels).zip(page_weights(p)) {
@@ -118,7 +124,7 @@ fn rows_a(pages: &[Page]) -> Vec<Row<N_FEATURES>> {
     rows
 }
 
-fn rows_b(pages: &[Page], a: &Fitted<N_FEATURES>) -> Vec<Row<N_B>> {
+fn rows_b(pages: &[&Page], a: &Fitted<N_FEATURES>) -> Vec<Row<N_B>> {
     let mut rows = Vec::new();
     for p in pages {
         let features: Vec<[f32; N_FEATURES]> = p.lines.iter().map(|l| l.features).collect();
@@ -137,6 +143,7 @@ fn rows_b(pages: &[Page], a: &Fitted<N_FEATURES>) -> Vec<Row<N_B>> {
 }
 
 /// A fitted network, owning its numbers.
+#[derive(Clone)]
 struct Fitted<const N: usize> {
     mean: [f32; N],
     scale: [f32; N],
@@ -262,6 +269,68 @@ fn train<const N: usize>(rows: &[Row<N>], iterations: usize, l2: f32) -> Fitted<
     Fitted { mean, scale, hidden, hidden_bias, output, output_bias: output_bias[0] }
 }
 
+/// 4-token shingles as the benchmark's scorer counts them (a shorter text is one shingle).
+fn shingles(text: &str) -> HashMap<Vec<String>, usize> {
+    let t = tokens(text);
+    let mut out = HashMap::new();
+    if t.is_empty() {
+        return out;
+    }
+    for i in 0..t.len().saturating_sub(3).max(1) {
+        *out.entry(t[i..(i + 4).min(t.len())].to_vec()).or_insert(0) += 1;
+    }
+    out
+}
+
+/// The scorer's sh_P, sh_R and sh_F1 for the bodies the cleaner keeps on `pages`.
+fn shingle_score(cleaner: &Cleaner, pages: &[&Page]) -> (f64, f64, f64) {
+    let (mut ps, mut rs) = (Vec::new(), Vec::new());
+    for page in pages {
+        let body: Vec<String> =
+            cleaner.classify(&page.text).into_iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text).collect();
+        let (t, p) = (shingles(&page.truth), shingles(&body.join("\n")));
+        let tp: usize = t.iter().map(|(k, n)| (*n).min(p.get(k).copied().unwrap_or(0))).sum();
+        let fp: usize = p.iter().map(|(k, n)| n.saturating_sub(t.get(k).copied().unwrap_or(0))).sum();
+        let fneg: usize = t.iter().map(|(k, n)| n.saturating_sub(p.get(k).copied().unwrap_or(0))).sum();
+        let all = (tp + fp + fneg) as f64;
+        if all == 0.0 {
+            continue;
+        }
+        let (tp, fp, fneg) = (tp as f64 / all, fp as f64 / all, fneg as f64 / all);
+        let perfect = fp == 0.0 && fneg == 0.0;
+        if tp + fp > 0.0 {
+            ps.push(if perfect { 1.0 } else { tp / (tp + fp) });
+        }
+        if tp + fneg > 0.0 {
+            rs.push(if perfect { 1.0 } else { tp / (tp + fneg) });
+        }
+    }
+    let mean = |v: &[f64]| if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 };
+    let (p, r) = (mean(&ps), mean(&rs));
+    (p, r, if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 })
+}
+
+/// Weight decay of both networks.
+const L2: f32 = 1e-3;
+
+/// Trains both stages on `pages`.
+fn fit(pages: &[&Page], iterations: usize) -> (Fitted<N_FEATURES>, Fitted<N_B>) {
+    let owned: Vec<&Page> = pages.to_vec();
+    let ra = rows_a(&owned);
+    let a = train(&ra, iterations, L2);
+    let rb = rows_b(&owned, &a);
+    let b = train(&rb, iterations, L2);
+    (a, b)
+}
+
+/// A cleaner running a freshly fitted model (leaked: the training command is short-lived).
+fn cleaner_with(a: &Fitted<N_FEATURES>, b: &Fitted<N_B>, threshold: f32) -> Result<Cleaner, regex::Error> {
+    let a: &'static Fitted<N_FEATURES> = Box::leak(Box::new(a.clone()));
+    let b: &'static Fitted<N_B> = Box::leak(Box::new(b.clone()));
+    let model = LineModel { stage_a: a.as_mlp(), stage_b: b.as_mlp() };
+    Cleaner::with_model(&CleanConfig { keep_threshold: threshold, ..CleanConfig::default() }, model)
+}
+
 /// Weighted precision, recall and F1 of "keep" decisions against the labels.
 fn evaluate<const N: usize>(model: &Fitted<N>, rows: &[Row<N>], threshold: f32) -> (f32, f32, f32) {
     let (mut tp, mut fp, mut fneg) = (0f32, 0f32, 0f32);
@@ -284,7 +353,8 @@ fn rust_floats(v: &[f32], per_line: usize) -> String {
     for chunk in v.chunks(per_line.max(1)) {
         s.push_str("       ");
         for x in chunk {
-            let _ = write!(s, " {x:.6},");
+            // Shortest text that reads back as the same f32.
+            let _ = write!(s, " {x},");
         }
         s.push('\n');
     }
@@ -299,7 +369,7 @@ fn rust_model<const N: usize>(name: &str, m: &Fitted<N>, names: &[&str]) -> Stri
     let _ = write!(s, "    hidden: &[\n{}    ],\n", rust_floats(&m.hidden, N));
     let _ = write!(s, "    hidden_bias: &[\n{}    ],\n", rust_floats(&m.hidden_bias, 8));
     let _ = write!(s, "    output: &[\n{}    ],\n", rust_floats(&m.output, 8));
-    let _ = write!(s, "    output_bias: {:.6},\n}};\n", m.output_bias);
+    let _ = write!(s, "    output_bias: {},\n}};\n", m.output_bias);
     s
 }
 
@@ -321,29 +391,63 @@ fn report<const N: usize>(label: &str, m: &Fitted<N>, rows: &[Row<N>]) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--eval SETS] [--iterations N] [--write FILE]";
+    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--write FILE]";
     let bench = PathBuf::from(args.get(1).ok_or(usage)?);
     let list = |s: Option<String>| s.map(|s| s.split(',').map(String::from).collect::<Vec<_>>()).unwrap_or_default();
     let train_sets = list(arg("--train"));
     let eval_sets = list(arg("--eval"));
     let iterations: usize = arg("--iterations").map(|s| s.parse()).transpose()?.unwrap_or(400);
+    let folds: usize = arg("--folds").map(|s| s.parse()).transpose()?.unwrap_or(0);
+    let threshold: f32 = arg("--threshold").map(|s| s.parse()).transpose()?.unwrap_or(0.5);
     let cleaner = Cleaner::new(&CleanConfig::default())?;
     let mut pages = Vec::new();
     for set in &train_sets {
         pages.extend(load_set(&bench, set, &cleaner)?);
     }
-    let ra = rows_a(&pages);
-    let positives = ra.iter().filter(|r| r.y > 0.5).count();
-    eprintln!("training on {} lines ({positives} body) of {} pages from {}", ra.len(), pages.len(), train_sets.join(", "));
-    let a = train(&ra, iterations, 1e-3);
-    let rb = rows_b(&pages, &a);
-    let b = train(&rb, iterations, 1e-3);
-    report(&format!("train A {}", train_sets.join(",")), &a, &ra);
-    report(&format!("train B {}", train_sets.join(",")), &b, &rb);
+    let all: Vec<&Page> = pages.iter().collect();
+    eprintln!("{} pages from {}", all.len(), train_sets.join(", "));
+    // Cross-validation: every page is scored by a model that never saw it.
+    if folds > 1 {
+        let mut held: Vec<(usize, &Page)> = Vec::new();
+        let mut cleaners = Vec::new();
+        for k in 0..folds {
+            let train_pages: Vec<&Page> =
+                all.iter().enumerate().filter(|(i, _)| i % folds != k).map(|(_, p)| *p).collect();
+            let (a, b) = fit(&train_pages, iterations);
+            cleaners.push(cleaner_with(&a, &b, threshold)?);
+            held.extend(all.iter().enumerate().filter(|(i, _)| i % folds == k).map(|(_, p)| (k, *p)));
+        }
+        for set in &train_sets {
+            let mut per_fold = Vec::new();
+            for (k, c) in cleaners.iter().enumerate() {
+                let ps: Vec<&Page> = held.iter().filter(|(f, p)| *f == k && &p.set == set).map(|(_, p)| *p).collect();
+                per_fold.push((shingle_score(c, &ps), ps.len()));
+            }
+            let n: usize = per_fold.iter().map(|(_, n)| n).sum();
+            let avg = |f: &dyn Fn(&(f64, f64, f64)) -> f64| {
+                per_fold.iter().map(|(s, n)| f(s) * *n as f64).sum::<f64>() / n.max(1) as f64
+            };
+            let (p, r) = (avg(&|s| s.0), avg(&|s| s.1));
+            println!(
+                "cv{folds} {set:<24} sh_P={p:.3} sh_R={r:.3} sh_F1={:.3}",
+                if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 }
+            );
+        }
+    }
+    let (a, b) = fit(&all, iterations);
+    report(&format!("train A {}", train_sets.join(",")), &a, &rows_a(&all));
+    report(&format!("train B {}", train_sets.join(",")), &b, &rows_b(&all, &a));
+    let fitted = cleaner_with(&a, &b, threshold)?;
+    for set in &train_sets {
+        let ps: Vec<&Page> = all.iter().filter(|p| &p.set == set).copied().collect();
+        let (p, r, f) = shingle_score(&fitted, &ps);
+        println!("fit  {set:<24} sh_P={p:.3} sh_R={r:.3} sh_F1={f:.3} (pages it was trained on)");
+    }
     for set in &eval_sets {
         let eval = load_set(&bench, set, &cleaner)?;
-        report(&format!("eval  A {set}"), &a, &rows_a(&eval));
-        report(&format!("eval  B {set}"), &b, &rows_b(&eval, &a));
+        let refs: Vec<&Page> = eval.iter().collect();
+        let (p, r, f) = shingle_score(&fitted, &refs);
+        println!("eval {set:<24} sh_P={p:.3} sh_R={r:.3} sh_F1={f:.3} (unseen set)");
     }
     if let Some(path) = arg("--write") {
         let command = format!(

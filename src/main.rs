@@ -170,11 +170,21 @@ fn explain(path: &Path, file: &Path) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let cleaner = Cleaner::new(&cfg.clean)?;
-    let limits =
-        Limits { max_document_bytes: cfg.source.max_document_bytes.get(), excerpt_bytes: cfg.dead_letter.excerpt_bytes.get() };
+    let limits = Limits {
+        max_document_bytes: cfg.source.max_document_bytes.get(),
+        excerpt_bytes: cfg.dead_letter.excerpt_bytes.get(),
+    };
     let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
     let kind = Kind::of(file).unwrap_or(Kind { format: Format::Text, gzip: false });
-    let job = FileJob { path: file.into(), key: FileKey { dev: 0, ino: 0 }, generation: 0, from: 0, size, kind, final_read: true };
+    let job = FileJob {
+        path: file.into(),
+        key: FileKey { dev: 0, ino: 0 },
+        generation: 0,
+        from: 0,
+        size,
+        kind,
+        final_read: true,
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut result = Ok(());

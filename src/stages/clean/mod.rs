@@ -19,9 +19,11 @@ use crate::text::{is_prose_counted, normalize_line, word_count};
 
 pub mod features;
 pub mod model;
+#[rustfmt::skip]
 pub mod weights;
 
 use features::{LineStats, N_FEATURES};
+use model::LineModel;
 
 /// Interface labels that are never article text, matched on the whole line (lower-cased, outer
 /// punctuation trimmed). Many languages, because sites are.
@@ -231,15 +233,22 @@ pub struct Cleaner {
     cfg: CleanConfig,
     drop: RegexSet,
     keep: RegexSet,
+    model: LineModel,
 }
 
 impl Cleaner {
     /// Compiles the configured patterns (already validated by the config loader).
     pub fn new(cfg: &CleanConfig) -> Result<Self, regex::Error> {
+        Self::with_model(cfg, LineModel::shipped())
+    }
+
+    /// A cleaner with another line model (the training command evaluates candidates this way).
+    pub fn with_model(cfg: &CleanConfig, model: LineModel) -> Result<Self, regex::Error> {
         Ok(Self {
             cfg: cfg.clone(),
             drop: RegexSet::new(&cfg.drop_patterns)?,
             keep: RegexSet::new(&cfg.keep_patterns)?,
+            model,
         })
     }
 
@@ -257,7 +266,7 @@ impl Cleaner {
         } else {
             let features = line_features(&lines);
             let words: Vec<f32> = lines.iter().map(|l| l.words as f32).collect();
-            let p = model::keep_probabilities(&features, &open, &words);
+            let p = self.model.keep_probabilities(&features, &open, &words);
             for ((line, p), _) in lines.iter_mut().zip(p).zip(&open).filter(|(_, o)| **o) {
                 line.score = Some(p);
                 if p < self.cfg.keep_threshold {
@@ -271,7 +280,7 @@ impl Cleaner {
                 line.class = LineClass::Keep;
             }
         }
-        find_headlines(&mut lines);
+        find_headlines(&mut lines, &forced);
         lines
     }
 
@@ -355,7 +364,12 @@ pub fn explain_line(line: &Line) -> String {
         LineClass::Dateline => ("DATA", "date", "dateline".into()),
     };
     let score = line.score.map_or_else(|| "    ".to_string(), |p| format!("{p:.2}"));
-    let why = if why.is_empty() { "model".to_string() } else { why };
+    let why = match (why.is_empty(), line.score) {
+        (false, _) => why,
+        (true, Some(_)) => "model".to_string(),
+        (true, None) if line.prose => "prose".to_string(),
+        (true, None) => "headline".to_string(),
+    };
     format!("{verdict} {role:<9} {score} {why:<14} | {}", line.text)
 }
 
@@ -386,25 +400,36 @@ fn line_features(lines: &[Line]) -> Vec<[f32; N_FEATURES]> {
 /// How many lines above the body the headline may sit (bylines, dates and labels come between).
 const HEADLINE_REACH: usize = 12;
 
-/// Marks the title (and subtitle) among the lines just above the first body line: the nearest
-/// headline-shaped line, and the one right above it when that is headline-shaped too; a sentence
-/// right above the body is a deck with the title above it.
-fn find_headlines(lines: &mut [Line]) {
-    let Some(first) = lines.iter().position(|l| l.class == LineClass::Keep) else {
+/// Marks the title (and subtitle) among the lines just above where the body's prose starts: the
+/// nearest headline-shaped line, and the one right above it when that is headline-shaped too; a
+/// sentence right above the body is a deck with the title above it. Headline-shaped lines the
+/// model kept as body before the first prose line are candidates too (decks often look like text).
+fn find_headlines(lines: &mut [Line], forced: &[bool]) {
+    let Some(first) = lines
+        .iter()
+        .position(|l| l.class == LineClass::Keep && l.prose)
+        .or_else(|| lines.iter().position(|l| l.class == LineClass::Keep))
+    else {
         return;
     };
-    let open = |l: &Line| matches!(l.class, LineClass::Drop("model") | LineClass::Keep);
+    let open = |l: &Line| matches!(l.class, LineClass::Drop("model" | "short_text") | LineClass::Keep);
     let no_link = |l: &Line| !l.text.contains('@') && !l.text.contains("http") && !l.text.contains("www.");
     let sized = |l: &Line| l.words >= 4 || l.text.chars().filter(|c| crate::text::is_cjk(*c)).count() >= 6;
-    let title_like = |l: &Line| open(l) && no_link(l) && sized(l) && l.words <= 40 && !crate::text::ends_sentence(&l.text);
-    let deck_like = |l: &Line| open(l) && no_link(l) && sized(l) && l.words <= 80;
-    let above: Vec<usize> =
-        (first.saturating_sub(HEADLINE_REACH)..first).rev().filter(|&i| deck_like(&lines[i])).collect();
+    // Lines forced by `keep_patterns` stay body text.
+    let title_like = |i: usize| {
+        let l = &lines[i];
+        !forced[i] && open(l) && no_link(l) && sized(l) && l.words <= 40 && !crate::text::ends_sentence(&l.text)
+    };
+    let deck_like = |i: usize| {
+        let l = &lines[i];
+        !forced[i] && open(l) && no_link(l) && sized(l) && l.words <= 80
+    };
+    let above: Vec<usize> = (first.saturating_sub(HEADLINE_REACH)..first).rev().filter(|&i| deck_like(i)).collect();
     let Some(&nearest) = above.first() else {
         return;
     };
-    let next_up = above.get(1).copied().filter(|&j| nearest - j <= 3 && title_like(&lines[j]));
-    let (title, subtitle) = match (title_like(&lines[nearest]), next_up) {
+    let next_up = above.get(1).copied().filter(|&j| nearest - j <= 3 && title_like(j));
+    let (title, subtitle) = match (title_like(nearest), next_up) {
         (true, Some(up)) => (up, Some(nearest)),
         (true, None) => (nearest, None),
         (false, Some(up)) => (up, Some(nearest)),

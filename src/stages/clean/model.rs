@@ -7,7 +7,7 @@
 use super::features::{N_FEATURES, main_block_by};
 
 /// Hidden units of each stage's network.
-pub const HIDDEN: usize = 16;
+pub const HIDDEN: usize = 8;
 
 /// Most inputs a network takes (its standardised inputs live on the stack).
 const MAX_INPUTS: usize = 64;
@@ -84,8 +84,10 @@ pub fn stage_b_inputs(features: &[[f32; N_FEATURES]], a: &[f32], words: &[f32]) 
         let (sum, cnt) = (lo..hi).filter(|&j| j != i).fold((0.0, 0.0), |(s, c), j| (s + a[j], c + 1.0));
         if cnt > 0.0 { sum / cnt } else { 0.0 }
     };
-    let (block_start, block_end) = main_block_by(n, |i| if a[i] >= 0.5 { words[i].max(1.0) } else { -(1.0 + words[i].min(10.0) / 3.0) });
-    let block_words: f32 = (block_start..=block_end.min(n.saturating_sub(1))).filter(|&i| a[i] >= 0.5).map(|i| words[i]).sum();
+    let (block_start, block_end) =
+        main_block_by(n, |i| if a[i] >= 0.5 { words[i].max(1.0) } else { -(1.0 + words[i].min(10.0) / 3.0) });
+    let block_words: f32 =
+        (block_start..=block_end.min(n.saturating_sub(1))).filter(|&i| a[i] >= 0.5).map(|i| words[i]).sum();
     let all_words: f32 = (0..n).filter(|&i| a[i] >= 0.5).map(|i| words[i]).sum();
     let mut last_keep: Option<usize> = None;
     let mut dist_above = vec![50f32; n];
@@ -132,19 +134,35 @@ pub fn stage_b_inputs(features: &[[f32; N_FEATURES]], a: &[f32], words: &[f32]) 
         .collect()
 }
 
-/// Stage A's probability for every line; `open[i]` is false where the rules already decided.
-pub fn stage_a(features: &[[f32; N_FEATURES]], open: &[bool]) -> Vec<f32> {
-    features.iter().zip(open).map(|(f, &o)| if o { weights::STAGE_A.probability(f) } else { 0.0 }).collect()
+/// The two stages of the line model.
+#[derive(Debug, Clone)]
+pub struct LineModel {
+    /// Judges lines from their features.
+    pub stage_a: Mlp<'static>,
+    /// Judges lines from their features and stage A's verdicts around them.
+    pub stage_b: Mlp<'static>,
 }
 
-/// The final probability that each open line is article body text (0 for the others).
-pub fn keep_probabilities(features: &[[f32; N_FEATURES]], open: &[bool], words: &[f32]) -> Vec<f32> {
-    let a = stage_a(features, open);
-    stage_b_inputs(features, &a, words)
-        .iter()
-        .zip(open)
-        .map(|(x, &o)| if o { weights::STAGE_B.probability(x) } else { 0.0 })
-        .collect()
+impl LineModel {
+    /// The model shipped with newsmill (`weights.rs`).
+    pub fn shipped() -> Self {
+        Self { stage_a: weights::STAGE_A, stage_b: weights::STAGE_B }
+    }
+
+    /// Stage A's probability for every line; `open[i]` is false where the rules already decided.
+    pub fn stage_a(&self, features: &[[f32; N_FEATURES]], open: &[bool]) -> Vec<f32> {
+        features.iter().zip(open).map(|(f, &o)| if o { self.stage_a.probability(f) } else { 0.0 }).collect()
+    }
+
+    /// The final probability that each open line is article body text (0 for the others).
+    pub fn keep_probabilities(&self, features: &[[f32; N_FEATURES]], open: &[bool], words: &[f32]) -> Vec<f32> {
+        let a = self.stage_a(features, open);
+        stage_b_inputs(features, &a, words)
+            .iter()
+            .zip(open)
+            .map(|(x, &o)| if o { self.stage_b.probability(x) } else { 0.0 })
+            .collect()
+    }
 }
 
 #[cfg(test)]
