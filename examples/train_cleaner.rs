@@ -9,7 +9,7 @@
 //! Every line the cleaner's rules leave open becomes a training row: the features the daemon
 //! computes, and a label saying whether the line is part of the page's ground-truth article body
 //! (at least half of its 4-token shingles occur in the body; short lines must occur in it whole).
-//! Each stage is a small network (one tanh hidden layer) on standardised features, fitted by
+//! Each stage is a small network (one hidden layer, tanh-like activation) on standardised features, fitted by
 //! full-batch Adam with L2 from a fixed pseudo-random start, so the same pages always give the same
 //! weights. See docs/cleaner-model.md.
 
@@ -20,7 +20,9 @@ use std::path::{Path, PathBuf};
 use newsmill::config::CleanConfig;
 use newsmill::record::LineClass;
 use newsmill::stages::clean::features::{FEATURE_NAMES, N_FEATURES};
-use newsmill::stages::clean::model::{CONTEXT_NAMES, HIDDEN, LineModel, Mlp, N_B, stage_b_inputs};
+use newsmill::stages::clean::model::{
+    CONTEXT_NAMES, HIDDEN, LineModel, Mlp, N_B, activation, activation_slope, stage_b_inputs,
+};
 use newsmill::stages::clean::{Cleaner, TrainingLine};
 use newsmill::stages::source::charset::decode;
 
@@ -228,6 +230,7 @@ fn train<const N: usize>(rows: &[Row<N>], iterations: usize, l2: f32) -> Fitted<
     let mut output_bias = [0f32; 1];
     let (mut o_h, mut o_hb, mut o_o, mut o_ob) = (Adam::new(h * N), Adam::new(h), Adam::new(h), Adam::new(1));
     let mut act = vec![0f32; h];
+    let mut pre = vec![0f32; h];
     for t in 1..=iterations as i32 {
         let mut g_h = vec![0f32; h * N];
         let mut g_hb = vec![0f32; h];
@@ -238,7 +241,8 @@ fn train<const N: usize>(rows: &[Row<N>], iterations: usize, l2: f32) -> Fitted<
             for j in 0..h {
                 let row = &hidden[j * N..(j + 1) * N];
                 let a: f32 = row.iter().zip(x).map(|(w, x)| w * x).sum::<f32>() + hidden_bias[j];
-                act[j] = a.tanh();
+                pre[j] = a;
+                act[j] = activation(a);
                 out += output[j] * act[j];
             }
             let p = 1.0 / (1.0 + (-out).exp());
@@ -246,7 +250,7 @@ fn train<const N: usize>(rows: &[Row<N>], iterations: usize, l2: f32) -> Fitted<
             g_ob += d;
             for j in 0..h {
                 g_o[j] += d * act[j];
-                let dh = d * output[j] * (1.0 - act[j] * act[j]);
+                let dh = d * output[j] * activation_slope(pre[j]);
                 g_hb[j] += dh;
                 let g = &mut g_h[j * N..(j + 1) * N];
                 for (g, x) in g.iter_mut().zip(x) {

@@ -21,13 +21,13 @@ const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let re = |s: &str| Regex::new(s).expect("date patterns are valid");
     Patterns {
-        iso: re(r"\b(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?"),
-        ymd: re(r"\b(\d{4})[./](\d{1,2})[./](\d{1,2})\b"),
+        iso: re(r"(?-u:\b)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?"),
+        ymd: re(r"(?-u:\b)(\d{4})[./](\d{1,2})[./](\d{1,2})(?-u:\b)"),
         cjk: re(r"(\d{4})\s*[년年]\s*(\d{1,2})\s*[월月]\s*(\d{1,2})\s*[일日]"),
-        month_first: re(&format!(r"(?i)\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b")),
-        day_first: re(&format!(r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+({MONTHS})\.?,?\s+(\d{{4}})\b")),
-        dmy: re(r"\b(\d{1,2})([./])(\d{1,2})[./](\d{4})\b"),
-        time: re(r"(?i)\b(\d{1,2})(?::|時|시\s*)(\d{2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"),
+        month_first: re(&format!(r"(?i)(?-u:\b)({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?-u:\b)")),
+        day_first: re(&format!(r"(?i)(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+({MONTHS})\.?,?\s+(\d{{4}})(?-u:\b)")),
+        dmy: re(r"(?-u:\b)(\d{1,2})([./])(\d{1,2})[./](\d{4})(?-u:\b)"),
+        time: re(r"(?i)(?-u:\b)(\d{1,2})(?::|時|시\s*)(\d{2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"),
     }
 });
 
@@ -53,6 +53,10 @@ fn num<T: std::str::FromStr>(m: Option<regex::Match<'_>>) -> Option<T> {
 /// assert_eq!(find_date("05/06/2024"), None); // day and month could be either way round
 /// ```
 pub fn find_date(s: &str) -> Option<String> {
+    // Every form has digits; most lines have none, and the patterns are not free.
+    if !s.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let p = &*PATTERNS;
     let (y, m, d, end): (i16, i8, i8, usize) = if let Some(c) = p.iso.captures(s) {
         let date = jiff::civil::Date::new(num(c.get(1))?, num(c.get(2))?, num(c.get(3))?).ok()?;

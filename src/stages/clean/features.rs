@@ -34,7 +34,32 @@ const HANGUL_ENDINGS: &str = "은는이가을를에의도로과와다요며고�
 /// Kana and Han characters that are grammatical glue in running Japanese and Chinese text.
 const CJK_FUNCTION: &str = "のはがをにでとたしてもなる的了是在和有我这一不也就都而及与于";
 
-static STOP: LazyLock<HashSet<&'static str>> = LazyLock::new(|| STOPWORDS.split_whitespace().collect());
+static STOP: LazyLock<HashSet<&'static str, Fnv>> = LazyLock::new(|| STOPWORDS.split_whitespace().collect());
+
+/// FNV-1a: stop-word look-ups hash short keys many times per line, where SipHash's DoS resistance
+/// buys nothing (the set is fixed).
+#[derive(Default, Clone, Copy)]
+struct Fnv;
+
+impl std::hash::BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+struct FnvHasher(u64);
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+}
 
 /// Symbols that mark navigation, lists and widgets rather than prose.
 fn is_special(c: char) -> bool {
@@ -91,8 +116,15 @@ impl LineStats {
         let mut commas = 0;
         for c in text.chars() {
             chars += 1;
-            if c.is_ascii_digit() {
-                digits += 1;
+            if c.is_ascii() {
+                if c.is_ascii_digit() {
+                    digits += 1;
+                } else if c.is_ascii_alphabetic() {
+                    letters += 1;
+                    upper += usize::from(c.is_ascii_uppercase());
+                } else if is_special(c) {
+                    special += 1;
+                }
             } else if is_cjk(c) {
                 cjk += 1;
                 cjk_fn += usize::from(CJK_FUNCTION.contains(c));
@@ -124,7 +156,12 @@ impl LineStats {
                 }
             }
             lower.clear();
-            lower.extend(tok.chars().flat_map(char::to_lowercase));
+            if tok.is_ascii() {
+                lower.push_str(tok);
+                lower.make_ascii_lowercase();
+            } else {
+                lower.extend(tok.chars().flat_map(char::to_lowercase));
+            }
             stops += usize::from(STOP.contains(lower.as_str()));
         }
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f32 / b as f32 };
@@ -224,32 +261,33 @@ pub fn features(stats: &[LineStats], copyright: &[bool]) -> Vec<[f32; N_FEATURES
         }
     }
     let (block_start, block_end) = main_block(stats);
-    let window = |i: usize, k: usize, f: &dyn Fn(&LineStats) -> f32| {
-        let lo = i.saturating_sub(k);
-        let hi = (i + k).min(n.saturating_sub(1));
-        let (mut sum, mut cnt) = (0.0, 0.0);
-        for (j, s) in stats.iter().enumerate().take(hi + 1).skip(lo) {
-            if j != i {
-                sum += f(s);
-                cnt += 1.0;
+    // Prefix sums of the measures the context windows average, so each window costs O(1).
+    let measures: [fn(&LineStats) -> f32; 5] =
+        [|s| (1.0 + s.words).ln(), |s| s.stop, |s| s.ends, |s| s.title, |s| s.dense];
+    let prefix: Vec<Vec<f32>> = measures
+        .iter()
+        .map(|m| {
+            let mut acc = Vec::with_capacity(n + 1);
+            acc.push(0.0);
+            for s in stats {
+                acc.push(acc[acc.len() - 1] + m(s));
             }
-        }
-        if cnt > 0.0 { sum / cnt } else { 0.0 }
+            acc
+        })
+        .collect();
+    let window = |i: usize, k: usize, m: usize| {
+        let lo = i.saturating_sub(k);
+        let hi = (i + k + 1).min(n);
+        let count = (hi - lo - 1) as f32;
+        let sum = prefix[m][hi] - prefix[m][lo] - measures[m](&stats[i]);
+        if count > 0.0 { sum / count } else { 0.0 }
     };
     let cap = |d: f32| if d.is_finite() { ln(d) } else { ln(50.0) };
     (0..n)
         .map(|i| {
             let s = &stats[i];
             let mut f = [0f32; N_FEATURES];
-            let ctx = |k| {
-                [
-                    window(i, k, &|s| ln(s.words)),
-                    window(i, k, &|s| s.stop),
-                    window(i, k, &|s| s.ends),
-                    window(i, k, &|s| s.title),
-                    window(i, k, &|s| s.dense),
-                ]
-            };
+            let ctx = |k| [window(i, k, 0), window(i, k, 1), window(i, k, 2), window(i, k, 3), window(i, k, 4)];
             let c1 = ctx(1);
             let c3 = ctx(3);
             let own = [

@@ -209,20 +209,20 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| {
     Rules {
         ui: UI_LABELS.iter().copied().collect(),
         copyright: re(
-            r"(?i)^\s*(?:©|ⓒ|\(c\)|copyright\b)(?:\s*(?:©|\(c\)))?\s*(?:(?:19|20)\d{2}|\p{L}[\p{L}.&'-]*\s+\p{L})|all rights reserved|무단\s*전재|재배포\s*금지|版权所有|版權所有|無断転載|無斷轉載|tous droits réservés|alle rechte vorbehalten|todos los derechos reservados|все права защищены",
+            r"(?i)^\s*(?:©|ⓒ|\(c\)|copyright(?-u:\b))(?:\s*(?:©|\(c\)))?\s*(?:(?:19|20)\d{2}|\p{L}[\p{L}.&'-]*\s+\p{L})|all rights reserved|무단\s*전재|재배포\s*금지|版权所有|版權所有|無断転載|無斷轉載|tous droits réservés|alle rechte vorbehalten|todos los derechos reservados|все права защищены",
         ),
         credit: re(
             r"(?i)^[\[(]?\s*(?:image source|image credit|photo credit|photo|photograph|image|picture|credit|사진|이미지|写真|图片|圖片|foto|bild)\s*[=:：]\s*([^\])]{1,150}?)\s*[\])]?$",
         ),
         share: re(
-            r"(?i)^(join us on|follow us\b|share (this|on|via|the|article)\b|like us on|find us on|connect with us|subscribe (to|for|now)\b|sign up (for|to)\b|get (our|the) newsletter|click here\b|download (our|the) app|공유하기|구독하기|페이스북|트위터|카카오톡)",
+            r"(?i)^(join us on|follow us(?-u:\b)|share (this|on|via|the|article)(?-u:\b)|like us on|find us on|connect with us|subscribe (to|for|now)(?-u:\b)|sign up (for|to)(?-u:\b)|get (our|the) newsletter|click here(?-u:\b)|download (our|the) app|공유하기|구독하기|페이스북|트위터|카카오톡)",
         ),
         identifier: re(r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$"),
         byline: re(
-            r"^(?:(?i:by|written by|reported by|reporter|posted by|author)[:\s]+\p{Lu}|[가-힣]{2,4}\s?(?:기자|특파원|기상캐스터)(?:\s|$|[(\[]|=)|\S{2,6}\s?(?:記者|记者)\b)",
+            r"^(?:(?i:by|written by|reported by|reporter|posted by|author)[:\s]+\p{Lu}|[가-힣]{2,4}\s?(?:기자|특파원|기상캐스터)(?:\s|$|[(\[]|=)|\S{2,6}\s?(?:記者|记者))",
         ),
         dateline_word: re(
-            r"(?i)^(published|updated|posted|last updated|date|입력|수정|등록|발행|승인|登録|更新|公開|发布|發佈|发表|时间|時間|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado|опубликовано|обновлено)\b",
+            r"(?i)^(published|updated|posted|last updated|date|입력|수정|등록|발행|승인|登録|更新|公開|发布|發佈|发表|时间|時間|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado|опубликовано|обновлено)(?-u:\b)",
         ),
     }
 });
@@ -318,7 +318,9 @@ impl Cleaner {
             }
             let words = word_count(&text);
             let prose = is_prose_counted(&text, words, min_prose);
-            let label = text.trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace()).to_lowercase();
+            // Interface labels are short; longer lines need no lower-cased copy for the look-up.
+            let trimmed = text.trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
+            let label = if trimmed.len() <= MAX_LABEL_BYTES { trimmed.to_lowercase() } else { String::new() };
             let keep = self.keep.is_match(&text);
             let class = if keep {
                 LineClass::Keep
@@ -326,15 +328,15 @@ impl Cleaner {
                 LineClass::Drop("drop_pattern")
             } else if words <= 40 && rules.copyright.is_match(&text) {
                 LineClass::Copyright
-            } else if let Some(c) = rules.credit.captures(&text) {
+            } else if let Some(c) = rules.credit.is_match(&text).then(|| rules.credit.captures(&text)).flatten() {
                 LineClass::Credit(c.get(1).map_or_else(String::new, |m| m.as_str().trim().to_string()))
-            } else if rules.ui.contains(label.as_str()) || label.is_empty() {
+            } else if trimmed.is_empty() || rules.ui.contains(label.as_str()) {
                 LineClass::Drop("ui_label")
             } else if rules.identifier.is_match(&text) {
                 LineClass::Drop("ui_identifier")
             } else if words <= 12 && rules.share.is_match(&text) {
                 LineClass::Drop("share_prompt")
-            } else if self.cfg.drop_repeated_lines && !seen.insert(text.to_lowercase()) {
+            } else if self.cfg.drop_repeated_lines && !seen.insert(case_folded_hash(&text)) {
                 LineClass::Drop("repeated")
             } else if words <= 10 && rules.byline.is_match(&text) {
                 LineClass::Byline
@@ -388,6 +390,26 @@ pub struct TrainingLine {
     pub words: f32,
     /// Its features.
     pub features: [f32; N_FEATURES],
+}
+
+/// The longest interface label in [`UI_LABELS`], with room for case changes.
+const MAX_LABEL_BYTES: usize = 48;
+
+/// A hash of the line ignoring case, to spot repeats without keeping a lower-cased copy of each.
+fn case_folded_hash(text: &str) -> u64 {
+    if text.is_ascii() {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for chunk in text.as_bytes().chunks(64) {
+            let mut buf = [0u8; 64];
+            let buf = &mut buf[..chunk.len()];
+            buf.copy_from_slice(chunk);
+            buf.make_ascii_lowercase();
+            h.update(buf);
+        }
+        h.digest()
+    } else {
+        xxhash_rust::xxh3::xxh3_64(text.to_lowercase().as_bytes())
+    }
 }
 
 /// Feature vectors of every line (rule-dropped lines are context too).

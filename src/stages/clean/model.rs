@@ -32,6 +32,30 @@ pub const CONTEXT_NAMES: &[&str] = &[
 /// Number of stage-B inputs: stage A's features plus the context of its verdicts.
 pub const N_B: usize = N_FEATURES + CONTEXT_NAMES.len();
 
+/// The hidden units' activation: a rational approximation of tanh (within 0.03 of it), several times
+/// cheaper; training uses the same function, so the weights fit it exactly.
+pub fn activation(x: f32) -> f32 {
+    if x >= 3.0 {
+        1.0
+    } else if x <= -3.0 {
+        -1.0
+    } else {
+        let x2 = x * x;
+        x * (27.0 + x2) / (27.0 + 9.0 * x2)
+    }
+}
+
+/// Derivative of [`activation`], for training.
+pub fn activation_slope(x: f32) -> f32 {
+    if x.abs() >= 3.0 {
+        0.0
+    } else {
+        let x2 = x * x;
+        let d = 27.0 + 9.0 * x2;
+        ((27.0 + 3.0 * x2) * d - x * (27.0 + x2) * 18.0 * x) / (d * d)
+    }
+}
+
 /// A small neural network over standardised features: one tanh hidden layer and a logistic output.
 /// Slices rather than arrays so that the crate still builds while the features change and the
 /// weights are retrained; a test checks the shapes.
@@ -68,7 +92,7 @@ impl Mlp<'_> {
         let mut out = self.output_bias;
         for ((row, b), w) in self.hidden.chunks_exact(n.max(1)).zip(self.hidden_bias).zip(self.output) {
             let a: f32 = row.iter().zip(z.iter()).map(|(w, z)| w * z).sum::<f32>() + b;
-            out += w * a.tanh();
+            out += w * activation(a);
         }
         1.0 / (1.0 + (-out).exp())
     }
@@ -168,6 +192,16 @@ impl LineModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn activation_tracks_tanh_and_its_slope() {
+        for i in -500..=500 {
+            let x = i as f32 / 100.0;
+            assert!((activation(x) - x.tanh()).abs() < 0.03, "{x}");
+            let numeric = (activation(x + 1e-3) - activation(x - 1e-3)) / 2e-3;
+            assert!((activation_slope(x) - numeric).abs() < 1e-2, "{x}");
+        }
+    }
 
     #[test]
     fn weights_match_the_features() {
