@@ -69,35 +69,53 @@ pub fn normalize_line(s: &str) -> String {
     out
 }
 
-/// The text a content hash is taken over: lower case, one space between words, typographic quotes
-/// and dashes folded, so that whitespace, case and quote style do not make a copy look new.
-pub fn normalize_for_hash<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> String {
-    let mut out = String::new();
+/// Feeds the text a content hash is taken over to `out`: lower case, one space between words,
+/// typographic quotes and dashes folded, so that whitespace, case and quote style do not make a
+/// copy look new.
+fn normalized_pieces<'a>(paragraphs: impl IntoIterator<Item = &'a str>, out: &mut dyn FnMut(&[u8])) {
+    let mut first = true;
+    let mut buf = [0u8; 256];
     for p in paragraphs {
         for word in p.split_whitespace() {
-            if !out.is_empty() {
-                out.push(' ');
+            if !first {
+                out(b" ");
             }
+            first = false;
             if word.is_ascii() {
-                out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+                for chunk in word.as_bytes().chunks(buf.len()) {
+                    let b = &mut buf[..chunk.len()];
+                    b.copy_from_slice(chunk);
+                    b.make_ascii_lowercase();
+                    out(b);
+                }
                 continue;
             }
+            let mut folded = String::with_capacity(word.len());
             for c in word.chars() {
                 match c {
-                    '“' | '”' | '„' | '«' | '»' => out.push('"'),
-                    '‘' | '’' | '‚' => out.push('\''),
-                    '–' | '—' => out.push('-'),
-                    _ => out.extend(c.to_lowercase()),
+                    '“' | '”' | '„' | '«' | '»' => folded.push('"'),
+                    '‘' | '’' | '‚' => folded.push('\''),
+                    '–' | '—' => folded.push('-'),
+                    _ => folded.extend(c.to_lowercase()),
                 }
             }
+            out(folded.as_bytes());
         }
     }
-    out
+}
+
+/// The normalised text behind a content hash (see [`content_hash`]).
+pub fn normalize_for_hash<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> String {
+    let mut bytes = Vec::new();
+    normalized_pieces(paragraphs, &mut |b| bytes.extend_from_slice(b));
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// xxh3-128 of the normalised paragraphs, as 32 hex digits, and the raw value.
 pub fn content_hash<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> (u128, String) {
-    let h = xxhash_rust::xxh3::xxh3_128(normalize_for_hash(paragraphs).as_bytes());
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    normalized_pieces(paragraphs, &mut |b| hasher.update(b));
+    let h = hasher.digest128();
     (h, format!("{h:032x}"))
 }
 
@@ -119,6 +137,14 @@ mod tests {
         assert!(!is_prose("NIS \"Monitoring Cooperation\"... Possibility of North Korea Dispatching Troops", 8));
         assert!(!is_prose("Read more...", 1));
         assert!(is_prose("国家情報院は22日、北朝鮮とロシアの協力の動向を注視していると明らかにした。", 8));
+    }
+
+    #[test]
+    fn streamed_hash_equals_hash_of_normalized_text() {
+        let paras = ["He said “YES” — twice.", "Next  para"];
+        assert_eq!(normalize_for_hash(paras), "he said \"yes\" - twice. next para");
+        let (h, _) = content_hash(paras);
+        assert_eq!(h, xxhash_rust::xxh3::xxh3_128(normalize_for_hash(paras).as_bytes()));
     }
 
     #[test]

@@ -136,11 +136,9 @@ pub fn publisher_from_copyright(line: &str) -> Option<String> {
     ((1..=8).contains(&words) && name.chars().any(char::is_alphabetic)).then_some(name)
 }
 
-/// ISO 639-1 code of the body's language, when the detector is confident.
+/// ISO 639-1 code of the body's language, from its first paragraphs.
 fn detect_lang(body: &[String], min_chars: usize) -> Option<String> {
-    // A few hundred bytes of prose settle the language; more only costs time (detection is the
-    // most expensive step of extraction).
-    const SAMPLE_BYTES: usize = 400;
+    const SAMPLE_BYTES: usize = 600;
     let mut sample = String::with_capacity(SAMPLE_BYTES + 8);
     for p in body {
         let room = SAMPLE_BYTES.saturating_sub(sample.len());
@@ -153,84 +151,7 @@ fn detect_lang(body: &[String], min_chars: usize) -> Option<String> {
     if sample.chars().count() < min_chars {
         return None;
     }
-    let info = whatlang::detect(&sample)?;
-    (info.is_reliable() || info.confidence() >= 0.5).then(|| iso639_1(info.lang()).to_string())
-}
-
-fn iso639_1(lang: whatlang::Lang) -> &'static str {
-    use whatlang::Lang::*;
-    match lang {
-        Epo => "eo",
-        Eng => "en",
-        Rus => "ru",
-        Cmn => "zh",
-        Spa => "es",
-        Por => "pt",
-        Ita => "it",
-        Ben => "bn",
-        Fra => "fr",
-        Deu => "de",
-        Ukr => "uk",
-        Kat => "ka",
-        Ara => "ar",
-        Hin => "hi",
-        Jpn => "ja",
-        Heb => "he",
-        Yid => "yi",
-        Pol => "pl",
-        Amh => "am",
-        Jav => "jv",
-        Kor => "ko",
-        Nob => "nb",
-        Dan => "da",
-        Swe => "sv",
-        Fin => "fi",
-        Tur => "tr",
-        Nld => "nl",
-        Hun => "hu",
-        Ces => "cs",
-        Ell => "el",
-        Bul => "bg",
-        Bel => "be",
-        Mar => "mr",
-        Kan => "kn",
-        Ron => "ro",
-        Slv => "sl",
-        Hrv => "hr",
-        Srp => "sr",
-        Mkd => "mk",
-        Lit => "lt",
-        Lav => "lv",
-        Est => "et",
-        Tam => "ta",
-        Vie => "vi",
-        Urd => "ur",
-        Tha => "th",
-        Guj => "gu",
-        Uzb => "uz",
-        Pan => "pa",
-        Aze => "az",
-        Ind => "id",
-        Tel => "te",
-        Pes => "fa",
-        Mal => "ml",
-        Ori => "or",
-        Mya => "my",
-        Nep => "ne",
-        Sin => "si",
-        Khm => "km",
-        Tuk => "tk",
-        Aka => "ak",
-        Zul => "zu",
-        Sna => "sn",
-        Afr => "af",
-        Lat => "la",
-        Slk => "sk",
-        Cat => "ca",
-        Tgl => "tl",
-        Hye => "hy",
-        Cym => "cy",
-    }
+    crate::lang::detect(&sample)
 }
 
 #[cfg(test)]
