@@ -86,7 +86,7 @@ fn vote(text: &str) -> Option<&'static str> {
         }
     }
     let mut ranked: Vec<(usize, usize)> = votes.iter().copied().enumerate().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1));
+    ranked.sort_by_key(|r| std::cmp::Reverse(r.1));
     let (best, best_votes) = ranked[0];
     let runner_up = ranked.get(1).map_or(0, |r| r.1);
     (best_votes >= MIN_VOTES && best_votes >= runner_up * MARGIN).then(|| VOTERS[best].0)
