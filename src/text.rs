@@ -11,6 +11,18 @@ pub fn is_cjk(c: char) -> bool {
         | 0x20000..=0x2FA1F) // Extensions B..
 }
 
+/// Whether `c` is a letter or digit, answering the common cases (ASCII, and typographic
+/// punctuation such as curly quotes and dashes) without the Unicode tables.
+pub fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else if ('\u{2000}'..='\u{206F}').contains(&c) || ('\u{00A0}'..='\u{00BF}').contains(&c) {
+        false
+    } else {
+        c.is_alphanumeric()
+    }
+}
+
 /// Words in `s`: whitespace-separated tokens with a letter or digit, where every CJK character
 /// counts as one word (those scripts do not separate words with spaces).
 ///
@@ -28,7 +40,7 @@ pub fn word_count(s: &str) -> usize {
             } else if is_cjk(c) {
                 count += 1;
             } else {
-                other_word |= c.is_alphanumeric();
+                other_word |= is_word_char(c);
             }
         }
         count += usize::from(other_word);

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use crate::text::{ends_sentence, is_cjk};
+use crate::text::{ends_sentence, is_cjk, is_word_char};
 
 /// Function words of the languages newsmill sees most; their density separates running text from
 /// labels, menus and headlines in any of them.
@@ -128,7 +128,7 @@ impl LineStats {
             } else if is_cjk(c) {
                 cjk += 1;
                 cjk_fn += usize::from(CJK_FUNCTION.contains(c));
-            } else if c.is_alphabetic() {
+            } else if is_word_char(c) && c.is_alphabetic() {
                 letters += 1;
                 upper += usize::from(c.is_uppercase());
             } else if is_special(c) {
@@ -143,7 +143,7 @@ impl LineStats {
         let (mut tokens, mut stops, mut alpha, mut caps, mut hangul, mut hangul_end) = (0, 0, 0, 0, 0, 0);
         let mut lower = String::new();
         for tok in text.split_whitespace() {
-            let tok = tok.trim_matches(|c: char| !c.is_alphanumeric());
+            let tok = tok.trim_matches(|c: char| !is_word_char(c));
             let Some(first) = tok.chars().next() else { continue };
             tokens += 1;
             if first.is_alphabetic() && !is_cjk(first) {

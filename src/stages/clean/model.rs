@@ -32,6 +32,20 @@ pub const CONTEXT_NAMES: &[&str] = &[
 /// Number of stage-B inputs: stage A's features plus the context of its verdicts.
 pub const N_B: usize = N_FEATURES + CONTEXT_NAMES.len();
 
+/// Dot product with eight independent sums, which the compiler turns into SIMD (a single running
+/// sum must be added in order, which it cannot vectorise).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
 /// The hidden units' activation: a rational approximation of tanh (within 0.03 of it), several times
 /// cheaper; training uses the same function, so the weights fit it exactly.
 pub fn activation(x: f32) -> f32 {
@@ -91,8 +105,7 @@ impl Mlp<'_> {
         }
         let mut out = self.output_bias;
         for ((row, b), w) in self.hidden.chunks_exact(n.max(1)).zip(self.hidden_bias).zip(self.output) {
-            let a: f32 = row.iter().zip(z.iter()).map(|(w, z)| w * z).sum::<f32>() + b;
-            out += w * activation(a);
+            out += w * activation(dot(row, z) + b);
         }
         1.0 / (1.0 + (-out).exp())
     }
