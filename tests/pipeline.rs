@@ -270,3 +270,69 @@ fn html_pages_plain_and_gzipped() {
     let dup = (&articles[0]["duplicate_of"], &articles[1]["duplicate_of"]);
     assert!((dup.0.is_null() && dup.1 == &a["id"]) || (dup.1.is_null() && dup.0 == &articles[1]["id"]), "{dup:?}");
 }
+
+/// Runs `newsmill process` on a fixture and returns its one record.
+fn process_fixture(name: &str) -> serde_json::Value {
+    let s = Scratch::new("");
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let out = s.cmd(&["process", &path]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let mut records: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 1);
+    records.remove(0)
+}
+
+#[test]
+fn korean_page_chrome_dateline_byline_and_copyright() {
+    let a = process_fixture("korean.txt");
+    assert_eq!(a["title"], "서울시, 한강 다리에 드론 순찰 도입 검토");
+    assert_eq!(a["subtitle"], "야간 교통 감시 내년부터 시범 운영");
+    assert_eq!(a["byline"], "김민지 기자");
+    assert_eq!(a["published"], "2024-06-22T10:00:00");
+    assert_eq!(a["publisher"], "한강일보");
+    assert_eq!(a["lang"], "ko");
+    let body: Vec<&str> = a["body"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(body.len(), 4, "{body:#?}");
+    assert!(body[0].starts_with("서울시는 22일") && body[3].starts_with("서울연구원의"));
+    let text = a.to_string();
+    for chrome in
+        ["본문 바로가기", "전체메뉴", "많이 본 뉴스", "공유하기", "무단전재", "관련기사", "부산시도", "맨위로"]
+    {
+        assert!(!a["body"].to_string().contains(chrome), "{chrome} in body: {text}");
+    }
+}
+
+#[test]
+fn related_lists_and_footer_menus_stay_out_of_the_body() {
+    let a = process_fixture("related-list.txt");
+    assert_eq!(a["title"], "Council Votes To Rebuild The Old Harbour Bridge After Years Of Delay");
+    assert_eq!(a["subtitle"], "The project will close the crossing to cars for eighteen months");
+    assert_eq!(a["byline"], "Jane Doe");
+    assert_eq!(a["published"], "2024-06-22");
+    assert_eq!(a["publisher"], "The Example Gazette");
+    let body: Vec<&str> = a["body"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(body.len(), 5, "{body:#?}");
+    assert!(body[0].starts_with("The city council voted") && body[4].starts_with("The council said"));
+}
+
+#[test]
+fn explain_shows_every_line_with_its_verdict_and_reason() {
+    let s = Scratch::new("");
+    let path = format!("{}/tests/fixtures/seedlike.txt", env!("CARGO_MANIFEST_DIR"));
+    let out = s.cmd(&["explain", &path]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let line_of =
+        |needle: &str| text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("{needle}: {text}"));
+    assert!(line_of("본문 바로가기").starts_with("DROP") && line_of("본문 바로가기").contains("ui_label"));
+    assert!(line_of("bar_progress").contains("ui_identifier"));
+    assert!(line_of("| Seoul Unveils Plan").starts_with("KEEP title"));
+    assert!(line_of("| City Hall Bets").starts_with("KEEP subtitle"));
+    assert!(line_of("The Seoul Metropolitan Government").starts_with("KEEP body"));
+    assert!(line_of("Image source").starts_with("DATA credit"));
+    assert!(line_of("Join us on social").starts_with("DROP"));
+    let lines = text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).count();
+    let inputs = SEEDLIKE.lines().filter(|l| !l.trim().is_empty()).count();
+    assert_eq!(lines, inputs, "every non-empty input line is explained");
+}

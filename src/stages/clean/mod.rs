@@ -274,6 +274,7 @@ impl Cleaner {
                 }
             }
         }
+        keep_prose_between_body(&mut lines);
         // Rather than lose the article when the model is unsure of all of it, keep its prose.
         if !lines.iter().any(|l| l.class == LineClass::Keep) {
             for line in lines.iter_mut().filter(|l| l.class == LineClass::Drop("model") && l.prose) {
@@ -390,6 +391,29 @@ pub struct TrainingLine {
     pub words: f32,
     /// Its features.
     pub features: [f32; N_FEATURES],
+}
+
+/// How far (in lines) body text may be on each side of a prose line for it to count as body too.
+const SANDWICH_REACH: usize = 2;
+
+/// A prose line the model doubted, with body text right above and right below it, is body text:
+/// articles do not interleave single lines of other prose. (The model learned mostly from English
+/// pages; this keeps it from tearing holes in text whose language it has seen little of.)
+fn keep_prose_between_body(lines: &mut [Line]) {
+    let kept: Vec<usize> =
+        lines.iter().enumerate().filter(|(_, l)| l.class == LineClass::Keep).map(|(i, _)| i).collect();
+    for pair in kept.windows(2) {
+        let (above, below) = (pair[0], pair[1]);
+        if below - above < 2 || below - above > 2 * SANDWICH_REACH {
+            continue;
+        }
+        for line in &mut lines[above + 1..below] {
+            if line.class == LineClass::Drop("model") && line.prose {
+                line.class = LineClass::Keep;
+                line.score = line.score.map(|p| p.max(0.5));
+            }
+        }
+    }
 }
 
 /// The longest interface label in [`UI_LABELS`], with room for case changes.
