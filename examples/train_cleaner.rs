@@ -406,8 +406,7 @@ fn report<const N: usize>(label: &str, m: &Fitted<N>, rows: &[Row<N>]) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let usage =
-        "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--write FILE] [--oracle]";
+    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--write FILE] [--oracle]";
     let bench = PathBuf::from(args.get(1).ok_or(usage)?);
     let list = |s: Option<String>| s.map(|s| s.split(',').map(String::from).collect::<Vec<_>>()).unwrap_or_default();
     let train_sets = list(arg("--train"));

@@ -6,7 +6,7 @@
 //! and the semantic checks run over whatever parsed. All defaults live in the `Default` impls below.
 
 use std::fmt;
-use std::num::{NonZeroU64, NonZeroUsize};
+use std::num::{NonZeroU32, NonZeroU64, NonZeroUsize};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -102,6 +102,16 @@ pub struct CleanConfig {
     /// A line the rules leave open is kept when the line model gives it at least this probability
     /// of being article text (0 to 1: lower keeps more, higher keeps less).
     pub keep_threshold: f32,
+    /// Learn each site's template (lines recurring across its documents) and drop it (daemon only).
+    pub templates: bool,
+    /// A line is template once it was in at least this many earlier documents of the site...
+    pub template_min_docs: NonZeroU32,
+    /// ... and in at least this share of them (0 to 1).
+    pub template_min_share: f32,
+    /// Most sites whose template is remembered; the least recently seen is forgotten first.
+    pub template_max_sites: NonZeroUsize,
+    /// Most lines remembered per site; lines seen once are forgotten first.
+    pub template_max_lines_per_site: NonZeroUsize,
 }
 
 impl Default for CleanConfig {
@@ -115,6 +125,11 @@ impl Default for CleanConfig {
             drop_repeated_lines: true,
             max_line_bytes: nz(64 * 1024),
             keep_threshold: 0.5,
+            templates: true,
+            template_min_docs: NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN),
+            template_min_share: 0.5,
+            template_max_sites: nz(10_000),
+            template_max_lines_per_site: nz(2_000),
         }
     }
 }
@@ -433,6 +448,9 @@ impl Config {
         }
         if !(0.0..=1.0).contains(&self.clean.keep_threshold) {
             errors.push(("clean.keep_threshold".into(), "must be between 0 and 1".into()));
+        }
+        if !(self.clean.template_min_share > 0.0 && self.clean.template_min_share <= 1.0) {
+            errors.push(("clean.template_min_share".into(), "must be above 0 and at most 1".into()));
         }
         if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(&self.log.level) {
             errors.push(("log.level".into(), format!("bad filter `{}`: {e}", self.log.level)));

@@ -16,10 +16,11 @@ use crate::config::Config;
 use crate::runner::{StageContext, StageCounters, spawn_stage};
 use crate::sink::{JsonlFile, JsonlSink, Sink, SinkError, SinkStage};
 use crate::stages::clean::Cleaner;
+use crate::stages::clean::template::{TemplateRules, TemplateStore};
 use crate::stages::dedup::{Dedup, ExactIndex, SharedIndex};
 use crate::stages::extract::Extractor;
 use crate::stages::source::{FileSource, Source, SourceContext, SourceError};
-use crate::state::{StateError, StateStore};
+use crate::state::{Commit, StateError, StateStore};
 
 /// Why the pipeline could not start.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +69,7 @@ struct Committer {
     dead_letter: Arc<JsonlFile>,
     tracker: Arc<Tracker>,
     index: SharedIndex,
+    templates: Arc<Mutex<TemplateStore>>,
     store: Arc<StateStore>,
 }
 
@@ -78,14 +80,18 @@ impl Committer {
         for t in &tickets {
             self.tracker.ack(t);
         }
-        let files = self.tracker.take_changes();
-        let dedup = self.index.lock().unwrap_or_else(|e| e.into_inner()).take_changes();
-        if files.is_empty() && dedup.is_empty() {
+        let commit = Commit {
+            files: self.tracker.take_changes(),
+            dedup: self.index.lock().unwrap_or_else(|e| e.into_inner()).take_changes(),
+            templates: self.templates.lock().unwrap_or_else(|e| e.into_inner()).take_changes(),
+        };
+        if commit.is_empty() {
             return Ok(());
         }
-        if let Err(e) = self.store.commit(&files, &dedup) {
-            self.tracker.requeue(&files);
-            self.index.lock().unwrap_or_else(|e| e.into_inner()).requeue(&dedup);
+        if let Err(e) = self.store.commit(&commit) {
+            self.tracker.requeue(&commit.files);
+            self.index.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.dedup);
+            self.templates.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.templates);
             return Err(e.to_string());
         }
         Ok(())
@@ -106,7 +112,15 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
     let store = Arc::new(StateStore::open(&cfg.state.dir, cfg.state.cache_bytes.get())?);
     let checkpoints = store.load_checkpoints()?;
     let dedup_records = store.load_dedup()?;
-    info!(files = checkpoints.len(), dedup_entries = dedup_records.len(), dir = %cfg.state.dir.display(), "State loaded.");
+    let site_templates = store.load_templates()?;
+    info!(
+        files = checkpoints.len(),
+        dedup_entries = dedup_records.len(),
+        sites = site_templates.len(),
+        dir = %cfg.state.dir.display(),
+        "State loaded."
+    );
+    let templates = Arc::new(Mutex::new(TemplateStore::new(TemplateRules::from_config(&cfg.clean), site_templates)));
     let tracker = Arc::new(Tracker::new(cfg.source.max_tracked_files.get(), checkpoints));
     let max_age = i64::try_from(cfg.dedup.max_age_hours.get().saturating_mul(3600)).unwrap_or(i64::MAX);
     let index: SharedIndex = Arc::new(Mutex::new(ExactIndex::new(
@@ -118,7 +132,8 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
     let sink: Arc<dyn Sink> = Arc::new(JsonlSink::open(&cfg.sink.path)?);
     let dead_file = Arc::new(JsonlFile::open(&cfg.dead_letter.path)?);
     let source = FileSource::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get(), once)?;
-    let cleaner = Arc::new(Cleaner::new(&cfg.clean)?);
+    let cleaner = Cleaner::new(&cfg.clean)?;
+    let cleaner = Arc::new(if cfg.clean.templates { cleaner.with_templates(templates.clone()) } else { cleaner });
     let extractor = Arc::new(Extractor::new(&cfg.extract));
     let dedup = Arc::new(Dedup::new(&cfg.dedup, index.clone()));
     let sink_stage = Arc::new(SinkStage::new(sink.clone()));
@@ -158,7 +173,8 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
     drop(dl_tx);
     info!(once, inputs = ?cfg.source.paths, output = %cfg.sink.path.display(), "Pipeline started.");
 
-    let committer = Arc::new(Committer { sink, dead_letter: dead_file, tracker: tracker.clone(), index, store });
+    let committer =
+        Arc::new(Committer { sink, dead_letter: dead_file, tracker: tracker.clone(), index, templates, store });
     let commit_stop = CancellationToken::new();
     let commit_loop = {
         let (committer, commit_stop, counters) = (committer.clone(), commit_stop.clone(), counters.clone());

@@ -9,9 +9,11 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 
 use crate::checkpoint::{Changes, FileCheckpoint};
 use crate::record::FileKey;
+use crate::stages::clean::template::{SiteTemplate, TemplateChanges};
 
 const FILES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("files_v1");
 const DEDUP: TableDefinition<u128, &[u8]> = TableDefinition::new("dedup_exact_v1");
+const TEMPLATES: TableDefinition<&str, &[u8]> = TableDefinition::new("site_templates_v1");
 
 /// File name of the database inside the state directory.
 pub const DB_FILE: &str = "newsmill.redb";
@@ -69,6 +71,27 @@ pub struct DedupChanges {
     pub removed: Vec<u128>,
 }
 
+/// Everything one commit writes, in one transaction.
+#[derive(Debug, Default)]
+pub struct Commit {
+    /// Input checkpoints.
+    pub files: Changes,
+    /// Dedup window changes.
+    pub dedup: DedupChanges,
+    /// Site template changes.
+    pub templates: TemplateChanges,
+}
+
+impl Commit {
+    /// Whether there is nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+            && self.dedup.added.is_empty()
+            && self.dedup.removed.is_empty()
+            && self.templates.is_empty()
+    }
+}
+
 /// The open state database.
 pub struct StateStore {
     db: Database,
@@ -86,7 +109,7 @@ impl StateStore {
             .map_err(|e| StateError::Open { path: path.clone(), message: e.to_string() })?;
         let store = Self { db, path };
         // Create the tables up front so that read transactions find them.
-        store.commit(&Vec::new(), &DedupChanges::default())?;
+        store.commit(&Commit::default())?;
         Ok(store)
     }
 
@@ -126,11 +149,39 @@ impl StateStore {
         Ok(out)
     }
 
-    /// Writes checkpoint and dedup changes in one durable transaction.
-    pub fn commit(&self, files: &Changes, dedup: &DedupChanges) -> Result<(), StateError> {
+    /// Every persisted site template.
+    pub fn load_templates(&self) -> Result<Vec<(String, SiteTemplate)>, StateError> {
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let table = txn.open_table(TEMPLATES).map_err(|e| self.io(e))?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(|e| self.io(e))? {
+            let (k, v) = row.map_err(|e| self.io(e))?;
+            let site = k.value().to_string();
+            let t =
+                SiteTemplate::decode(v.value()).ok_or_else(|| self.io(format!("damaged site template for {site}")))?;
+            out.push((site, t));
+        }
+        Ok(out)
+    }
+
+    /// Writes checkpoint, dedup and template changes in one durable transaction.
+    pub fn commit(&self, commit: &Commit) -> Result<(), StateError> {
+        let Commit { files, dedup, templates } = commit;
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         let mut buf = Vec::new();
         {
+            let mut table = txn.open_table(TEMPLATES).map_err(|e| self.io(e))?;
+            for (site, t) in templates {
+                match t {
+                    Some(t) => {
+                        t.encode(&mut buf);
+                        table.insert(site.as_str(), buf.as_slice()).map_err(|e| self.io(e))?;
+                    }
+                    None => {
+                        table.remove(site.as_str()).map_err(|e| self.io(e))?;
+                    }
+                }
+            }
             let mut table = txn.open_table(FILES).map_err(|e| self.io(e))?;
             for (key, cp) in files {
                 match cp {
@@ -181,13 +232,33 @@ mod tests {
                 DedupRecord { hash: 2, seen_at: 20, id: "b".into() },
                 DedupRecord { hash: 1, seen_at: 10, id: "a".into() },
             ];
-            s.commit(&vec![(key, Some(cp.clone()))], &DedupChanges { added, removed: vec![] }).unwrap();
+            let mut t = crate::stages::clean::template::TemplateStore::new(
+                crate::stages::clean::template::TemplateRules::from_config(&crate::config::CleanConfig::default()),
+                vec![],
+            );
+            t.learn("host:example.com", &[1, 2, 3]);
+            let templates = t.take_changes();
+            s.commit(&Commit {
+                files: vec![(key, Some(cp.clone()))],
+                dedup: DedupChanges { added, removed: vec![] },
+                templates,
+            })
+            .unwrap();
         }
         let s = StateStore::open(dir.path(), 1 << 20).unwrap();
         assert_eq!(s.load_checkpoints().unwrap(), vec![(key, cp)]);
         let d = s.load_dedup().unwrap();
         assert_eq!(d.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
-        s.commit(&vec![(key, None)], &DedupChanges { added: vec![], removed: vec![1] }).unwrap();
+        let templates = s.load_templates().unwrap();
+        assert_eq!(templates.len(), 1);
+        assert_eq!((templates[0].0.as_str(), templates[0].1.docs()), ("host:example.com", 1));
+        s.commit(&Commit {
+            files: vec![(key, None)],
+            dedup: DedupChanges { added: vec![], removed: vec![1] },
+            templates: vec![("host:example.com".into(), None)],
+        })
+        .unwrap();
+        assert!(s.load_templates().unwrap().is_empty());
         assert!(s.load_checkpoints().unwrap().is_empty());
         assert_eq!(s.load_dedup().unwrap().len(), 1);
     }

@@ -187,3 +187,24 @@ pub fn page(n: usize) -> String {
          © The Example Daily(www.example.com). All rights reserved.\n\nSpecial Coverage\n\nJoin us on social!\n\nTop\n"
     )
 }
+
+/// Page `n` of a made-up site whose pages share a template, including a promotional paragraph
+/// that reads like prose.
+pub fn site_page(n: usize) -> String {
+    let topics = ["ferry timetable", "harbour wall", "fish market", "lifeboat station", "marina fees", "tide gauge"];
+    let topic = topics[n % topics.len()];
+    format!(
+        "Skip to main content\nThe Harbour Gazette\nNews\nSport\nWhat's On\nSubscribe\n\
+         Town Council Approves Changes To The {topic} Number {n}\n\
+         Residents will be consulted over the summer\n\
+         By Sam Carter\n\
+         The town council approved changes to the {topic} on Monday evening, after a long debate about costs and the needs of visitors in summer.\n\
+         Councillors said the plans for the {topic} would be published next week, and that residents could comment until the end of August.\n\
+         The mayor said the decision on item {n} was overdue, and thanked the volunteers who had collected signatures in the spring.\n\
+         The Harbour Gazette is an independent newspaper that has served the harbour district since 1921, and every story we publish is paid for by readers who subscribe.\n\
+         Most read\n\
+         Lifeboat Crew Rescues Two Sailors Off The Point\n\
+         New Cafe Opens On The Quay\n\
+         Contact us\nAdvertise\n© 2024 The Harbour Gazette. All rights reserved.\n"
+    )
+}

@@ -7,7 +7,7 @@
 //! and `docs/cleaner-model.md`). Last, the headline above the body and the footer below it are found.
 
 use std::collections::HashSet;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use regex::{Regex, RegexSet};
 
@@ -19,11 +19,13 @@ use crate::text::{is_prose_counted, normalize_line, word_count};
 
 pub mod features;
 pub mod model;
+pub mod template;
 #[rustfmt::skip]
 pub mod weights;
 
 use features::{LineStats, N_FEATURES};
 use model::LineModel;
+use template::TemplateStore;
 
 /// Interface labels that are never article text, matched on the whole line (lower-cased, outer
 /// punctuation trimmed). Many languages, because sites are.
@@ -234,6 +236,15 @@ pub struct Cleaner {
     drop: RegexSet,
     keep: RegexSet,
     model: LineModel,
+    templates: Option<Arc<Mutex<TemplateStore>>>,
+}
+
+/// What the per-line rules give: the lines, which `keep_patterns` forced, and each line's
+/// case-folded hash (for repeats within the page and templates across a site's pages).
+struct FirstPass {
+    lines: Vec<Line>,
+    forced: Vec<bool>,
+    hashes: Vec<u64>,
 }
 
 impl Cleaner {
@@ -249,14 +260,40 @@ impl Cleaner {
             drop: RegexSet::new(&cfg.drop_patterns)?,
             keep: RegexSet::new(&cfg.keep_patterns)?,
             model,
+            templates: None,
         })
+    }
+
+    /// Learns and applies site templates with `store` (shared by the stage's workers).
+    pub fn with_templates(mut self, store: Arc<Mutex<TemplateStore>>) -> Self {
+        self.templates = Some(store);
+        self
     }
 
     /// Classifies every non-empty line of `text`: rules first, then the line model for every line
     /// the rules left open, then the headline above the body.
     pub fn classify(&self, text: &str) -> Vec<Line> {
-        let (mut lines, forced) = self.first_pass(text);
+        self.classify_for(text, None)
+    }
+
+    /// [`Cleaner::classify`] for a document of `site`: its learned template is dropped first, and
+    /// the document is learned from (when templates are on).
+    pub fn classify_for(&self, text: &str, site: Option<&str>) -> Vec<Line> {
+        let FirstPass { mut lines, forced, hashes } = self.first_pass(text);
         attach_captions(&mut lines);
+        // The site's template is looked up (and this page learned) now, but applied after the model:
+        // the model judges the page as it would without templates, so removing a template line
+        // cannot change its verdicts on the lines around it.
+        let template = match (&self.templates, site) {
+            (Some(store), Some(site)) => {
+                let prose: Vec<bool> = lines.iter().map(|l| l.prose).collect();
+                let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
+                let template = store.template_lines(site, &hashes, &prose);
+                store.learn(site, &hashes);
+                template
+            }
+            _ => Vec::new(),
+        };
         let open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
         if lines.len() < MIN_MODEL_LINES {
             // Too little page for the model's context (a JSON-lines body, a short note): keep prose.
@@ -275,9 +312,16 @@ impl Cleaner {
             }
         }
         keep_prose_between_body(&mut lines);
+        for ((line, _), _) in
+            lines.iter_mut().zip(&template).zip(&forced).filter(|((l, t), f)| **t && !**f && l.class == LineClass::Keep)
+        {
+            line.class = LineClass::Drop("site_template");
+        }
         // Rather than lose the article when the model is unsure of all of it, keep its prose.
         if !lines.iter().any(|l| l.class == LineClass::Keep) {
-            for line in lines.iter_mut().filter(|l| l.class == LineClass::Drop("model") && l.prose) {
+            for line in
+                lines.iter_mut().filter(|l| matches!(l.class, LineClass::Drop("model" | "site_template")) && l.prose)
+            {
                 line.class = LineClass::Keep;
             }
         }
@@ -288,7 +332,7 @@ impl Cleaner {
     /// Every line with its features and whether the model decides it (the rules left it open):
     /// what the training command learns from.
     pub fn training_lines(&self, text: &str) -> Vec<TrainingLine> {
-        let (mut lines, forced) = self.first_pass(text);
+        let FirstPass { mut lines, forced, .. } = self.first_pass(text);
         attach_captions(&mut lines);
         let features = line_features(&lines);
         lines
@@ -304,13 +348,14 @@ impl Cleaner {
             .collect()
     }
 
-    /// Rules that judge each line alone; returns the lines and which were forced by `keep_patterns`.
-    fn first_pass(&self, text: &str) -> (Vec<Line>, Vec<bool>) {
+    /// Rules that judge each line alone.
+    fn first_pass(&self, text: &str) -> FirstPass {
         let rules = &*RULES;
         let min_prose = self.cfg.min_prose_words.get();
         let mut seen = HashSet::new();
         let mut lines: Vec<Line> = Vec::new();
         let mut forced = Vec::new();
+        let mut hashes = Vec::new();
         for raw in text.lines() {
             let cut = crate::record::truncate_str(raw, self.cfg.max_line_bytes.get());
             let text = normalize_line(cut);
@@ -323,6 +368,7 @@ impl Cleaner {
             let trimmed = text.trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
             let label = if trimmed.len() <= MAX_LABEL_BYTES { trimmed.to_lowercase() } else { String::new() };
             let keep = self.keep.is_match(&text);
+            let hash = case_folded_hash(&text);
             let class = if keep {
                 LineClass::Keep
             } else if self.drop.is_match(&text) {
@@ -337,7 +383,7 @@ impl Cleaner {
                 LineClass::Drop("ui_identifier")
             } else if words <= 12 && rules.share.is_match(&text) {
                 LineClass::Drop("share_prompt")
-            } else if self.cfg.drop_repeated_lines && !seen.insert(case_folded_hash(&text)) {
+            } else if self.cfg.drop_repeated_lines && !seen.insert(hash) {
                 LineClass::Drop("repeated")
             } else if words <= 10 && rules.byline.is_match(&text) {
                 LineClass::Byline
@@ -347,9 +393,10 @@ impl Cleaner {
                 LineClass::Keep
             };
             forced.push(keep);
+            hashes.push(hash);
             lines.push(Line { text, class, words, prose, score: None });
         }
-        (lines, forced)
+        FirstPass { lines, forced, hashes }
     }
 }
 
@@ -391,6 +438,20 @@ pub struct TrainingLine {
     pub words: f32,
     /// Its features.
     pub features: [f32; N_FEATURES],
+}
+
+/// The site a document belongs to, for templates: its URL's host when known, else the directory
+/// of its input file (operators keep each source's dumps together).
+pub fn site_of(doc: &Document) -> String {
+    if let Some(url) = doc.meta.url.as_deref() {
+        let rest = url.split_once("://").map_or(url, |(_, r)| r);
+        let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+        let host = host.rsplit_once('@').map_or(host, |(_, h)| h).to_ascii_lowercase();
+        if !host.is_empty() {
+            return format!("host:{}", host.trim_start_matches("www."));
+        }
+    }
+    format!("dir:{}", doc.prov.path.parent().map(|p| p.display().to_string()).unwrap_or_default())
 }
 
 /// How far (in lines) body text may be on each side of a prose line for it to count as body too.
@@ -503,7 +564,8 @@ impl Transform for Cleaner {
     const BLOCKING: bool = true;
 
     fn process(&self, doc: Document) -> Result<Outcome<Cleaned>, Reject> {
-        let lines = self.classify(&doc.text);
+        let site = self.templates.as_ref().map(|_| site_of(&doc));
+        let lines = self.classify_for(&doc.text, site.as_deref());
         if !lines.iter().any(|l| l.class == LineClass::Keep) {
             let excerpt = doc.text.chars().take(300).collect::<String>();
             return Err(Reject::new("empty_after_cleaning", "no article text left after cleaning", excerpt));
