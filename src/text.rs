@@ -68,6 +68,15 @@ pub fn is_prose_counted(s: &str, words: usize, min_words: usize) -> bool {
 
 /// Collapses runs of whitespace (including NBSP and zero-width characters) to one space and trims.
 pub fn normalize_line(s: &str) -> String {
+    // Most lines are already normal: plain ASCII, single spaces, nothing to trim.
+    let b = s.as_bytes();
+    let plain = s.is_ascii()
+        && b.first().is_none_or(|c| !c.is_ascii_whitespace())
+        && b.last().is_none_or(|c| !c.is_ascii_whitespace())
+        && !b.windows(2).any(|w| w[0].is_ascii_whitespace() && (w[1].is_ascii_whitespace() || w[0] != b' '));
+    if plain {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
     for part in s.split(|c: char| c.is_whitespace() || matches!(c, '\u{200B}' | '\u{200C}' | '\u{FEFF}')) {
         if part.is_empty() {
@@ -125,8 +134,23 @@ pub fn normalize_for_hash<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> 
 
 /// xxh3-128 of the normalised paragraphs, as 32 hex digits, and the raw value.
 pub fn content_hash<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> (u128, String) {
+    // Word-sized updates are slow for a streaming hasher: gather pieces into blocks first.
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    normalized_pieces(paragraphs, &mut |b| hasher.update(b));
+    let mut block = [0u8; 4096];
+    let mut len = 0;
+    normalized_pieces(paragraphs, &mut |mut b| {
+        while !b.is_empty() {
+            if len == block.len() {
+                hasher.update(&block);
+                len = 0;
+            }
+            let n = b.len().min(block.len() - len);
+            block[len..len + n].copy_from_slice(&b[..n]);
+            len += n;
+            b = &b[n..];
+        }
+    });
+    hasher.update(&block[..len]);
     let h = hasher.digest128();
     (h, format!("{h:032x}"))
 }
@@ -167,5 +191,8 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_eq!(normalize_line("  a\u{a0}\u{200b} b\t c "), "a b c");
+        assert_eq!(normalize_line("a\tb"), "a b");
+        assert_eq!(normalize_line("plain line, as is"), "plain line, as is");
+        assert_eq!(normalize_line("a\x0cb"), "a b");
     }
 }
