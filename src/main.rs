@@ -9,11 +9,10 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use newsmill::config::Config;
-use newsmill::record::{FileKey, Format};
 use newsmill::runner::{Outcome, Transform};
 use newsmill::stages::clean::Cleaner;
 use newsmill::stages::extract::Extractor;
-use newsmill::stages::source::reader::{Emit, FileJob, Kind, Limits, read_job};
+use newsmill::stages::source::reader::{Emit, Limits, read_file_once};
 
 #[derive(Parser)]
 #[command(name = "newsmill", version, about = "Turns raw scraped news pages into clean, deduplicated articles.")]
@@ -170,25 +169,10 @@ fn explain(path: &Path, file: &Path) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let cleaner = Cleaner::new(&cfg.clean)?;
-    let limits = Limits {
-        max_document_bytes: cfg.source.max_document_bytes.get(),
-        excerpt_bytes: cfg.dead_letter.excerpt_bytes.get(),
-    };
-    let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
-    let kind = Kind::of(file).unwrap_or(Kind { format: Format::Text, gzip: false });
-    let job = FileJob {
-        path: file.into(),
-        key: FileKey { dev: 0, ino: 0 },
-        generation: 0,
-        from: 0,
-        size,
-        kind,
-        final_read: true,
-    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut result = Ok(());
-    read_job(&job, limits, &mut |ev| {
+    let read = read_file_once(file, Limits::from_config(&cfg), &mut |ev| {
         let written = match ev {
             Emit::Doc(doc) => {
                 let mut text = String::new();
@@ -203,6 +187,7 @@ fn explain(path: &Path, file: &Path) -> anyhow::Result<ExitCode> {
         result = written;
         result.is_ok()
     });
+    read.with_context(|| format!("cannot read {}", file.display()))?;
     result.context("cannot write to stdout")?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -215,34 +200,13 @@ fn process(path: &Path, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     };
     let cleaner = Cleaner::new(&cfg.clean)?;
     let extractor = Extractor::new(&cfg.extract);
-    let limits = Limits {
-        max_document_bytes: cfg.source.max_document_bytes.get(),
-        excerpt_bytes: cfg.dead_letter.excerpt_bytes.get(),
-    };
+    let limits = Limits::from_config(&cfg);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut rejected = 0usize;
     for file in files {
-        let size = match std::fs::metadata(file) {
-            Ok(m) => m.len(),
-            Err(e) => {
-                eprintln!("{}: {e}", file.display());
-                rejected += 1;
-                continue;
-            }
-        };
-        let kind = Kind::of(file).unwrap_or(Kind { format: Format::Text, gzip: false });
-        let job = FileJob {
-            path: file.as_path().into(),
-            key: FileKey { dev: 0, ino: 0 },
-            generation: 0,
-            from: 0,
-            size,
-            kind,
-            final_read: true,
-        };
         let mut write_err = None;
-        read_job(&job, limits, &mut |ev| {
+        let read = read_file_once(file, limits, &mut |ev| {
             let article = match ev {
                 Emit::Doc(doc) => cleaner.process(doc).and_then(|o| match o {
                     Outcome::Emit(c) => extractor.extract(c),
@@ -267,6 +231,10 @@ fn process(path: &Path, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         });
         if let Some(e) = write_err {
             return Err(e).context("cannot write to stdout");
+        }
+        if let Err(e) = read {
+            eprintln!("{}: {e}", file.display());
+            rejected += 1;
         }
     }
     out.flush()?;

@@ -83,6 +83,33 @@ pub struct Limits {
     pub excerpt_bytes: usize,
 }
 
+impl Limits {
+    /// The limits set in the config.
+    pub fn from_config(cfg: &crate::config::Config) -> Self {
+        Self {
+            max_document_bytes: cfg.source.max_document_bytes.get(),
+            excerpt_bytes: cfg.dead_letter.excerpt_bytes.get(),
+        }
+    }
+}
+
+/// Reads a whole file outside the daemon (no checkpoints): every document or rejection goes to
+/// `emit`. Files of unknown kinds are read as page dumps.
+pub fn read_file_once(path: &Path, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> std::io::Result<()> {
+    let size = std::fs::metadata(path)?.len();
+    let job = FileJob {
+        path: path.into(),
+        key: FileKey { dev: 0, ino: 0 },
+        generation: 0,
+        from: 0,
+        size,
+        kind: Kind::of(path).unwrap_or(Kind { format: Format::Text, gzip: false }),
+        final_read: true,
+    };
+    read_job(&job, limits, emit);
+    Ok(())
+}
+
 /// Stable id of a whole-file document: a hash of its path.
 pub fn path_id(path: &Path) -> String {
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(path.as_os_str().as_encoded_bytes()))
