@@ -85,10 +85,7 @@ pub struct Commit {
 impl Commit {
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-            && self.dedup.added.is_empty()
-            && self.dedup.removed.is_empty()
-            && self.templates.is_empty()
+        self.files.is_empty() && self.dedup.is_empty() && self.templates.is_empty()
     }
 }
 
