@@ -61,6 +61,11 @@ impl std::hash::Hasher for FnvHasher {
     }
 }
 
+/// Whether a lower-case word is a function word in one of the languages newsmill knows.
+pub fn is_stopword(lower: &str) -> bool {
+    STOP.contains(lower)
+}
+
 /// Symbols that mark navigation, lists and widgets rather than prose.
 fn is_special(c: char) -> bool {
     matches!(c, '|' | '*' | '[' | ']' | '•' | '·' | '»' | '«' | '>' | '<' | '/' | '=' | '#' | '@' | '+' | '_' | '~' | '^')

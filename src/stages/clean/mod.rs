@@ -505,12 +505,48 @@ fn line_features(lines: &[Line]) -> Vec<[f32; N_FEATURES]> {
 }
 
 /// How many lines above the body the headline may sit (bylines, dates and labels come between).
-const HEADLINE_REACH: usize = 12;
+const HEADLINE_REACH: usize = 25;
 
-/// Marks the title (and subtitle) among the lines just above where the body's prose starts: the
-/// nearest headline-shaped line, and the one right above it when that is headline-shaped too; a
-/// sentence right above the body is a deck with the title above it. Headline-shaped lines the
-/// model kept as body before the first prose line are candidates too (decks often look like text).
+/// The content words of a text (lower case, no function words, no short tokens), and character
+/// pairs for CJK and Hangul (whose words carry particles and endings): what a headline shares
+/// with its article.
+fn content_terms(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for tok in text.split(|c: char| !crate::text::is_word_char(c)) {
+        if tok.is_empty() {
+            continue;
+        }
+        let chars: Vec<char> = tok.chars().collect();
+        if chars.iter().any(|c| crate::text::is_cjk(*c) || ('\u{AC00}'..='\u{D7A3}').contains(c)) {
+            out.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
+            continue;
+        }
+        let lower = tok.to_lowercase();
+        if chars.len() >= 3 && !features::is_stopword(&lower) && !lower.chars().all(|c| c.is_ascii_digit()) {
+            out.push(lower);
+        }
+    }
+    out
+}
+
+/// Share of a line's content terms that occur in the body.
+fn overlap(line: &str, body: &HashSet<String>) -> f32 {
+    let terms = content_terms(line);
+    if terms.is_empty() {
+        return 0.0;
+    }
+    terms.iter().filter(|t| body.contains(*t)).count() as f32 / terms.len() as f32
+}
+
+/// A headline shares at least this share of its content words with the article below it.
+const MIN_HEADLINE_OVERLAP: f32 = 0.34;
+
+/// Marks the title (and subtitle) among the lines just above where the body's prose starts. A
+/// candidate must be headline-shaped and share its content words with the body (menus, section
+/// labels and teasers for other stories do not). The nearest such line is the title, unless the
+/// one right above it is one too: then that is the title and the nearer the deck. Headline-shaped
+/// lines the model kept as body before the first prose line are candidates too (decks often look
+/// like text).
 fn find_headlines(lines: &mut [Line], forced: &[bool]) {
     let Some(first) = lines
         .iter()
@@ -519,27 +555,36 @@ fn find_headlines(lines: &mut [Line], forced: &[bool]) {
     else {
         return;
     };
-    let open = |l: &Line| matches!(l.class, LineClass::Drop("model" | "short_text") | LineClass::Keep);
+    let body: HashSet<String> = lines[first..]
+        .iter()
+        .filter(|l| l.class == LineClass::Keep)
+        .take(40)
+        .flat_map(|l| content_terms(&l.text))
+        .collect();
+    // A page often repeats its headline (window title, breadcrumb, then the article): the copy next
+    // to the body counts even though the repeat rule dropped it.
+    let open = |l: &Line| matches!(l.class, LineClass::Drop("model" | "short_text" | "repeated") | LineClass::Keep);
     let no_link = |l: &Line| !l.text.contains('@') && !l.text.contains("http") && !l.text.contains("www.");
-    let sized = |l: &Line| l.words >= 4 || l.text.chars().filter(|c| crate::text::is_cjk(*c)).count() >= 6;
+    let sized = |l: &Line| l.words >= 3 || l.text.chars().filter(|c| crate::text::is_cjk(*c)).count() >= 6;
     // Lines forced by `keep_patterns` stay body text.
-    let title_like = |i: usize| {
+    let candidate = |i: usize| {
         let l = &lines[i];
-        !forced[i] && open(l) && no_link(l) && sized(l) && l.words <= 40 && !crate::text::ends_sentence(&l.text)
+        !forced[i]
+            && open(l)
+            && no_link(l)
+            && sized(l)
+            && l.words <= 80
+            && overlap(&l.text, &body) >= MIN_HEADLINE_OVERLAP
     };
-    let deck_like = |i: usize| {
-        let l = &lines[i];
-        !forced[i] && open(l) && no_link(l) && sized(l) && l.words <= 80
-    };
-    let above: Vec<usize> = (first.saturating_sub(HEADLINE_REACH)..first).rev().filter(|&i| deck_like(i)).collect();
+    let title_like = |i: usize| lines[i].words <= 40 && !crate::text::ends_sentence(&lines[i].text);
+    let above: Vec<usize> = (first.saturating_sub(HEADLINE_REACH)..first).rev().filter(|&i| candidate(i)).collect();
     let Some(&nearest) = above.first() else {
         return;
     };
     let next_up = above.get(1).copied().filter(|&j| nearest - j <= 3 && title_like(j));
     let (title, subtitle) = match (title_like(nearest), next_up) {
-        (true, Some(up)) => (up, Some(nearest)),
+        (_, Some(up)) => (up, Some(nearest)),
         (true, None) => (nearest, None),
-        (false, Some(up)) => (up, Some(nearest)),
         (false, None) => return,
     };
     lines[title].class = LineClass::Title;
