@@ -507,31 +507,45 @@ fn line_features(lines: &[Line]) -> Vec<[f32; N_FEATURES]> {
 /// How many lines above the body the headline may sit (bylines, dates and labels come between).
 const HEADLINE_REACH: usize = 25;
 
-/// The content words of a text (lower case, no function words, no short tokens), and character
-/// pairs for CJK and Hangul (whose words carry particles and endings): what a headline shares
-/// with its article.
-fn content_terms(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
+/// Hashes of the content words of a text (lower case, no function words, no short tokens), and of
+/// character pairs for CJK and Hangul (whose words carry particles and endings): what a headline
+/// shares with its article.
+fn content_terms(text: &str, out: &mut Vec<u64>) {
+    let mut lower = String::new();
     for tok in text.split(|c: char| !crate::text::is_word_char(c)) {
         if tok.is_empty() {
             continue;
         }
-        let chars: Vec<char> = tok.chars().collect();
-        if chars.iter().any(|c| crate::text::is_cjk(*c) || ('\u{AC00}'..='\u{D7A3}').contains(c)) {
-            out.extend(chars.windows(2).map(|w| w.iter().collect::<String>()));
+        if tok.chars().any(|c| crate::text::is_cjk(c) || ('\u{AC00}'..='\u{D7A3}').contains(&c)) {
+            let mut prev: Option<char> = None;
+            for c in tok.chars() {
+                if let Some(p) = prev {
+                    out.push((u64::from(u32::from(p)) << 32) | u64::from(u32::from(c)));
+                }
+                prev = Some(c);
+            }
             continue;
         }
-        let lower = tok.to_lowercase();
-        if chars.len() >= 3 && !features::is_stopword(&lower) && !lower.chars().all(|c| c.is_ascii_digit()) {
-            out.push(lower);
+        lower.clear();
+        if tok.is_ascii() {
+            lower.push_str(tok);
+            lower.make_ascii_lowercase();
+        } else {
+            lower.extend(tok.chars().flat_map(char::to_lowercase));
+        }
+        if lower.chars().nth(2).is_some()
+            && !features::is_stopword(&lower)
+            && !lower.bytes().all(|b| b.is_ascii_digit())
+        {
+            out.push(xxhash_rust::xxh3::xxh3_64(lower.as_bytes()));
         }
     }
-    out
 }
 
 /// Share of a line's content terms that occur in the body.
-fn overlap(line: &str, body: &HashSet<String>) -> f32 {
-    let terms = content_terms(line);
+fn overlap(line: &str, body: &HashSet<u64>) -> f32 {
+    let mut terms = Vec::new();
+    content_terms(line, &mut terms);
     if terms.is_empty() {
         return 0.0;
     }
@@ -555,12 +569,11 @@ fn find_headlines(lines: &mut [Line], forced: &[bool]) {
     else {
         return;
     };
-    let body: HashSet<String> = lines[first..]
-        .iter()
-        .filter(|l| l.class == LineClass::Keep)
-        .take(40)
-        .flat_map(|l| content_terms(&l.text))
-        .collect();
+    let mut terms = Vec::new();
+    for l in lines[first..].iter().filter(|l| l.class == LineClass::Keep).take(40) {
+        content_terms(&l.text, &mut terms);
+    }
+    let body: HashSet<u64> = terms.into_iter().collect();
     // A page often repeats its headline (window title, breadcrumb, then the article): the copy next
     // to the body counts even though the repeat rule dropped it.
     let open = |l: &Line| matches!(l.class, LineClass::Drop("model" | "short_text" | "repeated") | LineClass::Keep);
