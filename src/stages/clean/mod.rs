@@ -552,6 +552,9 @@ fn overlap(line: &str, body: &HashSet<u64>) -> f32 {
     terms.iter().filter(|t| body.contains(*t)).count() as f32 / terms.len() as f32
 }
 
+/// How many of the body's first content terms a headline is compared with.
+const HEADLINE_BODY_TERMS: usize = 300;
+
 /// A headline shares at least this share of its content words with the article below it.
 const MIN_HEADLINE_OVERLAP: f32 = 0.34;
 
@@ -569,9 +572,13 @@ fn find_headlines(lines: &mut [Line], forced: &[bool]) {
     else {
         return;
     };
+    // A headline's words are in the article's first paragraphs; reading further only costs time.
     let mut terms = Vec::new();
-    for l in lines[first..].iter().filter(|l| l.class == LineClass::Keep).take(40) {
+    for l in lines[first..].iter().filter(|l| l.class == LineClass::Keep) {
         content_terms(&l.text, &mut terms);
+        if terms.len() >= HEADLINE_BODY_TERMS {
+            break;
+        }
     }
     let body: HashSet<u64> = terms.into_iter().collect();
     // A page often repeats its headline (window title, breadcrumb, then the article): the copy next
