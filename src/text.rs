@@ -11,15 +11,45 @@ pub fn is_cjk(c: char) -> bool {
         | 0x20000..=0x2FA1F) // Extensions B..
 }
 
-/// Whether `c` is a letter or digit, answering the common cases (ASCII, and typographic
-/// punctuation such as curly quotes and dashes) without the Unicode tables.
+/// Whether `c` is a letter or digit, answering the common cases (ASCII, typographic punctuation
+/// such as curly quotes and dashes, Latin letters with accents, Hangul, CJK) without the Unicode
+/// tables.
 pub fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
-        c.is_ascii_alphanumeric()
-    } else if ('\u{2000}'..='\u{206F}').contains(&c) || ('\u{00A0}'..='\u{00BF}').contains(&c) {
-        false
-    } else {
-        c.is_alphanumeric()
+        return c.is_ascii_alphanumeric();
+    }
+    match c as u32 {
+        // Punctuation, arrows, maths, box drawing (w3m's rules), shapes, symbols.
+        0x2000..=0x206F | 0x2190..=0x2BFF | 0x00A0..=0x00BF | 0x3000..=0x303F | 0xFF00..=0xFF0F => false,
+        0x00C0..=0x024F => c != '×' && c != '÷',
+        0xAC00..=0xD7A3 => true,
+        _ if is_cjk(c) => true,
+        _ => c.is_alphanumeric(),
+    }
+}
+
+/// Whether `c` has no case (so lower-casing leaves it as it is): Hangul and CJK, the bulk of
+/// non-Latin text newsmill sees.
+pub fn is_caseless(c: char) -> bool {
+    matches!(c as u32, 0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3130..=0x318F) || is_cjk(c)
+}
+
+/// Appends `s` lower-cased to `out`, skipping the Unicode tables where they cannot matter.
+pub fn push_lowercase(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
+        return;
+    }
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if is_caseless(c) {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use crate::text::{ends_sentence, is_cjk, is_word_char};
+use crate::text::{ends_sentence, is_caseless, is_cjk, is_word_char, push_lowercase};
 
 /// Function words of the languages newsmill sees most; their density separates running text from
 /// labels, menus and headlines in any of them.
@@ -133,6 +133,8 @@ impl LineStats {
             } else if is_cjk(c) {
                 cjk += 1;
                 cjk_fn += usize::from(CJK_FUNCTION.contains(c));
+            } else if is_caseless(c) {
+                letters += 1;
             } else if is_word_char(c) && c.is_alphabetic() {
                 letters += 1;
                 upper += usize::from(c.is_uppercase());
@@ -161,12 +163,7 @@ impl LineStats {
                 }
             }
             lower.clear();
-            if tok.is_ascii() {
-                lower.push_str(tok);
-                lower.make_ascii_lowercase();
-            } else {
-                lower.extend(tok.chars().flat_map(char::to_lowercase));
-            }
+            push_lowercase(&mut lower, tok);
             stops += usize::from(STOP.contains(lower.as_str()));
         }
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f32 / b as f32 };

@@ -366,7 +366,10 @@ impl Cleaner {
             let prose = is_prose_counted(&text, words, min_prose);
             // Interface labels are short; longer lines need no lower-cased copy for the look-up.
             let trimmed = text.trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
-            let label = if trimmed.len() <= MAX_LABEL_BYTES { trimmed.to_lowercase() } else { String::new() };
+            let mut label = String::new();
+            if trimmed.len() <= MAX_LABEL_BYTES {
+                crate::text::push_lowercase(&mut label, trimmed);
+            }
             let keep = self.keep.is_match(&text);
             let hash = case_folded_hash(&text);
             let class = if keep {
@@ -527,12 +530,7 @@ fn content_terms(text: &str, out: &mut Vec<u64>) {
             continue;
         }
         lower.clear();
-        if tok.is_ascii() {
-            lower.push_str(tok);
-            lower.make_ascii_lowercase();
-        } else {
-            lower.extend(tok.chars().flat_map(char::to_lowercase));
-        }
+        crate::text::push_lowercase(&mut lower, tok);
         if lower.chars().nth(2).is_some()
             && !features::is_stopword(&lower)
             && !lower.bytes().all(|b| b.is_ascii_digit())
