@@ -529,6 +529,9 @@ fn content_terms(text: &str, out: &mut Vec<u64>) {
             }
             continue;
         }
+        if tok.len() < 3 {
+            continue;
+        }
         lower.clear();
         crate::text::push_lowercase(&mut lower, tok);
         if lower.chars().nth(2).is_some()
@@ -551,7 +554,7 @@ fn overlap(line: &str, body: &HashSet<u64>) -> f32 {
 }
 
 /// How many of the body's first content terms a headline is compared with.
-const HEADLINE_BODY_TERMS: usize = 300;
+const HEADLINE_BODY_TERMS: usize = 200;
 
 /// A headline shares at least this share of its content words with the article below it.
 const MIN_HEADLINE_OVERLAP: f32 = 0.34;
