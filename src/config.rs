@@ -112,6 +112,30 @@ pub struct CleanConfig {
     pub template_max_sites: NonZeroUsize,
     /// Most lines remembered per site; lines seen once are forgotten first.
     pub template_max_lines_per_site: NonZeroUsize,
+    /// Pages with fewer lines are judged by the prose rule alone (too little context for the model).
+    pub min_model_lines: NonZeroUsize,
+    /// A prose line the model doubted is kept when body text is at most this many lines above and below.
+    pub sandwich_reach_lines: NonZeroUsize,
+    /// How many lines above the body the headline is looked for.
+    pub headline_reach_lines: NonZeroUsize,
+    /// A headline must share at least this share of its content words with the body (0 to 1).
+    pub headline_min_overlap: f32,
+    /// How many of the body's first content words the headline is compared with.
+    pub headline_body_terms: NonZeroUsize,
+    /// Whole-line interface labels in any language (case-insensitive, outer punctuation ignored).
+    pub ui_labels: Vec<String>,
+    /// A copyright notice (dropped from the text; names the publisher).
+    pub copyright_pattern: String,
+    /// An image credit line; capture group 1 is the credit.
+    pub credit_pattern: String,
+    /// Share and follow prompts (lines of at most 12 words).
+    pub share_pattern: String,
+    /// A code identifier leaked into the page, such as `bar_progress`.
+    pub identifier_pattern: String,
+    /// An author line (lines of at most 10 words).
+    pub byline_pattern: String,
+    /// Words that introduce a publication date (short lines with a date).
+    pub dateline_pattern: String,
 }
 
 impl Default for CleanConfig {
@@ -130,6 +154,18 @@ impl Default for CleanConfig {
             template_min_share: 0.5,
             template_max_sites: nz(10_000),
             template_max_lines_per_site: nz(2_000),
+            min_model_lines: nz(12),
+            sandwich_reach_lines: nz(2),
+            headline_reach_lines: nz(25),
+            headline_min_overlap: 0.34,
+            headline_body_terms: nz(200),
+            ui_labels: crate::stages::clean::rules::UI_LABELS.iter().map(|s| s.to_string()).collect(),
+            copyright_pattern: crate::stages::clean::rules::COPYRIGHT_PATTERN.into(),
+            credit_pattern: crate::stages::clean::rules::CREDIT_PATTERN.into(),
+            share_pattern: crate::stages::clean::rules::SHARE_PATTERN.into(),
+            identifier_pattern: crate::stages::clean::rules::IDENTIFIER_PATTERN.into(),
+            byline_pattern: crate::stages::clean::rules::BYLINE_PATTERN.into(),
+            dateline_pattern: crate::stages::clean::rules::DATELINE_PATTERN.into(),
         }
     }
 }
@@ -449,6 +485,22 @@ impl Config {
         if !(0.0..=1.0).contains(&self.clean.keep_threshold) {
             errors.push(("clean.keep_threshold".into(), "must be between 0 and 1".into()));
         }
+        if !(0.0..=1.0).contains(&self.clean.headline_min_overlap) {
+            errors.push(("clean.headline_min_overlap".into(), "must be between 0 and 1".into()));
+        }
+        let c = &self.clean;
+        for (key, p) in [
+            ("clean.copyright_pattern", &c.copyright_pattern),
+            ("clean.credit_pattern", &c.credit_pattern),
+            ("clean.share_pattern", &c.share_pattern),
+            ("clean.identifier_pattern", &c.identifier_pattern),
+            ("clean.byline_pattern", &c.byline_pattern),
+            ("clean.dateline_pattern", &c.dateline_pattern),
+        ] {
+            if let Err(e) = regex::Regex::new(p) {
+                errors.push((key.into(), format!("bad regular expression: {e}")));
+            }
+        }
         if !(self.clean.template_min_share > 0.0 && self.clean.template_min_share <= 1.0) {
             errors.push(("clean.template_min_share".into(), "must be above 0 and at most 1".into()));
         }
@@ -587,6 +639,17 @@ mod tests {
         assert_eq!(cfg.state.dir, def.state.dir);
         assert_eq!(cfg.dedup.max_entries, def.dedup.max_entries);
         assert_eq!(cfg.clean.keep_threshold, def.clean.keep_threshold);
+        assert_eq!(cfg.clean.ui_labels, def.clean.ui_labels);
+        for (a, b) in [
+            (&cfg.clean.copyright_pattern, &def.clean.copyright_pattern),
+            (&cfg.clean.credit_pattern, &def.clean.credit_pattern),
+            (&cfg.clean.share_pattern, &def.clean.share_pattern),
+            (&cfg.clean.identifier_pattern, &def.clean.identifier_pattern),
+            (&cfg.clean.byline_pattern, &def.clean.byline_pattern),
+            (&cfg.clean.dateline_pattern, &def.clean.dateline_pattern),
+        ] {
+            assert_eq!(a, b, "the shipped config must show the built-in default");
+        }
     }
 
     #[test]

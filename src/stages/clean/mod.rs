@@ -7,9 +7,7 @@
 //! and `docs/cleaner-model.md`). Last, the headline above the body and the footer below it are found.
 
 use std::collections::HashSet;
-use std::sync::{Arc, LazyLock, Mutex};
-
-use regex::{Regex, RegexSet};
+use std::sync::{Arc, Mutex};
 
 use crate::config::CleanConfig;
 use crate::date::find_date;
@@ -19,222 +17,21 @@ use crate::text::{is_prose_counted, normalize_line, word_count};
 
 pub mod features;
 pub mod model;
+pub mod rules;
 pub mod template;
 #[rustfmt::skip]
 pub mod weights;
 
 use features::{LineStats, N_FEATURES};
 use model::LineModel;
+use rules::Rules;
 use template::TemplateStore;
-
-/// Interface labels that are never article text, matched on the whole line (lower-cased, outer
-/// punctuation trimmed). Many languages, because sites are.
-const UI_LABELS: &[&str] = &[
-    // English
-    "close",
-    "text size",
-    "font size",
-    "increase font size",
-    "decrease font size",
-    "top",
-    "back to top",
-    "go to top",
-    "scroll to top",
-    "skip to content",
-    "skip to main content",
-    "skip navigation",
-    "menu",
-    "main menu",
-    "open menu",
-    "close menu",
-    "toggle navigation",
-    "navigation",
-    "search",
-    "share",
-    "share this",
-    "share this article",
-    "print",
-    "email",
-    "e-mail",
-    "tweet",
-    "facebook",
-    "twitter",
-    "linkedin",
-    "whatsapp",
-    "pinterest",
-    "reddit",
-    "subscribe",
-    "sign in",
-    "log in",
-    "login",
-    "sign up",
-    "register",
-    "log out",
-    "logout",
-    "home",
-    "next",
-    "previous",
-    "prev",
-    "more",
-    "read more",
-    "see more",
-    "show more",
-    "load more",
-    "advertisement",
-    "ad",
-    "ads",
-    "sponsored",
-    "comments",
-    "comment",
-    "copy link",
-    "link copied",
-    "copied",
-    "listen",
-    "listen to this article",
-    "save",
-    "bookmark",
-    "loading",
-    "cookie settings",
-    "accept",
-    "accept all",
-    "reject all",
-    "got it",
-    "related",
-    "related articles",
-    "related stories",
-    "most read",
-    "most popular",
-    "trending",
-    "latest news",
-    "you may also like",
-    "recommended",
-    "x",
-    "a a",
-    "a+ a-",
-    // Korean
-    "본문 바로가기",
-    "주메뉴 바로가기",
-    "메뉴",
-    "전체메뉴",
-    "검색",
-    "닫기",
-    "공유",
-    "공유하기",
-    "기사 공유",
-    "인쇄",
-    "글자크기",
-    "글씨 크기",
-    "글자 크기",
-    "맨위로",
-    "맨 위로",
-    "이전",
-    "다음",
-    "로그인",
-    "회원가입",
-    "구독",
-    "댓글",
-    "스크랩",
-    "기사 스크랩",
-    "url 복사",
-    "많이 본 뉴스",
-    "관련기사",
-    // Japanese
-    "メニュー",
-    "検索",
-    "閉じる",
-    "共有",
-    "印刷",
-    "ログイン",
-    "トップへ戻る",
-    "シェア",
-    "関連記事",
-    // Chinese
-    "首页",
-    "菜单",
-    "搜索",
-    "关闭",
-    "分享",
-    "打印",
-    "登录",
-    "注册",
-    "返回顶部",
-    "相关新闻",
-    "關閉",
-    "分享到",
-    // German
-    "schließen",
-    "suche",
-    "teilen",
-    "drucken",
-    "anmelden",
-    "nach oben",
-    "zum inhalt springen",
-    "mehr zum thema",
-    // French
-    "fermer",
-    "rechercher",
-    "partager",
-    "imprimer",
-    "se connecter",
-    "retour en haut",
-    "lire aussi",
-    // Spanish
-    "cerrar",
-    "buscar",
-    "compartir",
-    "imprimir",
-    "iniciar sesión",
-    "volver arriba",
-    "lee también",
-    // Russian
-    "закрыть",
-    "поиск",
-    "поделиться",
-    "печать",
-    "войти",
-    "наверх",
-    "читайте также",
-];
-
-struct Rules {
-    ui: HashSet<&'static str>,
-    copyright: Regex,
-    credit: Regex,
-    share: Regex,
-    identifier: Regex,
-    byline: Regex,
-    dateline_word: Regex,
-}
-
-static RULES: LazyLock<Rules> = LazyLock::new(|| {
-    let re = |s: &str| Regex::new(s).expect("built-in clean patterns are valid");
-    Rules {
-        ui: UI_LABELS.iter().copied().collect(),
-        copyright: re(
-            r"(?i)^\s*(?:©|ⓒ|\(c\)|copyright(?-u:\b))(?:\s*(?:©|\(c\)))?\s*(?:(?:19|20)\d{2}|\p{L}[\p{L}.&'-]*\s+\p{L})|all rights reserved|무단\s*전재|재배포\s*금지|版权所有|版權所有|無断転載|無斷轉載|tous droits réservés|alle rechte vorbehalten|todos los derechos reservados|все права защищены",
-        ),
-        credit: re(
-            r"(?i)^[\[(]?\s*(?:image source|image credit|photo credit|photo|photograph|image|picture|credit|사진|이미지|写真|图片|圖片|foto|bild)\s*[=:：]\s*([^\])]{1,150}?)\s*[\])]?$",
-        ),
-        share: re(
-            r"(?i)^(join us on|follow us(?-u:\b)|share (this|on|via|the|article)(?-u:\b)|like us on|find us on|connect with us|subscribe (to|for|now)(?-u:\b)|sign up (for|to)(?-u:\b)|get (our|the) newsletter|click here(?-u:\b)|download (our|the) app|공유하기|구독하기|페이스북|트위터|카카오톡)",
-        ),
-        identifier: re(r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$"),
-        byline: re(
-            r"^(?:(?i:by|written by|reported by|reporter|posted by|author)[:\s]+\p{Lu}|[가-힣]{2,4}\s?(?:기자|특파원|기상캐스터)(?:\s|$|[(\[]|=)|\S{2,6}\s?(?:記者|记者))",
-        ),
-        dateline_word: re(
-            r"(?i)^(published|updated|posted|last updated|date|입력|수정|등록|발행|승인|登録|更新|公開|发布|發佈|发表|时间|時間|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado|опубликовано|обновлено)(?-u:\b)",
-        ),
-    }
-});
 
 /// The compiled cleaner for one configuration.
 #[derive(Debug)]
 pub struct Cleaner {
     cfg: CleanConfig,
-    drop: RegexSet,
-    keep: RegexSet,
+    rules: Rules,
     model: LineModel,
     templates: Option<Arc<Mutex<TemplateStore>>>,
 }
@@ -255,13 +52,7 @@ impl Cleaner {
 
     /// A cleaner with another line model (the training command evaluates candidates this way).
     pub fn with_model(cfg: &CleanConfig, model: LineModel) -> Result<Self, regex::Error> {
-        Ok(Self {
-            cfg: cfg.clone(),
-            drop: RegexSet::new(&cfg.drop_patterns)?,
-            keep: RegexSet::new(&cfg.keep_patterns)?,
-            model,
-            templates: None,
-        })
+        Ok(Self { cfg: cfg.clone(), rules: Rules::compile(cfg)?, model, templates: None })
     }
 
     /// Learns and applies site templates with `store` (shared by the stage's workers).
@@ -295,7 +86,7 @@ impl Cleaner {
             _ => Vec::new(),
         };
         let open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
-        if lines.len() < MIN_MODEL_LINES {
+        if lines.len() < self.cfg.min_model_lines.get() {
             // Too little page for the model's context (a JSON-lines body, a short note): keep prose.
             for (line, _) in lines.iter_mut().zip(&open).filter(|(l, o)| **o && !l.prose) {
                 line.class = LineClass::Drop("short_text");
@@ -311,7 +102,7 @@ impl Cleaner {
                 }
             }
         }
-        keep_prose_between_body(&mut lines);
+        keep_prose_between_body(&mut lines, self.cfg.sandwich_reach_lines.get());
         for ((line, _), _) in
             lines.iter_mut().zip(&template).zip(&forced).filter(|((l, t), f)| **t && !**f && l.class == LineClass::Keep)
         {
@@ -325,7 +116,7 @@ impl Cleaner {
                 line.class = LineClass::Keep;
             }
         }
-        find_headlines(&mut lines, &forced);
+        find_headlines(&mut lines, &forced, &self.cfg);
         lines
     }
 
@@ -350,7 +141,7 @@ impl Cleaner {
 
     /// Rules that judge each line alone.
     fn first_pass(&self, text: &str) -> FirstPass {
-        let rules = &*RULES;
+        let rules = &self.rules;
         let min_prose = self.cfg.min_prose_words.get();
         let mut seen = HashSet::new();
         let mut lines: Vec<Line> = Vec::new();
@@ -367,14 +158,14 @@ impl Cleaner {
             // Interface labels are short; longer lines need no lower-cased copy for the look-up.
             let trimmed = text.trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
             let mut label = String::new();
-            if trimmed.len() <= MAX_LABEL_BYTES {
+            if trimmed.len() <= rules.max_label_bytes {
                 crate::text::push_lowercase(&mut label, trimmed);
             }
-            let keep = self.keep.is_match(&text);
+            let keep = rules.keep.is_match(&text);
             let hash = case_folded_hash(&text);
             let class = if keep {
                 LineClass::Keep
-            } else if self.drop.is_match(&text) {
+            } else if rules.drop.is_match(&text) {
                 LineClass::Drop("drop_pattern")
             } else if words <= 40 && rules.copyright.is_match(&text) {
                 LineClass::Copyright
@@ -391,7 +182,7 @@ impl Cleaner {
             } else if words <= 10 && rules.byline.is_match(&text) {
                 LineClass::Byline
             } else if words <= 12 && !prose && find_date(&text).is_some() {
-                if rules.dateline_word.is_match(&text) || words <= 6 { LineClass::Dateline } else { LineClass::Keep }
+                if rules.dateline.is_match(&text) || words <= 6 { LineClass::Dateline } else { LineClass::Keep }
             } else {
                 LineClass::Keep
             };
@@ -426,10 +217,6 @@ pub fn explain_line(line: &Line) -> String {
     format!("{verdict} {role:<9} {score} {why:<14} | {}", line.text)
 }
 
-/// Pages with fewer lines than this are judged by the prose rule alone: the model learned from whole
-/// page dumps, and a few lines give it no context.
-const MIN_MODEL_LINES: usize = 12;
-
 /// One line as the training command sees it.
 #[derive(Debug, Clone)]
 pub struct TrainingLine {
@@ -457,18 +244,15 @@ pub fn site_of(doc: &Document) -> String {
     format!("dir:{}", doc.prov.path.parent().map(|p| p.display().to_string()).unwrap_or_default())
 }
 
-/// How far (in lines) body text may be on each side of a prose line for it to count as body too.
-const SANDWICH_REACH: usize = 2;
-
 /// A prose line the model doubted, with body text right above and right below it, is body text:
 /// articles do not interleave single lines of other prose. (The model learned mostly from English
 /// pages; this keeps it from tearing holes in text whose language it has seen little of.)
-fn keep_prose_between_body(lines: &mut [Line]) {
+fn keep_prose_between_body(lines: &mut [Line], reach: usize) {
     let kept: Vec<usize> =
         lines.iter().enumerate().filter(|(_, l)| l.class == LineClass::Keep).map(|(i, _)| i).collect();
     for pair in kept.windows(2) {
         let (above, below) = (pair[0], pair[1]);
-        if below - above < 2 || below - above > 2 * SANDWICH_REACH {
+        if below - above < 2 || below - above > 2 * reach {
             continue;
         }
         for line in &mut lines[above + 1..below] {
@@ -479,9 +263,6 @@ fn keep_prose_between_body(lines: &mut [Line]) {
         }
     }
 }
-
-/// The longest interface label in [`UI_LABELS`], with room for case changes.
-const MAX_LABEL_BYTES: usize = 48;
 
 /// A hash of the line ignoring case, to spot repeats without keeping a lower-cased copy of each.
 fn case_folded_hash(text: &str) -> u64 {
@@ -506,9 +287,6 @@ fn line_features(lines: &[Line]) -> Vec<[f32; N_FEATURES]> {
     let copyright: Vec<bool> = lines.iter().map(|l| l.class == LineClass::Copyright).collect();
     features::features(&stats, &copyright)
 }
-
-/// How many lines above the body the headline may sit (bylines, dates and labels come between).
-const HEADLINE_REACH: usize = 25;
 
 /// Hashes of the content words of a text (lower case, no function words, no short tokens), and of
 /// character pairs for CJK and Hangul (whose words carry particles and endings): what a headline
@@ -553,19 +331,13 @@ fn overlap(line: &str, body: &HashSet<u64>) -> f32 {
     terms.iter().filter(|t| body.contains(*t)).count() as f32 / terms.len() as f32
 }
 
-/// How many of the body's first content terms a headline is compared with.
-const HEADLINE_BODY_TERMS: usize = 200;
-
-/// A headline shares at least this share of its content words with the article below it.
-const MIN_HEADLINE_OVERLAP: f32 = 0.34;
-
 /// Marks the title (and subtitle) among the lines just above where the body's prose starts. A
 /// candidate must be headline-shaped and share its content words with the body (menus, section
 /// labels and teasers for other stories do not). The nearest such line is the title, unless the
 /// one right above it is one too: then that is the title and the nearer the deck. Headline-shaped
 /// lines the model kept as body before the first prose line are candidates too (decks often look
 /// like text).
-fn find_headlines(lines: &mut [Line], forced: &[bool]) {
+fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanConfig) {
     let Some(first) = lines
         .iter()
         .position(|l| l.class == LineClass::Keep && l.prose)
@@ -577,7 +349,7 @@ fn find_headlines(lines: &mut [Line], forced: &[bool]) {
     let mut terms = Vec::new();
     for l in lines[first..].iter().filter(|l| l.class == LineClass::Keep) {
         content_terms(&l.text, &mut terms);
-        if terms.len() >= HEADLINE_BODY_TERMS {
+        if terms.len() >= cfg.headline_body_terms.get() {
             break;
         }
     }
@@ -595,10 +367,11 @@ fn find_headlines(lines: &mut [Line], forced: &[bool]) {
             && no_link(l)
             && sized(l)
             && l.words <= 80
-            && overlap(&l.text, &body) >= MIN_HEADLINE_OVERLAP
+            && overlap(&l.text, &body) >= cfg.headline_min_overlap
     };
     let title_like = |i: usize| lines[i].words <= 40 && !crate::text::ends_sentence(&lines[i].text);
-    let above: Vec<usize> = (first.saturating_sub(HEADLINE_REACH)..first).rev().filter(|&i| candidate(i)).collect();
+    let above: Vec<usize> =
+        (first.saturating_sub(cfg.headline_reach_lines.get())..first).rev().filter(|&i| candidate(i)).collect();
     let Some(&nearest) = above.first() else {
         return;
     };

@@ -1,0 +1,254 @@
+//! The per-line rules of the clean stage: the built-in interface labels and patterns (the
+//! defaults of `[clean]`, where operators can replace them), compiled once per configuration.
+
+use std::collections::HashSet;
+
+use regex::{Regex, RegexSet};
+
+use crate::config::CleanConfig;
+
+/// Interface labels that are never article text, matched on the whole line (lower-cased, outer
+/// punctuation trimmed). Many languages, because sites are.
+pub const UI_LABELS: &[&str] = &[
+    // English
+    "close",
+    "text size",
+    "font size",
+    "increase font size",
+    "decrease font size",
+    "top",
+    "back to top",
+    "go to top",
+    "scroll to top",
+    "skip to content",
+    "skip to main content",
+    "skip navigation",
+    "menu",
+    "main menu",
+    "open menu",
+    "close menu",
+    "toggle navigation",
+    "navigation",
+    "search",
+    "share",
+    "share this",
+    "share this article",
+    "print",
+    "email",
+    "e-mail",
+    "tweet",
+    "facebook",
+    "twitter",
+    "linkedin",
+    "whatsapp",
+    "pinterest",
+    "reddit",
+    "subscribe",
+    "sign in",
+    "log in",
+    "login",
+    "sign up",
+    "register",
+    "log out",
+    "logout",
+    "home",
+    "next",
+    "previous",
+    "prev",
+    "more",
+    "read more",
+    "see more",
+    "show more",
+    "load more",
+    "advertisement",
+    "ad",
+    "ads",
+    "sponsored",
+    "comments",
+    "comment",
+    "copy link",
+    "link copied",
+    "copied",
+    "listen",
+    "listen to this article",
+    "save",
+    "bookmark",
+    "loading",
+    "cookie settings",
+    "accept",
+    "accept all",
+    "reject all",
+    "got it",
+    "related",
+    "related articles",
+    "related stories",
+    "most read",
+    "most popular",
+    "trending",
+    "latest news",
+    "you may also like",
+    "recommended",
+    "x",
+    "a a",
+    "a+ a-",
+    // Korean
+    "본문 바로가기",
+    "주메뉴 바로가기",
+    "메뉴",
+    "전체메뉴",
+    "검색",
+    "닫기",
+    "공유",
+    "공유하기",
+    "기사 공유",
+    "인쇄",
+    "글자크기",
+    "글씨 크기",
+    "글자 크기",
+    "맨위로",
+    "맨 위로",
+    "이전",
+    "다음",
+    "로그인",
+    "회원가입",
+    "구독",
+    "댓글",
+    "스크랩",
+    "기사 스크랩",
+    "url 복사",
+    "많이 본 뉴스",
+    "관련기사",
+    // Japanese
+    "メニュー",
+    "検索",
+    "閉じる",
+    "共有",
+    "印刷",
+    "ログイン",
+    "トップへ戻る",
+    "シェア",
+    "関連記事",
+    // Chinese
+    "首页",
+    "菜单",
+    "搜索",
+    "关闭",
+    "分享",
+    "打印",
+    "登录",
+    "注册",
+    "返回顶部",
+    "相关新闻",
+    "關閉",
+    "分享到",
+    // German
+    "schließen",
+    "suche",
+    "teilen",
+    "drucken",
+    "anmelden",
+    "nach oben",
+    "zum inhalt springen",
+    "mehr zum thema",
+    // French
+    "fermer",
+    "rechercher",
+    "partager",
+    "imprimer",
+    "se connecter",
+    "retour en haut",
+    "lire aussi",
+    // Spanish
+    "cerrar",
+    "buscar",
+    "compartir",
+    "imprimir",
+    "iniciar sesión",
+    "volver arriba",
+    "lee también",
+    // Russian
+    "закрыть",
+    "поиск",
+    "поделиться",
+    "печать",
+    "войти",
+    "наверх",
+    "читайте также",
+];
+
+/// Default `copyright_pattern`: a copyright notice (names the publisher; the text is dropped).
+pub const COPYRIGHT_PATTERN: &str = r"(?i)^\s*(?:©|ⓒ|\(c\)|copyright(?-u:\b))(?:\s*(?:©|\(c\)))?\s*(?:(?:19|20)\d{2}|\p{L}[\p{L}.&'-]*\s+\p{L})|all rights reserved|무단\s*전재|재배포\s*금지|版权所有|版權所有|無断転載|無斷轉載|tous droits réservés|alle rechte vorbehalten|todos los derechos reservados|все права защищены";
+
+/// Default `credit_pattern`: an image credit line; group 1 is the credit.
+pub const CREDIT_PATTERN: &str = r"(?i)^[\[(]?\s*(?:image source|image credit|photo credit|photo|photograph|image|picture|credit|사진|이미지|写真|图片|圖片|foto|bild)\s*[=:：]\s*([^\])]{1,150}?)\s*[\])]?$";
+
+/// Default `share_pattern`: share and follow prompts.
+pub const SHARE_PATTERN: &str = r"(?i)^(join us on|follow us(?-u:\b)|share (this|on|via|the|article)(?-u:\b)|like us on|find us on|connect with us|subscribe (to|for|now)(?-u:\b)|sign up (for|to)(?-u:\b)|get (our|the) newsletter|click here(?-u:\b)|download (our|the) app|공유하기|구독하기|페이스북|트위터|카카오톡)";
+
+/// Default `identifier_pattern`: a code identifier leaked into the page (`bar_progress`).
+pub const IDENTIFIER_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$";
+
+/// Default `byline_pattern`: an author line.
+pub const BYLINE_PATTERN: &str = r"^(?:(?i:by|written by|reported by|reporter|posted by|author)[:\s]+\p{Lu}|[가-힣]{2,4}\s?(?:기자|특파원|기상캐스터)(?:\s|$|[(\[]|=)|\S{2,6}\s?(?:記者|记者))";
+
+/// Default `dateline_pattern`: words that introduce a publication date.
+pub const DATELINE_PATTERN: &str = r"(?i)^(published|updated|posted|last updated|date|입력|수정|등록|발행|승인|登録|更新|公開|发布|發佈|发表|时间|時間|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado|опубликовано|обновлено)(?-u:\b)";
+
+/// The rules of one configuration, compiled.
+#[derive(Debug)]
+pub struct Rules {
+    /// Interface labels, lower-cased.
+    pub ui: HashSet<String>,
+    /// Longest label in bytes: longer lines are not looked up.
+    pub max_label_bytes: usize,
+    /// See [`COPYRIGHT_PATTERN`].
+    pub copyright: Regex,
+    /// See [`CREDIT_PATTERN`].
+    pub credit: Regex,
+    /// See [`SHARE_PATTERN`].
+    pub share: Regex,
+    /// See [`IDENTIFIER_PATTERN`].
+    pub identifier: Regex,
+    /// See [`BYLINE_PATTERN`].
+    pub byline: Regex,
+    /// See [`DATELINE_PATTERN`].
+    pub dateline: Regex,
+    /// `drop_patterns`.
+    pub drop: RegexSet,
+    /// `keep_patterns`.
+    pub keep: RegexSet,
+}
+
+impl Rules {
+    /// Compiles the rules of `cfg` (the config loader has validated the patterns already).
+    pub fn compile(cfg: &CleanConfig) -> Result<Self, regex::Error> {
+        let ui: HashSet<String> = cfg.ui_labels.iter().map(|l| l.to_lowercase()).collect();
+        Ok(Self {
+            max_label_bytes: ui.iter().map(String::len).max().unwrap_or(0),
+            ui,
+            copyright: Regex::new(&cfg.copyright_pattern)?,
+            credit: Regex::new(&cfg.credit_pattern)?,
+            share: Regex::new(&cfg.share_pattern)?,
+            identifier: Regex::new(&cfg.identifier_pattern)?,
+            byline: Regex::new(&cfg.byline_pattern)?,
+            dateline: Regex::new(&cfg.dateline_pattern)?,
+            drop: RegexSet::new(&cfg.drop_patterns)?,
+            keep: RegexSet::new(&cfg.keep_patterns)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_rules_compile() {
+        let r = Rules::compile(&CleanConfig::default()).unwrap();
+        assert!(r.ui.contains("본문 바로가기") && r.ui.contains("text size"));
+        assert!(r.copyright.is_match("© The Asia Business Daily(www.asiae.co.kr). All rights reserved."));
+        assert!(!r.copyright.is_match("Copyright"));
+        assert_eq!(&r.credit.captures("[Image source=Yonhap News]").unwrap()[1], "Yonhap News");
+        assert!(r.identifier.is_match("bar_progress") && !r.identifier.is_match("Jean-Pierre"));
+    }
+}
