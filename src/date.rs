@@ -16,26 +16,49 @@ struct Patterns {
     time: Regex,
 }
 
-const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
+/// Month names (English, German, French, Spanish) and English abbreviations, by month.
+const MONTH_NAMES: [&[&str]; 12] = [
+    &["january", "jan", "januar", "janvier", "enero"],
+    &["february", "feb", "februar", "février", "fevrier", "febrero"],
+    &["march", "mar", "märz", "maerz", "mars", "marzo"],
+    &["april", "apr", "avril", "abril"],
+    &["may", "mai", "mayo"],
+    &["june", "jun", "juni", "juin", "junio"],
+    &["july", "jul", "juli", "juillet", "julio"],
+    &["august", "aug", "août", "aout", "agosto"],
+    &["september", "sept", "sep", "septembre", "septiembre", "setiembre"],
+    &["october", "oct", "oktober", "octobre", "octubre"],
+    &["november", "nov", "novembre", "noviembre"],
+    &["december", "dec", "dezember", "décembre", "decembre", "diciembre"],
+];
+
+/// The month names as a regex alternation, longest first so that `juli` wins over `jul`.
+fn months_alternation() -> String {
+    let mut names: Vec<&str> = MONTH_NAMES.iter().flat_map(|m| m.iter().copied()).collect();
+    names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+    names.join("|")
+}
 
 static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let re = |s: &str| Regex::new(s).expect("date patterns are valid");
+    let months = months_alternation();
     Patterns {
         iso: re(r"(?-u:\b)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?"),
         ymd: re(r"(?-u:\b)(\d{4})[./](\d{1,2})[./](\d{1,2})(?-u:\b)"),
         cjk: re(r"(\d{4})\s*[년年]\s*(\d{1,2})\s*[월月]\s*(\d{1,2})\s*[일日]"),
-        month_first: re(&format!(r"(?i)(?-u:\b)({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?-u:\b)")),
-        day_first: re(&format!(r"(?i)(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+({MONTHS})\.?,?\s+(\d{{4}})(?-u:\b)")),
+        month_first: re(&format!(r"(?i)(?-u:\b)({months})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?-u:\b)")),
+        // `20 July 2024`, `20. Juli 2024`, `20 juillet 2024`, `20 de julio de 2024`.
+        day_first: re(&format!(
+            r"(?i)(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?({months})\.?,?\s+(?:de\s+)?(\d{{4}})(?-u:\b)"
+        )),
         dmy: re(r"(?-u:\b)(\d{1,2})([./])(\d{1,2})[./](\d{4})(?-u:\b)"),
         time: re(r"(?i)(?-u:\b)(\d{1,2})(?::|時|시\s*)(\d{2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"),
     }
 });
 
 fn month_number(name: &str) -> Option<i8> {
-    let n = name.to_ascii_lowercase();
-    let idx = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-        .iter()
-        .position(|m| n.starts_with(m))?;
+    let n = name.to_lowercase();
+    let idx = MONTH_NAMES.iter().position(|names| names.contains(&n.as_str()))?;
     i8::try_from(idx + 1).ok()
 }
 
@@ -137,6 +160,10 @@ mod tests {
             ("22.06.2024", Some("2024-06-22")),
             ("2024-06-22T10:30:00Z", Some("2024-06-22T10:30:00")),
             ("30 February 2024", None),
+            ("Veröffentlicht 20. Juli 2024, 22:13", Some("2024-07-20T22:13:00")),
+            ("publié le 3 août 2024", Some("2024-08-03")),
+            ("20 de julio de 2024", Some("2024-07-20")),
+            ("Sept. 5, 2024", Some("2024-09-05")),
             ("no date here, 1234", None),
         ];
         for (input, want) in cases {

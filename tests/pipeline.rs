@@ -381,3 +381,28 @@ fn site_templates_are_learned_from_the_stream_and_survive_restarts() {
         s.articles().into_iter().find(|a| a["source"]["path"].as_str().unwrap().ends_with("other/p99.txt")).unwrap();
     assert!(other["body"].to_string().contains(promo));
 }
+
+#[test]
+fn japanese_page_title_date_and_body() {
+    let a = process_fixture("japanese.txt");
+    assert_eq!(a["title"], "東京都、隅田川の橋にドローン巡回を導入へ");
+    assert_eq!(a["subtitle"], "夜間の交通監視、来年春から試験運用");
+    assert_eq!(a["published"], "2024-06-22T10:30:00");
+    assert_eq!(a["lang"], "ja");
+    let body: Vec<&str> = a["body"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(body.len(), 4, "{body:#?}");
+    assert!(body[0].starts_with("東京都は22日") && body[3].starts_with("都市研究所"));
+}
+
+#[test]
+fn german_page_title_byline_date_publisher_and_body() {
+    let a = process_fixture("german.txt");
+    assert_eq!(a["title"], "Stadtrat beschließt Neubau der alten Hafenbrücke");
+    assert_eq!(a["subtitle"], "Die Brücke bleibt für Autos achtzehn Monate gesperrt");
+    assert_eq!(a["published"], "2024-07-20T22:13:00");
+    assert_eq!(a["publisher"], "Hafenzeitung");
+    assert_eq!(a["lang"], "de");
+    let body: Vec<&str> = a["body"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(body.len(), 4, "{body:#?}");
+    assert!(body[0].starts_with("Der Stadtrat") && body[3].starts_with("Geschäftsleute"));
+}

@@ -14,7 +14,7 @@ use crate::runner::{Outcome, Transform};
 use crate::text::{content_hash, word_count};
 
 static PUBLISHER_NOISE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)©|ⓒ|\(c\)|copyright|\b(19|20)\d{2}\b(\s*[-–]\s*(19|20)\d{2})?|all rights reserved.*$|무단\s*전재.*$|재배포\s*금지.*$|\((?:https?://)?(?:www\.)?[a-z0-9.-]+\.[a-z]{2,}[^)]*\)|\b(?:https?://)?www\.[a-z0-9.-]+\.[a-z]{2,}\S*")
+    Regex::new(r"(?i)©|ⓒ|\(c\)|copyright|\b(19|20)\d{2}\b(\s*[-–]\s*(19|20)\d{2})?|(?:all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati|все права защищены|版权所有|版權所有|無断転載|無斷轉載|무단\s*전재|재배포\s*금지).*$|\((?:https?://)?(?:www\.)?[a-z0-9.-]+\.[a-z]{2,}[^)]*\)|\b(?:https?://)?www\.[a-z0-9.-]+\.[a-z]{2,}\S*")
         .expect("publisher pattern is valid")
 });
 

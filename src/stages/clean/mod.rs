@@ -182,7 +182,11 @@ impl Cleaner {
             } else if words <= 10 && rules.byline.is_match(&text) {
                 LineClass::Byline
             } else if words <= 12 && !prose && find_date(&text).is_some() {
-                if rules.dateline.is_match(&text) || words <= 6 { LineClass::Dateline } else { LineClass::Keep }
+                if rules.dateline.is_match(&text) || words <= 6 || mostly_date(&text) {
+                    LineClass::Dateline
+                } else {
+                    LineClass::Keep
+                }
             } else {
                 LineClass::Keep
             };
@@ -192,6 +196,19 @@ impl Cleaner {
         }
         FirstPass { lines, forced, hashes }
     }
+}
+
+/// How unsure the model must at least be of a lede for it to be kept next to the body.
+const EDGE_MIN_SCORE: f32 = 0.3;
+
+/// Whether a line is mostly a date: digits, separators and the CJK date and time characters.
+fn mostly_date(text: &str) -> bool {
+    let (mut datey, mut all) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        all += 1;
+        datey += usize::from(c.is_ascii_digit() || c.is_ascii_punctuation() || "年月日時分秒년월일시분".contains(c));
+    }
+    all > 0 && datey * 10 >= all * 8
 }
 
 /// One line of `newsmill explain`: verdict, role, what decided, and the text.
@@ -245,9 +262,25 @@ pub fn site_of(doc: &Document) -> String {
 }
 
 /// A prose line the model doubted, with body text right above and right below it, is body text:
-/// articles do not interleave single lines of other prose. (The model learned mostly from English
+/// articles do not interleave single lines of other prose. So is a prose line the model was unsure
+/// of (probability at least [`EDGE_MIN_SCORE`]) right next to the body's prose, with no prose on its
+/// other side (a lede under the headline, a last paragraph above the footer). (The model learned mostly from English
 /// pages; this keeps it from tearing holes in text whose language it has seen little of.)
 fn keep_prose_between_body(lines: &mut [Line], reach: usize) {
+    for i in 0..lines.len() {
+        let unsure = lines[i].class == LineClass::Drop("model")
+            && lines[i].prose
+            && lines[i].score.is_some_and(|p| p >= EDGE_MIN_SCORE);
+        let body =
+            |j: Option<usize>| j.and_then(|j| lines.get(j)).is_some_and(|l| l.class == LineClass::Keep && l.prose);
+        let edge = |j: Option<usize>| {
+            j.and_then(|j| lines.get(j)).is_none_or(|l| !l.prose && !matches!(l.class, LineClass::Keep))
+        };
+        let (above, below) = (i.checked_sub(1), Some(i + 1));
+        if unsure && ((body(below) && edge(above)) || (body(above) && edge(below))) {
+            lines[i].class = LineClass::Keep;
+        }
+    }
     let kept: Vec<usize> =
         lines.iter().enumerate().filter(|(_, l)| l.class == LineClass::Keep).map(|(i, _)| i).collect();
     for pair in kept.windows(2) {
