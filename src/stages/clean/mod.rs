@@ -349,7 +349,10 @@ fn content_terms(text: &str, out: &mut Vec<u64>) {
             && !features::is_stopword(&lower)
             && !lower.bytes().all(|b| b.is_ascii_digit())
         {
-            out.push(xxhash_rust::xxh3::xxh3_64(lower.as_bytes()));
+            // A crude stem, so that `Glazers` in a headline meets `Glazer's` in the text.
+            let stem = lower.strip_suffix("'s").or_else(|| lower.strip_suffix("’s")).unwrap_or(&lower);
+            let stem = if stem.len() > 4 { stem.strip_suffix('s').unwrap_or(stem) } else { stem };
+            out.push(xxhash_rust::xxh3::xxh3_64(stem.as_bytes()));
         }
     }
 }

@@ -192,7 +192,7 @@ pub const IDENTIFIER_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$"
 pub const BYLINE_PATTERN: &str = r"^(?:(?i:by|written by|reported by|reporter|posted by|author|von|par|por|di|door|автор)[:\s]+\p{Lu}|[가-힣]{2,4}\s?(?:기자|특파원|기상캐스터)(?:\s|$|[(\[]|=)|\S{2,6}\s?(?:記者|记者))";
 
 /// Default `dateline_pattern`: words that introduce a publication date.
-pub const DATELINE_PATTERN: &str = r"(?i)^(published|updated|posted|last updated|date|입력|수정|등록|발행|승인|登録|更新|公開|发布|發佈|发表|时间|時間|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado|опубликовано|обновлено)(?-u:\b)";
+pub const DATELINE_PATTERN: &str = r"(?i)^(published|updated|posted|last updated|last edited|edited|created|modified|date|입력|수정|등록|발행|승인|登録|更新|公開|发布|發佈|发表|时间|時間|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado|опубликовано|обновлено)(?-u:\b)";
 
 /// The rules of one configuration, compiled.
 #[derive(Debug)]
