@@ -22,7 +22,7 @@ fn seedlike_page_becomes_the_expected_record() {
         "Seoul Unveils Plan To Put Drones Over Han River Bridges... Night Traffic Monitoring From Next Year"
     );
     assert_eq!(a["subtitle"], "City Hall Bets on Automated Patrols to Cut Response Times");
-    let body: Vec<&str> = a["body"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let body = common::body(&a);
     assert_eq!(body.len(), 5);
     assert!(body[0].starts_with("The Seoul Metropolitan Government announced"));
     assert!(body[1].starts_with("The city said on the 14th"));
@@ -292,7 +292,7 @@ fn korean_page_chrome_dateline_byline_and_copyright() {
     assert_eq!(a["published"], "2024-06-22T10:00:00");
     assert_eq!(a["publisher"], "한강일보");
     assert_eq!(a["lang"], "ko");
-    let body: Vec<&str> = a["body"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let body = common::body(&a);
     assert_eq!(body.len(), 4, "{body:#?}");
     assert!(body[0].starts_with("서울시는 22일") && body[3].starts_with("서울연구원의"));
     let text = a.to_string();
@@ -311,7 +311,7 @@ fn related_lists_and_footer_menus_stay_out_of_the_body() {
     assert_eq!(a["byline"], "Jane Doe");
     assert_eq!(a["published"], "2024-06-22");
     assert_eq!(a["publisher"], "The Example Gazette");
-    let body: Vec<&str> = a["body"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let body = common::body(&a);
     assert_eq!(body.len(), 5, "{body:#?}");
     assert!(body[0].starts_with("The city council voted") && body[4].starts_with("The council said"));
 }
@@ -389,7 +389,7 @@ fn japanese_page_title_date_and_body() {
     assert_eq!(a["subtitle"], "夜間の交通監視、来年春から試験運用");
     assert_eq!(a["published"], "2024-06-22T10:30:00");
     assert_eq!(a["lang"], "ja");
-    let body: Vec<&str> = a["body"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let body = common::body(&a);
     assert_eq!(body.len(), 4, "{body:#?}");
     assert!(body[0].starts_with("東京都は22日") && body[3].starts_with("都市研究所"));
 }
@@ -402,7 +402,33 @@ fn german_page_title_byline_date_publisher_and_body() {
     assert_eq!(a["published"], "2024-07-20T22:13:00");
     assert_eq!(a["publisher"], "Hafenzeitung");
     assert_eq!(a["lang"], "de");
-    let body: Vec<&str> = a["body"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    let body = common::body(&a);
     assert_eq!(body.len(), 4, "{body:#?}");
     assert!(body[0].starts_with("Der Stadtrat") && body[3].starts_with("Geschäftsleute"));
+}
+
+#[test]
+fn renamed_files_are_not_read_again_and_truncated_json_lines_start_over() {
+    let s = Scratch::new("");
+    s.drop_file("a.txt", page(3));
+    s.drop_file(
+        "feed.jsonl",
+        "{\"id\":\"f1\",\"text\":\"The first line of prose is long enough to be kept, surely.\"}\n",
+    );
+    s.run_once();
+    assert_eq!(s.articles().len(), 2);
+    // Same file (device and inode), new name: nothing new to read.
+    std::fs::rename(s.inbox().join("a.txt"), s.inbox().join("renamed.txt")).unwrap();
+    s.run_once();
+    assert_eq!(s.articles().len(), 2, "a renamed file was read again");
+    // Truncated and rewritten in place (copytruncate rotation): read from the start.
+    std::fs::write(
+        s.inbox().join("feed.jsonl"),
+        "{\"id\":\"f2\",\"text\":\"After rotation a new line of prose arrived, long enough to keep.\"}\n",
+    )
+    .unwrap();
+    s.run_once();
+    let ids: Vec<String> = s.articles().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert!(ids.contains(&"f2".to_string()));
 }

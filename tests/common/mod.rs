@@ -123,6 +123,11 @@ fn split_sections(extra: &str) -> Vec<(String, String)> {
     out
 }
 
+/// An article's body paragraphs.
+pub fn body(article: &Value) -> Vec<&str> {
+    article["body"].as_array().map(|b| b.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
+}
+
 pub fn read_jsonl(path: &Path) -> Vec<Value> {
     let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
     text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad output line {l:?}: {e}"))).collect()
