@@ -22,7 +22,7 @@ fn seedlike_page_becomes_the_expected_record() {
         "Seoul Unveils Plan To Put Drones Over Han River Bridges... Night Traffic Monitoring From Next Year"
     );
     assert_eq!(a["subtitle"], "City Hall Bets on Automated Patrols to Cut Response Times");
-    let body = common::body(&a);
+    let body = common::body(a);
     assert_eq!(body.len(), 5);
     assert!(body[0].starts_with("The Seoul Metropolitan Government announced"));
     assert!(body[1].starts_with("The city said on the 14th"));
