@@ -24,7 +24,7 @@ use newsmill::stages::clean::model::{
     CONTEXT_NAMES, HIDDEN, LineModel, Mlp, N_B, activation, activation_slope, stage_b_inputs,
 };
 use newsmill::stages::clean::{Cleaner, TrainingLine};
-use newsmill::stages::source::charset::decode;
+use newsmill::stages::source::reader::{Emit, Limits, read_file_once};
 
 struct Row<const N: usize> {
     x: [f32; N],
@@ -35,6 +35,7 @@ struct Row<const N: usize> {
 /// One page: its text and ground truth, and its lines' features, labels and whether the model
 /// decides them.
 struct Page {
+    id: String,
     set: String,
     text: String,
     truth: String,
@@ -82,6 +83,7 @@ impl Truth {
 }
 
 fn load_set(bench: &Path, set: &str, cleaner: &Cleaner) -> Result<Vec<Page>, Box<dyn std::error::Error>> {
+    let limits = Limits::from_config(&newsmill::config::Config::default());
     let dir = bench.join("extraction").join(set);
     let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("ground-truth.json"))?)?;
     let mut files: Vec<PathBuf> =
@@ -90,13 +92,26 @@ fn load_set(bench: &Path, set: &str, cleaner: &Cleaner) -> Result<Vec<Page>, Box
     let mut pages = Vec::new();
     for file in files {
         let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let id = name.split('.').next().unwrap_or_default();
+        // Page ids may contain dots themselves (`bbc.co.uk_news_01.html.gz`).
+        let id = ["", ".gz"]
+            .iter()
+            .flat_map(|gz| [".txt", ".html", ".htm"].map(move |ext| format!("{ext}{gz}")))
+            .find_map(|suffix| name.strip_suffix(&suffix))
+            .unwrap_or(name);
         let Some(body) = truth[id]["articleBody"].as_str() else { continue };
-        let Ok(decoded) = decode(&std::fs::read(&file)?, false) else { continue };
+        // The page's text as the daemon sees it (charset, gzip, HTML to text).
+        let mut text = None;
+        read_file_once(&file, limits, &mut |ev| {
+            if let Emit::Doc(d) = ev {
+                text = Some(d.text);
+            }
+            false
+        })?;
+        let Some(text) = text else { continue };
         let t = Truth::new(body);
-        let lines = cleaner.training_lines(&decoded.text);
+        let lines = cleaner.training_lines(&text);
         let labels = lines.iter().map(|l| t.label(&l.text)).collect();
-        pages.push(Page { set: set.to_string(), text: decoded.text, truth: body.to_string(), lines, labels });
+        pages.push(Page { id: id.to_string(), set: set.to_string(), text, truth: body.to_string(), lines, labels });
     }
     Ok(pages)
 }
@@ -429,16 +444,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         return Ok(());
     }
-    // Cross-validation: every page is scored by a model that never saw it.
+    // Cross-validation: every page is scored by a model that never saw it, in any rendering (the
+    // text and HTML sets share pages, so folds go by page id).
     if folds > 1 {
+        let fold_of = |p: &Page| (xxhash_rust::xxh3::xxh3_64(p.id.as_bytes()) % folds as u64) as usize;
         let mut held: Vec<(usize, &Page)> = Vec::new();
         let mut cleaners = Vec::new();
         for k in 0..folds {
-            let train_pages: Vec<&Page> =
-                all.iter().enumerate().filter(|(i, _)| i % folds != k).map(|(_, p)| *p).collect();
+            let train_pages: Vec<&Page> = all.iter().filter(|p| fold_of(p) != k).copied().collect();
             let (a, b) = fit(&train_pages, iterations);
             cleaners.push(cleaner_with(&a, &b, threshold)?);
-            held.extend(all.iter().enumerate().filter(|(i, _)| i % folds == k).map(|(_, p)| (k, *p)));
+            held.extend(all.iter().filter(|p| fold_of(p) == k).map(|p| (k, *p)));
         }
         for set in &train_sets {
             let mut per_fold = Vec::new();
