@@ -1,10 +1,11 @@
-//! The clean stage: classifies every line of a page dump as article text or chrome. Menus, UI
-//! labels, share prompts, repeated lines and anything after the copyright footer are dropped;
-//! copyright, credit, caption, byline and date lines are kept aside as data for extraction.
+//! The clean stage: classifies every line of a page dump as article text or chrome, and sets
+//! copyright, credit, caption, byline and date lines aside as data for extraction.
 //!
-//! Rules come first and judge each line alone (patterns, shape). A learned line model then decides
-//! every line the rules left open, from the line's features and its neighbours' (see `features`
-//! and `docs/cleaner-model.md`). Last, the headline above the body and the footer below it are found.
+//! Rules come first and judge each line alone (`rules`: interface labels, share prompts, repeats,
+//! patterns). A learned line model then decides every line the rules left open, from the line's
+//! features and its neighbours' (`features`, `model`, docs/cleaner-model.md); two small rules mend
+//! holes it leaves in the body; the site's learned template is removed (`template`); last, the
+//! headline and deck are found above the body.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
