@@ -36,6 +36,9 @@ const CJK_FUNCTION: &str = "のはがをにでとたしてもなる的了是在�
 
 static STOP: LazyLock<HashSet<&'static str, Fnv>> = LazyLock::new(|| STOPWORDS.split_whitespace().collect());
 
+/// The longest function word, in bytes.
+static MAX_STOP_BYTES: LazyLock<usize> = LazyLock::new(|| STOP.iter().map(|w| w.len()).max().unwrap_or(0));
+
 /// FNV-1a: stop-word look-ups hash short keys many times per line, where SipHash's DoS resistance
 /// buys nothing (the set is fixed).
 #[derive(Default, Clone, Copy)]
@@ -162,9 +165,12 @@ impl LineStats {
                     caps += usize::from(first.is_uppercase());
                 }
             }
-            lower.clear();
-            push_lowercase(&mut lower, tok);
-            stops += usize::from(STOP.contains(lower.as_str()));
+            // No function word is longer than this; longer tokens need no lower-cased copy.
+            if tok.len() <= *MAX_STOP_BYTES {
+                lower.clear();
+                push_lowercase(&mut lower, tok);
+                stops += usize::from(STOP.contains(lower.as_str()));
+            }
         }
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f32 / b as f32 };
         s.chars = chars as f32;
