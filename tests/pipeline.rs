@@ -103,7 +103,7 @@ fn bad_inputs_are_dead_lettered_and_the_daemon_keeps_running() {
         b"{\"id\":\"ok2\",\"text\":\"Another good line of prose, long enough to be kept as well.\"}\n",
     );
     s.drop_file("mixed.jsonl", &lines);
-    let done = wait_for(Duration::from_secs(30), || (s.articles().len() >= 4 && s.rejected().len() >= 5).then_some(()));
+    let done = wait_for(Duration::from_secs(60), || (s.articles().len() >= 4 && s.rejected().len() >= 5).then_some(()));
     assert!(done.is_some(), "timed out; log:\n{}", s.log());
     assert!(d.alive(), "daemon died on bad input");
     let titles: Vec<String> = s.articles().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect();
@@ -172,14 +172,14 @@ fn daemon_picks_up_new_files_and_appended_lines() {
         "{\"id\":\"x1\",\"text\":\"A sentence of prose which is quite long enough to keep.\"}\n",
     )
     .unwrap();
-    assert!(wait_for(Duration::from_secs(20), || (s.articles().len() == 2).then_some(())).is_some(), "{}", s.log());
+    assert!(wait_for(Duration::from_secs(60), || (s.articles().len() == 2).then_some(())).is_some(), "{}", s.log());
     let mut f = std::fs::OpenOptions::new().append(true).open(s.inbox().join("sub/dir/feed.jsonl")).unwrap();
     std::io::Write::write_all(
         &mut f,
         b"{\"id\":\"x2\",\"text\":\"One more sentence of prose which is long enough to keep.\"}\n",
     )
     .unwrap();
-    assert!(wait_for(Duration::from_secs(20), || (s.articles().len() == 3).then_some(())).is_some(), "{}", s.log());
+    assert!(wait_for(Duration::from_secs(60), || (s.articles().len() == 3).then_some(())).is_some(), "{}", s.log());
     assert_eq!(d.stop(), Some(0));
     let log = s.log();
     assert!(log.contains("stage=\"clean\"") && log.contains("worker="), "worker spans missing from logs");
@@ -227,7 +227,7 @@ fn second_signal_exits_at_once_and_a_restart_still_loses_nothing() {
     s.wait_for_first_article();
     d.signal(libc::SIGTERM);
     d.signal(libc::SIGTERM);
-    let status = wait_for(Duration::from_secs(30), || d.child.try_wait().unwrap()).expect("did not exit");
+    let status = wait_for(Duration::from_secs(60), || d.child.try_wait().unwrap()).expect("did not exit");
     assert!(matches!(status.code(), Some(130) | Some(0)), "{status:?}");
     // JSON logs: one object per line with the worker span's fields.
     let log = s.log();
