@@ -58,7 +58,7 @@ pub fn spawn(
             let written = tokio::task::spawn_blocking(move || {
                 let mut delay = std::time::Duration::from_millis(100);
                 loop {
-                    match file.append(&r, r.ticket.clone()) {
+                    match file.append(&r, r.ticket) {
                         Ok(()) => return,
                         Err(e) => {
                             error!(error = %e, path = %file.path().display(), "Cannot write dead letter; retrying.");

@@ -177,7 +177,7 @@ fn explain(path: &Path, file: &Path) -> anyhow::Result<ExitCode> {
             Emit::Doc(doc) => {
                 let mut text = String::new();
                 for line in cleaner.classify(&doc.text) {
-                    text.push_str(&newsmill::stages::clean::explain_line(&line));
+                    text.push_str(&newsmill::stages::clean::explain_line(&line, cfg.clean.keep_threshold));
                     text.push('\n');
                 }
                 writeln!(out, "# {}\n{text}", doc.prov.id)

@@ -25,7 +25,7 @@ impl std::fmt::Display for FileKey {
 }
 
 /// A document's byte range in its input file, used to acknowledge it end to end.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ticket {
     /// The file.
     pub file: FileKey,
@@ -40,8 +40,8 @@ pub struct Ticket {
 /// Where a document came from; carried unchanged through every stage.
 #[derive(Debug, Clone)]
 pub struct Provenance {
-    /// The document's stable id.
-    pub id: String,
+    /// The document's stable id (shared: every stage keeps a copy for its error path).
+    pub id: Arc<str>,
     /// The input file.
     pub path: Arc<Path>,
     /// Byte offset of the document in a multi-document file (JSON lines), `None` for whole files.

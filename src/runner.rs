@@ -197,7 +197,7 @@ fn run_blocking_worker<T: Transform>(
 /// Builds the dead-letter record for an item a stage refused.
 pub fn rejection(stage: &'static str, prov: &Provenance, reject: Reject) -> Rejection {
     Rejection {
-        id: Some(prov.id.clone()),
+        id: Some(prov.id.to_string()),
         path: prov.path.display().to_string(),
         offset: prov.offset,
         stage,
@@ -205,7 +205,7 @@ pub fn rejection(stage: &'static str, prov: &Provenance, reject: Reject) -> Reje
         reason: reject.reason,
         excerpt: reject.excerpt,
         rejected_at: now_rfc3339(),
-        ticket: Some(prov.ticket.clone()),
+        ticket: Some(prov.ticket),
     }
 }
 

@@ -134,7 +134,7 @@ impl JsonlSink {
 
 impl Sink for JsonlSink {
     fn write(&self, article: &Article) -> Result<(), SinkError> {
-        self.file.append(article, article.ticket.clone())
+        self.file.append(article, article.ticket)
     }
 
     fn flush(&self) -> Result<Vec<Ticket>, SinkError> {
@@ -191,7 +191,7 @@ mod tests {
         std::fs::write(&path, b"{\"a\":1}\n{\"a\":").unwrap();
         let f = JsonlFile::open(&path).unwrap();
         let t = Ticket { file: crate::record::FileKey { dev: 1, ino: 2 }, generation: 1, start: 0, end: 5 };
-        f.append(&serde_json::json!({"b": 2}), Some(t.clone())).unwrap();
+        f.append(&serde_json::json!({"b": 2}), Some(t)).unwrap();
         assert_eq!(f.flush().unwrap(), vec![t]);
         assert!(f.flush().unwrap().is_empty());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"a\":1}\n{\"b\":2}\n");

@@ -400,6 +400,7 @@ fn german_page_title_byline_date_publisher_and_body() {
     assert_eq!(a["title"], "Stadtrat beschließt Neubau der alten Hafenbrücke");
     assert_eq!(a["subtitle"], "Die Brücke bleibt für Autos achtzehn Monate gesperrt");
     assert_eq!(a["published"], "2024-07-20T22:13:00");
+    assert_eq!(a["byline"], "Julia Becker");
     assert_eq!(a["publisher"], "Hafenzeitung");
     assert_eq!(a["lang"], "de");
     let body = common::body(&a);

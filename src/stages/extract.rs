@@ -1,5 +1,5 @@
-//! The extract stage: builds the article record from classified lines: title and subtitle (the
-//! headline lines above the first prose line, unless the input stated a title), body paragraphs,
+//! The extract stage: builds the article record from classified lines: title and subtitle (as the
+//! cleaner found them, unless the input stated a title), body paragraphs,
 //! byline, publisher (input metadata, else the copyright line), publication date, captions with
 //! credits, language, word count and content hash.
 
@@ -19,7 +19,10 @@ static PUBLISHER_NOISE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static BYLINE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:by|written by|reported by|reporter|posted by|author)[:\s]+").expect("byline pattern is valid")
+    // The labels `[clean] byline_pattern` accepts in front of a name (English, German, French,
+    // Spanish/Portuguese, Italian, Dutch, Russian).
+    Regex::new(r"(?i)^(?:by|written by|reported by|reporter|posted by|author|von|par|por|di|door|автор)[:\s]+")
+        .expect("byline pattern is valid")
 });
 
 /// The extractor for one configuration.
@@ -80,7 +83,7 @@ impl Extractor {
         let (_, hash_hex) = content_hash(body.iter().map(String::as_str));
         let lang = detect_lang(&body, self.cfg.lang_min_chars);
         let article = Article {
-            id: doc.prov.id.clone(),
+            id: doc.prov.id.to_string(),
             source: SourceInfo {
                 path: doc.prov.path.display().to_string(),
                 offset: doc.prov.offset,
@@ -100,7 +103,7 @@ impl Extractor {
             content_hash: hash_hex,
             duplicate_of: None,
             ingested_at: now_rfc3339(),
-            ticket: Some(doc.prov.ticket.clone()),
+            ticket: Some(doc.prov.ticket),
         };
         Ok(Extracted { prov: doc.prov, article })
     }

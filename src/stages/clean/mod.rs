@@ -68,8 +68,8 @@ impl Cleaner {
         self.classify_for(text, None)
     }
 
-    /// [`Cleaner::classify`] for a document of `site`: its learned template is dropped first, and
-    /// the document is learned from (when templates are on).
+    /// [`Cleaner::classify`] for a document of `site`: when templates are on, the site's learned
+    /// template is removed after the model has judged the page, and the page is learned from.
     pub fn classify_for(&self, text: &str, site: Option<&str>) -> Vec<Line> {
         let FirstPass { mut lines, forced, hashes } = self.first_pass(text);
         attach_captions(&mut lines);
@@ -103,7 +103,7 @@ impl Cleaner {
                 }
             }
         }
-        keep_prose_between_body(&mut lines, self.cfg.sandwich_reach_lines.get());
+        mend_body_holes(&mut lines, self.cfg.sandwich_reach_lines.get());
         for ((line, _), _) in
             lines.iter_mut().zip(&template).zip(&forced).filter(|((l, t), f)| **t && !**f && l.class == LineClass::Keep)
         {
@@ -212,8 +212,9 @@ fn mostly_date(text: &str) -> bool {
     all > 0 && datey * 10 >= all * 8
 }
 
-/// One line of `newsmill explain`: verdict, role, what decided, and the text.
-pub fn explain_line(line: &Line) -> String {
+/// One line of `newsmill explain`: verdict, role, what decided, and the text. `threshold` is the
+/// `keep_threshold` the cleaner ran with: a body line scored below it was kept by the mending rules.
+pub fn explain_line(line: &Line, threshold: f32) -> String {
     let (verdict, role, why) = match &line.class {
         LineClass::Keep => ("KEEP", "body", String::new()),
         LineClass::Title => ("KEEP", "title", String::new()),
@@ -228,6 +229,7 @@ pub fn explain_line(line: &Line) -> String {
     let score = line.score.map_or_else(|| "    ".to_string(), |p| format!("{p:.2}"));
     let why = match (why.is_empty(), line.score) {
         (false, _) => why,
+        (true, Some(p)) if line.class == LineClass::Keep && p < threshold => "mended".to_string(),
         (true, Some(_)) => "model".to_string(),
         (true, None) if line.prose => "prose".to_string(),
         (true, None) => "headline".to_string(),
@@ -262,12 +264,14 @@ pub fn site_of(doc: &Document) -> String {
     format!("dir:{}", doc.prov.path.parent().map(|p| p.display().to_string()).unwrap_or_default())
 }
 
-/// A prose line the model doubted, with body text right above and right below it, is body text:
-/// articles do not interleave single lines of other prose. So is a prose line the model was unsure
-/// of (probability at least [`EDGE_MIN_SCORE`]) right next to the body's prose, with no prose on its
-/// other side (a lede under the headline, a last paragraph above the footer). (The model learned mostly from English
-/// pages; this keeps it from tearing holes in text whose language it has seen little of.)
-fn keep_prose_between_body(lines: &mut [Line], reach: usize) {
+/// Mends holes the model leaves in the body. A prose line the model was unsure of (probability at
+/// least [`EDGE_MIN_SCORE`]) right next to the body's prose, with no prose on its other side, is body
+/// (a lede under the headline, a last paragraph above the footer). A prose line the model doubted,
+/// with body text at most `reach` lines above and below, is body: articles do not interleave single
+/// lines of other prose. (The model learned mostly from English pages; this keeps it from tearing
+/// holes in text whose language it has seen little of.) Scores stay the model's, so `explain` can
+/// tell these lines from the ones the model kept.
+fn mend_body_holes(lines: &mut [Line], reach: usize) {
     for i in 0..lines.len() {
         let unsure = lines[i].class == LineClass::Drop("model")
             && lines[i].prose
@@ -292,7 +296,6 @@ fn keep_prose_between_body(lines: &mut [Line], reach: usize) {
         for line in &mut lines[above + 1..below] {
             if line.class == LineClass::Drop("model") && line.prose {
                 line.class = LineClass::Keep;
-                line.score = line.score.map(|p| p.max(0.5));
             }
         }
     }

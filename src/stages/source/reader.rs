@@ -145,11 +145,12 @@ fn reject(
 }
 
 fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
-    let id = Some(path_id(&job.path));
+    let id: Arc<str> = path_id(&job.path).into();
     let range = (0, job.size);
     // The file counts as read only if its one document (or rejection) was taken.
     let done = |taken: bool| if taken { job.size } else { job.from };
-    let bad = |kind, reason: String, excerpt: &[u8]| reject(job, id.clone(), range, kind, reason, excerpt, limits);
+    let bad =
+        |kind, reason: String, excerpt: &[u8]| reject(job, Some(id.to_string()), range, kind, reason, excerpt, limits);
     if job.size == 0 {
         return done(emit(bad("empty_file", "file is empty".into(), b"")));
     }
@@ -175,7 +176,7 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
         return done(emit(bad("no_text", "file has no text".into(), &bytes)));
     }
     let prov = Provenance {
-        id: path_id(&job.path),
+        id,
         path: job.path.clone(),
         offset: None,
         ticket: Ticket { file: job.key, generation: job.generation, start: 0, end: job.size },
@@ -314,7 +315,7 @@ struct Parsed {
 impl Parsed {
     fn into_emit(self, job: &FileJob, range: (u64, u64), offset: u64, derived_id: String) -> Emit {
         let prov = Provenance {
-            id: self.id.unwrap_or(derived_id),
+            id: self.id.unwrap_or(derived_id).into(),
             path: job.path.clone(),
             offset: Some(offset),
             ticket: Ticket { file: job.key, generation: job.generation, start: range.0, end: range.1 },
