@@ -42,6 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         format: Format::Text,
         charset: None,
         text: text.to_string(),
+        markup: newsmill::record::Markup::Text,
         meta: InputMeta::default(),
     };
     let rounds = (20_000 / texts.len().max(1)).max(1);

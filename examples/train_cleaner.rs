@@ -19,15 +19,17 @@ use std::path::{Path, PathBuf};
 
 use newsmill::config::CleanConfig;
 use newsmill::record::LineClass;
-use newsmill::stages::clean::features::{FEATURE_NAMES, N_FEATURES};
+use newsmill::record::Markup;
+use newsmill::stages::clean::blocks::DOM_FEATURE_NAMES;
+use newsmill::stages::clean::features::FEATURE_NAMES;
 use newsmill::stages::clean::model::{
-    CONTEXT_NAMES, HIDDEN, LineModel, Mlp, N_B, activation, activation_slope, stage_b_inputs,
+    CONTEXT_NAMES, HIDDEN, LineModel, Mlp, Rows, activation, activation_slope, stage_b_inputs,
 };
 use newsmill::stages::clean::{Cleaner, TrainingLine};
 use newsmill::stages::source::reader::{Emit, Limits, read_file_once};
 
-struct Row<const N: usize> {
-    x: [f32; N],
+struct Row {
+    x: Vec<f32>,
     y: f32,
     weight: f32,
 }
@@ -38,6 +40,7 @@ struct Page {
     id: String,
     set: String,
     text: String,
+    markup: Markup,
     truth: String,
     lines: Vec<TrainingLine>,
     labels: Vec<(bool, usize)>,
@@ -100,18 +103,29 @@ fn load_set(bench: &Path, set: &str, cleaner: &Cleaner) -> Result<Vec<Page>, Box
             .unwrap_or(name);
         let Some(body) = truth[id]["articleBody"].as_str() else { continue };
         // The page's text as the daemon sees it (charset, gzip, HTML to text).
-        let mut text = None;
+        let mut doc = None;
         read_file_once(&file, limits, &mut |ev| {
             if let Emit::Doc(d) = ev {
-                text = Some(d.text);
+                doc = Some((d.text, d.markup));
             }
             false
         })?;
-        let Some(text) = text else { continue };
+        let Some((text, markup)) = doc else { continue };
         let t = Truth::new(body);
-        let lines = cleaner.training_lines(&text);
+        let lines = match markup {
+            Markup::Text => cleaner.training_lines(&text),
+            Markup::Html => cleaner.training_blocks(&text),
+        };
         let labels = lines.iter().map(|l| t.label(&l.text)).collect();
-        pages.push(Page { id: id.to_string(), set: set.to_string(), text, truth: body.to_string(), lines, labels });
+        pages.push(Page {
+            id: id.to_string(),
+            set: set.to_string(),
+            text,
+            markup,
+            truth: body.to_string(),
+            lines,
+            labels,
+        });
     }
     Ok(pages)
 }
@@ -129,30 +143,33 @@ fn page_weights(p: &Page) -> Vec<f32> {
     raw.iter().map(|w| w / total * 100.0).collect()
 }
 
-fn rows_a(pages: &[&Page]) -> Vec<Row<N_FEATURES>> {
+fn rows_a(pages: &[&Page]) -> Vec<Row> {
     let mut rows = Vec::new();
     for p in pages {
         for ((l, &(y, _)), w) in p.lines.iter().zip(&p.labels).zip(page_weights(p)) {
             if l.open {
-                rows.push(Row { x: l.features, y: f32::from(u8::from(y)), weight: w });
+                rows.push(Row { x: l.features.clone(), y: f32::from(u8::from(y)), weight: w });
             }
         }
     }
     rows
 }
 
-fn rows_b(pages: &[&Page], a: &Fitted<N_FEATURES>) -> Vec<Row<N_B>> {
+fn rows_b(pages: &[&Page], a: &Fitted) -> Vec<Row> {
     let mut rows = Vec::new();
     for p in pages {
-        let features: Vec<[f32; N_FEATURES]> = p.lines.iter().map(|l| l.features).collect();
+        let mut features = Rows::new(a.mean.len());
+        for l in &p.lines {
+            features.push(&l.features);
+        }
         let pa: Vec<f32> = p.lines.iter().map(|l| if l.open { a.probability(&l.features) } else { 0.0 }).collect();
         let words: Vec<f32> = p.lines.iter().map(|l| l.words).collect();
         let weights = page_weights(p);
         for (((x, l), &(y, _)), w) in
-            stage_b_inputs(&features, &pa, &words).into_iter().zip(&p.lines).zip(&p.labels).zip(weights)
+            stage_b_inputs(&features, &pa, &words).iter().zip(&p.lines).zip(&p.labels).zip(weights)
         {
             if l.open {
-                rows.push(Row { x, y: f32::from(u8::from(y)), weight: w });
+                rows.push(Row { x: x.to_vec(), y: f32::from(u8::from(y)), weight: w });
             }
         }
     }
@@ -161,16 +178,16 @@ fn rows_b(pages: &[&Page], a: &Fitted<N_FEATURES>) -> Vec<Row<N_B>> {
 
 /// A fitted network, owning its numbers.
 #[derive(Clone)]
-struct Fitted<const N: usize> {
-    mean: [f32; N],
-    scale: [f32; N],
+struct Fitted {
+    mean: Vec<f32>,
+    scale: Vec<f32>,
     hidden: Vec<f32>,
     hidden_bias: Vec<f32>,
     output: Vec<f32>,
     output_bias: f32,
 }
 
-impl<const N: usize> Fitted<N> {
+impl Fitted {
     fn as_mlp(&self) -> Mlp<'_> {
         Mlp {
             mean: &self.mean,
@@ -182,7 +199,7 @@ impl<const N: usize> Fitted<N> {
         }
     }
 
-    fn probability(&self, x: &[f32; N]) -> f32 {
+    fn probability(&self, x: &[f32]) -> f32 {
         self.as_mlp().probability(x)
     }
 }
@@ -212,20 +229,22 @@ impl Adam {
 
 /// Full-batch Adam on weighted log-loss with L2, from a fixed pseudo-random start: the same rows
 /// always give the same network.
-fn train<const N: usize>(rows: &[Row<N>], iterations: usize, l2: f32) -> Fitted<N> {
+fn train(rows: &[Row], iterations: usize, l2: f32) -> Fitted {
     let h = HIDDEN;
+    #[allow(non_snake_case)]
+    let N = rows.first().map_or(0, |r| r.x.len());
     let n: f32 = rows.iter().map(|r| r.weight).sum::<f32>().max(1e-9);
-    let mut mean = [0f32; N];
-    let mut scale = [1f32; N];
+    let mut mean = vec![0f32; N];
+    let mut scale = vec![1f32; N];
     for i in 1..N {
         mean[i] = rows.iter().map(|r| r.x[i] * r.weight).sum::<f32>() / n;
         let var = rows.iter().map(|r| (r.x[i] - mean[i]).powi(2) * r.weight).sum::<f32>() / n;
         scale[i] = var.sqrt().max(1e-3);
     }
-    let z: Vec<[f32; N]> = rows
+    let z: Vec<Vec<f32>> = rows
         .iter()
         .map(|r| {
-            let mut v = [0f32; N];
+            let mut v = vec![0f32; N];
             for i in 0..N {
                 v[i] = (r.x[i] - mean[i]) / scale[i];
             }
@@ -304,7 +323,11 @@ fn shingles(text: &str) -> HashMap<Vec<String>, usize> {
 /// The scorer's sh_P, sh_R and sh_F1 for the bodies the cleaner keeps on `pages`.
 fn shingle_score(cleaner: &Cleaner, pages: &[&Page]) -> (f64, f64, f64) {
     let bodies = pages.iter().map(|page| {
-        cleaner.classify(&page.text).into_iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text).collect()
+        let lines = match page.markup {
+            Markup::Text => cleaner.classify(&page.text),
+            Markup::Html => cleaner.classify_html(&page.text, None).0,
+        };
+        lines.into_iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text).collect()
     });
     score_bodies(pages, bodies)
 }
@@ -347,22 +370,26 @@ const L2: f32 = 1e-3;
 
 /// Trains both stages on `pages`. (Stage B learning from out-of-fold stage-A verdicts was tried and
 /// scored no better in cross-validation, for twice the training time.)
-fn fit(pages: &[&Page], iterations: usize) -> (Fitted<N_FEATURES>, Fitted<N_B>) {
+fn fit(pages: &[&Page], iterations: usize) -> (Fitted, Fitted) {
     let a = train(&rows_a(pages), iterations, L2);
     let b = train(&rows_b(pages, &a), iterations, L2);
     (a, b)
 }
 
 /// A cleaner running a freshly fitted model (leaked: the training command is short-lived).
-fn cleaner_with(a: &Fitted<N_FEATURES>, b: &Fitted<N_B>, threshold: f32) -> Result<Cleaner, regex::Error> {
-    let a: &'static Fitted<N_FEATURES> = Box::leak(Box::new(a.clone()));
-    let b: &'static Fitted<N_B> = Box::leak(Box::new(b.clone()));
+fn cleaner_with(a: &Fitted, b: &Fitted, threshold: f32, markup: Markup) -> Result<Cleaner, regex::Error> {
+    let a: &'static Fitted = Box::leak(Box::new(a.clone()));
+    let b: &'static Fitted = Box::leak(Box::new(b.clone()));
     let model = LineModel { stage_a: a.as_mlp(), stage_b: b.as_mlp() };
-    Cleaner::with_model(&CleanConfig { keep_threshold: threshold, ..CleanConfig::default() }, model)
+    let cfg = CleanConfig { keep_threshold: threshold, ..CleanConfig::default() };
+    match markup {
+        Markup::Text => Cleaner::with_models(&cfg, model, LineModel::shipped_html()),
+        Markup::Html => Cleaner::with_models(&cfg, LineModel::shipped(), model),
+    }
 }
 
 /// Weighted precision, recall and F1 of "keep" decisions against the labels.
-fn evaluate<const N: usize>(model: &Fitted<N>, rows: &[Row<N>], threshold: f32) -> (f32, f32, f32) {
+fn evaluate(model: &Fitted, rows: &[Row], threshold: f32) -> (f32, f32, f32) {
     let (mut tp, mut fp, mut fneg) = (0f32, 0f32, 0f32);
     for r in rows {
         let keep = model.probability(&r.x) >= threshold;
@@ -391,29 +418,33 @@ fn rust_floats(v: &[f32], per_line: usize) -> String {
     s
 }
 
-fn rust_model<const N: usize>(name: &str, m: &Fitted<N>, names: &[&str]) -> String {
+fn rust_model(name: &str, m: &Fitted, names: &[&str]) -> String {
     let mut s = format!("pub(super) const {name}: Mlp<'static> = Mlp {{\n");
     let _ = writeln!(s, "    // inputs: {}", names.join(", "));
     let _ = write!(s, "    mean: &[\n{}    ],\n", rust_floats(&m.mean, 8));
     let _ = write!(s, "    scale: &[\n{}    ],\n", rust_floats(&m.scale, 8));
-    let _ = write!(s, "    hidden: &[\n{}    ],\n", rust_floats(&m.hidden, N));
+    let _ = write!(s, "    hidden: &[\n{}    ],\n", rust_floats(&m.hidden, m.mean.len()));
     let _ = write!(s, "    hidden_bias: &[\n{}    ],\n", rust_floats(&m.hidden_bias, 8));
     let _ = write!(s, "    output: &[\n{}    ],\n", rust_floats(&m.output, 8));
     let _ = write!(s, "    output_bias: {:?},\n}};\n", m.output_bias);
     s
 }
 
-fn write_weights(a: &Fitted<N_FEATURES>, b: &Fitted<N_B>, path: &Path, command: &str) -> std::io::Result<()> {
-    let b_names: Vec<&str> = FEATURE_NAMES.iter().chain(CONTEXT_NAMES).copied().collect();
+fn write_weights(a: &Fitted, b: &Fitted, markup: Markup, path: &Path, command: &str) -> std::io::Result<()> {
+    let a_names: Vec<&str> = match markup {
+        Markup::Text => FEATURE_NAMES.to_vec(),
+        Markup::Html => FEATURE_NAMES.iter().chain(DOM_FEATURE_NAMES).copied().collect(),
+    };
+    let b_names: Vec<&str> = a_names.iter().chain(CONTEXT_NAMES).copied().collect();
     let text = format!(
         "//! Generated by `{command}`; do not edit by hand.\n\nuse super::model::Mlp;\n\n{}\n{}",
-        rust_model("STAGE_A", a, FEATURE_NAMES),
+        rust_model("STAGE_A", a, &a_names),
         rust_model("STAGE_B", b, &b_names),
     );
     std::fs::write(path, text)
 }
 
-fn report<const N: usize>(label: &str, m: &Fitted<N>, rows: &[Row<N>]) {
+fn report(label: &str, m: &Fitted, rows: &[Row]) {
     let (p, r, f) = evaluate(m, rows, 0.5);
     println!("{label:<44} P={p:.3} R={r:.3} F1={f:.3}");
 }
@@ -436,6 +467,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let all: Vec<&Page> = pages.iter().collect();
     eprintln!("{} pages from {}", all.len(), train_sets.join(", "));
+    // One model learns from one kind of page: text dumps, or HTML (`--write` says which file).
+    let markup = all.first().map_or(Markup::Text, |p| p.markup);
+    if all.iter().any(|p| p.markup != markup) {
+        return Err("train on text sets or on HTML sets, not both at once".into());
+    }
     if args.iter().any(|a| a == "--oracle") {
         for set in &train_sets {
             let ps: Vec<&Page> = all.iter().filter(|p| &p.set == set).copied().collect();
@@ -453,7 +489,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for k in 0..folds {
             let train_pages: Vec<&Page> = all.iter().filter(|p| fold_of(p) != k).copied().collect();
             let (a, b) = fit(&train_pages, iterations);
-            cleaners.push(cleaner_with(&a, &b, threshold)?);
+            cleaners.push(cleaner_with(&a, &b, threshold, markup)?);
             held.extend(all.iter().filter(|p| fold_of(p) == k).map(|p| (k, *p)));
         }
         for set in &train_sets {
@@ -476,7 +512,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (a, b) = fit(&all, iterations);
     report(&format!("train A {}", train_sets.join(",")), &a, &rows_a(&all));
     report(&format!("train B {}", train_sets.join(",")), &b, &rows_b(&all, &a));
-    let fitted = cleaner_with(&a, &b, threshold)?;
+    let fitted = cleaner_with(&a, &b, threshold, markup)?;
     for set in &train_sets {
         let ps: Vec<&Page> = all.iter().filter(|p| &p.set == set).copied().collect();
         let (p, r, f) = shingle_score(&fitted, &ps);
@@ -493,7 +529,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "cargo run --release --example train_cleaner -- BENCH_DIR --train {} --iterations {iterations}",
             train_sets.join(",")
         );
-        write_weights(&a, &b, Path::new(&path), &command)?;
+        write_weights(&a, &b, markup, Path::new(&path), &command)?;
         eprintln!("wrote {path}");
     }
     Ok(())

@@ -99,6 +99,8 @@ pub struct CleanConfig {
     pub drop_repeated_lines: bool,
     /// Lines longer than this are cut (a minified blob is not an article line).
     pub max_line_bytes: NonZeroUsize,
+    /// Most text blocks read from one HTML page; the rest of a longer page is ignored.
+    pub max_html_blocks: NonZeroUsize,
     /// A line the rules leave open is kept when the line model gives it at least this probability
     /// of being article text (0 to 1: lower keeps more, higher keeps less).
     pub keep_threshold: f32,
@@ -148,6 +150,7 @@ impl Default for CleanConfig {
             min_prose_words: nz(8),
             drop_repeated_lines: true,
             max_line_bytes: nz(64 * 1024),
+            max_html_blocks: nz(20_000),
             keep_threshold: 0.5,
             templates: true,
             template_min_docs: NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN),

@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod config;
 pub mod date;
 pub mod dead_letter;
+pub mod html;
 pub mod lang;
 pub mod logging;
 pub mod pipeline;

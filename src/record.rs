@@ -71,10 +71,22 @@ pub struct Document {
     pub format: Format,
     /// The charset it was decoded from, when it was not UTF-8.
     pub charset: Option<&'static str>,
-    /// The page text, one line per visual line.
+    /// The page text, one line per visual line, or the page's HTML markup.
     pub text: String,
+    /// Whether `text` is plain text or HTML.
+    pub markup: Markup,
     /// Metadata stated by the input (JSON lines fields).
     pub meta: InputMeta,
+}
+
+/// What a document's text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Markup {
+    /// Plain text (a page dump, a JSON-lines `text`).
+    #[default]
+    Text,
+    /// HTML (a page, a JSON-lines `html`, a feed item's content).
+    Html,
 }
 
 /// Metadata an input may state outright; extraction trusts it over what it finds in the text.
@@ -88,6 +100,33 @@ pub struct InputMeta {
     pub published: Option<String>,
     /// Publisher / outlet name.
     pub outlet: Option<String>,
+    /// Author(s).
+    pub author: Option<String>,
+    /// Last update time as given.
+    pub updated: Option<String>,
+    /// Declared language code.
+    pub lang: Option<String>,
+    /// Lead image URL.
+    pub image: Option<String>,
+}
+
+impl InputMeta {
+    /// Fills every field the input left empty from what a page's markup states.
+    pub fn fill_from(&mut self, page: crate::html::PageMeta) {
+        let fill = |field: &mut Option<String>, value: Option<String>| {
+            if field.as_deref().is_none_or(|f| f.trim().is_empty()) {
+                *field = value;
+            }
+        };
+        fill(&mut self.url, page.url);
+        fill(&mut self.title, page.title);
+        fill(&mut self.published, page.published);
+        fill(&mut self.outlet, page.site_name);
+        fill(&mut self.author, page.author);
+        fill(&mut self.updated, page.modified);
+        fill(&mut self.lang, page.lang);
+        fill(&mut self.image, page.image);
+    }
 }
 
 /// What the cleaner made of a line.
@@ -188,10 +227,14 @@ pub struct Article {
     pub publisher: Option<String>,
     /// Publication date (`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS`, or as the input stated it).
     pub published: Option<String>,
+    /// Last update date, when the input states one (as stated).
+    pub updated: Option<String>,
     /// ISO 639-1 language code of the body (639-3 where there is no 639-1 code).
     pub lang: Option<String>,
     /// Image captions with credits.
     pub captions: Vec<Caption>,
+    /// The lead image's URL, when the input states one.
+    pub image: Option<String>,
     /// Words in the body (CJK characters count one each).
     pub word_count: usize,
     /// Hash of the normalised body (xxh3-128, hex): equal hashes mean the same text.

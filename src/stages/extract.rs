@@ -55,7 +55,8 @@ impl Extractor {
             return Err(Reject::new("no_body", "no body paragraph found", excerpt));
         }
         let mut captions: Vec<Caption> = Vec::new();
-        let (mut byline, mut published, mut publisher) = (None, doc.meta.published.clone(), doc.meta.outlet.clone());
+        let (mut byline, mut published, mut publisher) =
+            (doc.meta.author.clone(), doc.meta.published.clone(), doc.meta.outlet.clone());
         for line in &doc.lines {
             match &line.class {
                 LineClass::Caption => {
@@ -81,7 +82,7 @@ impl Extractor {
         let word_count = body.iter().map(|l| l.words).sum();
         let body: Vec<String> = body.into_iter().map(|l| l.text.clone()).collect();
         let (_, hash_hex) = content_hash(body.iter().map(String::as_str));
-        let lang = detect_lang(&body, self.cfg.lang_min_chars);
+        let lang = doc.meta.lang.clone().or_else(|| detect_lang(&body, self.cfg.lang_min_chars));
         let article = Article {
             id: doc.prov.id.to_string(),
             source: SourceInfo {
@@ -97,8 +98,10 @@ impl Extractor {
             byline,
             publisher,
             published,
+            updated: doc.meta.updated,
             lang,
             captions,
+            image: doc.meta.image,
             word_count,
             content_hash: hash_hex,
             duplicate_of: None,
@@ -204,6 +207,7 @@ mod tests {
             outlet: Some("Wire".into()),
             published: Some("2024-01-02".into()),
             url: Some("https://example.com/a".into()),
+            ..Default::default()
         };
         let a = run(
             "Stated Title\nThe first paragraph is long enough to be prose for sure, right here.\n© 2024 Other Co.",

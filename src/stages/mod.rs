@@ -20,6 +20,7 @@ pub(crate) fn test_document(text: &str) -> crate::record::Document {
         format: Format::Text,
         charset: None,
         text: text.into(),
+        markup: crate::record::Markup::Text,
         meta: InputMeta::default(),
     }
 }

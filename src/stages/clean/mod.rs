@@ -12,19 +12,23 @@ use std::sync::{Arc, Mutex};
 
 use crate::config::CleanConfig;
 use crate::date::find_date;
-use crate::record::{Cleaned, Document, Line, LineClass, Reject};
+use crate::html::{Block, BlockTag, Limits as HtmlLimits, Page, PageMeta, within};
+use crate::record::{Cleaned, Document, Line, LineClass, Markup, Reject};
 use crate::runner::{Outcome, Transform};
 use crate::text::{is_prose_counted, normalize_line, word_count};
 
+pub mod blocks;
 pub mod features;
+#[rustfmt::skip]
+pub mod html_weights;
 pub mod model;
 pub mod rules;
 pub mod template;
 #[rustfmt::skip]
 pub mod weights;
 
-use features::{LineStats, N_FEATURES};
-use model::LineModel;
+use features::LineStats;
+use model::{LineModel, Rows};
 use rules::Rules;
 use template::TemplateStore;
 
@@ -34,6 +38,7 @@ pub struct Cleaner {
     cfg: CleanConfig,
     rules: Rules,
     model: LineModel,
+    html_model: LineModel,
     templates: Option<Arc<Mutex<TemplateStore>>>,
 }
 
@@ -43,17 +48,20 @@ struct FirstPass {
     lines: Vec<Line>,
     forced: Vec<bool>,
     hashes: Vec<u64>,
+    /// Each line's index among the input lines (empty ones are skipped).
+    origin: Vec<usize>,
 }
 
 impl Cleaner {
     /// Compiles the configured patterns (already validated by the config loader).
     pub fn new(cfg: &CleanConfig) -> Result<Self, regex::Error> {
-        Self::with_model(cfg, LineModel::shipped())
+        Self::with_models(cfg, LineModel::shipped(), LineModel::shipped_html())
     }
 
-    /// A cleaner with another line model (the training command evaluates candidates this way).
-    pub fn with_model(cfg: &CleanConfig, model: LineModel) -> Result<Self, regex::Error> {
-        Ok(Self { cfg: cfg.clone(), rules: Rules::compile(cfg)?, model, templates: None })
+    /// A cleaner with other models for text lines and HTML blocks (the training command evaluates
+    /// candidates this way).
+    pub fn with_models(cfg: &CleanConfig, model: LineModel, html_model: LineModel) -> Result<Self, regex::Error> {
+        Ok(Self { cfg: cfg.clone(), rules: Rules::compile(cfg)?, model, html_model, templates: None })
     }
 
     /// Learns and applies site templates with `store` (shared by the stage's workers).
@@ -71,21 +79,12 @@ impl Cleaner {
     /// [`Cleaner::classify`] for a document of `site`: when templates are on, the site's learned
     /// template is removed after the model has judged the page, and the page is learned from.
     pub fn classify_for(&self, text: &str, site: Option<&str>) -> Vec<Line> {
-        let FirstPass { mut lines, forced, hashes } = self.first_pass(text);
+        let FirstPass { mut lines, forced, hashes, .. } = self.first_pass(text.lines());
         attach_captions(&mut lines);
         // The site's template is looked up (and this page learned) now, but applied after the model:
         // the model judges the page as it would without templates, so removing a template line
         // cannot change its verdicts on the lines around it.
-        let template = match (&self.templates, site) {
-            (Some(store), Some(site)) => {
-                let prose: Vec<bool> = lines.iter().map(|l| l.prose).collect();
-                let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
-                let template = store.template_lines(site, &hashes, &prose);
-                store.learn(site, &hashes);
-                template
-            }
-            _ => Vec::new(),
-        };
+        let template = self.site_template(site, &lines, &hashes);
         let open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
         if lines.len() < self.cfg.min_model_lines.get() {
             // Too little page for the model's context (a JSON-lines body, a short note): keep prose.
@@ -103,9 +102,31 @@ impl Cleaner {
                 }
             }
         }
-        mend_body_holes(&mut lines, self.cfg.sandwich_reach_lines.get());
+        self.finish_lines(&mut lines, &template, &forced);
+        find_headlines(&mut lines, &forced, &self.cfg);
+        lines
+    }
+
+    /// The site's template lines on this page (and the page learned from), when templates are on.
+    fn site_template(&self, site: Option<&str>, lines: &[Line], hashes: &[u64]) -> Vec<bool> {
+        match (&self.templates, site) {
+            (Some(store), Some(site)) => {
+                let prose: Vec<bool> = lines.iter().map(|l| l.prose).collect();
+                let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
+                let template = store.template_lines(site, hashes, &prose);
+                store.learn(site, hashes);
+                template
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// After the model: mends holes in the body, removes the site's template, and keeps the prose
+    /// when nothing at all was kept.
+    fn finish_lines(&self, lines: &mut [Line], template: &[bool], forced: &[bool]) {
+        mend_body_holes(lines, self.cfg.sandwich_reach_lines.get());
         for ((line, _), _) in
-            lines.iter_mut().zip(&template).zip(&forced).filter(|((l, t), f)| **t && !**f && l.class == LineClass::Keep)
+            lines.iter_mut().zip(template).zip(forced).filter(|((l, t), f)| **t && !**f && l.class == LineClass::Keep)
         {
             line.class = LineClass::Drop("site_template");
         }
@@ -117,43 +138,94 @@ impl Cleaner {
                 line.class = LineClass::Keep;
             }
         }
-        find_headlines(&mut lines, &forced, &self.cfg);
+    }
+
+    /// Classifies the blocks of an HTML page: the same per-line rules as for dumps, then the HTML
+    /// model (text and markup features) for every block they leave open; figure captions and
+    /// credits, bylines and the headline are set aside as data. Returns the page's metadata too.
+    pub fn classify_html(&self, html: &str, site: Option<&str>) -> (Vec<Line>, PageMeta) {
+        let (page, FirstPass { mut lines, forced, hashes, origin }, features) = self.html_pass(html);
+        let blocks: Vec<&Block> = origin.iter().filter_map(|&i| page.blocks.get(i)).collect();
+        let template = self.site_template(site, &lines, &hashes);
+        let mut open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
+        mark_html_roles(&mut lines, &blocks, &mut open, &page.meta);
+        let words: Vec<f32> = lines.iter().map(|l| l.words as f32).collect();
+        let p = self.html_model.keep_probabilities(&features, &open, &words);
+        for ((line, p), _) in lines.iter_mut().zip(p).zip(&open).filter(|(_, o)| **o) {
+            line.score = Some(p);
+            if p < self.cfg.keep_threshold {
+                line.class = LineClass::Drop("model");
+            }
+        }
+        self.finish_lines(&mut lines, &template, &forced);
+        (lines, page.meta)
+    }
+
+    /// The page parsed, the rules' pass over its blocks, and every kept block's features.
+    fn html_pass(&self, html: &str) -> (Page, FirstPass, Rows) {
+        let limits =
+            HtmlLimits { max_blocks: self.cfg.max_html_blocks.get(), max_block_bytes: self.cfg.max_line_bytes.get() };
+        let page = crate::html::parse(html, limits);
+        let first = self.first_pass(page.blocks.iter().map(|b| b.text.as_str()));
+        let blocks: Vec<&Block> = first.origin.iter().filter_map(|&i| page.blocks.get(i)).collect();
+        let features = blocks::join(&line_features(&first.lines), &blocks::dom_features(&blocks));
+        (page, first, features)
+    }
+
+    /// Every block of an HTML page with its features and whether the model decides it.
+    pub fn training_blocks(&self, html: &str) -> Vec<TrainingLine> {
+        let (page, FirstPass { mut lines, forced, origin, .. }, features) = self.html_pass(html);
+        let blocks: Vec<&Block> = origin.iter().filter_map(|&i| page.blocks.get(i)).collect();
+        let mut open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
+        mark_html_roles(&mut lines, &blocks, &mut open, &page.meta);
         lines
+            .into_iter()
+            .zip(features.iter())
+            .zip(open)
+            .map(|((l, features), open)| TrainingLine {
+                open,
+                words: l.words as f32,
+                text: l.text,
+                features: features.to_vec(),
+            })
+            .collect()
     }
 
     /// Every line with its features and whether the model decides it (the rules left it open):
     /// what the training command learns from.
     pub fn training_lines(&self, text: &str) -> Vec<TrainingLine> {
-        let FirstPass { mut lines, forced, .. } = self.first_pass(text);
+        let FirstPass { mut lines, forced, .. } = self.first_pass(text.lines());
         attach_captions(&mut lines);
         let features = line_features(&lines);
         lines
             .into_iter()
-            .zip(features)
+            .zip(features.iter())
             .zip(forced)
             .map(|((l, features), forced)| TrainingLine {
                 open: l.class == LineClass::Keep && !forced,
                 words: l.words as f32,
                 text: l.text,
-                features,
+                features: features.to_vec(),
             })
             .collect()
     }
 
     /// Rules that judge each line alone.
-    fn first_pass(&self, text: &str) -> FirstPass {
+    fn first_pass<'t>(&self, raw_lines: impl Iterator<Item = &'t str>) -> FirstPass {
         let rules = &self.rules;
         let min_prose = self.cfg.min_prose_words.get();
         let mut seen = HashSet::new();
         let mut lines: Vec<Line> = Vec::new();
         let mut forced = Vec::new();
         let mut hashes = Vec::new();
-        for raw in text.lines() {
+        let mut origin = Vec::new();
+        for (index, raw) in raw_lines.enumerate() {
             let cut = crate::record::truncate_str(raw, self.cfg.max_line_bytes.get());
             let text = normalize_line(cut);
             if text.is_empty() {
                 continue;
             }
+            origin.push(index);
             let words = word_count(&text);
             let prose = is_prose_counted(&text, words, min_prose);
             // Interface labels are short; longer lines need no lower-cased copy for the look-up.
@@ -195,7 +267,43 @@ impl Cleaner {
             hashes.push(hash);
             lines.push(Line { text, class, words, prose, score: None });
         }
-        FirstPass { lines, forced, hashes }
+        FirstPass { lines, forced, hashes, origin }
+    }
+}
+
+/// Roles the markup gives blocks before the model runs: the `<h1>` (or block) repeating the stated
+/// headline is the title, the stated description right under it the deck, figure captions and
+/// credits are caption data, a short block in a byline box is the byline. None of these is left
+/// to the model.
+fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], meta: &PageMeta) {
+    let same = |a: &str, b: Option<&String>| b.is_some_and(|b| a.eq_ignore_ascii_case(b.trim()));
+    let mut title_at = None;
+    for (i, (line, block)) in lines.iter_mut().zip(blocks).enumerate() {
+        if !open[i] {
+            continue;
+        }
+        let figure = block.within & (within::FIGURE | within::CAPTION) != 0;
+        let class = if title_at.is_none()
+            && (same(&line.text, meta.title.as_ref()) || (meta.title.is_none() && block.tag == BlockTag::Heading(1)))
+        {
+            title_at = Some(i);
+            Some(LineClass::Title)
+        } else if title_at.is_some_and(|t| i <= t + 3) && line.words >= 5 && same(&line.text, meta.description.as_ref())
+        {
+            Some(LineClass::Subtitle)
+        } else if block.within & within::CREDIT != 0 && figure {
+            Some(LineClass::Credit(line.text.clone()))
+        } else if block.tag == BlockTag::FigCaption || (block.within & within::CAPTION != 0 && figure) {
+            Some(LineClass::Caption)
+        } else if block.within & within::BYLINE != 0 && line.words <= 12 && !line.prose {
+            Some(LineClass::Byline)
+        } else {
+            None
+        };
+        if let Some(class) = class {
+            line.class = class;
+            open[i] = false;
+        }
     }
 }
 
@@ -247,7 +355,7 @@ pub struct TrainingLine {
     /// Its word count.
     pub words: f32,
     /// Its features.
-    pub features: [f32; N_FEATURES],
+    pub features: Vec<f32>,
 }
 
 /// The site a document belongs to, for templates: its URL's host when known, else the directory
@@ -319,10 +427,10 @@ fn case_folded_hash(text: &str) -> u64 {
 }
 
 /// Feature vectors of every line (rule-dropped lines are context too).
-fn line_features(lines: &[Line]) -> Vec<[f32; N_FEATURES]> {
+fn line_features(lines: &[Line]) -> Rows {
     let stats: Vec<LineStats> = lines.iter().map(|l| LineStats::of(&l.text, l.words, l.prose)).collect();
     let copyright: Vec<bool> = lines.iter().map(|l| l.class == LineClass::Copyright).collect();
-    features::features(&stats, &copyright)
+    Rows::from_arrays(&features::features(&stats, &copyright))
 }
 
 /// Hashes of the content words of a text (lower case, no function words, no short tokens), and of
@@ -442,9 +550,16 @@ impl Transform for Cleaner {
     const STAGE: &'static str = "clean";
     const BLOCKING: bool = true;
 
-    fn process(&self, doc: Document) -> Result<Outcome<Cleaned>, Reject> {
+    fn process(&self, mut doc: Document) -> Result<Outcome<Cleaned>, Reject> {
         let site = self.templates.as_ref().map(|_| site_of(&doc));
-        let lines = self.classify_for(&doc.text, site.as_deref());
+        let lines = match doc.markup {
+            Markup::Text => self.classify_for(&doc.text, site.as_deref()),
+            Markup::Html => {
+                let (lines, page) = self.classify_html(&doc.text, site.as_deref());
+                doc.meta.fill_from(page);
+                lines
+            }
+        };
         if !lines.iter().any(|l| l.class == LineClass::Keep) {
             let excerpt = doc.text.chars().take(300).collect::<String>();
             return Err(Reject::new("empty_after_cleaning", "no article text left after cleaning", excerpt));

@@ -4,15 +4,14 @@
 //! learns the context smoothing that jusText does by hand. Weights live in `weights.rs`, written by
 //! `cargo run --release --example train_cleaner` (see docs/cleaner-model.md).
 
-use super::features::{N_FEATURES, main_block_by};
+use super::features::main_block_by;
 
 /// Hidden units of each stage's network.
 pub const HIDDEN: usize = 8;
 
 /// Most inputs a network takes (its standardised inputs live on the stack).
-const MAX_INPUTS: usize = 64;
-const _: () = assert!(N_B <= MAX_INPUTS);
-use super::weights;
+const MAX_INPUTS: usize = 96;
+use super::{html_weights, weights};
 
 /// Measures of stage A's verdicts around a line.
 pub const CONTEXT_NAMES: &[&str] = &[
@@ -29,8 +28,55 @@ pub const CONTEXT_NAMES: &[&str] = &[
     "a_block_share",
 ];
 
-/// Number of stage-B inputs: stage A's features plus the context of its verdicts.
-pub const N_B: usize = N_FEATURES + CONTEXT_NAMES.len();
+/// Feature vectors of a page's lines (or blocks), one row each, all of the same width.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rows {
+    width: usize,
+    data: Vec<f32>,
+}
+
+impl Rows {
+    /// No rows yet, each of `width` numbers.
+    pub fn new(width: usize) -> Self {
+        Self { width, data: Vec::new() }
+    }
+
+    /// Rows from fixed-size vectors.
+    pub fn from_arrays<const N: usize>(rows: &[[f32; N]]) -> Self {
+        Self { width: N, data: rows.iter().flatten().copied().collect() }
+    }
+
+    /// Appends a row; `row` must be `width` long.
+    pub fn push(&mut self, row: &[f32]) {
+        debug_assert_eq!(row.len(), self.width);
+        self.data.extend_from_slice(row);
+    }
+
+    /// The numbers of each row.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        self.data.len().checked_div(self.width).unwrap_or(0)
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `i`.
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.data[i * self.width..(i + 1) * self.width]
+    }
+
+    /// Every row in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[f32]> {
+        self.data.chunks_exact(self.width.max(1))
+    }
+}
 
 /// Dot product with eight independent sums, which the compiler turns into SIMD (a single running
 /// sum must be added in order, which it cannot vectorise).
@@ -111,10 +157,15 @@ impl Mlp<'_> {
     }
 }
 
-/// Stage B's inputs for every line, given stage A's probabilities (0 for lines the rules decided).
-pub fn stage_b_inputs(features: &[[f32; N_FEATURES]], a: &[f32], words: &[f32]) -> Vec<[f32; N_B]> {
+/// Stage B's inputs for every line: its own features followed by [`CONTEXT_NAMES`], given stage A's
+/// probabilities (0 for lines the rules decided).
+pub fn stage_b_inputs(features: &Rows, a: &[f32], words: &[f32]) -> Rows {
     let n = a.len();
     let ln = |x: f32| (1.0 + x).ln();
+    let mut out = Rows::new(features.width() + CONTEXT_NAMES.len());
+    if n == 0 {
+        return out;
+    }
     let mean = |i: usize, k: usize| {
         let lo = i.saturating_sub(k);
         let hi = (i + k + 1).min(n);
@@ -146,29 +197,27 @@ pub fn stage_b_inputs(features: &[[f32; N_FEATURES]], a: &[f32], words: &[f32]) 
             next_keep = Some(i);
         }
     }
-    (0..n)
-        .map(|i| {
-            let mut x = [0f32; N_B];
-            x[..N_FEATURES].copy_from_slice(&features[i]);
-            let max_above = (i.saturating_sub(3)..i).map(|j| a[j]).fold(0f32, f32::max);
-            let max_below = (i + 1..(i + 4).min(n)).map(|j| a[j]).fold(0f32, f32::max);
-            let ctx = [
-                a[i],
-                mean(i, 1),
-                mean(i, 2),
-                mean(i, 4),
-                mean(i, 8),
-                max_above,
-                max_below,
-                ln(dist_above[i]),
-                ln(dist_below[i]),
-                f32::from(u8::from(i >= block_start && i <= block_end)),
-                if all_words > 0.0 { block_words / all_words } else { 0.0 },
-            ];
-            x[N_FEATURES..].copy_from_slice(&ctx);
-            x
-        })
-        .collect()
+    out.data.reserve(n * out.width);
+    for i in 0..n {
+        let max_above = (i.saturating_sub(3)..i).map(|j| a[j]).fold(0f32, f32::max);
+        let max_below = (i + 1..(i + 4).min(n)).map(|j| a[j]).fold(0f32, f32::max);
+        let ctx = [
+            a[i],
+            mean(i, 1),
+            mean(i, 2),
+            mean(i, 4),
+            mean(i, 8),
+            max_above,
+            max_below,
+            ln(dist_above[i]),
+            ln(dist_below[i]),
+            f32::from(u8::from(i >= block_start && i <= block_end)),
+            if all_words > 0.0 { block_words / all_words } else { 0.0 },
+        ];
+        out.data.extend_from_slice(features.row(i));
+        out.data.extend_from_slice(&ctx);
+    }
+    out
 }
 
 /// The two stages of the line model.
@@ -186,13 +235,18 @@ impl LineModel {
         Self { stage_a: weights::STAGE_A, stage_b: weights::STAGE_B }
     }
 
+    /// The model for HTML blocks shipped with newsmill (`html_weights.rs`).
+    pub fn shipped_html() -> Self {
+        Self { stage_a: html_weights::STAGE_A, stage_b: html_weights::STAGE_B }
+    }
+
     /// Stage A's probability for every line; `open[i]` is false where the rules already decided.
-    pub fn stage_a(&self, features: &[[f32; N_FEATURES]], open: &[bool]) -> Vec<f32> {
+    pub fn stage_a(&self, features: &Rows, open: &[bool]) -> Vec<f32> {
         features.iter().zip(open).map(|(f, &o)| if o { self.stage_a.probability(f) } else { 0.0 }).collect()
     }
 
     /// The final probability that each open line is article body text (0 for the others).
-    pub fn keep_probabilities(&self, features: &[[f32; N_FEATURES]], open: &[bool], words: &[f32]) -> Vec<f32> {
+    pub fn keep_probabilities(&self, features: &Rows, open: &[bool], words: &[f32]) -> Vec<f32> {
         let a = self.stage_a(features, open);
         stage_b_inputs(features, &a, words)
             .iter()
@@ -204,6 +258,7 @@ impl LineModel {
 
 #[cfg(test)]
 mod tests {
+    use super::super::features::N_FEATURES;
     use super::*;
 
     #[test]
@@ -218,7 +273,8 @@ mod tests {
 
     #[test]
     fn weights_match_the_features() {
-        for (m, n, name) in [(&weights::STAGE_A, N_FEATURES, "A"), (&weights::STAGE_B, N_B, "B")] {
+        let (n_a, n_b) = (N_FEATURES, N_FEATURES + CONTEXT_NAMES.len());
+        for (m, n, name) in [(&weights::STAGE_A, n_a, "A"), (&weights::STAGE_B, n_b, "B")] {
             let shape = (m.mean.len(), m.scale.len(), m.hidden.len(), m.hidden_bias.len(), m.output.len());
             assert_eq!(shape, (n, n, n * HIDDEN, HIDDEN, HIDDEN), "retrain stage {name}");
         }

@@ -4,7 +4,6 @@
 //! the bounded channel to `clean` with a blocking send, so a slow pipeline slows reading.
 
 pub mod charset;
-pub mod html;
 pub mod reader;
 
 use std::collections::HashMap;

@@ -11,8 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::charset::{DecodeError, decode};
-use super::html::visible_text;
-use crate::record::{Document, FileKey, Format, InputMeta, Provenance, Rejection, Ticket, now_rfc3339};
+use crate::record::{Document, FileKey, Format, InputMeta, Markup, Provenance, Rejection, Ticket, now_rfc3339};
 
 /// Which reader a file needs, from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,7 +170,8 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
             return done(emit(bad("binary", format!("not text: {why}"), &bytes[..bytes.len().min(64)])));
         }
     };
-    let text = if job.kind.format == Format::Html { visible_text(&decoded.text) } else { decoded.text };
+    let markup = if job.kind.format == Format::Html { Markup::Html } else { Markup::Text };
+    let text = decoded.text;
     if text.trim().is_empty() {
         return done(emit(bad("no_text", "file has no text".into(), &bytes)));
     }
@@ -186,6 +186,7 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
         format: job.kind.format,
         charset: decoded.charset,
         text,
+        markup,
         meta: InputMeta::default(),
     })))
 }
@@ -309,6 +310,7 @@ fn read_lines(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
 struct Parsed {
     id: Option<String>,
     text: String,
+    markup: Markup,
     meta: InputMeta,
 }
 
@@ -320,7 +322,14 @@ impl Parsed {
             offset: Some(offset),
             ticket: Ticket { file: job.key, generation: job.generation, start: range.0, end: range.1 },
         };
-        Emit::Doc(Document { prov, format: Format::Jsonl, charset: None, text: self.text, meta: self.meta })
+        Emit::Doc(Document {
+            prov,
+            format: Format::Jsonl,
+            charset: None,
+            text: self.text,
+            markup: self.markup,
+            meta: self.meta,
+        })
     }
 }
 
@@ -343,19 +352,24 @@ fn parse_line(content: &[u8]) -> Result<Parsed, (&'static str, String)> {
         Some(Value::Array(parts)) => Some(parts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n")),
         _ => None,
     };
-    let body = body
-        .filter(|b| !b.trim().is_empty())
-        .or_else(|| obj.get("html").and_then(Value::as_str).map(visible_text))
-        .filter(|b| !b.trim().is_empty())
-        .ok_or(("no_text", "object has no `text`, `body` or `html`".to_string()))?;
+    let (body, markup) = match body.filter(|b| !b.trim().is_empty()) {
+        Some(text) => (text, Markup::Text),
+        None => {
+            let html = obj.get("html").and_then(Value::as_str).filter(|h| !h.trim().is_empty());
+            (html.ok_or(("no_text", "object has no `text`, `body` or `html`".to_string()))?.to_string(), Markup::Html)
+        }
+    };
     Ok(Parsed {
         id: string_field(&obj, &["id"]),
         text: body,
+        markup,
         meta: InputMeta {
-            url: string_field(&obj, &["url"]),
+            url: string_field(&obj, &["url", "link"]),
             title: string_field(&obj, &["title"]),
-            published: string_field(&obj, &["published"]),
+            published: string_field(&obj, &["published", "date"]),
             outlet: string_field(&obj, &["outlet", "publisher"]),
+            author: string_field(&obj, &["author", "byline"]),
+            ..InputMeta::default()
         },
     })
 }
@@ -506,7 +520,7 @@ mod tests {
             ("empty.txt", vec![], "empty_file"),
             ("bin.txt", b"\x00\x01\x02ELF".to_vec(), "binary"),
             ("big.txt", vec![b'a'; 300], "too_large"),
-            ("blank.html", b"<html><script>x</script></html>".to_vec(), "no_text"),
+            ("blank.html", b" \n\t ".to_vec(), "no_text"),
         ];
         for (name, bytes, want) in cases {
             let p = dir.path().join(name);
@@ -519,7 +533,10 @@ mod tests {
         gz.write_all(b"<html><body><h1>Title</h1><p>Text.</p></body></html>").unwrap();
         std::fs::write(&p, gz.finish().unwrap()).unwrap();
         let (out, _) = collect(&job(&p, 0, false));
-        assert!(matches!(&out[..], [Emit::Doc(d)] if d.text == "Title\nText." && d.format == Format::Html), "{out:?}");
+        assert!(
+            matches!(&out[..], [Emit::Doc(d)] if d.text.contains("<h1>Title</h1>") && d.format == Format::Html && d.markup == Markup::Html),
+            "{out:?}"
+        );
         let p = dir.path().join("bomb.html.gz");
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         gz.write_all(&vec![b' '; 100_000]).unwrap();

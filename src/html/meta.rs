@@ -1,0 +1,372 @@
+//! A page's metadata as its markup states it, in order of trust: JSON-LD (`NewsArticle`,
+//! `Article`, ...), OpenGraph and `article:*` properties, `<meta name=author|date|...>`, the first
+//! `<time datetime>`, `<link rel=canonical>`, `<html lang>`, then the `<h1>` and `<title>`.
+//! The title loses a " | Site Name" suffix.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::text::normalize_line;
+
+/// What the markup states about a page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageMeta {
+    /// The headline.
+    pub title: Option<String>,
+    /// The site or publisher name.
+    pub site_name: Option<String>,
+    /// Author(s), comma separated.
+    pub author: Option<String>,
+    /// Publication time as stated.
+    pub published: Option<String>,
+    /// Last modification time as stated.
+    pub modified: Option<String>,
+    /// Canonical URL.
+    pub url: Option<String>,
+    /// Declared language (primary subtag, lower case).
+    pub lang: Option<String>,
+    /// The lead image's URL.
+    pub image: Option<String>,
+    /// The page's description (often the deck).
+    pub description: Option<String>,
+}
+
+/// Most bytes of JSON-LD read per page (a page stating more is not describing one article).
+const MAX_LD_BYTES: usize = 1 << 20;
+/// Most bytes of `<title>` and `<h1>` text kept.
+const MAX_TITLE_BYTES: usize = 2048;
+
+/// Collects metadata during the page walk.
+#[derive(Debug, Default)]
+pub(super) struct Collector {
+    metas: HashMap<String, String>,
+    lang: Option<String>,
+    canonical: Option<String>,
+    time: Option<String>,
+    title_tag: String,
+    h1: String,
+    h1_done: bool,
+    ld: Vec<String>,
+    in_title: usize,
+    in_h1: usize,
+    in_ld: bool,
+    ld_bytes: usize,
+}
+
+impl Collector {
+    pub(super) fn open(&mut self, e: &scraper::node::Element) {
+        match e.name() {
+            "html" => {
+                if self.lang.is_none() {
+                    self.lang = e.attr("lang").or_else(|| e.attr("xml:lang")).and_then(primary_language);
+                }
+            }
+            "meta" => {
+                let key = e.attr("property").or_else(|| e.attr("name")).or_else(|| e.attr("itemprop"));
+                if let (Some(key), Some(content)) = (key, e.attr("content")) {
+                    let content = normalize_line(content);
+                    if !content.is_empty() {
+                        self.metas.entry(key.trim().to_ascii_lowercase()).or_insert(content);
+                    }
+                }
+            }
+            "link" => {
+                let canonical =
+                    e.attr("rel").is_some_and(|r| r.split_whitespace().any(|r| r.eq_ignore_ascii_case("canonical")));
+                if canonical && self.canonical.is_none() {
+                    self.canonical = e.attr("href").map(str::trim).filter(|h| !h.is_empty()).map(str::to_string);
+                }
+            }
+            "time" => {
+                if self.time.is_none() {
+                    self.time = e.attr("datetime").map(str::trim).filter(|d| !d.is_empty()).map(str::to_string);
+                }
+            }
+            "title" => self.in_title += 1,
+            "h1" => self.in_h1 += 1,
+            "script" => {
+                self.in_ld = e.attr("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"));
+                if self.in_ld {
+                    self.ld.push(String::new());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(super) fn close(&mut self, e: &scraper::node::Element) {
+        match e.name() {
+            "title" => self.in_title = self.in_title.saturating_sub(1),
+            "h1" => {
+                self.in_h1 = self.in_h1.saturating_sub(1);
+                if self.in_h1 == 0 && !self.h1.trim().is_empty() {
+                    self.h1_done = true;
+                }
+            }
+            "script" => self.in_ld = false,
+            _ => {}
+        }
+    }
+
+    pub(super) fn text(&mut self, t: &str) {
+        if self.in_ld {
+            if self.ld_bytes + t.len() <= MAX_LD_BYTES
+                && let Some(last) = self.ld.last_mut()
+            {
+                last.push_str(t);
+                self.ld_bytes += t.len();
+            }
+            return;
+        }
+        if self.in_title > 0 && self.title_tag.len() < MAX_TITLE_BYTES {
+            self.title_tag.push_str(t);
+        }
+        if self.in_h1 > 0 && !self.h1_done && self.h1.len() < MAX_TITLE_BYTES {
+            self.h1.push(' ');
+            self.h1.push_str(t);
+        }
+    }
+
+    pub(super) fn finish(self) -> PageMeta {
+        let mut ld = LdArticle::default();
+        for script in &self.ld {
+            if let Ok(v) = serde_json::from_str::<Value>(script) {
+                ld.search(&v, 0);
+            }
+        }
+        let m = |keys: &[&str]| keys.iter().find_map(|k| self.metas.get(*k).cloned());
+        let site_name = ld.publisher.clone().or_else(|| m(&["og:site_name", "application-name", "twitter:site"]));
+        let h1 = Some(normalize_line(&self.h1)).filter(|s| !s.is_empty());
+        let title_tag = Some(normalize_line(&self.title_tag)).filter(|s| !s.is_empty());
+        let title = ld
+            .headline
+            .clone()
+            .or_else(|| m(&["og:title", "twitter:title", "headline", "title", "dc.title"]))
+            .or(h1)
+            .or(title_tag)
+            .map(|t| strip_site_suffix(&t, site_name.as_deref()));
+        PageMeta {
+            title,
+            author: ld.author.clone().or_else(|| {
+                m(&["author", "article:author", "byl", "dc.creator", "sailthru.author", "parsely-author"])
+                    .filter(|a| !a.starts_with("http"))
+            }),
+            published: ld.published.clone().or_else(|| {
+                m(&[
+                    "article:published_time",
+                    "datepublished",
+                    "pubdate",
+                    "publishdate",
+                    "date",
+                    "dc.date",
+                    "dc.date.issued",
+                    "sailthru.date",
+                    "parsely-pub-date",
+                    "og:published_time",
+                ])
+                .or_else(|| self.time.clone())
+            }),
+            modified: ld.modified.clone().or_else(|| m(&["article:modified_time", "datemodified", "og:updated_time"])),
+            url: ld.url.clone().or(self.canonical).or_else(|| m(&["og:url"])),
+            lang: self
+                .lang
+                .or_else(|| m(&["og:locale", "content-language", "language"]).and_then(|l| primary_language(&l))),
+            image: ld.image.clone().or_else(|| m(&["og:image", "twitter:image"])),
+            description: ld
+                .description
+                .clone()
+                .or_else(|| m(&["og:description", "description", "twitter:description"])),
+            site_name,
+        }
+    }
+}
+
+/// The primary subtag of a language tag, if it looks like one (`en-US` -> `en`).
+fn primary_language(tag: &str) -> Option<String> {
+    let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+    ((2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase())).then_some(primary)
+}
+
+/// Removes a " | Site Name" (or " - Site", " — Site", " :: Site", " » Site") part from a title: the
+/// part equal to the site's name, else a short last (or first) part next to a much longer one.
+pub fn strip_site_suffix(title: &str, site: Option<&str>) -> String {
+    const SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " :: ", " » ", " · ", " / "];
+    let title = normalize_line(title);
+    for sep in SEPARATORS {
+        let parts: Vec<&str> = title.split(sep).collect();
+        if parts.len() < 2 {
+            continue;
+        }
+        if let Some(site) = site.map(str::trim).filter(|s| !s.is_empty()) {
+            let rest: Vec<&str> = parts.iter().copied().filter(|p| !p.trim().eq_ignore_ascii_case(site)).collect();
+            if rest.len() < parts.len() && !rest.is_empty() {
+                return rest.join(sep);
+            }
+        }
+        let words = |s: &str| s.split_whitespace().count();
+        let (first, last) = (parts[0], parts[parts.len() - 1]);
+        let head: String = parts[..parts.len() - 1].join(sep);
+        if words(last) <= 4 && words(&head) >= 2 * words(last).max(2) {
+            return head;
+        }
+        let tail: String = parts[1..].join(sep);
+        if words(first) <= 3 && words(&tail) >= 3 * words(first).max(2) {
+            return tail;
+        }
+    }
+    title
+}
+
+/// The article a page's JSON-LD describes.
+#[derive(Debug, Default)]
+struct LdArticle {
+    found: bool,
+    headline: Option<String>,
+    author: Option<String>,
+    published: Option<String>,
+    modified: Option<String>,
+    publisher: Option<String>,
+    image: Option<String>,
+    url: Option<String>,
+    description: Option<String>,
+}
+
+/// JSON-LD types that describe an article.
+fn is_article_type(t: &str) -> bool {
+    let t = t.rsplit(['/', ':']).next().unwrap_or(t);
+    t.ends_with("Article") || matches!(t, "BlogPosting" | "LiveBlogPosting" | "SocialMediaPosting" | "Report")
+}
+
+impl LdArticle {
+    /// Takes the first article-typed object found depth-first (in `@graph`, arrays, `mainEntity`).
+    fn search(&mut self, v: &Value, depth: usize) {
+        if self.found || depth > 8 {
+            return;
+        }
+        match v {
+            Value::Array(items) => items.iter().for_each(|i| self.search(i, depth + 1)),
+            Value::Object(o) => {
+                let typed = match o.get("@type") {
+                    Some(Value::String(t)) => is_article_type(t),
+                    Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).any(is_article_type),
+                    _ => false,
+                };
+                if typed {
+                    self.found = true;
+                    let s = |k: &str| o.get(k).and_then(text_of);
+                    self.headline = s("headline").or_else(|| s("name"));
+                    self.author = o.get("author").and_then(names);
+                    self.published = s("datePublished").or_else(|| s("dateCreated"));
+                    self.modified = s("dateModified");
+                    self.publisher = o.get("publisher").and_then(names);
+                    self.image = o.get("image").and_then(url_of);
+                    self.url = s("url").or_else(|| o.get("mainEntityOfPage").and_then(url_of));
+                    self.description = s("description");
+                    return;
+                }
+                for key in ["@graph", "mainEntity", "itemListElement"] {
+                    if let Some(inner) = o.get(key) {
+                        self.search(inner, depth + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn text_of(v: &Value) -> Option<String> {
+    let s = match v {
+        Value::String(s) => normalize_line(s),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    (!s.is_empty()).then_some(s)
+}
+
+/// A person or organisation (or a list of them) as names, comma separated.
+fn names(v: &Value) -> Option<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |v: &Value| {
+        let name = match v {
+            Value::Object(o) => o.get("name").and_then(text_of),
+            other => text_of(other).filter(|s| !s.starts_with("http")),
+        };
+        if let Some(n) = name
+            && !out.contains(&n)
+        {
+            out.push(n);
+        }
+    };
+    match v {
+        Value::Array(items) => items.iter().take(16).for_each(&mut push),
+        other => push(other),
+    }
+    (!out.is_empty()).then(|| out.join(", "))
+}
+
+/// A URL from a string, an `ImageObject`/`WebPage` (`url` or `@id`), or the first of a list.
+fn url_of(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+        Value::Object(o) => o.get("url").and_then(url_of).or_else(|| o.get("@id").and_then(url_of)),
+        Value::Array(items) => items.iter().find_map(url_of),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Limits, parse};
+    use super::*;
+
+    #[test]
+    fn json_ld_wins_over_opengraph_and_title() {
+        let html = r#"<html lang="en-GB"><head><title>Ignored | The Daily</title>
+            <meta property="og:title" content="OG title - The Daily">
+            <meta property="og:site_name" content="The Daily">
+            <meta property="article:published_time" content="2024-01-01T00:00:00Z">
+            <link rel="canonical" href="https://daily.example/a">
+            <script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"x"},
+              {"@type":["NewsArticle"],"headline":"Bridge reopens after repairs","datePublished":"2024-06-22T10:00:00+09:00",
+               "dateModified":"2024-06-23","author":[{"@type":"Person","name":"Ann Lee"},{"name":"Bo Kim"}],
+               "publisher":{"@type":"Organization","name":"The Daily"},"image":[{"url":"https://daily.example/i.jpg"}]}]}
+            </script></head><body><h1>Bridge reopens</h1></body></html>"#;
+        let m = parse(html, Limits::default()).meta;
+        assert_eq!(m.title.as_deref(), Some("Bridge reopens after repairs"));
+        assert_eq!(m.author.as_deref(), Some("Ann Lee, Bo Kim"));
+        assert_eq!(m.published.as_deref(), Some("2024-06-22T10:00:00+09:00"));
+        assert_eq!(m.modified.as_deref(), Some("2024-06-23"));
+        assert_eq!(m.site_name.as_deref(), Some("The Daily"));
+        assert_eq!(m.image.as_deref(), Some("https://daily.example/i.jpg"));
+        assert_eq!(m.url.as_deref(), Some("https://daily.example/a"));
+        assert_eq!(m.lang.as_deref(), Some("en"));
+    }
+
+    #[test]
+    fn opengraph_then_meta_then_time_then_title() {
+        let og = r#"<head><meta property="og:title" content="Rates rise again | Money Times"><meta name="author" content="Jo Park">
+            <meta property="og:site_name" content="Money Times"></head><body><time datetime="2024-06-22">June 22</time></body>"#;
+        let m = parse(og, Limits::default()).meta;
+        assert_eq!(
+            (m.title.as_deref(), m.author.as_deref(), m.published.as_deref()),
+            (Some("Rates rise again"), Some("Jo Park"), Some("2024-06-22"))
+        );
+        let bare = "<head><title>Storm hits the coast overnight - Coast News</title></head><body><p>x</p></body>";
+        assert_eq!(parse(bare, Limits::default()).meta.title.as_deref(), Some("Storm hits the coast overnight"));
+        let broken =
+            r#"<script type="application/ld+json">{"@type":"NewsArticle", "headline": </script><h1>From the h1</h1>"#;
+        assert_eq!(parse(broken, Limits::default()).meta.title.as_deref(), Some("From the h1"));
+    }
+
+    #[test]
+    fn site_suffixes() {
+        assert_eq!(strip_site_suffix("A long headline about things | Site", None), "A long headline about things");
+        assert_eq!(
+            strip_site_suffix("Site | A long headline about many things", Some("Site")),
+            "A long headline about many things"
+        );
+        assert_eq!(strip_site_suffix("Left - right", None), "Left - right");
+    }
+}

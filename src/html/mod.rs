@@ -1,0 +1,616 @@
+//! HTML pages as the cleaner sees them: the visible text cut into blocks (one per paragraph,
+//! heading, list item, cell, caption), each with what the markup says about it (its tag, how much
+//! of it is link text, whether it sits in `<nav>`, `<article>`, a `class="comments"` box, the
+//! page's densest container of paragraphs), plus the page's metadata (`meta`).
+//!
+//! The walk is iterative (a 10,000-deep page cannot overflow the stack), scripts are never run, and
+//! everything it keeps is bounded by [`Limits`].
+
+use std::collections::HashMap;
+
+use ego_tree::iter::Edge;
+use scraper::{Html, Node};
+
+use crate::text::normalize_line;
+
+pub mod meta;
+
+pub use meta::PageMeta;
+
+/// Elements whose content is never visible text.
+const HIDDEN: &[&str] = &[
+    "script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object", "canvas", "select",
+    "textarea", "button", "option", "datalist", "dialog",
+];
+
+/// Elements that start a new block.
+const BLOCKS: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "body",
+    "br",
+    "caption",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "html",
+    "legend",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+];
+
+/// Class/id words that mark page furniture rather than the article.
+const NEGATIVE_HINTS: &[&str] = &[
+    "nav",
+    "menu",
+    "footer",
+    "comment",
+    "share",
+    "social",
+    "related",
+    "sidebar",
+    "widget",
+    "promo",
+    "advert",
+    "banner",
+    "cookie",
+    "subscribe",
+    "newsletter",
+    "breadcrumb",
+    "recommend",
+    "popular",
+    "trending",
+    "outbrain",
+    "taboola",
+    "masthead",
+    "login",
+    "signup",
+    "modal",
+    "popup",
+    "teaser",
+    "more-",
+    "tags",
+    "toolbar",
+    "rail",
+    "disqus",
+    "skip",
+];
+
+/// Class/id words that mark the article itself.
+const POSITIVE_HINTS: &[&str] =
+    &["article", "content", "story", "post", "entry", "body", "text", "main", "prose", "blog", "news"];
+
+/// What kind of element a block's text came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockTag {
+    /// `<p>`.
+    Paragraph,
+    /// `<h1>`..`<h6>` (the level).
+    Heading(u8),
+    /// `<li>`, `<dd>`, `<dt>`.
+    ListItem,
+    /// `<td>`, `<th>`, `<caption>`.
+    Cell,
+    /// `<blockquote>`.
+    Quote,
+    /// `<pre>`.
+    Pre,
+    /// `<figcaption>`.
+    FigCaption,
+    /// Any other element (`<div>`, `<section>`, text after a `<br>`).
+    Other,
+}
+
+impl BlockTag {
+    fn of(name: &str) -> Self {
+        match name {
+            "p" => Self::Paragraph,
+            "h1" => Self::Heading(1),
+            "h2" => Self::Heading(2),
+            "h3" => Self::Heading(3),
+            "h4" => Self::Heading(4),
+            "h5" => Self::Heading(5),
+            "h6" => Self::Heading(6),
+            "li" | "dd" | "dt" => Self::ListItem,
+            "td" | "th" | "caption" => Self::Cell,
+            "blockquote" => Self::Quote,
+            "pre" => Self::Pre,
+            "figcaption" => Self::FigCaption,
+            _ => Self::Other,
+        }
+    }
+}
+
+/// Ancestor elements a block sits in (bit flags).
+pub mod within {
+    /// `<article>`.
+    pub const ARTICLE: u16 = 1;
+    /// `<main>` or `role="main"`.
+    pub const MAIN: u16 = 1 << 1;
+    /// `<nav>` or `role="navigation"`.
+    pub const NAV: u16 = 1 << 2;
+    /// `<aside>` or `role="complementary"`.
+    pub const ASIDE: u16 = 1 << 3;
+    /// `<footer>` or `role="contentinfo"`.
+    pub const FOOTER: u16 = 1 << 4;
+    /// `<header>` or `role="banner"`.
+    pub const HEADER: u16 = 1 << 5;
+    /// `<form>`.
+    pub const FORM: u16 = 1 << 6;
+    /// `<figure>`.
+    pub const FIGURE: u16 = 1 << 7;
+    /// A list (`<ul>`, `<ol>`, `<dl>`).
+    pub const LIST: u16 = 1 << 8;
+    /// A table.
+    pub const TABLE: u16 = 1 << 9;
+    /// `<blockquote>`.
+    pub const QUOTE: u16 = 1 << 10;
+    /// `<time>`.
+    pub const TIME: u16 = 1 << 11;
+    /// An element whose class or id names an author or byline.
+    pub const BYLINE: u16 = 1 << 12;
+    /// An element whose class or id names a caption.
+    pub const CAPTION: u16 = 1 << 13;
+    /// An element whose class or id names an image credit (its text becomes a block of its own).
+    pub const CREDIT: u16 = 1 << 14;
+}
+
+/// One block of visible text and what the markup says about it.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// Normalised text (one line).
+    pub text: String,
+    /// The innermost block element it came from.
+    pub tag: BlockTag,
+    /// [`within`] flags of its ancestors.
+    pub within: u16,
+    /// Characters of its text inside links.
+    pub link_chars: u32,
+    /// Characters of its text.
+    pub chars: u32,
+    /// Ancestors whose class or id reads as furniture ([`NEGATIVE_HINTS`]).
+    pub negative: u16,
+    /// Ancestors whose class or id reads as article ([`POSITIVE_HINTS`]).
+    pub positive: u16,
+    /// Element depth.
+    pub depth: u16,
+    /// Its parent container's paragraph score over the page's best container's (0..1).
+    pub container_share: f32,
+    /// Inside the page's best container of paragraphs.
+    pub in_best: bool,
+    /// Inside the best container's parent.
+    pub near_best: bool,
+    /// Position in document order (element counter when it was cut).
+    order: u32,
+    /// The element ids of its container and the container's parent, for scoring.
+    containers: [u32; 2],
+}
+
+/// Bounds on what one page may cost.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Blocks kept per page; the rest of a longer page is ignored.
+    pub max_blocks: usize,
+    /// Bytes of text kept per block.
+    pub max_block_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_blocks: 20_000, max_block_bytes: 64 * 1024 }
+    }
+}
+
+/// A parsed page: its blocks in document order and its metadata.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// Visible text blocks.
+    pub blocks: Vec<Block>,
+    /// What the markup states about the page.
+    pub meta: PageMeta,
+}
+
+/// One open element on the walk's stack.
+struct Frame {
+    id: u32,
+    block: bool,
+    hidden: bool,
+    adds: u16,
+    negative: bool,
+    positive: bool,
+    tag: BlockTag,
+    start: u32,
+    chars: u32,
+    link_chars: u32,
+}
+
+/// Per container of paragraphs: score, extent in document order, text and link characters.
+#[derive(Default, Clone, Copy)]
+struct Container {
+    score: f32,
+    start: u32,
+    end: u32,
+    chars: u32,
+    link_chars: u32,
+}
+
+/// The block being collected.
+#[derive(Default)]
+struct Pending {
+    text: String,
+    link_chars: u32,
+}
+
+/// Parses `html` into blocks and metadata.
+pub fn parse(html: &str, limits: Limits) -> Page {
+    let doc = Html::parse_document(html);
+    let mut walk = Walk::new(limits);
+    for edge in doc.root_element().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(e) => walk.open(e),
+                Node::Text(t) => walk.text(t),
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if let Node::Element(e) = node.value() {
+                    walk.close(e);
+                }
+            }
+        }
+    }
+    walk.finish()
+}
+
+struct Walk {
+    limits: Limits,
+    stack: Vec<Frame>,
+    counts: [u16; 16],
+    hidden: usize,
+    negative: u16,
+    positive: u16,
+    in_link: usize,
+    next_id: u32,
+    pending: Pending,
+    blocks: Vec<Block>,
+    containers: HashMap<u32, Container>,
+    meta: meta::Collector,
+}
+
+impl Walk {
+    fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            stack: Vec::new(),
+            counts: [0; 16],
+            hidden: 0,
+            negative: 0,
+            positive: 0,
+            in_link: 0,
+            next_id: 0,
+            pending: Pending::default(),
+            blocks: Vec::new(),
+            containers: HashMap::new(),
+            meta: meta::Collector::default(),
+        }
+    }
+
+    fn flags(&self) -> u16 {
+        let mut f = 0;
+        for (bit, n) in self.counts.iter().enumerate() {
+            if *n > 0 {
+                f |= 1 << bit;
+            }
+        }
+        f
+    }
+
+    fn open(&mut self, e: &scraper::node::Element) {
+        let name = e.name();
+        self.meta.open(e);
+        let id = self.next_id;
+        self.next_id = self.next_id.saturating_add(1);
+        let hidden = HIDDEN.contains(&name)
+            || e.attr("hidden").is_some()
+            || e.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            || e.attr("style").is_some_and(|s| {
+                let s = s.to_ascii_lowercase().replace(' ', "");
+                s.contains("display:none") || s.contains("visibility:hidden")
+            });
+        let role = e.attr("role").unwrap_or_default();
+        let mut adds = match name {
+            "article" => within::ARTICLE,
+            "main" => within::MAIN,
+            "nav" => within::NAV,
+            "aside" => within::ASIDE,
+            "footer" => within::FOOTER,
+            "header" => within::HEADER,
+            "form" => within::FORM,
+            "figure" => within::FIGURE,
+            "ul" | "ol" | "dl" => within::LIST,
+            "table" => within::TABLE,
+            "blockquote" => within::QUOTE,
+            "time" => within::TIME,
+            _ => 0,
+        };
+        adds |= match role {
+            "main" => within::MAIN,
+            "navigation" | "menu" | "menubar" => within::NAV,
+            "complementary" => within::ASIDE,
+            "contentinfo" => within::FOOTER,
+            "banner" => within::HEADER,
+            _ => 0,
+        };
+        let (mut negative, mut positive) = (false, false);
+        let mut words = String::new();
+        for v in [e.attr("class"), e.attr("id")].into_iter().flatten() {
+            words.push(' ');
+            words.push_str(&v.to_ascii_lowercase());
+        }
+        if !words.is_empty() {
+            negative = NEGATIVE_HINTS.iter().any(|h| words.contains(h));
+            positive = !negative && POSITIVE_HINTS.iter().any(|h| words.contains(h));
+            if words.contains("byline") || words.contains("author") {
+                adds |= within::BYLINE;
+            }
+            if words.contains("caption") {
+                adds |= within::CAPTION;
+            }
+            if words.contains("credit") || words.contains("copyright") {
+                adds |= within::CREDIT;
+            }
+        }
+        let block = BLOCKS.contains(&name) || adds & within::CREDIT != 0;
+        if block && self.hidden == 0 {
+            self.flush();
+        }
+        for bit in 0..16 {
+            if adds & (1 << bit) != 0 {
+                self.counts[bit] += 1;
+            }
+        }
+        self.negative += u16::from(negative);
+        self.positive += u16::from(positive);
+        self.hidden += usize::from(hidden);
+        if name == "a" {
+            self.in_link += 1;
+        }
+        let tag = if block { BlockTag::of(name) } else { BlockTag::Other };
+        self.stack.push(Frame { id, block, hidden, adds, negative, positive, tag, start: id, chars: 0, link_chars: 0 });
+    }
+
+    fn close(&mut self, e: &scraper::node::Element) {
+        let name = e.name();
+        self.meta.close(e);
+        // The block is cut while its element is still on the stack, so it knows its own tag.
+        if self.stack.last().is_some_and(|f| f.block) && self.hidden == 0 {
+            self.flush();
+        }
+        let Some(frame) = self.stack.pop() else { return };
+        for bit in 0..16 {
+            if frame.adds & (1 << bit) != 0 {
+                self.counts[bit] = self.counts[bit].saturating_sub(1);
+            }
+        }
+        self.negative -= u16::from(frame.negative);
+        self.positive -= u16::from(frame.positive);
+        self.hidden -= usize::from(frame.hidden);
+        if name == "a" {
+            self.in_link = self.in_link.saturating_sub(1);
+        }
+        if let Some(c) = self.containers.get_mut(&frame.id) {
+            c.start = frame.start;
+            c.end = self.next_id;
+            c.chars = frame.chars;
+            c.link_chars = frame.link_chars;
+        }
+        if let Some(parent) = self.stack.last_mut() {
+            parent.chars += frame.chars;
+            parent.link_chars += frame.link_chars;
+        }
+    }
+
+    fn text(&mut self, t: &str) {
+        self.meta.text(t);
+        if self.hidden > 0 || self.blocks.len() >= self.limits.max_blocks {
+            return;
+        }
+        let p = &mut self.pending;
+        if p.text.len() >= self.limits.max_block_bytes {
+            return;
+        }
+        let before = p.text.len();
+        if t.starts_with(char::is_whitespace) && !p.text.is_empty() && !p.text.ends_with(' ') {
+            p.text.push(' ');
+        }
+        for (i, word) in t.split_whitespace().enumerate() {
+            if i > 0 {
+                p.text.push(' ');
+            }
+            p.text.push_str(word);
+        }
+        if t.ends_with(char::is_whitespace) && !p.text.is_empty() && !p.text.ends_with(' ') {
+            p.text.push(' ');
+        }
+        let added = p.text[before..].chars().count() as u32;
+        if self.in_link > 0 {
+            p.link_chars += added;
+        }
+        if let Some(top) = self.stack.last_mut() {
+            top.chars += added;
+            if self.in_link > 0 {
+                top.link_chars += added;
+            }
+        }
+    }
+
+    /// Cuts the pending text into a block, and scores its containers the way readability does:
+    /// paragraphs with commas and length make their parent (and, half as much, grandparent) a
+    /// likely home of the article.
+    fn flush(&mut self) {
+        let pending = std::mem::take(&mut self.pending);
+        if self.blocks.len() >= self.limits.max_blocks {
+            return;
+        }
+        let cut = crate::record::truncate_str(&pending.text, self.limits.max_block_bytes);
+        let text = normalize_line(cut);
+        if text.is_empty() {
+            return;
+        }
+        let chars = text.chars().count() as u32;
+        // The innermost block element, and the two elements around it.
+        let at = self.stack.iter().rposition(|f| f.block).unwrap_or(0);
+        let tag = self.stack.get(at).map_or(BlockTag::Other, |f| f.tag);
+        let container = at.checked_sub(1).and_then(|i| self.stack.get(i)).map_or(u32::MAX, |f| f.id);
+        let grand = at.checked_sub(2).and_then(|i| self.stack.get(i)).map_or(u32::MAX, |f| f.id);
+        let link_chars = pending.link_chars.min(chars);
+        if matches!(tag, BlockTag::Paragraph | BlockTag::Pre | BlockTag::Cell | BlockTag::Quote | BlockTag::Other)
+            && chars >= 25
+            && link_chars * 2 < chars
+        {
+            let commas = text.matches([',', '，', '、']).count() as f32;
+            let score = 1.0 + commas + (chars as f32 / 100.0).min(3.0);
+            if container != u32::MAX {
+                self.containers.entry(container).or_default().score += score;
+            }
+            if grand != u32::MAX {
+                self.containers.entry(grand).or_default().score += score / 2.0;
+            }
+        }
+        self.blocks.push(Block {
+            text,
+            tag,
+            within: self.flags(),
+            link_chars,
+            chars,
+            negative: self.negative,
+            positive: self.positive,
+            depth: self.stack.len().min(u16::MAX as usize) as u16,
+            container_share: 0.0,
+            in_best: false,
+            near_best: false,
+            order: self.next_id,
+            containers: [container, grand],
+        });
+    }
+
+    fn finish(mut self) -> Page {
+        self.flush();
+        // The best container: highest score, discounted by its share of link text.
+        let adjusted = |c: &Container| {
+            let density = if c.chars > 0 { c.link_chars as f32 / c.chars as f32 } else { 0.0 };
+            c.score * (1.0 - density)
+        };
+        let best = self
+            .containers
+            .iter()
+            .max_by(|a, b| adjusted(a.1).total_cmp(&adjusted(b.1)).then(b.0.cmp(a.0)))
+            .map(|(id, c)| (*id, *c));
+        if let Some((_, best)) = best {
+            let top = adjusted(&best).max(1e-6);
+            // The best container's parent: the smallest scored container that encloses it, if any.
+            let parent = self
+                .containers
+                .values()
+                .filter(|c| c.start < best.start && c.end >= best.end && c.end > 0)
+                .min_by_key(|c| c.end - c.start)
+                .copied();
+            for b in &mut self.blocks {
+                b.in_best = b.order > best.start && b.order <= best.end;
+                b.near_best = parent.is_some_and(|p| b.order > p.start && b.order <= p.end);
+                let own =
+                    b.containers.iter().filter_map(|id| self.containers.get(id)).map(adjusted).fold(0.0, f32::max);
+                b.container_share = (own / top).min(1.0);
+            }
+        }
+        Page { blocks: self.blocks, meta: self.meta.finish() }
+    }
+}
+
+impl Block {
+    /// Share of its characters inside links.
+    pub fn link_density(&self) -> f32 {
+        if self.chars == 0 { 0.0 } else { self.link_chars as f32 / self.chars as f32 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(page: &Page) -> Vec<&str> {
+        page.blocks.iter().map(|b| b.text.as_str()).collect()
+    }
+
+    #[test]
+    fn blocks_carry_their_markup() {
+        let html = "<html><head><title>T</title><style>p{}</style></head><body>\
+            <nav class=menu><a href=/>Home</a> <a href=/w>World</a></nav>\
+            <article><h1>Big  news</h1><script>alert(1)</script>\
+            <div class=story-body><p>First, <b>para</b>, with a long enough sentence to count.</p>\
+            <p>Second paragraph, also long enough to be scored as one.</p></div>\
+            <figure><img src=x><figcaption>A cat. Photo: Jo</figcaption></figure></article>\
+            <div class=comments><p>Nice!</p></div><p hidden>secret</p></body></html>";
+        let page = parse(html, Limits::default());
+        assert_eq!(
+            texts(&page),
+            [
+                "Home World",
+                "Big news",
+                "First, para, with a long enough sentence to count.",
+                "Second paragraph, also long enough to be scored as one.",
+                "A cat. Photo: Jo",
+                "Nice!"
+            ]
+        );
+        let b = &page.blocks;
+        assert!(b[0].within & within::NAV != 0 && b[0].link_density() >= 0.9 && b[0].negative == 1);
+        assert_eq!(b[1].tag, BlockTag::Heading(1));
+        assert!(b[2].in_best && b[3].in_best && !b[1].in_best && b[1].near_best && !b[5].in_best);
+        assert!(b[2].positive == 1 && b[2].within & within::ARTICLE != 0 && b[2].container_share == 1.0);
+        assert_eq!(b[4].tag, BlockTag::FigCaption);
+        assert!(b[5].negative == 1);
+    }
+
+    #[test]
+    fn malformed_deep_and_huge_pages() {
+        assert_eq!(texts(&parse("<p>unclosed <div>x", Limits::default())), ["unclosed", "x"]);
+        let deep = "<div>".repeat(10_000) + "deep" + &"</div>".repeat(10_000);
+        assert_eq!(texts(&parse(&deep, Limits::default())), ["deep"]);
+        let many = "<p>x</p>".repeat(100);
+        assert_eq!(parse(&many, Limits { max_blocks: 10, max_block_bytes: 10 }).blocks.len(), 10);
+        let long = format!("<p>{}</p>", "word ".repeat(1000));
+        assert!(parse(&long, Limits { max_blocks: 10, max_block_bytes: 100 }).blocks[0].text.len() <= 100);
+    }
+}
