@@ -274,7 +274,7 @@ struct Pending {
 
 /// Parses `html` into blocks and metadata.
 pub fn parse(html: &str, limits: Limits) -> Page {
-    let doc = Html::parse_document(html);
+    let doc = Html::parse_document(&close_unclosed_title(html));
     let mut walk = Walk::new(limits);
     for edge in doc.root_element().traverse() {
         match edge {
@@ -291,6 +291,32 @@ pub fn parse(html: &str, limits: Limits) -> Page {
         }
     }
     walk.finish()
+}
+
+/// Closes a `<title>` that is never closed. The HTML standard reads everything after it as the
+/// title (the page would be blank), but such pages were written for lenient browsers that ended the
+/// title at the next tag; so does this.
+fn close_unclosed_title(html: &str) -> std::borrow::Cow<'_, str> {
+    let lower_find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay.get(from..)?.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle)).map(|p| p + from)
+    };
+    let b = html.as_bytes();
+    let Some(open) = lower_find(b, b"<title", 0) else { return html.into() };
+    let Some(gt) = b[open..].iter().position(|&c| c == b'>').map(|p| open + p + 1) else { return html.into() };
+    let mut from = gt;
+    while let Some(close) = lower_find(b, b"</title", from) {
+        // `</title>` or `</title foo>`, not `</titlevalue>`.
+        if b.get(close + 7).is_none_or(|c| *c == b'>' || c.is_ascii_whitespace() || *c == b'/') {
+            return html.into();
+        }
+        from = close + 7;
+    }
+    let end = b[gt..].iter().position(|&c| c == b'<' || c == b'\n').map_or(b.len(), |p| gt + p);
+    let mut fixed = String::with_capacity(html.len() + 8);
+    fixed.push_str(&html[..end]);
+    fixed.push_str("</title>");
+    fixed.push_str(&html[end..]);
+    fixed.into()
 }
 
 struct Walk {
@@ -601,6 +627,20 @@ mod tests {
         assert!(b[2].positive == 1 && b[2].within & within::ARTICLE != 0 && b[2].container_share == 1.0);
         assert_eq!(b[4].tag, BlockTag::FigCaption);
         assert!(b[5].negative == 1);
+    }
+
+    #[test]
+    fn an_unclosed_title_ends_at_the_next_tag() {
+        let page = parse(
+            "<html><head><title>Big news<script>x()</script></head><body><p>Body text.</p></body>",
+            Limits::default(),
+        );
+        assert_eq!(texts(&page), ["Body text."]);
+        assert_eq!(page.meta.title.as_deref(), Some("Big news"));
+        let odd = parse("<title id=t>News</titlevalue=\"true\" --><p>Body.</p>", Limits::default());
+        assert_eq!(texts(&odd), ["Body."]);
+        let fine = "<title>A</title><p>B</p>";
+        assert!(matches!(close_unclosed_title(fine), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]
