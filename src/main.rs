@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use newsmill::config::Config;
+use newsmill::record::Markup;
 use newsmill::runner::{Outcome, Transform};
 use newsmill::stages::clean::Cleaner;
 use newsmill::stages::extract::Extractor;
@@ -176,9 +177,36 @@ fn explain(path: &Path, file: &Path) -> anyhow::Result<ExitCode> {
         let written = match ev {
             Emit::Doc(doc) => {
                 let mut text = String::new();
-                for line in cleaner.classify(&doc.text) {
-                    text.push_str(&newsmill::stages::clean::explain_line(&line, cfg.clean.keep_threshold));
-                    text.push('\n');
+                let threshold = cfg.clean.keep_threshold;
+                match doc.markup {
+                    Markup::Text => {
+                        for line in cleaner.classify(&doc.text) {
+                            text.push_str(&newsmill::stages::clean::explain_line(&line, threshold));
+                            text.push('\n');
+                        }
+                    }
+                    Markup::Html => {
+                        let (lines, meta, tags) = cleaner.classify_html_tagged(&doc.text, None);
+                        for (name, value) in [
+                            ("title", &meta.title),
+                            ("author", &meta.author),
+                            ("published", &meta.published),
+                            ("modified", &meta.modified),
+                            ("site", &meta.site_name),
+                            ("url", &meta.url),
+                            ("lang", &meta.lang),
+                            ("image", &meta.image),
+                        ] {
+                            if let Some(v) = value {
+                                text.push_str(&format!("META {name:<9} {v}\n"));
+                            }
+                        }
+                        for (line, tag) in lines.iter().zip(tags) {
+                            text.push_str(&format!("<{tag:<6}> "));
+                            text.push_str(&newsmill::stages::clean::explain_line(line, threshold));
+                            text.push('\n');
+                        }
+                    }
                 }
                 writeln!(out, "# {}\n{text}", doc.prov.id)
             }

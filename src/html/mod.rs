@@ -133,6 +133,23 @@ pub enum BlockTag {
 }
 
 impl BlockTag {
+    /// The element's name as `explain` shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Paragraph => "p",
+            Self::Heading(1) => "h1",
+            Self::Heading(2) => "h2",
+            Self::Heading(3) => "h3",
+            Self::Heading(_) => "h4-6",
+            Self::ListItem => "li",
+            Self::Cell => "td",
+            Self::Quote => "quote",
+            Self::Pre => "pre",
+            Self::FigCaption => "figcap",
+            Self::Other => "div",
+        }
+    }
+
     fn of(name: &str) -> Self {
         match name {
             "p" => Self::Paragraph,
@@ -331,6 +348,8 @@ struct Walk {
     pending: Pending,
     blocks: Vec<Block>,
     containers: HashMap<u32, Container>,
+    /// Open table rows: the first block cut inside, and whether a cell holds more than text.
+    rows: Vec<(usize, bool)>,
     meta: meta::Collector,
 }
 
@@ -348,6 +367,7 @@ impl Walk {
             pending: Pending::default(),
             blocks: Vec::new(),
             containers: HashMap::new(),
+            rows: Vec::new(),
             meta: meta::Collector::default(),
         }
     }
@@ -421,6 +441,14 @@ impl Walk {
         if block && self.hidden == 0 {
             self.flush();
         }
+        if name == "tr" {
+            self.rows.push((self.blocks.len(), false));
+        } else if block
+            && !matches!(name, "td" | "th")
+            && let Some(row) = self.rows.last_mut()
+        {
+            row.1 = true;
+        }
         for bit in 0..16 {
             if adds & (1 << bit) != 0 {
                 self.counts[bit] += 1;
@@ -444,6 +472,12 @@ impl Walk {
             self.flush();
         }
         let Some(frame) = self.stack.pop() else { return };
+        if name == "tr"
+            && let Some((first, complex)) = self.rows.pop()
+            && !complex
+        {
+            self.merge_row(first);
+        }
         for bit in 0..16 {
             if frame.adds & (1 << bit) != 0 {
                 self.counts[bit] = self.counts[bit].saturating_sub(1);
@@ -551,6 +585,25 @@ impl Walk {
         });
     }
 
+    /// A table row whose cells hold only text is one line of data ("1 Kyle Busch 5040"), as a
+    /// browser shows it; cells holding paragraphs or lists (a layout table) stay blocks of their own.
+    fn merge_row(&mut self, first: usize) {
+        if self.blocks.len() < first + 2 {
+            return;
+        }
+        let mut cells = self.blocks.drain(first..);
+        let Some(mut row) = cells.next() else { return };
+        for cell in cells {
+            row.text.push(' ');
+            row.text.push_str(&cell.text);
+            row.chars += cell.chars + 1;
+            row.link_chars += cell.link_chars;
+            row.order = cell.order;
+        }
+        row.tag = BlockTag::Cell;
+        self.blocks.push(row);
+    }
+
     fn finish(mut self) -> Page {
         self.flush();
         // The best container: highest score, discounted by its share of link text.
@@ -641,6 +694,16 @@ mod tests {
         assert_eq!(texts(&odd), ["Body."]);
         let fine = "<title>A</title><p>B</p>";
         assert!(matches!(close_unclosed_title(fine), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn data_rows_are_lines_and_layout_cells_are_blocks() {
+        let html = "<table><tr><th>Pos</th><th>Driver</th></tr><tr><td>1</td><td>Kyle Busch</td></tr>\
+            <tr><td><p>Layout column one.</p></td><td><ul><li>Menu</li></ul></td></tr></table>";
+        assert_eq!(
+            texts(&parse(html, Limits::default())),
+            ["Pos Driver", "1 Kyle Busch", "Layout column one.", "Menu"]
+        );
     }
 
     #[test]

@@ -144,8 +144,16 @@ impl Cleaner {
     /// model (text and markup features) for every block they leave open; figure captions and
     /// credits, bylines and the headline are set aside as data. Returns the page's metadata too.
     pub fn classify_html(&self, html: &str, site: Option<&str>) -> (Vec<Line>, PageMeta) {
+        let (lines, meta, _) = self.classify_html_tagged(html, site);
+        (lines, meta)
+    }
+
+    /// [`Cleaner::classify_html`], with the element each line came from (`p`, `h2`, `li`, ...), for
+    /// `newsmill explain`.
+    pub fn classify_html_tagged(&self, html: &str, site: Option<&str>) -> (Vec<Line>, PageMeta, Vec<&'static str>) {
         let (page, FirstPass { mut lines, forced, hashes, origin }, features) = self.html_pass(html);
         let blocks: Vec<&Block> = origin.iter().filter_map(|&i| page.blocks.get(i)).collect();
+        let tags = blocks.iter().map(|b| b.tag.name()).collect();
         let template = self.site_template(site, &lines, &hashes);
         let mut open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
         mark_html_roles(&mut lines, &blocks, &mut open, &page.meta);
@@ -158,7 +166,7 @@ impl Cleaner {
             }
         }
         self.finish_lines(&mut lines, &template, &forced);
-        (lines, page.meta)
+        (lines, page.meta, tags)
     }
 
     /// The page parsed, the rules' pass over its blocks, and every kept block's features.
@@ -282,7 +290,7 @@ fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], met
         if !open[i] {
             continue;
         }
-        let figure = block.within & (within::FIGURE | within::CAPTION) != 0;
+        let figure = block.within & within::FIGURE != 0;
         let class = if title_at.is_none()
             && (same(&line.text, meta.title.as_ref()) || (meta.title.is_none() && block.tag == BlockTag::Heading(1)))
         {
@@ -291,7 +299,7 @@ fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], met
         } else if title_at.is_some_and(|t| i <= t + 3) && line.words >= 5 && same(&line.text, meta.description.as_ref())
         {
             Some(LineClass::Subtitle)
-        } else if block.within & within::CREDIT != 0 && figure {
+        } else if block.within & within::CREDIT != 0 && (figure || block.tag == BlockTag::FigCaption) {
             Some(LineClass::Credit(line.text.clone()))
         } else if block.tag == BlockTag::FigCaption || (block.within & within::CAPTION != 0 && figure) {
             Some(LineClass::Caption)
@@ -330,7 +338,7 @@ pub fn explain_line(line: &Line, threshold: f32) -> String {
         LineClass::Drop(rule) => ("DROP", "-", (*rule).to_string()),
         LineClass::Copyright => ("DATA", "publisher", "copyright".into()),
         LineClass::Credit(c) => ("DATA", "credit", format!("credit={c}")),
-        LineClass::Caption => ("DATA", "caption", "before a credit".into()),
+        LineClass::Caption => ("DATA", "caption", "caption".into()),
         LineClass::Byline => ("DATA", "byline", "byline".into()),
         LineClass::Dateline => ("DATA", "date", "dateline".into()),
     };
