@@ -280,7 +280,7 @@ impl Cleaner {
 }
 
 /// Roles the markup gives blocks before the model runs: the `<h1>` (or block) repeating the stated
-/// headline is the title, the stated description right under it the deck, figure captions and
+/// headline is the title, the stated description right under it in a heading or the header the deck, figure captions and
 /// credits are caption data, a short block in a byline box is the byline. None of these is left
 /// to the model.
 fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], meta: &PageMeta) {
@@ -296,8 +296,13 @@ fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], met
         {
             title_at = Some(i);
             Some(LineClass::Title)
-        } else if title_at.is_some_and(|t| i <= t + 3) && line.words >= 5 && same(&line.text, meta.description.as_ref())
+        } else if title_at.is_some_and(|t| i <= t + 3)
+            && line.words >= 5
+            && same(&line.text, meta.description.as_ref())
+            && (matches!(block.tag, BlockTag::Heading(_)) || block.within & within::HEADER != 0)
         {
+            // A description repeated in a heading or the header is the deck; repeated in a
+            // paragraph it is the lede, which is body text.
             Some(LineClass::Subtitle)
         } else if block.within & within::CREDIT != 0 && (figure || block.tag == BlockTag::FigCaption) {
             Some(LineClass::Credit(line.text.clone()))
