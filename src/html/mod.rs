@@ -18,57 +18,77 @@ pub mod meta;
 pub use meta::PageMeta;
 
 /// Elements whose content is never visible text.
-const HIDDEN: &[&str] = &[
-    "script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object", "canvas", "select",
-    "textarea", "button", "option", "datalist", "dialog",
-];
+fn is_hidden(name: &str) -> bool {
+    matches!(
+        name,
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "head"
+            | "svg"
+            | "math"
+            | "iframe"
+            | "object"
+            | "canvas"
+            | "select"
+            | "textarea"
+            | "button"
+            | "option"
+            | "datalist"
+            | "dialog"
+    )
+}
 
-/// Elements that start a new block.
-const BLOCKS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "body",
-    "br",
-    "caption",
-    "dd",
-    "details",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "html",
-    "legend",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "summary",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "tr",
-    "ul",
-];
+/// Elements that start a new block (a `match` compiles to a length switch: this runs per element).
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "body"
+            | "br"
+            | "caption"
+            | "dd"
+            | "details"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hr"
+            | "html"
+            | "legend"
+            | "li"
+            | "main"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "td"
+            | "tfoot"
+            | "th"
+            | "thead"
+            | "tr"
+            | "ul"
+    )
+}
 
 /// Class/id words that mark page furniture rather than the article.
 const NEGATIVE_HINTS: &[&str] = &[
@@ -110,6 +130,41 @@ const NEGATIVE_HINTS: &[&str] = &[
 /// Class/id words that mark the article itself.
 const POSITIVE_HINTS: &[&str] =
     &["article", "content", "story", "post", "entry", "body", "text", "main", "prose", "blog", "news"];
+
+/// What a class/id word says about an element.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hint {
+    Negative,
+    Positive,
+    Byline,
+    Caption,
+    Credit,
+}
+
+/// One automaton for every class/id word, matched without regard to case: elements are many, and
+/// each used to be searched once per word.
+static HINTS: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<Hint>)> = std::sync::LazyLock::new(|| {
+    let mut words: Vec<&str> = Vec::new();
+    let mut hints = Vec::new();
+    for (list, hint) in [
+        (NEGATIVE_HINTS, Hint::Negative),
+        (POSITIVE_HINTS, Hint::Positive),
+        (&["byline", "author"][..], Hint::Byline),
+        (&["caption"][..], Hint::Caption),
+        (&["credit", "copyright"][..], Hint::Credit),
+    ] {
+        for w in list {
+            words.push(w);
+            hints.push(hint);
+        }
+    }
+    let automaton = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(aho_corasick::MatchKind::Standard)
+        .build(&words)
+        .unwrap_or_else(|e| panic!("class hint words are valid: {e}"));
+    (automaton, hints)
+});
 
 /// What kind of element a block's text came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -310,6 +365,17 @@ pub fn parse(html: &str, limits: Limits) -> Page {
     walk.finish()
 }
 
+/// Whether an inline style hides its element (`display: none`, `visibility:hidden`).
+fn hides(style: &str) -> bool {
+    let lower =
+        |s: &str| s.bytes().filter(|b| !b.is_ascii_whitespace()).map(|b| b.to_ascii_lowercase()).collect::<Vec<u8>>();
+    let has = |needle: &[u8]| style.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle));
+    (has(b"none") || has(b"hidden")) && {
+        let s = lower(style);
+        s.windows(12).any(|w| w == b"display:none") || s.windows(17).any(|w| w == b"visibility:hidden")
+    }
+}
+
 /// Closes a `<title>` that is never closed. The HTML standard reads everything after it as the
 /// title (the page would be blank), but such pages were written for lenient browsers that ended the
 /// title at the next tag; so does this.
@@ -387,13 +453,10 @@ impl Walk {
         self.meta.open(e);
         let id = self.next_id;
         self.next_id = self.next_id.saturating_add(1);
-        let hidden = HIDDEN.contains(&name)
+        let hidden = is_hidden(name)
             || e.attr("hidden").is_some()
             || e.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
-            || e.attr("style").is_some_and(|s| {
-                let s = s.to_ascii_lowercase().replace(' ', "");
-                s.contains("display:none") || s.contains("visibility:hidden")
-            });
+            || e.attr("style").is_some_and(hides);
         let role = e.attr("role").unwrap_or_default();
         let mut adds = match name {
             "article" => within::ARTICLE,
@@ -419,25 +482,21 @@ impl Walk {
             _ => 0,
         };
         let (mut negative, mut positive) = (false, false);
-        let mut words = String::new();
+        let (automaton, hints) = &*HINTS;
         for v in [e.attr("class"), e.attr("id")].into_iter().flatten() {
-            words.push(' ');
-            words.push_str(&v.to_ascii_lowercase());
-        }
-        if !words.is_empty() {
-            negative = NEGATIVE_HINTS.iter().any(|h| words.contains(h));
-            positive = !negative && POSITIVE_HINTS.iter().any(|h| words.contains(h));
-            if words.contains("byline") || words.contains("author") {
-                adds |= within::BYLINE;
-            }
-            if words.contains("caption") {
-                adds |= within::CAPTION;
-            }
-            if words.contains("credit") || words.contains("copyright") {
-                adds |= within::CREDIT;
+            // Overlapping matches: "related-content" is furniture although it says "content".
+            for m in automaton.find_overlapping_iter(v) {
+                match hints[m.pattern().as_usize()] {
+                    Hint::Negative => negative = true,
+                    Hint::Positive => positive = true,
+                    Hint::Byline => adds |= within::BYLINE,
+                    Hint::Caption => adds |= within::CAPTION,
+                    Hint::Credit => adds |= within::CREDIT,
+                }
             }
         }
-        let block = BLOCKS.contains(&name) || adds & within::CREDIT != 0;
+        positive &= !negative;
+        let block = is_block(name) || adds & within::CREDIT != 0;
         if block && self.hidden == 0 {
             self.flush();
         }
