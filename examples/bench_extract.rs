@@ -47,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             id: "bench".into(),
             path: std::path::Path::new("bench.txt").into(),
             offset: None,
-            ticket: Ticket { file: FileKey { dev: 0, ino: 0 }, generation: 0, start: 0, end: 0 },
+            ticket: Ticket { file: FileKey { dev: 0, ino: 0 }, generation: 0, start: 0, end: 0, item: 0 },
         },
         format: Format::Text,
         charset: None,

@@ -114,7 +114,7 @@ fn load_set(bench: &Path, set: &str, cleaner: &Cleaner) -> Result<Vec<Page>, Box
         let t = Truth::new(body);
         let lines = match markup {
             Markup::Text => cleaner.training_lines(&text),
-            Markup::Html => cleaner.training_blocks(&text),
+            Markup::Html | Markup::HtmlFragment => cleaner.training_blocks(&text),
         };
         let labels = lines.iter().map(|l| t.label(&l.text)).collect();
         pages.push(Page {
@@ -325,7 +325,7 @@ fn shingle_score(cleaner: &Cleaner, pages: &[&Page]) -> (f64, f64, f64) {
     let bodies = pages.iter().map(|page| {
         let lines = match page.markup {
             Markup::Text => cleaner.classify(&page.text),
-            Markup::Html => cleaner.classify_html(&page.text, None).0,
+            Markup::Html | Markup::HtmlFragment => cleaner.classify_html(&page.text, None).0,
         };
         lines.into_iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text).collect()
     });
@@ -387,7 +387,7 @@ fn cleaner_with(a: &Fitted, b: &Fitted, threshold: f32, markup: Markup) -> Resul
     let cfg = CleanConfig { keep_threshold: threshold, ..CleanConfig::default() };
     match markup {
         Markup::Text => Cleaner::with_models(&cfg, model, LineModel::shipped_html()),
-        Markup::Html => Cleaner::with_models(&cfg, LineModel::shipped(), model),
+        Markup::Html | Markup::HtmlFragment => Cleaner::with_models(&cfg, LineModel::shipped(), model),
     }
 }
 
@@ -436,7 +436,7 @@ fn rust_model(name: &str, m: &Fitted, names: &[&str]) -> String {
 fn write_weights(a: &Fitted, b: &Fitted, markup: Markup, path: &Path, command: &str) -> std::io::Result<()> {
     let a_names: Vec<&str> = match markup {
         Markup::Text => FEATURE_NAMES.to_vec(),
-        Markup::Html => FEATURE_NAMES.iter().chain(DOM_FEATURE_NAMES).copied().collect(),
+        Markup::Html | Markup::HtmlFragment => FEATURE_NAMES.iter().chain(DOM_FEATURE_NAMES).copied().collect(),
     };
     let b_names: Vec<&str> = a_names.iter().chain(CONTEXT_NAMES).copied().collect();
     let text = format!(

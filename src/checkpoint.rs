@@ -134,6 +134,8 @@ struct Inner {
     files: HashMap<FileKey, Entry>,
     /// Keys changed or removed since the last `take_changes`.
     dirty: HashMap<FileKey, bool>,
+    /// Feed items acknowledged since the last `take_acked_items`.
+    acked_items: Vec<u64>,
     next_generation: u64,
 }
 
@@ -282,6 +284,9 @@ impl Tracker {
             && let Some(slot) = e.pending.get_mut(&ticket.start)
         {
             slot.1 = true;
+            if ticket.item != 0 {
+                inner.acked_items.push(ticket.item);
+            }
             advance(&mut inner, ticket.file);
         }
     }
@@ -291,6 +296,12 @@ impl Tracker {
         if let Some(e) = self.lock().files.get_mut(&key) {
             e.seen = scan;
         }
+    }
+
+    /// The feed items acknowledged since the last call (to be remembered in the same commit as the
+    /// checkpoints that acknowledging them moved).
+    pub fn take_acked_items(&self) -> Vec<u64> {
+        std::mem::take(&mut self.lock().acked_items)
     }
 
     /// Puts back changes whose commit failed, so the next commit carries them.
@@ -392,7 +403,7 @@ mod tests {
     }
 
     fn ticket(generation: u64, start: u64, end: u64) -> Ticket {
-        Ticket { file: FileKey { dev: 1, ino: 7 }, generation, start, end }
+        Ticket { file: FileKey { dev: 1, ino: 7 }, generation, start, end, item: 0 }
     }
 
     #[test]

@@ -56,6 +56,9 @@ pub struct SourceConfig {
     pub max_depth: NonZeroUsize,
     /// Most files whose read position is remembered at once; further files wait.
     pub max_tracked_files: NonZeroUsize,
+    /// Most feed items remembered as handled (by guid or link), so that a rewritten feed yields
+    /// only new items; past this the longest-remembered are forgotten.
+    pub max_feed_items: NonZeroUsize,
     /// Concurrent file readers.
     pub workers: NonZeroUsize,
     /// Capacity of the queue of settled files waiting for a reader.
@@ -66,15 +69,28 @@ impl Default for SourceConfig {
     fn default() -> Self {
         Self {
             paths: vec![PathBuf::from("inbox")],
-            include: ["**/*.txt", "**/*.html", "**/*.htm", "**/*.html.gz", "**/*.htm.gz", "**/*.jsonl", "**/*.ndjson"]
-                .map(String::from)
-                .to_vec(),
+            include: [
+                "**/*.txt",
+                "**/*.html",
+                "**/*.htm",
+                "**/*.html.gz",
+                "**/*.htm.gz",
+                "**/*.jsonl",
+                "**/*.ndjson",
+                "**/*.rss",
+                "**/*.atom",
+                "**/*.rdf",
+                "**/*.feed",
+            ]
+            .map(String::from)
+            .to_vec(),
             exclude: ["**/.*", "**/*.tmp", "**/*.part"].map(String::from).to_vec(),
             settle_ms: 1_000,
             rescan_interval_ms: nz64(30_000),
             max_document_bytes: nz64(10 * 1024 * 1024),
             max_depth: nz(16),
             max_tracked_files: nz(1_000_000),
+            max_feed_items: nz(1_000_000),
             workers: nz(2),
             channel_capacity: nz(64),
         }

@@ -185,8 +185,8 @@ fn explain(path: &Path, file: &Path) -> anyhow::Result<ExitCode> {
                             text.push('\n');
                         }
                     }
-                    Markup::Html => {
-                        let (lines, meta, tags) = cleaner.classify_html_tagged(&doc.text, None);
+                    Markup::Html | Markup::HtmlFragment => {
+                        let (lines, meta, tags) = cleaner.classify_html_tagged(&doc.text, None, doc.markup);
                         for (name, value) in [
                             ("title", &meta.title),
                             ("author", &meta.author),

@@ -4,6 +4,7 @@
 //! flush the sink and the dead letter last, and commit the state. Every task handle is awaited,
 //! within `shutdown_grace_ms` once a stop was asked for.
 
+use crate::stages::source::feed::FeedMemory;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -70,6 +71,7 @@ struct Committer {
     tracker: Arc<Tracker>,
     index: SharedIndex,
     templates: Arc<Mutex<TemplateStore>>,
+    feeds: Arc<FeedMemory>,
     store: Arc<StateStore>,
 }
 
@@ -80,10 +82,12 @@ impl Committer {
         for t in &tickets {
             self.tracker.ack(t);
         }
+        self.feeds.remember(self.tracker.take_acked_items(), jiff::Timestamp::now().as_second());
         let commit = Commit {
             files: self.tracker.take_changes(),
             dedup: self.index.lock().unwrap_or_else(|e| e.into_inner()).take_changes(),
             templates: self.templates.lock().unwrap_or_else(|e| e.into_inner()).take_changes(),
+            feeds: self.feeds.take_changes(),
         };
         if commit.is_empty() {
             return Ok(());
@@ -92,6 +96,7 @@ impl Committer {
             self.tracker.requeue(&commit.files);
             self.index.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.dedup);
             self.templates.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.templates);
+            self.feeds.requeue(&commit.feeds);
             return Err(e.to_string());
         }
         Ok(())
@@ -113,10 +118,12 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
     let checkpoints = store.load_checkpoints()?;
     let dedup_records = store.load_dedup()?;
     let site_templates = store.load_templates()?;
+    let feeds = Arc::new(FeedMemory::new(cfg.source.max_feed_items.get(), store.load_feed_items()?));
     info!(
         files = checkpoints.len(),
         dedup_entries = dedup_records.len(),
         sites = site_templates.len(),
+        feed_items = feeds.len(),
         dir = %cfg.state.dir.display(),
         "State loaded."
     );
@@ -161,6 +168,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
         tracker: tracker.clone(),
         cancel: source_cancel.clone(),
         counters: counters[0].clone(),
+        feeds: feeds.clone(),
     }));
     let stages: Vec<Vec<JoinHandle<()>>> = vec![
         vec![source_task],
@@ -174,7 +182,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
     info!(once, inputs = ?cfg.source.paths, output = %cfg.sink.path.display(), "Pipeline started.");
 
     let committer =
-        Arc::new(Committer { sink, dead_letter: dead_file, tracker: tracker.clone(), index, templates, store });
+        Arc::new(Committer { sink, dead_letter: dead_file, tracker: tracker.clone(), index, templates, feeds, store });
     let commit_stop = CancellationToken::new();
     let commit_loop = {
         let (committer, commit_stop, counters) = (committer.clone(), commit_stop.clone(), counters.clone());

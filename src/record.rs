@@ -35,6 +35,9 @@ pub struct Ticket {
     pub start: u64,
     /// One past its last byte (the next document starts here).
     pub end: u64,
+    /// A feed item's key (hash of its guid or link; 0 for other documents): once the item is
+    /// handled, a rewritten feed file does not yield it again.
+    pub item: u64,
 }
 
 /// Where a document came from; carried unchanged through every stage.
@@ -60,6 +63,8 @@ pub enum Format {
     Html,
     /// One JSON object per line.
     Jsonl,
+    /// An RSS or Atom feed: one document per item.
+    Feed,
 }
 
 /// A document as read by the source: decoded text plus whatever metadata the input stated.
@@ -85,12 +90,15 @@ pub enum Markup {
     /// Plain text (a page dump, a JSON-lines `text`).
     #[default]
     Text,
-    /// HTML (a page, a JSON-lines `html`, a feed item's content).
+    /// An HTML page (a file, a JSON-lines `html`).
     Html,
+    /// HTML holding only the article (a feed item's content): the rules and the markup's roles
+    /// apply, the page model (which looks for the article among page furniture) does not.
+    HtmlFragment,
 }
 
 /// Metadata an input may state outright; extraction trusts it over what it finds in the text.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InputMeta {
     /// Canonical URL.
     pub url: Option<String>,
@@ -108,6 +116,8 @@ pub struct InputMeta {
     pub lang: Option<String>,
     /// Lead image URL.
     pub image: Option<String>,
+    /// Categories or tags the input states.
+    pub categories: Vec<String>,
 }
 
 impl InputMeta {
@@ -235,6 +245,8 @@ pub struct Article {
     pub captions: Vec<Caption>,
     /// The lead image's URL, when the input states one.
     pub image: Option<String>,
+    /// Categories or tags, when the input states them (feeds).
+    pub categories: Vec<String>,
     /// Words in the body (CJK characters count one each).
     pub word_count: usize,
     /// Hash of the normalised body (xxh3-128, hex): equal hashes mean the same text.

@@ -190,7 +190,7 @@ mod tests {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, b"{\"a\":1}\n{\"a\":").unwrap();
         let f = JsonlFile::open(&path).unwrap();
-        let t = Ticket { file: crate::record::FileKey { dev: 1, ino: 2 }, generation: 1, start: 0, end: 5 };
+        let t = Ticket { file: crate::record::FileKey { dev: 1, ino: 2 }, generation: 1, start: 0, end: 5, item: 0 };
         f.append(&serde_json::json!({"b": 2}), Some(t)).unwrap();
         assert_eq!(f.flush().unwrap(), vec![t]);
         assert!(f.flush().unwrap().is_empty());

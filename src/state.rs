@@ -3,6 +3,7 @@
 //! the previous commit intact. A damaged database is reported with its path and the way out; it is
 //! never silently reset.
 
+use crate::stages::source::feed::FeedChanges;
 use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
@@ -14,6 +15,8 @@ use crate::stages::clean::template::{SiteTemplate, TemplateChanges};
 const FILES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("files_v1");
 const DEDUP: TableDefinition<u128, &[u8]> = TableDefinition::new("dedup_exact_v1");
 const TEMPLATES: TableDefinition<&str, &[u8]> = TableDefinition::new("site_templates_v1");
+/// Feed items handled: item key -> unix seconds.
+const FEED_ITEMS: TableDefinition<u64, i64> = TableDefinition::new("feed_items_v1");
 
 /// File name of the database inside the state directory.
 pub const DB_FILE: &str = "newsmill.redb";
@@ -80,12 +83,14 @@ pub struct Commit {
     pub dedup: DedupChanges,
     /// Site template changes.
     pub templates: TemplateChanges,
+    /// Feed items remembered and forgotten.
+    pub feeds: FeedChanges,
 }
 
 impl Commit {
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty() && self.dedup.is_empty() && self.templates.is_empty()
+        self.files.is_empty() && self.dedup.is_empty() && self.templates.is_empty() && self.feeds.is_empty()
     }
 }
 
@@ -161,12 +166,31 @@ impl StateStore {
         Ok(out)
     }
 
-    /// Writes checkpoint, dedup and template changes in one durable transaction.
+    /// Every feed item remembered as handled: (item key, unix seconds).
+    pub fn load_feed_items(&self) -> Result<Vec<(u64, i64)>, StateError> {
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let table = txn.open_table(FEED_ITEMS).map_err(|e| self.io(e))?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(|e| self.io(e))? {
+            let (k, v) = row.map_err(|e| self.io(e))?;
+            out.push((k.value(), v.value()));
+        }
+        Ok(out)
+    }
+
+    /// Writes checkpoint, dedup, template and feed memory changes in one durable transaction.
     pub fn commit(&self, commit: &Commit) -> Result<(), StateError> {
-        let Commit { files, dedup, templates } = commit;
+        let Commit { files, dedup, templates, feeds } = commit;
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         let mut buf = Vec::new();
         {
+            let mut table = txn.open_table(FEED_ITEMS).map_err(|e| self.io(e))?;
+            for key in &feeds.removed {
+                table.remove(*key).map_err(|e| self.io(e))?;
+            }
+            for (key, at) in &feeds.added {
+                table.insert(*key, *at).map_err(|e| self.io(e))?;
+            }
             let mut table = txn.open_table(TEMPLATES).map_err(|e| self.io(e))?;
             for (site, t) in templates {
                 match t {
@@ -239,6 +263,7 @@ mod tests {
                 files: vec![(key, Some(cp.clone()))],
                 dedup: DedupChanges { added, removed: vec![] },
                 templates,
+                feeds: FeedChanges { added: vec![(7, 100), (8, 200)], removed: vec![] },
             })
             .unwrap();
         }
@@ -246,6 +271,7 @@ mod tests {
         assert_eq!(s.load_checkpoints().unwrap(), vec![(key, cp)]);
         let d = s.load_dedup().unwrap();
         assert_eq!(d.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(s.load_feed_items().unwrap(), [(7, 100), (8, 200)]);
         let templates = s.load_templates().unwrap();
         assert_eq!(templates.len(), 1);
         assert_eq!((templates[0].0.as_str(), templates[0].1.docs()), ("host:example.com", 1));
@@ -253,8 +279,10 @@ mod tests {
             files: vec![(key, None)],
             dedup: DedupChanges { added: vec![], removed: vec![1] },
             templates: vec![("host:example.com".into(), None)],
+            feeds: FeedChanges { added: vec![], removed: vec![7] },
         })
         .unwrap();
+        assert_eq!(s.load_feed_items().unwrap(), [(8, 200)]);
         assert!(s.load_templates().unwrap().is_empty());
         assert!(s.load_checkpoints().unwrap().is_empty());
         assert_eq!(s.load_dedup().unwrap().len(), 1);

@@ -139,6 +139,7 @@ enum Hint {
     Byline,
     Caption,
     Credit,
+    Deck,
 }
 
 /// One automaton for every class/id word, matched without regard to case: elements are many, and
@@ -152,6 +153,7 @@ static HINTS: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<Hint>)> = std:
         (&["byline", "author"][..], Hint::Byline),
         (&["caption"][..], Hint::Caption),
         (&["credit", "copyright"][..], Hint::Credit),
+        (&["deck", "standfirst", "subtitle", "subhead", "sub-title", "strapline", "dek"][..], Hint::Deck),
     ] {
         for w in list {
             words.push(w);
@@ -256,6 +258,8 @@ pub mod within {
     pub const CAPTION: u16 = 1 << 13;
     /// An element whose class or id names an image credit (its text becomes a block of its own).
     pub const CREDIT: u16 = 1 << 14;
+    /// An element whose class or id names the deck (standfirst, subtitle).
+    pub const DECK: u16 = 1 << 15;
 }
 
 /// One block of visible text and what the markup says about it.
@@ -492,6 +496,7 @@ impl Walk {
                     Hint::Byline => adds |= within::BYLINE,
                     Hint::Caption => adds |= within::CAPTION,
                     Hint::Credit => adds |= within::CREDIT,
+                    Hint::Deck => adds |= within::DECK,
                 }
             }
         }

@@ -200,6 +200,7 @@ mod tests {
                 lang: None,
                 captions: vec![],
                 image: None,
+                categories: vec![],
                 word_count: 2,
                 content_hash: crate::text::content_hash(["same body"]).1,
                 duplicate_of: None,

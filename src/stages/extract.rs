@@ -102,6 +102,7 @@ impl Extractor {
             lang,
             captions,
             image: doc.meta.image,
+            categories: doc.meta.categories,
             word_count,
             content_hash: hash_hex,
             duplicate_of: None,

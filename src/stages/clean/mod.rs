@@ -144,19 +144,28 @@ impl Cleaner {
     /// model (text and markup features) for every block they leave open; figure captions and
     /// credits, bylines and the headline are set aside as data. Returns the page's metadata too.
     pub fn classify_html(&self, html: &str, site: Option<&str>) -> (Vec<Line>, PageMeta) {
-        let (lines, meta, _) = self.classify_html_tagged(html, site);
+        let (lines, meta, _) = self.classify_html_tagged(html, site, Markup::Html);
         (lines, meta)
     }
 
     /// [`Cleaner::classify_html`], with the element each line came from (`p`, `h2`, `li`, ...), for
-    /// `newsmill explain`.
-    pub fn classify_html_tagged(&self, html: &str, site: Option<&str>) -> (Vec<Line>, PageMeta, Vec<&'static str>) {
+    /// `newsmill explain`. A [`Markup::HtmlFragment`] (a feed item's content) is all article: the
+    /// rules and roles apply, the page model and site templates do not.
+    pub fn classify_html_tagged(
+        &self,
+        html: &str,
+        site: Option<&str>,
+        markup: Markup,
+    ) -> (Vec<Line>, PageMeta, Vec<&'static str>) {
         let (page, FirstPass { mut lines, forced, hashes, origin }, features) = self.html_pass(html);
         let blocks: Vec<&Block> = origin.iter().filter_map(|&i| page.blocks.get(i)).collect();
         let tags = blocks.iter().map(|b| b.tag.name()).collect();
-        let template = self.site_template(site, &lines, &hashes);
         let mut open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
         mark_html_roles(&mut lines, &blocks, &mut open, &page.meta);
+        if markup == Markup::HtmlFragment {
+            return (lines, page.meta, tags);
+        }
+        let template = self.site_template(site, &lines, &hashes);
         let words: Vec<f32> = lines.iter().map(|l| l.words as f32).collect();
         let p = self.html_model.keep_probabilities(&features, &open, &words);
         for ((line, p), _) in lines.iter_mut().zip(p).zip(&open).filter(|(_, o)| **o) {
@@ -280,7 +289,8 @@ impl Cleaner {
 }
 
 /// Roles the markup gives blocks before the model runs: the `<h1>` (or block) repeating the stated
-/// headline is the title, the stated description right under it in a heading or the header the deck, figure captions and
+/// headline is the title, a block right under it marked as the deck (`class="standfirst"`), or
+/// repeating the stated description in a heading or the header, the deck, figure captions and
 /// credits are caption data, a short block in a byline box is the byline. None of these is left
 /// to the model.
 fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], meta: &PageMeta) {
@@ -297,9 +307,10 @@ fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], met
             title_at = Some(i);
             Some(LineClass::Title)
         } else if title_at.is_some_and(|t| i <= t + 3)
-            && line.words >= 5
-            && same(&line.text, meta.description.as_ref())
-            && (matches!(block.tag, BlockTag::Heading(_)) || block.within & within::HEADER != 0)
+            && line.words >= 3
+            && ((block.within & within::DECK != 0 && line.words <= 60)
+                || (same(&line.text, meta.description.as_ref())
+                    && (matches!(block.tag, BlockTag::Heading(_)) || block.within & within::HEADER != 0)))
         {
             // A description repeated in a heading or the header is the deck; repeated in a
             // paragraph it is the lede, which is body text.
@@ -567,8 +578,8 @@ impl Transform for Cleaner {
         let site = self.templates.as_ref().map(|_| site_of(&doc));
         let lines = match doc.markup {
             Markup::Text => self.classify_for(&doc.text, site.as_deref()),
-            Markup::Html => {
-                let (lines, page) = self.classify_html(&doc.text, site.as_deref());
+            Markup::Html | Markup::HtmlFragment => {
+                let (lines, page, _) = self.classify_html_tagged(&doc.text, site.as_deref(), doc.markup);
                 doc.meta.fill_from(page);
                 lines
             }

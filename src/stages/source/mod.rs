@@ -4,6 +4,7 @@
 //! the bounded channel to `clean` with a blocking send, so a slow pipeline slows reading.
 
 pub mod charset;
+pub mod feed;
 pub mod reader;
 
 use std::collections::HashMap;
@@ -37,6 +38,8 @@ pub struct SourceContext {
     pub cancel: CancellationToken,
     /// The source's counters.
     pub counters: Arc<StageCounters>,
+    /// Feed items already handled.
+    pub feeds: Arc<feed::FeedMemory>,
 }
 
 /// A producer of documents. It returns when cancelled (or, in batch mode, when its input is read);
@@ -119,6 +122,7 @@ struct Scanner {
     settle: Duration,
     once: bool,
     tracker: Arc<Tracker>,
+    feeds: Option<Arc<feed::FeedMemory>>,
     seen: HashMap<PathBuf, Seen>,
     scan_no: u64,
 }
@@ -158,6 +162,7 @@ impl FileSource {
             settle: Duration::from_millis(self.cfg.settle_ms),
             once: self.once,
             tracker: ctx.tracker.clone(),
+            feeds: Some(ctx.feeds.clone()),
             seen: HashMap::new(),
             scan_no: 0,
         });
@@ -379,7 +384,16 @@ impl Scanner {
                 return None;
             }
         };
-        Some(FileJob { path: path.into(), key, generation, from, size, kind, final_read: self.once })
+        Some(FileJob {
+            path: path.into(),
+            key,
+            generation,
+            from,
+            size,
+            kind,
+            final_read: self.once,
+            feeds: self.feeds.clone(),
+        })
     }
 
     fn observe(&self, path: &Path, key: FileKey, size: u64, mtime_ns: u64) -> Option<Observed> {
@@ -476,6 +490,7 @@ mod tests {
             settle: Duration::from_secs(3600),
             once: false,
             tracker: tracker.clone(),
+            feeds: None,
             seen: HashMap::new(),
             scan_no: 0,
         };

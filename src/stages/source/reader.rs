@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::charset::{DecodeError, decode};
+use super::feed::{FeedItem, FeedMemory, parse_feed};
 use crate::record::{Document, FileKey, Format, InputMeta, Markup, Provenance, Rejection, Ticket, now_rfc3339};
 
 /// Which reader a file needs, from its name.
@@ -34,6 +35,7 @@ impl Kind {
             "txt" | "text" => Format::Text,
             "html" | "htm" | "xhtml" => Format::Html,
             "jsonl" | "ndjson" if !gzip => Format::Jsonl,
+            "rss" | "atom" | "rdf" | "xml" | "feed" => Format::Feed,
             _ => return None,
         };
         Some(Kind { format, gzip })
@@ -62,6 +64,8 @@ pub struct FileJob {
     pub kind: Kind,
     /// Take an unterminated last JSON line as final even when it does not parse (batch mode).
     pub final_read: bool,
+    /// The feed items already handled (feeds skip them); `None` outside the daemon.
+    pub feeds: Option<Arc<FeedMemory>>,
 }
 
 /// What reading produces.
@@ -104,6 +108,7 @@ pub fn read_file_once(path: &Path, limits: Limits, emit: &mut dyn FnMut(Emit) ->
         size,
         kind: Kind::of(path).unwrap_or(Kind { format: Format::Text, gzip: false }),
         final_read: true,
+        feeds: None,
     };
     read_job(&job, limits, emit);
     Ok(())
@@ -139,7 +144,7 @@ fn reject(
         reason,
         excerpt,
         rejected_at: now_rfc3339(),
-        ticket: Some(Ticket { file: job.key, generation: job.generation, start: range.0, end: range.1 }),
+        ticket: Some(Ticket { file: job.key, generation: job.generation, start: range.0, end: range.1, item: 0 }),
     })
 }
 
@@ -164,6 +169,9 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
             return done(emit(bad("unreadable", format!("cannot read file: {e}"), b"")));
         }
     };
+    if job.kind.format == Format::Feed {
+        return read_feed(job, limits, &bytes, emit);
+    }
     let decoded = match decode(&bytes, job.kind.format == Format::Html) {
         Ok(d) => d,
         Err(DecodeError::Binary(why)) => {
@@ -179,7 +187,7 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
         id,
         path: job.path.clone(),
         offset: None,
-        ticket: Ticket { file: job.key, generation: job.generation, start: 0, end: job.size },
+        ticket: Ticket { file: job.key, generation: job.generation, start: 0, end: job.size, item: 0 },
     };
     done(emit(Emit::Doc(Document {
         prov,
@@ -189,6 +197,76 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
         markup,
         meta: InputMeta::default(),
     })))
+}
+
+/// Every item of a feed not handled before, as documents. Items get byte ranges that tile the file
+/// (they have no offsets of their own), so the file's checkpoint completes once all are durable.
+fn read_feed(job: &FileJob, limits: Limits, bytes: &[u8], emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
+    let items = match parse_feed(bytes) {
+        Ok(items) => items,
+        Err(e) => {
+            let bad = reject(
+                job,
+                Some(path_id(&job.path)),
+                (0, job.size),
+                "invalid_feed",
+                format!("not a feed: {e}"),
+                bytes,
+                limits,
+            );
+            return if emit(bad) { job.size } else { job.from };
+        }
+    };
+    let fresh: Vec<FeedItem> =
+        items.into_iter().filter(|i| !job.feeds.as_ref().is_some_and(|m| m.contains(i.key))).collect();
+    let n = fresh.len() as u64;
+    if n > job.size {
+        let reason = format!("{n} items in {} bytes", job.size);
+        let bad = reject(job, Some(path_id(&job.path)), (0, job.size), "invalid_feed", reason, bytes, limits);
+        return if emit(bad) { job.size } else { job.from };
+    }
+    for (k, item) in (0u64..).zip(fresh) {
+        let ticket = Ticket {
+            file: job.key,
+            generation: job.generation,
+            start: job.size * k / n,
+            end: job.size * (k + 1) / n,
+            item: item.key,
+        };
+        let problem = if item.text.trim().is_empty() {
+            Some(("no_text", "feed item has no content or description".to_string()))
+        } else if item.text.len() as u64 > limits.max_document_bytes {
+            Some(("too_large", format!("item exceeds max_document_bytes ({})", limits.max_document_bytes)))
+        } else {
+            None
+        };
+        let ev = match problem {
+            Some((kind, reason)) => Emit::Reject(Rejection {
+                id: Some(item.id),
+                path: job.path.display().to_string(),
+                offset: None,
+                stage: "source",
+                kind,
+                reason,
+                excerpt: crate::record::truncate_str(&item.text, limits.excerpt_bytes).to_string(),
+                rejected_at: now_rfc3339(),
+                ticket: Some(ticket),
+            }),
+            None => Emit::Doc(Document {
+                prov: Provenance { id: item.id.into(), path: job.path.clone(), offset: None, ticket },
+                format: Format::Feed,
+                charset: None,
+                text: item.text,
+                markup: item.markup,
+                meta: item.meta,
+            }),
+        };
+        if !emit(ev) {
+            // Stopped early: the items not taken are read again next time (the taken ones are remembered).
+            return job.from;
+        }
+    }
+    job.size
 }
 
 enum Bounded {
@@ -320,7 +398,7 @@ impl Parsed {
             id: self.id.unwrap_or(derived_id).into(),
             path: job.path.clone(),
             offset: Some(offset),
-            ticket: Ticket { file: job.key, generation: job.generation, start: range.0, end: range.1 },
+            ticket: Ticket { file: job.key, generation: job.generation, start: range.0, end: range.1, item: 0 },
         };
         Emit::Doc(Document {
             prov,
@@ -390,6 +468,7 @@ mod tests {
             size: std::fs::metadata(path).unwrap().len(),
             kind: Kind::of(path).unwrap(),
             final_read,
+            feeds: None,
         }
     }
 
