@@ -5,7 +5,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::{Scratch, page, wait_for};
+use common::{Scratch, body, page, wait_for};
 
 const SEEDLIKE: &str = include_str!("fixtures/seedlike.txt");
 
@@ -432,4 +432,118 @@ fn renamed_files_are_not_read_again_and_truncated_json_lines_start_over() {
     let ids: Vec<String> = s.articles().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect();
     assert_eq!(ids.len(), 3, "{ids:?}");
     assert!(ids.contains(&"f2".to_string()));
+}
+
+#[test]
+fn html_metadata_from_json_ld_opengraph_and_meta_tags() {
+    let a = process_fixture("meta-jsonld.html");
+    assert_eq!(a["title"], "Ferry Service Returns To The Islands");
+    assert_eq!(a["subtitle"], "Daily crossings resume after a winter of repairs to the harbour wall");
+    assert_eq!(a["byline"], "Mara Quill, Tom Reyes", "JSON-LD authors win over <meta name=author>");
+    assert_eq!(a["publisher"], "Harbour Gazette");
+    assert_eq!(a["published"], "2024-07-20T22:13:00+01:00");
+    assert_eq!(a["updated"], "2024-07-21T08:00:00+01:00");
+    assert_eq!(a["url"], "https://harbour.example/news/ferry-returns");
+    assert_eq!(a["image"], "https://harbour.example/img/ferry.jpg");
+    assert_eq!(a["lang"], "en");
+    assert_eq!(
+        a["captions"],
+        serde_json::json!([{"text": "The first ferry leaves the harbour on Saturday morning.", "credit": "Jan Holm"}])
+    );
+    let paragraphs = body(&a);
+    assert_eq!(paragraphs.len(), 4, "{paragraphs:?}");
+    assert_eq!(paragraphs[2], "Timetable", "headings inside the article stay as paragraphs");
+    let text = a.to_string();
+    for chrome in ["Home News Sport", "More news", "Harbour festival", "Privacy", "All rights reserved"] {
+        assert!(!text.contains(chrome), "{chrome} leaked: {text}");
+    }
+
+    let og = process_fixture("meta-opengraph.html");
+    assert_eq!(og["title"], "Le marché couvert rouvre ses portes", "site suffix removed");
+    assert_eq!((&og["byline"], &og["publisher"]), (&"Claire Dubois".into(), &"La Gazette du Port".into()));
+    assert_eq!(
+        (&og["published"], &og["updated"]),
+        (&"2024-06-22T10:00:00+02:00".into(), &"2024-06-22T12:30:00+02:00".into())
+    );
+    assert_eq!(
+        (&og["url"], &og["image"], &og["lang"]),
+        (&"https://gazette.example/marche".into(), &"https://gazette.example/marche.jpg".into(), &"fr".into())
+    );
+    assert_eq!(body(&og).len(), 3);
+    assert!(!og.to_string().contains("Super nouvelle"), "comments leaked");
+
+    let tags = process_fixture("meta-tags.html");
+    assert_eq!(tags["title"], "Neue Radwege für die Altstadt");
+    assert_eq!((&tags["byline"], &tags["published"]), (&"Jonas Weber".into(), &"2024-05-02".into()));
+    assert_eq!((&tags["url"], &tags["lang"]), (&"https://stadtbote.example/radwege".into(), &"de".into()));
+    assert_eq!(body(&tags).len(), 3, "{:?}", body(&tags));
+}
+
+#[test]
+fn feed_items_become_articles_and_a_rewritten_feed_yields_only_new_items() {
+    let s = Scratch::new("");
+    let feed = include_str!("fixtures/feed.rss");
+    s.drop_file("valley.rss", feed);
+    s.run_once();
+    let articles = s.articles();
+    let ids: Vec<&str> = articles.iter().map(|a| a["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["valley-1001", "valley-1002", "valley-1003"], "{:?}", s.rejected());
+    let a = &articles[0];
+    assert_eq!(a["source"]["format"], "feed");
+    assert_eq!(a["title"], "Reservoir levels rise after a week of rain");
+    assert_eq!(a["url"], "https://valley.example/reservoir");
+    assert_eq!(a["byline"], "Ruth Alvarez");
+    assert_eq!(a["publisher"], "Valley Courier");
+    assert_eq!(a["categories"], serde_json::json!(["Environment", "Water"]));
+    assert!(a["published"].as_str().unwrap().starts_with("2024-06-03T08:00:00"));
+    assert_eq!(a["captions"], serde_json::json!([{"text": "The dam on Sunday.", "credit": "Lee Park"}]));
+    assert_eq!(body(a).len(), 2, "content:encoded wins over the teaser, share prompt dropped: {:?}", body(a));
+
+    // The publisher rewrites the feed: the oldest item falls off, a new one comes in.
+    let new_item = "<item><title>Market moves to the square</title><link>https://valley.example/market</link>\
+        <guid isPermaLink=\"false\">valley-1004</guid><pubDate>Tue, 04 Jun 2024 07:00:00 GMT</pubDate>\
+        <description><![CDATA[<p>The weekly farmers market will move to the town square from next month while the old hall is repaired, the organisers said.</p>]]></description></item>";
+    let start = feed.find("<item>").unwrap();
+    let second = feed[start + 6..].find("<item>").unwrap() + start + 6;
+    let rewritten = format!("{}{new_item}{}", &feed[..start], &feed[second..]);
+    s.drop_file("valley.rss", rewritten);
+    s.run_once();
+    let ids: Vec<String> = s.articles().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids, ["valley-1001", "valley-1002", "valley-1003", "valley-1004"], "only the new item is added");
+    // Nothing is read again without a change.
+    s.run_once();
+    assert_eq!(s.articles().len(), 4);
+    assert!(s.rejected().is_empty(), "{:?}", s.rejected());
+}
+
+#[test]
+fn broken_feeds_and_empty_items_are_dead_lettered() {
+    let s = Scratch::new("");
+    s.drop_file("broken.rss", "<rss><channel><item><title>cut off");
+    s.drop_file(
+        "empty.atom",
+        "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title><id>urn:t</id>\
+         <entry><title>No text</title><id>urn:e</id><updated>2024-01-01T00:00:00Z</updated></entry></feed>",
+    );
+    s.run_once();
+    let mut kinds: Vec<String> = s.rejected().iter().map(|r| r["kind"].as_str().unwrap().to_string()).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["invalid_feed", "no_text"], "{:?}", s.rejected());
+    assert!(s.articles().is_empty());
+}
+
+#[test]
+fn explain_shows_html_blocks_with_their_element_and_metadata() {
+    let s = Scratch::new("");
+    let path = format!("{}/tests/fixtures/meta-jsonld.html", env!("CARGO_MANIFEST_DIR"));
+    let out = s.cmd(&["explain", &path]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("META author    Mara Quill, Tom Reyes"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("<h1") && l.contains("KEEP title")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("<figcap") && l.contains("DATA caption")), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("<li") && l.contains("DROP") && l.contains("Harbour festival")),
+        "{text}"
+    );
 }

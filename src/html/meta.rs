@@ -57,10 +57,8 @@ pub(super) struct Collector {
 impl Collector {
     pub(super) fn open(&mut self, e: &scraper::node::Element) {
         match e.name() {
-            "html" => {
-                if self.lang.is_none() {
-                    self.lang = e.attr("lang").or_else(|| e.attr("xml:lang")).and_then(primary_language);
-                }
+            "html" if self.lang.is_none() => {
+                self.lang = e.attr("lang").or_else(|| e.attr("xml:lang")).and_then(primary_language);
             }
             "meta" => {
                 let key = e.attr("property").or_else(|| e.attr("name")).or_else(|| e.attr("itemprop"));
@@ -78,10 +76,8 @@ impl Collector {
                     self.canonical = e.attr("href").map(str::trim).filter(|h| !h.is_empty()).map(str::to_string);
                 }
             }
-            "time" => {
-                if self.time.is_none() {
-                    self.time = e.attr("datetime").map(str::trim).filter(|d| !d.is_empty()).map(str::to_string);
-                }
+            "time" if self.time.is_none() => {
+                self.time = e.attr("datetime").map(str::trim).filter(|d| !d.is_empty()).map(str::to_string);
             }
             "title" => self.in_title += 1,
             "h1" => self.in_h1 += 1,
