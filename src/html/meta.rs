@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::tokenizer::Tag;
 use crate::text::normalize_line;
 
 /// What the markup states about a page.
@@ -55,8 +56,8 @@ pub(super) struct Collector {
 }
 
 impl Collector {
-    pub(super) fn open(&mut self, e: &scraper::node::Element) {
-        match e.name() {
+    pub(super) fn open(&mut self, e: &Tag<'_, '_>) {
+        match e.name {
             "html" if self.lang.is_none() => {
                 self.lang = e.attr("lang").or_else(|| e.attr("xml:lang")).and_then(primary_language);
             }
@@ -91,8 +92,8 @@ impl Collector {
         }
     }
 
-    pub(super) fn close(&mut self, e: &scraper::node::Element) {
-        match e.name() {
+    pub(super) fn close(&mut self, name: &str) {
+        match name {
             "title" => self.in_title = self.in_title.saturating_sub(1),
             "h1" => {
                 self.in_h1 = self.in_h1.saturating_sub(1);

@@ -8,12 +8,12 @@
 
 use std::collections::HashMap;
 
-use ego_tree::iter::Edge;
-use scraper::{Html, Node};
+use tokenizer::{Sink, Tag};
 
 use crate::text::normalize_line;
 
 pub mod meta;
+pub mod tokenizer;
 
 pub use meta::PageMeta;
 
@@ -22,6 +22,7 @@ fn is_hidden(name: &str) -> bool {
     matches!(
         name,
         "script"
+            | "title"
             | "style"
             | "noscript"
             | "template"
@@ -350,22 +351,8 @@ struct Pending {
 
 /// Parses `html` into blocks and metadata.
 pub fn parse(html: &str, limits: Limits) -> Page {
-    let doc = Html::parse_document(&close_unclosed_title(html));
     let mut walk = Walk::new(limits);
-    for edge in doc.root_element().traverse() {
-        match edge {
-            Edge::Open(node) => match node.value() {
-                Node::Element(e) => walk.open(e),
-                Node::Text(t) => walk.text(t),
-                _ => {}
-            },
-            Edge::Close(node) => {
-                if let Node::Element(e) = node.value() {
-                    walk.close(e);
-                }
-            }
-        }
-    }
+    tokenizer::tokenize(html, &mut walk);
     walk.finish()
 }
 
@@ -378,32 +365,6 @@ fn hides(style: &str) -> bool {
         let s = lower(style);
         s.windows(12).any(|w| w == b"display:none") || s.windows(17).any(|w| w == b"visibility:hidden")
     }
-}
-
-/// Closes a `<title>` that is never closed. The HTML standard reads everything after it as the
-/// title (the page would be blank), but such pages were written for lenient browsers that ended the
-/// title at the next tag; so does this.
-fn close_unclosed_title(html: &str) -> std::borrow::Cow<'_, str> {
-    let lower_find = |hay: &[u8], needle: &[u8], from: usize| {
-        hay.get(from..)?.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle)).map(|p| p + from)
-    };
-    let b = html.as_bytes();
-    let Some(open) = lower_find(b, b"<title", 0) else { return html.into() };
-    let Some(gt) = b[open..].iter().position(|&c| c == b'>').map(|p| open + p + 1) else { return html.into() };
-    let mut from = gt;
-    while let Some(close) = lower_find(b, b"</title", from) {
-        // `</title>` or `</title foo>`, not `</titlevalue>`.
-        if b.get(close + 7).is_none_or(|c| *c == b'>' || c.is_ascii_whitespace() || *c == b'/') {
-            return html.into();
-        }
-        from = close + 7;
-    }
-    let end = b[gt..].iter().position(|&c| c == b'<' || c == b'\n').map_or(b.len(), |p| gt + p);
-    let mut fixed = String::with_capacity(html.len() + 8);
-    fixed.push_str(&html[..end]);
-    fixed.push_str("</title>");
-    fixed.push_str(&html[end..]);
-    fixed.into()
 }
 
 struct Walk {
@@ -451,9 +412,11 @@ impl Walk {
         }
         f
     }
+}
 
-    fn open(&mut self, e: &scraper::node::Element) {
-        let name = e.name();
+impl Sink for Walk {
+    fn open(&mut self, e: &Tag<'_, '_>) {
+        let name = e.name;
         self.meta.open(e);
         let id = self.next_id;
         self.next_id = self.next_id.saturating_add(1);
@@ -528,9 +491,8 @@ impl Walk {
         self.stack.push(Frame { id, block, hidden, adds, negative, positive, tag, start: id, chars: 0, link_chars: 0 });
     }
 
-    fn close(&mut self, e: &scraper::node::Element) {
-        let name = e.name();
-        self.meta.close(e);
+    fn close(&mut self, name: &str) {
+        self.meta.close(name);
         // The block is cut while its element is still on the stack, so it knows its own tag.
         if self.stack.last().is_some_and(|f| f.block) && self.hidden == 0 {
             self.flush();
@@ -598,7 +560,9 @@ impl Walk {
             }
         }
     }
+}
 
+impl Walk {
     /// Cuts the pending text into a block, and scores its containers the way readability does:
     /// paragraphs with commas and length make their parent (and, half as much, grandparent) a
     /// likely home of the article.
@@ -756,8 +720,6 @@ mod tests {
         assert_eq!(page.meta.title.as_deref(), Some("Big news"));
         let odd = parse("<title id=t>News</titlevalue=\"true\" --><p>Body.</p>", Limits::default());
         assert_eq!(texts(&odd), ["Body."]);
-        let fine = "<title>A</title><p>B</p>";
-        assert!(matches!(close_unclosed_title(fine), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]
