@@ -275,7 +275,8 @@ impl LdArticle {
 
 fn text_of(v: &Value) -> Option<String> {
     let s = match v {
-        Value::String(s) => normalize_line(s),
+        // JSON-LD is often written through an HTML escaper: `&#163;71.6m`, `Q&amp;A`.
+        Value::String(s) => normalize_line(&super::tokenizer::decode_references(s, false)),
         Value::Number(n) => n.to_string(),
         _ => return None,
     };

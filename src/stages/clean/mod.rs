@@ -295,15 +295,25 @@ impl Cleaner {
 /// to the model.
 fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], meta: &PageMeta) {
     let same = |a: &str, b: Option<&String>| b.is_some_and(|b| a.eq_ignore_ascii_case(b.trim()));
+    // The headline as stated, else the first `<h1>`/`<h2>` that reads like it (sites shorten or
+    // decorate one of the two), else the first `<h1>` when nothing is stated.
+    let title_words = meta.title.as_deref().map(content_words).unwrap_or_default();
+    let like_title = |text: &str| {
+        let words = content_words(text);
+        let shared = words.iter().filter(|w| title_words.contains(w)).count();
+        let (a, b) = (words.len(), title_words.len());
+        a >= 3 && b >= 3 && shared * 10 >= a.max(b) * 7
+    };
     let mut title_at = None;
     for (i, (line, block)) in lines.iter_mut().zip(blocks).enumerate() {
         if !open[i] {
             continue;
         }
         let figure = block.within & within::FIGURE != 0;
-        let class = if title_at.is_none()
-            && (same(&line.text, meta.title.as_ref()) || (meta.title.is_none() && block.tag == BlockTag::Heading(1)))
-        {
+        let headline = same(&line.text, meta.title.as_ref())
+            || (matches!(block.tag, BlockTag::Heading(1 | 2)) && line.words <= 40 && like_title(&line.text))
+            || (meta.title.is_none() && block.tag == BlockTag::Heading(1));
+        let class = if title_at.is_none() && headline {
             title_at = Some(i);
             Some(LineClass::Title)
         } else if title_at.is_some_and(|t| i <= t + 3)
@@ -329,6 +339,11 @@ fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], met
             open[i] = false;
         }
     }
+}
+
+/// A text's words, lower case, for comparing headlines.
+fn content_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
 }
 
 /// How unsure the model must at least be of a lede for it to be kept next to the body.
