@@ -42,6 +42,17 @@ pub struct Cleaner {
     templates: Option<Arc<Mutex<TemplateStore>>>,
 }
 
+/// An HTML page after the rules and the markup's roles, ready for the model.
+struct HtmlPass {
+    page: Page,
+    first: FirstPass,
+    /// Blocks left for the model.
+    open: Vec<bool>,
+    features: Rows,
+    /// Each line's element, for `explain`.
+    tags: Vec<&'static str>,
+}
+
 /// What the per-line rules give: the lines, which `keep_patterns` forced, and each line's
 /// case-folded hash (for repeats within the page and templates across a site's pages).
 struct FirstPass {
@@ -157,11 +168,8 @@ impl Cleaner {
         site: Option<&str>,
         markup: Markup,
     ) -> (Vec<Line>, PageMeta, Vec<&'static str>) {
-        let (page, FirstPass { mut lines, forced, hashes, origin }, features) = self.html_pass(html);
-        let blocks: Vec<&Block> = origin.iter().filter_map(|&i| page.blocks.get(i)).collect();
-        let tags = blocks.iter().map(|b| b.tag.name()).collect();
-        let mut open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
-        mark_html_roles(&mut lines, &blocks, &mut open, &page.meta);
+        let HtmlPass { page, first: FirstPass { mut lines, forced, hashes, .. }, open, features, tags } =
+            self.html_pass(html);
         if markup == Markup::HtmlFragment {
             return (lines, page.meta, tags);
         }
@@ -178,23 +186,25 @@ impl Cleaner {
         (lines, page.meta, tags)
     }
 
-    /// The page parsed, the rules' pass over its blocks, and every kept block's features.
-    fn html_pass(&self, html: &str) -> (Page, FirstPass, Rows) {
+    /// The page parsed, the rules' pass over its blocks, the roles the markup gives, and every
+    /// block's features.
+    fn html_pass(&self, html: &str) -> HtmlPass {
         let limits =
             HtmlLimits { max_blocks: self.cfg.max_html_blocks.get(), max_block_bytes: self.cfg.max_line_bytes.get() };
         let page = crate::html::parse(html, limits);
-        let first = self.first_pass(page.blocks.iter().map(|b| b.text.as_str()));
+        let mut first = self.first_pass(page.blocks.iter().map(|b| b.text.as_str()));
         let blocks: Vec<&Block> = first.origin.iter().filter_map(|&i| page.blocks.get(i)).collect();
+        let mut open: Vec<bool> =
+            first.lines.iter().zip(&first.forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
+        mark_html_roles(&mut first.lines, &blocks, &mut open, &page.meta);
         let features = blocks::join(&line_features(&first.lines), &blocks::dom_features(&blocks));
-        (page, first, features)
+        let tags = blocks.iter().map(|b| b.tag.name()).collect();
+        HtmlPass { page, first, open, features, tags }
     }
 
     /// Every block of an HTML page with its features and whether the model decides it.
     pub fn training_blocks(&self, html: &str) -> Vec<TrainingLine> {
-        let (page, FirstPass { mut lines, forced, origin, .. }, features) = self.html_pass(html);
-        let blocks: Vec<&Block> = origin.iter().filter_map(|&i| page.blocks.get(i)).collect();
-        let mut open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
-        mark_html_roles(&mut lines, &blocks, &mut open, &page.meta);
+        let HtmlPass { first: FirstPass { lines, .. }, open, features, .. } = self.html_pass(html);
         lines
             .into_iter()
             .zip(features.iter())
