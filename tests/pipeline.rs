@@ -550,3 +550,21 @@ fn explain_shows_html_blocks_with_their_element_and_metadata() {
         "{text}"
     );
 }
+
+#[test]
+fn json_lines_with_html_are_cleaned_as_pages_and_stated_fields_win() {
+    let s = Scratch::new("");
+    let html = include_str!("fixtures/meta-jsonld.html");
+    let line = serde_json::json!({"id": "crawl-7", "url": "https://mirror.example/ferry", "outlet": "Crawler Wire", "html": html});
+    s.drop_file("crawl.jsonl", format!("{line}\n"));
+    s.run_once();
+    let articles = s.articles();
+    assert_eq!(articles.len(), 1, "{:?}", s.rejected());
+    let a = &articles[0];
+    assert_eq!((&a["id"], &a["source"]["format"]), (&"crawl-7".into(), &"jsonl".into()));
+    assert_eq!(a["url"], "https://mirror.example/ferry", "the line's url wins over the page's canonical link");
+    assert_eq!(a["publisher"], "Crawler Wire", "the line's outlet wins over JSON-LD");
+    assert_eq!(a["title"], "Ferry Service Returns To The Islands");
+    assert_eq!(a["byline"], "Mara Quill, Tom Reyes");
+    assert_eq!(body(a).len(), 4, "{:?}", body(a));
+}

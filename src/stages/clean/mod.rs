@@ -173,7 +173,9 @@ impl Cleaner {
         if markup == Markup::HtmlFragment {
             return (lines, page.meta, tags);
         }
-        let template = self.site_template(site, &lines, &hashes);
+        // A page that states its URL belongs to that site, wherever its file was dropped.
+        let stated = site.and(page.meta.url.as_deref()).and_then(host_site);
+        let template = self.site_template(stated.as_deref().or(site), &lines, &hashes);
         let words: Vec<f32> = lines.iter().map(|l| l.words as f32).collect();
         let p = self.html_model.keep_probabilities(&features, &open, &words);
         for ((line, p), _) in lines.iter_mut().zip(p).zip(&open).filter(|(_, o)| **o) {
@@ -410,15 +412,18 @@ pub struct TrainingLine {
 /// The site a document belongs to, for templates: its URL's host when known, else the directory
 /// of its input file (operators keep each source's dumps together).
 pub fn site_of(doc: &Document) -> String {
-    if let Some(url) = doc.meta.url.as_deref() {
-        let rest = url.split_once("://").map_or(url, |(_, r)| r);
-        let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-        let host = host.rsplit_once('@').map_or(host, |(_, h)| h).to_ascii_lowercase();
-        if !host.is_empty() {
-            return format!("host:{}", host.trim_start_matches("www."));
-        }
+    if let Some(site) = doc.meta.url.as_deref().and_then(host_site) {
+        return site;
     }
     format!("dir:{}", doc.prov.path.parent().map(|p| p.display().to_string()).unwrap_or_default())
+}
+
+/// The template site of a URL: `host:` and its host without `www.`.
+fn host_site(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h).to_ascii_lowercase();
+    (!host.is_empty()).then(|| format!("host:{}", host.trim_start_matches("www.")))
 }
 
 /// Mends holes the model leaves in the body. A prose line the model was unsure of (probability at
