@@ -186,16 +186,21 @@ fn explain(path: &Path, file: &Path) -> anyhow::Result<ExitCode> {
                         }
                     }
                     Markup::Html | Markup::HtmlFragment => {
-                        let (lines, meta, tags) = cleaner.classify_html_tagged(&doc.text, None, doc.markup);
+                        let (lines, page, tags) = cleaner.classify_html_tagged(&doc.text, None, doc.markup);
+                        // What the input stated (JSON lines, feed items) wins over the markup.
+                        let mut meta = doc.meta.clone();
+                        meta.fill_from(page);
+                        let categories = (!meta.categories.is_empty()).then(|| meta.categories.join(", "));
                         for (name, value) in [
                             ("title", &meta.title),
                             ("author", &meta.author),
                             ("published", &meta.published),
-                            ("modified", &meta.modified),
-                            ("site", &meta.site_name),
+                            ("modified", &meta.updated),
+                            ("site", &meta.outlet),
                             ("url", &meta.url),
                             ("lang", &meta.lang),
                             ("image", &meta.image),
+                            ("category", &categories),
                         ] {
                             if let Some(v) = value {
                                 text.push_str(&format!("META {name:<9} {v}\n"));
