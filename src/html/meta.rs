@@ -185,10 +185,13 @@ fn primary_language(tag: &str) -> Option<String> {
     ((2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_lowercase())).then_some(primary)
 }
 
+/// What sites put between a headline and their name in `<title>`.
+pub const TITLE_SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " :: ", " » ", " · ", " / "];
+
 /// Removes a " | Site Name" (or " - Site", " — Site", " :: Site", " » Site") part from a title: the
 /// part equal to the site's name, else a short last (or first) part next to a much longer one.
 pub fn strip_site_suffix(title: &str, site: Option<&str>) -> String {
-    const SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " :: ", " » ", " · ", " / "];
+    const SEPARATORS: &[&str] = TITLE_SEPARATORS;
     let title = normalize_line(title);
     for sep in SEPARATORS {
         let parts: Vec<&str> = title.split(sep).collect();

@@ -44,7 +44,7 @@ pub struct Cleaner {
 
 /// An HTML page after the rules and the markup's roles, ready for the model.
 struct HtmlPass {
-    page: Page,
+    meta: PageMeta,
     first: FirstPass,
     /// Blocks left for the model.
     open: Vec<bool>,
@@ -168,13 +168,13 @@ impl Cleaner {
         site: Option<&str>,
         markup: Markup,
     ) -> (Vec<Line>, PageMeta, Vec<&'static str>) {
-        let HtmlPass { page, first: FirstPass { mut lines, forced, hashes, .. }, open, features, tags } =
+        let HtmlPass { meta, first: FirstPass { mut lines, forced, hashes, .. }, open, features, tags } =
             self.html_pass(html);
         if markup == Markup::HtmlFragment {
-            return (lines, page.meta, tags);
+            return (lines, meta, tags);
         }
         // A page that states its URL belongs to that site, wherever its file was dropped.
-        let stated = site.and(page.meta.url.as_deref()).and_then(host_site);
+        let stated = site.and(meta.url.as_deref()).and_then(host_site);
         let template = self.site_template(stated.as_deref().or(site), &lines, &hashes);
         let words: Vec<f32> = lines.iter().map(|l| l.words as f32).collect();
         let p = self.html_model.keep_probabilities(&features, &open, &words);
@@ -185,7 +185,7 @@ impl Cleaner {
             }
         }
         self.finish_lines(&mut lines, &template, &forced);
-        (lines, page.meta, tags)
+        (lines, meta, tags)
     }
 
     /// The page parsed, the rules' pass over its blocks, the roles the markup gives, and every
@@ -193,15 +193,15 @@ impl Cleaner {
     fn html_pass(&self, html: &str) -> HtmlPass {
         let limits =
             HtmlLimits { max_blocks: self.cfg.max_html_blocks.get(), max_block_bytes: self.cfg.max_line_bytes.get() };
-        let page = crate::html::parse(html, limits);
-        let mut first = self.first_pass(page.blocks.iter().map(|b| b.text.as_str()));
-        let blocks: Vec<&Block> = first.origin.iter().filter_map(|&i| page.blocks.get(i)).collect();
+        let Page { blocks: all, mut meta } = crate::html::parse(html, limits);
+        let mut first = self.first_pass(all.iter().map(|b| b.text.as_str()));
+        let blocks: Vec<&Block> = first.origin.iter().filter_map(|&i| all.get(i)).collect();
         let mut open: Vec<bool> =
             first.lines.iter().zip(&first.forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
-        mark_html_roles(&mut first.lines, &blocks, &mut open, &page.meta);
+        mark_html_roles(&mut first.lines, &blocks, &mut open, &mut meta);
         let features = blocks::join(&line_features(&first.lines), &blocks::dom_features(&blocks));
         let tags = blocks.iter().map(|b| b.tag.name()).collect();
-        HtmlPass { page, first, open, features, tags }
+        HtmlPass { meta, first, open, features, tags }
     }
 
     /// Every block of an HTML page with its features and whether the model decides it.
@@ -305,7 +305,21 @@ impl Cleaner {
 /// repeating the stated description in a heading or the header, the deck, figure captions and
 /// credits are caption data, a short block in a byline box is the byline. None of these is left
 /// to the model.
-fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], meta: &PageMeta) {
+fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], meta: &mut PageMeta) {
+    // A `<title>` whose site part was not recognised ("Site - City News, Weather | Headline"): the
+    // part the page shows as a block of its own is the headline.
+    if let Some(title) = meta.title.clone()
+        && !lines.iter().any(|l| l.text.eq_ignore_ascii_case(&title))
+    {
+        let parts = crate::html::meta::TITLE_SEPARATORS.iter().flat_map(|sep| title.split(sep)).map(str::trim);
+        let shown = parts
+            .filter(|p| p.len() < title.len() && p.split_whitespace().count() >= 3)
+            .find(|p| lines.iter().zip(open.iter()).any(|(l, o)| *o && l.text.eq_ignore_ascii_case(p)));
+        if let Some(part) = shown {
+            meta.title = Some(part.to_string());
+        }
+    }
+    let meta = &*meta;
     let same = |a: &str, b: Option<&String>| b.is_some_and(|b| a.eq_ignore_ascii_case(b.trim()));
     // The headline as stated, else the first `<h1>`/`<h2>` that reads like it (sites shorten or
     // decorate one of the two), else the first `<h1>` when nothing is stated.
@@ -675,6 +689,17 @@ mod tests {
         assert_eq!(class_of(&lines, "Menu of the day"), &LineClass::Keep);
         assert_eq!(class_of(&lines, "Big Storm"), &LineClass::Title);
         assert_eq!(class_of(&lines, "홍길동"), &LineClass::Byline);
+    }
+
+    #[test]
+    fn html_title_is_the_part_of_the_title_tag_the_page_shows() {
+        let html = "<title>Metro Channel - Metro City News, Weather, Traffic and Sports | Harbour tunnel opens to traffic</title>\
+            <table><tr><td><a href=/>Home</a></td></tr><tr><td>Harbour tunnel opens to traffic</td></tr></table>\
+            <p>The tunnel under the harbour opened to traffic on Monday after four years of work, the city said.</p>";
+        let cleaner = Cleaner::new(&CleanConfig::default()).unwrap();
+        let (lines, meta) = cleaner.classify_html(html, None);
+        assert_eq!(meta.title.as_deref(), Some("Harbour tunnel opens to traffic"));
+        assert!(lines.iter().any(|l| l.class == LineClass::Title && l.text == "Harbour tunnel opens to traffic"));
     }
 
     #[test]
