@@ -17,7 +17,8 @@ pub mod tokenizer;
 
 pub use meta::PageMeta;
 
-/// Elements whose content is never visible text.
+/// Elements whose content is never visible text. (`<object>` is not one: with no plugin to run,
+/// browsers show what it holds, and old pages put whole articles there.)
 fn is_hidden(name: &str) -> bool {
     matches!(
         name,
@@ -30,7 +31,6 @@ fn is_hidden(name: &str) -> bool {
             | "svg"
             | "math"
             | "iframe"
-            | "object"
             | "canvas"
             | "select"
             | "textarea"
