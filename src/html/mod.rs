@@ -284,6 +284,9 @@ pub struct Block {
     pub depth: u16,
     /// Its parent container's paragraph score over the page's best container's (0..1).
     pub container_share: f32,
+    /// An element at most three levels up has a byline/author class (a whole page or article
+    /// wrapped in `class="author-..."` does not make every block in it a byline).
+    pub byline_box: bool,
     /// Inside the page's best container of paragraphs.
     pub in_best: bool,
     /// Inside the best container's parent.
@@ -606,6 +609,7 @@ impl Walk {
             positive: self.positive,
             depth: self.stack.len().min(u16::MAX as usize) as u16,
             container_share: 0.0,
+            byline_box: self.stack.iter().rev().take(3).any(|f| f.adds & within::BYLINE != 0),
             in_best: false,
             near_best: false,
             order: self.next_id,

@@ -331,6 +331,7 @@ fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], met
         a >= 3 && b >= 3 && shared * 10 >= a.max(b) * 7
     };
     let mut title_at = None;
+    let mut byline_found = false;
     for (i, (line, block)) in lines.iter_mut().zip(blocks).enumerate() {
         if !open[i] {
             continue;
@@ -355,7 +356,8 @@ fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], met
             Some(LineClass::Credit(line.text.clone()))
         } else if block.tag == BlockTag::FigCaption || (block.within & within::CAPTION != 0 && figure) {
             Some(LineClass::Caption)
-        } else if block.within & within::BYLINE != 0 && line.words <= 12 && !line.prose {
+        } else if block.byline_box && !byline_found && line.words <= 12 && !line.prose {
+            byline_found = true;
             Some(LineClass::Byline)
         } else {
             None
