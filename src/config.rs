@@ -111,7 +111,8 @@ pub struct CleanConfig {
     pub keep_patterns: Vec<String>,
     /// A line needs at least this many words (or CJK characters / 2) and sentence punctuation to count as prose.
     pub min_prose_words: NonZeroUsize,
-    /// Drop later copies of a line already seen in the same document.
+    /// Drop later copies of a line already seen in the same page dump (HTML pages leave repeats to
+    /// the block model, which tells a menu shown twice from an article's own repeated lines).
     pub drop_repeated_lines: bool,
     /// Lines longer than this are cut (a minified blob is not an article line).
     pub max_line_bytes: NonZeroUsize,
