@@ -147,6 +147,8 @@ pub struct CleanConfig {
     pub copyright_pattern: String,
     /// An image credit line; capture group 1 is the credit.
     pub credit_pattern: String,
+    /// An image caption ending in its credit, `... (AP Photo/Name)`; capture group 1 is the credit.
+    pub caption_credit_pattern: String,
     /// Share and follow prompts (lines of at most 12 words).
     pub share_pattern: String,
     /// A code identifier leaked into the page, such as `bar_progress`.
@@ -182,6 +184,7 @@ impl Default for CleanConfig {
             ui_labels: crate::stages::clean::rules::UI_LABELS.iter().map(|s| s.to_string()).collect(),
             copyright_pattern: crate::stages::clean::rules::COPYRIGHT_PATTERN.into(),
             credit_pattern: crate::stages::clean::rules::CREDIT_PATTERN.into(),
+            caption_credit_pattern: crate::stages::clean::rules::CAPTION_CREDIT_PATTERN.into(),
             share_pattern: crate::stages::clean::rules::SHARE_PATTERN.into(),
             identifier_pattern: crate::stages::clean::rules::IDENTIFIER_PATTERN.into(),
             byline_pattern: crate::stages::clean::rules::BYLINE_PATTERN.into(),
@@ -512,6 +515,7 @@ impl Config {
         for (key, p) in [
             ("clean.copyright_pattern", &c.copyright_pattern),
             ("clean.credit_pattern", &c.credit_pattern),
+            ("clean.caption_credit_pattern", &c.caption_credit_pattern),
             ("clean.share_pattern", &c.share_pattern),
             ("clean.identifier_pattern", &c.identifier_pattern),
             ("clean.byline_pattern", &c.byline_pattern),
@@ -663,6 +667,7 @@ mod tests {
         for (a, b) in [
             (&cfg.clean.copyright_pattern, &def.clean.copyright_pattern),
             (&cfg.clean.credit_pattern, &def.clean.credit_pattern),
+            (&cfg.clean.caption_credit_pattern, &def.clean.caption_credit_pattern),
             (&cfg.clean.share_pattern, &def.clean.share_pattern),
             (&cfg.clean.identifier_pattern, &def.clean.identifier_pattern),
             (&cfg.clean.byline_pattern, &def.clean.byline_pattern),

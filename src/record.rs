@@ -156,6 +156,13 @@ pub enum LineClass {
     Credit(String),
     /// An image caption (dropped from text, kept as caption data).
     Caption,
+    /// An image caption ending in its credit; the credit and where it starts in the text.
+    CaptionCredit {
+        /// Who the image is credited to.
+        credit: String,
+        /// Byte offset in the line where the credit part starts.
+        at: usize,
+    },
     /// A byline.
     Byline,
     /// A line stating the publication date.

@@ -67,6 +67,10 @@ impl Extractor {
                         .to_string();
                     captions.push(Caption { text, credit: None });
                 }
+                LineClass::CaptionCredit { credit, at } => {
+                    let text = crate::record::truncate_str(&line.text, *at).trim().to_string();
+                    captions.push(Caption { text, credit: Some(credit.clone()) });
+                }
                 LineClass::Credit(credit) => match captions.last_mut() {
                     Some(c) if c.credit.is_none() => c.credit = Some(credit.clone()),
                     _ => captions.push(Caption { text: String::new(), credit: Some(credit.clone()) }),

@@ -277,6 +277,16 @@ impl Cleaner {
                 LineClass::Copyright
             } else if let Some(c) = rules.credit.is_match(&text).then(|| rules.credit.captures(&text)).flatten() {
                 LineClass::Credit(c.get(1).map_or_else(String::new, |m| m.as_str().trim().to_string()))
+            } else if let Some(c) = (words <= 80 && text.ends_with([')', ']']))
+                .then(|| rules.caption_credit.captures(&text))
+                .flatten()
+                .filter(|c| c.get(0).is_some_and(|m| m.start() > 0))
+            {
+                let at = c.get(0).map_or(text.len(), |m| m.start());
+                LineClass::CaptionCredit {
+                    credit: c.get(1).map_or_else(String::new, |m| m.as_str().trim().to_string()),
+                    at,
+                }
             } else if trimmed.is_empty() || rules.ui.contains(label.as_str()) {
                 LineClass::Drop("ui_label")
             } else if rules.identifier.is_match(&text) {
@@ -379,7 +389,7 @@ fn content_words(text: &str) -> Vec<String> {
 }
 
 /// How unsure the model must at least be of a lede for it to be kept next to the body.
-const EDGE_MIN_SCORE: f32 = 0.3;
+const EDGE_MIN_SCORE: f32 = 0.2;
 
 /// Whether a line is mostly a date: digits, separators and the CJK date and time characters.
 fn mostly_date(text: &str) -> bool {
@@ -402,6 +412,7 @@ pub fn explain_line(line: &Line, threshold: f32) -> String {
         LineClass::Copyright => ("DATA", "publisher", "copyright".into()),
         LineClass::Credit(c) => ("DATA", "credit", format!("credit={c}")),
         LineClass::Caption => ("DATA", "caption", "caption".into()),
+        LineClass::CaptionCredit { credit, .. } => ("DATA", "caption", format!("credit={credit}")),
         LineClass::Byline => ("DATA", "byline", "byline".into()),
         LineClass::Dateline => ("DATA", "date", "dateline".into()),
     };
@@ -706,6 +717,25 @@ mod tests {
         let (lines, meta) = cleaner.classify_html(html, None);
         assert_eq!(meta.title.as_deref(), Some("Harbour tunnel opens to traffic"));
         assert!(lines.iter().any(|l| l.class == LineClass::Title && l.text == "Harbour tunnel opens to traffic"));
+    }
+
+    #[test]
+    fn captions_ending_in_their_credit() {
+        let rules = Rules::compile(&CleanConfig::default()).unwrap();
+        let cases = [
+            (
+                "A worker loads trims outside a store in Hialeah, Fla. (AP Photo/Alan Diaz, File)",
+                Some("Alan Diaz, File"),
+            ),
+            ("Fans wait at the gate on Sunday. [Photo: Jo Park]", Some("Jo Park")),
+            ("Crews repair the bridge (Reuters Photo by Lee Kim)", Some("Lee Kim")),
+            ("The mayor said the plan (see photo) would cost less.", None),
+            ("(AP Photo/Alan Diaz)", None),
+        ];
+        for (text, want) in cases {
+            let got = rules.caption_credit.captures(text).filter(|c| c.get(0).is_some_and(|m| m.start() > 0));
+            assert_eq!(got.and_then(|c| c.get(1)).map(|m| m.as_str()), want, "{text}");
+        }
     }
 
     #[test]

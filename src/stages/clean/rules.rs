@@ -61,6 +61,11 @@ pub const UI_LABELS: &[&str] = &[
     "show more",
     "load more",
     "advertisement",
+    "continue reading below",
+    "story continues below",
+    "story continues below advertisement",
+    "article continues below",
+    "continue reading the main story",
     "ad",
     "ads",
     "sponsored",
@@ -182,6 +187,10 @@ pub const COPYRIGHT_PATTERN: &str = r"(?i)^\s*(?:©|ⓒ|\(c\)|copyright(?-u:\b))
 /// Default `credit_pattern`: an image credit line; group 1 is the credit.
 pub const CREDIT_PATTERN: &str = r"(?i)^[\[(]?\s*(?:image source|image credit|photo credit|photo|photograph|image|picture|credit|사진|이미지|写真|图片|圖片|foto|bild)\s*[=:：]\s*([^\])]{1,150}?)\s*[\])]?$";
 
+/// Default `caption_credit_pattern`: an image caption that ends in its credit, as wire photos
+/// do ("... in Hialeah, Fla. (AP Photo/Alan Diaz, File)"); group 1 is the credit.
+pub const CAPTION_CREDIT_PATTERN: &str = r"(?i)\s[(\[](?:\p{Lu}[\w.&'-]*\s+){0,3}(?:photo|photograph|image|picture|foto|credit)s?\s*(?:/|:|by\s)\s*([^()\[\]]{2,80}?)\s*[)\]]$";
+
 /// Default `share_pattern`: share and follow prompts.
 pub const SHARE_PATTERN: &str = r"(?i)^(join us on|follow us(?-u:\b)|share (this|on|via|the|article)(?-u:\b)|like us on|find us on|connect with us|subscribe (to|for|now)(?-u:\b)|sign up (for|to)(?-u:\b)|get (our|the) newsletter|click here(?-u:\b)|download (our|the) app|공유하기|구독하기|페이스북|트위터|카카오톡)";
 
@@ -205,6 +214,8 @@ pub struct Rules {
     pub copyright: Regex,
     /// See [`CREDIT_PATTERN`].
     pub credit: Regex,
+    /// See [`CAPTION_CREDIT_PATTERN`].
+    pub caption_credit: Regex,
     /// See [`SHARE_PATTERN`].
     pub share: Regex,
     /// See [`IDENTIFIER_PATTERN`].
@@ -228,6 +239,7 @@ impl Rules {
             ui,
             copyright: Regex::new(&cfg.copyright_pattern)?,
             credit: Regex::new(&cfg.credit_pattern)?,
+            caption_credit: Regex::new(&cfg.caption_credit_pattern)?,
             share: Regex::new(&cfg.share_pattern)?,
             identifier: Regex::new(&cfg.identifier_pattern)?,
             byline: Regex::new(&cfg.byline_pattern)?,
