@@ -141,6 +141,7 @@ enum Hint {
     Caption,
     Credit,
     Deck,
+    Hidden,
 }
 
 /// One automaton for every class/id word, matched without regard to case: elements are many, and
@@ -155,6 +156,20 @@ static HINTS: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<Hint>)> = std:
         (&["caption"][..], Hint::Caption),
         (&["credit", "copyright"][..], Hint::Credit),
         (&["deck", "standfirst", "subtitle", "subhead", "sub-title", "strapline", "dek"][..], Hint::Deck),
+        // Shown only on hover or to screen readers: tooltips, people cards, "opens in a new window".
+        (
+            &[
+                "tooltip",
+                "popover",
+                "hovercard",
+                "sr-only",
+                "visually-hidden",
+                "visuallyhidden",
+                "screen-reader",
+                "offscreen",
+            ][..],
+            Hint::Hidden,
+        ),
     ] {
         for w in list {
             words.push(w);
@@ -451,7 +466,7 @@ impl Sink for Walk {
             "banner" => within::HEADER,
             _ => 0,
         };
-        let (mut negative, mut positive) = (false, false);
+        let (mut negative, mut positive, mut hidden_class) = (false, false, false);
         let (automaton, hints) = &*HINTS;
         for v in [e.attr("class"), e.attr("id")].into_iter().flatten() {
             // Overlapping matches: "related-content" is furniture although it says "content".
@@ -463,10 +478,12 @@ impl Sink for Walk {
                     Hint::Caption => adds |= within::CAPTION,
                     Hint::Credit => adds |= within::CREDIT,
                     Hint::Deck => adds |= within::DECK,
+                    Hint::Hidden => hidden_class = true,
                 }
             }
         }
         positive &= !negative;
+        let hidden = hidden || hidden_class;
         let block = is_block(name) || adds & within::CREDIT != 0;
         if block && self.hidden == 0 {
             self.flush();
@@ -734,6 +751,14 @@ mod tests {
             texts(&parse(html, Limits::default())),
             ["Pos Driver", "1 Kyle Busch", "Layout column one.", "Menu"]
         );
+    }
+
+    #[test]
+    fn hover_cards_and_screen_reader_text_are_hidden() {
+        let html = "<p>Threatened Rep. <span class=person><a href=/p>Ilhan Omar</a>\
+            <span class=person-hovercard>Ilhan Omar Latest stories</span></span> in June.\
+            <span class=sr-only>(opens in a new window)</span></p>";
+        assert_eq!(texts(&parse(html, Limits::default())), ["Threatened Rep. Ilhan Omar in June."]);
     }
 
     #[test]
