@@ -191,9 +191,8 @@ pub const TITLE_SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " :: ", 
 /// Removes a " | Site Name" (or " - Site", " — Site", " :: Site", " » Site") part from a title: the
 /// part equal to the site's name, else a short last (or first) part next to a much longer one.
 pub fn strip_site_suffix(title: &str, site: Option<&str>) -> String {
-    const SEPARATORS: &[&str] = TITLE_SEPARATORS;
     let title = normalize_line(title);
-    for sep in SEPARATORS {
+    for sep in TITLE_SEPARATORS {
         let parts: Vec<&str> = title.split(sep).collect();
         if parts.len() < 2 {
             continue;

@@ -186,7 +186,7 @@ impl<'a> Tree<'a> {
             Some(b'?') => skip_past(b, lt, b'>'),
             Some(b'/') => match b.get(lt + 2) {
                 Some(c) if c.is_ascii_alphabetic() => {
-                    let (name_end, end) = tag_name_end(b, lt + 2);
+                    let name_end = tag_name_end(b, lt + 2);
                     let name = lower(&html[lt + 2..name_end], &mut self.name);
                     let name: Box<str> = name.into();
                     if &*name == "br" {
@@ -195,7 +195,7 @@ impl<'a> Tree<'a> {
                     } else {
                         self.close_named(&name, sink);
                     }
-                    skip_past(b, end, b'>')
+                    skip_past(b, name_end, b'>')
                 }
                 Some(b'>') => lt + 3,
                 Some(_) => skip_past(b, lt, b'>'),
@@ -211,7 +211,8 @@ impl<'a> Tree<'a> {
 
     fn start_tag(&mut self, html: &'a str, lt: usize, sink: &mut impl Sink) -> usize {
         let b = html.as_bytes();
-        let (name_end, mut i) = tag_name_end(b, lt + 1);
+        let name_end = tag_name_end(b, lt + 1);
+        let mut i = name_end;
         let name: Box<str> = lower(&html[lt + 1..name_end], &mut self.name).into();
         self.attrs.clear();
         let mut self_closing = false;
@@ -378,13 +379,13 @@ impl<'a> Tree<'a> {
     }
 }
 
-/// Where a tag name starting at `i` ends, and where its attributes start.
-fn tag_name_end(b: &[u8], i: usize) -> (usize, usize) {
+/// Where a tag name starting at `i` ends (its attributes start there).
+fn tag_name_end(b: &[u8], i: usize) -> usize {
     let mut j = i;
     while j < b.len() && !b[j].is_ascii_whitespace() && b[j] != b'/' && b[j] != b'>' {
         j += 1;
     }
-    (j, j)
+    j
 }
 
 /// The name in lower case, borrowed when it already is.
