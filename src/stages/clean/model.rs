@@ -274,7 +274,14 @@ mod tests {
     #[test]
     fn weights_match_the_features() {
         let (n_a, n_b) = (N_FEATURES, N_FEATURES + CONTEXT_NAMES.len());
-        for (m, n, name) in [(&weights::STAGE_A, n_a, "A"), (&weights::STAGE_B, n_b, "B")] {
+        let html_a = N_FEATURES + super::super::blocks::N_DOM;
+        let html_b = html_a + CONTEXT_NAMES.len();
+        for (m, n, name) in [
+            (&weights::STAGE_A, n_a, "A"),
+            (&weights::STAGE_B, n_b, "B"),
+            (&html_weights::STAGE_A, html_a, "HTML A"),
+            (&html_weights::STAGE_B, html_b, "HTML B"),
+        ] {
             let shape = (m.mean.len(), m.scale.len(), m.hidden.len(), m.hidden_bias.len(), m.output.len());
             assert_eq!(shape, (n, n, n * HIDDEN, HIDDEN, HIDDEN), "retrain stage {name}");
         }
