@@ -41,54 +41,28 @@ fn is_hidden(name: &str) -> bool {
     )
 }
 
-/// Elements that start a new block (a `match` compiles to a length switch: this runs per element).
+/// Elements that start a new block: those whose start ends a paragraph, plus list items, cells,
+/// rows, captions and line breaks (a `match` compiles to a length switch: this runs per element).
 fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "address"
-            | "article"
-            | "aside"
-            | "blockquote"
-            | "body"
-            | "br"
-            | "caption"
-            | "dd"
-            | "details"
-            | "div"
-            | "dl"
-            | "dt"
-            | "fieldset"
-            | "figcaption"
-            | "figure"
-            | "footer"
-            | "form"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "header"
-            | "hr"
-            | "html"
-            | "legend"
-            | "li"
-            | "main"
-            | "nav"
-            | "ol"
-            | "p"
-            | "pre"
-            | "section"
-            | "summary"
-            | "table"
-            | "tbody"
-            | "td"
-            | "tfoot"
-            | "th"
-            | "thead"
-            | "tr"
-            | "ul"
-    )
+    (tokenizer::closes_p(name) && name != "menu")
+        || matches!(
+            name,
+            "body"
+                | "br"
+                | "caption"
+                | "dd"
+                | "dt"
+                | "html"
+                | "legend"
+                | "li"
+                | "summary"
+                | "tbody"
+                | "td"
+                | "tfoot"
+                | "th"
+                | "thead"
+                | "tr"
+        )
 }
 
 /// Class/id words that mark page furniture rather than the article.

@@ -84,7 +84,7 @@ fn raw_text(name: &str) -> Option<bool> {
 }
 
 /// Elements whose start closes an open `<p>`.
-fn closes_p(name: &str) -> bool {
+pub(super) fn closes_p(name: &str) -> bool {
     matches!(
         name,
         "address"
