@@ -104,14 +104,7 @@ impl Cleaner {
             }
         } else {
             let features = line_features(&lines);
-            let words: Vec<f32> = lines.iter().map(|l| l.words as f32).collect();
-            let p = self.model.keep_probabilities(&features, &open, &words);
-            for ((line, p), _) in lines.iter_mut().zip(p).zip(&open).filter(|(_, o)| **o) {
-                line.score = Some(p);
-                if p < self.cfg.keep_threshold {
-                    line.class = LineClass::Drop("model");
-                }
-            }
+            self.judge(&self.model, &mut lines, &features, &open);
         }
         self.finish_lines(&mut lines, &template, &forced);
         find_headlines(&mut lines, &forced, &self.cfg);
@@ -176,16 +169,22 @@ impl Cleaner {
         // A page that states its URL belongs to that site, wherever its file was dropped.
         let stated = site.and(meta.url.as_deref()).and_then(host_site);
         let template = self.site_template(stated.as_deref().or(site), &lines, &hashes);
+        self.judge(&self.html_model, &mut lines, &features, &open);
+        self.finish_lines(&mut lines, &template, &forced);
+        (lines, meta, tags)
+    }
+
+    /// Runs `model` over the open lines: each gets its probability, and those under
+    /// `keep_threshold` are dropped.
+    fn judge(&self, model: &LineModel, lines: &mut [Line], features: &Rows, open: &[bool]) {
         let words: Vec<f32> = lines.iter().map(|l| l.words as f32).collect();
-        let p = self.html_model.keep_probabilities(&features, &open, &words);
-        for ((line, p), _) in lines.iter_mut().zip(p).zip(&open).filter(|(_, o)| **o) {
+        let p = model.keep_probabilities(features, open, &words);
+        for ((line, p), _) in lines.iter_mut().zip(p).zip(open).filter(|(_, o)| **o) {
             line.score = Some(p);
             if p < self.cfg.keep_threshold {
                 line.class = LineClass::Drop("model");
             }
         }
-        self.finish_lines(&mut lines, &template, &forced);
-        (lines, meta, tags)
     }
 
     /// The page parsed, the rules' pass over its blocks, the roles the markup gives, and every
