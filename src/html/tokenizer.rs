@@ -303,7 +303,7 @@ impl<'a> Tree<'a> {
     fn implied_closes(&mut self, name: &str, sink: &mut impl Sink) {
         // Anything that does not belong in `<head>` ends it (many pages never write `</head>`).
         if !matches!(name, "title" | "meta" | "link" | "script" | "style" | "base" | "noscript" | "template" | "object")
-            && let Some(at) = self.stack.iter().rposition(|n| &**n == "head")
+            && let Some(at) = self.stack.iter().take(2).position(|n| &**n == "head")
         {
             self.pop_to(at, sink);
         }
