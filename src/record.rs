@@ -118,24 +118,31 @@ pub struct InputMeta {
     pub image: Option<String>,
     /// Categories or tags the input states.
     pub categories: Vec<String>,
+    /// A summary of the article (a page's description; often its deck or lede).
+    pub description: Option<String>,
 }
 
 impl InputMeta {
-    /// Fills every field the input left empty from what a page's markup states.
-    pub fn fill_from(&mut self, page: crate::html::PageMeta) {
+    /// Fills every field the input left empty from what a less trusted source states (the page's
+    /// markup, after a JSON-lines object or a feed item).
+    pub fn fill_from(&mut self, other: InputMeta) {
         let fill = |field: &mut Option<String>, value: Option<String>| {
             if field.as_deref().is_none_or(|f| f.trim().is_empty()) {
                 *field = value;
             }
         };
-        fill(&mut self.url, page.url);
-        fill(&mut self.title, page.title);
-        fill(&mut self.published, page.published);
-        fill(&mut self.outlet, page.site_name);
-        fill(&mut self.author, page.author);
-        fill(&mut self.updated, page.modified);
-        fill(&mut self.lang, page.lang);
-        fill(&mut self.image, page.image);
+        fill(&mut self.url, other.url);
+        fill(&mut self.title, other.title);
+        fill(&mut self.published, other.published);
+        fill(&mut self.outlet, other.outlet);
+        fill(&mut self.author, other.author);
+        fill(&mut self.updated, other.updated);
+        fill(&mut self.lang, other.lang);
+        fill(&mut self.image, other.image);
+        fill(&mut self.description, other.description);
+        if self.categories.is_empty() {
+            self.categories = other.categories;
+        }
     }
 }
 

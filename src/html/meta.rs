@@ -8,30 +8,8 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::tokenizer::Tag;
+use crate::record::InputMeta;
 use crate::text::normalize_line;
-
-/// What the markup states about a page.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PageMeta {
-    /// The headline.
-    pub title: Option<String>,
-    /// The site or publisher name.
-    pub site_name: Option<String>,
-    /// Author(s), comma separated.
-    pub author: Option<String>,
-    /// Publication time as stated.
-    pub published: Option<String>,
-    /// Last modification time as stated.
-    pub modified: Option<String>,
-    /// Canonical URL.
-    pub url: Option<String>,
-    /// Declared language (primary subtag, lower case).
-    pub lang: Option<String>,
-    /// The lead image's URL.
-    pub image: Option<String>,
-    /// The page's description (often the deck).
-    pub description: Option<String>,
-}
 
 /// Most bytes of JSON-LD read per page (a page stating more is not describing one article).
 const MAX_LD_BYTES: usize = 1 << 20;
@@ -125,7 +103,7 @@ impl Collector {
         }
     }
 
-    pub(super) fn finish(self) -> PageMeta {
+    pub(super) fn finish(self) -> InputMeta {
         let mut ld = LdArticle::default();
         for script in &self.ld {
             if let Ok(v) = serde_json::from_str::<Value>(script) {
@@ -143,7 +121,7 @@ impl Collector {
             .or(h1)
             .or(title_tag)
             .map(|t| strip_site_suffix(&t, site_name.as_deref()));
-        PageMeta {
+        InputMeta {
             title,
             author: ld.author.clone().or_else(|| {
                 m(&["author", "article:author", "byl", "dc.creator", "sailthru.author", "parsely-author"])
@@ -164,7 +142,7 @@ impl Collector {
                 ])
                 .or_else(|| self.time.clone())
             }),
-            modified: ld.modified.clone().or_else(|| m(&["article:modified_time", "datemodified", "og:updated_time"])),
+            updated: ld.modified.clone().or_else(|| m(&["article:modified_time", "datemodified", "og:updated_time"])),
             url: ld.url.clone().or(self.canonical).or_else(|| m(&["og:url"])),
             lang: self
                 .lang
@@ -174,7 +152,8 @@ impl Collector {
                 .description
                 .clone()
                 .or_else(|| m(&["og:description", "description", "twitter:description"])),
-            site_name,
+            outlet: site_name,
+            categories: Vec::new(),
         }
     }
 }
@@ -337,8 +316,8 @@ mod tests {
         assert_eq!(m.title.as_deref(), Some("Bridge reopens after repairs"));
         assert_eq!(m.author.as_deref(), Some("Ann Lee, Bo Kim"));
         assert_eq!(m.published.as_deref(), Some("2024-06-22T10:00:00+09:00"));
-        assert_eq!(m.modified.as_deref(), Some("2024-06-23"));
-        assert_eq!(m.site_name.as_deref(), Some("The Daily"));
+        assert_eq!(m.updated.as_deref(), Some("2024-06-23"));
+        assert_eq!(m.outlet.as_deref(), Some("The Daily"));
         assert_eq!(m.image.as_deref(), Some("https://daily.example/i.jpg"));
         assert_eq!(m.url.as_deref(), Some("https://daily.example/a"));
         assert_eq!(m.lang.as_deref(), Some("en"));

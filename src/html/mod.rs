@@ -10,12 +10,12 @@ use std::collections::HashMap;
 
 use tokenizer::{Sink, Tag};
 
+use crate::record::InputMeta;
+
 use crate::text::normalize_line;
 
 pub mod meta;
 pub mod tokenizer;
-
-pub use meta::PageMeta;
 
 /// Elements whose content is never visible text. (`<object>` is not one: with no plugin to run,
 /// browsers show what it holds, and old pages put whole articles there.)
@@ -307,7 +307,7 @@ pub struct Page {
     /// Visible text blocks.
     pub blocks: Vec<Block>,
     /// What the markup states about the page.
-    pub meta: PageMeta,
+    pub meta: InputMeta,
 }
 
 /// One open element on the walk's stack.

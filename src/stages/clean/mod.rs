@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::config::CleanConfig;
 use crate::date::find_date;
-use crate::html::{Block, BlockTag, Limits as HtmlLimits, Page, PageMeta, within};
-use crate::record::{Cleaned, Document, Line, LineClass, Markup, Reject};
+use crate::html::{Block, BlockTag, Limits as HtmlLimits, Page, within};
+use crate::record::{Cleaned, Document, InputMeta, Line, LineClass, Markup, Reject};
 use crate::runner::{Outcome, Transform};
 use crate::text::{is_prose_counted, normalize_line, word_count};
 
@@ -44,7 +44,7 @@ pub struct Cleaner {
 
 /// An HTML page after the rules and the markup's roles, ready for the model.
 struct HtmlPass {
-    meta: PageMeta,
+    meta: InputMeta,
     first: FirstPass,
     /// Blocks left for the model.
     open: Vec<bool>,
@@ -147,7 +147,7 @@ impl Cleaner {
     /// Classifies the blocks of an HTML page: the same per-line rules as for dumps, then the HTML
     /// model (text and markup features) for every block they leave open; figure captions and
     /// credits, bylines and the headline are set aside as data. Returns the page's metadata too.
-    pub fn classify_html(&self, html: &str, site: Option<&str>) -> (Vec<Line>, PageMeta) {
+    pub fn classify_html(&self, html: &str, site: Option<&str>) -> (Vec<Line>, InputMeta) {
         let (lines, meta, _) = self.classify_html_tagged(html, site, Markup::Html);
         (lines, meta)
     }
@@ -160,7 +160,7 @@ impl Cleaner {
         html: &str,
         site: Option<&str>,
         markup: Markup,
-    ) -> (Vec<Line>, PageMeta, Vec<&'static str>) {
+    ) -> (Vec<Line>, InputMeta, Vec<&'static str>) {
         let HtmlPass { meta, first: FirstPass { mut lines, forced, hashes, .. }, open, features, tags } =
             self.html_pass(html);
         if markup == Markup::HtmlFragment {
@@ -318,7 +318,7 @@ impl Cleaner {
 /// repeating the stated description in a heading or the header, the deck, figure captions and
 /// credits are caption data, a short block in a byline box is the byline. None of these is left
 /// to the model.
-fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], meta: &mut PageMeta) {
+fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], meta: &mut InputMeta) {
     // A `<title>` whose site part was not recognised ("Site - City News, Weather | Headline"): the
     // part the page shows as a block of its own is the headline.
     if let Some(title) = meta.title.clone()

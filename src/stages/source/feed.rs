@@ -81,6 +81,11 @@ pub fn parse_feed(bytes: &[u8]) -> Result<Vec<FeedItem>, String> {
             }),
             image: entry.media.iter().flat_map(|m| &m.content).find_map(|c| c.url.as_ref().map(|u| u.to_string())),
             categories,
+            description: entry
+                .summary
+                .as_ref()
+                .map(|s| crate::text::normalize_line(&s.content))
+                .filter(|s| !s.is_empty()),
         };
         items.push(FeedItem { key: item_key(&id), id, text, markup, meta });
     }
