@@ -319,7 +319,6 @@ struct Frame {
     negative: bool,
     positive: bool,
     tag: BlockTag,
-    start: u32,
     chars: u32,
     link_chars: u32,
 }
@@ -482,7 +481,7 @@ impl Sink for Walk {
             self.in_link += 1;
         }
         let tag = if block { BlockTag::of(name) } else { BlockTag::Other };
-        self.stack.push(Frame { id, block, hidden, adds, negative, positive, tag, start: id, chars: 0, link_chars: 0 });
+        self.stack.push(Frame { id, block, hidden, adds, negative, positive, tag, chars: 0, link_chars: 0 });
     }
 
     fn close(&mut self, name: &str) {
@@ -510,7 +509,7 @@ impl Sink for Walk {
             self.in_link = self.in_link.saturating_sub(1);
         }
         if let Some(c) = self.containers.get_mut(&frame.id) {
-            c.start = frame.start;
+            c.start = frame.id;
             c.end = self.next_id;
             c.chars = frame.chars;
             c.link_chars = frame.link_chars;

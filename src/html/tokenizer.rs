@@ -144,14 +144,16 @@ const MAX_CLOSE_SEARCH: usize = 256;
 
 /// Tokenizes `html`, reporting to `sink`.
 pub fn tokenize(html: &str, sink: &mut impl Sink) {
-    let mut t = Tree { stack: Vec::new(), attrs: Vec::new(), name: String::new() };
+    let mut t = Tree { stack: Vec::new(), attrs: Vec::new(), foreign: 0 };
     t.run(html, sink);
 }
 
 struct Tree<'a> {
-    stack: Vec<Box<str>>,
+    /// Open elements; names borrow from the page unless it wrote them in capitals.
+    stack: Vec<Cow<'a, str>>,
     attrs: Vec<Attr<'a>>,
-    name: String,
+    /// Open `<svg>` and `<math>` elements, where `<x/>` closes itself.
+    foreign: usize,
 }
 
 impl<'a> Tree<'a> {
@@ -160,17 +162,15 @@ impl<'a> Tree<'a> {
         let mut i = 0;
         while i < b.len() {
             let Some(lt) = memchr::memchr(b'<', &b[i..]).map(|p| p + i) else {
-                self.emit_text(&html[i..], true, sink);
+                emit_text(&html[i..], true, sink);
                 break;
             };
             if lt > i {
-                self.emit_text(&html[i..lt], true, sink);
+                emit_text(&html[i..lt], true, sink);
             }
             i = self.markup(html, lt, sink);
         }
-        while let Some(name) = self.stack.pop() {
-            sink.close(&name);
-        }
+        self.pop_to(0, sink);
     }
 
     /// Handles the markup at `lt` (a `<`); returns where text resumes.
@@ -187,9 +187,8 @@ impl<'a> Tree<'a> {
             Some(b'/') => match b.get(lt + 2) {
                 Some(c) if c.is_ascii_alphabetic() => {
                     let name_end = tag_name_end(b, lt + 2);
-                    let name = lower(&html[lt + 2..name_end], &mut self.name);
-                    let name: Box<str> = name.into();
-                    if &*name == "br" {
+                    let name = lower(&html[lt + 2..name_end]);
+                    if name == "br" {
                         sink.open(&Tag { name: "br", attrs: &[] });
                         sink.close("br");
                     } else {
@@ -203,7 +202,7 @@ impl<'a> Tree<'a> {
             },
             Some(c) if c.is_ascii_alphabetic() => self.start_tag(html, lt, sink),
             _ => {
-                self.emit_text("<", false, sink);
+                emit_text("<", false, sink);
                 lt + 1
             }
         }
@@ -213,7 +212,7 @@ impl<'a> Tree<'a> {
         let b = html.as_bytes();
         let name_end = tag_name_end(b, lt + 1);
         let mut i = name_end;
-        let name: Box<str> = lower(&html[lt + 1..name_end], &mut self.name).into();
+        let name = lower(&html[lt + 1..name_end]);
         self.attrs.clear();
         let mut self_closing = false;
         // Attributes up to `>`.
@@ -271,30 +270,29 @@ impl<'a> Tree<'a> {
         self.implied_closes(&name, sink);
         sink.open(&Tag { name: &name, attrs: &self.attrs });
         // `<div/>` opens a div in HTML; only in SVG and MathML does the slash close the element.
-        let foreign = self.stack.iter().rev().take(MAX_CLOSE_SEARCH).any(|n| matches!(&**n, "svg" | "math"));
-        if is_void(&name) || (self_closing && (foreign || matches!(&*name, "svg" | "math"))) {
+        let foreign = matches!(&*name, "svg" | "math");
+        if is_void(&name) || (self_closing && (self.foreign > 0 || foreign)) {
             sink.close(&name);
             return i;
         }
         if let Some(decode) = raw_text(&name) {
             // Text up to `</name`, whatever it looks like. A `<title>` never closed ends at the
             // next tag, as lenient browsers had it (the standard would make the page its title).
-            let mut end = find_end_tag(b, i, name.as_bytes());
-            if end == b.len() && &*name == "title" {
-                end = memchr::memchr2(b'<', b'\n', &b[i..]).map_or(b.len(), |p| i + p);
-                self.emit_text(&html[i..end], decode, sink);
-                sink.close(&name);
-                return end;
-            }
+            let (end, resume) = match find_end_tag(b, i, name.as_bytes()) {
+                end if end < b.len() => (end, skip_past(b, end, b'>')),
+                _ if &*name == "title" => {
+                    let end = memchr::memchr2(b'<', b'\n', &b[i..]).map_or(b.len(), |p| i + p);
+                    (end, end)
+                }
+                _ => (b.len(), b.len()),
+            };
             if end > i {
-                self.emit_text(&html[i..end], decode, sink);
+                emit_text(&html[i..end], decode, sink);
             }
             sink.close(&name);
-            return match end < b.len() {
-                true => skip_past(b, end, b'>'),
-                false => b.len(),
-            };
+            return resume;
         }
+        self.foreign += usize::from(foreign);
         self.stack.push(name);
         i
     }
@@ -308,14 +306,15 @@ impl<'a> Tree<'a> {
             self.pop_to(at, sink);
         }
         if closes_p(name) {
-            self.close_within_scope(&["p"], &[], sink);
+            self.close_within_scope(&["p"], &[], &[], sink);
         }
-        let (targets, fences): (&[&str], &[&str]) = match name {
-            "li" => (&["li"], &["ul", "ol"]),
-            "dt" | "dd" => (&["dt", "dd"], &["dl"]),
-            "tr" => (&["tr"], &["tbody", "thead", "tfoot"]),
-            "td" | "th" => (&["td", "th"], &["tr"]),
-            "option" => (&["option"], &["select", "datalist"]),
+        // What to close, what stops the search, and what it may pass (a new row ends the open cell).
+        let (targets, fences, through): (&[&str], &[&str], &[&str]) = match name {
+            "li" => (&["li"], &["ul", "ol"], &[]),
+            "dt" | "dd" => (&["dt", "dd"], &["dl"], &[]),
+            "tr" => (&["tr"], &["tbody", "thead", "tfoot"], &["td", "th"]),
+            "td" | "th" => (&["td", "th"], &["tr"], &[]),
+            "option" => (&["option"], &["select", "datalist"], &[]),
             "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
                 // Only a heading still open right on top (`<h1>a<h2>b`).
                 if self.stack.last().is_some_and(|top| matches!(&**top, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")) {
@@ -325,21 +324,19 @@ impl<'a> Tree<'a> {
             }
             _ => return,
         };
-        self.close_within_scope(targets, fences, sink);
+        self.close_within_scope(targets, fences, through, sink);
     }
 
-    /// Closes the nearest open element named in `targets`, unless a scope element or one of
-    /// `fences` comes first.
-    fn close_within_scope(&mut self, targets: &[&str], fences: &[&str], sink: &mut impl Sink) {
+    /// Closes the nearest open element named in `targets`, unless a scope element (other than one
+    /// in `through`) or one of `fences` comes first.
+    fn close_within_scope(&mut self, targets: &[&str], fences: &[&str], through: &[&str], sink: &mut impl Sink) {
         for at in (0..self.stack.len()).rev().take(MAX_CLOSE_SEARCH) {
             let open = &*self.stack[at];
             if targets.contains(&open) {
                 self.pop_to(at, sink);
                 return;
             }
-            // A new row also ends the cell it is written in.
-            let passable = targets == ["tr"] && matches!(open, "td" | "th");
-            if (is_scope(open) && !passable) || fences.contains(&open) {
+            if (is_scope(open) && !through.contains(&open)) || fences.contains(&open) {
                 return;
             }
         }
@@ -365,17 +362,19 @@ impl<'a> Tree<'a> {
     fn pop_to(&mut self, at: usize, sink: &mut impl Sink) {
         while self.stack.len() > at {
             if let Some(name) = self.stack.pop() {
+                self.foreign -= usize::from(matches!(&*name, "svg" | "math"));
                 sink.close(&name);
             }
         }
     }
+}
 
-    fn emit_text(&mut self, text: &str, decode: bool, sink: &mut impl Sink) {
-        if decode && text.contains('&') {
-            sink.text(&decode_references(text, false));
-        } else {
-            sink.text(text);
-        }
+/// Hands text to the sink, references decoded where the element's content allows them.
+fn emit_text(text: &str, decode: bool, sink: &mut impl Sink) {
+    if decode && text.contains('&') {
+        sink.text(&decode_references(text, false));
+    } else {
+        sink.text(text);
     }
 }
 
@@ -388,15 +387,12 @@ fn tag_name_end(b: &[u8], i: usize) -> usize {
     j
 }
 
-/// The name in lower case, borrowed when it already is.
-fn lower<'n>(name: &'n str, buf: &'n mut String) -> &'n str {
+/// The name in lower case, borrowed when it already is (no allocation for most tags).
+fn lower(name: &str) -> Cow<'_, str> {
     if name.bytes().any(|c| c.is_ascii_uppercase()) {
-        buf.clear();
-        buf.push_str(name);
-        buf.make_ascii_lowercase();
-        buf.as_str()
+        Cow::Owned(name.to_ascii_lowercase())
     } else {
-        name
+        Cow::Borrowed(name)
     }
 }
 
