@@ -6,9 +6,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::record::{FileKey, Ticket};
+use crate::stages::source::feed::FeedMemory;
 
 /// Bytes hashed at the start of a file to tell a new file from an old one with a reused inode.
 pub const HEAD_BYTES: usize = 1024;
@@ -134,8 +135,6 @@ struct Inner {
     files: HashMap<FileKey, Entry>,
     /// Keys changed or removed since the last `take_changes`.
     dirty: HashMap<FileKey, bool>,
-    /// Feed items acknowledged since the last `take_acked_items`.
-    acked_items: Vec<u64>,
     next_generation: u64,
 }
 
@@ -144,6 +143,8 @@ struct Inner {
 pub struct Tracker {
     inner: Mutex<Inner>,
     max_files: usize,
+    /// Where acknowledged feed items are remembered.
+    feeds: Option<Arc<FeedMemory>>,
 }
 
 /// Changes to persist: `Some` to store, `None` to delete.
@@ -165,7 +166,15 @@ impl Tracker {
             };
             inner.files.insert(key, entry);
         }
-        Self { inner: Mutex::new(inner), max_files }
+        Self { inner: Mutex::new(inner), max_files, feeds: None }
+    }
+
+    /// Remembers every acknowledged feed item in `feeds`, at the moment it is acknowledged: a
+    /// rescan of the feed (which waits for the file's pending items under the same lock) then
+    /// never finds an item both handled and forgotten.
+    pub fn with_feed_memory(mut self, feeds: Arc<FeedMemory>) -> Self {
+        self.feeds = Some(feeds);
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -284,8 +293,8 @@ impl Tracker {
             && let Some(slot) = e.pending.get_mut(&ticket.start)
         {
             slot.1 = true;
-            if ticket.item != 0 {
-                inner.acked_items.push(ticket.item);
+            if let Some(feeds) = self.feeds.as_ref().filter(|_| ticket.item != 0) {
+                feeds.remember([ticket.item], jiff::Timestamp::now().as_second());
             }
             advance(&mut inner, ticket.file);
         }
@@ -296,12 +305,6 @@ impl Tracker {
         if let Some(e) = self.lock().files.get_mut(&key) {
             e.seen = scan;
         }
-    }
-
-    /// The feed items acknowledged since the last call (to be remembered in the same commit as the
-    /// checkpoints that acknowledging them moved).
-    pub fn take_acked_items(&self) -> Vec<u64> {
-        std::mem::take(&mut self.lock().acked_items)
     }
 
     /// Puts back changes whose commit failed, so the next commit carries them.
@@ -404,6 +407,20 @@ mod tests {
 
     fn ticket(generation: u64, start: u64, end: u64) -> Ticket {
         Ticket { file: FileKey { dev: 1, ino: 7 }, generation, start, end, item: 0 }
+    }
+
+    #[test]
+    fn acknowledged_feed_items_are_remembered_at_once() {
+        let feeds = Arc::new(FeedMemory::new(10, vec![]));
+        let t = Tracker::new(10, vec![]).with_feed_memory(feeds.clone());
+        let Plan::Read { generation, .. } = t.plan(&obs(30, 1), true, 1) else { panic!() };
+        let item = Ticket { item: 99, ..ticket(generation, 0, 30) };
+        t.register(&item);
+        t.finish_read(item.file, generation, 30);
+        assert!(!feeds.contains(99));
+        t.ack(&item);
+        assert!(feeds.contains(99), "remembered before the file can be planned again");
+        assert_eq!(feeds.take_changes().added.len(), 1);
     }
 
     #[test]

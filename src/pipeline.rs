@@ -82,7 +82,6 @@ impl Committer {
         for t in &tickets {
             self.tracker.ack(t);
         }
-        self.feeds.remember(self.tracker.take_acked_items(), jiff::Timestamp::now().as_second());
         let commit = Commit {
             files: self.tracker.take_changes(),
             dedup: self.index.lock().unwrap_or_else(|e| e.into_inner()).take_changes(),
@@ -128,7 +127,8 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
         "State loaded."
     );
     let templates = Arc::new(Mutex::new(TemplateStore::new(TemplateRules::from_config(&cfg.clean), site_templates)));
-    let tracker = Arc::new(Tracker::new(cfg.source.max_tracked_files.get(), checkpoints));
+    let tracker =
+        Arc::new(Tracker::new(cfg.source.max_tracked_files.get(), checkpoints).with_feed_memory(feeds.clone()));
     let max_age = i64::try_from(cfg.dedup.max_age_hours.get().saturating_mul(3600)).unwrap_or(i64::MAX);
     let index: SharedIndex = Arc::new(Mutex::new(ExactIndex::new(
         cfg.dedup.max_entries.get(),
