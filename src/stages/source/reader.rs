@@ -125,10 +125,17 @@ pub fn read_job(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> boo
     if job.kind.whole() { read_whole(job, limits, emit) } else { read_lines(job, limits, emit) }
 }
 
+impl FileJob {
+    /// The ticket of a document occupying `range` of this file.
+    fn ticket(&self, range: (u64, u64)) -> Ticket {
+        Ticket { file: self.key, generation: self.generation, start: range.0, end: range.1, item: 0 }
+    }
+}
+
 fn reject(
     job: &FileJob,
     id: Option<String>,
-    range: (u64, u64),
+    ticket: Ticket,
     kind: &'static str,
     reason: String,
     excerpt: &[u8],
@@ -138,13 +145,13 @@ fn reject(
     Emit::Reject(Rejection {
         id,
         path: job.path.display().to_string(),
-        offset: (!job.kind.whole()).then_some(range.0),
+        offset: (!job.kind.whole()).then_some(ticket.start),
         stage: "source",
         kind,
         reason,
         excerpt,
         rejected_at: now_rfc3339(),
-        ticket: Some(Ticket { file: job.key, generation: job.generation, start: range.0, end: range.1, item: 0 }),
+        ticket: Some(ticket),
     })
 }
 
@@ -153,8 +160,9 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
     let range = (0, job.size);
     // The file counts as read only if its one document (or rejection) was taken.
     let done = |taken: bool| if taken { job.size } else { job.from };
-    let bad =
-        |kind, reason: String, excerpt: &[u8]| reject(job, Some(id.to_string()), range, kind, reason, excerpt, limits);
+    let bad = |kind, reason: String, excerpt: &[u8]| {
+        reject(job, Some(id.to_string()), job.ticket(range), kind, reason, excerpt, limits)
+    };
     if job.size == 0 {
         return done(emit(bad("empty_file", "file is empty".into(), b"")));
     }
@@ -183,12 +191,7 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
     if text.trim().is_empty() {
         return done(emit(bad("no_text", "file has no text".into(), &bytes)));
     }
-    let prov = Provenance {
-        id,
-        path: job.path.clone(),
-        offset: None,
-        ticket: Ticket { file: job.key, generation: job.generation, start: 0, end: job.size, item: 0 },
-    };
+    let prov = Provenance { id, path: job.path.clone(), offset: None, ticket: job.ticket(range) };
     done(emit(Emit::Doc(Document {
         prov,
         format: job.kind.format,
@@ -202,37 +205,23 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
 /// Every item of a feed not handled before, as documents. Items get byte ranges that tile the file
 /// (they have no offsets of their own), so the file's checkpoint completes once all are durable.
 fn read_feed(job: &FileJob, limits: Limits, bytes: &[u8], emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
+    let mut invalid = |reason: String| {
+        let whole = job.ticket((0, job.size));
+        let taken = emit(reject(job, Some(path_id(&job.path)), whole, "invalid_feed", reason, bytes, limits));
+        if taken { job.size } else { job.from }
+    };
     let items = match parse_feed(bytes) {
         Ok(items) => items,
-        Err(e) => {
-            let bad = reject(
-                job,
-                Some(path_id(&job.path)),
-                (0, job.size),
-                "invalid_feed",
-                format!("not a feed: {e}"),
-                bytes,
-                limits,
-            );
-            return if emit(bad) { job.size } else { job.from };
-        }
+        Err(e) => return invalid(format!("not a feed: {e}")),
     };
     let fresh: Vec<FeedItem> =
         items.into_iter().filter(|i| !job.feeds.as_ref().is_some_and(|m| m.contains(i.key))).collect();
     let n = fresh.len() as u64;
     if n > job.size {
-        let reason = format!("{n} items in {} bytes", job.size);
-        let bad = reject(job, Some(path_id(&job.path)), (0, job.size), "invalid_feed", reason, bytes, limits);
-        return if emit(bad) { job.size } else { job.from };
+        return invalid(format!("{n} items in {} bytes", job.size));
     }
     for (k, item) in (0u64..).zip(fresh) {
-        let ticket = Ticket {
-            file: job.key,
-            generation: job.generation,
-            start: job.size * k / n,
-            end: job.size * (k + 1) / n,
-            item: item.key,
-        };
+        let ticket = Ticket { item: item.key, ..job.ticket((job.size * k / n, job.size * (k + 1) / n)) };
         let problem = if item.text.trim().is_empty() {
             Some(("no_text", "feed item has no content or description".to_string()))
         } else if item.text.len() as u64 > limits.max_document_bytes {
@@ -241,17 +230,10 @@ fn read_feed(job: &FileJob, limits: Limits, bytes: &[u8], emit: &mut dyn FnMut(E
             None
         };
         let ev = match problem {
-            Some((kind, reason)) => Emit::Reject(Rejection {
-                id: Some(item.id),
-                path: job.path.display().to_string(),
-                offset: None,
-                stage: "source",
-                kind,
-                reason,
-                excerpt: crate::record::truncate_str(&item.text, limits.excerpt_bytes).to_string(),
-                rejected_at: now_rfc3339(),
-                ticket: Some(ticket),
-            }),
+            Some((kind, reason)) => {
+                let excerpt = crate::record::truncate_str(&item.text, limits.excerpt_bytes);
+                reject(job, Some(item.id), ticket, kind, reason, excerpt.as_bytes(), limits)
+            }
             None => Emit::Doc(Document {
                 prov: Provenance { id: item.id.into(), path: job.path.clone(), offset: None, ticket },
                 format: Format::Feed,
@@ -357,7 +339,7 @@ fn read_lines(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
             Some(reject(
                 job,
                 Some(derived_id()),
-                range,
+                job.ticket(range),
                 "too_large",
                 format!("line exceeds max_document_bytes ({max})"),
                 content,
@@ -372,7 +354,9 @@ fn read_lines(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
                     // An unterminated last line that does not parse is probably still being written.
                     return range_start;
                 }
-                Err((kind, reason)) => Some(reject(job, Some(derived_id()), range, kind, reason, content, limits)),
+                Err((kind, reason)) => {
+                    Some(reject(job, Some(derived_id()), job.ticket(range), kind, reason, content, limits))
+                }
             }
         };
         pos = line_end;
@@ -398,7 +382,7 @@ impl Parsed {
             id: self.id.unwrap_or(derived_id).into(),
             path: job.path.clone(),
             offset: Some(offset),
-            ticket: Ticket { file: job.key, generation: job.generation, start: range.0, end: range.1, item: 0 },
+            ticket: job.ticket(range),
         };
         Emit::Doc(Document {
             prov,
