@@ -161,9 +161,10 @@ impl Cleaner {
         site: Option<&str>,
         markup: Markup,
     ) -> (Vec<Line>, InputMeta, Vec<&'static str>) {
+        let fragment = markup == Markup::HtmlFragment;
         let HtmlPass { meta, first: FirstPass { mut lines, forced, hashes, .. }, open, features, tags } =
-            self.html_pass(html);
-        if markup == Markup::HtmlFragment {
+            self.html_pass(html, !fragment);
+        if fragment {
             return (lines, meta, tags);
         }
         // A page that states its URL belongs to that site, wherever its file was dropped.
@@ -187,9 +188,9 @@ impl Cleaner {
         }
     }
 
-    /// The page parsed, the rules' pass over its blocks, the roles the markup gives, and every
-    /// block's features.
-    fn html_pass(&self, html: &str) -> HtmlPass {
+    /// The page parsed, the rules' pass over its blocks, the roles the markup gives, and (when the
+    /// model is to judge them) every block's features.
+    fn html_pass(&self, html: &str, measure: bool) -> HtmlPass {
         let limits =
             HtmlLimits { max_blocks: self.cfg.max_html_blocks.get(), max_block_bytes: self.cfg.max_line_bytes.get() };
         let Page { blocks: all, mut meta } = crate::html::parse(html, limits);
@@ -202,25 +203,19 @@ impl Cleaner {
         let mut open: Vec<bool> =
             first.lines.iter().zip(&first.forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
         mark_html_roles(&mut first.lines, &blocks, &mut open, &mut meta);
-        let features = blocks::join(&line_features(&first.lines), &blocks::dom_features(&blocks));
+        let features = if measure {
+            blocks::join(&line_features(&first.lines), &blocks::dom_features(&blocks))
+        } else {
+            Rows::default()
+        };
         let tags = blocks.iter().map(|b| b.tag.name()).collect();
         HtmlPass { meta, first, open, features, tags }
     }
 
     /// Every block of an HTML page with its features and whether the model decides it.
     pub fn training_blocks(&self, html: &str) -> Vec<TrainingLine> {
-        let HtmlPass { first: FirstPass { lines, .. }, open, features, .. } = self.html_pass(html);
-        lines
-            .into_iter()
-            .zip(features.iter())
-            .zip(open)
-            .map(|((l, features), open)| TrainingLine {
-                open,
-                words: l.words as f32,
-                text: l.text,
-                features: features.to_vec(),
-            })
-            .collect()
+        let HtmlPass { first: FirstPass { lines, .. }, open, features, .. } = self.html_pass(html, true);
+        training_rows(lines, &features, open)
     }
 
     /// Every line with its features and whether the model decides it (the rules left it open):
@@ -229,17 +224,8 @@ impl Cleaner {
         let FirstPass { mut lines, forced, .. } = self.first_pass(text.lines(), self.cfg.drop_repeated_lines);
         attach_captions(&mut lines);
         let features = line_features(&lines);
-        lines
-            .into_iter()
-            .zip(features.iter())
-            .zip(forced)
-            .map(|((l, features), forced)| TrainingLine {
-                open: l.class == LineClass::Keep && !forced,
-                words: l.words as f32,
-                text: l.text,
-                features: features.to_vec(),
-            })
-            .collect()
+        let open: Vec<bool> = lines.iter().zip(forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
+        training_rows(lines, &features, open)
     }
 
     /// Rules that judge each line alone.
@@ -336,12 +322,15 @@ fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], met
     let same = |a: &str, b: Option<&String>| b.is_some_and(|b| a.eq_ignore_ascii_case(b.trim()));
     // The headline as stated, else the first `<h1>`/`<h2>` that reads like it (sites shorten or
     // decorate one of the two), else the first `<h1>` when nothing is stated.
-    let title_words = meta.title.as_deref().map(content_words).unwrap_or_default();
+    let mut terms = Vec::new();
+    content_terms(meta.title.as_deref().unwrap_or_default(), &mut terms);
+    let title_terms: HashSet<u64> = terms.drain(..).collect();
     let like_title = |text: &str| {
-        let words = content_words(text);
-        let shared = words.iter().filter(|w| title_words.contains(w)).count();
-        let (a, b) = (words.len(), title_words.len());
-        a >= 3 && b >= 3 && shared * 10 >= a.max(b) * 7
+        let mut terms = Vec::new();
+        content_terms(text, &mut terms);
+        let shared = terms.iter().filter(|t| title_terms.contains(t)).count();
+        let (a, b) = (terms.len(), title_terms.len());
+        a >= 2 && b >= 2 && shared * 10 >= a.max(b) * 7
     };
     let mut title_at = None;
     let mut byline_found = false;
@@ -382,11 +371,6 @@ fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], met
     }
 }
 
-/// A text's words, lower case, for comparing headlines.
-fn content_words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
-}
-
 /// How unsure the model must at least be of a lede for it to be kept next to the body.
 const EDGE_MIN_SCORE: f32 = 0.2;
 
@@ -424,6 +408,21 @@ pub fn explain_line(line: &Line, threshold: f32) -> String {
         (true, None) => "headline".to_string(),
     };
     format!("{verdict} {role:<9} {score} {why:<14} | {}", line.text)
+}
+
+/// Lines as training rows: text, features and whether the model decides them.
+fn training_rows(lines: Vec<Line>, features: &Rows, open: Vec<bool>) -> Vec<TrainingLine> {
+    lines
+        .into_iter()
+        .zip(features.iter())
+        .zip(open)
+        .map(|((l, features), open)| TrainingLine {
+            open,
+            words: l.words as f32,
+            text: l.text,
+            features: features.to_vec(),
+        })
+        .collect()
 }
 
 /// One line as the training command sees it.
