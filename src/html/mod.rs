@@ -347,15 +347,18 @@ pub fn parse(html: &str, limits: Limits) -> Page {
     walk.finish()
 }
 
-/// Whether an inline style hides its element (`display: none`, `visibility:hidden`).
+/// Whether an inline style hides its element (`display: none`, `visibility:hidden !important`),
+/// read declaration by declaration without copying the attribute.
 fn hides(style: &str) -> bool {
-    let lower =
-        |s: &str| s.bytes().filter(|b| !b.is_ascii_whitespace()).map(|b| b.to_ascii_lowercase()).collect::<Vec<u8>>();
-    let has = |needle: &[u8]| style.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle));
-    (has(b"none") || has(b"hidden")) && {
-        let s = lower(style);
-        s.windows(12).any(|w| w == b"display:none") || s.windows(17).any(|w| w == b"visibility:hidden")
-    }
+    style.split(';').filter_map(|d| d.split_once(':')).any(|(property, value)| {
+        let value = value.trim();
+        let value = value.strip_suffix("!important").unwrap_or(value).trim();
+        match property.trim() {
+            p if p.eq_ignore_ascii_case("display") => value.eq_ignore_ascii_case("none"),
+            p if p.eq_ignore_ascii_case("visibility") => value.eq_ignore_ascii_case("hidden"),
+            _ => false,
+        }
+    })
 }
 
 struct Walk {
@@ -724,6 +727,16 @@ mod tests {
             texts(&parse(html, Limits::default())),
             ["Pos Driver", "1 Kyle Busch", "Layout column one.", "Menu"]
         );
+    }
+
+    #[test]
+    fn inline_styles_that_hide() {
+        for style in ["display:none", "DISPLAY : None ;color:red", "color:red; visibility: hidden !important"] {
+            assert!(hides(style), "{style}");
+        }
+        for style in ["display:block", "color:none", "visibility:visible", "font-family: none-such"] {
+            assert!(!hides(style), "{style}");
+        }
     }
 
     #[test]
