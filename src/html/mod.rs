@@ -618,13 +618,21 @@ impl Walk {
         }
         let mut cells = self.blocks.drain(first..);
         let Some(mut row) = cells.next() else { return };
+        let max = self.limits.max_block_bytes;
         for cell in cells {
-            row.text.push(' ');
-            row.text.push_str(&cell.text);
-            row.chars += cell.chars + 1;
-            row.link_chars += cell.link_chars;
             row.order = cell.order;
+            // A row is one block, so it obeys the block size limit too.
+            let room = max.saturating_sub(row.text.len() + 1);
+            if room == 0 {
+                continue;
+            }
+            let text = crate::record::truncate_str(&cell.text, room);
+            row.text.push(' ');
+            row.text.push_str(text);
+            row.chars += text.chars().count() as u32 + 1;
+            row.link_chars += cell.link_chars;
         }
+        row.link_chars = row.link_chars.min(row.chars);
         row.tag = BlockTag::Cell;
         self.blocks.push(row);
     }
@@ -756,5 +764,8 @@ mod tests {
         assert_eq!(parse(&many, Limits { max_blocks: 10, max_block_bytes: 10 }).blocks.len(), 10);
         let long = format!("<p>{}</p>", "word ".repeat(1000));
         assert!(parse(&long, Limits { max_blocks: 10, max_block_bytes: 100 }).blocks[0].text.len() <= 100);
+        let wide = format!("<table><tr>{}</tr></table>", "<td>cell text</td>".repeat(100));
+        let row = parse(&wide, Limits { max_blocks: 10, max_block_bytes: 100 });
+        assert!(row.blocks.len() == 1 && row.blocks[0].text.len() <= 100, "{:?}", row.blocks);
     }
 }
