@@ -221,7 +221,7 @@ pub enum DedupAction {
     Drop,
 }
 
-/// `[dedup]`: exact duplicates on normalised body text.
+/// `[dedup]`: exact and near duplicates, grouped into stories, over a bounded window.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DedupConfig {
@@ -237,6 +237,35 @@ pub struct DedupConfig {
     pub max_entries: NonZeroUsize,
     /// Bodies older than this are forgotten.
     pub max_age_hours: NonZeroU64,
+    /// Look for near copies (edited republications), not only exact ones.
+    pub near: bool,
+    /// Words per shingle: longer shingles tell unrelated texts apart better, shorter ones survive
+    /// heavier editing.
+    pub shingle_words: NonZeroUsize,
+    /// LSH bands over the 64-slot signature; `bands * rows` must be at most 64. More bands find
+    /// less similar copies, at more lookups per document.
+    pub bands: NonZeroUsize,
+    /// Signature slots per band: more rows make a band's match rarer between unrelated texts.
+    pub rows: NonZeroUsize,
+    /// LSH bands over the lead signature (the first 64 shingles), which find copies cut short or
+    /// extended at the end; `lead_bands * lead_rows` must be at most 32; 0 turns them off.
+    pub lead_bands: usize,
+    /// Lead signature slots per band.
+    pub lead_rows: NonZeroUsize,
+    /// Least share of the shorter body found in the other for a near copy (0..1].
+    pub threshold: f64,
+    /// Least ratio of how well the two bodies' numbers agree to how well their text agrees, for a
+    /// near copy (0..1]: a template story with other figures fails it.
+    pub number_agreement: f64,
+    /// The same for names (capitalised words inside sentences), used where either body has too
+    /// few numbers to judge (0..1].
+    pub name_agreement: f64,
+    /// Bodies with fewer shingles than this are only matched exactly.
+    pub min_shingles: u32,
+    /// When either body has fewer numbers (names) than this, they are not compared.
+    pub min_entities: u32,
+    /// Most earlier documents compared per document (bounds the work per lookup).
+    pub max_candidates: NonZeroUsize,
 }
 
 impl Default for DedupConfig {
@@ -248,6 +277,18 @@ impl Default for DedupConfig {
             action: DedupAction::Tag,
             max_entries: nz(1_000_000),
             max_age_hours: nz64(7 * 24),
+            near: true,
+            shingle_words: nz(5),
+            bands: nz(21),
+            rows: nz(3),
+            lead_bands: 10,
+            lead_rows: nz(3),
+            threshold: 0.5,
+            number_agreement: 0.5,
+            name_agreement: 0.8,
+            min_shingles: 8,
+            min_entities: 3,
+            max_candidates: nz(32),
         }
     }
 }
@@ -503,6 +544,27 @@ impl Config {
                 if let Err(e) = regex::Regex::new(p) {
                     errors.push((key.into(), format!("bad regular expression `{p}`: {e}")));
                 }
+            }
+        }
+        if self.dedup.bands.get() * self.dedup.rows.get() > crate::stages::dedup::SLOTS {
+            errors.push((
+                "dedup.bands".into(),
+                format!("bands * rows must be at most {} (the signature's slots)", crate::stages::dedup::SLOTS),
+            ));
+        }
+        if self.dedup.lead_bands * self.dedup.lead_rows.get() > crate::stages::dedup::LEAD_SLOTS {
+            errors.push((
+                "dedup.lead_bands".into(),
+                format!("lead_bands * lead_rows must be at most {}", crate::stages::dedup::LEAD_SLOTS),
+            ));
+        }
+        for (key, v) in [
+            ("dedup.threshold", self.dedup.threshold),
+            ("dedup.number_agreement", self.dedup.number_agreement),
+            ("dedup.name_agreement", self.dedup.name_agreement),
+        ] {
+            if !(v > 0.0 && v <= 1.0) {
+                errors.push((key.into(), "must be above 0 and at most 1".into()));
             }
         }
         if !(0.0..=1.0).contains(&self.clean.keep_threshold) {

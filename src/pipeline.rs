@@ -18,7 +18,7 @@ use crate::runner::{StageContext, StageCounters, spawn_stage};
 use crate::sink::{JsonlFile, JsonlSink, Sink, SinkError, SinkStage};
 use crate::stages::clean::Cleaner;
 use crate::stages::clean::template::{TemplateRules, TemplateStore};
-use crate::stages::dedup::{Dedup, ExactIndex, SharedIndex};
+use crate::stages::dedup::{Dedup, Params, SharedIndex, StoryIndex};
 use crate::stages::extract::Extractor;
 use crate::stages::source::{FileSource, Source, SourceContext, SourceError};
 use crate::state::{Commit, StateError, StateStore};
@@ -129,10 +129,8 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
     let templates = Arc::new(Mutex::new(TemplateStore::new(TemplateRules::from_config(&cfg.clean), site_templates)));
     let tracker =
         Arc::new(Tracker::new(cfg.source.max_tracked_files.get(), checkpoints).with_feed_memory(feeds.clone()));
-    let max_age = i64::try_from(cfg.dedup.max_age_hours.get().saturating_mul(3600)).unwrap_or(i64::MAX);
-    let index: SharedIndex = Arc::new(Mutex::new(ExactIndex::new(
-        cfg.dedup.max_entries.get(),
-        max_age,
+    let index: SharedIndex = Arc::new(Mutex::new(StoryIndex::new(
+        Params::from_config(&cfg.dedup),
         dedup_records,
         jiff::Timestamp::now().as_second(),
     )));

@@ -265,8 +265,17 @@ pub struct Article {
     pub word_count: usize,
     /// Hash of the normalised body (xxh3-128, hex): equal hashes mean the same text.
     pub content_hash: String,
-    /// Id of the first document with the same body, when this one is a duplicate.
+    /// Id of the earliest document of the same story still held, when this one is a duplicate
+    /// (exact or near copy).
     pub duplicate_of: Option<String>,
+    /// The story this document belongs to (16 hex digits): every copy of a story carries the id
+    /// its first document was given, for as long as any copy is held. `None` with dedup off.
+    pub story_id: Option<String>,
+    /// How alike this document is to the one it was matched with: 1 for an exact copy, else the
+    /// estimated share of the shorter body found in the other. `None` for a story's first document.
+    pub similarity: Option<f64>,
+    /// `exact` or `near` for duplicates, `new` for a story's first document.
+    pub dedup: Option<&'static str>,
     /// When newsmill read the document (RFC 3339, UTC).
     pub ingested_at: String,
     /// For acknowledgement; not written.

@@ -6,14 +6,18 @@
 use crate::stages::source::feed::FeedChanges;
 use std::path::{Path, PathBuf};
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
 use crate::checkpoint::{Changes, FileCheckpoint};
+use crate::stages::dedup::{DedupChanges, DedupRecord};
 use crate::record::FileKey;
 use crate::stages::clean::template::{SiteTemplate, TemplateChanges};
 
 const FILES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("files_v1");
-const DEDUP: TableDefinition<u128, &[u8]> = TableDefinition::new("dedup_exact_v1");
+/// The dedup window: sequence number -> entry ([`DedupRecord::encode`]).
+const DEDUP: TableDefinition<u64, &[u8]> = TableDefinition::new("dedup_stories_v1");
+/// The exact-only window of earlier versions; dropped on open.
+const DEDUP_EXACT_OLD: &str = "dedup_exact_v1";
 const TEMPLATES: TableDefinition<&str, &[u8]> = TableDefinition::new("site_templates_v1");
 /// Feed items handled: item key -> unix seconds.
 const FEED_ITEMS: TableDefinition<u64, i64> = TableDefinition::new("feed_items_v1");
@@ -54,26 +58,6 @@ pub enum StateError {
     },
 }
 
-/// One dedup entry as persisted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DedupRecord {
-    /// Hash of the normalised body.
-    pub hash: u128,
-    /// When it was first seen (unix seconds).
-    pub seen_at: i64,
-    /// The first document's id.
-    pub id: String,
-}
-
-/// Dedup changes to persist.
-#[derive(Debug, Default)]
-pub struct DedupChanges {
-    /// New entries.
-    pub added: Vec<DedupRecord>,
-    /// Evicted hashes.
-    pub removed: Vec<u128>,
-}
-
 /// Everything one commit writes, in one transaction.
 #[derive(Debug, Default)]
 pub struct Commit {
@@ -112,7 +96,21 @@ impl StateStore {
         let store = Self { db, path };
         // Create the tables up front so that read transactions find them.
         store.commit(&Commit::default())?;
+        store.drop_old_tables()?;
         Ok(store)
+    }
+
+    /// Earlier versions kept an exact-only dedup window that the story index replaces.
+    fn drop_old_tables(&self) -> Result<(), StateError> {
+        let old: TableDefinition<u128, &[u8]> = TableDefinition::new(DEDUP_EXACT_OLD);
+        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        if txn.delete_table(old).map_err(|e| self.io(e))? {
+            tracing::warn!(
+                table = DEDUP_EXACT_OLD,
+                "Dropped the exact-only dedup window of an earlier version; the story index starts empty."
+            );
+        }
+        txn.commit().map_err(|e| self.io(e))
     }
 
     fn io(&self, e: impl std::fmt::Display) -> StateError {
@@ -134,21 +132,36 @@ impl StateStore {
         Ok(out)
     }
 
-    /// Every persisted dedup entry, oldest first.
+    /// Every persisted dedup entry, oldest first. A damaged entry is an error that names the way
+    /// out: `newsmill reset-dedup` empties the window and keeps everything else.
     pub fn load_dedup(&self) -> Result<Vec<DedupRecord>, StateError> {
         let txn = self.db.begin_read().map_err(|e| self.io(e))?;
         let table = txn.open_table(DEDUP).map_err(|e| self.io(e))?;
         let mut out = Vec::new();
         for row in table.iter().map_err(|e| self.io(e))? {
             let (k, v) = row.map_err(|e| self.io(e))?;
-            let v = v.value();
-            let (ts, id) = v.split_at_checked(8).ok_or_else(|| self.io("damaged dedup entry"))?;
-            let seen_at = i64::from_le_bytes(ts.try_into().map_err(|_| self.io("damaged dedup entry"))?);
-            let id = String::from_utf8(id.to_vec()).map_err(|_| self.io("damaged dedup entry id"))?;
-            out.push(DedupRecord { hash: k.value(), seen_at, id });
+            let record = DedupRecord::decode(k.value(), v.value()).map_err(|e| {
+                self.io(format!(
+                    "{e}; run `newsmill reset-dedup` with the same config to empty the dedup window (input \
+                     checkpoints are kept), or restore the state directory from a backup"
+                ))
+            })?;
+            out.push(record);
         }
-        out.sort_by_key(|r| r.seen_at);
         Ok(out)
+    }
+
+    /// Empties the dedup window; returns how many entries it held.
+    pub fn reset_dedup(&self) -> Result<u64, StateError> {
+        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        let n = {
+            let table = txn.open_table(DEDUP).map_err(|e| self.io(e))?;
+            table.len().map_err(|e| self.io(e))?
+        };
+        txn.delete_table(DEDUP).map_err(|e| self.io(e))?;
+        txn.open_table(DEDUP).map_err(|e| self.io(e))?;
+        txn.commit().map_err(|e| self.io(e))?;
+        Ok(n)
     }
 
     /// Every persisted site template.
@@ -216,14 +229,12 @@ impl StateStore {
                 }
             }
             let mut table = txn.open_table(DEDUP).map_err(|e| self.io(e))?;
-            for hash in &dedup.removed {
-                table.remove(*hash).map_err(|e| self.io(e))?;
+            if !dedup.removed.is_empty() {
+                table.retain_in(dedup.removed.clone(), |_, _| false).map_err(|e| self.io(e))?;
             }
             for r in &dedup.added {
-                buf.clear();
-                buf.extend_from_slice(&r.seen_at.to_le_bytes());
-                buf.extend_from_slice(r.id.as_bytes());
-                table.insert(r.hash, buf.as_slice()).map_err(|e| self.io(e))?;
+                r.encode(&mut buf);
+                table.insert(r.seq, buf.as_slice()).map_err(|e| self.io(e))?;
             }
         }
         txn.commit().map_err(|e| self.io(e))
@@ -249,10 +260,16 @@ mod tests {
         };
         {
             let s = StateStore::open(dir.path(), 1 << 20).unwrap();
-            let added = vec![
-                DedupRecord { hash: 2, seen_at: 20, id: "b".into() },
-                DedupRecord { hash: 1, seen_at: 10, id: "a".into() },
-            ];
+            let record = |seq: u64, id: &str| DedupRecord {
+                seq,
+                seen_at: seq as i64 * 10,
+                id: id.into(),
+                story: 9,
+                exact: seq,
+                sketch: crate::stages::dedup::Sketcher::new(3).sketch(["some words in a body"]).map(|s| s.sketch),
+                lead_keys: vec![1, 2, 3],
+            };
+            let added = vec![record(2, "b"), record(1, "a")];
             let mut t = crate::stages::clean::template::TemplateStore::new(
                 crate::stages::clean::template::TemplateRules::from_config(&crate::config::CleanConfig::default()),
                 vec![],
@@ -261,7 +278,7 @@ mod tests {
             let templates = t.take_changes();
             s.commit(&Commit {
                 files: vec![(key, Some(cp.clone()))],
-                dedup: DedupChanges { added, removed: vec![] },
+                dedup: DedupChanges { added, removed: 0..0 },
                 templates,
                 feeds: FeedChanges { added: vec![(7, 100), (8, 200)], removed: vec![] },
             })
@@ -270,14 +287,15 @@ mod tests {
         let s = StateStore::open(dir.path(), 1 << 20).unwrap();
         assert_eq!(s.load_checkpoints().unwrap(), vec![(key, cp)]);
         let d = s.load_dedup().unwrap();
-        assert_eq!(d.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(d.iter().map(|r| &*r.id).collect::<Vec<_>>(), ["a", "b"]);
+        assert!(d[0].sketch.is_some());
         assert_eq!(s.load_feed_items().unwrap(), [(7, 100), (8, 200)]);
         let templates = s.load_templates().unwrap();
         assert_eq!(templates.len(), 1);
         assert_eq!((templates[0].0.as_str(), templates[0].1.docs()), ("host:example.com", 1));
         s.commit(&Commit {
             files: vec![(key, None)],
-            dedup: DedupChanges { added: vec![], removed: vec![1] },
+            dedup: DedupChanges { added: vec![], removed: 0..2 },
             templates: vec![("host:example.com".into(), None)],
             feeds: FeedChanges { added: vec![], removed: vec![7] },
         })
@@ -286,6 +304,8 @@ mod tests {
         assert!(s.load_templates().unwrap().is_empty());
         assert!(s.load_checkpoints().unwrap().is_empty());
         assert_eq!(s.load_dedup().unwrap().len(), 1);
+        assert_eq!(s.reset_dedup().unwrap(), 1);
+        assert!(s.load_dedup().unwrap().is_empty());
     }
 
     #[test]

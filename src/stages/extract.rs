@@ -110,6 +110,9 @@ impl Extractor {
             word_count,
             content_hash: hash_hex,
             duplicate_of: None,
+            story_id: None,
+            similarity: None,
+            dedup: None,
             ingested_at: now_rfc3339(),
             ticket: Some(doc.prov.ticket),
         };

@@ -1,0 +1,619 @@
+//! The story index: a bounded window of the bodies seen, searchable for exact copies (by content
+//! hash) and for near copies (MinHash locality-sensitive hashing over [`Sketch`]es), and grouped
+//! into stories.
+//!
+//! Entries live in arrival order in a ring (`VecDeque`), numbered by a sequence that never repeats;
+//! the oldest is evicted first, by count or by age. Each LSH band is a fixed table of bucket heads
+//! whose chains run through the entries from newest to oldest, so the index needs no per-key
+//! allocation and an eviction only clears the heads that still point at the evicted entry: a chain
+//! simply ends where it reaches the evicted part of the ring. Work per lookup is bounded
+//! (`max_candidates`, and a bound on each chain walk), so a story republished a thousand times
+//! costs no more than one republished twice.
+//!
+//! A candidate is a near copy when the estimated containment of the smaller body in the larger
+//! reaches `threshold`, and its entity shingles (numbers, names) agree about as well as its text
+//! does: a template story with other numbers and names shares its wording but not its entities.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::sketch::{ENTITY_SLOTS, LEAD_SLOTS, SLOTS, Sketch, Sketched};
+
+/// Most steps taken along one band's chain per lookup.
+const MAX_CHAIN_STEPS: usize = 48;
+/// A candidate this similar ends the search: nothing can beat it by enough to matter.
+const GOOD_ENOUGH: f64 = 0.97;
+/// Format version of a persisted entry.
+const RECORD_VERSION: u8 = 1;
+
+/// What the index needs from the configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// Most entries held.
+    pub max_entries: usize,
+    /// Entries older than this (seconds) are evicted.
+    pub max_age_secs: i64,
+    /// Whether to search for near copies at all (exact copies are always found).
+    pub near: bool,
+    /// LSH bands.
+    pub bands: usize,
+    /// Signature slots per band.
+    pub rows: usize,
+    /// LSH bands over the lead signature.
+    pub lead_bands: usize,
+    /// Lead signature slots per band.
+    pub lead_rows: usize,
+    /// Least containment for a near copy.
+    pub threshold: f64,
+    /// Least ratio of number containment to text containment for a near copy.
+    pub number_agreement: f64,
+    /// Least ratio of name containment to text containment, where numbers are too few to judge.
+    pub name_agreement: f64,
+    /// Bodies with fewer shingles are matched exactly only.
+    pub min_shingles: u32,
+    /// Fewer numbers (names) than this on either side skips the number (name) check.
+    pub min_entities: u32,
+    /// Most candidates verified per lookup.
+    pub max_candidates: usize,
+}
+
+/// How a document relates to what the index held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchKind {
+    /// The first of its story.
+    New,
+    /// The same normalised body as an earlier document.
+    Exact,
+    /// A near copy of an earlier document.
+    Near,
+    /// The same document again (re-read after a restart): already in the index.
+    Reread,
+}
+
+/// The index's answer for one document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// Exact, near, new or re-read.
+    pub kind: MatchKind,
+    /// The story's id (stable while any document of the story is held).
+    pub story: u64,
+    /// The earliest document of the story still held, unless that is this document.
+    pub duplicate_of: Option<String>,
+    /// Similarity to the matched document (containment estimate; 1 for exact copies).
+    pub similarity: f64,
+}
+
+/// One document as held (its sequence number is its place in the ring).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DedupRecord {
+    /// Sequence number (the persisted key).
+    pub seq: u64,
+    /// Arrival time (unix seconds).
+    pub seen_at: i64,
+    /// The document's id.
+    pub id: Box<str>,
+    /// Its story.
+    pub story: u64,
+    /// Low 64 bits of its content hash.
+    pub exact: u64,
+    /// Its body's sketch (`None`: no words, matched exactly only).
+    pub sketch: Option<Sketch>,
+    /// Its lead signature's band keys.
+    pub lead_keys: Vec<u32>,
+}
+
+/// Why a persisted entry could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("damaged dedup entry {seq}: {reason}")]
+pub struct DecodeError {
+    /// The entry's key.
+    pub seq: u64,
+    /// What is wrong.
+    pub reason: &'static str,
+}
+
+impl DedupRecord {
+    /// Appends the persisted form to `out` (cleared first).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.clear();
+        out.push(RECORD_VERSION);
+        out.extend_from_slice(&self.seen_at.to_le_bytes());
+        out.extend_from_slice(&self.story.to_le_bytes());
+        out.extend_from_slice(&self.exact.to_le_bytes());
+        match &self.sketch {
+            None => out.push(0),
+            Some(s) => {
+                out.push(1);
+                out.extend_from_slice(&s.shingles.to_le_bytes());
+                out.extend_from_slice(&s.number_count.to_le_bytes());
+                out.extend_from_slice(&s.name_count.to_le_bytes());
+                let slots = s.sig.iter().chain(&s.numbers).chain(&s.names);
+                slots.for_each(|v| out.extend_from_slice(&v.to_le_bytes()));
+            }
+        }
+        out.push(u8::try_from(self.lead_keys.len()).unwrap_or(0));
+        if self.lead_keys.len() <= usize::from(u8::MAX) {
+            self.lead_keys.iter().for_each(|k| out.extend_from_slice(&k.to_le_bytes()));
+        }
+        out.extend_from_slice(self.id.as_bytes());
+    }
+
+    /// Reads an entry written by [`DedupRecord::encode`].
+    pub fn decode(seq: u64, bytes: &[u8]) -> Result<Self, DecodeError> {
+        let err = |reason| DecodeError { seq, reason };
+        let mut r = Reader(bytes);
+        if r.take::<1>().ok_or(err("empty"))?[0] != RECORD_VERSION {
+            return Err(err("unknown format version"));
+        }
+        let seen_at = i64::from_le_bytes(r.take().ok_or(err("truncated"))?);
+        let story = u64::from_le_bytes(r.take().ok_or(err("truncated"))?);
+        let exact = u64::from_le_bytes(r.take().ok_or(err("truncated"))?);
+        let sketch = match r.take::<1>().ok_or(err("truncated"))?[0] {
+            0 => None,
+            1 => {
+                let shingles = u32::from_le_bytes(r.take().ok_or(err("truncated"))?);
+                let number_count = u32::from_le_bytes(r.take().ok_or(err("truncated"))?);
+                let name_count = u32::from_le_bytes(r.take().ok_or(err("truncated"))?);
+                let mut sig = [0u16; SLOTS];
+                let mut numbers = [0u16; ENTITY_SLOTS];
+                let mut names = [0u16; ENTITY_SLOTS];
+                for v in sig.iter_mut().chain(numbers.iter_mut()).chain(names.iter_mut()) {
+                    *v = u16::from_le_bytes(r.take().ok_or(err("truncated"))?);
+                }
+                Some(Sketch { sig, numbers, names, shingles, number_count, name_count })
+            }
+            _ => return Err(err("bad sketch tag")),
+        };
+        let n = r.take::<1>().ok_or(err("truncated"))?[0];
+        let lead_keys =
+            (0..n).map(|_| r.take().map(u32::from_le_bytes).ok_or(err("truncated"))).collect::<Result<_, _>>()?;
+        let id = std::str::from_utf8(r.0).map_err(|_| err("id is not UTF-8"))?;
+        Ok(Self { seq, seen_at, id: id.into(), story, exact, sketch, lead_keys })
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.0.split_first_chunk::<N>()?;
+        self.0 = rest;
+        Some(*head)
+    }
+}
+
+/// Index changes to persist.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct DedupChanges {
+    /// Entries added since the last commit.
+    pub added: Vec<DedupRecord>,
+    /// Entries with sequence numbers in this range were evicted.
+    pub removed: std::ops::Range<u64>,
+}
+
+impl DedupChanges {
+    /// Whether there is nothing to persist.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty()
+    }
+}
+
+#[derive(Debug)]
+struct Entry {
+    seen_at: i64,
+    id: Box<str>,
+    story: u64,
+    exact: u64,
+    /// Distance to the next entry of the same story (0: none).
+    story_next: u32,
+    /// Whether the entry is in the LSH tables.
+    indexed: bool,
+    sketch: Sketch,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Story {
+    first: u64,
+    last: u64,
+}
+
+/// The window of documents seen, grouped into stories.
+#[derive(Debug)]
+pub struct StoryIndex {
+    params: Params,
+    entries: VecDeque<Entry>,
+    /// Per entry and table (bands, then lead bands): distance to the next older entry in the same
+    /// bucket (0: none).
+    links: VecDeque<u32>,
+    /// Per entry and lead band: the band's key (the lead signature itself is not kept).
+    lead_keys: VecDeque<u32>,
+    /// Sequence number of `entries[0]`.
+    front: u64,
+    /// Per table, `buckets` heads: low 32 bits of the newest entry's sequence number, plus one
+    /// (0: empty). Heads are not cleared on eviction: a chain ends where it reaches an evicted entry.
+    heads: Vec<u32>,
+    bucket_mask: u64,
+    exact: HashMap<u64, u64>,
+    stories: HashMap<u64, Story>,
+    /// First sequence number not yet handed out for persisting.
+    persisted_next: u64,
+    /// Lowest sequence number that may still be persisted.
+    persisted_front: u64,
+}
+
+impl StoryIndex {
+    /// An index with the given parameters, filled from persisted records (any order).
+    pub fn new(params: Params, mut loaded: Vec<DedupRecord>, now: i64) -> Self {
+        let bands = params.bands.max(1);
+        let tables = bands + params.lead_bands;
+        let buckets = params.max_entries.clamp(1024, 1 << 22).next_power_of_two();
+        loaded.sort_by_key(|r| r.seq);
+        let front = loaded.first().map_or(0, |r| r.seq);
+        let mut idx = Self {
+            params: Params { bands, ..params },
+            entries: VecDeque::new(),
+            links: VecDeque::new(),
+            lead_keys: VecDeque::new(),
+            front,
+            heads: vec![0; tables * buckets],
+            bucket_mask: buckets as u64 - 1,
+            exact: HashMap::new(),
+            stories: HashMap::new(),
+            persisted_next: front,
+            persisted_front: front,
+        };
+        for mut r in loaded {
+            // A gap (entries never persisted) is filled with placeholders that match nothing.
+            while idx.next_seq() < r.seq {
+                idx.push(Entry::placeholder(r.seen_at), &[]);
+            }
+            let lead = std::mem::take(&mut r.lead_keys);
+            idx.push(Entry::from_record(r), &lead);
+        }
+        idx.persisted_next = idx.next_seq();
+        idx.evict(now);
+        idx
+    }
+
+    /// Documents held.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Stories with at least one document held.
+    pub fn stories(&self) -> usize {
+        self.stories.len()
+    }
+
+    fn next_seq(&self) -> u64 {
+        self.front + self.entries.len() as u64
+    }
+
+    fn entry(&self, seq: u64) -> Option<&Entry> {
+        self.entries.get(usize::try_from(seq.checked_sub(self.front)?).ok()?)
+    }
+
+    /// Looks the document up and adds it to the window.
+    pub fn check_and_insert(
+        &mut self,
+        id: &str,
+        exact: u64,
+        sketch: Option<&Sketched>,
+        now: i64,
+    ) -> Verdict {
+        self.evict(now);
+        let mut best: Option<(u64, MatchKind, f64)> = None;
+        if let Some(&seq) = self.exact.get(&exact)
+            && let Some(e) = self.entry(seq)
+        {
+            if &*e.id == id {
+                return self.verdict(id, e.story, MatchKind::Reread, 1.0);
+            }
+            best = Some((e.story, MatchKind::Exact, 1.0));
+        }
+        if best.is_none()
+            && let Some(s) = sketch
+        {
+            best = self.near(s).map(|(story, sim)| (story, MatchKind::Near, sim));
+        }
+        let seq = self.next_seq();
+        let story = match best {
+            Some((story, ..)) => story,
+            None => new_story_id(id, seq, now),
+        };
+        let verdict = match best {
+            Some((story, kind, sim)) => self.verdict(id, story, kind, sim),
+            None => Verdict { kind: MatchKind::New, story, duplicate_of: None, similarity: 0.0 },
+        };
+        let lead = sketch.map(|s| self.lead_keys_of(&s.lead)).unwrap_or_default();
+        self.push(
+            Entry {
+                seen_at: now,
+                id: id.into(),
+                story,
+                exact,
+                story_next: 0,
+                indexed: false,
+                sketch: sketch.map(|s| s.sketch.clone()).unwrap_or_else(Entry::no_sketch),
+            },
+            &lead,
+        );
+        self.evict(now);
+        verdict
+    }
+
+    fn verdict(&self, id: &str, story: u64, kind: MatchKind, similarity: f64) -> Verdict {
+        let first = self.stories.get(&story).and_then(|s| self.entry(s.first)).map(|e| &*e.id);
+        let duplicate_of = first.filter(|f| *f != id).map(str::to_string);
+        Verdict { kind, story, duplicate_of, similarity }
+    }
+
+    /// The best near copy held: its story and similarity.
+    fn near(&self, q: &Sketched) -> Option<(u64, f64)> {
+        let p = &self.params;
+        let s = &q.sketch;
+        if !p.near || s.shingles < p.min_shingles {
+            return None;
+        }
+        let mut seen: Vec<u64> = Vec::with_capacity(p.max_candidates);
+        let mut best: Option<(u64, f64)> = None;
+        let newest = self.next_seq().checked_sub(1)?;
+        let lead = self.lead_keys_of(&q.lead);
+        let tables = p.bands + p.lead_bands;
+        'tables: for table in 0..tables {
+            let key = match table.checked_sub(p.bands) {
+                None => self.band_key(&s.sig, table),
+                Some(lb) => lead[lb],
+            };
+            let head = self.heads[table * self.buckets() + self.bucket(key)];
+            if head == 0 {
+                continue;
+            }
+            let mut seq = newest - u64::from((newest as u32).wrapping_sub(head - 1));
+            for _ in 0..MAX_CHAIN_STEPS {
+                let Some(e) = self.entry(seq) else { break };
+                let at = (seq - self.front) as usize;
+                let same = match table.checked_sub(p.bands) {
+                    None => self.band_key(&e.sketch.sig, table) == key,
+                    Some(lb) => self.lead_keys[at * p.lead_bands + lb] == key,
+                };
+                if same && !seen.contains(&seq) {
+                    seen.push(seq);
+                    if let Some(sim) = self.verify(s, &e.sketch)
+                        && best.is_none_or(|(_, b)| sim > b)
+                    {
+                        best = Some((e.story, sim));
+                        if sim >= GOOD_ENOUGH {
+                            break 'tables;
+                        }
+                    }
+                    if seen.len() >= p.max_candidates {
+                        break 'tables;
+                    }
+                }
+                let link = self.links[at * tables + table];
+                if link == 0 {
+                    break;
+                }
+                seq -= u64::from(link);
+            }
+        }
+        best
+    }
+
+    /// The similarity of a candidate, if it is a near copy.
+    fn verify(&self, s: &Sketch, c: &Sketch) -> Option<f64> {
+        let p = &self.params;
+        if c.shingles < p.min_shingles {
+            return None;
+        }
+        let sim = s.containment(c);
+        if sim < p.threshold {
+            return None;
+        }
+        let enough = |a: u32, b: u32| a >= p.min_entities && b >= p.min_entities;
+        if enough(s.number_count, c.number_count) {
+            if s.number_containment(c) < p.number_agreement * sim {
+                return None;
+            }
+        } else if enough(s.name_count, c.name_count) && s.name_containment(c) < p.name_agreement * sim {
+            return None;
+        }
+        Some(sim)
+    }
+
+    fn buckets(&self) -> usize {
+        self.bucket_mask as usize + 1
+    }
+
+    /// The key of one band of the body signature.
+    fn band_key(&self, sig: &[u16; SLOTS], band: usize) -> u32 {
+        let r = self.params.rows;
+        let at = (band * r).min(SLOTS);
+        let mut h = band as u64;
+        for &v in &sig[at..(at + r).min(SLOTS)] {
+            h = (h.rotate_left(16) ^ u64::from(v)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+        (h >> 32) as u32
+    }
+
+    /// The keys of the lead signature's bands.
+    fn lead_keys_of(&self, lead: &[u32; LEAD_SLOTS]) -> Vec<u32> {
+        let r = self.params.lead_rows;
+        (0..self.params.lead_bands)
+            .map(|band| {
+                let at = (band * r).min(LEAD_SLOTS);
+                let mut h = !(band as u64);
+                for &v in &lead[at..(at + r).min(LEAD_SLOTS)] {
+                    h = (h.rotate_left(32) ^ u64::from(v)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                }
+                (h >> 32) as u32
+            })
+            .collect()
+    }
+
+    fn bucket(&self, key: u32) -> usize {
+        let h = u64::from(key).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ((h >> 32) & self.bucket_mask) as usize
+    }
+
+    fn push(&mut self, mut e: Entry, lead: &[u32]) {
+        let seq = self.next_seq();
+        let p = &self.params;
+        let (bands, lead_bands) = (p.bands, p.lead_bands);
+        e.indexed = p.near && e.sketch.shingles >= p.min_shingles;
+        for table in 0..bands + lead_bands {
+            let key = match table.checked_sub(bands) {
+                None => Some(self.band_key(&e.sketch.sig, table)),
+                Some(lb) => lead.get(lb).copied(),
+            };
+            let mut link = 0;
+            if let Some(key) = key.filter(|_| e.indexed) {
+                let slot = table * self.buckets() + self.bucket(key);
+                let head = self.heads[slot];
+                if head != 0 && seq > 0 {
+                    let older = (seq - 1).saturating_sub(u64::from(((seq - 1) as u32).wrapping_sub(head - 1)));
+                    if older >= self.front {
+                        link = u32::try_from(seq - older).unwrap_or(0);
+                    }
+                }
+                self.heads[slot] = (seq as u32).wrapping_add(1);
+            }
+            self.links.push_back(link);
+        }
+        for lb in 0..lead_bands {
+            self.lead_keys.push_back(lead.get(lb).copied().unwrap_or(0));
+        }
+        if !e.id.is_empty() {
+            self.exact.insert(e.exact, seq);
+            match self.stories.get_mut(&e.story) {
+                Some(st) => {
+                    let last = st.last;
+                    st.last = seq;
+                    if let Some(prev) = last.checked_sub(self.front).and_then(|i| self.entries.get_mut(i as usize)) {
+                        prev.story_next = u32::try_from(seq - last).unwrap_or(0);
+                    }
+                }
+                None => {
+                    self.stories.insert(e.story, Story { first: seq, last: seq });
+                }
+            }
+        }
+        self.entries.push_back(e);
+    }
+
+    fn evict(&mut self, now: i64) {
+        let oldest_allowed = now.saturating_sub(self.params.max_age_secs);
+        while let Some(e) = self.entries.front() {
+            if self.entries.len() <= self.params.max_entries && e.seen_at >= oldest_allowed {
+                break;
+            }
+            let seq = self.front;
+            let Some(e) = self.entries.pop_front() else { break };
+            self.links.drain(..(self.params.bands + self.params.lead_bands).min(self.links.len()));
+            self.lead_keys.drain(..self.params.lead_bands.min(self.lead_keys.len()));
+            self.front += 1;
+            if e.id.is_empty() {
+                continue;
+            }
+            if self.exact.get(&e.exact) == Some(&seq) {
+                self.exact.remove(&e.exact);
+            }
+            if let Some(st) = self.stories.get_mut(&e.story)
+                && st.first == seq
+            {
+                if e.story_next == 0 || st.last == seq {
+                    self.stories.remove(&e.story);
+                } else {
+                    st.first = seq + u64::from(e.story_next);
+                }
+            }
+        }
+    }
+
+    /// Changes since the last call, to persist.
+    pub fn take_changes(&mut self) -> DedupChanges {
+        let from = self.persisted_next.max(self.front);
+        let added = (from..self.next_seq())
+            .filter_map(|seq| {
+                let e = self.entry(seq)?;
+                (!e.id.is_empty()).then(|| DedupRecord {
+                    seq,
+                    seen_at: e.seen_at,
+                    id: e.id.clone(),
+                    story: e.story,
+                    exact: e.exact,
+                    sketch: (e.sketch.shingles > 0).then(|| e.sketch.clone()),
+                    lead_keys: {
+                        let at = (seq - self.front) as usize * self.params.lead_bands;
+                        self.lead_keys.range(at..at + self.params.lead_bands).copied().collect()
+                    },
+                })
+            })
+            .collect();
+        let removed = self.persisted_front..self.persisted_front.max(self.front);
+        self.persisted_next = self.next_seq();
+        self.persisted_front = self.front;
+        DedupChanges { added, removed }
+    }
+
+    /// Puts back changes whose commit failed, so the next commit carries them.
+    pub fn requeue(&mut self, changes: &DedupChanges) {
+        if let Some(first) = changes.added.first() {
+            self.persisted_next = self.persisted_next.min(first.seq);
+        }
+        if !changes.removed.is_empty() {
+            self.persisted_front = self.persisted_front.min(changes.removed.start);
+        }
+    }
+}
+
+impl Entry {
+    fn no_sketch() -> Sketch {
+        Sketch {
+            sig: [0; SLOTS],
+            numbers: [0; ENTITY_SLOTS],
+            names: [0; ENTITY_SLOTS],
+            shingles: 0,
+            number_count: 0,
+            name_count: 0,
+        }
+    }
+
+    fn placeholder(seen_at: i64) -> Self {
+        Self {
+            seen_at,
+            id: "".into(),
+            story: 0,
+            exact: 0,
+            story_next: 0,
+            indexed: false,
+            sketch: Self::no_sketch(),
+        }
+    }
+
+    fn from_record(r: DedupRecord) -> Self {
+        Self {
+            seen_at: r.seen_at,
+            id: r.id,
+            story: r.story,
+            exact: r.exact,
+            story_next: 0,
+            indexed: false,
+            sketch: r.sketch.unwrap_or_else(Self::no_sketch),
+        }
+    }
+}
+
+/// A story id no other story gets: from the first document's id, place and time.
+fn new_story_id(id: &str, seq: u64, now: i64) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(id.as_bytes());
+    h.update(&seq.to_le_bytes());
+    h.update(&now.to_le_bytes());
+    h.digest()
+}

@@ -1,0 +1,173 @@
+//! The dedup stage: exact and near duplicates, grouped into stories. Each body is sketched
+//! ([`sketch`]) outside the lock; the shared [`StoryIndex`] ([`index`]) answers whether an earlier
+//! document held in the window is the same text or an edited copy of it, and is persisted with the
+//! input checkpoints, so a restart remembers what it has seen.
+
+pub mod index;
+pub mod sketch;
+
+use std::sync::{Arc, Mutex};
+
+pub use index::{DedupChanges, DedupRecord, MatchKind, Params, StoryIndex, Verdict};
+pub use sketch::{LEAD_SLOTS, SLOTS, Sketch, Sketched, Sketcher};
+
+use crate::config::{DedupAction, DedupConfig};
+use crate::record::{Extracted, Reject};
+use crate::runner::{Outcome, Transform};
+
+impl Params {
+    /// The index parameters of a `[dedup]` section.
+    pub fn from_config(cfg: &DedupConfig) -> Self {
+        Self {
+            max_entries: cfg.max_entries.get(),
+            max_age_secs: i64::try_from(cfg.max_age_hours.get().saturating_mul(3600)).unwrap_or(i64::MAX),
+            near: cfg.near,
+            bands: cfg.bands.get(),
+            rows: cfg.rows.get(),
+            lead_bands: cfg.lead_bands,
+            lead_rows: cfg.lead_rows.get(),
+            threshold: cfg.threshold,
+            number_agreement: cfg.number_agreement,
+            name_agreement: cfg.name_agreement,
+            min_shingles: cfg.min_shingles,
+            min_entities: cfg.min_entities,
+            max_candidates: cfg.max_candidates.get(),
+        }
+    }
+}
+
+/// The shared index, as held by the stage and the committer.
+pub type SharedIndex = Arc<Mutex<StoryIndex>>;
+
+/// The dedup stage.
+pub struct Dedup {
+    index: SharedIndex,
+    action: DedupAction,
+    enabled: bool,
+    near: bool,
+    shingle_words: usize,
+}
+
+impl Dedup {
+    /// A stage over a shared index.
+    pub fn new(cfg: &DedupConfig, index: SharedIndex) -> Self {
+        Self {
+            index,
+            action: cfg.action,
+            enabled: cfg.enabled,
+            near: cfg.near,
+            shingle_words: cfg.shingle_words.get(),
+        }
+    }
+}
+
+impl Transform for Dedup {
+    type In = Extracted;
+    type Out = Extracted;
+    const STAGE: &'static str = "dedup";
+    const BLOCKING: bool = true;
+
+    fn process(&self, mut doc: Extracted) -> Result<Outcome<Extracted>, Reject> {
+        if !self.enabled {
+            return Ok(Outcome::Emit(doc));
+        }
+        let hash = u128::from_str_radix(&doc.article.content_hash, 16)
+            .map_err(|e| Reject::new("bad_hash", format!("content hash is not hex: {e}"), doc.article.id.clone()))?;
+        let sketch = if self.near {
+            Sketcher::new(self.shingle_words).sketch(doc.article.body.iter().map(String::as_str))
+        } else {
+            None
+        };
+        let now = jiff::Timestamp::now().as_second();
+        let verdict = self.index.lock().unwrap_or_else(|e| e.into_inner()).check_and_insert(
+            &doc.article.id,
+            hash as u64,
+            sketch.as_ref(),
+            now,
+        );
+        let a = &mut doc.article;
+        a.story_id = Some(format!("{:016x}", verdict.story));
+        a.dedup = Some(match verdict.kind {
+            MatchKind::New => "new",
+            MatchKind::Exact => "exact",
+            MatchKind::Near => "near",
+            MatchKind::Reread if verdict.duplicate_of.is_some() => "exact",
+            MatchKind::Reread => "new",
+        });
+        if verdict.kind != MatchKind::New {
+            a.similarity = Some((verdict.similarity * 1000.0).round() / 1000.0);
+        }
+        match (verdict.duplicate_of, self.action) {
+            (None, _) => Ok(Outcome::Emit(doc)),
+            (Some(_), DedupAction::Drop) => Ok(Outcome::Drop),
+            (Some(first), DedupAction::Tag) => {
+                doc.article.duplicate_of = Some(first);
+                Ok(Outcome::Emit(doc))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_tag_drop_and_disabled() {
+        use crate::config::DedupConfig;
+        use crate::record::{Article, Extracted, Format, SourceInfo};
+        let doc = |id: &str| {
+            let prov = crate::stages::test_document("x").prov;
+            let body = "same body with enough words to make several shingles of five words each";
+            let article = Article {
+                id: id.into(),
+                source: SourceInfo { path: "/in/x".into(), offset: None, format: Format::Text, charset: None },
+                url: None,
+                title: None,
+                subtitle: None,
+                body: vec![body.into()],
+                byline: None,
+                publisher: None,
+                published: None,
+                updated: None,
+                lang: None,
+                captions: vec![],
+                image: None,
+                categories: vec![],
+                word_count: 2,
+                content_hash: crate::text::content_hash([body]).1,
+                duplicate_of: None,
+                story_id: None,
+                similarity: None,
+                dedup: None,
+                ingested_at: String::new(),
+                ticket: None,
+            };
+            Extracted { prov, article }
+        };
+        let stage = |cfg: DedupConfig| {
+            let index = StoryIndex::new(Params::from_config(&cfg), vec![], 0);
+            Dedup::new(&cfg, Arc::new(Mutex::new(index)))
+        };
+        let tag = stage(DedupConfig::default());
+        let first = match tag.process(doc("a")) {
+            Ok(Outcome::Emit(d)) => d.article,
+            other => panic!("{other:?}"),
+        };
+        assert!(first.duplicate_of.is_none() && first.similarity.is_none());
+        assert_eq!(first.dedup, Some("new"));
+        let copy = match tag.process(doc("b")) {
+            Ok(Outcome::Emit(d)) => d.article,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(copy.duplicate_of.as_deref(), Some("a"));
+        assert_eq!((copy.dedup, copy.similarity), (Some("exact"), Some(1.0)));
+        assert_eq!(copy.story_id, first.story_id);
+        let drop = stage(DedupConfig { action: DedupAction::Drop, ..DedupConfig::default() });
+        assert!(matches!(drop.process(doc("a")), Ok(Outcome::Emit(_))));
+        assert!(matches!(drop.process(doc("b")), Ok(Outcome::Drop)));
+        let off = stage(DedupConfig { enabled: false, ..DedupConfig::default() });
+        assert!(matches!(off.process(doc("a")), Ok(Outcome::Emit(_))));
+        assert!(matches!(off.process(doc("b")), Ok(Outcome::Emit(d)) if d.article.duplicate_of.is_none()));
+    }
+}
