@@ -258,7 +258,9 @@ pub struct DedupConfig {
     /// near copy (0..1]: a template story with other figures fails it.
     pub number_agreement: f64,
     /// The same for names (capitalised words inside sentences), used where either body has too
-    /// few numbers to judge (0..1].
+    /// few numbers to judge ([0, 1]; 0, the default, turns it off: an edit's dropped sentence
+    /// takes names with it as often as a template story swaps them, so on generated wire copies
+    /// it split more true copies than it kept template stories apart).
     pub name_agreement: f64,
     /// Bodies with fewer shingles than this are only matched exactly.
     pub min_shingles: u32,
@@ -285,9 +287,9 @@ impl Default for DedupConfig {
             lead_rows: nz(3),
             threshold: 0.5,
             number_agreement: 0.5,
-            name_agreement: 0.8,
+            name_agreement: 0.0,
             min_shingles: 8,
-            min_entities: 3,
+            min_entities: 2,
             max_candidates: nz(32),
         }
     }
@@ -552,6 +554,12 @@ impl Config {
                 format!("bands * rows must be at most {} (the signature's slots)", crate::stages::dedup::SLOTS),
             ));
         }
+        if self.dedup.shingle_words.get() > crate::stages::dedup::sketch::MAX_SHINGLE_WORDS {
+            errors.push((
+                "dedup.shingle_words".into(),
+                format!("must be at most {}", crate::stages::dedup::sketch::MAX_SHINGLE_WORDS),
+            ));
+        }
         if self.dedup.lead_bands * self.dedup.lead_rows.get() > crate::stages::dedup::LEAD_SLOTS {
             errors.push((
                 "dedup.lead_bands".into(),
@@ -561,11 +569,13 @@ impl Config {
         for (key, v) in [
             ("dedup.threshold", self.dedup.threshold),
             ("dedup.number_agreement", self.dedup.number_agreement),
-            ("dedup.name_agreement", self.dedup.name_agreement),
         ] {
             if !(v > 0.0 && v <= 1.0) {
                 errors.push((key.into(), "must be above 0 and at most 1".into()));
             }
+        }
+        if !(0.0..=1.0).contains(&self.dedup.name_agreement) {
+            errors.push(("dedup.name_agreement".into(), "must be between 0 and 1".into()));
         }
         if !(0.0..=1.0).contains(&self.clean.keep_threshold) {
             errors.push(("clean.keep_threshold".into(), "must be between 0 and 1".into()));

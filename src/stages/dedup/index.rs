@@ -20,8 +20,10 @@ use super::sketch::{ENTITY_SLOTS, LEAD_SLOTS, SLOTS, Sketch, Sketched};
 
 /// Most steps taken along one band's chain per lookup.
 const MAX_CHAIN_STEPS: usize = 48;
-/// A candidate this similar ends the search: nothing can beat it by enough to matter.
-const GOOD_ENOUGH: f64 = 0.97;
+/// How much a shared lead counts, next to resemblance, when ranking candidates: a copy with
+/// another article's paragraphs appended can resemble that article more than its own story, but
+/// it begins like its own story.
+const LEAD_WEIGHT: f64 = 1.0;
 /// Format version of a persisted entry.
 const RECORD_VERSION: u8 = 1;
 
@@ -360,7 +362,7 @@ impl StoryIndex {
             return None;
         }
         let mut seen: Vec<u64> = Vec::with_capacity(p.max_candidates);
-        let mut best: Option<(u64, f64)> = None;
+        let mut best: Option<(u64, f64, f64)> = None;
         let newest = self.next_seq().checked_sub(1)?;
         let lead = self.lead_keys_of(&q.lead);
         let tables = p.bands + p.lead_bands;
@@ -383,12 +385,17 @@ impl StoryIndex {
                 };
                 if same && !seen.contains(&seq) {
                     seen.push(seq);
-                    if let Some(sim) = self.verify(s, &e.sketch)
-                        && best.is_none_or(|(_, b)| sim > b)
-                    {
-                        best = Some((e.story, sim));
-                        if sim >= GOOD_ENOUGH {
-                            break 'tables;
+                    // Ranked by resemblance, not by containment: a copy that had a short
+                    // article's paragraphs appended contains all of that article, but resembles
+                    // its own story's documents far more.
+                    if let Some(sim) = self.verify(s, &e.sketch) {
+                        let same_lead = (0..p.lead_bands)
+                            .filter(|&lb| self.lead_keys[at * p.lead_bands + lb] == lead[lb])
+                            .count();
+                        let resemblance = s.resemblance(&e.sketch)
+                            + LEAD_WEIGHT * same_lead as f64 / p.lead_bands.max(1) as f64;
+                        if best.is_none_or(|(_, _, r)| resemblance > r) {
+                            best = Some((e.story, sim, resemblance));
                         }
                     }
                     if seen.len() >= p.max_candidates {
@@ -402,7 +409,7 @@ impl StoryIndex {
                 seq -= u64::from(link);
             }
         }
-        best
+        best.map(|(story, sim, _)| (story, sim))
     }
 
     /// The similarity of a candidate, if it is a near copy.
@@ -576,8 +583,8 @@ impl Entry {
     fn no_sketch() -> Sketch {
         Sketch {
             sig: [0; SLOTS],
-            numbers: [0; ENTITY_SLOTS],
-            names: [0; ENTITY_SLOTS],
+            numbers: [super::sketch::NONE; ENTITY_SLOTS],
+            names: [super::sketch::NONE; ENTITY_SLOTS],
             shingles: 0,
             number_count: 0,
             name_count: 0,

@@ -7,14 +7,15 @@
 //! agree in a share of slots that estimates the sets' Jaccard resemblance; with the set sizes, that
 //! gives the containment of the smaller in the larger, which survives truncation and added paragraphs.
 //!
-//! Two small signatures cover the body's *entities*: its numbers, and its names (capitalised words
-//! inside a sentence). Another outlet's edit leaves them as they are, but a different story written
+//! Two small bottom-k sketches (the [`ENTITY_SLOTS`] smallest hashes: the whole set when it is
+//! small, as entity sets usually are) cover the body's *entities*: its numbers, and its names
+//! (capitalised words inside a sentence). Another outlet's edit leaves them as they are, but a different story written
 //! from the same template ("shares rose 3%" / "shares fell 2%", other names) changes exactly them,
 //! so comparing them tells such stories apart where the wording alone cannot.
 
 /// Slots in the body signature.
 pub const SLOTS: usize = 64;
-/// Slots in each entity signature (numbers, names).
+/// Slots in each entity sketch (numbers, names).
 pub const ENTITY_SLOTS: usize = 16;
 /// Slots in the lead signature.
 pub const LEAD_SLOTS: usize = 32;
@@ -22,6 +23,8 @@ pub const LEAD_SLOTS: usize = 32;
 pub const LEAD_SHINGLES: u32 = 64;
 
 const EMPTY: u32 = u32::MAX;
+/// An unused slot of an entity sketch (no hash takes this value).
+pub const NONE: u16 = u16::MAX;
 
 /// A body's sketch, with the lead signature that is only needed to look it up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,9 +42,9 @@ pub struct Sketched {
 pub struct Sketch {
     /// MinHash of every shingle.
     pub sig: [u16; SLOTS],
-    /// MinHash of the numbers.
+    /// The smallest hashes of the distinct numbers, ascending, padded with [`NONE`].
     pub numbers: [u16; ENTITY_SLOTS],
-    /// MinHash of the names.
+    /// The smallest hashes of the distinct names, ascending, padded with [`NONE`].
     pub names: [u16; ENTITY_SLOTS],
     /// Shingles in the body (positions, so repeats count).
     pub shingles: u32,
@@ -64,18 +67,51 @@ impl Sketch {
 
     /// Estimated containment of the smaller set of numbers in the larger.
     pub fn number_containment(&self, other: &Sketch) -> f64 {
-        containment(agreement(&self.numbers, &other.numbers), self.number_count, other.number_count)
+        bottom_k_containment(&self.numbers, self.number_count, &other.numbers, other.number_count)
     }
 
     /// Estimated containment of the smaller set of names in the larger.
     pub fn name_containment(&self, other: &Sketch) -> f64 {
-        containment(agreement(&self.names, &other.names), self.name_count, other.name_count)
+        bottom_k_containment(&self.names, self.name_count, &other.names, other.name_count)
     }
 }
 
 fn agreement<const N: usize>(a: &[u16; N], b: &[u16; N]) -> f64 {
     let same = a.iter().zip(b).filter(|(x, y)| x == y).count();
     same as f64 / N as f64
+}
+
+/// Containment of the smaller set in the larger from two bottom-k sketches: exact while both sets
+/// fit; otherwise the resemblance among the k smallest of the union, scaled by the sizes (`count`:
+/// occurrences, which bound the distinct values from above).
+fn bottom_k_containment(a: &[u16; ENTITY_SLOTS], a_count: u32, b: &[u16; ENTITY_SLOTS], b_count: u32) -> f64 {
+    let fill = |s: &[u16; ENTITY_SLOTS]| s.iter().take_while(|&&v| v != NONE).count();
+    let (fa, fb) = (fill(a), fill(b));
+    if fa == 0 || fb == 0 {
+        return 0.0;
+    }
+    let common = |limit: u16| a[..fa].iter().filter(|&&v| v <= limit && b[..fb].binary_search(&v).is_ok()).count();
+    if fa < ENTITY_SLOTS && fb < ENTITY_SLOTS {
+        return common(NONE) as f64 / fa.min(fb) as f64;
+    }
+    // The k smallest of the union end at the k-th smallest of the merged lists.
+    let mut merged: Vec<u16> = a[..fa].iter().chain(&b[..fb]).copied().collect();
+    merged.sort_unstable();
+    merged.dedup();
+    let limit = merged[merged.len().min(ENTITY_SLOTS) - 1];
+    let j = common(limit) as f64 / merged.len().min(ENTITY_SLOTS) as f64;
+    let size = |fill: usize, count: u32| if fill < ENTITY_SLOTS { fill as u32 } else { count.max(fill as u32) };
+    containment(j, size(fa, a_count), size(fb, b_count))
+}
+
+fn insert_bottom_k(s: &mut [u16; ENTITY_SLOTS], v: u16) {
+    let v = v.min(NONE - 1);
+    if let Err(at) = s.binary_search(&v)
+        && at < ENTITY_SLOTS
+    {
+        s.copy_within(at..ENTITY_SLOTS - 1, at + 1);
+        s[at] = v;
+    }
 }
 
 /// From |A∩B| / |A∪B| = j and the sizes: |A∩B| = j (|A| + |B|) / (1 + j).
@@ -85,117 +121,198 @@ fn containment(j: f64, a: u32, b: u32) -> f64 {
     (inter / small).min(1.0)
 }
 
-/// Turns bodies into sketches; holds its buffers so that sketching allocates nothing per body.
+/// Longest shingle, in words.
+pub const MAX_SHINGLE_WORDS: usize = 16;
+
+/// Turns bodies into sketches (allocating nothing).
 #[derive(Debug)]
 pub struct Sketcher {
     shingle_words: usize,
-    word: String,
-    /// Token hashes of the current window.
-    window: Vec<u64>,
+}
+
+/// What sketching one body accumulates.
+struct Acc {
+    bins: [u32; SLOTS],
+    lead_bins: [u32; LEAD_SLOTS],
+    numbers: [u16; ENTITY_SLOTS],
+    names: [u16; ENTITY_SLOTS],
+    shingles: u32,
+    number_count: u32,
+    name_count: u32,
+    tokens: usize,
+    /// The last `w` token hashes; the next one goes to `pos`.
+    ring: [u64; MAX_SHINGLE_WORDS],
+    pos: usize,
+    w: usize,
+    /// Polynomial hash of the last `w` tokens, rolled one token at a time.
+    rolling: u64,
+    /// `ROLL_BASE` to the power `w - 1`.
+    top: u64,
+}
+
+const ROLL_BASE: u64 = 0x9E37_79B9_7F4A_7C15;
+
+impl Acc {
+    fn token(&mut self, t: u64, digit: bool, name: bool) {
+        if digit || name {
+            let (set, count) =
+                if digit { (&mut self.numbers, &mut self.number_count) } else { (&mut self.names, &mut self.name_count) };
+            insert_bottom_k(set, mix(t) as u16);
+            *count = count.saturating_add(1);
+        }
+        // Rolling the window's hash (rather than hashing w words per shingle) and avoiding `%`
+        // made sketching several times faster.
+        let old = if self.tokens >= self.w { self.ring[self.pos] } else { 0 };
+        self.rolling = self.rolling.wrapping_sub(old.wrapping_mul(self.top)).wrapping_mul(ROLL_BASE).wrapping_add(t);
+        self.ring[self.pos] = t;
+        self.pos = if self.pos + 1 == self.w { 0 } else { self.pos + 1 };
+        self.tokens += 1;
+        if self.tokens >= self.w {
+            self.shingle();
+        }
+    }
+
+    /// Adds the shingle of the last `w` tokens (or of all, when there are fewer).
+    fn shingle(&mut self) {
+        let h = mix(self.rolling);
+        if self.shingles < LEAD_SHINGLES {
+            let bin = ((h >> 40) & (LEAD_SLOTS as u64 - 1)) as usize;
+            self.lead_bins[bin] = self.lead_bins[bin].min(h as u32);
+        }
+        self.shingles = self.shingles.saturating_add(1);
+        let bin = (h >> 58) as usize;
+        self.bins[bin] = self.bins[bin].min(h as u32);
+    }
 }
 
 impl Sketcher {
-    /// A sketcher for shingles of `shingle_words` words (at least 1).
+    /// A sketcher for shingles of `shingle_words` words (1 to [`MAX_SHINGLE_WORDS`]).
     pub fn new(shingle_words: usize) -> Self {
-        let shingle_words = shingle_words.max(1);
-        Self { shingle_words, word: String::new(), window: Vec::with_capacity(shingle_words) }
+        Self { shingle_words: shingle_words.clamp(1, MAX_SHINGLE_WORDS) }
     }
 
     /// The sketch of the paragraphs, or `None` when they hold no word at all.
     pub fn sketch<'a>(&mut self, paragraphs: impl IntoIterator<Item = &'a str>) -> Option<Sketched> {
-        let mut bins = [EMPTY; SLOTS];
-        let mut lead_bins = [EMPTY; LEAD_SLOTS];
-        let mut number_bins = [EMPTY; ENTITY_SLOTS];
-        let mut name_bins = [EMPTY; ENTITY_SLOTS];
-        let mut shingles = 0u32;
-        let mut number_count = 0u32;
-        let mut name_count = 0u32;
-        let mut tokens = 0usize;
-        self.window.clear();
-        let w = self.shingle_words;
-        let mut emit = |window: &[u64]| {
-            let mut h = 0x243F_6A88_85A3_08D3u64;
-            for &t in window {
-                h = (h.rotate_left(23) ^ t).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            }
-            let h = mix(h);
-            if shingles < LEAD_SHINGLES {
-                let bin = ((h >> 40) & (LEAD_SLOTS as u64 - 1)) as usize;
-                lead_bins[bin] = lead_bins[bin].min(h as u32);
-            }
-            shingles = shingles.saturating_add(1);
-            let bin = (h >> 58) as usize;
-            bins[bin] = bins[bin].min(h as u32);
+        let mut acc = Acc {
+            bins: [EMPTY; SLOTS],
+            lead_bins: [EMPTY; LEAD_SLOTS],
+            numbers: [NONE; ENTITY_SLOTS],
+            names: [NONE; ENTITY_SLOTS],
+            shingles: 0,
+            number_count: 0,
+            name_count: 0,
+            tokens: 0,
+            ring: [0; MAX_SHINGLE_WORDS],
+            pos: 0,
+            w: self.shingle_words,
+            rolling: 0,
+            top: (1..self.shingle_words).fold(1u64, |p, _| p.wrapping_mul(ROLL_BASE)),
         };
         for p in paragraphs {
-            let mut sentence_start = true;
-            let mut chars = p.char_indices().peekable();
-            while let Some((_, c)) = chars.next() {
-                if !crate::text::is_word_char(c) {
-                    if matches!(c, '.' | '!' | '?' | '。' | '！' | '？' | ':') {
-                        sentence_start = true;
-                    }
-                    continue;
-                }
-                self.word.clear();
-                let mut digit = c.is_numeric();
-                let upper = c.is_uppercase();
-                if crate::text::is_cjk(c) {
-                    self.word.push(c);
-                } else {
-                    push_lower(&mut self.word, c);
-                    while let Some(&(_, d)) = chars.peek() {
-                        if !crate::text::is_word_char(d) || crate::text::is_cjk(d) {
-                            break;
-                        }
-                        digit |= d.is_numeric();
-                        push_lower(&mut self.word, d);
-                        chars.next();
-                    }
-                }
-                let t = xxhash_rust::xxh3::xxh3_64(self.word.as_bytes());
-                if digit || (upper && !sentence_start) {
-                    let (bins, count) =
-                        if digit { (&mut number_bins, &mut number_count) } else { (&mut name_bins, &mut name_count) };
-                    let h = mix(t);
-                    let bin = (h >> 60) as usize;
-                    bins[bin] = bins[bin].min(h as u32);
-                    *count = count.saturating_add(1);
-                }
-                sentence_start = false;
-                tokens += 1;
-                if self.window.len() == w {
-                    self.window.remove(0);
-                }
-                self.window.push(t);
-                if self.window.len() == w {
-                    emit(&self.window);
-                }
-            }
+            self.paragraph(p, &mut acc);
         }
-        if tokens == 0 {
+        if acc.tokens == 0 {
             return None;
         }
-        if tokens < w {
-            emit(&self.window);
+        if acc.tokens < acc.w {
+            acc.shingle();
         }
         let sketch = Sketch {
-            sig: densify(bins).map(|v| v as u16),
-            numbers: densify(number_bins).map(|v| v as u16),
-            names: densify(name_bins).map(|v| v as u16),
-            shingles,
-            number_count,
-            name_count,
+            sig: densify(acc.bins).map(|v| v as u16),
+            numbers: acc.numbers,
+            names: acc.names,
+            shingles: acc.shingles,
+            number_count: acc.number_count,
+            name_count: acc.name_count,
         };
-        Some(Sketched { sketch, lead: densify(lead_bins) })
+        Some(Sketched { sketch, lead: densify(acc.lead_bins) })
+    }
+
+    /// Splits a paragraph into words: bytes for ASCII, the Unicode tables only for other characters.
+    fn paragraph(&mut self, p: &str, acc: &mut Acc) {
+        let bytes = p.as_bytes();
+        let mut sentence_start = true;
+        let mut i = 0;
+        while i < bytes.len() {
+            let (c, len) = char_at(p, i);
+            if !crate::text::is_word_char(c) {
+                sentence_start |= matches!(c, '.' | '!' | '?' | ':' | '。' | '！' | '？');
+                i += len;
+                continue;
+            }
+            let mut word = WordHasher::default();
+            let mut digit = c.is_numeric();
+            let upper = c.is_uppercase();
+            word.push_char(c);
+            i += len;
+            if !crate::text::is_cjk(c) {
+                while i < bytes.len() {
+                    let b = bytes[i];
+                    if b.is_ascii_alphanumeric() {
+                        digit |= b.is_ascii_digit();
+                        word.push(b.to_ascii_lowercase());
+                        i += 1;
+                        continue;
+                    }
+                    let (d, len) = char_at(p, i);
+                    if d.is_ascii() || !crate::text::is_word_char(d) || crate::text::is_cjk(d) {
+                        break;
+                    }
+                    digit |= d.is_numeric();
+                    word.push_char(d);
+                    i += len;
+                }
+            }
+            let name = !digit && !sentence_start && upper;
+            sentence_start = false;
+            acc.token(word.finish(), digit, name);
+        }
     }
 }
 
-fn push_lower(out: &mut String, c: char) {
-    if c.is_ascii() {
-        out.push(c.to_ascii_lowercase());
-    } else {
-        out.extend(c.to_lowercase());
+/// The character starting at byte `i` (a char boundary) and its length in bytes.
+fn char_at(s: &str, i: usize) -> (char, usize) {
+    match s.as_bytes()[i] {
+        b if b.is_ascii() => (char::from(b), 1),
+        _ => s[i..].chars().next().map_or((' ', 1), |c| (c, c.len_utf8())),
+    }
+}
+
+/// Hashes a word byte by byte as it is read, eight bytes per step, without gathering it first.
+/// Sketches are persisted, so this hash must never change.
+#[derive(Default)]
+struct WordHasher {
+    h: u64,
+    word: u64,
+    bytes: u32,
+}
+
+impl WordHasher {
+    fn push(&mut self, b: u8) {
+        self.word |= u64::from(b) << (8 * (self.bytes & 7));
+        self.bytes += 1;
+        if self.bytes & 7 == 0 {
+            self.fold();
+        }
+    }
+
+    fn push_char(&mut self, c: char) {
+        let mut buf = [0u8; 4];
+        for l in c.to_lowercase() {
+            l.encode_utf8(&mut buf).bytes().for_each(|b| self.push(b));
+        }
+    }
+
+    fn fold(&mut self) {
+        self.h = (self.h ^ self.word).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+        self.word = 0;
+    }
+
+    fn finish(mut self) -> u64 {
+        if self.bytes & 7 != 0 {
+            self.fold();
+        }
+        mix(self.h ^ u64::from(self.bytes))
     }
 }
 
@@ -267,6 +384,21 @@ mod tests {
         assert!(a.number_containment(&b) < 0.3, "number containment {}", a.number_containment(&b));
         assert!(a.name_containment(&b) < 0.9, "name containment {}", a.name_containment(&b));
         assert!(a.number_containment(&a) > 0.99 && a.name_containment(&a) > 0.99);
+    }
+
+    #[test]
+    fn entity_sketches_are_exact_for_small_sets_and_estimate_large_ones() {
+        let a = sk("In 2002 the index rose 112 points to 6709, and in 2003 it fell 40 points.");
+        let cut = sk("In 2002 the index rose 112 points.");
+        assert_eq!(a.number_containment(&cut), 1.0);
+        let other = sk("In 1999 the index rose 87 points.");
+        assert_eq!(a.number_containment(&other), 0.0);
+        let many: Vec<String> = (0..200).map(|i| format!("Figure {i} was reported.")).collect();
+        let half: Vec<String> = many[..100].to_vec();
+        let (m, h) = (sk(&many.join(" ")), sk(&half.join(" ")));
+        assert!(m.number_containment(&h) > 0.6, "{}", m.number_containment(&h));
+        let shifted: Vec<String> = (1000..1200).map(|i| format!("Figure {i} was reported.")).collect();
+        assert!(m.number_containment(&sk(&shifted.join(" "))) < 0.2);
     }
 
     #[test]
