@@ -48,6 +48,13 @@ enum Command {
         /// Input file.
         file: PathBuf,
     },
+    /// Empty the dedup window in the state directory (input checkpoints, site templates and feed
+    /// memory are kept): the way out when the window is damaged. Stop the daemon first.
+    ResetDedup {
+        /// Config file (for `[state] dir`).
+        #[arg(long, short, default_value = "config/newsmill.toml")]
+        config: PathBuf,
+    },
     /// Clean and extract the given files and print one JSON line per document (no state).
     Process {
         /// Config file for the clean/extract rules; defaults apply when it does not exist.
@@ -67,6 +74,7 @@ fn main() -> ExitCode {
         Command::Check { config } => check(&config),
         Command::Process { config, files } => process(&config, &files),
         Command::Explain { config, file } => explain(&config, &file),
+        Command::ResetDedup { config } => reset_dedup(&config),
     };
     match result {
         Ok(code) => code,
@@ -106,6 +114,17 @@ fn check(path: &Path) -> anyhow::Result<ExitCode> {
         }
         Err(code) => code,
     })
+}
+
+fn reset_dedup(path: &Path) -> anyhow::Result<ExitCode> {
+    let cfg = match load(path) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let store = newsmill::state::StateStore::open(&cfg.state.dir, cfg.state.cache_bytes.get())?;
+    let n = store.reset_dedup()?;
+    println!("{}: dedup window emptied ({n} entries dropped)", cfg.state.dir.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run(path: &Path, once: bool) -> anyhow::Result<ExitCode> {

@@ -309,6 +309,19 @@ mod tests {
     }
 
     #[test]
+    fn damaged_dedup_entry_names_the_way_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = StateStore::open(dir.path(), 1 << 20).unwrap();
+        let txn = s.db.begin_write().unwrap();
+        txn.open_table(DEDUP).unwrap().insert(5, b"\x01garbage".as_slice()).unwrap();
+        txn.commit().unwrap();
+        let msg = s.load_dedup().unwrap_err().to_string();
+        assert!(msg.contains("damaged dedup entry 5") && msg.contains("newsmill reset-dedup"), "{msg}");
+        assert_eq!(s.reset_dedup().unwrap(), 1);
+        assert!(s.load_dedup().unwrap().is_empty());
+    }
+
+    #[test]
     fn damaged_database_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(DB_FILE), b"this is not a database at all, not even close").unwrap();

@@ -568,3 +568,61 @@ fn json_lines_with_html_are_cleaned_as_pages_and_stated_fields_win() {
     assert_eq!(a["byline"], "Mara Quill, Tom Reyes");
     assert_eq!(body(a).len(), 4, "{:?}", body(a));
 }
+
+#[test]
+fn wire_copies_become_one_story_and_template_stories_stay_apart_across_a_restart() {
+    let s = Scratch::new("");
+    s.drop_file("wire.jsonl", include_str!("fixtures/wire-stream.jsonl"));
+    s.run_once();
+    let articles = s.articles();
+    let by_id: HashMap<&str, &serde_json::Value> = articles.iter().map(|a| (a["id"].as_str().unwrap(), a)).collect();
+    assert_eq!(by_id.len(), 6);
+    let story = |id: &str| by_id[id]["story_id"].as_str().unwrap().to_string();
+    assert_eq!(by_id["w1"]["dedup"], "new");
+    assert!(by_id["w1"]["duplicate_of"].is_null() && by_id["w1"]["similarity"].is_null());
+    for copy in ["w2", "w6"] {
+        assert_eq!(story(copy), story("w1"), "{copy} is an edited copy of w1");
+        assert_eq!(by_id[copy]["duplicate_of"], "w1");
+        assert_eq!(by_id[copy]["dedup"], "near");
+        assert!(by_id[copy]["similarity"].as_f64().unwrap() >= 0.5);
+    }
+    assert_ne!(story("w3"), story("w1"), "same template, other figures: another story");
+    assert_eq!(by_id["w3"]["dedup"], "new");
+    assert_ne!(story("w4"), story("w1"));
+    assert_eq!(story("w5"), story("w4"));
+    assert_eq!(by_id["w5"]["duplicate_of"], "w4");
+    // After a restart the window is back: a later copy joins the story it came from.
+    s.drop_file("later.jsonl", include_str!("fixtures/wire-stream-later.jsonl"));
+    s.run_once();
+    let articles = s.articles();
+    let later = articles.iter().find(|a| a["id"] == "w7").expect("w7 written");
+    assert_eq!(later["story_id"].as_str().unwrap(), story("w1"));
+    assert_eq!(later["duplicate_of"], "w1");
+}
+
+#[test]
+fn drop_action_writes_only_the_first_of_a_story() {
+    let s = Scratch::new("[dedup]\naction = \"drop\"\n");
+    s.drop_file("wire.jsonl", include_str!("fixtures/wire-stream.jsonl"));
+    s.run_once();
+    let mut ids: Vec<String> = s.articles().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect();
+    ids.sort();
+    assert_eq!(ids, ["w1", "w3", "w4"]);
+}
+
+#[test]
+fn reset_dedup_empties_the_window_and_keeps_the_checkpoints() {
+    let s = Scratch::new("");
+    s.drop_file("wire.jsonl", include_str!("fixtures/wire-stream.jsonl"));
+    s.run_once();
+    let out = s.cmd(&["reset-dedup", "--config", s.config.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("6 entries dropped"));
+    s.run_once();
+    assert_eq!(s.articles().len(), 6, "checkpoints were kept: nothing re-read");
+    s.drop_file("later.jsonl", include_str!("fixtures/wire-stream-later.jsonl"));
+    s.run_once();
+    let articles = s.articles();
+    let later = articles.iter().find(|a| a["id"] == "w7").unwrap();
+    assert_eq!(later["dedup"], "new", "the window was empty");
+}

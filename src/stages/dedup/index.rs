@@ -624,3 +624,181 @@ fn new_story_id(id: &str, seq: u64, now: i64) -> u64 {
     h.update(&now.to_le_bytes());
     h.digest()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stages::dedup::Sketcher;
+    use proptest::prelude::*;
+
+    const STORY: &[&str] = &[
+        "The Karachi Stock Exchange recorded its largest single day gain on Tuesday, surging 3.5% to a new high \
+         after four hours of furious trading in the city.",
+        "The index rose 225 points as investors bet that political stability would bring an economic boom, \
+         and energy and telecommunication stocks performed particularly well.",
+        "In 2002 the exchange was the best performing stock market in the world, with the index rising 112% over \
+         the year, and analysts expect a repeat.",
+        "Jubilant investors danced on the streets as the market closed, confident that the boom would continue \
+         until the public holiday on 22 January.",
+    ];
+
+    fn params() -> Params {
+        Params::from_config(&crate::config::DedupConfig::default())
+    }
+
+    fn sk(paragraphs: &[&str]) -> Sketched {
+        Sketcher::new(5).sketch(paragraphs.iter().copied()).unwrap()
+    }
+
+    fn check(idx: &mut StoryIndex, id: &str, paragraphs: &[&str], now: i64) -> Verdict {
+        let exact = crate::text::content_hash(paragraphs.iter().copied()).0 as u64;
+        idx.check_and_insert(id, exact, Some(&sk(paragraphs)), now)
+    }
+
+    #[test]
+    fn exact_and_edited_copies_join_the_story_and_unrelated_text_does_not() {
+        let mut idx = StoryIndex::new(params(), vec![], 0);
+        let first = check(&mut idx, "a", STORY, 0);
+        assert_eq!((first.kind, first.duplicate_of.as_deref()), (MatchKind::New, None));
+        let exact = check(&mut idx, "b", STORY, 1);
+        assert_eq!((exact.kind, exact.story, exact.duplicate_of.as_deref()), (MatchKind::Exact, first.story, Some("a")));
+        // Another outlet: truncated, a word changed, a line of its own added.
+        let edited = [
+            "LONDON (Reuters) - The Karachi Stock Exchange recorded its largest single day gain on Tuesday, surging \
+             3.5% to a new high after four hours of frantic trading in the city.",
+            STORY[1],
+            STORY[2],
+            "Sign up for our markets newsletter.",
+        ];
+        let near = check(&mut idx, "c", &edited, 2);
+        assert_eq!((near.kind, near.story, near.duplicate_of.as_deref()), (MatchKind::Near, first.story, Some("a")));
+        assert!(near.similarity > 0.6, "{}", near.similarity);
+        let other = check(
+            &mut idx,
+            "d",
+            &["Heavy rain flooded the valley overnight and the river burst its banks in three places, forcing \
+               hundreds of families from their homes while rescue teams worked through the night."],
+            3,
+        );
+        assert_eq!(other.kind, MatchKind::New);
+        assert_ne!(other.story, first.story);
+        assert_eq!(idx.stories(), 2);
+    }
+
+    #[test]
+    fn a_template_story_with_other_figures_is_not_merged() {
+        let mut idx = StoryIndex::new(params(), vec![], 0);
+        let first = check(&mut idx, "a", STORY, 0);
+        let figures: Vec<String> = STORY
+            .iter()
+            .map(|p| p.replace("3.5", "1.2").replace("225", "87").replace("2002", "1998").replace("112", "64").replace("22", "9"))
+            .collect();
+        let template = check(&mut idx, "b", &figures.iter().map(String::as_str).collect::<Vec<_>>(), 1);
+        assert_eq!(template.kind, MatchKind::New);
+        assert_ne!(template.story, first.story);
+    }
+
+    #[test]
+    fn the_same_document_again_is_not_its_own_duplicate() {
+        let mut idx = StoryIndex::new(params(), vec![], 0);
+        check(&mut idx, "a", STORY, 0);
+        let again = check(&mut idx, "a", STORY, 1);
+        assert_eq!((again.kind, again.duplicate_of), (MatchKind::Reread, None));
+        assert_eq!(idx.len(), 1);
+    }
+
+    #[test]
+    fn evicts_by_count_and_by_age_and_the_story_moves_on() {
+        let mut idx = StoryIndex::new(Params { max_entries: 2, max_age_secs: 100, ..params() }, vec![], 0);
+        let a = check(&mut idx, "a", STORY, 0);
+        check(&mut idx, "b", &STORY[..3], 1);
+        check(&mut idx, "c", &STORY[1..], 2);
+        assert_eq!(idx.len(), 2);
+        // "a" is gone; the story lives on in "b" and "c", and its id with it.
+        let d = check(&mut idx, "d", STORY, 3);
+        assert_eq!((d.story, d.duplicate_of.as_deref()), (a.story, Some("b")));
+        let late = check(&mut idx, "e", STORY, 500);
+        assert_eq!(late.kind, MatchKind::New, "everything was older than max_age");
+        assert_eq!(idx.len(), 1);
+    }
+
+    #[test]
+    fn persisted_changes_rebuild_the_same_index() {
+        let mut idx = StoryIndex::new(Params { max_entries: 3, ..params() }, vec![], 0);
+        let a = check(&mut idx, "a", STORY, 0);
+        let mut stored: std::collections::BTreeMap<u64, Vec<u8>> = Default::default();
+        let mut apply = |ch: &DedupChanges| {
+            stored.retain(|k, _| !ch.removed.contains(k));
+            for r in &ch.added {
+                let mut buf = Vec::new();
+                r.encode(&mut buf);
+                stored.insert(r.seq, buf);
+            }
+        };
+        apply(&idx.take_changes());
+        check(&mut idx, "b", &STORY[..2], 1);
+        let failed = idx.take_changes();
+        idx.requeue(&failed);
+        for (i, id) in ["c", "d"].iter().enumerate() {
+            check(&mut idx, id, &[&format!("Unrelated story number {i} about a new bridge over the river opening soon.")], 2);
+        }
+        let ch = idx.take_changes();
+        assert_eq!(ch.removed, 0..1, "the first entry was evicted");
+        assert_eq!(ch.added.iter().map(|r| &*r.id).collect::<Vec<_>>(), ["b", "c", "d"]);
+        apply(&ch);
+        let records: Vec<DedupRecord> =
+            stored.iter().map(|(seq, bytes)| DedupRecord::decode(*seq, bytes).unwrap()).collect();
+        let mut back = StoryIndex::new(Params { max_entries: 3, ..params() }, records, 3);
+        assert_eq!(back.len(), 3);
+        let copy = check(&mut back, "e", &STORY[..2], 4);
+        assert_eq!((copy.kind, copy.story, copy.duplicate_of.as_deref()), (MatchKind::Exact, a.story, Some("b")));
+        let near = check(&mut back, "f", &STORY[..3], 5);
+        assert_eq!((near.kind, near.story), (MatchKind::Near, a.story), "the LSH tables were rebuilt");
+    }
+
+    #[test]
+    fn damaged_records_are_errors() {
+        let r = DedupRecord {
+            seq: 7,
+            seen_at: 1,
+            id: "x".into(),
+            story: 2,
+            exact: 3,
+            sketch: Some(sk(STORY).sketch),
+            lead_keys: vec![1, 2],
+        };
+        let mut buf = Vec::new();
+        r.encode(&mut buf);
+        assert_eq!(DedupRecord::decode(7, &buf).unwrap(), r);
+        for cut in [0, 1, 10, 30, 60] {
+            assert!(DedupRecord::decode(7, &buf[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut bad = buf.clone();
+        bad[0] = 99;
+        assert!(DedupRecord::decode(7, &bad).unwrap_err().to_string().contains("version"));
+    }
+
+    proptest! {
+        #[test]
+        fn any_sequence_of_documents_keeps_the_bounds(
+            docs in proptest::collection::vec((0usize..6, 0usize..4, 0i64..50), 1..80),
+            max_entries in 1usize..8,
+        ) {
+            let mut idx = StoryIndex::new(Params { max_entries, max_age_secs: 30, ..params() }, vec![], 0);
+            let mut now = 0;
+            for (n, (id, len, dt)) in docs.into_iter().enumerate() {
+                now += dt;
+                let v = check(&mut idx, &format!("d{id}"), &STORY[..=len], now);
+                prop_assert!(idx.len() <= max_entries);
+                if v.kind == MatchKind::New {
+                    prop_assert!(v.duplicate_of.is_none());
+                }
+                if n % 7 == 0 {
+                    let ch = idx.take_changes();
+                    prop_assert!(ch.added.iter().all(|r| r.seq >= ch.removed.end));
+                }
+            }
+            prop_assert!(idx.stories() <= idx.len());
+        }
+    }
+}
