@@ -234,6 +234,12 @@ impl Sketcher {
         let mut sentence_start = true;
         let mut i = 0;
         while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii() && !b.is_ascii_alphanumeric() {
+                sentence_start |= matches!(b, b'.' | b'!' | b'?' | b':');
+                i += 1;
+                continue;
+            }
             let (c, len) = char_at(p, i);
             if !crate::text::is_word_char(c) {
                 sentence_start |= matches!(c, '.' | '!' | '?' | ':' | '。' | '！' | '？');
@@ -271,6 +277,7 @@ impl Sketcher {
 }
 
 /// The character starting at byte `i` (a char boundary) and its length in bytes.
+#[inline]
 fn char_at(s: &str, i: usize) -> (char, usize) {
     match s.as_bytes()[i] {
         b if b.is_ascii() => (char::from(b), 1),
@@ -288,6 +295,7 @@ struct WordHasher {
 }
 
 impl WordHasher {
+    #[inline]
     fn push(&mut self, b: u8) {
         self.word |= u64::from(b) << (8 * (self.bytes & 7));
         self.bytes += 1;
@@ -296,7 +304,11 @@ impl WordHasher {
         }
     }
 
+    #[inline]
     fn push_char(&mut self, c: char) {
+        if c.is_ascii() {
+            return self.push((c as u8).to_ascii_lowercase());
+        }
         let mut buf = [0u8; 4];
         for l in c.to_lowercase() {
             l.encode_utf8(&mut buf).bytes().for_each(|b| self.push(b));
