@@ -77,7 +77,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Diagnostics: every document with a parent in the truth stream, against that parent.
         let pos: std::collections::HashMap<&str, usize> =
             docs.iter().enumerate().map(|(i, (id, _))| (id.as_str(), i)).collect();
-        let mut w = std::io::BufWriter::new(std::fs::File::create(arg(&args, "--pairs-out").unwrap_or("pairs.tsv".into()))?);
+        let mut w =
+            std::io::BufWriter::new(std::fs::File::create(arg(&args, "--pairs-out").unwrap_or("pairs.tsv".into()))?);
         for line in std::io::BufReader::new(std::fs::File::open(truth)?).lines() {
             let v: serde_json::Value = serde_json::from_str(&line?)?;
             let (Some(id), Some(parent)) = (v["id"].as_str(), v["parent"].as_str()) else { continue };
@@ -95,7 +96,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 w,
                 "{id}\t{}\t{}\t{:.3}\t{:.3}\t{:.3}\t{:.3}\t{bands}\t{}\t{}\t{}\t{}",
                 v["kind"].as_str().unwrap_or(""),
-                v["ops"].as_array().map(|o| o.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join("+")).unwrap_or_default(),
+                v["ops"]
+                    .as_array()
+                    .map(|o| o.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join("+"))
+                    .unwrap_or_default(),
                 a.resemblance(&b),
                 a.containment(&b),
                 a.number_containment(&b),

@@ -566,10 +566,9 @@ impl Config {
                 format!("lead_bands * lead_rows must be at most {}", crate::stages::dedup::LEAD_SLOTS),
             ));
         }
-        for (key, v) in [
-            ("dedup.threshold", self.dedup.threshold),
-            ("dedup.number_agreement", self.dedup.number_agreement),
-        ] {
+        for (key, v) in
+            [("dedup.threshold", self.dedup.threshold), ("dedup.number_agreement", self.dedup.number_agreement)]
+        {
             if !(v > 0.0 && v <= 1.0) {
                 errors.push((key.into(), "must be above 0 and at most 1".into()));
             }

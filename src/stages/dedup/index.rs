@@ -300,13 +300,7 @@ impl StoryIndex {
     }
 
     /// Looks the document up and adds it to the window.
-    pub fn check_and_insert(
-        &mut self,
-        id: &str,
-        exact: u64,
-        sketch: Option<&Sketched>,
-        now: i64,
-    ) -> Verdict {
+    pub fn check_and_insert(&mut self, id: &str, exact: u64, sketch: Option<&Sketched>, now: i64) -> Verdict {
         self.evict(now);
         let mut best: Option<(u64, MatchKind, f64)> = None;
         if let Some(&seq) = self.exact.get(&exact)
@@ -389,11 +383,10 @@ impl StoryIndex {
                     // article's paragraphs appended contains all of that article, but resembles
                     // its own story's documents far more.
                     if let Some(sim) = self.verify(s, &e.sketch) {
-                        let same_lead = (0..p.lead_bands)
-                            .filter(|&lb| self.lead_keys[at * p.lead_bands + lb] == lead[lb])
-                            .count();
-                        let resemblance = s.resemblance(&e.sketch)
-                            + LEAD_WEIGHT * same_lead as f64 / p.lead_bands.max(1) as f64;
+                        let same_lead =
+                            (0..p.lead_bands).filter(|&lb| self.lead_keys[at * p.lead_bands + lb] == lead[lb]).count();
+                        let resemblance =
+                            s.resemblance(&e.sketch) + LEAD_WEIGHT * same_lead as f64 / p.lead_bands.max(1) as f64;
                         if best.is_none_or(|(_, _, r)| resemblance > r) {
                             best = Some((e.story, sim, resemblance));
                         }
@@ -592,15 +585,7 @@ impl Entry {
     }
 
     fn placeholder(seen_at: i64) -> Self {
-        Self {
-            seen_at,
-            id: "".into(),
-            story: 0,
-            exact: 0,
-            story_next: 0,
-            indexed: false,
-            sketch: Self::no_sketch(),
-        }
+        Self { seen_at, id: "".into(), story: 0, exact: 0, story_next: 0, indexed: false, sketch: Self::no_sketch() }
     }
 
     fn from_record(r: DedupRecord) -> Self {
@@ -661,7 +646,10 @@ mod tests {
         let first = check(&mut idx, "a", STORY, 0);
         assert_eq!((first.kind, first.duplicate_of.as_deref()), (MatchKind::New, None));
         let exact = check(&mut idx, "b", STORY, 1);
-        assert_eq!((exact.kind, exact.story, exact.duplicate_of.as_deref()), (MatchKind::Exact, first.story, Some("a")));
+        assert_eq!(
+            (exact.kind, exact.story, exact.duplicate_of.as_deref()),
+            (MatchKind::Exact, first.story, Some("a"))
+        );
         // Another outlet: truncated, a word changed, a line of its own added.
         let edited = [
             "LONDON (Reuters) - The Karachi Stock Exchange recorded its largest single day gain on Tuesday, surging \
@@ -691,7 +679,13 @@ mod tests {
         let first = check(&mut idx, "a", STORY, 0);
         let figures: Vec<String> = STORY
             .iter()
-            .map(|p| p.replace("3.5", "1.2").replace("225", "87").replace("2002", "1998").replace("112", "64").replace("22", "9"))
+            .map(|p| {
+                p.replace("3.5", "1.2")
+                    .replace("225", "87")
+                    .replace("2002", "1998")
+                    .replace("112", "64")
+                    .replace("22", "9")
+            })
             .collect();
         let template = check(&mut idx, "b", &figures.iter().map(String::as_str).collect::<Vec<_>>(), 1);
         assert_eq!(template.kind, MatchKind::New);
@@ -740,7 +734,12 @@ mod tests {
         let failed = idx.take_changes();
         idx.requeue(&failed);
         for (i, id) in ["c", "d"].iter().enumerate() {
-            check(&mut idx, id, &[&format!("Unrelated story number {i} about a new bridge over the river opening soon.")], 2);
+            check(
+                &mut idx,
+                id,
+                &[&format!("Unrelated story number {i} about a new bridge over the river opening soon.")],
+                2,
+            );
         }
         let ch = idx.take_changes();
         assert_eq!(ch.removed, 0..1, "the first entry was evicted");

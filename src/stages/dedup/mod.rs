@@ -51,13 +51,7 @@ pub struct Dedup {
 impl Dedup {
     /// A stage over a shared index.
     pub fn new(cfg: &DedupConfig, index: SharedIndex) -> Self {
-        Self {
-            index,
-            action: cfg.action,
-            enabled: cfg.enabled,
-            near: cfg.near,
-            shingle_words: cfg.shingle_words.get(),
-        }
+        Self { index, action: cfg.action, enabled: cfg.enabled, near: cfg.near, shingle_words: cfg.shingle_words.get() }
     }
 }
 

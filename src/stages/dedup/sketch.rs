@@ -155,8 +155,11 @@ const ROLL_BASE: u64 = 0x9E37_79B9_7F4A_7C15;
 impl Acc {
     fn token(&mut self, t: u64, digit: bool, name: bool) {
         if digit || name {
-            let (set, count) =
-                if digit { (&mut self.numbers, &mut self.number_count) } else { (&mut self.names, &mut self.name_count) };
+            let (set, count) = if digit {
+                (&mut self.numbers, &mut self.number_count)
+            } else {
+                (&mut self.names, &mut self.name_count)
+            };
             insert_bottom_k(set, mix(t) as u16);
             *count = count.saturating_add(1);
         }
@@ -390,8 +393,14 @@ mod tests {
     #[test]
     fn changed_numbers_and_names_show_in_the_entity_signatures() {
         let a = sk(STORY);
-        let b = sk(&STORY.replace("3.5", "7.1").replace("6709", "5512").replace("400", "250").replace("2002", "1999")
-            .replace("112", "87").replace("22", "9").replace("Karachi", "Lahore"));
+        let b = sk(&STORY
+            .replace("3.5", "7.1")
+            .replace("6709", "5512")
+            .replace("400", "250")
+            .replace("2002", "1999")
+            .replace("112", "87")
+            .replace("22", "9")
+            .replace("Karachi", "Lahore"));
         assert!(a.containment(&b) > 0.3);
         assert!(a.number_containment(&b) < 0.3, "number containment {}", a.number_containment(&b));
         assert!(a.name_containment(&b) < 0.9, "name containment {}", a.name_containment(&b));
