@@ -115,12 +115,17 @@ impl Committer {
 pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Summary, PipelineError> {
     let store = Arc::new(StateStore::open(&cfg.state.dir, cfg.state.cache_bytes.get())?);
     let checkpoints = store.load_checkpoints()?;
-    let dedup_records = store.load_dedup()?;
+    let now = jiff::Timestamp::now().as_second();
+    let mut story_index = StoryIndex::empty(Params::from_config(&cfg.dedup));
+    let loading = std::time::Instant::now();
+    let dedup_records = store.load_dedup(|r| story_index.restore(r, now))?;
     let site_templates = store.load_templates()?;
     let feeds = Arc::new(FeedMemory::new(cfg.source.max_feed_items.get(), store.load_feed_items()?));
     info!(
         files = checkpoints.len(),
-        dedup_entries = dedup_records.len(),
+        dedup_entries = dedup_records,
+        dedup_held = story_index.len(),
+        dedup_load_ms = loading.elapsed().as_millis() as u64,
         sites = site_templates.len(),
         feed_items = feeds.len(),
         dir = %cfg.state.dir.display(),
@@ -129,11 +134,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
     let templates = Arc::new(Mutex::new(TemplateStore::new(TemplateRules::from_config(&cfg.clean), site_templates)));
     let tracker =
         Arc::new(Tracker::new(cfg.source.max_tracked_files.get(), checkpoints).with_feed_memory(feeds.clone()));
-    let index: SharedIndex = Arc::new(Mutex::new(StoryIndex::new(
-        Params::from_config(&cfg.dedup),
-        dedup_records,
-        jiff::Timestamp::now().as_second(),
-    )));
+    let index: SharedIndex = Arc::new(Mutex::new(story_index));
     let sink: Arc<dyn Sink> = Arc::new(JsonlSink::open(&cfg.sink.path)?);
     let dead_file = Arc::new(JsonlFile::open(&cfg.dead_letter.path)?);
     let source = FileSource::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get(), once)?;

@@ -132,12 +132,13 @@ impl StateStore {
         Ok(out)
     }
 
-    /// Every persisted dedup entry, oldest first. A damaged entry is an error that names the way
-    /// out: `newsmill reset-dedup` empties the window and keeps everything else.
-    pub fn load_dedup(&self) -> Result<Vec<DedupRecord>, StateError> {
+    /// Hands every persisted dedup entry to `each`, oldest first (streamed: the window is never
+    /// held twice in memory); returns how many there were. A damaged entry is an error that names
+    /// the way out: `newsmill reset-dedup` empties the window and keeps everything else.
+    pub fn load_dedup(&self, mut each: impl FnMut(DedupRecord)) -> Result<usize, StateError> {
         let txn = self.db.begin_read().map_err(|e| self.io(e))?;
         let table = txn.open_table(DEDUP).map_err(|e| self.io(e))?;
-        let mut out = Vec::new();
+        let mut n = 0;
         for row in table.iter().map_err(|e| self.io(e))? {
             let (k, v) = row.map_err(|e| self.io(e))?;
             let record = DedupRecord::decode(k.value(), v.value()).map_err(|e| {
@@ -146,9 +147,10 @@ impl StateStore {
                      checkpoints are kept), or restore the state directory from a backup"
                 ))
             })?;
-            out.push(record);
+            each(record);
+            n += 1;
         }
-        Ok(out)
+        Ok(n)
     }
 
     /// Empties the dedup window; returns how many entries it held.
@@ -286,7 +288,8 @@ mod tests {
         }
         let s = StateStore::open(dir.path(), 1 << 20).unwrap();
         assert_eq!(s.load_checkpoints().unwrap(), vec![(key, cp)]);
-        let d = s.load_dedup().unwrap();
+        let mut d = vec![];
+        s.load_dedup(|r| d.push(r)).unwrap();
         assert_eq!(d.iter().map(|r| &*r.id).collect::<Vec<_>>(), ["a", "b"]);
         assert!(d[0].sketch.is_some());
         assert_eq!(s.load_feed_items().unwrap(), [(7, 100), (8, 200)]);
@@ -303,9 +306,9 @@ mod tests {
         assert_eq!(s.load_feed_items().unwrap(), [(8, 200)]);
         assert!(s.load_templates().unwrap().is_empty());
         assert!(s.load_checkpoints().unwrap().is_empty());
-        assert_eq!(s.load_dedup().unwrap().len(), 1);
+        assert_eq!(s.load_dedup(|_| {}).unwrap(), 1);
         assert_eq!(s.reset_dedup().unwrap(), 1);
-        assert!(s.load_dedup().unwrap().is_empty());
+        assert_eq!(s.load_dedup(|_| {}).unwrap(), 0);
     }
 
     #[test]
@@ -315,10 +318,10 @@ mod tests {
         let txn = s.db.begin_write().unwrap();
         txn.open_table(DEDUP).unwrap().insert(5, b"\x01garbage".as_slice()).unwrap();
         txn.commit().unwrap();
-        let msg = s.load_dedup().unwrap_err().to_string();
+        let msg = s.load_dedup(|_| {}).unwrap_err().to_string();
         assert!(msg.contains("damaged dedup entry 5") && msg.contains("newsmill reset-dedup"), "{msg}");
         assert_eq!(s.reset_dedup().unwrap(), 1);
-        assert!(s.load_dedup().unwrap().is_empty());
+        assert_eq!(s.load_dedup(|_| {}).unwrap(), 0);
     }
 
     #[test]

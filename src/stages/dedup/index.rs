@@ -245,35 +245,56 @@ pub struct StoryIndex {
 impl StoryIndex {
     /// An index with the given parameters, filled from persisted records (any order).
     pub fn new(params: Params, mut loaded: Vec<DedupRecord>, now: i64) -> Self {
+        let mut idx = Self::empty(params);
+        loaded.sort_by_key(|r| r.seq);
+        for r in loaded {
+            idx.restore(r, now);
+        }
+        idx
+    }
+
+    /// An empty index.
+    pub fn empty(params: Params) -> Self {
         let bands = params.bands.max(1);
         let tables = bands + params.lead_bands;
         let buckets = params.max_entries.clamp(1024, 1 << 22).next_power_of_two();
-        loaded.sort_by_key(|r| r.seq);
-        let front = loaded.first().map_or(0, |r| r.seq);
-        let mut idx = Self {
+        Self {
             params: Params { bands, ..params },
             entries: VecDeque::new(),
             links: VecDeque::new(),
             lead_keys: VecDeque::new(),
-            front,
+            front: 0,
             heads: vec![0; tables * buckets],
             bucket_mask: buckets as u64 - 1,
             exact: HashMap::new(),
             stories: HashMap::new(),
-            persisted_next: front,
-            persisted_front: front,
-        };
-        for mut r in loaded {
-            // A gap (entries never persisted) is filled with placeholders that match nothing.
-            while idx.next_seq() < r.seq {
-                idx.push(Entry::placeholder(r.seen_at), &[]);
-            }
-            let lead = std::mem::take(&mut r.lead_keys);
-            idx.push(Entry::from_record(r), &lead);
+            persisted_next: 0,
+            persisted_front: 0,
         }
-        idx.persisted_next = idx.next_seq();
-        idx.evict(now);
-        idx
+    }
+
+    /// Adds a persisted record, in ascending order of sequence numbers (as the state database
+    /// yields them), so that a restart streams the window back without holding it twice.
+    pub fn restore(&mut self, mut r: DedupRecord, now: i64) {
+        if self.persisted_next == 0 && self.entries.is_empty() && self.front == 0 {
+            (self.front, self.persisted_front) = (r.seq, r.seq);
+        }
+        if r.seq < self.next_seq() {
+            return;
+        }
+        if r.seq - self.next_seq() > self.params.max_entries as u64 {
+            // A gap wider than the window: everything before it would be evicted anyway.
+            self.evict_while(|_| true);
+            self.front = r.seq;
+        }
+        // A gap (entries never persisted) is filled with placeholders that match nothing.
+        while self.next_seq() < r.seq {
+            self.push(Entry::placeholder(r.seen_at), &[]);
+        }
+        let lead = std::mem::take(&mut r.lead_keys);
+        self.push(Entry::from_record(r), &lead);
+        self.persisted_next = self.next_seq();
+        self.evict(now);
     }
 
     /// Documents held.
@@ -508,10 +529,13 @@ impl StoryIndex {
 
     fn evict(&mut self, now: i64) {
         let oldest_allowed = now.saturating_sub(self.params.max_age_secs);
-        while let Some(e) = self.entries.front() {
-            if self.entries.len() <= self.params.max_entries && e.seen_at >= oldest_allowed {
-                break;
-            }
+        let max_entries = self.params.max_entries;
+        self.evict_while(|idx| idx.entries.len() > max_entries || idx.entries[0].seen_at < oldest_allowed);
+    }
+
+    /// Evicts the oldest entry while `cond` holds (it is asked only when there is one).
+    fn evict_while(&mut self, cond: impl Fn(&Self) -> bool) {
+        while !self.entries.is_empty() && cond(self) {
             let seq = self.front;
             let Some(e) = self.entries.pop_front() else { break };
             self.links.drain(..(self.params.bands + self.params.lead_bands).min(self.links.len()));
