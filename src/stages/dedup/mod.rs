@@ -90,6 +90,14 @@ impl Transform for Dedup {
         });
         if verdict.kind != MatchKind::New {
             a.similarity = Some((verdict.similarity * 1000.0).round() / 1000.0);
+            tracing::debug!(
+                doc = %a.id,
+                story = a.story_id.as_deref().unwrap_or_default(),
+                kind = a.dedup.unwrap_or_default(),
+                similarity = verdict.similarity,
+                first = verdict.duplicate_of.as_deref().unwrap_or_default(),
+                "Duplicate found."
+            );
         }
         match (verdict.duplicate_of, self.action) {
             (None, _) => Ok(Outcome::Emit(doc)),
