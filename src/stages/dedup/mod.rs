@@ -88,7 +88,7 @@ impl Transform for Dedup {
             MatchKind::Reread if verdict.duplicate_of.is_some() => "exact",
             MatchKind::Reread => "new",
         });
-        if verdict.kind != MatchKind::New {
+        if a.dedup != Some("new") {
             a.similarity = Some((verdict.similarity * 1000.0).round() / 1000.0);
             tracing::debug!(
                 doc = %a.id,
