@@ -149,6 +149,9 @@ pub struct CleanConfig {
     pub credit_pattern: String,
     /// An image caption ending in its credit, `... (AP Photo/Name)`; capture group 1 is the credit.
     pub caption_credit_pattern: String,
+    /// The heading of a readers' comments section ("Comments are now closed", "Post a comment"):
+    /// once the article has begun, such a line (at most 10 words) ends it.
+    pub comments_start_pattern: String,
     /// Share and follow prompts (lines of at most 12 words).
     pub share_pattern: String,
     /// A code identifier leaked into the page, such as `bar_progress`.
@@ -185,6 +188,7 @@ impl Default for CleanConfig {
             copyright_pattern: crate::stages::clean::rules::COPYRIGHT_PATTERN.into(),
             credit_pattern: crate::stages::clean::rules::CREDIT_PATTERN.into(),
             caption_credit_pattern: crate::stages::clean::rules::CAPTION_CREDIT_PATTERN.into(),
+            comments_start_pattern: crate::stages::clean::rules::COMMENTS_START_PATTERN.into(),
             share_pattern: crate::stages::clean::rules::SHARE_PATTERN.into(),
             identifier_pattern: crate::stages::clean::rules::IDENTIFIER_PATTERN.into(),
             byline_pattern: crate::stages::clean::rules::BYLINE_PATTERN.into(),
@@ -587,6 +591,7 @@ impl Config {
             ("clean.copyright_pattern", &c.copyright_pattern),
             ("clean.credit_pattern", &c.credit_pattern),
             ("clean.caption_credit_pattern", &c.caption_credit_pattern),
+            ("clean.comments_start_pattern", &c.comments_start_pattern),
             ("clean.share_pattern", &c.share_pattern),
             ("clean.identifier_pattern", &c.identifier_pattern),
             ("clean.byline_pattern", &c.byline_pattern),
@@ -739,6 +744,7 @@ mod tests {
             (&cfg.clean.copyright_pattern, &def.clean.copyright_pattern),
             (&cfg.clean.credit_pattern, &def.clean.credit_pattern),
             (&cfg.clean.caption_credit_pattern, &def.clean.caption_credit_pattern),
+            (&cfg.clean.comments_start_pattern, &def.clean.comments_start_pattern),
             (&cfg.clean.share_pattern, &def.clean.share_pattern),
             (&cfg.clean.identifier_pattern, &def.clean.identifier_pattern),
             (&cfg.clean.byline_pattern, &def.clean.byline_pattern),

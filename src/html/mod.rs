@@ -70,7 +70,6 @@ const NEGATIVE_HINTS: &[&str] = &[
     "nav",
     "menu",
     "footer",
-    "comment",
     "share",
     "social",
     "related",
@@ -98,7 +97,6 @@ const NEGATIVE_HINTS: &[&str] = &[
     "tags",
     "toolbar",
     "rail",
-    "disqus",
     "skip",
 ];
 
@@ -116,6 +114,8 @@ enum Hint {
     Credit,
     Deck,
     Hidden,
+    /// Readers' comments (furniture too).
+    Comments,
 }
 
 /// One automaton for every class/id word, matched without regard to case: elements are many, and
@@ -125,6 +125,7 @@ static HINTS: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<Hint>)> = std:
     let mut hints = Vec::new();
     for (list, hint) in [
         (NEGATIVE_HINTS, Hint::Negative),
+        (&["comment", "disqus"][..], Hint::Comments),
         (POSITIVE_HINTS, Hint::Positive),
         (&["byline", "author"][..], Hint::Byline),
         (&["caption"][..], Hint::Caption),
@@ -269,6 +270,8 @@ pub struct Block {
     pub negative: u16,
     /// Ancestors whose class or id reads as article ([`POSITIVE_HINTS`]).
     pub positive: u16,
+    /// Ancestors whose class or id names readers' comments (also counted in `negative`).
+    pub comments: u16,
     /// Element depth.
     pub depth: u16,
     /// Its parent container's paragraph score over the page's best container's (0..1).
@@ -318,6 +321,7 @@ struct Frame {
     adds: u16,
     negative: bool,
     positive: bool,
+    comments: bool,
     tag: BlockTag,
     chars: u32,
     link_chars: u32,
@@ -368,6 +372,7 @@ struct Walk {
     hidden: usize,
     negative: u16,
     positive: u16,
+    comments: u16,
     in_link: usize,
     next_id: u32,
     pending: Pending,
@@ -387,6 +392,7 @@ impl Walk {
             hidden: 0,
             negative: 0,
             positive: 0,
+            comments: 0,
             in_link: 0,
             next_id: 0,
             pending: Pending::default(),
@@ -442,7 +448,7 @@ impl Sink for Walk {
             "banner" => within::HEADER,
             _ => 0,
         };
-        let (mut negative, mut positive, mut hidden_class) = (false, false, false);
+        let (mut negative, mut positive, mut hidden_class, mut comments) = (false, false, false, false);
         let (automaton, hints) = &*HINTS;
         for v in [e.attr("class"), e.attr("id")].into_iter().flatten() {
             // Overlapping matches: "related-content" is furniture although it says "content".
@@ -455,6 +461,7 @@ impl Sink for Walk {
                     Hint::Credit => adds |= within::CREDIT,
                     Hint::Deck => adds |= within::DECK,
                     Hint::Hidden => hidden_class = true,
+                    Hint::Comments => (negative, comments) = (true, true),
                 }
             }
         }
@@ -479,12 +486,13 @@ impl Sink for Walk {
         }
         self.negative += u16::from(negative);
         self.positive += u16::from(positive);
+        self.comments += u16::from(comments);
         self.hidden += usize::from(hidden);
         if name == "a" {
             self.in_link += 1;
         }
         let tag = if block { BlockTag::of(name) } else { BlockTag::Other };
-        self.stack.push(Frame { id, block, hidden, adds, negative, positive, tag, chars: 0, link_chars: 0 });
+        self.stack.push(Frame { id, block, hidden, adds, negative, positive, comments, tag, chars: 0, link_chars: 0 });
     }
 
     fn close(&mut self, name: &str) {
@@ -507,6 +515,7 @@ impl Sink for Walk {
         }
         self.negative -= u16::from(frame.negative);
         self.positive -= u16::from(frame.positive);
+        self.comments -= u16::from(frame.comments);
         self.hidden -= usize::from(frame.hidden);
         if name == "a" {
             self.in_link = self.in_link.saturating_sub(1);
@@ -600,6 +609,7 @@ impl Walk {
             chars,
             negative: self.negative,
             positive: self.positive,
+            comments: self.comments,
             depth: self.stack.len().min(u16::MAX as usize) as u16,
             container_share: 0.0,
             byline_box: self.stack.iter().rev().take(3).any(|f| f.adds & within::BYLINE != 0),

@@ -105,6 +105,10 @@ impl Cleaner {
         } else {
             let features = line_features(&lines);
             self.judge(&self.model, &mut lines, &features, &open);
+            // After the model, so that its training rows stay those of the page as it is.
+            let mut kept: Vec<bool> =
+                lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
+            end_at_comments(&mut lines, &mut kept, 0, &self.rules.comments_start);
         }
         self.finish_lines(&mut lines, &template, &forced);
         find_headlines(&mut lines, &forced, &self.cfg);
@@ -203,6 +207,7 @@ impl Cleaner {
         let mut open: Vec<bool> =
             first.lines.iter().zip(&first.forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
         mark_html_roles(&mut first.lines, &blocks, &mut open, &mut meta);
+        drop_comment_sections(&mut first.lines, &blocks, &mut open, &self.rules.comments_start);
         let features = if measure {
             blocks::join(&line_features(&first.lines), &blocks::dom_features(&blocks))
         } else {
@@ -304,6 +309,52 @@ impl Cleaner {
 /// repeating the stated description in a heading or the header, the deck, figure captions and
 /// credits are caption data, a short block in a byline box is the byline. None of these is left
 /// to the model.
+/// Readers' comments read like prose, so no line feature tells them from the article; their
+/// markup does (`class="comments"`, `id="disqus_thread"`). A page whose headline sits inside such
+/// an element has the word on a wrapper of everything (`class="post has-comments"`), and is left
+/// to the model.
+fn drop_comment_sections(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], start: &regex::Regex) {
+    let headline = lines.iter().position(|l| l.class == LineClass::Title);
+    let anchor = headline.or_else(|| open.iter().position(|o| *o));
+    if anchor.is_none_or(|i| blocks.get(i).is_some_and(|b| b.comments > 0)) {
+        return;
+    }
+    for ((line, block), open) in lines.iter_mut().zip(blocks).zip(open.iter_mut()) {
+        if block.comments > 0 && *open {
+            line.class = LineClass::Drop("comment_section");
+            *open = false;
+        }
+    }
+    if let Some(anchor) = anchor {
+        end_at_comments(lines, open, anchor + 1, start);
+    }
+}
+
+/// Older pages (and every page dump) mark a comments section with its heading only ("Comments
+/// are now closed for this story", "Post a comment"): once three prose lines of the article are
+/// behind, such a heading ends the article.
+fn end_at_comments(lines: &mut [Line], open: &mut [bool], from: usize, start: &regex::Regex) {
+    let mut body = 0;
+    let mut end = None;
+    for (i, line) in lines.iter().enumerate().skip(from) {
+        if open[i] && line.prose {
+            body += 1;
+        }
+        if body >= 3 && line.words <= 10 && start.is_match(line.text.trim()) {
+            end = Some(i);
+            break;
+        }
+    }
+    if let Some(end) = end {
+        for (line, open) in lines.iter_mut().zip(open.iter_mut()).skip(end) {
+            if *open {
+                line.class = LineClass::Drop("comment_section");
+                *open = false;
+            }
+        }
+    }
+}
+
 fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], meta: &mut InputMeta) {
     // A `<title>` whose site part was not recognised ("Site - City News, Weather | Headline"): the
     // part the page shows as a block of its own is the headline.
@@ -715,6 +766,36 @@ mod tests {
         let (lines, meta) = cleaner.classify_html(html, None);
         assert_eq!(meta.title.as_deref(), Some("Harbour tunnel opens to traffic"));
         assert!(lines.iter().any(|l| l.class == LineClass::Title && l.text == "Harbour tunnel opens to traffic"));
+    }
+
+    const ARTICLE: &str = "<h1>Harbour tunnel opens to traffic</h1>\
+        <p>The tunnel under the harbour opened to traffic on Monday after four years of work, the city said.</p>\
+        <p>Engineers had to cut through a layer of hard rock that was not on any of the survey maps.</p>\
+        <p>The council expects about thirty thousand cars a day to use it once the toll road opens in spring.</p>";
+
+    #[test]
+    fn readers_comments_are_not_the_article() {
+        let cleaner = cleaner();
+        let kept = |html: &str| -> Vec<String> {
+            let (lines, _) = cleaner.classify_html(html, None);
+            lines.into_iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text).collect()
+        };
+        let comment = "I have driven through it twice already and it saves me twenty minutes every single morning.";
+        // Marked by class, as most sites do.
+        let by_class =
+            format!("<html><body><div class=post>{ARTICLE}</div><div id=comments><p>{comment}</p></div></body></html>");
+        let k = kept(&by_class);
+        assert!(k.iter().any(|l| l.starts_with("Engineers had")) && !k.iter().any(|l| l == comment), "{k:?}");
+        // Marked only by its heading.
+        let by_heading = format!(
+            "<html><body>{ARTICLE}<hr><b>Comments are now closed for this story</b><br><b>Bruce</b><br>{comment}</body></html>"
+        );
+        let k = kept(&by_heading);
+        assert!(k.iter().any(|l| l.starts_with("The council")) && !k.iter().any(|l| l == comment), "{k:?}");
+        // The word on a wrapper of the whole article ("has-comments") leaves it to the model.
+        let wrapper = format!("<html><body><div class='post has-comments'>{ARTICLE}</div></body></html>");
+        let k = kept(&wrapper);
+        assert!(k.iter().filter(|l| l.split(' ').count() > 10).count() == 3, "{k:?}");
     }
 
     #[test]

@@ -191,6 +191,9 @@ pub const CREDIT_PATTERN: &str = r"(?i)^[\[(]?\s*(?:image source|image credit|ph
 /// do ("... in Hialeah, Fla. (AP Photo/Alan Diaz, File)"); group 1 is the credit.
 pub const CAPTION_CREDIT_PATTERN: &str = r"(?i)\s[(\[](?:\p{Lu}[\w.&'-]*\s+){0,3}(?:photo|photograph|image|picture|foto|credit)s?\s*(?:/|:|by\s)\s*([^()\[\]]{2,80}?)\s*[)\]]$";
 
+/// Default `comments_start_pattern`: the heading of a readers' comments section.
+pub const COMMENTS_START_PATTERN: &str = r"(?i)^(?:\d+\s+)?(?:readers?'?\s+|your\s+|user\s+)?comments?(?:\s*\(\d+\))?(?:\s+are\s+(?:now\s+)?closed.*)?[:.]?$|^(?:post|leave|add|write|submit)\s+(?:a|your)\s+(?:comment|reply)|^have\s+your\s+say$|^comments\s+are\s+(?:now\s+)?closed|^(?:\d+\s+)?(?:kommentare|commentaires|comentarios|댓글|コメント|评论|評論)(?:\s*\(\d+\))?:?$";
+
 /// Default `share_pattern`: share and follow prompts.
 pub const SHARE_PATTERN: &str = r"(?i)^(join us on|follow us(?-u:\b)|share (this|on|via|the|article)(?-u:\b)|like us on|find us on|connect with us|subscribe (to|for|now)(?-u:\b)|sign up (for|to)(?-u:\b)|get (our|the) newsletter|click here(?-u:\b)|download (our|the) app|공유하기|구독하기|페이스북|트위터|카카오톡)";
 
@@ -216,6 +219,8 @@ pub struct Rules {
     pub credit: Regex,
     /// See [`CAPTION_CREDIT_PATTERN`].
     pub caption_credit: Regex,
+    /// The heading of a readers' comments section.
+    pub comments_start: Regex,
     /// See [`SHARE_PATTERN`].
     pub share: Regex,
     /// See [`IDENTIFIER_PATTERN`].
@@ -240,6 +245,7 @@ impl Rules {
             copyright: Regex::new(&cfg.copyright_pattern)?,
             credit: Regex::new(&cfg.credit_pattern)?,
             caption_credit: Regex::new(&cfg.caption_credit_pattern)?,
+            comments_start: Regex::new(&cfg.comments_start_pattern)?,
             share: Regex::new(&cfg.share_pattern)?,
             identifier: Regex::new(&cfg.identifier_pattern)?,
             byline: Regex::new(&cfg.byline_pattern)?,
