@@ -311,7 +311,13 @@ pub struct Page {
     pub blocks: Vec<Block>,
     /// What the markup states about the page.
     pub meta: InputMeta,
+    /// Images' descriptions (`alt`) of five words or more, lower-cased with single spaces: a block
+    /// repeating one is the image's caption. At most [`MAX_ALTS`].
+    pub image_alts: Vec<String>,
 }
+
+/// Most image descriptions kept per page.
+pub const MAX_ALTS: usize = 256;
 
 /// One open element on the walk's stack.
 struct Frame {
@@ -374,6 +380,7 @@ struct Walk {
     positive: u16,
     comments: u16,
     in_link: usize,
+    image_alts: Vec<String>,
     next_id: u32,
     pending: Pending,
     blocks: Vec<Block>,
@@ -394,6 +401,7 @@ impl Walk {
             positive: 0,
             comments: 0,
             in_link: 0,
+            image_alts: Vec::new(),
             next_id: 0,
             pending: Pending::default(),
             blocks: Vec::new(),
@@ -424,6 +432,14 @@ impl Sink for Walk {
             || e.attr("hidden").is_some()
             || e.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
             || e.attr("style").is_some_and(hides);
+        if name == "img"
+            && !hidden
+            && self.hidden == 0
+            && self.image_alts.len() < MAX_ALTS
+            && let Some(alt) = e.attr("alt").filter(|a| a.split_whitespace().nth(4).is_some())
+        {
+            self.image_alts.push(caption_key(alt));
+        }
         let role = e.attr("role").unwrap_or_default();
         let mut adds = match name {
             "article" => within::ARTICLE,
@@ -676,8 +692,23 @@ impl Walk {
                 b.container_share = (own / top).min(1.0);
             }
         }
-        Page { blocks: self.blocks, meta: self.meta.finish() }
+        Page { blocks: self.blocks, meta: self.meta.finish(), image_alts: self.image_alts }
     }
+}
+
+/// A caption or image description as compared: lower case, single spaces, at most 1,000 bytes.
+pub fn caption_key(text: &str) -> String {
+    let mut out = String::new();
+    for w in text.split_whitespace() {
+        if out.len() >= 1000 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        crate::text::push_lowercase(&mut out, w);
+    }
+    out
 }
 
 impl Block {

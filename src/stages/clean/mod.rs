@@ -197,7 +197,7 @@ impl Cleaner {
     fn html_pass(&self, html: &str, measure: bool) -> HtmlPass {
         let limits =
             HtmlLimits { max_blocks: self.cfg.max_html_blocks.get(), max_block_bytes: self.cfg.max_line_bytes.get() };
-        let Page { blocks: all, mut meta } = crate::html::parse(html, limits);
+        let Page { blocks: all, mut meta, image_alts } = crate::html::parse(html, limits);
         // Repeats are left to the model here: articles repeat lines of their own ("Portion: 1 cup",
         // a recipe's steps), and a menu shown twice is recognisable by its markup (cross-validated:
         // 0.960 -> 0.961, 0.938 -> 0.940, 0.960 -> 0.963 on the three HTML sets; a "repeated"
@@ -206,7 +206,7 @@ impl Cleaner {
         let blocks: Vec<&Block> = first.origin.iter().filter_map(|&i| all.get(i)).collect();
         let mut open: Vec<bool> =
             first.lines.iter().zip(&first.forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
-        mark_html_roles(&mut first.lines, &blocks, &mut open, &mut meta);
+        mark_html_roles(&mut first.lines, &blocks, &mut open, &mut meta, &image_alts);
         drop_comment_sections(&mut first.lines, &blocks, &mut open, &self.rules.comments_start);
         let features = if measure {
             blocks::join(&line_features(&first.lines), &blocks::dom_features(&blocks))
@@ -309,6 +309,21 @@ impl Cleaner {
 /// repeating the stated description in a heading or the header, the deck, figure captions and
 /// credits are caption data, a short block in a byline box is the byline. None of these is left
 /// to the model.
+/// Whether a block repeats an image's description (`alt`): then it is that image's caption, however
+/// the page marks it up. Sites cut long captions short ("... to strengthen the ...") or add the
+/// credit after them, so a long enough prefix either way counts.
+fn repeats_image_description(text: &str, alts: &[String]) -> bool {
+    if alts.is_empty() || text.split_whitespace().nth(4).is_none() {
+        return false;
+    }
+    let key = crate::html::caption_key(text);
+    let key = key.trim_end_matches(|c: char| c.is_whitespace() || c == '.' || c == '…');
+    alts.iter().any(|alt| {
+        let alt = alt.trim_end_matches(|c: char| c.is_whitespace() || c == '.' || c == '…');
+        alt == key || (key.len() >= 40 && alt.starts_with(key)) || (alt.len() >= 40 && key.starts_with(alt))
+    })
+}
+
 /// Readers' comments read like prose, so no line feature tells them from the article; their
 /// markup does (`class="comments"`, `id="disqus_thread"`). A page whose headline sits inside such
 /// an element has the word on a wrapper of everything (`class="post has-comments"`), and is left
@@ -355,7 +370,7 @@ fn end_at_comments(lines: &mut [Line], open: &mut [bool], from: usize, start: &r
     }
 }
 
-fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], meta: &mut InputMeta) {
+fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], meta: &mut InputMeta, alts: &[String]) {
     // A `<title>` whose site part was not recognised ("Site - City News, Weather | Headline"): the
     // part the page shows as a block of its own is the headline.
     if let Some(title) = meta.title.clone()
@@ -407,7 +422,10 @@ fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], met
             Some(LineClass::Subtitle)
         } else if block.within & within::CREDIT != 0 && (figure || block.tag == BlockTag::FigCaption) {
             Some(LineClass::Credit(line.text.clone()))
-        } else if block.tag == BlockTag::FigCaption || (block.within & within::CAPTION != 0 && figure) {
+        } else if block.tag == BlockTag::FigCaption
+            || (block.within & within::CAPTION != 0 && figure)
+            || repeats_image_description(&line.text, alts)
+        {
             Some(LineClass::Caption)
         } else if block.byline_box && !byline_found && line.words <= 12 && !line.prose {
             byline_found = true;
@@ -772,6 +790,19 @@ mod tests {
         <p>The tunnel under the harbour opened to traffic on Monday after four years of work, the city said.</p>\
         <p>Engineers had to cut through a layer of hard rock that was not on any of the survey maps.</p>\
         <p>The council expects about thirty thousand cars a day to use it once the toll road opens in spring.</p>";
+
+    #[test]
+    fn a_block_repeating_an_image_description_is_its_caption() {
+        let caption = "The defence minister shakes hands with his counterpart in Hanoi on Wednesday";
+        let html = format!(
+            "<html><body>{ARTICLE}<div class=gallery><img src=a.jpg alt='{caption}.'>\
+             <div class=caption-full>{caption}. AP Photo</div><div>{caption}</div></div></body></html>"
+        );
+        let (lines, _) = cleaner().classify_html(&html, None);
+        let captions = lines.iter().filter(|l| l.class == LineClass::Caption).count();
+        assert_eq!(captions, 2, "{lines:?}");
+        assert!(lines.iter().any(|l| l.class == LineClass::Keep && l.text.starts_with("Engineers had")));
+    }
 
     #[test]
     fn readers_comments_are_not_the_article() {
