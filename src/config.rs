@@ -154,6 +154,8 @@ pub struct CleanConfig {
     pub comments_start_pattern: String,
     /// Share and follow prompts (lines of at most 12 words).
     pub share_pattern: String,
+    /// A link to another article inside this one, "SEE MORE: ..." (lines of at most 25 words).
+    pub teaser_pattern: String,
     /// A code identifier leaked into the page, such as `bar_progress`.
     pub identifier_pattern: String,
     /// An author line (lines of at most 10 words).
@@ -190,6 +192,7 @@ impl Default for CleanConfig {
             caption_credit_pattern: crate::stages::clean::rules::CAPTION_CREDIT_PATTERN.into(),
             comments_start_pattern: crate::stages::clean::rules::COMMENTS_START_PATTERN.into(),
             share_pattern: crate::stages::clean::rules::SHARE_PATTERN.into(),
+            teaser_pattern: crate::stages::clean::rules::TEASER_PATTERN.into(),
             identifier_pattern: crate::stages::clean::rules::IDENTIFIER_PATTERN.into(),
             byline_pattern: crate::stages::clean::rules::BYLINE_PATTERN.into(),
             dateline_pattern: crate::stages::clean::rules::DATELINE_PATTERN.into(),
@@ -593,6 +596,7 @@ impl Config {
             ("clean.caption_credit_pattern", &c.caption_credit_pattern),
             ("clean.comments_start_pattern", &c.comments_start_pattern),
             ("clean.share_pattern", &c.share_pattern),
+            ("clean.teaser_pattern", &c.teaser_pattern),
             ("clean.identifier_pattern", &c.identifier_pattern),
             ("clean.byline_pattern", &c.byline_pattern),
             ("clean.dateline_pattern", &c.dateline_pattern),
@@ -746,6 +750,7 @@ mod tests {
             (&cfg.clean.caption_credit_pattern, &def.clean.caption_credit_pattern),
             (&cfg.clean.comments_start_pattern, &def.clean.comments_start_pattern),
             (&cfg.clean.share_pattern, &def.clean.share_pattern),
+            (&cfg.clean.teaser_pattern, &def.clean.teaser_pattern),
             (&cfg.clean.identifier_pattern, &def.clean.identifier_pattern),
             (&cfg.clean.byline_pattern, &def.clean.byline_pattern),
             (&cfg.clean.dateline_pattern, &def.clean.dateline_pattern),

@@ -283,6 +283,8 @@ impl Cleaner {
                 LineClass::Drop("ui_identifier")
             } else if words <= 12 && rules.share.is_match(&text) {
                 LineClass::Drop("share_prompt")
+            } else if words <= 25 && rules.teaser.is_match(&text) {
+                LineClass::Drop("teaser")
             } else if drop_repeats && !seen.insert(hash) {
                 LineClass::Drop("repeated")
             } else if words <= 10 && rules.byline.is_match(&text) {

@@ -196,7 +196,7 @@ pub const UI_LABELS: &[&str] = &[
 ];
 
 /// Default `copyright_pattern`: a copyright notice (names the publisher; the text is dropped).
-pub const COPYRIGHT_PATTERN: &str = r"(?i)^\s*(?:©|ⓒ|\(c\)|copyright(?-u:\b))(?:\s*(?:©|\(c\)))?\s*(?:(?:19|20)\d{2}|\p{L}[\p{L}.&'-]*\s+\p{L})|all rights reserved|무단\s*전재|재배포\s*금지|版权所有|版權所有|無断転載|無斷轉載|tous droits réservés|alle rechte vorbehalten|todos los derechos reservados|все права защищены";
+pub const COPYRIGHT_PATTERN: &str = r"(?i)^\s*(?:©|ⓒ|\(c\)|copyright(?-u:\b))(?:\s*(?:©|\(c\)))?\s*(?:(?:19|20)\d{2}|\p{L}[\p{L}.&'-]*\s+\p{L})|all rights reserved|is subject to copyright|무단\s*전재|재배포\s*금지|版权所有|版權所有|無断転載|無斷轉載|tous droits réservés|alle rechte vorbehalten|todos los derechos reservados|все права защищены";
 
 /// Default `credit_pattern`: an image credit line; group 1 is the credit.
 pub const CREDIT_PATTERN: &str = r"(?i)^[\[(]?\s*(?:image source|image credit|photo credit|photo|photograph|image|picture|credit|사진|이미지|写真|图片|圖片|foto|bild)\s*[=:：]\s*([^\])]{1,150}?)\s*[\])]?$";
@@ -208,8 +208,12 @@ pub const CAPTION_CREDIT_PATTERN: &str = r"(?i)\s[(\[](?:\p{Lu}[\w.&'-]*\s+){0,3
 /// Default `comments_start_pattern`: the heading of a readers' comments section.
 pub const COMMENTS_START_PATTERN: &str = r"(?i)^(?:\d+\s+)?(?:readers?'?\s+|your\s+|user\s+)?comments?(?:\s*\(\d+\))?(?:\s+are\s+(?:now\s+)?closed.*)?[:.]?$|^(?:post|leave|add|write|submit)\s+(?:a|your)\s+(?:comment|reply)|^have\s+your\s+say$|^comments\s+are\s+(?:now\s+)?closed|^(?:\d+\s+)?(?:kommentare|commentaires|comentarios|댓글|コメント|评论|評論)(?:\s*\(\d+\))?:?$";
 
+/// Default `teaser_pattern`: a link to another article inside this one ("SEE MORE: ...",
+/// "Related: ...", "READ MORE: ...").
+pub const TEASER_PATTERN: &str = r"(?i)^(?:see more|read more|related|also read|read also|must read|more on this|watch|most read|top stories|recommended)\s*[:|]\s*\S";
+
 /// Default `share_pattern`: share and follow prompts.
-pub const SHARE_PATTERN: &str = r"(?i)^(join us on|follow us(?-u:\b)|share (this|on|via|the|article)(?-u:\b)|like us on|find us on|connect with us|subscribe (to|for|now)(?-u:\b)|sign up (for|to)(?-u:\b)|get (our|the) newsletter|click here(?-u:\b)|download (our|the) app|공유하기|구독하기|페이스북|트위터|카카오톡)";
+pub const SHARE_PATTERN: &str = r"(?i)^(join us on|follow us(?-u:\b)|follow [\w.@ ]{1,40} on (?:instagram|facebook|twitter|youtube|tiktok)|share (this|on|via|the|article)(?-u:\b)|like us on|find us on|connect with us|subscribe (to|for|now)(?-u:\b)|sign up (for|to)(?-u:\b)|get (our|the) newsletter|click here(?-u:\b)|download (our|the) app|공유하기|구독하기|페이스북|트위터|카카오톡)";
 
 /// Default `identifier_pattern`: a code identifier leaked into the page (`bar_progress`).
 pub const IDENTIFIER_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$";
@@ -235,6 +239,8 @@ pub struct Rules {
     pub caption_credit: Regex,
     /// The heading of a readers' comments section.
     pub comments_start: Regex,
+    /// A link to another article inside this one.
+    pub teaser: Regex,
     /// See [`SHARE_PATTERN`].
     pub share: Regex,
     /// See [`IDENTIFIER_PATTERN`].
@@ -260,6 +266,7 @@ impl Rules {
             credit: Regex::new(&cfg.credit_pattern)?,
             caption_credit: Regex::new(&cfg.caption_credit_pattern)?,
             comments_start: Regex::new(&cfg.comments_start_pattern)?,
+            teaser: Regex::new(&cfg.teaser_pattern)?,
             share: Regex::new(&cfg.share_pattern)?,
             identifier: Regex::new(&cfg.identifier_pattern)?,
             byline: Regex::new(&cfg.byline_pattern)?,
