@@ -87,6 +87,8 @@ pub const UI_LABELS: &[&str] = &[
     "related",
     "related articles",
     "related stories",
+    "related news",
+    "back to gallery",
     "most read",
     "most popular",
     "trending",
@@ -209,8 +211,8 @@ pub const CAPTION_CREDIT_PATTERN: &str = r"(?i)\s[(\[](?:\p{Lu}[\w.&'-]*\s+){0,3
 pub const COMMENTS_START_PATTERN: &str = r"(?i)^(?:\d+\s+)?(?:readers?'?\s+|your\s+|user\s+)?comments?(?:\s*\(\d+\))?(?:\s+are\s+(?:now\s+)?closed.*)?[:.]?$|^(?:post|leave|add|write|submit)\s+(?:a|your)\s+(?:comment|reply)|^have\s+your\s+say$|^comments\s+are\s+(?:now\s+)?closed|^(?:\d+\s+)?(?:kommentare|commentaires|comentarios|댓글|コメント|评论|評論)(?:\s*\(\d+\))?:?$";
 
 /// Default `teaser_pattern`: a link to another article inside this one ("SEE MORE: ...",
-/// "Related: ...", "READ MORE: ...").
-pub const TEASER_PATTERN: &str = r"(?i)^(?:see more|read more|related|also read|read also|must read|more on this|watch|most read|top stories|recommended)\s*[:|]\s*\S";
+/// "Related: ...", "READ MORE: ...", a headline tagged "[VIDEO]" or "[INSIGHT]").
+pub const TEASER_PATTERN: &str = r"(?i)^(?:see more|read more|related|also read|read also|must read|more on this|watch|most read|top stories|recommended)\s*[:|]\s*\S|\s\[(?:video|videos|pics|photos|gallery|insight|reaction|analysis|latest|live|poll|report|update)\]\s*\|?$";
 
 /// Default `share_pattern`: share and follow prompts.
 pub const SHARE_PATTERN: &str = r"(?i)^(join us on|follow us(?-u:\b)|follow [\w.@ ]{1,40} on (?:instagram|facebook|twitter|youtube|tiktok)|share (this|on|via|the|article)(?-u:\b)|like us on|find us on|connect with us|subscribe (to|for|now)(?-u:\b)|sign up (for|to)(?-u:\b)|get (our|the) newsletter|click here(?-u:\b)|download (our|the) app|공유하기|구독하기|페이스북|트위터|카카오톡)";
