@@ -312,17 +312,16 @@ impl Cleaner {
 /// credits are caption data, a short block in a byline box is the byline. None of these is left
 /// to the model.
 /// Whether a block repeats an image's description (`alt`): then it is that image's caption, however
-/// the page marks it up. Sites cut long captions short ("... to strengthen the ...") or add the
-/// credit after them, so a long enough prefix either way counts.
+/// the page marks it up. Sites cut long captions short ("... to strengthen the ... more"), add a
+/// "less" link or the credit, so sharing most of the shorter of the two from the start counts.
 fn repeats_image_description(text: &str, alts: &[String]) -> bool {
     if alts.is_empty() || text.split_whitespace().nth(4).is_none() {
         return false;
     }
     let key = crate::html::caption_key(text);
-    let key = key.trim_end_matches(|c: char| c.is_whitespace() || c == '.' || c == '…');
     alts.iter().any(|alt| {
-        let alt = alt.trim_end_matches(|c: char| c.is_whitespace() || c == '.' || c == '…');
-        alt == key || (key.len() >= 40 && alt.starts_with(key)) || (alt.len() >= 40 && key.starts_with(alt))
+        let common = key.bytes().zip(alt.bytes()).take_while(|(a, b)| a == b).count();
+        common == key.len().max(alt.len()) || (common >= 40 && common * 10 >= key.len().min(alt.len()) * 8)
     })
 }
 
@@ -798,7 +797,7 @@ mod tests {
         let caption = "The defence minister shakes hands with his counterpart in Hanoi on Wednesday";
         let html = format!(
             "<html><body>{ARTICLE}<div class=gallery><img src=a.jpg alt='{caption}.'>\
-             <div class=caption-full>{caption}. AP Photo</div><div>{caption}</div></div></body></html>"
+             <div class=caption-full>{caption}. AP Photo</div><div>{caption}... more</div></div></body></html>"
         );
         let (lines, _) = cleaner().classify_html(&html, None);
         let captions = lines.iter().filter(|l| l.class == LineClass::Caption).count();
