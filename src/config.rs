@@ -154,7 +154,7 @@ pub struct CleanConfig {
     pub comments_start_pattern: String,
     /// Share and follow prompts (lines of at most 12 words).
     pub share_pattern: String,
-    /// A link to another article inside this one, "SEE MORE: ..." (lines of at most 25 words).
+    /// A link to another article inside this one, "SEE MORE: ..." (HTML blocks of at most 25 words).
     pub teaser_pattern: String,
     /// A code identifier leaked into the page, such as `bar_progress`.
     pub identifier_pattern: String,

@@ -90,7 +90,8 @@ impl Cleaner {
     /// [`Cleaner::classify`] for a document of `site`: when templates are on, the site's learned
     /// template is removed after the model has judged the page, and the page is learned from.
     pub fn classify_for(&self, text: &str, site: Option<&str>) -> Vec<Line> {
-        let FirstPass { mut lines, forced, hashes, .. } = self.first_pass(text.lines(), self.cfg.drop_repeated_lines);
+        let FirstPass { mut lines, forced, hashes, .. } =
+            self.first_pass(text.lines(), self.cfg.drop_repeated_lines, false);
         attach_captions(&mut lines);
         // The site's template is looked up (and this page learned) now, but applied after the model:
         // the model judges the page as it would without templates, so removing a template line
@@ -202,7 +203,7 @@ impl Cleaner {
         // a recipe's steps), and a menu shown twice is recognisable by its markup (cross-validated:
         // 0.960 -> 0.961, 0.938 -> 0.940, 0.960 -> 0.963 on the three HTML sets; a "repeated"
         // feature added nothing on top).
-        let mut first = self.first_pass(all.iter().map(|b| b.text.as_str()), false);
+        let mut first = self.first_pass(all.iter().map(|b| b.text.as_str()), false, true);
         let blocks: Vec<&Block> = first.origin.iter().filter_map(|&i| all.get(i)).collect();
         let mut open: Vec<bool> =
             first.lines.iter().zip(&first.forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
@@ -226,7 +227,7 @@ impl Cleaner {
     /// Every line with its features and whether the model decides it (the rules left it open):
     /// what the training command learns from.
     pub fn training_lines(&self, text: &str) -> Vec<TrainingLine> {
-        let FirstPass { mut lines, forced, .. } = self.first_pass(text.lines(), self.cfg.drop_repeated_lines);
+        let FirstPass { mut lines, forced, .. } = self.first_pass(text.lines(), self.cfg.drop_repeated_lines, false);
         attach_captions(&mut lines);
         let features = line_features(&lines);
         let open: Vec<bool> = lines.iter().zip(forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
@@ -234,7 +235,9 @@ impl Cleaner {
     }
 
     /// Rules that judge each line alone.
-    fn first_pass<'t>(&self, raw_lines: impl Iterator<Item = &'t str>, drop_repeats: bool) -> FirstPass {
+    /// `html`: the lines are an HTML page's blocks, where a teaser line is a block of its own; in a
+    /// page dump the same words may start a line of the article's own text.
+    fn first_pass<'t>(&self, raw_lines: impl Iterator<Item = &'t str>, drop_repeats: bool, html: bool) -> FirstPass {
         let rules = &self.rules;
         let min_prose = self.cfg.min_prose_words.get();
         let mut seen = HashSet::new();
@@ -283,7 +286,7 @@ impl Cleaner {
                 LineClass::Drop("ui_identifier")
             } else if words <= 12 && rules.share.is_match(&text) {
                 LineClass::Drop("share_prompt")
-            } else if words <= 25 && rules.teaser.is_match(&text) {
+            } else if html && words <= 25 && rules.teaser.is_match(&text) {
                 LineClass::Drop("teaser")
             } else if drop_repeats && !seen.insert(hash) {
                 LineClass::Drop("repeated")
