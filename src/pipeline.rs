@@ -119,6 +119,17 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
     let mut story_index = StoryIndex::empty(Params::from_config(&cfg.dedup));
     let loading = std::time::Instant::now();
     let dedup_records = store.load_dedup(|r| story_index.restore(r, now))?;
+    let fingerprint = crate::stages::dedup::sketch_fingerprint(&cfg.dedup);
+    if let Some(old) = store.swap_sketch_fingerprint(fingerprint)?
+        && old != fingerprint
+        && dedup_records > 0
+    {
+        warn!(
+            held = dedup_records,
+            "The dedup window was sketched with other settings (shingle_words, lead bands); its documents now match \
+             only exact copies until they age out. `newsmill reset-dedup` starts the window afresh."
+        );
+    }
     let site_templates = store.load_templates()?;
     let feeds = Arc::new(FeedMemory::new(cfg.source.max_feed_items.get(), store.load_feed_items()?));
     info!(

@@ -16,6 +16,8 @@ use crate::stages::dedup::{DedupChanges, DedupRecord};
 const FILES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("files_v1");
 /// The dedup window: sequence number -> entry ([`DedupRecord::encode`]).
 const DEDUP: TableDefinition<u64, &[u8]> = TableDefinition::new("dedup_stories_v1");
+/// What the dedup window's sketches were made with: "sketch" -> fingerprint (u64, little endian).
+const DEDUP_META: TableDefinition<&str, u64> = TableDefinition::new("dedup_meta_v1");
 /// The exact-only window of earlier versions; dropped on open.
 const DEDUP_EXACT_OLD: &str = "dedup_exact_v1";
 const TEMPLATES: TableDefinition<&str, &[u8]> = TableDefinition::new("site_templates_v1");
@@ -162,8 +164,22 @@ impl StateStore {
         };
         txn.delete_table(DEDUP).map_err(|e| self.io(e))?;
         txn.open_table(DEDUP).map_err(|e| self.io(e))?;
+        txn.delete_table(DEDUP_META).map_err(|e| self.io(e))?;
         txn.commit().map_err(|e| self.io(e))?;
         Ok(n)
+    }
+
+    /// Records the fingerprint of the settings that make sketches, and returns the one recorded
+    /// before (if any): held sketches made with other settings no longer compare with new ones.
+    pub fn swap_sketch_fingerprint(&self, fingerprint: u64) -> Result<Option<u64>, StateError> {
+        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
+        let old = {
+            let mut table = txn.open_table(DEDUP_META).map_err(|e| self.io(e))?;
+            let old = table.insert("sketch", fingerprint).map_err(|e| self.io(e))?.map(|v| v.value());
+            old
+        };
+        txn.commit().map_err(|e| self.io(e))?;
+        Ok(old)
     }
 
     /// Every persisted site template.
@@ -322,6 +338,16 @@ mod tests {
         assert!(msg.contains("damaged dedup entry 5") && msg.contains("newsmill reset-dedup"), "{msg}");
         assert_eq!(s.reset_dedup().unwrap(), 1);
         assert_eq!(s.load_dedup(|_| {}).unwrap(), 0);
+    }
+
+    #[test]
+    fn sketch_fingerprint_is_swapped_and_reset() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = StateStore::open(dir.path(), 1 << 20).unwrap();
+        assert_eq!(s.swap_sketch_fingerprint(7).unwrap(), None);
+        assert_eq!(s.swap_sketch_fingerprint(8).unwrap(), Some(7));
+        s.reset_dedup().unwrap();
+        assert_eq!(s.swap_sketch_fingerprint(9).unwrap(), None);
     }
 
     #[test]

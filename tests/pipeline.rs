@@ -630,3 +630,16 @@ fn reset_dedup_empties_the_window_and_keeps_the_checkpoints() {
     let later = articles.iter().find(|a| a["id"] == "w7").unwrap();
     assert_eq!(later["dedup"], "new", "the window was empty");
 }
+
+#[test]
+fn changed_sketch_settings_are_reported_at_start() {
+    let s = Scratch::new("");
+    s.drop_file("wire.jsonl", include_str!("fixtures/wire-stream.jsonl"));
+    let first = s.run_once();
+    assert!(!String::from_utf8_lossy(&first.stderr).contains("sketched with other settings"));
+    let mut cfg = std::fs::read_to_string(&s.config).unwrap();
+    cfg.push_str("[dedup]\nshingle_words = 4\n");
+    std::fs::write(&s.config, cfg).unwrap();
+    let again = s.run_once();
+    assert!(String::from_utf8_lossy(&again.stderr).contains("sketched with other settings"));
+}

@@ -25,7 +25,7 @@ const MAX_CHAIN_STEPS: usize = 48;
 /// it begins like its own story.
 const LEAD_WEIGHT: f64 = 1.0;
 /// Format version of a persisted entry.
-const RECORD_VERSION: u8 = 1;
+pub const RECORD_VERSION: u8 = 1;
 
 /// What the index needs from the configuration.
 #[derive(Debug, Clone, PartialEq)]

@@ -36,6 +36,17 @@ impl Params {
     }
 }
 
+/// A fingerprint of the settings that decide what a sketch means (shingle length, lead bands and
+/// the sketch layout): entries sketched under another one only ever match exactly.
+pub fn sketch_fingerprint(cfg: &DedupConfig) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for v in [cfg.shingle_words.get(), cfg.lead_bands, cfg.lead_rows.get(), SLOTS, LEAD_SLOTS, sketch::ENTITY_SLOTS] {
+        h.update(&(v as u64).to_le_bytes());
+    }
+    h.update(&[index::RECORD_VERSION]);
+    h.digest()
+}
+
 /// The shared index, as held by the stage and the committer.
 pub type SharedIndex = Arc<Mutex<StoryIndex>>;
 
