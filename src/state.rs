@@ -175,8 +175,7 @@ impl StateStore {
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         let old = {
             let mut table = txn.open_table(DEDUP_META).map_err(|e| self.io(e))?;
-            let old = table.insert("sketch", fingerprint).map_err(|e| self.io(e))?.map(|v| v.value());
-            old
+            table.insert("sketch", fingerprint).map_err(|e| self.io(e))?.map(|v| v.value())
         };
         txn.commit().map_err(|e| self.io(e))?;
         Ok(old)
