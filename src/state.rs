@@ -16,7 +16,7 @@ use crate::stages::dedup::{DedupChanges, DedupRecord};
 const FILES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("files_v1");
 /// The dedup window: sequence number -> entry ([`DedupRecord::encode`]).
 const DEDUP: TableDefinition<u64, &[u8]> = TableDefinition::new("dedup_stories_v1");
-/// What the dedup window's sketches were made with: "sketch" -> fingerprint (u64, little endian).
+/// What the dedup window's sketches were made with: "sketch" -> fingerprint of the settings.
 const DEDUP_META: TableDefinition<&str, u64> = TableDefinition::new("dedup_meta_v1");
 /// The exact-only window of earlier versions; dropped on open.
 const DEDUP_EXACT_OLD: &str = "dedup_exact_v1";

@@ -207,8 +207,6 @@ struct Entry {
     exact: u64,
     /// Distance to the next entry of the same story (0: none).
     story_next: u32,
-    /// Whether the entry is in the LSH tables.
-    indexed: bool,
     sketch: Sketch,
 }
 
@@ -276,7 +274,7 @@ impl StoryIndex {
     /// Adds a persisted record, in ascending order of sequence numbers (as the state database
     /// yields them), so that a restart streams the window back without holding it twice.
     pub fn restore(&mut self, mut r: DedupRecord, now: i64) {
-        if self.persisted_next == 0 && self.entries.is_empty() && self.front == 0 {
+        if self.entries.is_empty() && self.front == 0 {
             (self.front, self.persisted_front) = (r.seq, r.seq);
         }
         if r.seq < self.next_seq() {
@@ -323,6 +321,7 @@ impl StoryIndex {
     /// Looks the document up and adds it to the window.
     pub fn check_and_insert(&mut self, id: &str, exact: u64, sketch: Option<&Sketched>, now: i64) -> Verdict {
         self.evict(now);
+        let lead = sketch.map(|s| self.lead_keys_of(&s.lead)).unwrap_or_default();
         let mut best: Option<(u64, MatchKind, f64)> = None;
         if let Some(&seq) = self.exact.get(&exact)
             && let Some(e) = self.entry(seq)
@@ -335,7 +334,7 @@ impl StoryIndex {
         if best.is_none()
             && let Some(s) = sketch
         {
-            best = self.near(s).map(|(story, sim)| (story, MatchKind::Near, sim));
+            best = self.near(s, &lead).map(|(story, sim)| (story, MatchKind::Near, sim));
         }
         let seq = self.next_seq();
         let story = match best {
@@ -346,7 +345,6 @@ impl StoryIndex {
             Some((story, kind, sim)) => self.verdict(id, story, kind, sim),
             None => Verdict { kind: MatchKind::New, story, duplicate_of: None, similarity: 0.0 },
         };
-        let lead = sketch.map(|s| self.lead_keys_of(&s.lead)).unwrap_or_default();
         self.push(
             Entry {
                 seen_at: now,
@@ -354,7 +352,6 @@ impl StoryIndex {
                 story,
                 exact,
                 story_next: 0,
-                indexed: false,
                 sketch: sketch.map(|s| s.sketch.clone()).unwrap_or_else(Entry::no_sketch),
             },
             &lead,
@@ -370,7 +367,7 @@ impl StoryIndex {
     }
 
     /// The best near copy held: its story and similarity.
-    fn near(&self, q: &Sketched) -> Option<(u64, f64)> {
+    fn near(&self, q: &Sketched, lead: &[u32]) -> Option<(u64, f64)> {
         let p = &self.params;
         let s = &q.sketch;
         if !p.near || s.shingles < p.min_shingles {
@@ -379,7 +376,6 @@ impl StoryIndex {
         let mut seen: Vec<u64> = Vec::with_capacity(p.max_candidates);
         let mut best: Option<(u64, f64, f64)> = None;
         let newest = self.next_seq().checked_sub(1)?;
-        let lead = self.lead_keys_of(&q.lead);
         let tables = p.bands + p.lead_bands;
         'tables: for table in 0..tables {
             let key = match table.checked_sub(p.bands) {
@@ -403,11 +399,10 @@ impl StoryIndex {
                     // Ranked by resemblance, not by containment: a copy that had a short
                     // article's paragraphs appended contains all of that article, but resembles
                     // its own story's documents far more.
-                    if let Some(sim) = self.verify(s, &e.sketch) {
+                    if let Some((resemblance, sim)) = self.verify(s, &e.sketch) {
                         let same_lead =
                             (0..p.lead_bands).filter(|&lb| self.lead_keys[at * p.lead_bands + lb] == lead[lb]).count();
-                        let resemblance =
-                            s.resemblance(&e.sketch) + LEAD_WEIGHT * same_lead as f64 / p.lead_bands.max(1) as f64;
+                        let resemblance = resemblance + LEAD_WEIGHT * same_lead as f64 / p.lead_bands.max(1) as f64;
                         if best.is_none_or(|(_, _, r)| resemblance > r) {
                             best = Some((e.story, sim, resemblance));
                         }
@@ -426,13 +421,13 @@ impl StoryIndex {
         best.map(|(story, sim, _)| (story, sim))
     }
 
-    /// The similarity of a candidate, if it is a near copy.
-    fn verify(&self, s: &Sketch, c: &Sketch) -> Option<f64> {
+    /// Resemblance and similarity (containment) of a candidate, if it is a near copy.
+    fn verify(&self, s: &Sketch, c: &Sketch) -> Option<(f64, f64)> {
         let p = &self.params;
         if c.shingles < p.min_shingles {
             return None;
         }
-        let sim = s.containment(c);
+        let (resemblance, sim) = s.compare(c);
         if sim < p.threshold {
             return None;
         }
@@ -444,7 +439,7 @@ impl StoryIndex {
         } else if enough(s.name_count, c.name_count) && s.name_containment(c) < p.name_agreement * sim {
             return None;
         }
-        Some(sim)
+        Some((resemblance, sim))
     }
 
     fn buckets(&self) -> usize {
@@ -482,18 +477,18 @@ impl StoryIndex {
         ((h >> 32) & self.bucket_mask) as usize
     }
 
-    fn push(&mut self, mut e: Entry, lead: &[u32]) {
+    fn push(&mut self, e: Entry, lead: &[u32]) {
         let seq = self.next_seq();
         let p = &self.params;
         let (bands, lead_bands) = (p.bands, p.lead_bands);
-        e.indexed = p.near && e.sketch.shingles >= p.min_shingles;
+        let indexed = p.near && e.sketch.shingles >= p.min_shingles;
         for table in 0..bands + lead_bands {
             let key = match table.checked_sub(bands) {
                 None => Some(self.band_key(&e.sketch.sig, table)),
                 Some(lb) => lead.get(lb).copied(),
             };
             let mut link = 0;
-            if let Some(key) = key.filter(|_| e.indexed) {
+            if let Some(key) = key.filter(|_| indexed) {
                 let slot = table * self.buckets() + self.bucket(key);
                 let head = self.heads[slot];
                 if head != 0 && seq > 0 {
@@ -609,7 +604,7 @@ impl Entry {
     }
 
     fn placeholder(seen_at: i64) -> Self {
-        Self { seen_at, id: "".into(), story: 0, exact: 0, story_next: 0, indexed: false, sketch: Self::no_sketch() }
+        Self { seen_at, id: "".into(), story: 0, exact: 0, story_next: 0, sketch: Self::no_sketch() }
     }
 
     fn from_record(r: DedupRecord) -> Self {
@@ -619,7 +614,6 @@ impl Entry {
             story: r.story,
             exact: r.exact,
             story_next: 0,
-            indexed: false,
             sketch: r.sketch.unwrap_or_else(Self::no_sketch),
         }
     }

@@ -60,9 +60,15 @@ impl Sketch {
         agreement(&self.sig, &other.sig)
     }
 
-    /// Estimated containment of the smaller body's shingles in the larger's, in `[0, 1]`.
+    /// Estimated containment of the smaller body's shingles in the larger, in `[0, 1]`.
     pub fn containment(&self, other: &Sketch) -> f64 {
-        containment(self.resemblance(other), self.shingles, other.shingles)
+        self.compare(other).1
+    }
+
+    /// Resemblance and containment together (one pass over the signatures).
+    pub fn compare(&self, other: &Sketch) -> (f64, f64) {
+        let j = self.resemblance(other);
+        (j, containment(j, self.shingles, other.shingles))
     }
 
     /// Estimated containment of the smaller set of numbers in the larger.
