@@ -84,7 +84,7 @@ fn lookup(c: &mut Criterion) {
     let mut index = StoryIndex::new(Params { max_entries: held as usize, ..Params::from_config(&cfg) }, vec![], 0);
     for i in 0..held {
         let s = sketcher.sketch(body(i, 4).iter().map(String::as_str));
-        index.check_and_insert(&format!("d{i}"), i, s.as_ref(), 0);
+        index.check_and_insert(&format!("d{i}"), 0, i, s.as_ref(), 0);
     }
     // New documents: half unrelated, half copies of held ones cut short.
     let queries: Vec<_> = (0..1000u64)
@@ -98,7 +98,7 @@ fn lookup(c: &mut Criterion) {
         b.iter(|| {
             let q = &queries[(n % 1000) as usize];
             n += 1;
-            black_box(index.check_and_insert(&format!("q{n}"), n << 20, q.as_ref(), 0))
+            black_box(index.check_and_insert(&format!("q{n}"), 0, n << 20, q.as_ref(), 0))
         })
     });
 }

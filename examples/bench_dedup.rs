@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let start = Instant::now();
         for ((id, body), hash) in docs.iter().zip(&hashes) {
             let sketch = if cfg.near { sketcher.sketch(body.iter().map(String::as_str)) } else { None };
-            verdicts.push(index.check_and_insert(id, *hash, sketch.as_ref(), 0));
+            verdicts.push(index.check_and_insert(id, 0, *hash, sketch.as_ref(), 0));
         }
         secs = secs.min(start.elapsed().as_secs_f64());
     }

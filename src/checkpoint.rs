@@ -31,13 +31,17 @@ pub struct FileCheckpoint {
     pub committed: u64,
     /// A whole-file document has been durably handled.
     pub complete: bool,
+    /// Documents past `committed` that are durably handled already (start, end): they finished
+    /// before a document ahead of them, so the prefix could not move over them yet. A re-read after
+    /// a crash skips them instead of writing them twice.
+    pub done: Vec<(u64, u64)>,
 }
 
 impl FileCheckpoint {
-    const VERSION: u8 = 1;
+    const VERSION: u8 = 2;
 
     /// Compact binary form for the state database: a version byte, five little-endian u64s, the
-    /// `complete` flag, then the path's bytes.
+    /// `complete` flag, the number of `done` ranges (u32) and their bounds, then the path's bytes.
     pub fn encode(&self, out: &mut Vec<u8>) {
         out.clear();
         out.push(Self::VERSION);
@@ -45,26 +49,44 @@ impl FileCheckpoint {
             out.extend_from_slice(&n.to_le_bytes());
         }
         out.push(u8::from(self.complete));
+        out.extend_from_slice(&(self.done.len() as u32).to_le_bytes());
+        for (start, end) in &self.done {
+            out.extend_from_slice(&start.to_le_bytes());
+            out.extend_from_slice(&end.to_le_bytes());
+        }
         out.extend_from_slice(self.path.as_os_str().as_encoded_bytes());
     }
 
-    /// Reverses [`FileCheckpoint::encode`]; `None` for bytes it did not write.
+    /// Reverses [`FileCheckpoint::encode`] (and reads version 1, which had no `done` ranges);
+    /// `None` for bytes it did not write.
     pub fn decode(bytes: &[u8]) -> Option<Self> {
         let (&version, rest) = bytes.split_first()?;
-        if version != Self::VERSION {
+        if version != 1 && version != Self::VERSION {
             return None;
         }
         let (numbers, rest) = rest.split_at_checked(40)?;
         let n = |i: usize| numbers.get(i * 8..i * 8 + 8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes);
-        let (&complete, path) = rest.split_first()?;
+        let (&complete, mut rest) = rest.split_first()?;
+        let mut done = Vec::new();
+        if version >= 2 {
+            let (count, tail) = rest.split_first_chunk::<4>()?;
+            rest = tail;
+            for _ in 0..u32::from_le_bytes(*count) {
+                let (start, tail) = rest.split_first_chunk::<8>()?;
+                let (end, tail) = tail.split_first_chunk::<8>()?;
+                done.push((u64::from_le_bytes(*start), u64::from_le_bytes(*end)));
+                rest = tail;
+            }
+        }
         Some(Self {
-            path: path_from_bytes(path),
+            path: path_from_bytes(rest),
             head_len: n(0)?,
             head_hash: n(1)?,
             size: n(2)?,
             mtime_ns: n(3)?,
             committed: n(4)?,
             complete: complete != 0,
+            done,
         })
     }
 }
@@ -126,6 +148,9 @@ struct Entry {
     reading: bool,
     /// start -> (end, acknowledged)
     pending: BTreeMap<u64, (u64, bool)>,
+    /// start -> end of documents durably handled before the last stop but past `committed`:
+    /// registering one of them again says it is done (see [`FileCheckpoint::done`]).
+    done_before: BTreeMap<u64, u64>,
     /// The scan that last saw the file.
     seen: u64,
 }
@@ -139,13 +164,23 @@ struct Inner {
 }
 
 /// Shared read-position tracker (one per pipeline).
-#[derive(Debug)]
 pub struct Tracker {
     inner: Mutex<Inner>,
     max_files: usize,
     /// Where acknowledged feed items are remembered.
     feeds: Option<Arc<FeedMemory>>,
+    /// Told of every acknowledged document (outside the tracker's lock).
+    on_ack: Option<AckListener>,
 }
+
+impl std::fmt::Debug for Tracker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tracker").field("max_files", &self.max_files).finish_non_exhaustive()
+    }
+}
+
+/// Called with every acknowledged ticket.
+pub type AckListener = Arc<dyn Fn(&Ticket) + Send + Sync>;
 
 /// Changes to persist: `Some` to store, `None` to delete.
 pub type Changes = Vec<(FileKey, Option<FileCheckpoint>)>;
@@ -154,10 +189,12 @@ impl Tracker {
     /// A tracker holding at most `max_files` files, starting from persisted checkpoints.
     pub fn new(max_files: usize, loaded: Vec<(FileKey, FileCheckpoint)>) -> Self {
         let mut inner = Inner::default();
-        for (key, cp) in loaded {
+        for (key, mut cp) in loaded {
             inner.next_generation += 1;
+            let done_before = std::mem::take(&mut cp.done).into_iter().filter(|(s, _)| *s >= cp.committed).collect();
             let entry = Entry {
                 read_to: cp.committed,
+                done_before,
                 cp,
                 generation: inner.next_generation,
                 reading: false,
@@ -166,7 +203,13 @@ impl Tracker {
             };
             inner.files.insert(key, entry);
         }
-        Self { inner: Mutex::new(inner), max_files, feeds: None }
+        Self { inner: Mutex::new(inner), max_files, feeds: None, on_ack: None }
+    }
+
+    /// Tells `listener` of every acknowledged document (the dedup index confirms its entry).
+    pub fn with_ack_listener(mut self, listener: AckListener) -> Self {
+        self.on_ack = Some(listener);
+        self
     }
 
     /// Remembers every acknowledged feed item in `feeds`, at the moment it is acknowledged: a
@@ -203,9 +246,11 @@ impl Tracker {
                 mtime_ns: obs.mtime_ns,
                 committed: 0,
                 complete: false,
+                done: Vec::new(),
             },
             generation,
             read_to: 0,
+            done_before: BTreeMap::new(),
             reading: false,
             pending: BTreeMap::new(),
             seen: scan,
@@ -257,15 +302,26 @@ impl Tracker {
         Plan::Read { from: entry.read_to, generation: entry.generation }
     }
 
-    /// Records that a document occupying `ticket` is on its way.
-    pub fn register(&self, ticket: &Ticket) {
+    /// Records that a document occupying `ticket` is on its way. Returns false when the document
+    /// was durably handled before the last stop (it is then acknowledged here and must not be
+    /// sent again).
+    pub fn register(&self, ticket: &Ticket) -> bool {
         let mut inner = self.lock();
         if let Some(e) = inner.files.get_mut(&ticket.file)
             && e.generation == ticket.generation
         {
-            e.pending.insert(ticket.start, (ticket.end, false));
+            let done = e.done_before.remove(&ticket.start).is_some_and(|end| end == ticket.end);
+            e.pending.insert(ticket.start, (ticket.end, done));
             e.read_to = e.read_to.max(ticket.end);
+            if done {
+                if let Some(feeds) = self.feeds.as_ref().filter(|_| ticket.item != 0) {
+                    feeds.remember([ticket.item], jiff::Timestamp::now().as_second());
+                }
+                advance(&mut inner, ticket.file);
+                return false;
+            }
         }
+        true
     }
 
     /// The reader is done with the file for now; `read_to` is where the next read starts.
@@ -296,7 +352,13 @@ impl Tracker {
             if let Some(feeds) = self.feeds.as_ref().filter(|_| ticket.item != 0) {
                 feeds.remember([ticket.item], jiff::Timestamp::now().as_second());
             }
+            // Even when the prefix cannot move yet, the acknowledged range is persisted.
+            inner.dirty.insert(ticket.file, true);
             advance(&mut inner, ticket.file);
+            drop(inner);
+            if let Some(listener) = &self.on_ack {
+                listener(ticket);
+            }
         }
     }
 
@@ -337,7 +399,7 @@ impl Tracker {
         let dirty = std::mem::take(&mut inner.dirty);
         dirty
             .into_iter()
-            .map(|(key, present)| (key, if present { inner.files.get(&key).map(|e| e.cp.clone()) } else { None }))
+            .map(|(key, present)| (key, if present { inner.files.get(&key).map(Entry::to_persist) } else { None }))
             .collect()
     }
 
@@ -359,6 +421,24 @@ impl Tracker {
     /// The committed checkpoint of a file, for tests and status.
     pub fn checkpoint(&self, key: FileKey) -> Option<FileCheckpoint> {
         self.lock().files.get(&key).map(|e| e.cp.clone())
+    }
+}
+
+impl Entry {
+    /// The checkpoint with the ranges done past the prefix: those acknowledged now, and those
+    /// from before the last stop not met again yet.
+    fn to_persist(&self) -> FileCheckpoint {
+        let mut cp = self.cp.clone();
+        cp.done = self
+            .pending
+            .iter()
+            .filter(|(_, (_, done))| *done)
+            .map(|(s, (e, _))| (*s, *e))
+            .chain(self.done_before.iter().map(|(s, e)| (*s, *e)))
+            .filter(|(s, _)| *s >= cp.committed)
+            .collect();
+        cp.done.sort_unstable();
+        cp
     }
 }
 
@@ -478,6 +558,7 @@ mod tests {
             mtime_ns: 1_700_000_000_123_456_789,
             committed: 5,
             complete: true,
+            done: vec![(5, 6), (9, 12)],
         };
         let mut buf = Vec::new();
         cp.encode(&mut buf);
@@ -519,6 +600,58 @@ mod tests {
         t.forget_unseen(5);
         assert!(t.is_empty());
         assert_eq!(t.take_changes(), vec![(FileKey { dev: 1, ino: 7 }, None)]);
+    }
+
+    proptest! {
+        /// A stop at any moment, with any documents acknowledged out of order: after the restart
+        /// every document is either done (committed, or skipped as done when read again) or sent
+        /// again, never both and never neither.
+        #[test]
+        fn every_document_is_handled_once_across_a_restart(lens in prop::collection::vec(1u64..50, 1..30), acked in prop::collection::vec(any::<bool>(), 30), stop_reading_at in 0usize..30) {
+            let key = FileKey { dev: 1, ino: 7 };
+            let t = Tracker::new(10, vec![]);
+            let total: u64 = lens.iter().sum();
+            let Plan::Read { generation, .. } = t.plan(&obs(total, 1), false, 1) else { panic!() };
+            let mut spans = Vec::new();
+            let mut at = 0;
+            for l in &lens {
+                spans.push((at, at + l));
+                at += l;
+            }
+            // The reader may have stopped early (shutdown): only the first documents went out.
+            let read = stop_reading_at.min(spans.len());
+            for &(s, e) in &spans[..read] {
+                prop_assert!(t.register(&ticket(generation, s, e)));
+            }
+            t.finish_read(key, generation, spans.get(read).map_or(total, |s| s.0));
+            for (i, &(s, e)) in spans[..read].iter().enumerate() {
+                if acked[i] {
+                    t.ack(&ticket(generation, s, e));
+                }
+            }
+            let mut persisted: Vec<(FileKey, FileCheckpoint)> = t.take_changes().into_iter().filter_map(|(k, cp)| cp.map(|c| (k, c))).collect();
+            // Through the encoding, as the state database stores it.
+            for (_, cp) in &mut persisted {
+                let mut buf = Vec::new();
+                cp.encode(&mut buf);
+                *cp = FileCheckpoint::decode(&buf).unwrap();
+            }
+            let t2 = Tracker::new(10, persisted);
+            let Plan::Read { from, generation: g2 } = t2.plan(&obs(total, 1), false, 2) else {
+                // Nothing left to read: then everything was acknowledged.
+                prop_assert!(read == spans.len() && acked.iter().take(read).all(|a| *a));
+                return Ok(());
+            };
+            for (i, &(s, e)) in spans.iter().enumerate() {
+                let was_done = i < read && acked[i];
+                if s < from {
+                    prop_assert!(was_done, "document {} skipped but never done", i);
+                    continue;
+                }
+                let send = t2.register(&ticket(g2, s, e));
+                prop_assert_eq!(send, !was_done, "document {}", i);
+            }
+        }
     }
 
     proptest! {

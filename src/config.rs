@@ -325,6 +325,12 @@ pub struct SinkConfig {
     pub path: PathBuf,
     /// Written records are flushed, fsync'd and acknowledged this often.
     pub flush_interval_ms: NonZeroU64,
+    /// Rotate the output once it holds this many bytes (checked at each flush; 0: never).
+    pub max_file_bytes: u64,
+    /// Rotate the output once it is this old (0: never).
+    pub rotate_interval_ms: u64,
+    /// Serialized records held in memory between flushes before they are written out.
+    pub buffer_bytes: NonZeroUsize,
 }
 
 impl Default for SinkConfig {
@@ -335,6 +341,9 @@ impl Default for SinkConfig {
             kind: SinkKind::Jsonl,
             path: PathBuf::from("out/articles.jsonl"),
             flush_interval_ms: nz64(1_000),
+            max_file_bytes: 1 << 30,
+            rotate_interval_ms: 24 * 3_600_000,
+            buffer_bytes: nz(1 << 20),
         }
     }
 }
@@ -349,11 +358,21 @@ pub struct DeadLetterConfig {
     pub channel_capacity: NonZeroUsize,
     /// Most bytes of the rejected input quoted in the record.
     pub excerpt_bytes: NonZeroUsize,
+    /// Rotate the file once it holds this many bytes (0: never).
+    pub max_file_bytes: u64,
+    /// Rotate the file once it is this old (0: never).
+    pub rotate_interval_ms: u64,
 }
 
 impl Default for DeadLetterConfig {
     fn default() -> Self {
-        Self { path: PathBuf::from("out/rejected.jsonl"), channel_capacity: nz(64), excerpt_bytes: nz(512) }
+        Self {
+            path: PathBuf::from("out/rejected.jsonl"),
+            channel_capacity: nz(64),
+            excerpt_bytes: nz(512),
+            max_file_bytes: 1 << 30,
+            rotate_interval_ms: 24 * 3_600_000,
+        }
     }
 }
 

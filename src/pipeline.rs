@@ -15,7 +15,7 @@ use tracing::{error, info, warn};
 use crate::checkpoint::Tracker;
 use crate::config::Config;
 use crate::runner::{StageContext, StageCounters, spawn_stage};
-use crate::sink::{JsonlFile, JsonlSink, Sink, SinkError, SinkStage};
+use crate::sink::{FileOptions, JsonlFile, JsonlSink, Sink, SinkError, SinkStage, open_jsonl};
 use crate::stages::clean::Cleaner;
 use crate::stages::clean::template::{TemplateRules, TemplateStore};
 use crate::stages::dedup::{Dedup, Params, SharedIndex, StoryIndex};
@@ -39,6 +39,9 @@ pub enum PipelineError {
     #[error("bad clean pattern: {0}")]
     Pattern(#[from] regex::Error),
 }
+
+/// The longest wait between commit attempts while commits fail.
+const MAX_COMMIT_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Counters of one stage at the end of a run.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -64,49 +67,104 @@ pub struct Summary {
     pub forced: bool,
 }
 
-/// Flushes the outputs, acknowledges what they made durable, and commits the state.
+/// Flushes the outputs, acknowledges what they made durable, and commits the state together with
+/// the outputs' positions: the one commit point that input checkpoints, dedup window and outputs
+/// agree on.
 struct Committer {
     sink: Arc<dyn Sink>,
+    sink_key: String,
     dead_letter: Arc<JsonlFile>,
+    dead_letter_key: String,
     tracker: Arc<Tracker>,
     index: SharedIndex,
     templates: Arc<Mutex<TemplateStore>>,
     feeds: Arc<FeedMemory>,
     store: Arc<StateStore>,
+    /// Positions the state holds (sink, dead letter).
+    stored: Mutex<StoredPositions>,
 }
+
+/// Output positions as the state holds them: (sink, dead letter).
+type StoredPositions = (Option<Vec<u8>>, Option<Vec<u8>>);
 
 impl Committer {
     fn commit(&self) -> Result<(), String> {
-        let mut tickets = self.sink.flush().map_err(|e| e.to_string())?;
-        tickets.extend(self.dead_letter.flush().map_err(|e| e.to_string())?);
-        for t in &tickets {
-            self.tracker.ack(t);
+        let mut errors = Vec::new();
+        // Each output's durable records are acknowledged even when the other output failed.
+        let sink_position = match self.sink.flush() {
+            Ok(f) => {
+                f.tickets.iter().for_each(|t| self.tracker.ack(t));
+                Some(f.position)
+            }
+            Err(e) => {
+                errors.push(e.to_string());
+                None
+            }
+        };
+        let dead_letter_position = match self.dead_letter.flush() {
+            Ok(f) => {
+                f.tickets.iter().for_each(|t| self.tracker.ack(t));
+                Some(f.position.encode())
+            }
+            Err(e) => {
+                errors.push(e.to_string());
+                None
+            }
+        };
+        let mut sinks = Vec::new();
+        {
+            let stored = self.stored.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(p) = sink_position.as_ref().filter(|p| stored.0.as_ref() != Some(*p)) {
+                sinks.push((self.sink_key.clone(), p.clone()));
+            }
+            if let Some(p) = dead_letter_position.as_ref().filter(|p| stored.1.as_ref() != Some(*p)) {
+                sinks.push((self.dead_letter_key.clone(), p.clone()));
+            }
         }
         let commit = Commit {
             files: self.tracker.take_changes(),
             dedup: self.index.lock().unwrap_or_else(|e| e.into_inner()).take_changes(),
             templates: self.templates.lock().unwrap_or_else(|e| e.into_inner()).take_changes(),
             feeds: self.feeds.take_changes(),
+            sinks,
         };
-        if commit.is_empty() {
-            return Ok(());
+        if !commit.is_empty() {
+            if let Err(e) = self.store.commit(&commit) {
+                self.tracker.requeue(&commit.files);
+                self.index.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.dedup);
+                self.templates.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.templates);
+                self.feeds.requeue(&commit.feeds);
+                errors.push(e.to_string());
+                return Err(errors.join("; "));
+            }
+            let mut stored = self.stored.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(p) = sink_position {
+                self.sink.committed(&p);
+                stored.0 = Some(p);
+            }
+            if let Some(p) = dead_letter_position {
+                if let Some(pos) = crate::sink::Position::decode(&p) {
+                    self.dead_letter.committed(pos);
+                }
+                stored.1 = Some(p);
+            }
         }
-        if let Err(e) = self.store.commit(&commit) {
-            self.tracker.requeue(&commit.files);
-            self.index.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.dedup);
-            self.templates.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.templates);
-            self.feeds.requeue(&commit.feeds);
-            return Err(e.to_string());
-        }
-        Ok(())
+        if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) }
     }
 
-    async fn commit_async(self: &Arc<Self>) {
+    /// Commits off the async threads; true when it worked.
+    async fn commit_async(self: &Arc<Self>) -> bool {
         let me = self.clone();
         match tokio::task::spawn_blocking(move || me.commit()).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => error!(%error, "Commit failed; will retry."),
-            Err(error) => error!(%error, "Commit task failed; will retry."),
+            Ok(Ok(())) => true,
+            Ok(Err(error)) => {
+                error!(%error, "Commit failed; input is held back and the commit retried.");
+                false
+            }
+            Err(error) => {
+                error!(%error, "Commit task failed; will retry.");
+                false
+            }
         }
     }
 }
@@ -143,17 +201,61 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
         "State loaded."
     );
     let templates = Arc::new(Mutex::new(TemplateStore::new(TemplateRules::from_config(&cfg.clean), site_templates)));
-    let tracker =
-        Arc::new(Tracker::new(cfg.source.max_tracked_files.get(), checkpoints).with_feed_memory(feeds.clone()));
+    story_index.restore_in_flight(store.load_dedup_in_flight()?);
     let index: SharedIndex = Arc::new(Mutex::new(story_index));
-    let sink: Arc<dyn Sink> = Arc::new(JsonlSink::open(&cfg.sink.path)?);
-    let dead_file = Arc::new(JsonlFile::open(&cfg.dead_letter.path)?);
+    let landing = index.clone();
+    let tracker = Arc::new(
+        Tracker::new(cfg.source.max_tracked_files.get(), checkpoints)
+            .with_feed_memory(feeds.clone())
+            // A document acknowledged is durably handled: its dedup entry is final.
+            .with_ack_listener(Arc::new(move |t| landing.lock().unwrap_or_else(|e| e.into_inner()).land(t.origin()))),
+    );
+    let sink_key = format!("articles:{}", cfg.sink.path.display());
+    let dead_letter_key = format!("rejected:{}", cfg.dead_letter.path.display());
+    let stored = (store.sink_position(&sink_key)?, store.sink_position(&dead_letter_key)?);
+    let sink_opts = FileOptions {
+        path: cfg.sink.path.clone(),
+        max_file_bytes: cfg.sink.max_file_bytes,
+        rotate_interval_ms: cfg.sink.rotate_interval_ms,
+        buffer_bytes: cfg.sink.buffer_bytes.get(),
+    };
+    let sink: Arc<dyn Sink> = Arc::new(JsonlSink::new(open_jsonl(sink_opts, stored.0.as_deref())?));
+    let dead_opts = FileOptions {
+        path: cfg.dead_letter.path.clone(),
+        max_file_bytes: cfg.dead_letter.max_file_bytes,
+        rotate_interval_ms: cfg.dead_letter.rotate_interval_ms,
+        buffer_bytes: cfg.sink.buffer_bytes.get(),
+    };
+    let dead_file = Arc::new(open_jsonl(dead_opts, stored.1.as_deref())?);
     let source = FileSource::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get(), once)?;
     let cleaner = Cleaner::new(&cfg.clean)?;
     let cleaner = Arc::new(if cfg.clean.templates { cleaner.with_templates(templates.clone()) } else { cleaner });
     let extractor = Arc::new(Extractor::new(&cfg.extract));
     let dedup = Arc::new(Dedup::new(&cfg.dedup, index.clone()));
     let sink_stage = Arc::new(SinkStage::new(sink.clone()));
+
+    let committer = Arc::new(Committer {
+        sink: sink.clone(),
+        sink_key,
+        dead_letter: dead_file.clone(),
+        dead_letter_key,
+        tracker: tracker.clone(),
+        index: index.clone(),
+        templates: templates.clone(),
+        feeds: feeds.clone(),
+        store: store.clone(),
+        stored: Mutex::new(stored),
+    });
+    // The outputs' starting positions are committed before anything is written: a crash before
+    // the first periodic commit must find a commit point to cut back to.
+    {
+        let me = committer.clone();
+        match tokio::task::spawn_blocking(move || me.commit()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(message)) => return Err(StateError::Io { path: cfg.state.dir.clone(), message }.into()),
+            Err(e) => return Err(StateError::Io { path: cfg.state.dir.clone(), message: e.to_string() }.into()),
+        }
+    }
 
     let names = ["source", "clean", "extract", "dedup", "sink", "dead_letter"];
     let counters: Vec<Arc<StageCounters>> = names.iter().map(|_| Arc::new(StageCounters::default())).collect();
@@ -191,17 +293,19 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
     drop(dl_tx);
     info!(once, inputs = ?cfg.source.paths, output = %cfg.sink.path.display(), "Pipeline started.");
 
-    let committer =
-        Arc::new(Committer { sink, dead_letter: dead_file, tracker: tracker.clone(), index, templates, feeds, store });
     let commit_stop = CancellationToken::new();
     let commit_loop = {
         let (committer, commit_stop, counters) = (committer.clone(), commit_stop.clone(), counters.clone());
         let interval = Duration::from_millis(cfg.sink.flush_interval_ms.get());
         tokio::spawn(async move {
             let mut ticks = 0u64;
+            let mut wait = interval;
             loop {
                 tokio::select! {
-                    () = tokio::time::sleep(interval) => committer.commit_async().await,
+                    () = tokio::time::sleep(wait) => {
+                        // While the disk is full (or the state unwritable), retry less and less often.
+                        wait = if committer.commit_async().await { interval } else { (wait * 2).min(MAX_COMMIT_BACKOFF) };
+                    }
                     () = commit_stop.cancelled() => break,
                 }
                 ticks += 1;

@@ -40,6 +40,19 @@ pub struct Ticket {
     pub item: u64,
 }
 
+impl Ticket {
+    /// Where the document sits in its input, the same on every read of the same file (unlike
+    /// `generation`, which is per run): lets the dedup index recognise a document it saw before a
+    /// crash but whose output did not survive it. Never 0.
+    pub fn origin(&self) -> u64 {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        for n in [self.file.dev, self.file.ino, self.start, self.end, self.item] {
+            h.update(&n.to_le_bytes());
+        }
+        h.digest().max(1)
+    }
+}
+
 /// Where a document came from; carried unchanged through every stage.
 #[derive(Debug, Clone)]
 pub struct Provenance {

@@ -11,7 +11,7 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Tab
 use crate::checkpoint::{Changes, FileCheckpoint};
 use crate::record::FileKey;
 use crate::stages::clean::template::{SiteTemplate, TemplateChanges};
-use crate::stages::dedup::{DedupChanges, DedupRecord};
+use crate::stages::dedup::{DedupChanges, DedupRecord, InFlight};
 
 const FILES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("files_v1");
 /// The dedup window: sequence number -> entry ([`DedupRecord::encode`]).
@@ -21,6 +21,10 @@ const DEDUP_META: TableDefinition<&str, u64> = TableDefinition::new("dedup_meta_
 /// The exact-only window of earlier versions; dropped on open.
 const DEDUP_EXACT_OLD: &str = "dedup_exact_v1";
 const TEMPLATES: TableDefinition<&str, &[u8]> = TableDefinition::new("site_templates_v1");
+/// Dedup entries whose output was not durable at the commit: sequence number -> [`InFlight::encode`].
+const DEDUP_IN_FLIGHT: TableDefinition<u64, &[u8]> = TableDefinition::new("dedup_in_flight_v1");
+/// Each output's committed position: output name ("articles", "rejected") -> the sink's own encoding.
+const SINKS: TableDefinition<&str, &[u8]> = TableDefinition::new("sink_positions_v1");
 /// Feed items handled: item key -> unix seconds.
 const FEED_ITEMS: TableDefinition<u64, i64> = TableDefinition::new("feed_items_v1");
 
@@ -71,12 +75,19 @@ pub struct Commit {
     pub templates: TemplateChanges,
     /// Feed items remembered and forgotten.
     pub feeds: FeedChanges,
+    /// Outputs' committed positions (output name, position): what the outputs hold beyond them is
+    /// cut off on the next start, because the input checkpoints above do not cover it.
+    pub sinks: Vec<(String, Vec<u8>)>,
 }
 
 impl Commit {
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty() && self.dedup.is_empty() && self.templates.is_empty() && self.feeds.is_empty()
+        self.files.is_empty()
+            && self.dedup.is_empty()
+            && self.templates.is_empty()
+            && self.feeds.is_empty()
+            && self.sinks.is_empty()
     }
 }
 
@@ -155,6 +166,27 @@ impl StateStore {
         Ok(n)
     }
 
+    /// The dedup entries that were in flight at the last commit.
+    pub fn load_dedup_in_flight(&self) -> Result<Vec<InFlight>, StateError> {
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let table = txn.open_table(DEDUP_IN_FLIGHT).map_err(|e| self.io(e))?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(|e| self.io(e))? {
+            let (k, v) = row.map_err(|e| self.io(e))?;
+            out.push(InFlight::decode(k.value(), v.value()).map_err(|e| {
+                self.io(format!("{e}; run `newsmill reset-dedup` with the same config to empty the dedup window"))
+            })?);
+        }
+        Ok(out)
+    }
+
+    /// The committed position of output `name`, if one was ever committed.
+    pub fn sink_position(&self, name: &str) -> Result<Option<Vec<u8>>, StateError> {
+        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
+        let table = txn.open_table(SINKS).map_err(|e| self.io(e))?;
+        Ok(table.get(name).map_err(|e| self.io(e))?.map(|v| v.value().to_vec()))
+    }
+
     /// Empties the dedup window; returns how many entries it held.
     pub fn reset_dedup(&self) -> Result<u64, StateError> {
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
@@ -165,6 +197,8 @@ impl StateStore {
         txn.delete_table(DEDUP).map_err(|e| self.io(e))?;
         txn.open_table(DEDUP).map_err(|e| self.io(e))?;
         txn.delete_table(DEDUP_META).map_err(|e| self.io(e))?;
+        txn.delete_table(DEDUP_IN_FLIGHT).map_err(|e| self.io(e))?;
+        txn.open_table(DEDUP_IN_FLIGHT).map_err(|e| self.io(e))?;
         txn.commit().map_err(|e| self.io(e))?;
         Ok(n)
     }
@@ -210,7 +244,7 @@ impl StateStore {
 
     /// Writes checkpoint, dedup, template and feed memory changes in one durable transaction.
     pub fn commit(&self, commit: &Commit) -> Result<(), StateError> {
-        let Commit { files, dedup, templates, feeds } = commit;
+        let Commit { files, dedup, templates, feeds, sinks } = commit;
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         let mut buf = Vec::new();
         {
@@ -253,6 +287,20 @@ impl StateStore {
                 r.encode(&mut buf);
                 table.insert(r.seq, buf.as_slice()).map_err(|e| self.io(e))?;
             }
+            let mut table = txn.open_table(DEDUP_IN_FLIGHT).map_err(|e| self.io(e))?;
+            if !dedup.removed.is_empty() {
+                table.retain_in(dedup.removed.clone(), |_, _| false).map_err(|e| self.io(e))?;
+            }
+            for seq in &dedup.landed {
+                table.remove(*seq).map_err(|e| self.io(e))?;
+            }
+            for f in &dedup.in_flight {
+                table.insert(f.seq, f.encode().as_slice()).map_err(|e| self.io(e))?;
+            }
+            let mut table = txn.open_table(SINKS).map_err(|e| self.io(e))?;
+            for (name, position) in sinks {
+                table.insert(name.as_str(), position.as_slice()).map_err(|e| self.io(e))?;
+            }
         }
         txn.commit().map_err(|e| self.io(e))
     }
@@ -261,6 +309,7 @@ impl StateStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stages::dedup::MatchKind;
 
     #[test]
     fn round_trip_and_delete() {
@@ -274,6 +323,7 @@ mod tests {
             mtime_ns: 1,
             committed: 5,
             complete: true,
+            done: vec![(7, 9)],
         };
         {
             let s = StateStore::open(dir.path(), 1 << 20).unwrap();
@@ -295,9 +345,15 @@ mod tests {
             let templates = t.take_changes();
             s.commit(&Commit {
                 files: vec![(key, Some(cp.clone()))],
-                dedup: DedupChanges { added, removed: 0..0 },
+                dedup: DedupChanges {
+                    added,
+                    removed: 0..0,
+                    in_flight: vec![InFlight { seq: 2, origin: 5, kind: MatchKind::New, similarity: 0.0 }],
+                    landed: vec![],
+                },
                 templates,
                 feeds: FeedChanges { added: vec![(7, 100), (8, 200)], removed: vec![] },
+                sinks: vec![("articles".into(), vec![1, 2, 3])],
             })
             .unwrap();
         }
@@ -308,17 +364,22 @@ mod tests {
         assert_eq!(d.iter().map(|r| &*r.id).collect::<Vec<_>>(), ["a", "b"]);
         assert!(d[0].sketch.is_some());
         assert_eq!(s.load_feed_items().unwrap(), [(7, 100), (8, 200)]);
+        assert_eq!(s.load_dedup_in_flight().unwrap().iter().map(|f| (f.seq, f.origin)).collect::<Vec<_>>(), [(2, 5)]);
+        assert_eq!(s.sink_position("articles").unwrap(), Some(vec![1, 2, 3]));
+        assert_eq!(s.sink_position("rejected").unwrap(), None);
         let templates = s.load_templates().unwrap();
         assert_eq!(templates.len(), 1);
         assert_eq!((templates[0].0.as_str(), templates[0].1.docs()), ("host:example.com", 1));
         s.commit(&Commit {
             files: vec![(key, None)],
-            dedup: DedupChanges { added: vec![], removed: 0..2 },
+            dedup: DedupChanges { added: vec![], removed: 0..2, in_flight: vec![], landed: vec![2] },
             templates: vec![("host:example.com".into(), None)],
             feeds: FeedChanges { added: vec![], removed: vec![7] },
+            sinks: vec![],
         })
         .unwrap();
         assert_eq!(s.load_feed_items().unwrap(), [(8, 200)]);
+        assert!(s.load_dedup_in_flight().unwrap().is_empty());
         assert!(s.load_templates().unwrap().is_empty());
         assert!(s.load_checkpoints().unwrap().is_empty());
         assert_eq!(s.load_dedup(|_| {}).unwrap(), 1);

@@ -67,8 +67,65 @@ pub enum MatchKind {
     Exact,
     /// A near copy of an earlier document.
     Near,
-    /// The same document again (re-read after a restart): already in the index.
-    Reread,
+}
+
+impl MatchKind {
+    fn to_byte(self) -> u8 {
+        match self {
+            Self::New => 0,
+            Self::Exact => 1,
+            Self::Near => 2,
+        }
+    }
+
+    fn from_byte(b: u8) -> Option<Self> {
+        Some(match b {
+            0 => Self::New,
+            1 => Self::Exact,
+            2 => Self::Near,
+            _ => return None,
+        })
+    }
+}
+
+/// A document indexed whose output is not known to be durable yet. If the process dies before it
+/// is, the document is read again after the restart; it must then get the same answer as the
+/// first time rather than be taken for a copy of itself.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InFlight {
+    /// Its entry.
+    pub seq: u64,
+    /// Where it sits in its input ([`crate::record::Ticket::origin`]).
+    pub origin: u64,
+    /// The answer it got.
+    pub kind: MatchKind,
+    /// With this similarity.
+    pub similarity: f64,
+}
+
+impl InFlight {
+    /// Persisted form: origin, kind, similarity (the sequence number is the key).
+    pub fn encode(&self) -> [u8; 17] {
+        let mut out = [0u8; 17];
+        out[..8].copy_from_slice(&self.origin.to_le_bytes());
+        out[8] = self.kind.to_byte();
+        out[9..].copy_from_slice(&self.similarity.to_le_bytes());
+        out
+    }
+
+    /// Reverses [`InFlight::encode`].
+    pub fn decode(seq: u64, bytes: &[u8]) -> Result<Self, DecodeError> {
+        let err = |reason| DecodeError { seq, reason };
+        let bytes: &[u8; 17] = bytes.try_into().map_err(|_| err("in-flight entry has the wrong length"))?;
+        let (origin, rest) = bytes.split_first_chunk::<8>().ok_or(err("truncated"))?;
+        let (&kind, sim) = rest.split_first().ok_or(err("truncated"))?;
+        Ok(Self {
+            seq,
+            origin: u64::from_le_bytes(*origin),
+            kind: MatchKind::from_byte(kind).ok_or(err("unknown match kind"))?,
+            similarity: f64::from_le_bytes(sim.try_into().map_err(|_| err("truncated"))?),
+        })
+    }
 }
 
 /// The index's answer for one document.
@@ -190,12 +247,16 @@ pub struct DedupChanges {
     pub added: Vec<DedupRecord>,
     /// Entries with sequence numbers in this range were evicted.
     pub removed: std::ops::Range<u64>,
+    /// Of the entries added, those whose output is not durable yet.
+    pub in_flight: Vec<InFlight>,
+    /// Entries persisted as in flight whose output is durable now.
+    pub landed: Vec<u64>,
 }
 
 impl DedupChanges {
     /// Whether there is nothing to persist.
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.removed.is_empty()
+        self.added.is_empty() && self.removed.is_empty() && self.in_flight.is_empty() && self.landed.is_empty()
     }
 }
 
@@ -238,6 +299,10 @@ pub struct StoryIndex {
     persisted_next: u64,
     /// Lowest sequence number that may still be persisted.
     persisted_front: u64,
+    /// Entries whose output is not durable yet, by origin.
+    in_flight: HashMap<u64, InFlight>,
+    /// Sequence numbers of entries persisted as in flight that have landed since the last commit.
+    landed: Vec<u64>,
 }
 
 impl StoryIndex {
@@ -268,7 +333,35 @@ impl StoryIndex {
             stories: HashMap::new(),
             persisted_next: 0,
             persisted_front: 0,
+            in_flight: HashMap::new(),
+            landed: Vec::new(),
         }
+    }
+
+    /// After [`StoryIndex::restore`]: the entries that were in flight when the last run stopped.
+    /// One whose entry is gone is forgotten (and deleted at the next commit).
+    pub fn restore_in_flight(&mut self, records: Vec<InFlight>) {
+        for r in records {
+            if self.entry(r.seq).is_some_and(|e| !e.id.is_empty()) {
+                self.in_flight.insert(r.origin, r);
+            } else {
+                self.landed.push(r.seq);
+            }
+        }
+    }
+
+    /// The document from `origin` is durably handled: its entry is final.
+    pub fn land(&mut self, origin: u64) {
+        if let Some(f) = self.in_flight.remove(&origin)
+            && f.seq < self.persisted_next
+        {
+            self.landed.push(f.seq);
+        }
+    }
+
+    /// Entries whose output is not durable yet.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
     }
 
     /// Adds a persisted record, in ascending order of sequence numbers (as the state database
@@ -318,17 +411,30 @@ impl StoryIndex {
         self.entries.get(usize::try_from(seq.checked_sub(self.front)?).ok()?)
     }
 
-    /// Looks the document up and adds it to the window.
-    pub fn check_and_insert(&mut self, id: &str, exact: u64, sketch: Option<&Sketched>, now: i64) -> Verdict {
+    /// Looks the document up and adds it to the window. `origin` is where it sits in its input
+    /// (0: unknown): a document indexed from the same place with the same body whose output never
+    /// became durable (a crash) gets the answer it got then. It stays in flight until
+    /// [`StoryIndex::land`].
+    pub fn check_and_insert(
+        &mut self,
+        id: &str,
+        origin: u64,
+        exact: u64,
+        sketch: Option<&Sketched>,
+        now: i64,
+    ) -> Verdict {
         self.evict(now);
+        if let Some(f) = self.in_flight.get(&origin).copied()
+            && let Some(e) = self.entry(f.seq).filter(|e| e.exact == exact && !e.id.is_empty())
+        {
+            let story = e.story;
+            return self.verdict(story, f.kind, f.similarity);
+        }
         let lead = sketch.map(|s| self.lead_keys_of(&s.lead)).unwrap_or_default();
         let mut best: Option<(u64, MatchKind, f64)> = None;
         if let Some(&seq) = self.exact.get(&exact)
             && let Some(e) = self.entry(seq)
         {
-            if &*e.id == id {
-                return self.verdict(id, e.story, MatchKind::Reread, 1.0);
-            }
             best = Some((e.story, MatchKind::Exact, 1.0));
         }
         if best.is_none()
@@ -342,7 +448,7 @@ impl StoryIndex {
             None => new_story_id(id, seq, now),
         };
         let verdict = match best {
-            Some((story, kind, sim)) => self.verdict(id, story, kind, sim),
+            Some((story, kind, sim)) => self.verdict(story, kind, sim),
             None => Verdict { kind: MatchKind::New, story, duplicate_of: None, similarity: 0.0 },
         };
         self.push(
@@ -356,13 +462,22 @@ impl StoryIndex {
             },
             &lead,
         );
+        if origin != 0 {
+            let f = InFlight { seq, origin, kind: verdict.kind, similarity: verdict.similarity };
+            if let Some(old) = self.in_flight.insert(origin, f)
+                && old.seq < self.persisted_next
+            {
+                self.landed.push(old.seq);
+            }
+        }
         self.evict(now);
         verdict
     }
 
-    fn verdict(&self, id: &str, story: u64, kind: MatchKind, similarity: f64) -> Verdict {
+    /// A copy names the story's first document held (even when an input reused its id).
+    fn verdict(&self, story: u64, kind: MatchKind, similarity: f64) -> Verdict {
         let first = self.stories.get(&story).and_then(|s| self.entry(s.first)).map(|e| &*e.id);
-        let duplicate_of = first.filter(|f| *f != id).map(str::to_string);
+        let duplicate_of = first.filter(|_| kind != MatchKind::New).map(str::to_string);
         Verdict { kind, story, duplicate_of, similarity }
     }
 
@@ -575,9 +690,14 @@ impl StoryIndex {
             })
             .collect();
         let removed = self.persisted_front..self.persisted_front.max(self.front);
+        let front = self.front;
+        // An evicted entry is final whatever became of its document.
+        self.in_flight.retain(|_, f| f.seq >= front);
+        let in_flight = self.in_flight.values().filter(|f| f.seq >= from).copied().collect();
+        let landed = std::mem::take(&mut self.landed).into_iter().filter(|s| *s >= front).collect();
         self.persisted_next = self.next_seq();
         self.persisted_front = self.front;
-        DedupChanges { added, removed }
+        DedupChanges { added, removed, in_flight, landed }
     }
 
     /// Puts back changes whose commit failed, so the next commit carries them.
@@ -588,6 +708,7 @@ impl StoryIndex {
         if !changes.removed.is_empty() {
             self.persisted_front = self.persisted_front.min(changes.removed.start);
         }
+        self.landed.extend_from_slice(&changes.landed);
     }
 }
 
@@ -655,7 +776,7 @@ mod tests {
 
     fn check(idx: &mut StoryIndex, id: &str, paragraphs: &[&str], now: i64) -> Verdict {
         let exact = crate::text::content_hash(paragraphs.iter().copied()).0 as u64;
-        idx.check_and_insert(id, exact, Some(&sk(paragraphs)), now)
+        idx.check_and_insert(id, 0, exact, Some(&sk(paragraphs)), now)
     }
 
     #[test]
@@ -711,12 +832,42 @@ mod tests {
     }
 
     #[test]
-    fn the_same_document_again_is_not_its_own_duplicate() {
+    fn a_document_read_again_before_its_output_landed_gets_its_first_answer() {
         let mut idx = StoryIndex::new(params(), vec![], 0);
-        check(&mut idx, "a", STORY, 0);
-        let again = check(&mut idx, "a", STORY, 1);
-        assert_eq!((again.kind, again.duplicate_of), (MatchKind::Reread, None));
-        assert_eq!(idx.len(), 1);
+        let exact = |p: &[&str]| crate::text::content_hash(p.iter().copied()).0 as u64;
+        let first = idx.check_and_insert("a", 7, exact(STORY), Some(&sk(STORY)), 0);
+        let edited: Vec<String> = STORY.iter().map(|p| p.replace("furious", "frantic")).collect();
+        let edited: Vec<&str> = edited.iter().map(String::as_str).collect();
+        let near = idx.check_and_insert("b", 8, exact(&edited), Some(&sk(&edited)), 0);
+        assert_eq!((first.kind, near.kind), (MatchKind::New, MatchKind::Near));
+        // Both were indexed and persisted, then the process died before their output was durable.
+        let changes = idx.take_changes();
+        assert_eq!(changes.in_flight.len(), 2);
+        let mut again = StoryIndex::new(params(), changes.added.clone(), 0);
+        again.restore_in_flight(changes.in_flight.clone());
+        assert_eq!(again.check_and_insert("a", 7, exact(STORY), Some(&sk(STORY)), 1), first);
+        assert_eq!(again.check_and_insert("b", 8, exact(&edited), Some(&sk(&edited)), 1), near);
+        assert_eq!(again.len(), 2, "not indexed twice");
+        // Once landed, the same body from the same place is a copy (the file was written again).
+        again.land(7);
+        let copy = again.check_and_insert("a", 7, exact(STORY), Some(&sk(STORY)), 2);
+        assert_eq!((copy.kind, copy.duplicate_of.as_deref()), (MatchKind::Exact, Some("a")));
+        let changes = again.take_changes();
+        assert_eq!(changes.landed, vec![0]);
+        assert_eq!(changes.in_flight.iter().map(|f| f.seq).collect::<Vec<_>>(), vec![2]);
+        // The same place with another body is another document.
+        let other = ["A completely different text about the weather in the mountains this weekend and more."];
+        assert_eq!(again.check_and_insert("a", 8, exact(&other), None, 3).kind, MatchKind::New);
+    }
+
+    #[test]
+    fn in_flight_encoding_round_trips() {
+        let f = InFlight { seq: 9, origin: u64::MAX - 3, kind: MatchKind::Near, similarity: 0.75 };
+        assert_eq!(InFlight::decode(9, &f.encode()).unwrap(), f);
+        assert!(InFlight::decode(9, &f.encode()[..16]).is_err());
+        let mut bad = f.encode();
+        bad[8] = 9;
+        assert!(InFlight::decode(9, &bad).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub mod sketch;
 
 use std::sync::{Arc, Mutex};
 
-pub use index::{DedupChanges, DedupRecord, MatchKind, Params, StoryIndex, Verdict};
+pub use index::{DedupChanges, DedupRecord, InFlight, MatchKind, Params, StoryIndex, Verdict};
 pub use sketch::{LEAD_SLOTS, SLOTS, Sketch, Sketched, Sketcher};
 
 use crate::config::{DedupAction, DedupConfig};
@@ -86,6 +86,7 @@ impl Transform for Dedup {
         let now = jiff::Timestamp::now().as_second();
         let verdict = self.index.lock().unwrap_or_else(|e| e.into_inner()).check_and_insert(
             &doc.article.id,
+            doc.article.ticket.map_or(0, |t| t.origin()),
             hash as u64,
             sketch.as_ref(),
             now,
@@ -96,8 +97,6 @@ impl Transform for Dedup {
             MatchKind::New => "new",
             MatchKind::Exact => "exact",
             MatchKind::Near => "near",
-            MatchKind::Reread if verdict.duplicate_of.is_some() => "exact",
-            MatchKind::Reread => "new",
         });
         if a.dedup != Some("new") {
             a.similarity = Some((verdict.similarity * 1000.0).round() / 1000.0);

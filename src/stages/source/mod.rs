@@ -236,7 +236,11 @@ async fn reader_loop(jobs: async_channel::Receiver<FileJob>, ctx: Arc<SourceCont
                 ctx2.counters.received.fetch_add(1, Ordering::Relaxed);
                 match ev {
                     Emit::Doc(doc) => {
-                        ctx2.tracker.register(&doc.prov.ticket);
+                        if !ctx2.tracker.register(&doc.prov.ticket) {
+                            debug!(doc = %doc.prov.id, "Already written before the last stop; skipped.");
+                            ctx2.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                            return true;
+                        }
                         docs += 1;
                         let sent = ctx2.out.send_blocking(doc).is_ok();
                         if sent {
@@ -245,8 +249,12 @@ async fn reader_loop(jobs: async_channel::Receiver<FileJob>, ctx: Arc<SourceCont
                         sent
                     }
                     Emit::Reject(r) => {
-                        if let Some(t) = &r.ticket {
-                            ctx2.tracker.register(t);
+                        if let Some(t) = &r.ticket
+                            && !ctx2.tracker.register(t)
+                        {
+                            debug!(path = %r.path, offset = r.offset, "Rejection already recorded before the last stop; skipped.");
+                            ctx2.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                            return true;
                         }
                         warn!(path = %r.path, offset = r.offset, kind = r.kind, reason = %r.reason, "Rejected input.");
                         ctx2.counters.rejected.fetch_add(1, Ordering::Relaxed);
