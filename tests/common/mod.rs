@@ -15,7 +15,8 @@ pub struct Scratch {
 }
 
 impl Scratch {
-    /// A scratch dir whose config has fast timings, plus `extra` TOML merged into its sections.
+    /// A scratch dir whose config has fast timings, plus `extra` TOML merged into its sections
+    /// (its keys replace the base's).
     pub fn new(extra: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
@@ -35,7 +36,17 @@ impl Scratch {
         let mut sections = split_sections(&base);
         for (name, body) in split_sections(extra) {
             match sections.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, b)) => b.push_str(&body),
+                Some((_, b)) => {
+                    // A key given again replaces the base's.
+                    let keys: Vec<&str> =
+                        body.lines().filter_map(|l| l.split_once('=')).map(|(k, _)| k.trim()).collect();
+                    let kept: String = b
+                        .lines()
+                        .filter(|l| l.split_once('=').is_none_or(|(k, _)| !keys.contains(&k.trim())))
+                        .map(|l| format!("{l}\n"))
+                        .collect();
+                    *b = kept + &body;
+                }
                 None => sections.push((name, body)),
             }
         }
