@@ -38,6 +38,18 @@ pub enum PipelineError {
     /// A clean pattern did not compile.
     #[error("bad clean pattern: {0}")]
     Pattern(#[from] regex::Error),
+    /// There is no state, but the outputs hold records: starting afresh would write them twice.
+    #[error(
+        "the state database {state} does not exist, but {output} already holds records: starting afresh would \
+         read every input again and write its records twice. Restore the state directory from a backup, or move \
+         the outputs aside to start over"
+    )]
+    MissingState {
+        /// The state database that was expected.
+        state: std::path::PathBuf,
+        /// The output that holds records.
+        output: std::path::PathBuf,
+    },
 }
 
 /// The longest wait between commit attempts while commits fail.
@@ -171,6 +183,14 @@ impl Committer {
 
 /// Runs the pipeline until `stop` is cancelled (or, with `once`, until the inputs are read).
 pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Summary, PipelineError> {
+    let db = cfg.state.dir.join(crate::state::DB_FILE);
+    if !db.exists() {
+        for output in [&cfg.sink.path, &cfg.dead_letter.path] {
+            if std::fs::metadata(output).is_ok_and(|m| m.len() > 0) {
+                return Err(PipelineError::MissingState { state: db, output: output.clone() });
+            }
+        }
+    }
     let store = Arc::new(StateStore::open(&cfg.state.dir, cfg.state.cache_bytes.get())?);
     let checkpoints = store.load_checkpoints()?;
     let now = jiff::Timestamp::now().as_second();

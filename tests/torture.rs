@@ -296,7 +296,19 @@ fn torture(docs: usize, kills: usize, seed: u64) {
     for (g, members) in &by_group {
         let firsts: Vec<&&Value> = members.iter().filter(|a| a["dedup"] == "new").collect();
         if firsts.len() != 1 {
-            problems.push(format!("story {g}: {} documents marked new of {}", firsts.len(), members.len()));
+            let detail: Vec<String> = members
+                .iter()
+                .map(|a| {
+                    let key = key_of(&a["source"]["path"], &a["source"]["offset"]);
+                    format!("{key:?} {} {} of {} ({})", a["id"], a["dedup"], a["duplicate_of"], a["similarity"])
+                })
+                .collect();
+            problems.push(format!(
+                "story {g}: {} documents marked new of {}: {}",
+                firsts.len(),
+                members.len(),
+                detail.join("; ")
+            ));
             continue;
         }
         let first_id = &firsts[0]["id"];

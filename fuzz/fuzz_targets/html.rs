@@ -3,10 +3,14 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use newsmill::config::CleanConfig;
+use newsmill::config::{CleanConfig, ExtractConfig};
+use newsmill::record::{Document, FileKey, Format, InputMeta, Markup, Provenance, Ticket};
+use newsmill::runner::{Outcome, Transform};
+use newsmill::stages::extract::Extractor;
 use newsmill::html::{Limits, parse};
 use newsmill::stages::clean::Cleaner;
 
+static EXTRACTOR: std::sync::LazyLock<Extractor> = std::sync::LazyLock::new(|| Extractor::new(&ExtractConfig::default()));
 static CLEANER: std::sync::LazyLock<Option<Cleaner>> =
     std::sync::LazyLock::new(|| Cleaner::new(&CleanConfig::default()).ok());
 
@@ -18,5 +22,21 @@ fuzz_target!(|data: &[u8]| {
     assert!(page.blocks.iter().all(|b| b.text.len() <= 200));
     if let Some(cleaner) = CLEANER.as_ref() {
         let _ = cleaner.classify_html(&html, None);
+        let doc = Document {
+            prov: Provenance {
+                id: "fuzz".into(),
+                path: std::path::Path::new("/in/fuzz.html").into(),
+                offset: None,
+                ticket: Ticket { file: FileKey { dev: 0, ino: 0 }, generation: 0, start: 0, end: data.len() as u64, item: 0 },
+            },
+            format: Format::Html,
+            charset: None,
+            text: html.into_owned(),
+            markup: Markup::Html,
+            meta: InputMeta::default(),
+        };
+        if let Ok(Outcome::Emit(cleaned)) = cleaner.process(doc) {
+            let _ = EXTRACTOR.extract(cleaned);
+        }
     }
 });

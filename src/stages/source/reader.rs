@@ -298,10 +298,6 @@ fn next_line(r: &mut impl BufRead, max: usize, buf: &mut Vec<u8>) -> std::io::Re
 }
 
 fn read_lines(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
-    let max = usize::try_from(limits.max_document_bytes).unwrap_or(usize::MAX - 1);
-    let file_id = path_id(&job.path);
-    // Documents own the bytes since the previous one, so blank lines commit with them.
-    let mut range_start = job.from;
     let mut file = match File::open(&job.path) {
         Ok(f) => f,
         Err(e) => {
@@ -313,11 +309,41 @@ fn read_lines(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
         tracing::warn!(error = %e, path = %job.path.display(), "Cannot seek input; will retry on the next scan.");
         return job.from;
     }
-    let mut reader = BufReader::with_capacity(64 * 1024, file);
+    read_lines_from(job, &mut BufReader::with_capacity(64 * 1024, file), limits, emit)
+}
+
+/// Reads JSON lines held in memory as if they were the file `path` read from its start (with
+/// `final_read`: an unterminated last line is final). Returns where the next read would start.
+/// Documents and rejections go to `emit` exactly as the daemon's reader makes them.
+pub fn read_json_lines(
+    path: &Path,
+    bytes: &[u8],
+    final_read: bool,
+    limits: Limits,
+    emit: &mut dyn FnMut(Emit) -> bool,
+) -> u64 {
+    let job = FileJob {
+        path: path.into(),
+        key: FileKey { dev: 0, ino: 0 },
+        generation: 0,
+        from: 0,
+        size: bytes.len() as u64,
+        kind: Kind { format: Format::Jsonl, gzip: false },
+        final_read,
+        feeds: None,
+    };
+    read_lines_from(&job, &mut std::io::Cursor::new(bytes), limits, emit)
+}
+
+fn read_lines_from(job: &FileJob, reader: &mut impl BufRead, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
+    let max = usize::try_from(limits.max_document_bytes).unwrap_or(usize::MAX - 1);
+    let file_id = path_id(&job.path);
+    // Documents own the bytes since the previous one, so blank lines commit with them.
+    let mut range_start = job.from;
     let mut pos = job.from;
     let mut buf = Vec::new();
     loop {
-        let (consumed, end) = match next_line(&mut reader, max, &mut buf) {
+        let (consumed, end) = match next_line(reader, max, &mut buf) {
             Ok(Some(x)) => x,
             Ok(None) => return pos,
             Err(e) => {

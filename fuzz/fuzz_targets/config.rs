@@ -1,0 +1,17 @@
+//! Any text, as a config file: loading must not panic, and a config it accepts must build every
+//! part that reads it (a pattern that passes validation compiles), so
+//! that no problem is left for the daemon to trip on after start.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let env = |name: &str| (name == "HOME").then(|| "/home/fuzz".to_string());
+    if let Ok(cfg) = newsmill::config::Config::from_toml(text, std::path::Path::new("fuzz.toml"), &env) {
+        if let Err(e) = newsmill::stages::clean::Cleaner::new(&cfg.clean) {
+            panic!("validation passed a config whose cleaner does not build: {e}");
+        }
+        let _ = newsmill::stages::dedup::Params::from_config(&cfg.dedup);
+    }
+});
