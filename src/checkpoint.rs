@@ -31,9 +31,10 @@ pub struct FileCheckpoint {
     pub committed: u64,
     /// A whole-file document has been durably handled.
     pub complete: bool,
-    /// Documents past `committed` that are durably handled already (start, end): they finished
-    /// before a document ahead of them, so the prefix could not move over them yet. A re-read after
-    /// a crash skips them instead of writing them twice.
+    /// Documents past `committed` that are durably handled already, by their own bytes (start,
+    /// length; [`crate::record::Ticket::doc_start`]): they finished before a document ahead of them,
+    /// so the prefix could not move over them yet. A re-read after a crash skips them instead of
+    /// writing them twice.
     pub done: Vec<(u64, u64)>,
 }
 
@@ -146,10 +147,11 @@ struct Entry {
     read_to: u64,
     /// A reader is working on the file.
     reading: bool,
-    /// start -> (end, acknowledged)
-    pending: BTreeMap<u64, (u64, bool)>,
-    /// start -> end of documents durably handled before the last stop but past `committed`:
-    /// registering one of them again says it is done (see [`FileCheckpoint::done`]).
+    /// start -> (end, acknowledged, the document's own bytes: start and length; `None` for bytes
+    /// that hold no document and for feed items)
+    pending: BTreeMap<u64, (u64, bool, Option<(u64, u64)>)>,
+    /// Documents (start -> length of their own bytes) durably handled before the last stop but
+    /// past `committed`: registering one of them again says it is done ([`FileCheckpoint::done`]).
     done_before: BTreeMap<u64, u64>,
     /// The scan that last saw the file.
     seen: u64,
@@ -310,8 +312,12 @@ impl Tracker {
         if let Some(e) = inner.files.get_mut(&ticket.file)
             && e.generation == ticket.generation
         {
-            let done = e.done_before.remove(&ticket.start).is_some_and(|end| end == ticket.end);
-            e.pending.insert(ticket.start, (ticket.end, done));
+            let doc = (ticket.doc_len > 0 && ticket.item == 0).then_some((ticket.doc_start, ticket.doc_len));
+            let done = doc.is_some_and(|(start, len)| e.done_before.get(&start) == Some(&len));
+            if done {
+                e.done_before.remove(&ticket.doc_start);
+            }
+            e.pending.insert(ticket.start, (ticket.end, done, doc));
             e.read_to = e.read_to.max(ticket.end);
             if done {
                 if let Some(feeds) = self.feeds.as_ref().filter(|_| ticket.item != 0) {
@@ -333,9 +339,9 @@ impl Tracker {
             e.reading = false;
             e.read_to = e.read_to.max(read_to);
             // Bytes read without producing a document (blank lines) commit once all before them do.
-            let last_end = e.pending.last_key_value().map_or(e.cp.committed, |(_, (end, _))| *end).max(e.cp.committed);
+            let last_end = e.pending.last_key_value().map_or(e.cp.committed, |(_, (end, ..))| *end).max(e.cp.committed);
             if read_to > last_end {
-                e.pending.insert(last_end, (read_to, true));
+                e.pending.insert(last_end, (read_to, true, None));
             }
             advance(&mut inner, key);
         }
@@ -405,7 +411,7 @@ impl Tracker {
 
     /// Documents registered but not yet acknowledged, over all files.
     pub fn in_flight(&self) -> usize {
-        self.lock().files.values().map(|e| e.pending.values().filter(|(_, done)| !done).count()).sum()
+        self.lock().files.values().map(|e| e.pending.values().filter(|(_, done, _)| !done).count()).sum()
     }
 
     /// Number of files tracked.
@@ -431,10 +437,9 @@ impl Entry {
         let mut cp = self.cp.clone();
         cp.done = self
             .pending
-            .iter()
-            .filter(|(_, (_, done))| *done)
-            .map(|(s, (e, _))| (*s, *e))
-            .chain(self.done_before.iter().map(|(s, e)| (*s, *e)))
+            .values()
+            .filter_map(|(_, done, doc)| doc.filter(|_| *done))
+            .chain(self.done_before.iter().map(|(s, l)| (*s, *l)))
             .filter(|(s, _)| *s >= cp.committed)
             .collect();
         cp.done.sort_unstable();
@@ -447,7 +452,7 @@ fn advance(inner: &mut Inner, key: FileKey) {
         return;
     };
     let mut changed = false;
-    while let Some((&start, &(end, done))) = e.pending.first_key_value() {
+    while let Some((&start, &(end, done, _))) = e.pending.first_key_value() {
         if !done || start > e.cp.committed {
             break;
         }
@@ -486,7 +491,15 @@ mod tests {
     }
 
     fn ticket(generation: u64, start: u64, end: u64) -> Ticket {
-        Ticket { file: FileKey { dev: 1, ino: 7 }, generation, start, end, item: 0 }
+        Ticket {
+            file: FileKey { dev: 1, ino: 7 },
+            generation,
+            start,
+            end,
+            item: 0,
+            doc_start: start,
+            doc_len: end - start,
+        }
     }
 
     #[test]

@@ -38,6 +38,13 @@ pub struct Ticket {
     /// A feed item's key (hash of its guid or link; 0 for other documents): once the item is
     /// handled, a rewritten feed file does not yield it again.
     pub item: u64,
+    /// Where the document's own bytes begin (a JSON line's first byte; 0 for whole files and feed
+    /// items). Unlike `start`, which depends on where a read began (blank lines and a line's
+    /// newline belong to the range of the document after them), it is the same on every read.
+    pub doc_start: u64,
+    /// Length of the document's own bytes (a JSON line without its line end; a whole file's
+    /// size; 0 for feed items, which their `item` key identifies).
+    pub doc_len: u64,
 }
 
 impl Ticket {
@@ -46,7 +53,7 @@ impl Ticket {
     /// crash but whose output did not survive it. Never 0.
     pub fn origin(&self) -> u64 {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
-        for n in [self.file.dev, self.file.ino, self.start, self.end, self.item] {
+        for n in [self.file.dev, self.file.ino, self.doc_start, self.doc_len, self.item] {
             h.update(&n.to_le_bytes());
         }
         h.digest().max(1)

@@ -9,7 +9,9 @@ use std::time::Duration;
 use common::{Scratch, page, wait_for};
 
 fn json_line(id: &str) -> String {
-    format!("{{\"id\":\"{id}\",\"text\":\"A line of prose about {id} that is long enough to be kept as an article.\"}}\n")
+    format!(
+        "{{\"id\":\"{id}\",\"text\":\"A line of prose about {id} that is long enough to be kept as an article.\"}}\n"
+    )
 }
 
 fn ids(values: &[serde_json::Value]) -> Vec<String> {

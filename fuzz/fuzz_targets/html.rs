@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
                 id: "fuzz".into(),
                 path: std::path::Path::new("/in/fuzz.html").into(),
                 offset: None,
-                ticket: Ticket { file: FileKey { dev: 0, ino: 0 }, generation: 0, start: 0, end: data.len() as u64, item: 0 },
+                ticket: Ticket { file: FileKey { dev: 0, ino: 0 }, generation: 0, start: 0, end: data.len() as u64, item: 0, doc_start: 0, doc_len: data.len() as u64 },
             },
             format: Format::Html,
             charset: None,

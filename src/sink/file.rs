@@ -402,7 +402,15 @@ mod tests {
     use crate::record::FileKey;
 
     fn ticket(n: u64) -> Ticket {
-        Ticket { file: FileKey { dev: 1, ino: 2 }, generation: 1, start: n, end: n + 1, item: 0 }
+        Ticket {
+            file: FileKey { dev: 1, ino: 2 },
+            generation: 1,
+            start: n,
+            end: n + 1,
+            item: 0,
+            doc_start: n,
+            doc_len: 1,
+        }
     }
 
     fn write(f: &JsonlFile, n: u64) {
@@ -592,7 +600,7 @@ mod model {
             for op in ops {
                 match op {
                     Op::Append => {
-                        let t = Ticket { file: crate::record::FileKey { dev: 0, ino: 0 }, generation: 0, start: next, end: next + 1, item: 0 };
+                        let t = Ticket { file: crate::record::FileKey { dev: 0, ino: 0 }, generation: 0, start: next, end: next + 1, item: 0, doc_start: next, doc_len: 1 };
                         if f.append(&next, Some(t)).is_ok() {
                             next += 1;
                         }

@@ -21,6 +21,8 @@ pub(crate) fn test_document(text: &str) -> crate::record::Document {
                 start: 0,
                 end: text.len() as u64,
                 item: 0,
+                doc_start: 0,
+                doc_len: text.len() as u64,
             },
         },
         format: Format::Text,

@@ -127,8 +127,16 @@ pub fn read_job(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> boo
 
 impl FileJob {
     /// The ticket of a document occupying `range` of this file.
-    fn ticket(&self, range: (u64, u64)) -> Ticket {
-        Ticket { file: self.key, generation: self.generation, start: range.0, end: range.1, item: 0 }
+    fn ticket(&self, range: (u64, u64), doc: (u64, u64)) -> Ticket {
+        Ticket {
+            file: self.key,
+            generation: self.generation,
+            start: range.0,
+            end: range.1,
+            item: 0,
+            doc_start: doc.0,
+            doc_len: doc.1,
+        }
     }
 }
 
@@ -161,7 +169,7 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
     // The file counts as read only if its one document (or rejection) was taken.
     let done = |taken: bool| if taken { job.size } else { job.from };
     let bad = |kind, reason: String, excerpt: &[u8]| {
-        reject(job, Some(id.to_string()), job.ticket(range), kind, reason, excerpt, limits)
+        reject(job, Some(id.to_string()), job.ticket(range, (0, job.size)), kind, reason, excerpt, limits)
     };
     if job.size == 0 {
         return done(emit(bad("empty_file", "file is empty".into(), b"")));
@@ -191,7 +199,7 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
     if text.trim().is_empty() {
         return done(emit(bad("no_text", "file has no text".into(), &bytes)));
     }
-    let prov = Provenance { id, path: job.path.clone(), offset: None, ticket: job.ticket(range) };
+    let prov = Provenance { id, path: job.path.clone(), offset: None, ticket: job.ticket(range, (0, job.size)) };
     done(emit(Emit::Doc(Document {
         prov,
         format: job.kind.format,
@@ -206,7 +214,7 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
 /// (they have no offsets of their own), so the file's checkpoint completes once all are durable.
 fn read_feed(job: &FileJob, limits: Limits, bytes: &[u8], emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
     let mut invalid = |reason: String| {
-        let whole = job.ticket((0, job.size));
+        let whole = job.ticket((0, job.size), (0, job.size));
         let taken = emit(reject(job, Some(path_id(&job.path)), whole, "invalid_feed", reason, bytes, limits));
         if taken { job.size } else { job.from }
     };
@@ -221,7 +229,7 @@ fn read_feed(job: &FileJob, limits: Limits, bytes: &[u8], emit: &mut dyn FnMut(E
         return invalid(format!("{n} items in {} bytes", job.size));
     }
     for (k, item) in (0u64..).zip(fresh) {
-        let ticket = Ticket { item: item.key, ..job.ticket((job.size * k / n, job.size * (k + 1) / n)) };
+        let ticket = Ticket { item: item.key, ..job.ticket((job.size * k / n, job.size * (k + 1) / n), (0, 0)) };
         let problem = if item.text.trim().is_empty() {
             Some(("no_text", "feed item has no content or description".to_string()))
         } else if item.text.len() as u64 > limits.max_document_bytes {
@@ -335,7 +343,12 @@ pub fn read_json_lines(
     read_lines_from(&job, &mut std::io::Cursor::new(bytes), limits, emit)
 }
 
-fn read_lines_from(job: &FileJob, reader: &mut impl BufRead, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
+fn read_lines_from(
+    job: &FileJob,
+    reader: &mut impl BufRead,
+    limits: Limits,
+    emit: &mut dyn FnMut(Emit) -> bool,
+) -> u64 {
     let max = usize::try_from(limits.max_document_bytes).unwrap_or(usize::MAX - 1);
     let file_id = path_id(&job.path);
     // Documents own the bytes since the previous one, so blank lines commit with them.
@@ -360,12 +373,13 @@ fn read_lines_from(job: &FileJob, reader: &mut impl BufRead, limits: Limits, emi
             content = rest;
         }
         let blank = content.iter().all(u8::is_ascii_whitespace);
+        let doc = (line_start, content.len() as u64);
         let derived_id = || format!("{file_id}-{line_start}");
         let outcome = if too_long {
             Some(reject(
                 job,
                 Some(derived_id()),
-                job.ticket(range),
+                job.ticket(range, doc),
                 "too_large",
                 format!("line exceeds max_document_bytes ({max})"),
                 content,
@@ -375,13 +389,13 @@ fn read_lines_from(job: &FileJob, reader: &mut impl BufRead, limits: Limits, emi
             None
         } else {
             match parse_line(content) {
-                Ok(parsed) => Some(parsed.into_emit(job, range, line_start, derived_id())),
+                Ok(parsed) => Some(parsed.into_emit(job, range, doc, derived_id())),
                 Err(_) if matches!(end, LineEnd::Eof) && !job.final_read => {
                     // An unterminated last line that does not parse is probably still being written.
                     return range_start;
                 }
                 Err((kind, reason)) => {
-                    Some(reject(job, Some(derived_id()), job.ticket(range), kind, reason, content, limits))
+                    Some(reject(job, Some(derived_id()), job.ticket(range, doc), kind, reason, content, limits))
                 }
             }
         };
@@ -403,12 +417,12 @@ struct Parsed {
 }
 
 impl Parsed {
-    fn into_emit(self, job: &FileJob, range: (u64, u64), offset: u64, derived_id: String) -> Emit {
+    fn into_emit(self, job: &FileJob, range: (u64, u64), doc: (u64, u64), derived_id: String) -> Emit {
         let prov = Provenance {
             id: self.id.unwrap_or(derived_id).into(),
             path: job.path.clone(),
-            offset: Some(offset),
-            ticket: job.ticket(range),
+            offset: Some(doc.0),
+            ticket: job.ticket(range, doc),
         };
         Emit::Doc(Document {
             prov,
