@@ -149,13 +149,16 @@ struct Entry {
     reading: bool,
     /// start -> (end, acknowledged, the document's own bytes: start and length; `None` for bytes
     /// that hold no document and for feed items)
-    pending: BTreeMap<u64, (u64, bool, Option<(u64, u64)>)>,
+    pending: BTreeMap<u64, Slot>,
     /// Documents (start -> length of their own bytes) durably handled before the last stop but
     /// past `committed`: registering one of them again says it is done ([`FileCheckpoint::done`]).
     done_before: BTreeMap<u64, u64>,
     /// The scan that last saw the file.
     seen: u64,
 }
+
+/// A pending range: (end, acknowledged, the document's own bytes as (start, length)).
+type Slot = (u64, bool, Option<(u64, u64)>);
 
 #[derive(Debug, Default)]
 struct Inner {
