@@ -505,6 +505,40 @@ mod tests {
         (out, next)
     }
 
+    /// Where a read begins changes the byte ranges documents are acknowledged with (blank lines and
+    /// a line's newline go with the document after them), never the identity of their own bytes.
+    #[test]
+    fn a_line_is_the_same_document_whichever_read_finds_it() {
+        let first = "{\"id\":\"a\",\"text\":\"Alpha line of prose.\"}";
+        let second = "{\"id\":\"b\",\"text\":\"Beta line of prose.\"}";
+        let whole = format!("{first}\n\n{second}\n");
+        let tickets = |bytes: &str, from: u64| {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("x.jsonl");
+            std::fs::write(&p, bytes).unwrap();
+            let (out, next) = collect(&job(&p, from, false));
+            let t: Vec<Ticket> = out
+                .iter()
+                .map(|e| match e {
+                    Emit::Doc(d) => d.prov.ticket,
+                    Emit::Reject(r) => r.ticket.unwrap(),
+                })
+                .collect();
+            (t, next)
+        };
+        let (all, _) = tickets(&whole, 0);
+        // The writer had not yet written the first line's newline: the line parses and is taken.
+        let (early, next) = tickets(first, 0);
+        assert_eq!(next, first.len() as u64);
+        // The rest is read from there: the newline and the blank line now open the second's range.
+        let (late, _) = tickets(&whole, next);
+        assert_eq!((early[0].doc_start, early[0].doc_len), (all[0].doc_start, all[0].doc_len));
+        assert_eq!((late[0].doc_start, late[0].doc_len), (all[1].doc_start, all[1].doc_len));
+        assert_ne!(late[0].start, all[1].start, "the ranges differ");
+        assert_eq!(early[0].origin(), all[0].origin());
+        assert_eq!(late[0].origin(), all[1].origin());
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
         /// Any bytes in a JSON-lines file: no panic, and the tickets tile the bytes read without gaps.
