@@ -187,6 +187,19 @@ impl std::fmt::Debug for Tracker {
 /// Called with every acknowledged ticket.
 pub type AckListener = Arc<dyn Fn(&Ticket) + Send + Sync>;
 
+/// How far the source is behind (for status and metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Lag {
+    /// Files tracked.
+    pub files: usize,
+    /// Bytes in tracked files not read yet (as of each file's last scan).
+    pub unread_bytes: u64,
+    /// Bytes read whose documents are not all durably handled yet.
+    pub uncommitted_bytes: u64,
+    /// Documents on their way through the pipeline.
+    pub in_flight: usize,
+}
+
 /// Changes to persist: `Some` to store, `None` to delete.
 pub type Changes = Vec<(FileKey, Option<FileCheckpoint>)>;
 
@@ -415,6 +428,18 @@ impl Tracker {
     /// Documents registered but not yet acknowledged, over all files.
     pub fn in_flight(&self) -> usize {
         self.lock().files.values().map(|e| e.pending.values().filter(|(_, done, _)| !done).count()).sum()
+    }
+
+    /// How far reading and committing are behind, over all tracked files.
+    pub fn lag(&self) -> Lag {
+        let inner = self.lock();
+        let mut lag = Lag { files: inner.files.len(), ..Lag::default() };
+        for e in inner.files.values() {
+            lag.unread_bytes += e.cp.size.saturating_sub(e.read_to);
+            lag.uncommitted_bytes += e.read_to.saturating_sub(e.cp.committed);
+            lag.in_flight += e.pending.values().filter(|(_, done, _)| !done).count();
+        }
+        lag
     }
 
     /// Number of files tracked.

@@ -34,6 +34,24 @@ pub struct Config {
     pub log: LogConfig,
     /// Process-wide settings.
     pub runtime: RuntimeConfig,
+    /// The metrics and health endpoints.
+    pub metrics: MetricsConfig,
+}
+
+/// `[metrics]`: the HTTP endpoints `/metrics` (Prometheus), `/health`, `/ready` and `/status`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Serve them (the daemon only; `run --once` never does).
+    pub enabled: bool,
+    /// Address and port to listen on; keep it on loopback unless a firewall guards it (port 0: any free port).
+    pub listen: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self { enabled: true, listen: "127.0.0.1:9464".into() }
+    }
 }
 
 /// `[source]`: the fetch-from-file source.
@@ -522,6 +540,7 @@ impl Config {
                 "state" => section(value).map(|s| config.state = s),
                 "log" => section(value).map(|s| config.log = s),
                 "runtime" => section(value).map(|s| config.runtime = s),
+                "metrics" => section(value).map(|s| config.metrics = s),
                 other => {
                     problems.at(span.clone(), format!("unknown section `{other}`, expected one of {SECTIONS}"));
                     Ok(())
@@ -561,6 +580,9 @@ impl Config {
                     errors.push((key.into(), format!("bad glob `{g}`: {e}")));
                 }
             }
+        }
+        if self.metrics.listen.parse::<std::net::SocketAddr>().is_err() {
+            errors.push(("metrics.listen".into(), format!("`{}` is not an address:port", self.metrics.listen)));
         }
         if self.source.include.is_empty() {
             errors.push(("source.include".into(), "no file would ever be read".into()));
@@ -643,7 +665,7 @@ impl Config {
     }
 }
 
-const SECTIONS: &str = "source, clean, extract, dedup, sink, dead_letter, state, log, runtime";
+const SECTIONS: &str = "source, clean, extract, dedup, sink, dead_letter, state, log, runtime, metrics";
 
 fn section<'a, T: Deserialize<'a>>(value: toml::Spanned<DeValue<'a>>) -> Result<T, toml::de::Error> {
     T::deserialize(ValueDeserializer::from(value))

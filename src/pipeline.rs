@@ -22,6 +22,8 @@ use crate::stages::dedup::{Dedup, Params, SharedIndex, StoryIndex};
 use crate::stages::extract::Extractor;
 use crate::stages::source::{FileSource, Source, SourceContext, SourceError};
 use crate::state::{Commit, StateError, StateStore};
+use crate::status::{Health, Probe, StageProbe};
+use std::sync::atomic::AtomicU64;
 
 /// Why the pipeline could not start.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +40,14 @@ pub enum PipelineError {
     /// A clean pattern did not compile.
     #[error("bad clean pattern: {0}")]
     Pattern(#[from] regex::Error),
+    /// The metrics endpoint could not listen.
+    #[error("cannot listen for metrics on {addr} ([metrics] listen): {source}")]
+    Metrics {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
     /// There is no state, but the outputs hold records: starting afresh would write them twice.
     #[error(
         "the state database {state} does not exist, but {output} already holds records: starting afresh would \
@@ -94,6 +104,8 @@ struct Committer {
     store: Arc<StateStore>,
     /// Positions the state holds (sink, dead letter).
     stored: Mutex<StoredPositions>,
+    /// Where commit outcomes are reported.
+    health: Arc<Health>,
 }
 
 /// Output positions as the state holds them: (sink, dead letter).
@@ -167,7 +179,9 @@ impl Committer {
     /// Commits off the async threads; true when it worked.
     async fn commit_async(self: &Arc<Self>) -> bool {
         let me = self.clone();
-        match tokio::task::spawn_blocking(move || me.commit()).await {
+        let result = tokio::task::spawn_blocking(move || me.commit()).await;
+        self.health.commit(matches!(result, Ok(Ok(()))));
+        match result {
             Ok(Ok(())) => true,
             Ok(Err(error)) => {
                 error!(%error, "Commit failed; input is held back and the commit retried.");
@@ -254,6 +268,9 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
     let dedup = Arc::new(Dedup::new(&cfg.dedup, index.clone()));
     let sink_stage = Arc::new(SinkStage::new(sink.clone()));
 
+    let health = Arc::new(Health::default());
+    *health.config_hash.lock().unwrap_or_else(|e| e.into_inner()) =
+        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(format!("{cfg:?}").as_bytes()));
     let committer = Arc::new(Committer {
         sink: sink.clone(),
         sink_key,
@@ -265,6 +282,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
         feeds: feeds.clone(),
         store: store.clone(),
         stored: Mutex::new(stored),
+        health: health.clone(),
     });
     // The outputs' starting positions are committed before anything is written: a crash before
     // the first periodic commit must find a commit point to cut back to.
@@ -302,6 +320,41 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
         counters: counters[0].clone(),
         feeds: feeds.clone(),
     }));
+    let queues = [None, queue(&clean_rx), queue(&extract_rx), queue(&dedup_rx), queue(&sink_rx), None];
+    let workers =
+        [1, cfg.clean.workers.get(), cfg.extract.workers.get(), cfg.dedup.workers.get(), cfg.sink.workers.get(), 1];
+    let probe = Arc::new(Probe {
+        stages: names
+            .iter()
+            .zip(&counters)
+            .zip(queues)
+            .zip(workers)
+            .map(|(((name, c), queue), w)| StageProbe {
+                name,
+                counters: c.clone(),
+                queue,
+                workers: Arc::new(AtomicU64::new(w as u64)),
+            })
+            .collect(),
+        tracker: tracker.clone(),
+        index: index.clone(),
+        dedup: dedup.counts(),
+        output_bytes: {
+            let (sink, dead) = (sink.clone(), dead_file.clone());
+            Box::new(move || (sink.bytes_written(), dead.bytes_written()))
+        },
+        health: health.clone(),
+        started: std::time::Instant::now(),
+    });
+    let server_stop = CancellationToken::new();
+    let server = if cfg.metrics.enabled && !once {
+        let listener = tokio::net::TcpListener::bind(&cfg.metrics.listen)
+            .await
+            .map_err(|source| PipelineError::Metrics { addr: cfg.metrics.listen.clone(), source })?;
+        Some(tokio::spawn(crate::http::serve(listener, probe.clone(), server_stop.clone())))
+    } else {
+        None
+    };
     let stages: Vec<Vec<JoinHandle<()>>> = vec![
         vec![source_task],
         spawn_stage(cleaner, cfg.clean.workers.get(), clean_rx, Some(extract_tx), ctx(1)),
@@ -378,8 +431,21 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
             StageSummary { stage, received, sent, rejected, dropped }
         })
         .collect();
+    server_stop.cancel();
+    if let Some(server) = server
+        && let Err(error) = server.await
+    {
+        error!(%error, "Metrics server task failed.");
+    }
     info!(forced, in_flight = tracker.in_flight(), "Pipeline stopped.");
     Ok(Summary { stages, forced })
+}
+
+/// Reads a channel's depth and capacity through a weak handle: the probe must not keep open a
+/// channel that shutdown waits to see closed.
+fn queue<T: Send + 'static>(rx: &async_channel::Receiver<T>) -> Option<Box<dyn Fn() -> (usize, usize) + Send + Sync>> {
+    let weak = rx.downgrade();
+    Some(Box::new(move || weak.upgrade().map_or((0, 0), |r| (r.len(), r.capacity().unwrap_or(0)))))
 }
 
 fn log_progress(names: &[&'static str], counters: &[Arc<StageCounters>]) {

@@ -117,7 +117,9 @@ fn handle<T: Transform>(transform: &T, item: T::In, ctx: &StageContext) -> Next<
     let prov = item.prov().clone();
     let started = Instant::now();
     let result = catch_unwind(AssertUnwindSafe(|| transform.process(item)));
-    let elapsed_us = started.elapsed().as_micros() as u64;
+    let elapsed = started.elapsed();
+    metrics::histogram!(crate::status::PROCESSING_SECONDS, "stage" => T::STAGE).record(elapsed.as_secs_f64());
+    let elapsed_us = elapsed.as_micros() as u64;
     match result {
         Ok(Ok(Outcome::Emit(out))) => {
             debug!(doc = %prov.id, elapsed_us, "Processed.");

@@ -97,6 +97,8 @@ struct Inner {
     opened_ms: i64,
     /// Bytes in the file (written, maybe not yet synced).
     written: u64,
+    /// Bytes written since opened, over rotations.
+    total: u64,
     /// Serialized records not yet written.
     buf: Vec<u8>,
     /// Tickets of records in `buf` or written since the last flush.
@@ -168,6 +170,7 @@ impl JsonlFile {
                 file,
                 opened_ms,
                 written: keep,
+                total: 0,
                 buf: Vec::new(),
                 tickets: Vec::new(),
                 committed,
@@ -232,6 +235,11 @@ impl JsonlFile {
         self.lock().committed = Some(position);
     }
 
+    /// Bytes written out since the file was opened (over rotations).
+    pub fn bytes_written(&self) -> u64 {
+        self.lock().total
+    }
+
     /// Bytes buffered and not yet written.
     pub fn buffered_bytes(&self) -> usize {
         self.lock().buf.len()
@@ -287,6 +295,7 @@ impl Inner {
             return Err(e);
         }
         self.written += self.buf.len() as u64;
+        self.total += self.buf.len() as u64;
         self.buf.clear();
         if self.buf.capacity() > 4 << 20 {
             self.buf.shrink_to(1 << 20);

@@ -54,6 +54,8 @@ pub trait Sink: Send + Sync + 'static {
     fn flush(&self) -> Result<SinkFlushed, SinkError>;
     /// The state now holds `position` (from an earlier `flush`).
     fn committed(&self, position: &[u8]);
+    /// Bytes written since start (for metrics).
+    fn bytes_written(&self) -> u64;
 }
 
 /// What a sink's flush made durable.
@@ -100,6 +102,10 @@ impl Sink for JsonlSink {
         if let Some(p) = Position::decode(position) {
             self.file.committed(p);
         }
+    }
+
+    fn bytes_written(&self) -> u64 {
+        self.file.bytes_written()
     }
 }
 

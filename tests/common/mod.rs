@@ -28,7 +28,8 @@ impl Scratch {
              [dead_letter]\npath = \"{out}/rejected.jsonl\"\n\
              [state]\ndir = \"{state}\"\n\
              [log]\nlevel = \"newsmill=debug\"\n\
-             [runtime]\nshutdown_grace_ms = 20000\n",
+             [runtime]\nshutdown_grace_ms = 20000\n\
+             [metrics]\nlisten = \"127.0.0.1:0\"\n",
             inbox = root.join("inbox").display(),
             out = root.join("out").display(),
             state = root.join("state").display(),
@@ -118,6 +119,17 @@ impl Scratch {
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.root().join("daemon.log")).unwrap_or_default()
     }
+
+    /// The address the daemon's metrics endpoint listens on, from its log.
+    pub fn metrics_addr(&self) -> String {
+        wait_for(Duration::from_secs(60), || {
+            let log = self.log();
+            let line = log.lines().find(|l| l.contains("Serving /metrics"))?;
+            let at = line.find("addr=")? + 5;
+            Some(line[at..].split_whitespace().next()?.trim_matches('"').to_string())
+        })
+        .unwrap_or_else(|| panic!("no metrics address in the log:\n{}", self.log()))
+    }
 }
 
 fn split_sections(extra: &str) -> Vec<(String, String)> {
@@ -175,6 +187,19 @@ impl Drop for Daemon {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A plain HTTP/1.1 GET: (status code, body).
+pub fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("send");
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).expect("read");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a response");
+    let code = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).expect("a status code");
+    (code, body.to_string())
 }
 
 /// Polls `f` until it returns `Some` or `timeout` passes.

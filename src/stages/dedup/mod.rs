@@ -57,12 +57,36 @@ pub struct Dedup {
     enabled: bool,
     near: bool,
     shingle_words: usize,
+    counts: Arc<DedupCounts>,
+}
+
+/// Documents by what dedup found, since start.
+#[derive(Debug, Default)]
+pub struct DedupCounts {
+    /// First of their story.
+    pub new: std::sync::atomic::AtomicU64,
+    /// Exact copies.
+    pub exact: std::sync::atomic::AtomicU64,
+    /// Near copies.
+    pub near: std::sync::atomic::AtomicU64,
 }
 
 impl Dedup {
     /// A stage over a shared index.
     pub fn new(cfg: &DedupConfig, index: SharedIndex) -> Self {
-        Self { index, action: cfg.action, enabled: cfg.enabled, near: cfg.near, shingle_words: cfg.shingle_words.get() }
+        Self {
+            index,
+            action: cfg.action,
+            enabled: cfg.enabled,
+            near: cfg.near,
+            shingle_words: cfg.shingle_words.get(),
+            counts: Arc::default(),
+        }
+    }
+
+    /// The stage's counts by kind (shared: they go on counting).
+    pub fn counts(&self) -> Arc<DedupCounts> {
+        self.counts.clone()
     }
 }
 
@@ -91,6 +115,12 @@ impl Transform for Dedup {
             sketch.as_ref(),
             now,
         );
+        let count = match verdict.kind {
+            MatchKind::New => &self.counts.new,
+            MatchKind::Exact => &self.counts.exact,
+            MatchKind::Near => &self.counts.near,
+        };
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let a = &mut doc.article;
         a.story_id = Some(format!("{:016x}", verdict.story));
         a.dedup = Some(match verdict.kind {
