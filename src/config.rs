@@ -10,11 +10,11 @@ use std::num::{NonZeroU32, NonZeroU64, NonZeroUsize};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 /// Everything newsmill reads from its TOML file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Config {
     /// Where documents come from.
     pub source: SourceConfig,
@@ -36,10 +36,20 @@ pub struct Config {
     pub runtime: RuntimeConfig,
     /// The metrics and health endpoints.
     pub metrics: MetricsConfig,
+    /// Reloading this file while running.
+    pub reload: ReloadConfig,
+}
+
+/// `[reload]`: the config is read again on SIGHUP, and with `watch` whenever the file changes.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReloadConfig {
+    /// Also reload when the config file changes (debounced), not only on SIGHUP.
+    pub watch: bool,
 }
 
 /// `[metrics]`: the HTTP endpoints `/metrics` (Prometheus), `/health`, `/ready` and `/status`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MetricsConfig {
     /// Serve them (the daemon only; `run --once` never does).
@@ -55,7 +65,7 @@ impl Default for MetricsConfig {
 }
 
 /// `[source]`: the fetch-from-file source.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SourceConfig {
     /// Directories to watch; created when missing. Relative paths are taken from the working directory.
@@ -116,7 +126,7 @@ impl Default for SourceConfig {
 }
 
 /// `[clean]`: the line cleaner for page text.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CleanConfig {
     /// Parallel cleaning workers.
@@ -219,7 +229,7 @@ impl Default for CleanConfig {
 }
 
 /// `[extract]`: building the article from cleaned lines.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExtractConfig {
     /// Parallel extraction workers.
@@ -237,7 +247,7 @@ impl Default for ExtractConfig {
 }
 
 /// What the dedup stage does with a duplicate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DedupAction {
     /// Write it, with `duplicate_of` set to the first document's id.
@@ -247,7 +257,7 @@ pub enum DedupAction {
 }
 
 /// `[dedup]`: exact and near duplicates, grouped into stories, over a bounded window.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DedupConfig {
     /// Dedup workers (they share one index).
@@ -321,7 +331,7 @@ impl Default for DedupConfig {
 }
 
 /// The kinds of sink.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SinkKind {
     /// One JSON object per line in a local file.
@@ -329,7 +339,7 @@ pub enum SinkKind {
 }
 
 /// `[sink]`: where articles are written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SinkConfig {
     /// Sink workers (serialization runs in parallel, writes are ordered by a lock).
@@ -367,7 +377,7 @@ impl Default for SinkConfig {
 }
 
 /// `[dead_letter]`: where rejected input is recorded.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeadLetterConfig {
     /// Output file, one JSON object per rejection.
@@ -395,7 +405,7 @@ impl Default for DeadLetterConfig {
 }
 
 /// `[state]`: persisted read positions and the dedup window.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StateConfig {
     /// Directory of the state database; created when missing.
@@ -411,7 +421,7 @@ impl Default for StateConfig {
 }
 
 /// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LogFormat {
     /// Human-readable lines.
@@ -421,7 +431,7 @@ pub enum LogFormat {
 }
 
 /// `[log]`: structured logging to stderr.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogConfig {
     /// A `tracing` filter such as `info` or `newsmill=debug,warn`; `RUST_LOG` overrides it.
@@ -437,7 +447,7 @@ impl Default for LogConfig {
 }
 
 /// `[runtime]`: process-wide settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RuntimeConfig {
     /// After SIGINT/SIGTERM, how long stages may take to drain before the process gives up on them.
@@ -541,6 +551,7 @@ impl Config {
                 "log" => section(value).map(|s| config.log = s),
                 "runtime" => section(value).map(|s| config.runtime = s),
                 "metrics" => section(value).map(|s| config.metrics = s),
+                "reload" => section(value).map(|s| config.reload = s),
                 other => {
                     problems.at(span.clone(), format!("unknown section `{other}`, expected one of {SECTIONS}"));
                     Ok(())
@@ -665,7 +676,7 @@ impl Config {
     }
 }
 
-const SECTIONS: &str = "source, clean, extract, dedup, sink, dead_letter, state, log, runtime, metrics";
+const SECTIONS: &str = "source, clean, extract, dedup, sink, dead_letter, state, log, runtime, metrics, reload";
 
 fn section<'a, T: Deserialize<'a>>(value: toml::Spanned<DeValue<'a>>) -> Result<T, toml::de::Error> {
     T::deserialize(ValueDeserializer::from(value))

@@ -12,6 +12,7 @@ pub mod lang;
 pub mod logging;
 pub mod pipeline;
 pub mod record;
+pub mod reload;
 pub mod runner;
 pub mod sink;
 pub mod stages;

@@ -132,12 +132,19 @@ fn run(path: &Path, once: bool) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    newsmill::logging::init(&cfg.log);
+    let log_level = newsmill::logging::init(&cfg.log);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start runtime")?;
     let summary = runtime.block_on(async {
         let stop = CancellationToken::new();
-        tokio::spawn(watch_signals(stop.clone()));
-        newsmill::pipeline::run(cfg, once, stop).await
+        let (reload_tx, reload_rx) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(watch_signals(stop.clone(), reload_tx.clone()));
+        let control = newsmill::pipeline::Control {
+            config_path: Some(path.to_path_buf()),
+            reload_tx: Some(reload_tx),
+            reload_rx: Some(reload_rx),
+            log_level,
+        };
+        newsmill::pipeline::run(cfg, once, stop, control).await
     })?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     if once {
@@ -147,18 +154,28 @@ fn run(path: &Path, once: bool) -> anyhow::Result<ExitCode> {
 }
 
 /// First SIGINT/SIGTERM: graceful stop. Second: exit at once (state stays at its last commit).
-async fn watch_signals(stop: CancellationToken) {
+/// SIGHUP: reload the config.
+async fn watch_signals(stop: CancellationToken, reload: tokio::sync::mpsc::Sender<()>) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) =
+            (signal(SignalKind::terminate()), signal(SignalKind::interrupt()), signal(SignalKind::hangup()))
+        else {
             tracing::error!("Cannot install signal handlers.");
             return;
         };
-        for n in 0.. {
+        let mut n = 0;
+        loop {
             let name = tokio::select! {
                 _ = term.recv() => "SIGTERM",
                 _ = int.recv() => "SIGINT",
+                _ = hup.recv() => {
+                    tracing::info!(signal = "SIGHUP", "Config reload requested.");
+                    // One pending request is enough: the reload reads the file as it is then.
+                    let _ = reload.try_send(());
+                    continue;
+                }
             };
             if n == 0 {
                 tracing::info!(signal = name, "Shutdown requested; send it again to exit at once.");
@@ -167,10 +184,12 @@ async fn watch_signals(stop: CancellationToken) {
                 tracing::warn!(signal = name, "Second signal: exiting now.");
                 std::process::exit(130);
             }
+            n += 1;
         }
     }
     #[cfg(not(unix))]
     {
+        drop(reload);
         let _ = tokio::signal::ctrl_c().await;
         stop.cancel();
         let _ = tokio::signal::ctrl_c().await;

@@ -8,13 +8,12 @@ use crate::stages::source::feed::FeedMemory;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use crate::checkpoint::Tracker;
 use crate::config::Config;
-use crate::runner::{StageContext, StageCounters, spawn_stage};
+use crate::runner::{Live, Stage, StageContext, StageCounters, spawn_stage};
 use crate::sink::{FileOptions, JsonlFile, JsonlSink, Sink, SinkError, SinkStage, open_jsonl};
 use crate::stages::clean::Cleaner;
 use crate::stages::clean::template::{TemplateRules, TemplateStore};
@@ -23,7 +22,6 @@ use crate::stages::extract::Extractor;
 use crate::stages::source::{FileSource, Source, SourceContext, SourceError};
 use crate::state::{Commit, StateError, StateStore};
 use crate::status::{Health, Probe, StageProbe};
-use std::sync::atomic::AtomicU64;
 
 /// Why the pipeline could not start.
 #[derive(Debug, thiserror::Error)]
@@ -195,8 +193,21 @@ impl Committer {
     }
 }
 
+/// How the process steers a running pipeline besides stopping it.
+#[derive(Default)]
+pub struct Control {
+    /// The config file, read again on a reload.
+    pub config_path: Option<std::path::PathBuf>,
+    /// Sends a reload request (for the config file watcher).
+    pub reload_tx: Option<tokio::sync::mpsc::Sender<()>>,
+    /// Reload requests (SIGHUP, the watcher).
+    pub reload_rx: Option<tokio::sync::mpsc::Receiver<()>>,
+    /// Changes the log level.
+    pub log_level: Option<crate::logging::LevelHandle>,
+}
+
 /// Runs the pipeline until `stop` is cancelled (or, with `once`, until the inputs are read).
-pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Summary, PipelineError> {
+pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Control) -> Result<Summary, PipelineError> {
     let db = cfg.state.dir.join(crate::state::DB_FILE);
     if !db.exists() {
         for output in [&cfg.sink.path, &cfg.dead_letter.path] {
@@ -262,15 +273,14 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
     };
     let dead_file = Arc::new(open_jsonl(dead_opts, stored.1.as_deref())?);
     let source = FileSource::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get(), once)?;
-    let cleaner = Cleaner::new(&cfg.clean)?;
-    let cleaner = Arc::new(if cfg.clean.templates { cleaner.with_templates(templates.clone()) } else { cleaner });
-    let extractor = Arc::new(Extractor::new(&cfg.extract));
-    let dedup = Arc::new(Dedup::new(&cfg.dedup, index.clone()));
+    let source_globs = source.globs();
+    let cleaner = Arc::new(Live::new(build_cleaner(&cfg, &templates)?));
+    let extractor = Arc::new(Live::new(Extractor::new(&cfg.extract)));
+    let dedup = Arc::new(Live::new(Dedup::new(&cfg.dedup, index.clone())));
     let sink_stage = Arc::new(SinkStage::new(sink.clone()));
 
     let health = Arc::new(Health::default());
-    *health.config_hash.lock().unwrap_or_else(|e| e.into_inner()) =
-        format!("{:016x}", xxhash_rust::xxh3::xxh3_64(format!("{cfg:?}").as_bytes()));
+    *health.config_hash.lock().unwrap_or_else(|e| e.into_inner()) = config_hash(&cfg);
     let committer = Arc::new(Committer {
         sink: sink.clone(),
         sink_key,
@@ -321,24 +331,33 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
         feeds: feeds.clone(),
     }));
     let queues = [None, queue(&clean_rx), queue(&extract_rx), queue(&dedup_rx), queue(&sink_rx), None];
-    let workers =
-        [1, cfg.clean.workers.get(), cfg.extract.workers.get(), cfg.dedup.workers.get(), cfg.sink.workers.get(), 1];
+    let stages: Vec<Arc<Stage>> = vec![
+        Arc::new(spawn_stage(cleaner.clone(), cfg.clean.workers.get(), clean_rx, Some(extract_tx), ctx(1))),
+        Arc::new(spawn_stage(extractor.clone(), cfg.extract.workers.get(), extract_rx, Some(dedup_tx), ctx(2))),
+        Arc::new(spawn_stage(dedup.clone(), cfg.dedup.workers.get(), dedup_rx, Some(sink_tx), ctx(3))),
+        Arc::new(spawn_stage(sink_stage, cfg.sink.workers.get(), sink_rx, None, ctx(4))),
+    ];
+    drop(dl_tx);
+    let workers = |i: usize| -> Box<dyn Fn() -> usize + Send + Sync> {
+        match i.checked_sub(1).and_then(|k| stages.get(k)) {
+            Some(stage) => {
+                let stage = stage.clone();
+                Box::new(move || stage.workers())
+            }
+            None => Box::new(|| 1),
+        }
+    };
     let probe = Arc::new(Probe {
         stages: names
             .iter()
             .zip(&counters)
             .zip(queues)
-            .zip(workers)
-            .map(|(((name, c), queue), w)| StageProbe {
-                name,
-                counters: c.clone(),
-                queue,
-                workers: Arc::new(AtomicU64::new(w as u64)),
-            })
+            .enumerate()
+            .map(|(i, ((name, c), queue))| StageProbe { name, counters: c.clone(), queue, workers: workers(i) })
             .collect(),
         tracker: tracker.clone(),
         index: index.clone(),
-        dedup: dedup.counts(),
+        dedup: dedup.current().counts(),
         output_bytes: {
             let (sink, dead) = (sink.clone(), dead_file.clone());
             Box::new(move || (sink.bytes_written(), dead.bytes_written()))
@@ -355,49 +374,69 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
     } else {
         None
     };
-    let stages: Vec<Vec<JoinHandle<()>>> = vec![
-        vec![source_task],
-        spawn_stage(cleaner, cfg.clean.workers.get(), clean_rx, Some(extract_tx), ctx(1)),
-        spawn_stage(extractor, cfg.extract.workers.get(), extract_rx, Some(dedup_tx), ctx(2)),
-        spawn_stage(dedup, cfg.dedup.workers.get(), dedup_rx, Some(sink_tx), ctx(3)),
-        spawn_stage(sink_stage, cfg.sink.workers.get(), sink_rx, None, ctx(4)),
-        vec![dl_task],
-    ];
-    drop(dl_tx);
+
     info!(once, inputs = ?cfg.source.paths, output = %cfg.sink.path.display(), "Pipeline started.");
 
+    let flush_interval_ms = Arc::new(std::sync::atomic::AtomicU64::new(cfg.sink.flush_interval_ms.get()));
+    let reload_stop = CancellationToken::new();
+    let reloader = match (control.config_path, control.reload_rx) {
+        (Some(path), Some(rx)) if !once => {
+            let parts = crate::reload::Reloadable {
+                cleaner: cleaner.clone(),
+                templates: templates.clone(),
+                extractor: extractor.clone(),
+                dedup: dedup.clone(),
+                index: index.clone(),
+                stages: stages.clone(),
+                sink: sink.clone(),
+                dead_letter: dead_file.clone(),
+                flush_interval_ms: flush_interval_ms.clone(),
+                globs: source_globs,
+                log_level: control.log_level,
+            };
+            let watcher =
+                if cfg.reload.watch { control.reload_tx.and_then(|tx| watch_config(&path, tx)) } else { None };
+            Some(tokio::spawn(reload_loop(path, rx, parts, cfg.clone(), health.clone(), reload_stop.clone(), watcher)))
+        }
+        _ => None,
+    };
     let commit_stop = CancellationToken::new();
     let commit_loop = {
         let (committer, commit_stop, counters) = (committer.clone(), commit_stop.clone(), counters.clone());
-        let interval = Duration::from_millis(cfg.sink.flush_interval_ms.get());
+        let flush_interval_ms = flush_interval_ms.clone();
         tokio::spawn(async move {
             let mut ticks = 0u64;
-            let mut wait = interval;
+            let mut failures = 0u32;
             loop {
+                let interval = Duration::from_millis(flush_interval_ms.load(std::sync::atomic::Ordering::Relaxed));
+                // While the disk is full (or the state unwritable), retry less and less often.
+                let wait = (interval * 2u32.saturating_pow(failures.min(16))).min(MAX_COMMIT_BACKOFF.max(interval));
                 tokio::select! {
                     () = tokio::time::sleep(wait) => {
-                        // While the disk is full (or the state unwritable), retry less and less often.
-                        wait = if committer.commit_async().await { interval } else { (wait * 2).min(MAX_COMMIT_BACKOFF) };
+                        failures = if committer.commit_async().await { 0 } else { failures + 1 };
                     }
                     () = commit_stop.cancelled() => break,
                 }
                 ticks += 1;
-                if ticks % (60_000 / interval.as_millis().max(1) as u64).max(1) == 0 {
+                if ticks % (60_000 / wait.as_millis().max(1) as u64).max(1) == 0 {
                     log_progress(&names, &counters);
                 }
             }
         })
     };
 
-    let aborts: Vec<_> = stages.iter().flatten().map(JoinHandle::abort_handle).collect();
+    let source_abort = source_task.abort_handle();
+    let dl_abort = dl_task.abort_handle();
     let drain = async {
         // Stages finish in pipeline order: each one's input closes when the one before it is done.
-        for (name, handles) in names.iter().zip(stages) {
-            for h in handles {
-                if let Err(error) = h.await {
-                    error!(stage = name, %error, "Stage task failed.");
-                }
-            }
+        if let Err(error) = source_task.await {
+            error!(stage = "source", %error, "Stage task failed.");
+        }
+        for stage in &stages {
+            stage.join().await;
+        }
+        if let Err(error) = dl_task.await {
+            error!(stage = "dead_letter", %error, "Stage task failed.");
         }
     };
     let grace = Duration::from_millis(cfg.runtime.shutdown_grace_ms.get());
@@ -410,12 +449,18 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
         () = drain => false,
         () = deadline => {
             warn!("Shutdown grace period ran out; aborting unfinished stages. Unwritten documents will be read again on restart.");
-            for a in &aborts {
-                a.abort();
-            }
+            source_abort.abort();
+            stages.iter().flat_map(|s| s.abort_handles()).for_each(|a| a.abort());
+            dl_abort.abort();
             true
         }
     };
+    reload_stop.cancel();
+    if let Some(r) = reloader
+        && let Err(error) = r.await
+    {
+        error!(%error, "Reload task failed.");
+    }
     commit_stop.cancel();
     if let Err(error) = commit_loop.await {
         error!(%error, "Commit loop failed.");
@@ -439,6 +484,109 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken) -> Result<Sum
     }
     info!(forced, in_flight = tracker.in_flight(), "Pipeline stopped.");
     Ok(Summary { stages, forced })
+}
+
+/// Reloads the config on every request until `stop`: read and validate the file, then apply it,
+/// or keep the running config and say why.
+async fn reload_loop(
+    path: std::path::PathBuf,
+    mut requests: tokio::sync::mpsc::Receiver<()>,
+    parts: crate::reload::Reloadable,
+    boot: Config,
+    health: Arc<Health>,
+    stop: CancellationToken,
+    _watcher: Option<notify::RecommendedWatcher>,
+) {
+    use std::sync::atomic::Ordering;
+    let mut current = boot.clone();
+    loop {
+        tokio::select! {
+            r = requests.recv() => if r.is_none() { break },
+            () = stop.cancelled() => break,
+        }
+        let p = path.clone();
+        let loaded = match tokio::task::spawn_blocking(move || Config::load(&p)).await {
+            Ok(l) => l,
+            Err(error) => {
+                error!(%error, "Config reload task failed.");
+                continue;
+            }
+        };
+        let new = match loaded {
+            Ok(new) => new,
+            Err(e) => {
+                for problem in e.problems() {
+                    error!(%problem, "Config reload refused; the running config stays.");
+                }
+                health.reloads_failed.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+        };
+        match parts.apply(&boot, &current, &new) {
+            Ok(done) => {
+                info!(
+                    path = %path.display(),
+                    applied = ?done.applied,
+                    needs_restart = ?done.needs_restart,
+                    "Config reloaded."
+                );
+                health.reloads_ok.fetch_add(1, Ordering::Relaxed);
+                *health.config_hash.lock().unwrap_or_else(|e| e.into_inner()) = config_hash(&new);
+                current = new;
+            }
+            Err(error) => {
+                error!(%error, "Config reload failed; the parts before the failing one use the new config.");
+                health.reloads_failed.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// Hash of the effective config (after interpolation and defaults), for `/status`.
+fn config_hash(cfg: &Config) -> String {
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(format!("{cfg:?}").as_bytes()))
+}
+
+/// Watches the config file (its directory, so that editors that replace the file are seen) and
+/// asks for a reload when it changes, debounced; `None` (logged) when watching is impossible.
+fn watch_config(path: &std::path::Path, tx: tokio::sync::mpsc::Sender<()>) -> Option<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let name = path.file_name()?.to_os_string();
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new(".")).to_path_buf();
+    let debounce = std::sync::Arc::new(Mutex::new(None::<std::time::Instant>));
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        let Ok(event) = res else { return };
+        if !event.paths.iter().any(|p| p.file_name() == Some(&name)) || event.kind.is_access() {
+            return;
+        }
+        let mut last = debounce.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::time::Instant::now();
+        if last.is_none_or(|t| now.duration_since(t) > Duration::from_millis(CONFIG_DEBOUNCE_MS)) {
+            *last = Some(now);
+            let tx = tx.clone();
+            // Let the editor finish writing before the file is read.
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(CONFIG_DEBOUNCE_MS));
+                let _ = tx.try_send(());
+            });
+        }
+    })
+    .map_err(|error| warn!(%error, "Cannot watch the config file; reload with SIGHUP."))
+    .ok()?;
+    watcher
+        .watch(&dir, notify::RecursiveMode::NonRecursive)
+        .map_err(|error| warn!(%error, dir = %dir.display(), "Cannot watch the config file; reload with SIGHUP."))
+        .ok()?;
+    Some(watcher)
+}
+
+/// How long a config file must be quiet before a watched change is reloaded.
+const CONFIG_DEBOUNCE_MS: u64 = 300;
+
+/// The cleaner the config asks for, learning site templates into `templates` when they are on.
+fn build_cleaner(cfg: &Config, templates: &Arc<Mutex<TemplateStore>>) -> Result<Cleaner, regex::Error> {
+    let cleaner = Cleaner::new(&cfg.clean)?;
+    Ok(if cfg.clean.templates { cleaner.with_templates(templates.clone()) } else { cleaner })
 }
 
 /// Reads a channel's depth and capacity through a weak handle: the probe must not keep open a

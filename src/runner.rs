@@ -5,7 +5,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use tokio::task::JoinHandle;
@@ -77,31 +77,154 @@ pub struct StageContext {
     pub tracker: Arc<Tracker>,
 }
 
-/// Spawns `workers` tasks running `transform` from `input` to `output` (`None` for the last stage).
-/// CPU-heavy (`BLOCKING`) transforms get a dedicated blocking-pool thread per worker that uses the
-/// channels' blocking calls, so no item pays for a hop between threads.
+/// A running stage: its workers, and what it takes to start more or let some go.
+pub struct Stage {
+    name: &'static str,
+    handles: std::sync::Mutex<Vec<JoinHandle<()>>>,
+    /// Workers wanted.
+    target: Arc<AtomicUsize>,
+    /// Workers asked to stop after their current item (scaling down).
+    to_quit: Arc<AtomicUsize>,
+    next_id: AtomicUsize,
+    /// Starts one more worker. It holds a sender of the next stage's channel, so it is dropped
+    /// once the workers are done, for that channel to close.
+    spawn: std::sync::Mutex<Option<Spawner>>,
+}
+
+type Spawner = Box<dyn Fn(usize) -> JoinHandle<()> + Send + Sync>;
+
+impl Stage {
+    /// The stage's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Workers wanted right now.
+    pub fn workers(&self) -> usize {
+        self.target.load(Ordering::Relaxed)
+    }
+
+    /// Scales to `n` workers (at least one): new workers start at once; surplus ones stop after
+    /// the item they are on (or, when idle, after the next one they take), so nothing is dropped.
+    pub fn scale(&self, n: usize) {
+        let n = n.max(1);
+        let before = self.target.swap(n, Ordering::SeqCst);
+        if n > before {
+            // Cancel pending quits first: a worker asked to stop that has not yet stopped stays.
+            let mut more = n - before;
+            while more > 0
+                && self.to_quit.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |q| q.checked_sub(1)).is_ok()
+            {
+                more -= 1;
+            }
+            let spawn = self.spawn.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(spawn) = spawn.as_ref() else { return };
+            let mut handles = self.handles.lock().unwrap_or_else(|e| e.into_inner());
+            handles.retain(|h| !h.is_finished());
+            for _ in 0..more {
+                handles.push(spawn(self.next_id.fetch_add(1, Ordering::Relaxed)));
+            }
+        } else if n < before {
+            self.to_quit.fetch_add(before - n, Ordering::SeqCst);
+        }
+    }
+
+    /// Waits for every worker, including ones started while waiting, to finish (the stage's
+    /// input closes first).
+    pub async fn join(&self) {
+        loop {
+            let next = self.handles.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let Some(h) = next else { break };
+            if let Err(error) = h.await {
+                error!(stage = self.name, %error, "Stage task failed.");
+            }
+        }
+        // No more workers: let go of the next stage's channel so that it closes.
+        self.spawn.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+
+    /// Abort handles of the workers running now (for a forced shutdown).
+    pub fn abort_handles(&self) -> Vec<tokio::task::AbortHandle> {
+        self.handles.lock().unwrap_or_else(|e| e.into_inner()).iter().map(JoinHandle::abort_handle).collect()
+    }
+}
+
+/// Starts `workers` workers running `transform` from `input` to `output` (`None` for the last
+/// stage). CPU-heavy (`BLOCKING`) transforms get a dedicated blocking-pool thread per worker that
+/// uses the channels' blocking calls, so no item pays for a hop between threads.
 pub fn spawn_stage<T: Transform>(
     transform: Arc<T>,
     workers: usize,
     input: async_channel::Receiver<T::In>,
     output: Option<async_channel::Sender<T::Out>>,
     ctx: StageContext,
-) -> Vec<JoinHandle<()>> {
+) -> Stage {
     let ctx = Arc::new(ctx);
-    (0..workers)
-        .map(|worker| {
-            let (transform, input, output, ctx) = (transform.clone(), input.clone(), output.clone(), ctx.clone());
-            let span = info_span!("worker", stage = T::STAGE, worker);
-            if T::BLOCKING {
-                tokio::task::spawn_blocking(move || {
-                    let _entered = span.enter();
-                    run_blocking_worker(&*transform, &input, output.as_ref(), &ctx);
-                })
-            } else {
-                tokio::spawn(run_async_worker(transform, input, output, ctx).instrument(span))
-            }
-        })
-        .collect()
+    let to_quit = Arc::new(AtomicUsize::new(0));
+    let quit = to_quit.clone();
+    let spawn = move |worker: usize| {
+        let (transform, input, output, ctx, quit) =
+            (transform.clone(), input.clone(), output.clone(), ctx.clone(), quit.clone());
+        let span = info_span!("worker", stage = T::STAGE, worker);
+        if T::BLOCKING {
+            tokio::task::spawn_blocking(move || {
+                let _entered = span.enter();
+                run_blocking_worker(&*transform, &input, output.as_ref(), &ctx, &quit);
+            })
+        } else {
+            tokio::spawn(run_async_worker(transform, input, output, ctx, quit).instrument(span))
+        }
+    };
+    let workers = workers.max(1);
+    let handles = (0..workers).map(&spawn).collect();
+    Stage {
+        name: T::STAGE,
+        handles: std::sync::Mutex::new(handles),
+        target: Arc::new(AtomicUsize::new(workers)),
+        to_quit,
+        next_id: AtomicUsize::new(workers),
+        spawn: std::sync::Mutex::new(Some(Box::new(spawn))),
+    }
+}
+
+/// Takes one of the pending quits, if any: this worker then stops.
+fn should_quit(quit: &AtomicUsize) -> bool {
+    quit.load(Ordering::Relaxed) > 0
+        && quit.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |q| q.checked_sub(1)).is_ok()
+}
+
+/// A transform whose logic can be replaced while it runs (a config reload): every item is
+/// handled by whichever version is current when it arrives.
+pub struct Live<T> {
+    current: std::sync::RwLock<Arc<T>>,
+}
+
+impl<T> Live<T> {
+    /// Wraps the first version.
+    pub fn new(t: T) -> Self {
+        Self { current: std::sync::RwLock::new(Arc::new(t)) }
+    }
+
+    /// The version in use now.
+    pub fn current(&self) -> Arc<T> {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replaces the logic for the items that arrive from now on.
+    pub fn replace(&self, t: T) {
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(t);
+    }
+}
+
+impl<T: Transform> Transform for Live<T> {
+    type In = T::In;
+    type Out = T::Out;
+    const STAGE: &'static str = T::STAGE;
+    const BLOCKING: bool = T::BLOCKING;
+
+    fn process(&self, input: Self::In) -> Result<Outcome<Self::Out>, Reject> {
+        self.current().process(input)
+    }
 }
 
 /// What a worker does after one item.
@@ -151,9 +274,12 @@ async fn run_async_worker<T: Transform>(
     input: async_channel::Receiver<T::In>,
     output: Option<async_channel::Sender<T::Out>>,
     ctx: Arc<StageContext>,
+    quit: Arc<AtomicUsize>,
 ) {
     debug!("Worker started.");
-    while let Ok(item) = input.recv().await {
+    while !should_quit(&quit)
+        && let Ok(item) = input.recv().await
+    {
         match handle(&*transform, item, &ctx) {
             Next::Send(out) => {
                 if let Some(tx) = &output
@@ -176,9 +302,12 @@ fn run_blocking_worker<T: Transform>(
     input: &async_channel::Receiver<T::In>,
     output: Option<&async_channel::Sender<T::Out>>,
     ctx: &StageContext,
+    quit: &AtomicUsize,
 ) {
     debug!("Worker started.");
-    while let Ok(item) = input.recv_blocking() {
+    while !should_quit(quit)
+        && let Ok(item) = input.recv_blocking()
+    {
         match handle(transform, item, ctx) {
             Next::Send(out) => {
                 if let Some(tx) = output
@@ -254,14 +383,12 @@ mod tests {
             dead_letter: crate::dead_letter::DeadLetterTx::for_tests(dl_tx, 100),
             tracker: Arc::new(Tracker::new(10, vec![])),
         };
-        let handles = spawn_stage(Arc::new(Picky), 1, in_rx, Some(out_tx), ctx);
+        let stage = spawn_stage(Arc::new(Picky), 1, in_rx, Some(out_tx), ctx);
         for text in ["a", "boom", "bad", "skip", "b"] {
             in_tx.send(test_document(text)).await.unwrap();
         }
         in_tx.close();
-        for h in handles {
-            h.await.unwrap();
-        }
+        stage.join().await;
         let out: Vec<String> = std::iter::from_fn(|| out_rx.try_recv().ok()).collect();
         assert_eq!(out, ["a", "b"]);
         let dead: Vec<Rejection> = std::iter::from_fn(|| dl_rx.try_recv().ok()).collect();

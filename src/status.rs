@@ -29,8 +29,8 @@ pub struct StageProbe {
     pub counters: Arc<StageCounters>,
     /// Its input queue: (items waiting, capacity); `None` for the source.
     pub queue: Option<Box<dyn Fn() -> (usize, usize) + Send + Sync>>,
-    /// Workers running it.
-    pub workers: Arc<AtomicU64>,
+    /// Workers it runs.
+    pub workers: Box<dyn Fn() -> usize + Send + Sync>,
 }
 
 /// Outcomes of commits and reloads, kept by the pipeline.
@@ -186,7 +186,7 @@ impl Probe {
                     dropped,
                     queue_depth,
                     queue_capacity,
-                    workers: s.workers.load(Ordering::Relaxed),
+                    workers: (s.workers)() as u64,
                 }
             })
             .collect();

@@ -59,3 +59,114 @@ fn metrics_health_and_status_match_the_documents_processed() {
     assert_eq!(http_get(&addr, "/nothing").0, 404);
     assert_eq!(d.stop(), Some(0));
 }
+
+fn status(addr: &str) -> serde_json::Value {
+    let (code, body) = http_get(addr, "/status");
+    assert_eq!(code, 200);
+    serde_json::from_str(&body).expect("status JSON")
+}
+
+fn json_lines(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("{{\"id\":\"d{i}\",\"text\":\"Line {i} of prose about the harbour and the ferry, long enough to keep.\"}}\n"))
+        .collect()
+}
+
+#[test]
+fn sighup_applies_a_valid_config_and_keeps_the_running_one_when_the_new_one_is_bad() {
+    let s = Scratch::new("");
+    let d = s.spawn();
+    let addr = s.metrics_addr();
+    assert_eq!(status(&addr)["stages"][1]["workers"], 2);
+    let hash = status(&addr)["config_hash"].clone();
+    s.rewrite_config(
+        "[clean]\nworkers = 4\nkeep_threshold = 0.6\n[extract]\nworkers = 1\n[sink]\nchannel_capacity = 8\n",
+    );
+    d.signal(libc::SIGHUP);
+    let st = wait_for(Duration::from_secs(30), || {
+        let st = status(&addr);
+        (st["reloads"]["ok"] == 1).then_some(st)
+    })
+    .expect("reloaded");
+    assert_eq!(st["stages"][1]["workers"], 4, "{st}");
+    assert_eq!(st["stages"][2]["workers"], 1);
+    assert_ne!(st["config_hash"], hash);
+    let log = s.log();
+    let event = log.lines().find(|l| l.contains("Config reloaded.")).expect("a reload event");
+    assert!(event.contains("clean.workers") && event.contains("clean.keep_threshold"), "{event}");
+    assert!(event.contains("needs_restart") && event.contains("sink.channel_capacity"), "{event}");
+
+    // A broken file: nothing changes, the problem is logged with its place, the daemon goes on.
+    std::fs::write(&s.config, "[clean]\nno_such_key = 1\n[dedup]\nthreshold = 7.0\n").unwrap();
+    d.signal(libc::SIGHUP);
+    wait_for(Duration::from_secs(30), || (status(&addr)["reloads"]["failed"] == 1).then_some(())).expect("refused");
+    let log = s.log();
+    assert!(log.contains("Config reload refused"), "{log}");
+    assert!(
+        log.contains("newsmill.toml:2:") && log.contains("newsmill.toml:4:"),
+        "every problem, with line and column:\n{log}"
+    );
+    assert_eq!(status(&addr)["stages"][1]["workers"], 4, "the running config stays");
+    s.drop_file("after.txt", page(3));
+    wait_for(Duration::from_secs(60), || (s.articles().len() == 1).then_some(())).expect("still working");
+    assert_eq!(d.stop(), Some(0));
+}
+
+#[test]
+fn twenty_reloads_under_load_lose_and_repeat_nothing() {
+    let s = Scratch::new("[log]\nlevel = \"warn,newsmill::http=info\"\n");
+    let d = s.spawn();
+    let addr = s.metrics_addr();
+    let n = 3_000;
+    s.drop_file("a.jsonl", json_lines(0, n / 2));
+    for i in 0..20 {
+        let extra = format!(
+            "[log]\nlevel = \"{}\"\n[clean]\nworkers = {}\n[extract]\nworkers = {}\n[dedup]\nthreshold = {}\n\
+             [sink]\nflush_interval_ms = {}\nmax_file_bytes = {}\n",
+            if i % 2 == 0 { "info" } else { "warn,newsmill::http=info" },
+            1 + i % 3,
+            1 + (i + 1) % 2,
+            if i % 2 == 0 { 0.6 } else { 0.5 },
+            50 + 50 * (i % 3),
+            20_000 + 10_000 * (i % 2),
+        );
+        s.rewrite_config(&extra);
+        d.signal(libc::SIGHUP);
+        wait_for(Duration::from_secs(30), || (status(&addr)["reloads"]["ok"] == i + 1).then_some(()))
+            .unwrap_or_else(|| panic!("reload {i} not applied; log:\n{}", s.log()));
+        if i == 10 {
+            s.drop_file("b.jsonl", json_lines(n / 2, n / 2));
+        }
+    }
+    let out = s.root().join("out");
+    let read_all = || -> Vec<serde_json::Value> {
+        let mut files: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
+        files.retain(|p| p.file_name().unwrap().to_string_lossy().starts_with("articles"));
+        files.iter().flat_map(|p| common::read_jsonl(p)).collect()
+    };
+    wait_for(Duration::from_secs(120), || (read_all().len() >= n).then_some(()))
+        .unwrap_or_else(|| panic!("only {} of {n}", read_all().len()));
+    assert_eq!(d.stop(), Some(0));
+    let mut ids: Vec<String> = read_all().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect();
+    ids.sort();
+    let before = ids.len();
+    ids.dedup();
+    assert_eq!((before, ids.len()), (n, n), "every document exactly once");
+    let rotated = std::fs::read_dir(&out).unwrap().count();
+    assert!(rotated > 3, "rotation limits from the reloads were used");
+}
+
+#[test]
+fn a_watched_config_file_is_reloaded_when_it_changes() {
+    let s = Scratch::new("[reload]\nwatch = true\n");
+    let d = s.spawn();
+    let addr = s.metrics_addr();
+    s.rewrite_config("[reload]\nwatch = true\n[dedup]\nworkers = 2\n");
+    let st = wait_for(Duration::from_secs(30), || {
+        let st = status(&addr);
+        (st["reloads"]["ok"] == 1).then_some(st)
+    })
+    .unwrap_or_else(|| panic!("not reloaded; log:\n{}", s.log()));
+    assert_eq!(st["stages"][3]["workers"], 2);
+    assert_eq!(d.stop(), Some(0));
+}

@@ -99,6 +99,8 @@ struct Inner {
     written: u64,
     /// Bytes written since opened, over rotations.
     total: u64,
+    /// Rotation limits in force: (max_file_bytes, rotate_interval_ms).
+    rotation: (u64, u64),
     /// Serialized records not yet written.
     buf: Vec<u8>,
     /// Tickets of records in `buf` or written since the last flush.
@@ -164,6 +166,7 @@ impl JsonlFile {
             file.sync_all().map_err(io)?;
         }
         let committed = committed.map(|_| Position { opened_ms, len: keep });
+        let rotation = (opts.max_file_bytes, opts.rotate_interval_ms);
         Ok(Self {
             opts,
             inner: Mutex::new(Inner {
@@ -171,6 +174,7 @@ impl JsonlFile {
                 opened_ms,
                 written: keep,
                 total: 0,
+                rotation,
                 buf: Vec::new(),
                 tickets: Vec::new(),
                 committed,
@@ -211,7 +215,7 @@ impl JsonlFile {
     /// the position to commit. On failure nothing is lost: the records stay buffered.
     pub fn flush(&self) -> Result<Flushed, SinkError> {
         let mut inner = self.lock();
-        if inner.rotation_due(&self.opts) {
+        if inner.rotation_due() {
             // What was written since the commit goes with the rotated file; the rest to the new one.
             inner.file.sync_data().map_err(|e| self.io(e))?;
             self.rotate(&mut inner)?;
@@ -228,6 +232,12 @@ impl JsonlFile {
     pub fn position(&self) -> Position {
         let inner = self.lock();
         Position { opened_ms: inner.opened_ms, len: inner.written }
+    }
+
+    /// New rotation limits, from the next flush on (a config reload; 0 turns one off).
+    pub fn set_rotation(&self, max_file_bytes: u64, rotate_interval_ms: u64) {
+        let mut inner = self.lock();
+        inner.rotation = (max_file_bytes, rotate_interval_ms);
     }
 
     /// The state now holds `position` (the pipeline calls this after its commit).
@@ -303,16 +313,16 @@ impl Inner {
         Ok(())
     }
 
-    fn rotation_due(&self, opts: &FileOptions) -> bool {
+    fn rotation_due(&self) -> bool {
+        let (max_file_bytes, rotate_interval_ms) = self.rotation;
         // Only a segment whose opening is committed rotates, so that at most one rotation is
         // newer than the state (see the module docs); an empty one never does.
         if self.written == 0 || self.committed.map(|c| c.opened_ms) != Some(self.opened_ms) {
             return false;
         }
-        (opts.max_file_bytes > 0 && self.written >= opts.max_file_bytes)
-            || (opts.rotate_interval_ms > 0
-                && now_ms().saturating_sub(self.opened_ms)
-                    >= i64::try_from(opts.rotate_interval_ms).unwrap_or(i64::MAX))
+        (max_file_bytes > 0 && self.written >= max_file_bytes)
+            || (rotate_interval_ms > 0
+                && now_ms().saturating_sub(self.opened_ms) >= i64::try_from(rotate_interval_ms).unwrap_or(i64::MAX))
     }
 }
 

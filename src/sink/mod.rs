@@ -56,6 +56,8 @@ pub trait Sink: Send + Sync + 'static {
     fn committed(&self, position: &[u8]);
     /// Bytes written since start (for metrics).
     fn bytes_written(&self) -> u64;
+    /// New rotation limits (a config reload; 0 turns one off). Sinks without files ignore them.
+    fn set_rotation(&self, _max_file_bytes: u64, _rotate_interval_ms: u64) {}
 }
 
 /// What a sink's flush made durable.
@@ -106,6 +108,10 @@ impl Sink for JsonlSink {
 
     fn bytes_written(&self) -> u64 {
         self.file.bytes_written()
+    }
+
+    fn set_rotation(&self, max_file_bytes: u64, rotate_interval_ms: u64) {
+        self.file.set_rotation(max_file_bytes, rotate_interval_ms);
     }
 }
 

@@ -22,38 +22,15 @@ impl Scratch {
         let root = dir.path();
         std::fs::create_dir_all(root.join("inbox")).expect("inbox");
         let config = root.join("newsmill.toml");
-        let base = format!(
-            "[source]\npaths = [\"{inbox}\"]\nsettle_ms = 100\nrescan_interval_ms = 300\n\
-             [sink]\npath = \"{out}/articles.jsonl\"\nflush_interval_ms = 100\n\
-             [dead_letter]\npath = \"{out}/rejected.jsonl\"\n\
-             [state]\ndir = \"{state}\"\n\
-             [log]\nlevel = \"newsmill=debug\"\n\
-             [runtime]\nshutdown_grace_ms = 20000\n\
-             [metrics]\nlisten = \"127.0.0.1:0\"\n",
-            inbox = root.join("inbox").display(),
-            out = root.join("out").display(),
-            state = root.join("state").display(),
-        );
-        let mut sections = split_sections(&base);
-        for (name, body) in split_sections(extra) {
-            match sections.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, b)) => {
-                    // A key given again replaces the base's.
-                    let keys: Vec<&str> =
-                        body.lines().filter_map(|l| l.split_once('=')).map(|(k, _)| k.trim()).collect();
-                    let kept: String = b
-                        .lines()
-                        .filter(|l| l.split_once('=').is_none_or(|(k, _)| !keys.contains(&k.trim())))
-                        .map(|l| format!("{l}\n"))
-                        .collect();
-                    *b = kept + &body;
-                }
-                None => sections.push((name, body)),
-            }
-        }
-        let text: String = sections.into_iter().map(|(n, b)| format!("[{n}]\n{b}\n")).collect();
-        std::fs::write(&config, text).expect("config");
+        std::fs::write(&config, config_text(root, extra)).expect("config");
         Self { dir, config }
+    }
+
+    /// Writes the config again with another `extra` (for reload tests), atomically.
+    pub fn rewrite_config(&self, extra: &str) {
+        let tmp = self.root().join("newsmill.toml.tmp");
+        std::fs::write(&tmp, config_text(self.root(), extra)).expect("config");
+        std::fs::rename(&tmp, &self.config).expect("rename");
     }
 
     pub fn root(&self) -> &Path {
@@ -130,6 +107,38 @@ impl Scratch {
         })
         .unwrap_or_else(|| panic!("no metrics address in the log:\n{}", self.log()))
     }
+}
+
+fn config_text(root: &Path, extra: &str) -> String {
+    let base = format!(
+        "[source]\npaths = [\"{inbox}\"]\nsettle_ms = 100\nrescan_interval_ms = 300\n\
+         [sink]\npath = \"{out}/articles.jsonl\"\nflush_interval_ms = 100\n\
+         [dead_letter]\npath = \"{out}/rejected.jsonl\"\n\
+         [state]\ndir = \"{state}\"\n\
+         [log]\nlevel = \"newsmill=debug\"\n\
+         [runtime]\nshutdown_grace_ms = 20000\n\
+         [metrics]\nlisten = \"127.0.0.1:0\"\n",
+        inbox = root.join("inbox").display(),
+        out = root.join("out").display(),
+        state = root.join("state").display(),
+    );
+    let mut sections = split_sections(&base);
+    for (name, body) in split_sections(extra) {
+        match sections.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, b)) => {
+                // A key given again replaces the base's.
+                let keys: Vec<&str> = body.lines().filter_map(|l| l.split_once('=')).map(|(k, _)| k.trim()).collect();
+                let kept: String = b
+                    .lines()
+                    .filter(|l| l.split_once('=').is_none_or(|(k, _)| !keys.contains(&k.trim())))
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+                *b = kept + &body;
+            }
+            None => sections.push((name, body)),
+        }
+    }
+    sections.into_iter().map(|(n, b)| format!("[{n}]\n{b}\n")).collect()
 }
 
 fn split_sections(extra: &str) -> Vec<(String, String)> {

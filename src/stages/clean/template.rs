@@ -176,6 +176,11 @@ impl TemplateStore {
         self.dirty.extend(changes.iter().map(|(s, _)| s.clone()));
     }
 
+    /// Takes new thresholds (a config reload); what was learned is kept.
+    pub fn set_rules(&mut self, rules: TemplateRules) {
+        self.rules = rules;
+    }
+
     /// Number of sites known.
     pub fn sites(&self) -> usize {
         self.sites.len()

@@ -359,6 +359,16 @@ impl StoryIndex {
         }
     }
 
+    /// Takes new thresholds and window bounds (a config reload). The table layout (`bands`,
+    /// `rows`, `lead_bands`, `lead_rows`) stays: held entries are indexed by it. A smaller window
+    /// evicts at once.
+    pub fn set_params(&mut self, params: Params, now: i64) {
+        let p = &self.params;
+        self.params =
+            Params { bands: p.bands, rows: p.rows, lead_bands: p.lead_bands, lead_rows: p.lead_rows, ..params };
+        self.evict(now);
+    }
+
     /// Entries whose output is not durable yet.
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()

@@ -84,6 +84,11 @@ impl Dedup {
         }
     }
 
+    /// The same stage with the settings of `cfg` (a config reload): same index, same counts.
+    pub fn reconfigured(&self, cfg: &DedupConfig) -> Self {
+        Self { counts: self.counts.clone(), ..Self::new(cfg, self.index.clone()) }
+    }
+
     /// The stage's counts by kind (shared: they go on counting).
     pub fn counts(&self) -> Arc<DedupCounts> {
         self.counts.clone()

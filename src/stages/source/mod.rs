@@ -84,7 +84,7 @@ impl Matcher {
 /// The file source.
 pub struct FileSource {
     cfg: SourceConfig,
-    matcher: Matcher,
+    matcher: Arc<std::sync::RwLock<Matcher>>,
     limits: Limits,
     once: bool,
 }
@@ -93,11 +93,31 @@ impl FileSource {
     /// A file source; `once` reads what is there now and returns.
     pub fn new(cfg: &SourceConfig, excerpt_bytes: usize, once: bool) -> Result<Self, SourceError> {
         Ok(Self {
-            matcher: Matcher::new(cfg)?,
+            matcher: Arc::new(std::sync::RwLock::new(Matcher::new(cfg)?)),
             cfg: cfg.clone(),
             limits: Limits { max_document_bytes: cfg.max_document_bytes.get(), excerpt_bytes },
             once,
         })
+    }
+}
+
+impl FileSource {
+    /// A handle that changes which files are read (`include`/`exclude`), from the next scan on.
+    pub fn globs(&self) -> Globs {
+        Globs(self.matcher.clone())
+    }
+}
+
+/// Changes the source's `include`/`exclude` globs while it runs (a config reload).
+#[derive(Clone)]
+pub struct Globs(Arc<std::sync::RwLock<Matcher>>);
+
+impl Globs {
+    /// Takes the globs of `cfg` (validated: a bad glob is an error and changes nothing).
+    pub fn set(&self, cfg: &SourceConfig) -> Result<(), SourceError> {
+        let m = Matcher::new(cfg)?;
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = m;
+        Ok(())
     }
 }
 
@@ -117,7 +137,7 @@ struct Seen {
 
 struct Scanner {
     roots: Vec<PathBuf>,
-    matcher: Matcher,
+    matcher: Arc<std::sync::RwLock<Matcher>>,
     max_depth: usize,
     settle: Duration,
     once: bool,
@@ -328,8 +348,10 @@ impl Scanner {
         let mut still_here = HashMap::new();
         let now = Instant::now();
         let mut complete = true;
+        // This scan's globs (a reload may change them for the next one).
+        let matcher = self.matcher.read().unwrap_or_else(|e| e.into_inner()).clone();
         for root in self.roots.clone() {
-            complete &= walk(&root, &root, self.max_depth, &self.matcher, &mut |path, meta| {
+            complete &= walk(&root, &root, self.max_depth, &matcher, &mut |path, meta| {
                 let Some(job) = self.consider(path, meta, now, &mut still_here, &mut stats) else {
                     return true;
                 };
@@ -493,7 +515,7 @@ mod tests {
         let tracker = Arc::new(Tracker::new(100, vec![]));
         let mut s = Scanner {
             roots: vec![dir.path().to_path_buf()],
-            matcher: Matcher::new(&SourceConfig::default()).unwrap(),
+            matcher: Arc::new(std::sync::RwLock::new(Matcher::new(&SourceConfig::default()).unwrap())),
             max_depth: 4,
             settle: Duration::from_secs(3600),
             once: false,
