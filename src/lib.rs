@@ -19,3 +19,4 @@ pub mod stages;
 pub mod state;
 pub mod status;
 pub mod text;
+pub mod top;

@@ -55,6 +55,22 @@ enum Command {
         #[arg(long, short, default_value = "config/newsmill.toml")]
         config: PathBuf,
     },
+    /// Show a running daemon's per-stage throughput and queue depths, refreshed live (polls its
+    /// `/status`).
+    Top {
+        /// Config file, for `[metrics] listen`; defaults apply when it does not exist.
+        #[arg(long, short, default_value = "config/newsmill.toml")]
+        config: PathBuf,
+        /// The daemon's metrics address (overrides the config's).
+        #[arg(long)]
+        addr: Option<String>,
+        /// Refresh interval in milliseconds.
+        #[arg(long, default_value_t = 1000)]
+        interval_ms: u64,
+        /// Print one snapshot and exit.
+        #[arg(long)]
+        once: bool,
+    },
     /// Clean and extract the given files and print one JSON line per document (no state).
     Process {
         /// Config file for the clean/extract rules; defaults apply when it does not exist.
@@ -75,6 +91,7 @@ fn main() -> ExitCode {
         Command::Process { config, files } => process(&config, &files),
         Command::Explain { config, file } => explain(&config, &file),
         Command::ResetDedup { config } => reset_dedup(&config),
+        Command::Top { config, addr, interval_ms, once } => top(&config, addr, interval_ms, once),
     };
     match result {
         Ok(code) => code,
@@ -195,6 +212,18 @@ async fn watch_signals(stop: CancellationToken, reload: tokio::sync::mpsc::Sende
         let _ = tokio::signal::ctrl_c().await;
         std::process::exit(130);
     }
+}
+
+fn top(config: &Path, addr: Option<String>, interval_ms: u64, once: bool) -> anyhow::Result<ExitCode> {
+    let addr = match addr {
+        Some(a) => a,
+        None => match load_or_default(config) {
+            Ok(c) => c.metrics.listen,
+            Err(code) => return Ok(code),
+        },
+    };
+    newsmill::top::run(&addr, std::time::Duration::from_millis(interval_ms.max(100)), once)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The config at `path`, or the defaults when there is no such file.

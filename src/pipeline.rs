@@ -365,6 +365,8 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
         health: health.clone(),
         started: std::time::Instant::now(),
     });
+    let progress = (once && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .then(|| tokio::spawn(show_progress(probe.clone(), stop.child_token())));
     let server_stop = CancellationToken::new();
     let server = if cfg.metrics.enabled && !once {
         let listener = tokio::net::TcpListener::bind(&cfg.metrics.listen)
@@ -476,6 +478,10 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
             StageSummary { stage, received, sent, rejected, dropped }
         })
         .collect();
+    if let Some(p) = progress {
+        p.abort();
+        eprintln!();
+    }
     server_stop.cancel();
     if let Some(server) = server
         && let Err(error) = server.await
@@ -539,6 +545,33 @@ async fn reload_loop(
                 health.reloads_failed.fetch_add(1, Ordering::Relaxed);
             }
         }
+    }
+}
+
+/// `run --once` on a terminal: one line on stderr, redrawn, with documents done, rate and time left.
+async fn show_progress(probe: Arc<Probe>, stop: CancellationToken) {
+    use std::io::Write;
+    let started = std::time::Instant::now();
+    let mut first_remaining: Option<u64> = None;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(250)) => {}
+            () = stop.cancelled() => return,
+        }
+        let s = probe.status();
+        let done = s.stages.get(4).map_or(0, |st| st.received) + s.stages.iter().map(|st| st.rejected).sum::<u64>();
+        let remaining = s.source.unread_bytes + s.source.uncommitted_bytes;
+        let start = *first_remaining.get_or_insert(remaining);
+        let secs = started.elapsed().as_secs_f64().max(1e-3);
+        let line = crate::top::progress_line(
+            done,
+            done as f64 / secs,
+            remaining,
+            start.saturating_sub(remaining) as f64 / secs,
+        );
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{line}");
+        let _ = err.flush();
     }
 }
 

@@ -170,3 +170,24 @@ fn a_watched_config_file_is_reloaded_when_it_changes() {
     assert_eq!(st["stages"][3]["workers"], 2);
     assert_eq!(d.stop(), Some(0));
 }
+
+#[test]
+fn top_shows_the_stages_of_a_running_daemon() {
+    let s = Scratch::new("");
+    let d = s.spawn();
+    let addr = s.metrics_addr();
+    s.drop_file("a.txt", page(1));
+    wait_for(Duration::from_secs(60), || (s.articles().len() == 1).then_some(())).expect("processed");
+    let out = s.cmd(&["top", "--once", "--addr", &addr]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8_lossy(&out.stdout);
+    for stage in ["source", "clean", "extract", "dedup", "sink"] {
+        assert!(table.lines().any(|l| l.starts_with(stage)), "{stage} in:\n{table}");
+    }
+    assert!(table.contains("0/64"), "queue depth/capacity:\n{table}");
+    assert_eq!(d.stop(), Some(0));
+    // With the daemon gone, top says where it looked.
+    let out = s.cmd(&["top", "--once", "--addr", &addr]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&addr));
+}
