@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use newsmill::config::Config;
-use newsmill::record::{Document, FileKey, Format, InputMeta, Markup, Provenance, Ticket};
+use newsmill::record::{Document, Format, Markup};
 use newsmill::runner::{Outcome, Transform};
 use newsmill::stages::clean::Cleaner;
 use newsmill::stages::extract::Extractor;
@@ -42,26 +42,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cfg = Config::default();
     let cleaner = Cleaner::new(&cfg.clean)?;
     let extractor = Extractor::new(&cfg.extract);
-    let doc = |text: &str, markup: Markup| Document {
-        prov: Provenance {
-            id: "bench".into(),
-            path: std::path::Path::new("bench.txt").into(),
-            offset: None,
-            ticket: Ticket {
-                file: FileKey { dev: 0, ino: 0 },
-                generation: 0,
-                start: 0,
-                end: 0,
-                item: 0,
-                doc_start: 0,
-                doc_len: 0,
-            },
-        },
-        format: Format::Text,
-        charset: None,
-        text: text.to_string(),
-        markup,
-        meta: InputMeta::default(),
+    let doc = |text: &str, markup: Markup| {
+        Document::standalone("bench", std::path::Path::new("bench.txt"), Format::Text, markup, text.to_string())
     };
     let rounds = (3_000 / texts.len().max(1)).max(1);
     let started = Instant::now();

@@ -104,6 +104,35 @@ pub struct Document {
     pub meta: InputMeta,
 }
 
+impl Document {
+    /// A whole-file document that no source read (benchmarks, fuzzing, tests): its id is `id`,
+    /// its ticket covers `text`, and nothing acknowledges it.
+    pub fn standalone(id: &str, path: &Path, format: Format, markup: Markup, text: String) -> Self {
+        let len = text.len() as u64;
+        Self {
+            prov: Provenance {
+                id: id.into(),
+                path: path.into(),
+                offset: None,
+                ticket: Ticket {
+                    file: FileKey { dev: 0, ino: 0 },
+                    generation: 0,
+                    start: 0,
+                    end: len,
+                    item: 0,
+                    doc_start: 0,
+                    doc_len: len,
+                },
+            },
+            format,
+            charset: None,
+            text,
+            markup,
+            meta: InputMeta::default(),
+        }
+    }
+}
+
 /// What a document's text is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Markup {

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use newsmill::config::{CleanConfig, ExtractConfig};
-use newsmill::record::{Document, FileKey, Format, InputMeta, Markup, Provenance, Ticket};
+use newsmill::record::{Document, Format, Markup};
 use newsmill::runner::{Outcome, Transform};
 use newsmill::stages::extract::Extractor;
 use newsmill::html::{Limits, parse};
@@ -22,19 +22,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(page.blocks.iter().all(|b| b.text.len() <= 200));
     if let Some(cleaner) = CLEANER.as_ref() {
         let _ = cleaner.classify_html(&html, None);
-        let doc = Document {
-            prov: Provenance {
-                id: "fuzz".into(),
-                path: std::path::Path::new("/in/fuzz.html").into(),
-                offset: None,
-                ticket: Ticket { file: FileKey { dev: 0, ino: 0 }, generation: 0, start: 0, end: data.len() as u64, item: 0, doc_start: 0, doc_len: data.len() as u64 },
-            },
-            format: Format::Html,
-            charset: None,
-            text: html.into_owned(),
-            markup: Markup::Html,
-            meta: InputMeta::default(),
-        };
+        let doc = Document::standalone("fuzz", std::path::Path::new("/in/fuzz.html"), Format::Html, Markup::Html, html.into_owned());
         if let Ok(Outcome::Emit(cleaned)) = cleaner.process(doc) {
             let _ = EXTRACTOR.extract(cleaned);
         }
