@@ -45,7 +45,7 @@ impl DeadLetterTx {
 
 /// Creates the channel and spawns the writer task, which ends when every sender is dropped.
 pub fn spawn(
-    file: Arc<JsonlFile>,
+    file: Arc<crate::sink::Swap<JsonlFile>>,
     capacity: usize,
     excerpt_bytes: usize,
     counter: Arc<crate::runner::StageCounters>,
@@ -58,10 +58,12 @@ pub fn spawn(
             let written = tokio::task::spawn_blocking(move || {
                 let mut delay = std::time::Duration::from_millis(100);
                 loop {
-                    match file.append(&r, r.ticket) {
+                    // Taken afresh on every try: a reload may have given the dead letter a new path.
+                    let current = file.get();
+                    match current.append(&r, r.ticket) {
                         Ok(()) => return,
                         Err(e) => {
-                            error!(error = %e, path = %file.path().display(), "Cannot write dead letter; retrying.");
+                            error!(error = %e, path = %current.path().display(), "Cannot write dead letter; retrying.");
                             std::thread::sleep(delay);
                             delay = (delay * 2).min(std::time::Duration::from_secs(5));
                         }

@@ -14,7 +14,7 @@ use tracing::{error, info, warn};
 use crate::checkpoint::Tracker;
 use crate::config::Config;
 use crate::runner::{Live, Stage, StageContext, StageCounters, spawn_stage};
-use crate::sink::{FileOptions, JsonlFile, JsonlSink, Sink, SinkError, SinkStage, open_jsonl};
+use crate::sink::{FileOptions, JsonlSink, Output, Sink, SinkError, SinkStage, Swap, open_jsonl};
 use crate::stages::clean::Cleaner;
 use crate::stages::clean::template::{TemplateRules, TemplateStore};
 use crate::stages::dedup::{Dedup, Params, SharedIndex, StoryIndex};
@@ -91,58 +91,76 @@ pub struct Summary {
 /// the outputs' positions: the one commit point that input checkpoints, dedup window and outputs
 /// agree on.
 struct Committer {
-    sink: Arc<dyn Sink>,
-    sink_key: String,
-    dead_letter: Arc<JsonlFile>,
-    dead_letter_key: String,
+    /// The outputs: the sink, the dead letter, and any a reload replaced that are still drained.
+    outputs: Mutex<Vec<Slot>>,
     tracker: Arc<Tracker>,
     index: SharedIndex,
     templates: Arc<Mutex<TemplateStore>>,
     feeds: Arc<FeedMemory>,
     store: Arc<StateStore>,
-    /// Positions the state holds (sink, dead letter).
-    stored: Mutex<StoredPositions>,
     /// Where commit outcomes are reported.
     health: Arc<Health>,
 }
 
-/// Output positions as the state holds them: (sink, dead letter).
-type StoredPositions = (Option<Vec<u8>>, Option<Vec<u8>>);
+/// One output as the committer sees it.
+struct Slot {
+    /// Its key in the state ("articles:<path>", "rejected:<path>").
+    key: String,
+    output: Arc<dyn Output>,
+    /// The position the state holds.
+    stored: Option<Vec<u8>>,
+    /// Replaced by a reload: commits since, with nothing more to flush.
+    retired: Option<u32>,
+}
+
+impl Slot {
+    fn new(key: String, output: Arc<dyn Output>, stored: Option<Vec<u8>>) -> Self {
+        Self { key, output, stored, retired: None }
+    }
+}
 
 impl Committer {
+    /// Adds a new output in place of the live one whose key starts with `kind`; the old one is
+    /// drained by the next commits. Commits at once, so that the new output's starting position is
+    /// in the state before anything is written to it.
+    fn replace_output(&self, kind: &str, slot: Slot) -> Result<(), String> {
+        {
+            let mut outputs = self.outputs.lock().unwrap_or_else(|e| e.into_inner());
+            let prefix = format!("{kind}:");
+            for s in outputs.iter_mut().filter(|s| s.key.starts_with(&prefix) && s.retired.is_none()) {
+                s.retired = Some(0);
+            }
+            outputs.push(slot);
+        }
+        self.commit()
+    }
+
     fn commit(&self) -> Result<(), String> {
         let mut errors = Vec::new();
-        // Each output's durable records are acknowledged even when the other output failed.
-        let sink_position = match self.sink.flush() {
-            Ok(f) => {
-                f.tickets.iter().for_each(|t| self.tracker.ack(t));
-                Some(f.position)
-            }
-            Err(e) => {
-                errors.push(e.to_string());
-                None
-            }
-        };
-        let dead_letter_position = match self.dead_letter.flush() {
-            Ok(f) => {
-                f.tickets.iter().for_each(|t| self.tracker.ack(t));
-                Some(f.position.encode())
-            }
-            Err(e) => {
-                errors.push(e.to_string());
-                None
-            }
-        };
-        let mut sinks = Vec::new();
-        {
-            let stored = self.stored.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(p) = sink_position.as_ref().filter(|p| stored.0.as_ref() != Some(*p)) {
-                sinks.push((self.sink_key.clone(), p.clone()));
-            }
-            if let Some(p) = dead_letter_position.as_ref().filter(|p| stored.1.as_ref() != Some(*p)) {
-                sinks.push((self.dead_letter_key.clone(), p.clone()));
-            }
+        // The commit holds the outputs for its whole length, so a reload swaps them between commits.
+        let mut outputs = self.outputs.lock().unwrap_or_else(|e| e.into_inner());
+        // Each output's durable records are acknowledged even when another output failed.
+        let mut flushed: Vec<Option<(Vec<u8>, usize)>> = Vec::with_capacity(outputs.len());
+        for slot in outputs.iter() {
+            flushed.push(match slot.output.flush() {
+                Ok(f) => {
+                    f.tickets.iter().for_each(|t| self.tracker.ack(t));
+                    Some((f.position, f.tickets.len()))
+                }
+                Err(e) => {
+                    errors.push(e.to_string());
+                    None
+                }
+            });
         }
+        let sinks = outputs
+            .iter()
+            .zip(&flushed)
+            .filter_map(|(slot, f)| {
+                let (p, _) = f.as_ref()?;
+                (slot.stored.as_ref() != Some(p)).then(|| (slot.key.clone(), p.clone()))
+            })
+            .collect();
         let commit = Commit {
             files: self.tracker.take_changes(),
             dedup: self.index.lock().unwrap_or_else(|e| e.into_inner()).take_changes(),
@@ -150,27 +168,33 @@ impl Committer {
             feeds: self.feeds.take_changes(),
             sinks,
         };
-        if !commit.is_empty() {
-            if let Err(e) = self.store.commit(&commit) {
-                self.tracker.requeue(&commit.files);
-                self.index.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.dedup);
-                self.templates.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.templates);
-                self.feeds.requeue(&commit.feeds);
-                errors.push(e.to_string());
-                return Err(errors.join("; "));
-            }
-            let mut stored = self.stored.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(p) = sink_position {
-                self.sink.committed(&p);
-                stored.0 = Some(p);
-            }
-            if let Some(p) = dead_letter_position {
-                if let Some(pos) = crate::sink::Position::decode(&p) {
-                    self.dead_letter.committed(pos);
-                }
-                stored.1 = Some(p);
+        if !commit.is_empty()
+            && let Err(e) = self.store.commit(&commit)
+        {
+            self.tracker.requeue(&commit.files);
+            self.index.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.dedup);
+            self.templates.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.templates);
+            self.feeds.requeue(&commit.feeds);
+            errors.push(e.to_string());
+            return Err(errors.join("; "));
+        }
+        for (slot, f) in outputs.iter_mut().zip(flushed) {
+            let Some((p, records)) = f else { continue };
+            slot.output.committed(&p);
+            slot.stored = Some(p);
+            if let Some(idle) = slot.retired.as_mut() {
+                *idle = if records == 0 { *idle + 1 } else { 0 };
             }
         }
+        // A replaced output is let go once two commits in a row found nothing more in it: a
+        // writer that took it just before the swap has finished with it by then.
+        outputs.retain(|s| {
+            let done = s.retired.is_some_and(|idle| idle >= 2);
+            if done {
+                info!(output = %s.key, "Replaced output drained and closed.");
+            }
+            !done
+        });
         if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) }
     }
 
@@ -255,23 +279,14 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
             // A document acknowledged is durably handled: its dedup entry is final.
             .with_ack_listener(Arc::new(move |t| landing.lock().unwrap_or_else(|e| e.into_inner()).land(t.origin()))),
     );
-    let sink_key = format!("articles:{}", cfg.sink.path.display());
-    let dead_letter_key = format!("rejected:{}", cfg.dead_letter.path.display());
+    let sink_key = output_key("articles", &cfg.sink.path);
+    let dead_letter_key = output_key("rejected", &cfg.dead_letter.path);
     let stored = (store.sink_position(&sink_key)?, store.sink_position(&dead_letter_key)?);
-    let sink_opts = FileOptions {
-        path: cfg.sink.path.clone(),
-        max_file_bytes: cfg.sink.max_file_bytes,
-        rotate_interval_ms: cfg.sink.rotate_interval_ms,
-        buffer_bytes: cfg.sink.buffer_bytes.get(),
-    };
-    let sink: Arc<dyn Sink> = Arc::new(JsonlSink::new(open_jsonl(sink_opts, stored.0.as_deref())?));
-    let dead_opts = FileOptions {
-        path: cfg.dead_letter.path.clone(),
-        max_file_bytes: cfg.dead_letter.max_file_bytes,
-        rotate_interval_ms: cfg.dead_letter.rotate_interval_ms,
-        buffer_bytes: cfg.sink.buffer_bytes.get(),
-    };
-    let dead_file = Arc::new(open_jsonl(dead_opts, stored.1.as_deref())?);
+    let first_sink: Arc<dyn Sink> = Arc::new(JsonlSink::new(open_jsonl(sink_options(&cfg), stored.0.as_deref())?));
+    let first_dead_letter = Arc::new(open_jsonl(dead_letter_options(&cfg), stored.1.as_deref())?);
+    // Writers take the current output for every record: a reload may move one to a new path.
+    let sink = Arc::new(Swap::new(first_sink.clone()));
+    let dead_file = Arc::new(Swap::new(first_dead_letter.clone()));
     let source = FileSource::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get(), once)?;
     let source_globs = source.globs();
     let cleaner = Arc::new(Live::new(build_cleaner(&cfg, &templates)?));
@@ -282,16 +297,15 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let health = Arc::new(Health::default());
     *health.config_hash.lock().unwrap_or_else(|e| e.into_inner()) = config_hash(&cfg);
     let committer = Arc::new(Committer {
-        sink: sink.clone(),
-        sink_key,
-        dead_letter: dead_file.clone(),
-        dead_letter_key,
+        outputs: Mutex::new(vec![
+            Slot::new(sink_key, first_sink, stored.0),
+            Slot::new(dead_letter_key, first_dead_letter, stored.1),
+        ]),
         tracker: tracker.clone(),
         index: index.clone(),
         templates: templates.clone(),
         feeds: feeds.clone(),
         store: store.clone(),
-        stored: Mutex::new(stored),
         health: health.clone(),
     });
     // The outputs' starting positions are committed before anything is written: a crash before
@@ -360,7 +374,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
         dedup: dedup.current().counts(),
         output_bytes: {
             let (sink, dead) = (sink.clone(), dead_file.clone());
-            Box::new(move || (sink.bytes_written(), dead.bytes_written()))
+            Box::new(move || (sink.get().bytes_written(), dead.get().bytes_written()))
         },
         health: health.clone(),
         started: std::time::Instant::now(),
@@ -383,6 +397,34 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let reload_stop = CancellationToken::new();
     let reloader = match (control.config_path, control.reload_rx) {
         (Some(path), Some(rx)) if !once => {
+            let reopen = {
+                let (committer, store, sink, dead_file) =
+                    (committer.clone(), store.clone(), sink.clone(), dead_file.clone());
+                Box::new(move |kind: crate::reload::OutputKind, cfg: &Config| -> Result<(), String> {
+                    use crate::reload::OutputKind;
+                    let (name, opts) = match kind {
+                        OutputKind::Articles => ("articles", sink_options(cfg)),
+                        OutputKind::Rejected => ("rejected", dead_letter_options(cfg)),
+                    };
+                    let key = output_key(name, &opts.path);
+                    let stored = store.sink_position(&key).map_err(|e| e.to_string())?;
+                    let file = open_jsonl(opts, stored.as_deref()).map_err(|e| e.to_string())?;
+                    match kind {
+                        OutputKind::Articles => {
+                            let new: Arc<dyn Sink> = Arc::new(JsonlSink::new(file));
+                            committer.replace_output(name, Slot::new(key, new.clone(), stored))?;
+                            sink.replace(new);
+                        }
+                        OutputKind::Rejected => {
+                            let new = Arc::new(file);
+                            committer.replace_output(name, Slot::new(key, new.clone(), stored))?;
+                            dead_file.replace(new);
+                        }
+                    }
+                    Ok(())
+                })
+                    as Box<dyn Fn(crate::reload::OutputKind, &Config) -> Result<(), String> + Send + Sync>
+            };
             let parts = crate::reload::Reloadable {
                 cleaner: cleaner.clone(),
                 templates: templates.clone(),
@@ -395,10 +437,19 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
                 flush_interval_ms: flush_interval_ms.clone(),
                 globs: source_globs,
                 log_level: control.log_level,
+                reopen,
             };
             let watcher =
                 if cfg.reload.watch { control.reload_tx.and_then(|tx| watch_config(&path, tx)) } else { None };
-            Some(tokio::spawn(reload_loop(path, rx, parts, cfg.clone(), health.clone(), reload_stop.clone(), watcher)))
+            Some(tokio::spawn(reload_loop(
+                path,
+                rx,
+                Arc::new(parts),
+                cfg.clone(),
+                health.clone(),
+                reload_stop.clone(),
+                watcher,
+            )))
         }
         _ => None,
     };
@@ -497,7 +548,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
 async fn reload_loop(
     path: std::path::PathBuf,
     mut requests: tokio::sync::mpsc::Receiver<()>,
-    parts: crate::reload::Reloadable,
+    parts: Arc<crate::reload::Reloadable>,
     boot: Config,
     health: Arc<Health>,
     stop: CancellationToken,
@@ -528,7 +579,13 @@ async fn reload_loop(
                 continue;
             }
         };
-        match parts.apply(&boot, &current, &new) {
+        // Building a cleaner and committing are blocking work.
+        let applied = {
+            let (parts, boot, current, new) = (parts.clone(), boot.clone(), current.clone(), new.clone());
+            tokio::task::spawn_blocking(move || parts.apply(&boot, &current, &new)).await
+        };
+        let applied = applied.unwrap_or_else(|e| Err(format!("reload task failed: {e}")));
+        match applied {
             Ok(done) => {
                 info!(
                     path = %path.display(),
@@ -615,6 +672,29 @@ fn watch_config(path: &std::path::Path, tx: tokio::sync::mpsc::Sender<()>) -> Op
 
 /// How long a config file must be quiet before a watched change is reloaded.
 const CONFIG_DEBOUNCE_MS: u64 = 300;
+
+/// An output's key in the state: its kind and path.
+fn output_key(kind: &str, path: &std::path::Path) -> String {
+    format!("{kind}:{}", path.display())
+}
+
+fn sink_options(cfg: &Config) -> FileOptions {
+    FileOptions {
+        path: cfg.sink.path.clone(),
+        max_file_bytes: cfg.sink.max_file_bytes,
+        rotate_interval_ms: cfg.sink.rotate_interval_ms,
+        buffer_bytes: cfg.sink.buffer_bytes.get(),
+    }
+}
+
+fn dead_letter_options(cfg: &Config) -> FileOptions {
+    FileOptions {
+        path: cfg.dead_letter.path.clone(),
+        max_file_bytes: cfg.dead_letter.max_file_bytes,
+        rotate_interval_ms: cfg.dead_letter.rotate_interval_ms,
+        buffer_bytes: cfg.sink.buffer_bytes.get(),
+    }
+}
 
 /// The cleaner the config asks for, learning site templates into `templates` when they are on.
 fn build_cleaner(cfg: &Config, templates: &Arc<Mutex<TemplateStore>>) -> Result<Cleaner, regex::Error> {

@@ -3,11 +3,13 @@
 //! nothing. A valid one is applied in place where the running parts allow it: the cleaner's,
 //! extractor's and dedup's rules and thresholds (the next document uses them), the dedup window,
 //! worker counts (stages scale up at once and down as workers finish their item), the log level,
-//! the flush interval, output rotation, and the source's globs. No document is in a half-applied
-//! state: each is handled wholly by the old or wholly by the new settings, and nothing is drained
-//! or dropped, so a reload never loses or repeats a record. Settings that need a restart (channel
-//! capacities, paths, the state directory, the metrics address, the dedup sketch layout, ...) are
-//! named in the reload's log event and keep their old values until then.
+//! the flush interval, output rotation, and the source's globs; a new output path opens the new
+//! file, commits its starting position, switches the writers over and drains the old file through
+//! the next commits. No document is in a half-applied state: each is handled wholly by the old or
+//! wholly by the new settings, and nothing is dropped, so a reload never loses or repeats a
+//! record. Settings that need a restart (channel capacities, input directories, the state
+//! directory, the metrics address, the dedup sketch layout, ...) are named in the reload's log
+//! event and keep their old values until then.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,7 +19,7 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::logging::LevelHandle;
 use crate::runner::{Live, Stage};
-use crate::sink::{JsonlFile, Sink};
+use crate::sink::{JsonlFile, Sink, Swap};
 use crate::stages::clean::Cleaner;
 use crate::stages::clean::template::{TemplateRules, TemplateStore};
 use crate::stages::dedup::{Dedup, Params, SharedIndex};
@@ -33,6 +35,8 @@ const LIVE: &[&str] = &[
     "extract.",
     "dedup.",
     "sink.workers",
+    "sink.path",
+    "dead_letter.path",
     "sink.flush_interval_ms",
     "sink.max_file_bytes",
     "sink.rotate_interval_ms",
@@ -96,15 +100,27 @@ pub struct Reloadable {
     /// clean, extract, dedup, sink.
     pub stages: Vec<Arc<Stage>>,
     /// The articles output.
-    pub sink: Arc<dyn Sink>,
+    pub sink: Arc<Swap<dyn Sink>>,
     /// The dead letter.
-    pub dead_letter: Arc<JsonlFile>,
+    pub dead_letter: Arc<Swap<JsonlFile>>,
     /// The commit loop's interval.
     pub flush_interval_ms: Arc<AtomicU64>,
     /// The source's globs.
     pub globs: Globs,
     /// The log level (`None` when logging was set up elsewhere).
     pub log_level: Option<LevelHandle>,
+    /// Moves an output to the path `cfg` gives it: opens the new file, commits its starting
+    /// position, switches the writers to it, and drains the old one.
+    pub reopen: Box<dyn Fn(OutputKind, &Config) -> Result<(), String> + Send + Sync>,
+}
+
+/// Which output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputKind {
+    /// `[sink]`.
+    Articles,
+    /// `[dead_letter]`.
+    Rejected,
 }
 
 /// What a reload did.
@@ -160,11 +176,17 @@ impl Reloadable {
                 stage.scale(workers);
             }
         }
+        if changed.iter().any(|k| k == "sink.path") {
+            (self.reopen)(OutputKind::Articles, &eff).map_err(|e| format!("sink.path: {e}"))?;
+        }
+        if changed.iter().any(|k| k == "dead_letter.path") {
+            (self.reopen)(OutputKind::Rejected, &eff).map_err(|e| format!("dead_letter.path: {e}"))?;
+        }
         if changed.iter().any(|k| k == "sink.flush_interval_ms") {
             self.flush_interval_ms.store(eff.sink.flush_interval_ms.get(), Ordering::Relaxed);
         }
-        self.sink.set_rotation(eff.sink.max_file_bytes, eff.sink.rotate_interval_ms);
-        self.dead_letter.set_rotation(eff.dead_letter.max_file_bytes, eff.dead_letter.rotate_interval_ms);
+        self.sink.get().set_rotation(eff.sink.max_file_bytes, eff.sink.rotate_interval_ms);
+        self.dead_letter.get().set_rotation(eff.dead_letter.max_file_bytes, eff.dead_letter.rotate_interval_ms);
         if changed.iter().any(|k| k == "log.level")
             && let Some(set) = &self.log_level
         {
@@ -190,6 +212,7 @@ mod tests {
         new.dedup.threshold = 0.6;
         new.dedup.bands = std::num::NonZeroUsize::new(10).unwrap();
         new.sink.path = "elsewhere.jsonl".into();
+        new.state.dir = "elsewhere".into();
         new.log.level = "debug".into();
         let mut keys = changed_keys(&old, &new);
         keys.sort();
@@ -201,11 +224,12 @@ mod tests {
                 "dedup.bands",
                 "dedup.threshold",
                 "log.level",
-                "sink.path"
+                "sink.path",
+                "state.dir"
             ]
         );
         let live: Vec<&String> = keys.iter().filter(|k| is_live(k)).collect();
-        assert_eq!(live, ["clean.keep_threshold", "dedup.threshold", "log.level"]);
+        assert_eq!(live, ["clean.keep_threshold", "dedup.threshold", "log.level", "sink.path"]);
         assert!(changed_keys(&old, &Config::default()).is_empty());
     }
 }

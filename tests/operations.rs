@@ -191,3 +191,41 @@ fn top_shows_the_stages_of_a_running_daemon() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains(&addr));
 }
+
+#[test]
+fn a_reload_moves_the_outputs_to_new_paths_without_losing_or_repeating() {
+    let s = Scratch::new("");
+    let d = s.spawn();
+    let addr = s.metrics_addr();
+    s.drop_file("a.jsonl", json_lines(0, 400) + "{broken\n");
+    let old = s.root().join("out/articles.jsonl");
+    wait_for(Duration::from_secs(60), || (common::read_jsonl(&old).len() > 100).then_some(())).expect("started");
+    let new_dir = s.root().join("out2");
+    s.rewrite_config(&format!(
+        "[sink]\npath = \"{}/articles.jsonl\"\n[dead_letter]\npath = \"{}/rejected.jsonl\"\n",
+        new_dir.display(),
+        new_dir.display()
+    ));
+    d.signal(libc::SIGHUP);
+    wait_for(Duration::from_secs(30), || (status(&addr)["reloads"]["ok"] == 1).then_some(()))
+        .unwrap_or_else(|| panic!("not reloaded; log:\n{}", s.log()));
+    s.drop_file("b.jsonl", json_lines(400, 400) + "[1]\n");
+    let new = new_dir.join("articles.jsonl");
+    let all = || [common::read_jsonl(&old), common::read_jsonl(&new)].concat();
+    wait_for(Duration::from_secs(60), || (all().len() >= 800).then_some(()))
+        .unwrap_or_else(|| panic!("only {}; log:\n{}", all().len(), s.log()));
+    assert_eq!(d.stop(), Some(0));
+    let mut ids: Vec<String> = all().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect();
+    ids.sort();
+    let n = ids.len();
+    ids.dedup();
+    assert_eq!((n, ids.len()), (800, 800), "every document exactly once over both files");
+    let moved = common::read_jsonl(&new);
+    assert!(moved.iter().all(|a| a["id"].as_str().unwrap()[1..].parse::<usize>().unwrap() >= 100));
+    assert!(moved.iter().any(|a| a["id"] == "d799"), "later documents went to the new path");
+    let rejected = [s.rejected(), common::read_jsonl(&new_dir.join("rejected.jsonl"))].concat();
+    assert_eq!(rejected.len(), 2);
+    // A restart with the new config finds everything committed.
+    s.run_once();
+    assert_eq!(all().len(), 800);
+}

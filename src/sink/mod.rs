@@ -47,10 +47,14 @@ pub enum SinkError {
 /// where the output now stands (an opaque position); the pipeline stores that position in the
 /// state in the same transaction as the input checkpoints it covers, then calls `committed`. A
 /// sink opened with the last committed position must drop (or ignore) anything written after it.
-pub trait Sink: Send + Sync + 'static {
+pub trait Sink: Output {
     /// Buffers one article (may block briefly; an error means "retry later", nothing was kept).
     fn write(&self, article: &Article) -> Result<(), SinkError>;
-    /// Makes every buffered article durable; returns their tickets and the position to commit.
+}
+
+/// What the committer needs of any output (the sink, the dead letter).
+pub trait Output: Send + Sync + 'static {
+    /// Makes every buffered record durable; returns their tickets and the position to commit.
     fn flush(&self) -> Result<SinkFlushed, SinkError>;
     /// The state now holds `position` (from an earlier `flush`).
     fn committed(&self, position: &[u8]);
@@ -94,16 +98,15 @@ impl Sink for JsonlSink {
     fn write(&self, article: &Article) -> Result<(), SinkError> {
         self.file.append(article, article.ticket)
     }
+}
 
+impl Output for JsonlSink {
     fn flush(&self) -> Result<SinkFlushed, SinkError> {
-        let f = self.file.flush()?;
-        Ok(SinkFlushed { tickets: f.tickets, position: f.position.encode() })
+        Output::flush(&self.file)
     }
 
     fn committed(&self, position: &[u8]) {
-        if let Some(p) = Position::decode(position) {
-            self.file.committed(p);
-        }
+        Output::committed(&self.file, position);
     }
 
     fn bytes_written(&self) -> u64 {
@@ -115,15 +118,59 @@ impl Sink for JsonlSink {
     }
 }
 
+impl Output for JsonlFile {
+    fn flush(&self) -> Result<SinkFlushed, SinkError> {
+        let f = JsonlFile::flush(self)?;
+        Ok(SinkFlushed { tickets: f.tickets, position: f.position.encode() })
+    }
+
+    fn committed(&self, position: &[u8]) {
+        if let Some(p) = Position::decode(position) {
+            JsonlFile::committed(self, p);
+        }
+    }
+
+    fn bytes_written(&self) -> u64 {
+        JsonlFile::bytes_written(self)
+    }
+
+    fn set_rotation(&self, max_file_bytes: u64, rotate_interval_ms: u64) {
+        JsonlFile::set_rotation(self, max_file_bytes, rotate_interval_ms);
+    }
+}
+
+/// An output that a reload can replace (a new path): writers take the current one for each
+/// record.
+pub struct Swap<T: ?Sized> {
+    current: std::sync::RwLock<Arc<T>>,
+}
+
+impl<T: ?Sized> Swap<T> {
+    /// Starts with `t`.
+    pub fn new(t: Arc<T>) -> Self {
+        Self { current: std::sync::RwLock::new(t) }
+    }
+
+    /// The one in use now.
+    pub fn get(&self) -> Arc<T> {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Puts `t` in use; returns the one it replaces.
+    pub fn replace(&self, t: Arc<T>) -> Arc<T> {
+        std::mem::replace(&mut *self.current.write().unwrap_or_else(|e| e.into_inner()), t)
+    }
+}
+
 /// The sink stage: hands articles to a [`Sink`], retrying with backoff while it fails (a full disk
 /// stalls the pipeline; it never loses the record).
 pub struct SinkStage {
-    sink: Arc<dyn Sink>,
+    sink: Arc<Swap<dyn Sink>>,
 }
 
 impl SinkStage {
-    /// Wraps a sink.
-    pub fn new(sink: Arc<dyn Sink>) -> Self {
+    /// Writes to whichever sink `sink` holds when a record arrives.
+    pub fn new(sink: Arc<Swap<dyn Sink>>) -> Self {
         Self { sink }
     }
 }
@@ -137,7 +184,8 @@ impl Transform for SinkStage {
     fn process(&self, doc: Extracted) -> Result<Outcome<()>, Reject> {
         let mut delay = Duration::from_millis(100);
         loop {
-            match self.sink.write(&doc.article) {
+            // Taken afresh on every try: a reload may have replaced a failing sink.
+            match self.sink.get().write(&doc.article) {
                 Ok(()) => return Ok(Outcome::Emit(())),
                 Err(SinkError::Serialize(e)) => {
                     return Err(Reject::new("unserializable", e.to_string(), doc.article.id.clone()));
