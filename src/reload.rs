@@ -111,8 +111,11 @@ pub struct Reloadable {
     pub log_level: Option<LevelHandle>,
     /// Moves an output to the path `cfg` gives it: opens the new file, commits its starting
     /// position, switches the writers to it, and drains the old one.
-    pub reopen: Box<dyn Fn(OutputKind, &Config) -> Result<(), String> + Send + Sync>,
+    pub reopen: Reopen,
 }
+
+/// See [`Reloadable::reopen`].
+pub type Reopen = Box<dyn Fn(OutputKind, &Config) -> Result<(), String> + Send + Sync>;
 
 /// Which output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
