@@ -422,8 +422,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
                         }
                     }
                     Ok(())
-                })
-                    as Box<dyn Fn(crate::reload::OutputKind, &Config) -> Result<(), String> + Send + Sync>
+                }) as crate::reload::Reopen
             };
             let parts = crate::reload::Reloadable {
                 cleaner: cleaner.clone(),
