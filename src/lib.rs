@@ -2,6 +2,7 @@
 //! articles. Documents flow `source -> clean -> extract -> dedup -> sink` over bounded channels;
 //! see [`pipeline`] for the wiring and [`runner`] for how every stage is run.
 
+pub mod channel;
 pub mod checkpoint;
 pub mod config;
 pub mod date;

@@ -330,10 +330,17 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let ctx =
         |i: usize| StageContext { counters: counters[i].clone(), dead_letter: dl_tx.clone(), tracker: tracker.clone() };
 
-    let (clean_tx, clean_rx) = async_channel::bounded(cfg.clean.channel_capacity.get());
-    let (extract_tx, extract_rx) = async_channel::bounded(cfg.extract.channel_capacity.get());
-    let (dedup_tx, dedup_rx) = async_channel::bounded(cfg.dedup.channel_capacity.get());
-    let (sink_tx, sink_rx) = async_channel::bounded(cfg.sink.channel_capacity.get());
+    let (clean_tx, clean_rx) = crate::channel::bounded(cfg.clean.channel_capacity.get());
+    let (extract_tx, extract_rx) = crate::channel::bounded(cfg.extract.channel_capacity.get());
+    let (dedup_tx, dedup_rx) = crate::channel::bounded(cfg.dedup.channel_capacity.get());
+    let (sink_tx, sink_rx) = crate::channel::bounded(cfg.sink.channel_capacity.get());
+    // Read by the probe, changed by a reload; they keep no channel open.
+    let controls = (
+        Arc::new(clean_rx.control().with_sender(&clean_tx)),
+        Arc::new(extract_rx.control().with_sender(&extract_tx)),
+        Arc::new(dedup_rx.control().with_sender(&dedup_tx)),
+        Arc::new(sink_rx.control().with_sender(&sink_tx)),
+    );
 
     let source_cancel = stop.child_token();
     let source_task = tokio::spawn(Box::new(source).run(SourceContext {
@@ -344,7 +351,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
         counters: counters[0].clone(),
         feeds: feeds.clone(),
     }));
-    let queues = [None, queue(&clean_rx), queue(&extract_rx), queue(&dedup_rx), queue(&sink_rx), None];
+    let queues = [None, queue(&controls.0), queue(&controls.1), queue(&controls.2), queue(&controls.3), None];
     let stages: Vec<Arc<Stage>> = vec![
         Arc::new(spawn_stage(cleaner.clone(), cfg.clean.workers.get(), clean_rx, Some(extract_tx), ctx(1))),
         Arc::new(spawn_stage(extractor.clone(), cfg.extract.workers.get(), extract_rx, Some(dedup_tx), ctx(2))),
@@ -437,6 +444,12 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
                 globs: source_globs,
                 log_level: control.log_level,
                 reopen,
+                capacities: vec![
+                    capacity_setter(&controls.0),
+                    capacity_setter(&controls.1),
+                    capacity_setter(&controls.2),
+                    capacity_setter(&controls.3),
+                ],
             };
             let watcher =
                 if cfg.reload.watch { control.reload_tx.and_then(|tx| watch_config(&path, tx)) } else { None };
@@ -701,11 +714,18 @@ fn build_cleaner(cfg: &Config, templates: &Arc<Mutex<TemplateStore>>) -> Result<
     Ok(if cfg.clean.templates { cleaner.with_templates(templates.clone()) } else { cleaner })
 }
 
-/// Reads a channel's depth and capacity through a weak handle: the probe must not keep open a
-/// channel that shutdown waits to see closed.
-fn queue<T: Send + 'static>(rx: &async_channel::Receiver<T>) -> Option<Box<dyn Fn() -> (usize, usize) + Send + Sync>> {
-    let weak = rx.downgrade();
-    Some(Box::new(move || weak.upgrade().map_or((0, 0), |r| (r.len(), r.capacity().unwrap_or(0)))))
+/// Changes a channel's bound.
+fn capacity_setter<T: Send + 'static>(c: &Arc<crate::channel::Control<T>>) -> Box<dyn Fn(usize) + Send + Sync> {
+    let c = c.clone();
+    Box::new(move |n| c.set_capacity(n))
+}
+
+/// Reads a channel's depth and capacity.
+fn queue<T: Send + 'static>(
+    c: &Arc<crate::channel::Control<T>>,
+) -> Option<Box<dyn Fn() -> (usize, usize) + Send + Sync>> {
+    let c = c.clone();
+    Some(Box::new(move || c.depth()))
 }
 
 fn log_progress(names: &[&'static str], counters: &[Arc<StageCounters>]) {

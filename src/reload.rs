@@ -3,11 +3,12 @@
 //! nothing. A valid one is applied in place where the running parts allow it: the cleaner's,
 //! extractor's and dedup's rules and thresholds (the next document uses them), the dedup window,
 //! worker counts (stages scale up at once and down as workers finish their item), the log level,
-//! the flush interval, output rotation, and the source's globs; a new output path opens the new
+//! the flush interval, output rotation, the source's globs and the channels' bounds (see
+//! [`crate::channel`]); a new output path opens the new
 //! file, commits its starting position, switches the writers over and drains the old file through
 //! the next commits. No document is in a half-applied state: each is handled wholly by the old or
 //! wholly by the new settings, and nothing is dropped, so a reload never loses or repeats a
-//! record. Settings that need a restart (channel capacities, input directories, the state
+//! record. Settings that need a restart (input directories and the source's other settings, the state
 //! directory, the metrics address, the dedup sketch layout, ...) are named in the reload's log
 //! event and keep their old values until then.
 
@@ -35,6 +36,7 @@ const LIVE: &[&str] = &[
     "extract.",
     "dedup.",
     "sink.workers",
+    "sink.channel_capacity",
     "sink.path",
     "dead_letter.path",
     "sink.flush_interval_ms",
@@ -47,9 +49,6 @@ const LIVE: &[&str] = &[
 
 /// Keys inside the live sections that still need a restart.
 const NOT_LIVE: &[&str] = &[
-    "clean.channel_capacity",
-    "extract.channel_capacity",
-    "dedup.channel_capacity",
     // The sketch layout: held entries were sketched and indexed with it.
     "dedup.shingle_words",
     "dedup.bands",
@@ -112,6 +111,8 @@ pub struct Reloadable {
     /// Moves an output to the path `cfg` gives it: opens the new file, commits its starting
     /// position, switches the writers to it, and drains the old one.
     pub reopen: Reopen,
+    /// Set the bounds of the input channels of clean, extract, dedup and sink.
+    pub capacities: Vec<Box<dyn Fn(usize) + Send + Sync>>,
 }
 
 /// See [`Reloadable::reopen`].
@@ -185,6 +186,16 @@ impl Reloadable {
         if changed.iter().any(|k| k == "dead_letter.path") {
             (self.reopen)(OutputKind::Rejected, &eff).map_err(|e| format!("dead_letter.path: {e}"))?;
         }
+        for (set, (key, capacity)) in self.capacities.iter().zip([
+            ("clean.channel_capacity", eff.clean.channel_capacity.get()),
+            ("extract.channel_capacity", eff.extract.channel_capacity.get()),
+            ("dedup.channel_capacity", eff.dedup.channel_capacity.get()),
+            ("sink.channel_capacity", eff.sink.channel_capacity.get()),
+        ]) {
+            if changed.iter().any(|k| k == key) {
+                set(capacity);
+            }
+        }
         if changed.iter().any(|k| k == "sink.flush_interval_ms") {
             self.flush_interval_ms.store(eff.sink.flush_interval_ms.get(), Ordering::Relaxed);
         }
@@ -232,7 +243,10 @@ mod tests {
             ]
         );
         let live: Vec<&String> = keys.iter().filter(|k| is_live(k)).collect();
-        assert_eq!(live, ["clean.keep_threshold", "dedup.threshold", "log.level", "sink.path"]);
+        assert_eq!(
+            live,
+            ["clean.channel_capacity", "clean.keep_threshold", "dedup.threshold", "log.level", "sink.path"]
+        );
         assert!(changed_keys(&old, &Config::default()).is_empty());
     }
 }

@@ -155,8 +155,8 @@ impl Stage {
 pub fn spawn_stage<T: Transform>(
     transform: Arc<T>,
     workers: usize,
-    input: async_channel::Receiver<T::In>,
-    output: Option<async_channel::Sender<T::Out>>,
+    input: crate::channel::Receiver<T::In>,
+    output: Option<crate::channel::Sender<T::Out>>,
     ctx: StageContext,
 ) -> Stage {
     let ctx = Arc::new(ctx);
@@ -271,8 +271,8 @@ fn handle<T: Transform>(transform: &T, item: T::In, ctx: &StageContext) -> Next<
 
 async fn run_async_worker<T: Transform>(
     transform: Arc<T>,
-    input: async_channel::Receiver<T::In>,
-    output: Option<async_channel::Sender<T::Out>>,
+    input: crate::channel::Receiver<T::In>,
+    output: Option<crate::channel::Sender<T::Out>>,
     ctx: Arc<StageContext>,
     quit: Arc<AtomicUsize>,
 ) {
@@ -299,8 +299,8 @@ async fn run_async_worker<T: Transform>(
 
 fn run_blocking_worker<T: Transform>(
     transform: &T,
-    input: &async_channel::Receiver<T::In>,
-    output: Option<&async_channel::Sender<T::Out>>,
+    input: &crate::channel::Receiver<T::In>,
+    output: Option<&crate::channel::Sender<T::Out>>,
     ctx: &StageContext,
     quit: &AtomicUsize,
 ) {
@@ -374,8 +374,8 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn panics_and_rejections_go_to_the_dead_letter_and_the_worker_goes_on() {
-        let (in_tx, in_rx) = async_channel::bounded(4);
-        let (out_tx, out_rx) = async_channel::bounded(4);
+        let (in_tx, in_rx) = crate::channel::bounded(4);
+        let (out_tx, out_rx) = crate::channel::bounded(4);
         let (dl_tx, dl_rx) = async_channel::bounded::<Rejection>(4);
         let counters = Arc::new(StageCounters::default());
         let ctx = StageContext {
@@ -389,7 +389,7 @@ mod tests {
         }
         in_tx.close();
         stage.join().await;
-        let out: Vec<String> = std::iter::from_fn(|| out_rx.try_recv().ok()).collect();
+        let out: Vec<String> = std::iter::from_fn(|| out_rx.try_recv()).collect();
         assert_eq!(out, ["a", "b"]);
         let dead: Vec<Rejection> = std::iter::from_fn(|| dl_rx.try_recv().ok()).collect();
         assert_eq!(dead.len(), 2);

@@ -80,7 +80,7 @@ fn sighup_applies_a_valid_config_and_keeps_the_running_one_when_the_new_one_is_b
     assert_eq!(status(&addr)["stages"][1]["workers"], 2);
     let hash = status(&addr)["config_hash"].clone();
     s.rewrite_config(
-        "[clean]\nworkers = 4\nkeep_threshold = 0.6\n[extract]\nworkers = 1\n[sink]\nchannel_capacity = 8\n",
+        "[clean]\nworkers = 4\nkeep_threshold = 0.6\n[extract]\nworkers = 1\nchannel_capacity = 16\n[source]\nmax_depth = 8\n",
     );
     d.signal(libc::SIGHUP);
     let st = wait_for(Duration::from_secs(30), || {
@@ -90,11 +90,12 @@ fn sighup_applies_a_valid_config_and_keeps_the_running_one_when_the_new_one_is_b
     .expect("reloaded");
     assert_eq!(st["stages"][1]["workers"], 4, "{st}");
     assert_eq!(st["stages"][2]["workers"], 1);
+    assert_eq!(st["stages"][2]["queue_capacity"], 16);
     assert_ne!(st["config_hash"], hash);
     let log = s.log();
     let event = log.lines().find(|l| l.contains("Config reloaded.")).expect("a reload event");
     assert!(event.contains("clean.workers") && event.contains("clean.keep_threshold"), "{event}");
-    assert!(event.contains("needs_restart") && event.contains("sink.channel_capacity"), "{event}");
+    assert!(event.contains("needs_restart") && event.contains("source.max_depth"), "{event}");
 
     // A broken file: nothing changes, the problem is logged with its place, the daemon goes on.
     std::fs::write(&s.config, "[clean]\nno_such_key = 1\n[dedup]\nthreshold = 7.0\n").unwrap();
@@ -121,10 +122,11 @@ fn twenty_reloads_under_load_lose_and_repeat_nothing() {
     s.drop_file("a.jsonl", json_lines(0, n / 2));
     for i in 0..20 {
         let extra = format!(
-            "[log]\nlevel = \"{}\"\n[clean]\nworkers = {}\n[extract]\nworkers = {}\n[dedup]\nthreshold = {}\n\
-             [sink]\nflush_interval_ms = {}\nmax_file_bytes = {}\n",
+            "[log]\nlevel = \"{}\"\n[clean]\nworkers = {}\nchannel_capacity = {}\n[extract]\nworkers = {}\n\
+             [dedup]\nthreshold = {}\n[sink]\nflush_interval_ms = {}\nmax_file_bytes = {}\n",
             if i % 2 == 0 { "info" } else { "warn,newsmill::http=info" },
             1 + i % 3,
+            [64, 4, 1, 32][i % 4],
             1 + (i + 1) % 2,
             if i % 2 == 0 { 0.6 } else { 0.5 },
             50 + 50 * (i % 3),

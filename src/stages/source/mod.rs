@@ -29,7 +29,7 @@ use reader::{Emit, FileJob, Kind, Limits, read_job};
 /// Everything a source needs from the pipeline.
 pub struct SourceContext {
     /// Where documents go.
-    pub out: async_channel::Sender<Document>,
+    pub out: crate::channel::Sender<Document>,
     /// Where bad input goes.
     pub dead_letter: DeadLetterTx,
     /// Read positions.
