@@ -143,6 +143,7 @@ impl JsonlFile {
                         warn!(path = %rotated.display(), bytes = cut, "Cut records written after the last commit; their inputs are read again.");
                     }
                     keep = 0;
+                    opened_ms = opened_ms.max(c.opened_ms + 1);
                 }
                 None if len >= c.len => {
                     keep = c.len;
@@ -165,7 +166,9 @@ impl JsonlFile {
             file.set_len(keep).map_err(io)?;
             file.sync_all().map_err(io)?;
         }
-        let committed = committed.map(|_| Position { opened_ms, len: keep });
+        // What the state holds: after a rotation that was never committed this is still the
+        // rotated segment, so the new one cannot rotate before its opening is committed.
+        let committed = committed.map(|c| if c.opened_ms == opened_ms { Position { opened_ms, len: keep } } else { c });
         let rotation = (opts.max_file_bytes, opts.rotate_interval_ms);
         Ok(Self {
             opts,
@@ -256,7 +259,9 @@ impl JsonlFile {
     }
 
     fn rotate(&self, inner: &mut Inner) -> Result<(), SinkError> {
-        let closed = now_ms().max(inner.opened_ms);
+        // Segments are known by when they were opened, so no two may share a millisecond (two
+        // rotations within one would make recovery take the older file for the newer).
+        let closed = now_ms().max(inner.opened_ms + 1);
         let target = free_rotated_name(&self.opts.path, inner.opened_ms, closed);
         std::fs::rename(&self.opts.path, &target).map_err(|e| self.io(e))?;
         let file = OpenOptions::new().create(true).read(true).append(true).open(&self.opts.path);
@@ -605,7 +610,7 @@ mod model {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
         #[test]
         fn output_is_exactly_the_committed_records(ops in prop::collection::vec(op(), 1..60), max in 0u64..40, buffer in 1usize..30) {
             let dir = tempfile::tempdir().unwrap();
@@ -650,5 +655,36 @@ mod model {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod same_millisecond {
+    use super::*;
+
+    /// Rotations faster than the clock still give every segment its own opening time, so that
+    /// recovery after a crash finds the right rotated file.
+    #[test]
+    fn rotations_within_one_millisecond_keep_segments_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.jsonl");
+        let opts = FileOptions { max_file_bytes: 1, ..FileOptions::new(&path) };
+        let f = JsonlFile::open(opts.clone(), None).unwrap();
+        let mut positions = Vec::new();
+        for n in 0..5u64 {
+            f.append(&n, None).unwrap();
+            let p = f.flush().unwrap().position;
+            f.committed(p);
+            positions.push(p);
+        }
+        let opened: std::collections::HashSet<i64> = positions.iter().map(|p| p.opened_ms).collect();
+        assert_eq!(opened.len(), 5, "{positions:?}");
+        drop(f);
+        // A crash after the last rotation: the state names segment 3's successor (4).
+        let last = *positions.last().unwrap();
+        let _f = JsonlFile::open(opts, Some(last)).unwrap();
+        let files = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(files, 5, "four rotated files and the active one");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "4\n");
     }
 }
