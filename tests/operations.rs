@@ -141,11 +141,7 @@ fn twenty_reloads_under_load_lose_and_repeat_nothing() {
         }
     }
     let out = s.root().join("out");
-    let read_all = || -> Vec<serde_json::Value> {
-        let mut files: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().path()).collect();
-        files.retain(|p| p.file_name().unwrap().to_string_lossy().starts_with("articles"));
-        files.iter().flat_map(|p| common::read_jsonl(p)).collect()
-    };
+    let read_all = || common::read_outputs(&out, "articles");
     wait_for(Duration::from_secs(120), || (read_all().len() >= n).then_some(()))
         .unwrap_or_else(|| panic!("only {} of {n}", read_all().len()));
     assert_eq!(d.stop(), Some(0));

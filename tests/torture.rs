@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{Scratch, read_jsonl};
+use common::{Scratch, read_outputs};
 use serde_json::Value;
 
 /// A small deterministic generator (xorshift64*), so that a failing seed can be replayed.
@@ -204,15 +204,6 @@ fn drop_files(s: &Scratch, files: &[(String, Vec<u8>, bool)]) {
     }
 }
 
-fn records(dir: &Path, stem: &str) -> Vec<Value> {
-    let mut files: Vec<_> =
-        std::fs::read_dir(dir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
-    files.retain(|p: &std::path::PathBuf| {
-        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(stem) && n.ends_with(".jsonl"))
-    });
-    files.iter().flat_map(|p| read_jsonl(p)).collect()
-}
-
 fn key_of(path: &Value, offset: &Value) -> Key {
     let name = Path::new(path.as_str().unwrap_or_default())
         .file_name()
@@ -265,8 +256,8 @@ fn torture(docs: usize, kills: usize, seed: u64) {
     eprintln!("torture: {docs} documents, {kills} kills, seed {seed}: {:.1}s", started.elapsed().as_secs_f64());
 
     let outdir = s.root().join("out");
-    let articles = records(&outdir, "articles");
-    let rejected = records(&outdir, "rejected");
+    let articles = read_outputs(&outdir, "articles");
+    let rejected = read_outputs(&outdir, "rejected");
     let mut seen: HashMap<Key, usize> = HashMap::new();
     let mut problems: Vec<String> = Vec::new();
     let mut by_group: BTreeMap<usize, Vec<&Value>> = BTreeMap::new();

@@ -160,6 +160,17 @@ pub fn body(article: &Value) -> Vec<&str> {
     article["body"].as_array().map(|b| b.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
 }
 
+/// Every record of an output in `dir`, rotated files included: files named `<stem>*.jsonl`.
+pub fn read_outputs(dir: &Path, stem: &str) -> Vec<Value> {
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(dir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
+    files.retain(|p| {
+        p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(stem) && n.ends_with(".jsonl"))
+    });
+    files.sort();
+    files.iter().flat_map(|p| read_jsonl(p)).collect()
+}
+
 pub fn read_jsonl(path: &Path) -> Vec<Value> {
     let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
     text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad output line {l:?}: {e}"))).collect()
