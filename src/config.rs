@@ -830,6 +830,14 @@ mod tests {
         for s in def_sections {
             assert!(keys.iter().any(|(k, _)| k == s), "section {s} missing from shipped config");
         }
+        // Every key the config has is shown (and so documented) in the shipped file.
+        let Ok(serde_json::Value::Object(sections)) = serde_json::to_value(Config::default()) else { panic!() };
+        for (section, fields) in sections {
+            for field in fields.as_object().map(|f| f.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+                let key = format!("{section}.{field}");
+                assert!(keys.iter().any(|(k, _)| *k == key), "{key} missing from the shipped config");
+            }
+        }
     }
 
     #[test]
