@@ -377,10 +377,12 @@ impl Tracker {
             // Even when the prefix cannot move yet, the acknowledged range is persisted.
             inner.dirty.insert(ticket.file, true);
             advance(&mut inner, ticket.file);
-            drop(inner);
-            if let Some(listener) = &self.on_ack {
-                listener(ticket);
-            }
+        }
+        drop(inner);
+        // Also for a ticket of a file version replaced meanwhile (its position no longer
+        // counts): the document itself is durably handled.
+        if let Some(listener) = &self.on_ack {
+            listener(ticket);
         }
     }
 
@@ -561,6 +563,25 @@ mod tests {
         assert_eq!(t.plan(&obs(30, 1), false, 2), Plan::Skip);
         // Appended data is read from where the last read stopped.
         assert!(matches!(t.plan(&obs(45, 1), false, 3), Plan::Read { from: 30, .. }));
+    }
+
+    #[test]
+    fn every_acknowledged_document_is_reported_even_from_a_replaced_version() {
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let h = heard.clone();
+        let t =
+            Tracker::new(10, vec![]).with_ack_listener(Arc::new(move |tk: &Ticket| h.lock().unwrap().push(tk.start)));
+        let Plan::Read { generation, .. } = t.plan(&obs(30, 1), false, 1) else { panic!() };
+        t.register(&ticket(generation, 0, 10));
+        t.register(&ticket(generation, 10, 30));
+        t.finish_read(FileKey { dev: 1, ino: 7 }, generation, 30);
+        t.ack(&ticket(generation, 0, 10));
+        // The file is replaced while the second document is on its way; its output still lands.
+        t.ack(&ticket(generation, 10, 30));
+        let Plan::Read { generation: g2, .. } = t.plan(&obs(30, 2), false, 2) else { panic!() };
+        assert_ne!(g2, generation);
+        t.ack(&ticket(generation, 10, 30));
+        assert_eq!(*heard.lock().unwrap(), [0, 10, 10]);
     }
 
     #[test]
