@@ -287,6 +287,8 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     // Writers take the current output for every record: a reload may move one to a new path.
     let sink = Arc::new(Swap::new(first_sink.clone()));
     let dead_file = Arc::new(Swap::new(first_dead_letter.clone()));
+    // Bytes written by outputs a reload replaced, so that the byte counters never go back.
+    let replaced_bytes = Arc::new((std::sync::atomic::AtomicU64::new(0), std::sync::atomic::AtomicU64::new(0)));
     let source = FileSource::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get(), once)?;
     let source_globs = source.globs();
     let cleaner = Arc::new(Live::new(build_cleaner(&cfg, &templates)?));
@@ -381,7 +383,14 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
         dedup: dedup.current().counts(),
         output_bytes: {
             let (sink, dead) = (sink.clone(), dead_file.clone());
-            Box::new(move || (sink.get().bytes_written(), dead.get().bytes_written()))
+            let replaced = replaced_bytes.clone();
+            Box::new(move || {
+                use std::sync::atomic::Ordering::Relaxed;
+                (
+                    replaced.0.load(Relaxed) + sink.get().bytes_written(),
+                    replaced.1.load(Relaxed) + dead.get().bytes_written(),
+                )
+            })
         },
         health: health.clone(),
         started: std::time::Instant::now(),
@@ -405,8 +414,8 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let reloader = match (control.config_path, control.reload_rx) {
         (Some(path), Some(rx)) if !once => {
             let reopen = {
-                let (committer, store, sink, dead_file) =
-                    (committer.clone(), store.clone(), sink.clone(), dead_file.clone());
+                let (committer, store, sink, dead_file, replaced) =
+                    (committer.clone(), store.clone(), sink.clone(), dead_file.clone(), replaced_bytes.clone());
                 Box::new(move |kind: crate::reload::OutputKind, cfg: &Config| -> Result<(), String> {
                     use crate::reload::OutputKind;
                     let (name, opts) = match kind {
@@ -420,12 +429,14 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
                         OutputKind::Articles => {
                             let new: Arc<dyn Sink> = Arc::new(JsonlSink::new(file));
                             committer.replace_output(name, Slot::new(key, new.clone(), stored))?;
-                            sink.replace(new);
+                            let old = sink.replace(new);
+                            replaced.0.fetch_add(old.bytes_written(), std::sync::atomic::Ordering::Relaxed);
                         }
                         OutputKind::Rejected => {
                             let new = Arc::new(file);
                             committer.replace_output(name, Slot::new(key, new.clone(), stored))?;
-                            dead_file.replace(new);
+                            let old = dead_file.replace(new);
+                            replaced.1.fetch_add(old.bytes_written(), std::sync::atomic::Ordering::Relaxed);
                         }
                     }
                     Ok(())

@@ -212,6 +212,10 @@ fn a_reload_moves_the_outputs_to_new_paths_without_losing_or_repeating() {
     let all = || [common::read_jsonl(&old), common::read_jsonl(&new)].concat();
     wait_for(Duration::from_secs(60), || (all().len() >= 800).then_some(()))
         .unwrap_or_else(|| panic!("only {}; log:\n{}", all().len(), s.log()));
+    // The byte counter goes on from the old file's bytes; it does not start again at zero.
+    let bytes = status(&addr)["sink"]["bytes"].as_u64().unwrap();
+    let new_bytes = std::fs::metadata(&new).unwrap().len();
+    assert!(bytes > new_bytes, "{bytes} bytes counted, the new file alone holds {new_bytes}");
     assert_eq!(d.stop(), Some(0));
     let mut ids: Vec<String> = all().iter().map(|a| a["id"].as_str().unwrap().to_string()).collect();
     ids.sort();
