@@ -427,11 +427,6 @@ impl Tracker {
             .collect()
     }
 
-    /// Documents registered but not yet acknowledged, over all files.
-    pub fn in_flight(&self) -> usize {
-        self.lock().files.values().map(|e| e.pending.values().filter(|(_, done, _)| !done).count()).sum()
-    }
-
     /// How far reading and committing are behind, over all tracked files.
     pub fn lag(&self) -> Lag {
         let inner = self.lock();

@@ -332,6 +332,10 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let ctx =
         |i: usize| StageContext { counters: counters[i].clone(), dead_letter: dl_tx.clone(), tracker: tracker.clone() };
 
+    if cfg.metrics.enabled && !once {
+        // Before the stages start: their workers take their metric handles when they start.
+        crate::http::prometheus();
+    }
     let (clean_tx, clean_rx) = crate::channel::bounded(cfg.clean.channel_capacity.get());
     let (extract_tx, extract_rx) = crate::channel::bounded(cfg.extract.channel_capacity.get());
     let (dedup_tx, dedup_rx) = crate::channel::bounded(cfg.dedup.channel_capacity.get());
@@ -562,7 +566,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     {
         error!(%error, "Metrics server task failed.");
     }
-    info!(forced, in_flight = tracker.in_flight(), "Pipeline stopped.");
+    info!(forced, in_flight = tracker.lag().in_flight, "Pipeline stopped.");
     Ok(Summary { stages, forced })
 }
 

@@ -94,11 +94,6 @@ pub struct Stage {
 type Spawner = Box<dyn Fn(usize) -> JoinHandle<()> + Send + Sync>;
 
 impl Stage {
-    /// The stage's name.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
     /// Workers wanted right now.
     pub fn workers(&self) -> usize {
         self.target.load(Ordering::Relaxed)
@@ -187,6 +182,12 @@ pub fn spawn_stage<T: Transform>(
     }
 }
 
+/// The stage's processing-time histogram, looked up once per worker rather than per document
+/// (a no-op unless the metrics recorder was installed before the stage started).
+fn processing_time<T: Transform>() -> metrics::Histogram {
+    metrics::histogram!(crate::status::PROCESSING_SECONDS, "stage" => T::STAGE)
+}
+
 /// Takes one of the pending quits, if any: this worker then stops.
 fn should_quit(quit: &AtomicUsize) -> bool {
     quit.load(Ordering::Relaxed) > 0
@@ -235,13 +236,13 @@ enum Next<T> {
 }
 
 /// Runs the transform on one item and applies the error policy; the caller does the sending.
-fn handle<T: Transform>(transform: &T, item: T::In, ctx: &StageContext) -> Next<T::Out> {
+fn handle<T: Transform>(transform: &T, item: T::In, ctx: &StageContext, timing: &metrics::Histogram) -> Next<T::Out> {
     inc(&ctx.counters.received);
     let prov = item.prov().clone();
     let started = Instant::now();
     let result = catch_unwind(AssertUnwindSafe(|| transform.process(item)));
     let elapsed = started.elapsed();
-    metrics::histogram!(crate::status::PROCESSING_SECONDS, "stage" => T::STAGE).record(elapsed.as_secs_f64());
+    timing.record(elapsed.as_secs_f64());
     let elapsed_us = elapsed.as_micros() as u64;
     match result {
         Ok(Ok(Outcome::Emit(out))) => {
@@ -276,11 +277,12 @@ async fn run_async_worker<T: Transform>(
     ctx: Arc<StageContext>,
     quit: Arc<AtomicUsize>,
 ) {
+    let timing = processing_time::<T>();
     debug!("Worker started.");
     while !should_quit(&quit)
         && let Ok(item) = input.recv().await
     {
-        match handle(&*transform, item, &ctx) {
+        match handle(&*transform, item, &ctx, &timing) {
             Next::Send(out) => {
                 if let Some(tx) = &output
                     && tx.send(out).await.is_err()
@@ -304,11 +306,12 @@ fn run_blocking_worker<T: Transform>(
     ctx: &StageContext,
     quit: &AtomicUsize,
 ) {
+    let timing = processing_time::<T>();
     debug!("Worker started.");
     while !should_quit(quit)
         && let Ok(item) = input.recv_blocking()
     {
-        match handle(transform, item, ctx) {
+        match handle(transform, item, ctx, &timing) {
             Next::Send(out) => {
                 if let Some(tx) = output
                     && tx.send_blocking(out).is_err()

@@ -253,11 +253,6 @@ impl JsonlFile {
         self.lock().total
     }
 
-    /// Bytes buffered and not yet written.
-    pub fn buffered_bytes(&self) -> usize {
-        self.lock().buf.len()
-    }
-
     fn rotate(&self, inner: &mut Inner) -> Result<(), SinkError> {
         // Segments are known by when they were opened, so no two may share a millisecond (two
         // rotations within one would make recovery take the older file for the newer).

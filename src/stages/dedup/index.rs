@@ -369,11 +369,6 @@ impl StoryIndex {
         self.evict(now);
     }
 
-    /// Entries whose output is not durable yet.
-    pub fn in_flight(&self) -> usize {
-        self.in_flight.len()
-    }
-
     /// Adds a persisted record, in ascending order of sequence numbers (as the state database
     /// yields them), so that a restart streams the window back without holding it twice.
     pub fn restore(&mut self, mut r: DedupRecord, now: i64) {
