@@ -9,6 +9,8 @@
 //! Every line the cleaner's rules leave open becomes a training row: the features the daemon
 //! computes, and a label saying whether the line is part of the page's ground-truth article body
 //! (at least half of its 4-token shingles occur in the body; short lines must occur in it whole).
+//! Every word of the lines the fitted line model keeps then becomes a row of the column splitter's
+//! two passes (article when it lies within its line's run of words found in the body).
 //! Each stage is a small network (one hidden layer, tanh-like activation) on standardised features, fitted by
 //! full-batch Adam with L2 from a fixed pseudo-random start, so the same pages always give the same
 //! weights. See docs/cleaner-model.md.
@@ -21,6 +23,7 @@ use newsmill::config::CleanConfig;
 use newsmill::record::LineClass;
 use newsmill::record::Markup;
 use newsmill::stages::clean::blocks::DOM_FEATURE_NAMES;
+use newsmill::stages::clean::columns::{self, ColumnModel, N_WORD_FEATURES};
 use newsmill::stages::clean::features::FEATURE_NAMES;
 use newsmill::stages::clean::model::{
     CONTEXT_NAMES, HIDDEN, LineModel, Mlp, Rows, activation, activation_slope, stage_b_inputs,
@@ -77,6 +80,9 @@ impl Truth {
             0 | 1 => false,
             2 | 3 => self.grams.contains(&hash(&t)),
             n => {
+                // (Also calling body every line that holds a run of the article beside other
+                // columns' words, for the column splitter to cut down, scored lower in
+                // cross-validation on both sets: the line model learns to keep menus.)
                 let hits = t.windows(4).filter(|w| self.grams.contains(&hash(w))).count();
                 hits * 2 >= n - 3
             }
@@ -230,7 +236,11 @@ impl Adam {
 /// Full-batch Adam on weighted log-loss with L2, from a fixed pseudo-random start: the same rows
 /// always give the same network.
 fn train(rows: &[Row], iterations: usize, l2: f32) -> Fitted {
-    let h = HIDDEN;
+    train_h(rows, iterations, l2, HIDDEN)
+}
+
+/// [`train`] with `h` hidden units.
+fn train_h(rows: &[Row], iterations: usize, l2: f32, h: usize) -> Fitted {
     #[allow(non_snake_case)]
     let N = rows.first().map_or(0, |r| r.x.len());
     let n: f32 = rows.iter().map(|r| r.weight).sum::<f32>().max(1e-9);
@@ -373,18 +383,120 @@ const L2_HTML: f32 = 1e-2;
 
 /// Trains both stages on `pages`. (Stage B learning from out-of-fold stage-A verdicts was tried and
 /// scored no better in cross-validation, for twice the training time.)
-fn fit(pages: &[&Page], iterations: usize, l2: f32) -> (Fitted, Fitted) {
+fn fit(pages: &[&Page], iterations: usize, l2: f32, threshold: f32) -> Result<Model, regex::Error> {
     let a = train(&rows_a(pages), iterations, l2);
     let b = train(&rows_b(pages, &a), iterations, l2);
-    (a, b)
+    let markup = pages.first().map_or(Markup::Text, |p| p.markup);
+    let columns = match markup {
+        Markup::Text => {
+            let lines_only = cleaner_with(&Model { a: a.clone(), b: b.clone(), columns: None }, threshold, markup)?;
+            let (first_rows, words) = rows_words(pages, &lines_only);
+            let first = train_h(&first_rows, iterations, l2, column_hidden());
+            let second_rows = rows_second(&first_rows, &words, &first);
+            let second = train_h(&second_rows, iterations, l2, column_hidden());
+            Some((first, second))
+        }
+        Markup::Html | Markup::HtmlFragment => None,
+    };
+    Ok(Model { a, b, columns })
+}
+
+fn column_hidden() -> usize {
+    std::env::var("COL_H").ok().and_then(|s| s.parse().ok()).unwrap_or(HIDDEN)
+}
+
+/// The fitted networks of one model.
+#[derive(Clone)]
+struct Model {
+    a: Fitted,
+    b: Fitted,
+    columns: Option<(Fitted, Fitted)>,
+}
+
+/// The column splitter's rows: every word of the lines the line model keeps, labelled article
+/// when it lies within the line's run of words that the ground truth holds (from the first to the
+/// last word in a 3-token sequence of the body). Lines of fewer than three tokens are all article
+/// or all not, as their line's label says.
+/// The second pass's rows: the first pass's, with what the first pass made of each line.
+fn rows_second(first_rows: &[Row], words: &[Vec<Vec<String>>], first: &Fitted) -> Vec<Row> {
+    let mut out = Vec::with_capacity(first_rows.len());
+    let mut k = 0;
+    for page in words {
+        let n: usize = page.iter().map(Vec::len).sum();
+        let rows = &first_rows[k..k + n];
+        let x = Rows::from_rows(rows.iter().map(|r| r.x.as_slice()), N_WORD_FEATURES);
+        let p1: Vec<f32> = rows.iter().map(|r| first.probability(&r.x)).collect();
+        let refs: Vec<Vec<&str>> = page.iter().map(|l| l.iter().map(String::as_str).collect()).collect();
+        let second = columns::second_rows(&refs, &x, &p1, 0.5);
+        for (r, x2) in rows.iter().zip(second.iter()) {
+            out.push(Row { x: x2.to_vec(), y: r.y, weight: r.weight });
+        }
+        k += n;
+    }
+    out
+}
+
+fn rows_words(pages: &[&Page], cleaner: &Cleaner) -> (Vec<Row>, Vec<Vec<Vec<String>>>) {
+    let mut rows = Vec::new();
+    let mut all_words = Vec::new();
+    for p in pages {
+        let truth = Truth::new(&p.truth);
+        let (lines, features) = cleaner.training_words(&p.text);
+        let mut labels = Vec::with_capacity(features.len());
+        let mut page_words = Vec::new();
+        for line in &lines {
+            let words: Vec<&str> = line.split(' ').filter(|w| !w.is_empty()).collect();
+            page_words.push(words.iter().map(|w| (*w).to_string()).collect());
+            let mut owner = Vec::new();
+            let mut toks = Vec::new();
+            for (k, w) in words.iter().enumerate() {
+                for t in tokens(w) {
+                    toks.push(t);
+                    owner.push(k);
+                }
+            }
+            let mut good = vec![false; words.len()];
+            if toks.len() < 3 {
+                let whole = truth.label(line).0;
+                good.iter_mut().for_each(|g| *g = whole);
+            } else {
+                for (i, w) in toks.windows(3).enumerate() {
+                    if truth.grams.contains(&hash(w)) {
+                        for o in &owner[i..i + 3] {
+                            good[*o] = true;
+                        }
+                    }
+                }
+                if let (Some(first), Some(last)) = (good.iter().position(|g| *g), good.iter().rposition(|g| *g)) {
+                    good[first..=last].iter_mut().for_each(|g| *g = true);
+                }
+            }
+            labels.extend(good);
+        }
+        let w = 100.0 / labels.len().max(1) as f32;
+        for (x, y) in features.iter().zip(labels) {
+            rows.push(Row { x: x.to_vec(), y: f32::from(u8::from(y)), weight: w });
+        }
+        all_words.push(page_words);
+    }
+    (rows, all_words)
 }
 
 /// A cleaner running a freshly fitted model (leaked: the training command is short-lived).
-fn cleaner_with(a: &Fitted, b: &Fitted, threshold: f32, markup: Markup) -> Result<Cleaner, regex::Error> {
-    let a: &'static Fitted = Box::leak(Box::new(a.clone()));
-    let b: &'static Fitted = Box::leak(Box::new(b.clone()));
-    let model = LineModel { stage_a: a.as_mlp(), stage_b: b.as_mlp() };
-    let cfg = CleanConfig { keep_threshold: threshold, ..CleanConfig::default() };
+fn cleaner_with(m: &Model, threshold: f32, markup: Markup) -> Result<Cleaner, regex::Error> {
+    let m: &'static Model = Box::leak(Box::new(m.clone()));
+    let model = LineModel {
+        stage_a: m.a.as_mlp(),
+        stage_b: m.b.as_mlp(),
+        columns: m.columns.as_ref().map(|(f, s)| ColumnModel { first: f.as_mlp(), second: s.as_mlp() }),
+    };
+    let mut cfg = CleanConfig { keep_threshold: threshold, ..CleanConfig::default() };
+    if let Some(share) = std::env::var("COLUMN_MIN_SHARE").ok().and_then(|s| s.parse().ok()) {
+        cfg.column_min_share = share;
+    }
+    if let Some(margin) = std::env::var("COLUMN_CUT_MARGIN").ok().and_then(|s| s.parse().ok()) {
+        cfg.column_cut_margin = margin;
+    }
     match markup {
         Markup::Text => Cleaner::with_models(&cfg, model, LineModel::shipped_html()),
         Markup::Html | Markup::HtmlFragment => Cleaner::with_models(&cfg, LineModel::shipped(), model),
@@ -433,7 +545,8 @@ fn rust_model(name: &str, m: &Fitted, names: &[&str]) -> String {
     s
 }
 
-fn write_weights(a: &Fitted, b: &Fitted, markup: Markup, path: &Path, command: &str) -> std::io::Result<()> {
+fn write_weights(m: &Model, markup: Markup, path: &Path, command: &str) -> std::io::Result<()> {
+    let (a, b) = (&m.a, &m.b);
     let a_names: Vec<&str> = match markup {
         Markup::Text => FEATURE_NAMES.to_vec(),
         Markup::Html | Markup::HtmlFragment => FEATURE_NAMES.iter().chain(DOM_FEATURE_NAMES).copied().collect(),
@@ -444,6 +557,16 @@ fn write_weights(a: &Fitted, b: &Fitted, markup: Markup, path: &Path, command: &
         rust_model("STAGE_A", a, &a_names),
         rust_model("STAGE_B", b, &b_names),
     );
+    let text = match &m.columns {
+        Some((first, second)) => {
+            let names = columns::word_feature_names();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let names2 = columns::second_feature_names();
+            let names2: Vec<&str> = names2.iter().map(String::as_str).collect();
+            format!("{text}\n{}\n{}", rust_model("COLUMNS_A", first, &names), rust_model("COLUMNS_B", second, &names2))
+        }
+        None => text,
+    };
     std::fs::write(path, text)
 }
 
@@ -492,13 +615,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let fold_of = |p: &Page| (xxhash_rust::xxh3::xxh3_64(p.id.as_bytes()) % folds as u64) as usize;
         let mut held: Vec<(usize, &Page)> = Vec::new();
         let mut cleaners = Vec::new();
+        let mut lines_only = Vec::new();
         for k in 0..folds {
             let train_pages: Vec<&Page> = all.iter().filter(|p| fold_of(p) != k).copied().collect();
-            let (a, b) = fit(&train_pages, iterations, l2);
-            cleaners.push(cleaner_with(&a, &b, threshold, markup)?);
+            let m = fit(&train_pages, iterations, l2, threshold)?;
+            cleaners.push(cleaner_with(&m, threshold, markup)?);
+            lines_only.push(cleaner_with(&Model { columns: None, ..m }, threshold, markup)?);
             held.extend(all.iter().filter(|p| fold_of(p) == k).map(|p| (k, *p)));
         }
-        for set in &train_sets {
+        let columns = markup == Markup::Text;
+        for (set, (label, cleaners)) in train_sets
+            .iter()
+            .flat_map(|s| [(s, ("", &cleaners)), (s, (" (lines only, no column split)", &lines_only))])
+            .filter(|(_, (label, _))| columns || label.is_empty())
+        {
             let mut per_fold = Vec::new();
             for (k, c) in cleaners.iter().enumerate() {
                 let ps: Vec<&Page> = held.iter().filter(|(f, p)| *f == k && &p.set == set).map(|(_, p)| *p).collect();
@@ -510,15 +640,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             let (p, r) = (avg(&|s| s.0), avg(&|s| s.1));
             println!(
-                "cv{folds} {set:<24} sh_P={p:.3} sh_R={r:.3} sh_F1={:.3}",
+                "cv{folds} {set:<24} sh_P={p:.3} sh_R={r:.3} sh_F1={:.3}{label}",
                 if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 }
             );
         }
     }
-    let (a, b) = fit(&all, iterations, l2);
-    report(&format!("train A {}", train_sets.join(",")), &a, &rows_a(&all));
-    report(&format!("train B {}", train_sets.join(",")), &b, &rows_b(&all, &a));
-    let fitted = cleaner_with(&a, &b, threshold, markup)?;
+    let m = fit(&all, iterations, l2, threshold)?;
+    report(&format!("train A {}", train_sets.join(",")), &m.a, &rows_a(&all));
+    report(&format!("train B {}", train_sets.join(",")), &m.b, &rows_b(&all, &m.a));
+    if let Some((first, second)) = &m.columns {
+        let lines_only = cleaner_with(&Model { columns: None, ..m.clone() }, threshold, markup)?;
+        let (rows, words) = rows_words(&all, &lines_only);
+        report(&format!("train columns 1 {}", train_sets.join(",")), first, &rows);
+        report(&format!("train columns 2 {}", train_sets.join(",")), second, &rows_second(&rows, &words, first));
+        for set in &train_sets {
+            let ps: Vec<&Page> = all.iter().filter(|p| &p.set == set).copied().collect();
+            let (p, r, f) = shingle_score(&lines_only, &ps);
+            println!("fit  {set:<24} sh_P={p:.3} sh_R={r:.3} sh_F1={f:.3} (lines only, no column split)");
+        }
+    }
+    let fitted = cleaner_with(&m, threshold, markup)?;
     for set in &train_sets {
         let ps: Vec<&Page> = all.iter().filter(|p| &p.set == set).copied().collect();
         let (p, r, f) = shingle_score(&fitted, &ps);
@@ -535,7 +676,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "cargo run --release --example train_cleaner -- BENCH_DIR --train {} --iterations {iterations}",
             train_sets.join(",")
         );
-        write_weights(&a, &b, markup, Path::new(&path), &command)?;
+        write_weights(&m, markup, Path::new(&path), &command)?;
         eprintln!("wrote {path}");
     }
     Ok(())

@@ -149,6 +149,18 @@ pub struct CleanConfig {
     /// A line the rules leave open is kept when the line model gives it at least this probability
     /// of being article text (0 to 1: lower keeps more, higher keeps less).
     pub keep_threshold: f32,
+    /// Cut the lines of a page dump that hold several columns of a table layout (a menu, the
+    /// article, a sidebar side by side) down to the article's words, with the word model.
+    pub split_columns: bool,
+    /// A word of a kept line counts for the article's run when the word model gives it at least
+    /// this probability (0 to 1: lower keeps more of each line, higher cuts more).
+    pub column_word_threshold: f32,
+    /// A page is split only when at least this share of its kept lines hold other columns' words
+    /// by the word model's first pass (0 to 1): a page of one column is left whole.
+    pub column_min_share: f32,
+    /// Words at a line's start or end are cut off only when the word model's summed log-odds
+    /// against them reach this much (0 or more: higher cuts less, only where it is sure).
+    pub column_cut_margin: f32,
     /// Learn each site's template (lines recurring across its documents) and drop it (daemon only).
     pub templates: bool,
     /// A line is template once it was in at least this many earlier documents of the site...
@@ -204,6 +216,10 @@ impl Default for CleanConfig {
             max_line_bytes: nz(64 * 1024),
             max_html_blocks: nz(20_000),
             keep_threshold: 0.5,
+            split_columns: true,
+            column_word_threshold: 0.5,
+            column_min_share: 0.2,
+            column_cut_margin: 2.0,
             templates: true,
             template_min_docs: NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN),
             template_min_share: 0.5,
@@ -637,6 +653,15 @@ impl Config {
         }
         if !(0.0..=1.0).contains(&self.clean.keep_threshold) {
             errors.push(("clean.keep_threshold".into(), "must be between 0 and 1".into()));
+        }
+        if !(self.clean.column_word_threshold > 0.0 && self.clean.column_word_threshold < 1.0) {
+            errors.push(("clean.column_word_threshold".into(), "must be between 0 and 1 (exclusive)".into()));
+        }
+        if !(0.0..=1.0).contains(&self.clean.column_min_share) {
+            errors.push(("clean.column_min_share".into(), "must be between 0 and 1".into()));
+        }
+        if !(self.clean.column_cut_margin >= 0.0 && self.clean.column_cut_margin.is_finite()) {
+            errors.push(("clean.column_cut_margin".into(), "must be 0 or more".into()));
         }
         if !(0.0..=1.0).contains(&self.clean.headline_min_overlap) {
             errors.push(("clean.headline_min_overlap".into(), "must be between 0 and 1".into()));

@@ -238,6 +238,17 @@ pub struct Line {
     pub prose: bool,
     /// The line model's probability that this is article text, when the model judged it.
     pub score: Option<f32>,
+    /// The words cut off because they belong to neighbouring columns (`text` is what is left).
+    pub cut: Option<Box<Cut>>,
+}
+
+/// The words a line of a page dump lost to the columns beside the article's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cut {
+    /// Words before the article's run.
+    pub before: String,
+    /// Words after it.
+    pub after: String,
 }
 
 /// A cleaned document: the source document's identity plus classified lines.

@@ -317,6 +317,25 @@ fn related_lists_and_footer_menus_stay_out_of_the_body() {
 }
 
 #[test]
+fn a_table_layout_dump_loses_the_sidebar_words_beside_the_article() {
+    // A text browser's dump of a page laid out in columns: a sidebar's links share the article's lines.
+    let a = process_fixture("columns.txt");
+    let body = common::body(&a).join("\n");
+    for words in ["rebuilt both engines, the harbour master", "\"We found more rust than anyone expected"] {
+        assert!(body.contains(words), "{words:?} missing: {body}");
+    }
+    for sidebar in ["Council votes", "Storm closes"] {
+        assert!(!body.contains(sidebar), "{sidebar} in body: {body}");
+    }
+    let s = Scratch::new("");
+    let path = format!("{}/tests/fixtures/columns.txt", env!("CARGO_MANIFEST_DIR"));
+    let out = s.cmd(&["explain", &path]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let cut = text.lines().find(|l| l.contains("rebuilt both engines")).unwrap_or_default();
+    assert!(cut.starts_with("KEEP body") && cut.contains("columns") && cut.ends_with("{-• Council votes-}"), "{text}");
+}
+
+#[test]
 fn explain_shows_every_line_with_its_verdict_and_reason() {
     let s = Scratch::new("");
     let path = format!("{}/tests/fixtures/seedlike.txt", env!("CARGO_MANIFEST_DIR"));

@@ -64,6 +64,11 @@ impl std::hash::Hasher for FnvHasher {
     }
 }
 
+/// The longest function word, in bytes: a longer word needs no look-up.
+pub fn max_stopword_bytes() -> usize {
+    *MAX_STOP_BYTES
+}
+
 /// Whether a lower-case word is a function word in one of the languages newsmill knows.
 pub fn is_stopword(lower: &str) -> bool {
     STOP.contains(lower)

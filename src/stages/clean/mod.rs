@@ -18,6 +18,7 @@ use crate::runner::{Outcome, Transform};
 use crate::text::{is_prose_counted, normalize_line, word_count};
 
 pub mod blocks;
+pub mod columns;
 pub mod features;
 #[rustfmt::skip]
 pub mod html_weights;
@@ -90,6 +91,11 @@ impl Cleaner {
     /// [`Cleaner::classify`] for a document of `site`: when templates are on, the site's learned
     /// template is removed after the model has judged the page, and the page is learned from.
     pub fn classify_for(&self, text: &str, site: Option<&str>) -> Vec<Line> {
+        self.classify_text(text, site, self.cfg.split_columns)
+    }
+
+    /// [`Cleaner::classify_for`], with or without the column splitter.
+    fn classify_text(&self, text: &str, site: Option<&str>, split: bool) -> Vec<Line> {
         let FirstPass { mut lines, forced, hashes, .. } =
             self.first_pass(text.lines(), self.cfg.drop_repeated_lines, false);
         attach_captions(&mut lines);
@@ -112,8 +118,26 @@ impl Cleaner {
             end_at_comments(&mut lines, &mut kept, 0, &self.rules.comments_start);
         }
         self.finish_lines(&mut lines, &template, &forced);
+        // Headlines first: a headline's words are never cut, and the splitter learns from body lines.
         find_headlines(&mut lines, &forced, &self.cfg);
+        if let (true, Some(words)) = (split, &self.model.columns) {
+            let settings = columns::Settings {
+                threshold: self.cfg.column_word_threshold,
+                min_share: self.cfg.column_min_share,
+                margin: self.cfg.column_cut_margin,
+            };
+            columns::split_columns(words, &mut lines, &forced, settings);
+        }
         lines
+    }
+
+    /// The lines of a page dump the column splitter would judge (their text before it cut them)
+    /// and its inputs for each of their words: what the training command learns it from.
+    pub fn training_words(&self, text: &str) -> (Vec<String>, Rows) {
+        let lines = self.classify_text(text, None, false);
+        let which: Vec<usize> = (0..lines.len()).filter(|&i| columns::splittable(&lines[i], false)).collect();
+        let rows = columns::word_rows(&lines, &which);
+        (which.into_iter().map(|i| lines[i].text.clone()).collect(), rows)
     }
 
     /// The site's template lines on this page (and the page learned from), when templates are on.
@@ -280,7 +304,7 @@ impl Cleaner {
                     credit: c.get(1).map_or_else(String::new, |m| m.as_str().trim().to_string()),
                     at,
                 }
-            } else if trimmed.is_empty() || rules.ui.contains(label.as_str()) {
+            } else if trimmed.is_empty() || (rules.ui.contains(label.as_str()) && !wrapped_sentence_end(&text)) {
                 LineClass::Drop("ui_label")
             } else if rules.identifier.is_match(&text) {
                 LineClass::Drop("ui_identifier")
@@ -303,7 +327,7 @@ impl Cleaner {
             };
             forced.push(keep);
             hashes.push(hash);
-            lines.push(Line { text, class, words, prose, score: None });
+            lines.push(Line { text, class, words, prose, score: None, cut: None });
         }
         FirstPass { lines, forced, hashes, origin }
     }
@@ -457,6 +481,12 @@ fn mostly_date(text: &str) -> bool {
     all > 0 && datey * 10 >= all * 8
 }
 
+/// Whether a line reads as the last words of a sentence wrapped onto a line of their own
+/// (`home.`): it starts in lower case and ends the sentence, which no interface label does.
+fn wrapped_sentence_end(text: &str) -> bool {
+    text.chars().next().is_some_and(char::is_lowercase) && crate::text::ends_sentence(text)
+}
+
 /// One line of `newsmill explain`: verdict, role, what decided, and the text. `threshold` is the
 /// `keep_threshold` the cleaner ran with: a body line scored below it was kept by the mending rules.
 pub fn explain_line(line: &Line, threshold: f32) -> String {
@@ -480,7 +510,15 @@ pub fn explain_line(line: &Line, threshold: f32) -> String {
         (true, None) if line.prose => "prose".to_string(),
         (true, None) => "headline".to_string(),
     };
-    format!("{verdict} {role:<9} {score} {why:<14} | {}", line.text)
+    match line.cut.as_deref() {
+        // The words the column splitter cut off stay visible, marked, where they were.
+        Some(cut) => {
+            let before = if cut.before.is_empty() { String::new() } else { format!("{{-{}-}} ", cut.before) };
+            let after = if cut.after.is_empty() { String::new() } else { format!(" {{-{}-}}", cut.after) };
+            format!("{verdict} {role:<9} {score} {:<14} | {before}{}{after}", "columns", line.text)
+        }
+        None => format!("{verdict} {role:<9} {score} {why:<14} | {}", line.text),
+    }
 }
 
 /// Lines as training rows: text, features and whether the model decides them.
@@ -755,6 +793,18 @@ mod tests {
         let captions: Vec<_> = lines.iter().filter(|l| l.class == LineClass::Caption).collect();
         assert_eq!(captions.len(), 1);
         assert!(captions[0].text.ends_with("on the 13th."));
+    }
+
+    #[test]
+    fn column_splitting_can_be_turned_off() {
+        let page = include_str!("../../../tests/fixtures/columns.txt");
+        let cut = |split: bool| {
+            let cfg = CleanConfig { split_columns: split, ..CleanConfig::default() };
+            let lines = Cleaner::new(&cfg).unwrap().classify(page);
+            lines.iter().filter(|l| l.cut.is_some()).count()
+        };
+        assert!(cut(true) >= 2);
+        assert_eq!(cut(false), 0);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::features::main_block_by;
 pub const HIDDEN: usize = 8;
 
 /// Most inputs a network takes (its standardised inputs live on the stack).
-const MAX_INPUTS: usize = 96;
+const MAX_INPUTS: usize = 128;
 use super::{html_weights, weights};
 
 /// Measures of stage A's verdicts around a line.
@@ -44,6 +44,15 @@ impl Rows {
     /// Rows from fixed-size vectors.
     pub fn from_arrays<const N: usize>(rows: &[[f32; N]]) -> Self {
         Self { width: N, data: rows.iter().flatten().copied().collect() }
+    }
+
+    /// Rows of `width` numbers each.
+    pub fn from_rows<'a>(rows: impl Iterator<Item = &'a [f32]>, width: usize) -> Self {
+        let mut out = Self::new(width);
+        for r in rows {
+            out.push(r);
+        }
+        out
     }
 
     /// Appends a row; `row` must be `width` long.
@@ -227,17 +236,23 @@ pub struct LineModel {
     pub stage_a: Mlp<'static>,
     /// Judges lines from their features and stage A's verdicts around them.
     pub stage_b: Mlp<'static>,
+    /// Judges the words of kept lines, to cut off other columns' words (page dumps only).
+    pub columns: Option<super::columns::ColumnModel>,
 }
 
 impl LineModel {
     /// The model shipped with newsmill (`weights.rs`).
     pub fn shipped() -> Self {
-        Self { stage_a: weights::STAGE_A, stage_b: weights::STAGE_B }
+        Self {
+            stage_a: weights::STAGE_A,
+            stage_b: weights::STAGE_B,
+            columns: Some(super::columns::ColumnModel { first: weights::COLUMNS_A, second: weights::COLUMNS_B }),
+        }
     }
 
     /// The model for HTML blocks shipped with newsmill (`html_weights.rs`).
     pub fn shipped_html() -> Self {
-        Self { stage_a: html_weights::STAGE_A, stage_b: html_weights::STAGE_B }
+        Self { stage_a: html_weights::STAGE_A, stage_b: html_weights::STAGE_B, columns: None }
     }
 
     /// Stage A's probability for every line; `open[i]` is false where the rules already decided.
@@ -284,6 +299,12 @@ mod tests {
         ] {
             let shape = (m.mean.len(), m.scale.len(), m.hidden.len(), m.hidden_bias.len(), m.output.len());
             assert_eq!(shape, (n, n, n * HIDDEN, HIDDEN, HIDDEN), "retrain stage {name}");
+        }
+        use super::super::columns::{N_SECOND_FEATURES, N_WORD_FEATURES};
+        for (m, n) in [(&weights::COLUMNS_A, N_WORD_FEATURES), (&weights::COLUMNS_B, N_SECOND_FEATURES)] {
+            let h = m.hidden_bias.len();
+            let shape = (m.mean.len(), m.scale.len(), m.hidden.len(), m.output.len());
+            assert_eq!(shape, (n, n, n * h, h), "retrain the column model");
         }
     }
 }
