@@ -78,22 +78,29 @@ pub fn word_feature_names() -> Vec<String> {
 /// them, a line can hold several columns.
 const NARROW_CHARS: usize = 80;
 
+/// A first-pass probability this high for every word of a line leaves the line whole.
+const SURE: f32 = 0.95;
+
 /// The page gate first looks at every this many lines.
 const SAMPLE_EVERY: usize = 4;
 
-/// How many of the lines in `which` the first pass would cut.
-fn mixed_lines(first: &Mlp<'_>, lines: &[Line], which: &[usize], bias: f32) -> usize {
-    let rows = word_rows(lines, which);
-    let mut rows = rows.iter();
-    let mut mixed = 0;
+/// Each line's best run by the words' probabilities `p` (all lines' words in a row).
+fn runs(words: &[Vec<&str>], p: &[f32], bias: f32) -> Vec<Option<(usize, usize)>> {
     let mut scores = Vec::new();
-    for &i in which {
-        let n = lines[i].text.split(' ').filter(|w| !w.is_empty()).count();
+    let mut offset = 0;
+    let mut out = Vec::with_capacity(words.len());
+    for w in words {
         scores.clear();
-        scores.extend(rows.by_ref().take(n).map(|x| logit(first.probability(x)) - bias));
-        mixed += usize::from(best_run(&scores) != Some((0, n)));
+        scores.extend(p[offset..offset + w.len()].iter().map(|p| logit(*p) - bias));
+        out.push(best_run(&scores));
+        offset += w.len();
     }
-    mixed
+    out
+}
+
+/// How many of `words`' lines the first pass would cut, given its probabilities `p1`.
+fn mixed_lines(words: &[Vec<&str>], p1: &[f32], bias: f32) -> usize {
+    runs(words, p1, bias).iter().zip(words).filter(|(r, w)| **r != Some((0, w.len()))).count()
 }
 
 /// Fewest lines the first pass must find mixed before a page is split: one or two such lines are
@@ -313,14 +320,7 @@ fn run_chars(words: &[&str]) -> usize {
 /// width, so most of its lines are nearly that long); a line much longer than that must hold
 /// other columns' words, and those sit at its ends.
 pub fn second_rows(words: &[Vec<&str>], first: &Rows, p1: &[f32], threshold: f32) -> Rows {
-    let bias = logit(threshold);
-    let mut runs = Vec::with_capacity(words.len());
-    let mut offset = 0;
-    for w in words {
-        let scores: Vec<f32> = p1[offset..offset + w.len()].iter().map(|p| logit(*p) - bias).collect();
-        runs.push(best_run(&scores));
-        offset += w.len();
-    }
+    let runs = runs(words, p1, logit(threshold));
     let mut widths: Vec<usize> = words
         .iter()
         .zip(&runs)
@@ -405,22 +405,20 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
     let bias = logit(threshold);
     // Most pages have one column: a sample of every fourth line tells them apart at a quarter of
     // the cost of judging every word.
+    let first_pass = |which: &[usize]| {
+        let rows = word_rows(lines, which);
+        let p1: Vec<f32> = rows.iter().map(|x| model.first.probability(x)).collect();
+        (rows, p1, line_words(lines, which))
+    };
     let sample: Vec<usize> = which.iter().step_by(SAMPLE_EVERY).copied().collect();
-    if (mixed_lines(&model.first, lines, &sample, bias) as f32) < min_share * sample.len() as f32 {
+    let (_, p1, words) = first_pass(&sample);
+    if (mixed_lines(&words, &p1, bias) as f32) < min_share * sample.len() as f32 {
         return;
     }
-    let first = word_rows(lines, &which);
-    let p1: Vec<f32> = first.iter().map(|x| model.first.probability(x)).collect();
-    let words = line_words(lines, &which);
+    let (first, p1, words) = first_pass(&which);
     // A page laid out in columns has them on many lines; a few lines the first pass would cut on
     // a page of one column are its mistakes, not columns.
-    let mut offset = 0;
-    let mut mixed = 0usize;
-    for w in &words {
-        let scores: Vec<f32> = p1[offset..offset + w.len()].iter().map(|p| logit(*p) - bias).collect();
-        mixed += usize::from(best_run(&scores) != Some((0, w.len())));
-        offset += w.len();
-    }
+    let mixed = mixed_lines(&words, &p1, bias);
     if mixed < MIN_MIXED_LINES || (mixed as f32) < min_share * words.len() as f32 {
         return;
     }
@@ -428,13 +426,22 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
     drop(words);
     let model = &model.second;
     let mut rows = rows.iter();
+    let mut offset = 0;
     let mut scores = Vec::new();
     for i in which {
         let line = &mut lines[i];
         let words: Vec<&str> = line.text.split(' ').filter(|w| !w.is_empty()).collect();
+        let line_rows = rows.by_ref().take(words.len());
+        // A line the first pass is sure of in every word stays whole: the second pass would not
+        // cut it, and skipping it saves most of the second pass's time.
+        let sure = p1[offset..offset + words.len()].iter().all(|p| *p >= SURE);
+        offset += words.len();
+        if sure {
+            line_rows.for_each(drop);
+            continue;
+        }
         scores.clear();
-        scores.extend(rows.by_ref().take(words.len()).map(|x| logit(model.probability(x)) - bias));
-        let dropped = line.class != LineClass::Keep;
+        scores.extend(line_rows.map(|x| logit(model.probability(x)) - bias));
         // Words are cut off only when the model is sure of it: a wrong cut loses article text in
         // the middle of a sentence, a missed one leaves a few words of a menu.
         let run = best_run(&scores).map(|(a, b)| {
@@ -443,17 +450,15 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
             (a, b)
         });
         match run {
-            None if dropped => {}
             None => line.class = LineClass::Drop("column"),
             Some((a, b)) if a > 0 || b < words.len() => {
-                line.class = LineClass::Keep;
                 let kept = words[a..b].join(" ");
                 let cut = Cut { before: words[..a].join(" "), after: words[b..].join(" ") };
                 line.words = crate::text::word_count(&kept);
                 line.text = kept;
                 line.cut = Some(Box::new(cut));
             }
-            Some(_) => line.class = LineClass::Keep,
+            Some(_) => {}
         }
     }
 }
