@@ -4,8 +4,9 @@
 //! Rules come first and judge each line alone (`rules`: interface labels, share prompts, repeats,
 //! patterns). A learned line model then decides every line the rules left open, from the line's
 //! features and its neighbours' (`features`, `model`, docs/cleaner-model.md); two small rules mend
-//! holes it leaves in the body; the site's learned template is removed (`template`); last, the
-//! headline and deck are found above the body.
+//! holes it leaves in the body; the site's learned template is removed (`template`); the
+//! headline and deck are found above the body; last, lines of a page dump that hold other columns'
+//! words beside the article's are cut down to the article's (`columns`).
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
