@@ -236,11 +236,7 @@ impl Adam {
 /// Full-batch Adam on weighted log-loss with L2, from a fixed pseudo-random start: the same rows
 /// always give the same network.
 fn train(rows: &[Row], iterations: usize, l2: f32) -> Fitted {
-    train_h(rows, iterations, l2, HIDDEN)
-}
-
-/// [`train`] with `h` hidden units.
-fn train_h(rows: &[Row], iterations: usize, l2: f32, h: usize) -> Fitted {
+    let h = HIDDEN;
     #[allow(non_snake_case)]
     let N = rows.first().map_or(0, |r| r.x.len());
     let n: f32 = rows.iter().map(|r| r.weight).sum::<f32>().max(1e-9);
@@ -391,18 +387,14 @@ fn fit(pages: &[&Page], iterations: usize, l2: f32, threshold: f32) -> Result<Mo
         Markup::Text => {
             let lines_only = cleaner_with(&Model { a: a.clone(), b: b.clone(), columns: None }, threshold, markup)?;
             let (first_rows, words) = rows_words(pages, &lines_only);
-            let first = train_h(&first_rows, iterations, l2, column_hidden());
+            let first = train(&first_rows, iterations, l2);
             let second_rows = rows_second(&first_rows, &words, &first);
-            let second = train_h(&second_rows, iterations, l2, column_hidden());
+            let second = train(&second_rows, iterations, l2);
             Some((first, second))
         }
         Markup::Html | Markup::HtmlFragment => None,
     };
     Ok(Model { a, b, columns })
-}
-
-fn column_hidden() -> usize {
-    std::env::var("COL_H").ok().and_then(|s| s.parse().ok()).unwrap_or(HIDDEN)
 }
 
 /// The fitted networks of one model.
@@ -427,7 +419,8 @@ fn rows_second(first_rows: &[Row], words: &[Vec<Vec<String>>], first: &Fitted) -
         let x = Rows::from_rows(rows.iter().map(|r| r.x.as_slice()), N_WORD_FEATURES);
         let p1: Vec<f32> = rows.iter().map(|r| first.probability(&r.x)).collect();
         let refs: Vec<Vec<&str>> = page.iter().map(|l| l.iter().map(String::as_str).collect()).collect();
-        let second = columns::second_rows(&refs, &x, &p1, 0.5);
+        let runs = columns::runs(&refs, &p1, columns::logit(0.5));
+        let second = columns::second_rows(&refs, &x, &p1, &runs);
         for (r, x2) in rows.iter().zip(second.iter()) {
             out.push(Row { x: x2.to_vec(), y: r.y, weight: r.weight });
         }
@@ -490,13 +483,7 @@ fn cleaner_with(m: &Model, threshold: f32, markup: Markup) -> Result<Cleaner, re
         stage_b: m.b.as_mlp(),
         columns: m.columns.as_ref().map(|(f, s)| ColumnModel { first: f.as_mlp(), second: s.as_mlp() }),
     };
-    let mut cfg = CleanConfig { keep_threshold: threshold, ..CleanConfig::default() };
-    if let Some(share) = std::env::var("COLUMN_MIN_SHARE").ok().and_then(|s| s.parse().ok()) {
-        cfg.column_min_share = share;
-    }
-    if let Some(margin) = std::env::var("COLUMN_CUT_MARGIN").ok().and_then(|s| s.parse().ok()) {
-        cfg.column_cut_margin = margin;
-    }
+    let cfg = CleanConfig { keep_threshold: threshold, ..CleanConfig::default() };
     match markup {
         Markup::Text => Cleaner::with_models(&cfg, model, LineModel::shipped_html()),
         Markup::Html | Markup::HtmlFragment => Cleaner::with_models(&cfg, LineModel::shipped(), model),

@@ -29,6 +29,10 @@ const SHAPE_NAMES: [&str; 13] = [
     "cjk",
 ];
 const SHAPE: usize = SHAPE_NAMES.len();
+/// Where [`shape`] puts the measures the place features count.
+const CAP: usize = 0;
+const END_SENTENCE: usize = 4;
+const STOP: usize = 10;
 
 /// Measures of the word's place in its line, and of its line and page.
 const PLACE_NAMES: [&str; 27] = [
@@ -85,7 +89,7 @@ const SURE: f32 = 0.95;
 const SAMPLE_EVERY: usize = 4;
 
 /// Each line's best run by the words' probabilities `p` (all lines' words in a row).
-fn runs(words: &[Vec<&str>], p: &[f32], bias: f32) -> Vec<Option<(usize, usize)>> {
+pub fn runs(words: &[Vec<&str>], p: &[f32], bias: f32) -> Vec<Option<(usize, usize)>> {
     let mut scores = Vec::new();
     let mut offset = 0;
     let mut out = Vec::with_capacity(words.len());
@@ -98,9 +102,9 @@ fn runs(words: &[Vec<&str>], p: &[f32], bias: f32) -> Vec<Option<(usize, usize)>
     out
 }
 
-/// How many of `words`' lines the first pass would cut, given its probabilities `p1`.
-fn mixed_lines(words: &[Vec<&str>], p1: &[f32], bias: f32) -> usize {
-    runs(words, p1, bias).iter().zip(words).filter(|(r, w)| **r != Some((0, w.len()))).count()
+/// How many lines their `runs` would cut.
+fn mixed_lines(words: &[Vec<&str>], runs: &[Option<(usize, usize)>]) -> usize {
+    runs.iter().zip(words).filter(|(r, w)| **r != Some((0, w.len()))).count()
 }
 
 /// Fewest lines the first pass must find mixed before a page is split: one or two such lines are
@@ -110,9 +114,20 @@ const MIN_MIXED_LINES: usize = 3;
 /// One word's shape.
 fn shape(word: &str) -> [f32; SHAPE] {
     let f = |b: bool| f32::from(u8::from(b));
-    let first_alpha = word.chars().find(|c| c.is_alphabetic());
-    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-    let upper = word.chars().filter(|c| c.is_uppercase()).count();
+    // One walk over the characters: this runs for every word of every kept line.
+    let (mut first_alpha, mut letters, mut upper, mut chars) = (None, 0usize, 0usize, 0usize);
+    let (mut digit, mut alnum, mut cjk) = (false, false, false);
+    for c in word.chars() {
+        chars += 1;
+        if c.is_alphabetic() {
+            letters += 1;
+            first_alpha = first_alpha.or(Some(c));
+        }
+        upper += usize::from(c.is_uppercase());
+        digit |= c.is_ascii_digit();
+        alnum |= c.is_alphanumeric();
+        cjk |= is_cjk(c);
+    }
     let trimmed = word.trim_end_matches(['"', '\'', ')', '”', '’', ']']);
     let last = trimmed.chars().last();
     let core = word.trim_matches(|c: char| !c.is_alphanumeric());
@@ -124,16 +139,16 @@ fn shape(word: &str) -> [f32; SHAPE] {
         f(first_alpha.is_some_and(char::is_uppercase)),
         f(first_alpha.is_some_and(char::is_lowercase)),
         f(letters >= 2 && upper == letters),
-        f(word.chars().any(|c| c.is_ascii_digit())),
+        f(digit),
         f(matches!(last, Some('.' | '!' | '?' | '。' | '！' | '？'))),
         f(matches!(last, Some(',' | ';' | ':' | '、' | '，'))),
         f(word.starts_with(['"', '\'', '(', '“', '‘'])),
         f(word.ends_with(['"', '\'', ')', '”', '’'])),
         f(word.contains(['[', ']'])),
-        f(!word.chars().any(char::is_alphanumeric)),
+        f(!alnum),
         f(!lower.is_empty() && is_stopword(&lower)),
-        (1.0 + word.chars().count() as f32).ln(),
-        f(word.chars().any(is_cjk)),
+        (1.0 + chars as f32).ln(),
+        f(cjk),
     ]
 }
 
@@ -202,8 +217,12 @@ fn push_rows(lines: &[Line], i: usize, page: PageContext, rows: &mut Rows) {
     // Running counts before each word: capitalised words, function words, sentence ends, characters.
     let mut before = vec![[0f32; 4]; n + 1];
     for (k, s) in shapes.iter().enumerate() {
-        before[k + 1] =
-            [before[k][0] + s[0], before[k][1] + s[10], before[k][2] + s[4], before[k][3] + chars[k] as f32];
+        before[k + 1] = [
+            before[k][0] + s[CAP],
+            before[k][1] + s[STOP],
+            before[k][2] + s[END_SENTENCE],
+            before[k][3] + chars[k] as f32,
+        ];
     }
     let ln = |x: f32| (1.0 + x).ln();
     let zero = [0f32; SHAPE];
@@ -216,7 +235,7 @@ fn push_rows(lines: &[Line], i: usize, page: PageContext, rows: &mut Rows) {
             o += SHAPE;
         }
         // A run of capitalised words that are not function words: a menu's items, a name.
-        let title = |j: usize| shapes[j][0] > 0.0 && shapes[j][10] == 0.0;
+        let title = |j: usize| shapes[j][CAP] > 0.0 && shapes[j][STOP] == 0.0;
         let mut run = 0usize;
         if title(k) {
             let start = (0..k).rev().take_while(|&j| title(j)).count();
@@ -315,15 +334,14 @@ fn run_chars(words: &[&str]) -> usize {
     words.iter().map(|w| w.chars().count()).sum::<usize>() + words.len().saturating_sub(1)
 }
 
-/// The second pass's inputs: every first-pass row followed by [`SECOND_NAMES`]. The first pass's
-/// runs tell how wide the article's column is on this page (a text browser wraps it at a fixed
+/// The second pass's inputs: every first-pass row followed by [`SECOND_NAMES`], given the first
+/// pass's probabilities `p1` and its `runs` (see [`runs`]). The first pass's runs tell how wide the article's column is on this page (a text browser wraps it at a fixed
 /// width, so most of its lines are nearly that long); a line much longer than that must hold
 /// other columns' words, and those sit at its ends.
-pub fn second_rows(words: &[Vec<&str>], first: &Rows, p1: &[f32], threshold: f32) -> Rows {
-    let runs = runs(words, p1, logit(threshold));
+pub fn second_rows(words: &[Vec<&str>], first: &Rows, p1: &[f32], runs: &[Option<(usize, usize)>]) -> Rows {
     let mut widths: Vec<usize> = words
         .iter()
-        .zip(&runs)
+        .zip(runs)
         .filter_map(|(w, r)| r.filter(|(a, b)| b - a >= 3).map(|(a, b)| run_chars(&w[a..b])))
         .collect();
     widths.sort_unstable();
@@ -333,7 +351,7 @@ pub fn second_rows(words: &[Vec<&str>], first: &Rows, p1: &[f32], threshold: f32
     // capitalised first word reads as the menu's where the lines around lost theirs.
     let cut_before: Vec<f32> = runs.iter().map(|r| f32::from(u8::from(r.is_some_and(|(a, _)| a > 0)))).collect();
     let cut_after: Vec<f32> =
-        words.iter().zip(&runs).map(|(w, r)| f32::from(u8::from(r.is_some_and(|(_, b)| b < w.len())))).collect();
+        words.iter().zip(runs).map(|(w, r)| f32::from(u8::from(r.is_some_and(|(_, b)| b < w.len())))).collect();
     let near = |v: &[f32], i: usize| {
         let (lo, hi) = (i.saturating_sub(3), (i + 4).min(v.len()));
         let others = (hi - lo).saturating_sub(1);
@@ -342,11 +360,12 @@ pub fn second_rows(words: &[Vec<&str>], first: &Rows, p1: &[f32], threshold: f32
     let mut out = Rows::new(N_SECOND_FEATURES);
     let mut row = [0f32; N_SECOND_FEATURES];
     let mut k = 0;
-    for (line, (w, run)) in words.iter().zip(&runs).enumerate() {
+    for (line, (w, run)) in words.iter().zip(runs).enumerate() {
         let line_chars = run_chars(w) as f32;
         let around = [cut_before[line], cut_after[line], near(&cut_before, line), near(&cut_after, line)];
         let (ra, rb) = run.unwrap_or((0, 0));
         let run_start_chars = run_chars(&w[..ra]) as f32 + f32::from(u8::from(ra > 0));
+        let run_width = over(run_chars(&w[ra..rb]) as f32);
         let mut before = 0f32;
         for (j, word) in w.iter().enumerate() {
             let len = word.chars().count() as f32;
@@ -363,7 +382,7 @@ pub fn second_rows(words: &[Vec<&str>], first: &Rows, p1: &[f32], threshold: f32
                 if column > 0.0 { ((line_chars - column) / column).clamp(-1.0, 3.0) } else { 0.0 },
                 over(before),
                 over(after.max(0.0)),
-                over(run_chars(&w[ra..rb]) as f32),
+                run_width,
                 if column > 0.0 { ((before - run_start_chars) / column).clamp(-3.0, 3.0) } else { 0.0 },
             ]);
             out.push(&row);
@@ -408,29 +427,30 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
     let first_pass = |which: &[usize]| {
         let rows = word_rows(lines, which);
         let p1: Vec<f32> = rows.iter().map(|x| model.first.probability(x)).collect();
-        (rows, p1, line_words(lines, which))
+        let words = line_words(lines, which);
+        let runs = runs(&words, &p1, bias);
+        (rows, p1, words, runs)
     };
     let sample: Vec<usize> = which.iter().step_by(SAMPLE_EVERY).copied().collect();
-    let (_, p1, words) = first_pass(&sample);
-    if (mixed_lines(&words, &p1, bias) as f32) < min_share * sample.len() as f32 {
+    let (_, _, words, runs) = first_pass(&sample);
+    if (mixed_lines(&words, &runs) as f32) < min_share * sample.len() as f32 {
         return;
     }
-    let (first, p1, words) = first_pass(&which);
+    let (first, p1, words, runs) = first_pass(&which);
     // A page laid out in columns has them on many lines; a few lines the first pass would cut on
     // a page of one column are its mistakes, not columns.
-    let mixed = mixed_lines(&words, &p1, bias);
+    let mixed = mixed_lines(&words, &runs);
     if mixed < MIN_MIXED_LINES || (mixed as f32) < min_share * words.len() as f32 {
         return;
     }
-    let rows = second_rows(&words, &first, &p1, threshold);
-    drop(words);
+    let rows = second_rows(&words, &first, &p1, &runs);
     let model = &model.second;
     let mut rows = rows.iter();
     let mut offset = 0;
     let mut scores = Vec::new();
-    for i in which {
-        let line = &mut lines[i];
-        let words: Vec<&str> = line.text.split(' ').filter(|w| !w.is_empty()).collect();
+    // Decided first, applied after: the words borrow the lines' text.
+    let mut cuts = Vec::new();
+    for (&i, words) in which.iter().zip(&words) {
         let line_rows = rows.by_ref().take(words.len());
         // A line the first pass is sure of in every word stays whole: the second pass would not
         // cut it, and skipping it saves most of the second pass's time.
@@ -450,15 +470,23 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
             (a, b)
         });
         match run {
-            None => line.class = LineClass::Drop("column"),
+            None => cuts.push((i, None)),
             Some((a, b)) if a > 0 || b < words.len() => {
-                let kept = words[a..b].join(" ");
                 let cut = Cut { before: words[..a].join(" "), after: words[b..].join(" ") };
+                cuts.push((i, Some((words[a..b].join(" "), cut))));
+            }
+            Some(_) => {}
+        }
+    }
+    for (i, cut) in cuts {
+        let line = &mut lines[i];
+        match cut {
+            None => line.class = LineClass::Drop("column"),
+            Some((kept, cut)) => {
                 line.words = crate::text::word_count(&kept);
                 line.text = kept;
                 line.cut = Some(Box::new(cut));
             }
-            Some(_) => {}
         }
     }
 }
