@@ -161,6 +161,10 @@ pub struct CleanConfig {
     /// Words at a line's start or end are cut off only when the word model's summed log-odds
     /// against them reach this much (0 or more: higher cuts less, only where it is sure).
     pub column_cut_margin: f32,
+    /// On a page the splitter splits, a line the line model dropped with at least this probability
+    /// (0 to 1; 1 turns it off) is judged word by word too, and keeps the run of words the word
+    /// model is sure of: half of such a line is often the article, the other half a menu.
+    pub column_rescue_threshold: f32,
     /// Learn each site's template (lines recurring across its documents) and drop it (daemon only).
     pub templates: bool,
     /// A line is template once it was in at least this many earlier documents of the site...
@@ -220,6 +224,7 @@ impl Default for CleanConfig {
             column_word_threshold: 0.5,
             column_min_share: 0.2,
             column_cut_margin: 2.0,
+            column_rescue_threshold: 0.2,
             templates: true,
             template_min_docs: NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN),
             template_min_share: 0.5,
@@ -659,6 +664,9 @@ impl Config {
         }
         if !(0.0..=1.0).contains(&self.clean.column_min_share) {
             errors.push(("clean.column_min_share".into(), "must be between 0 and 1".into()));
+        }
+        if !(0.0..=1.0).contains(&self.clean.column_rescue_threshold) {
+            errors.push(("clean.column_rescue_threshold".into(), "must be between 0 and 1".into()));
         }
         if !(self.clean.column_cut_margin >= 0.0 && self.clean.column_cut_margin.is_finite()) {
             errors.push(("clean.column_cut_margin".into(), "must be 0 or more".into()));

@@ -103,8 +103,8 @@ pub fn runs(words: &[Vec<&str>], p: &[f32], bias: f32) -> Vec<Option<(usize, usi
 }
 
 /// How many lines their `runs` would cut.
-fn mixed_lines(words: &[Vec<&str>], runs: &[Option<(usize, usize)>]) -> usize {
-    runs.iter().zip(words).filter(|(r, w)| **r != Some((0, w.len()))).count()
+fn mixed_lines<'a>(lines: impl Iterator<Item = (&'a [&'a str], Option<(usize, usize)>)>) -> usize {
+    lines.filter(|(w, r)| *r != Some((0, w.len()))).count()
 }
 
 /// Fewest lines the first pass must find mixed before a page is split: one or two such lines are
@@ -183,10 +183,21 @@ fn page_context(lines: &[Line]) -> PageContext {
     PageContext { narrow_share: narrow as f32 / n, ln_mean_chars: (1.0 + chars as f32 / n).ln() }
 }
 
-/// The lines the word model judges: kept by the line model (not by a rule or a pattern), of more
+/// The lines the word model cuts: kept by the line model (not by a rule or a pattern), of more
 /// than one word.
 pub fn splittable(line: &Line, forced: bool) -> bool {
     line.class == LineClass::Keep && line.score.is_some() && !forced && line.text.contains(' ')
+}
+
+/// The lines the word model judges on a page it splits: those it cuts ([`splittable`]), and those
+/// the line model dropped with at least `rescue` probability, which keep only a run of words the
+/// word model is sure of (a line half menu, half article looks like a menu to the line model).
+pub fn judged(line: &Line, forced: bool, rescue: f32) -> bool {
+    splittable(line, forced)
+        || (!forced
+            && line.class == LineClass::Drop("model")
+            && line.score.is_some_and(|p| p >= rescue)
+            && line.text.contains(' '))
 }
 
 /// Appends the word model's inputs for every word of line `i` of `lines` to `rows`.
@@ -416,9 +427,11 @@ pub fn best_run(scores: &[f32]) -> Option<(usize, usize)> {
 /// the model believes in is dropped. `threshold` is the probability a word must reach to count
 /// for its run.
 pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], settings: Settings) {
-    let Settings { threshold, min_share, margin } = settings;
-    let which: Vec<usize> = (0..lines.len()).filter(|&i| splittable(&lines[i], forced[i])).collect();
-    if which.is_empty() {
+    let Settings { threshold, min_share, margin, rescue } = settings;
+    let which: Vec<usize> = (0..lines.len()).filter(|&i| judged(&lines[i], forced[i], rescue)).collect();
+    let kept: Vec<bool> = which.iter().map(|&i| lines[i].class == LineClass::Keep).collect();
+    let n_kept = kept.iter().filter(|k| **k).count();
+    if n_kept == 0 {
         return;
     }
     let bias = logit(threshold);
@@ -431,16 +444,21 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
         let runs = runs(&words, &p1, bias);
         (rows, p1, words, runs)
     };
-    let sample: Vec<usize> = which.iter().step_by(SAMPLE_EVERY).copied().collect();
+    // The gates count the kept lines only: whether a page is split does not depend on the lines
+    // it would rescue.
+    let sample: Vec<usize> =
+        which.iter().zip(&kept).filter(|(_, k)| **k).map(|(i, _)| *i).step_by(SAMPLE_EVERY).collect();
     let (_, _, words, runs) = first_pass(&sample);
-    if (mixed_lines(&words, &runs) as f32) < min_share * sample.len() as f32 {
+    if (mixed_lines(words.iter().zip(&runs).map(|(w, r)| (w.as_slice(), *r))) as f32) < min_share * sample.len() as f32
+    {
         return;
     }
     let (first, p1, words, runs) = first_pass(&which);
     // A page laid out in columns has them on many lines; a few lines the first pass would cut on
     // a page of one column are its mistakes, not columns.
-    let mixed = mixed_lines(&words, &runs);
-    if mixed < MIN_MIXED_LINES || (mixed as f32) < min_share * words.len() as f32 {
+    let mixed =
+        mixed_lines(words.iter().zip(&runs).zip(&kept).filter(|(_, k)| **k).map(|((w, r), _)| (w.as_slice(), *r)));
+    if mixed < MIN_MIXED_LINES || (mixed as f32) < min_share * n_kept as f32 {
         return;
     }
     let rows = second_rows(&words, &first, &p1, &runs);
@@ -450,13 +468,13 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
     let mut scores = Vec::new();
     // Decided first, applied after: the words borrow the lines' text.
     let mut cuts = Vec::new();
-    for (&i, words) in which.iter().zip(&words) {
+    for ((&i, words), &kept) in which.iter().zip(&words).zip(&kept) {
         let line_rows = rows.by_ref().take(words.len());
         // A line the first pass is sure of in every word stays whole: the second pass would not
         // cut it, and skipping it saves most of the second pass's time.
         let sure = p1[offset..offset + words.len()].iter().all(|p| *p >= SURE);
         offset += words.len();
-        if sure {
+        if sure && kept {
             line_rows.for_each(drop);
             continue;
         }
@@ -464,6 +482,14 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
         scores.extend(line_rows.map(|x| logit(model.probability(x)) - bias));
         // Words are cut off only when the model is sure of it: a wrong cut loses article text in
         // the middle of a sentence, a missed one leaves a few words of a menu.
+        if !kept {
+            // A dropped line gets back only the words the model is sure of.
+            if let Some((a, b)) = best_run(&scores).filter(|&(a, b)| scores[a..b].iter().sum::<f32>() >= margin) {
+                let cut = Cut { before: words[..a].join(" "), after: words[b..].join(" ") };
+                cuts.push((i, Some((words[a..b].join(" "), cut))));
+            }
+            continue;
+        }
         let run = best_run(&scores).map(|(a, b)| {
             let a = if scores[..a].iter().sum::<f32>() < -margin { a } else { 0 };
             let b = if scores[b..].iter().sum::<f32>() < -margin { b } else { words.len() };
@@ -483,9 +509,10 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
         match cut {
             None => line.class = LineClass::Drop("column"),
             Some((kept, cut)) => {
+                line.class = LineClass::Keep;
                 line.words = crate::text::word_count(&kept);
                 line.text = kept;
-                line.cut = Some(Box::new(cut));
+                line.cut = (!cut.before.is_empty() || !cut.after.is_empty()).then(|| Box::new(cut));
             }
         }
     }
@@ -498,8 +525,11 @@ pub struct Settings {
     pub threshold: f32,
     /// The share of kept lines the first pass must find mixed before a page is split.
     pub min_share: f32,
-    /// How sure (summed log-odds) the model must be of the words at a line's end to cut them.
+    /// How sure (summed log-odds) the model must be of the words at a line's end to cut them, and
+    /// of a dropped line's run to keep it.
     pub margin: f32,
+    /// The line model's probability from which a dropped line is judged word by word.
+    pub rescue: f32,
 }
 
 /// The column splitter's two passes.
@@ -528,6 +558,24 @@ mod tests {
         assert_eq!(best_run(&[2.0, -1.0, 2.0, -5.0, 1.0]), Some((0, 3)));
         assert_eq!(best_run(&[-1.0, -2.0]), None);
         assert_eq!(best_run(&[]), None);
+    }
+
+    #[test]
+    fn dropped_lines_the_line_model_was_unsure_of_are_judged_too() {
+        let line = |class, score: Option<f32>| Line {
+            text: "is set for Wednesday. • School bus".into(),
+            class,
+            words: 7,
+            prose: true,
+            score,
+            cut: None,
+        };
+        assert!(judged(&line(LineClass::Keep, Some(0.9)), false, 0.2));
+        assert!(judged(&line(LineClass::Drop("model"), Some(0.3)), false, 0.2));
+        assert!(!judged(&line(LineClass::Drop("model"), Some(0.1)), false, 0.2));
+        assert!(!judged(&line(LineClass::Drop("model"), Some(0.3)), true, 0.2));
+        assert!(!judged(&line(LineClass::Drop("ui_label"), None), false, 0.2));
+        assert!(!splittable(&line(LineClass::Drop("model"), Some(0.3)), false));
     }
 
     #[test]

@@ -126,6 +126,7 @@ impl Cleaner {
                 threshold: self.cfg.column_word_threshold,
                 min_share: self.cfg.column_min_share,
                 margin: self.cfg.column_cut_margin,
+                rescue: self.cfg.column_rescue_threshold,
             };
             columns::split_columns(words, &mut lines, &forced, settings);
         }
@@ -136,7 +137,8 @@ impl Cleaner {
     /// and its inputs for each of their words: what the training command learns it from.
     pub fn training_words(&self, text: &str) -> (Vec<String>, Rows) {
         let lines = self.classify_text(text, None, false);
-        let which: Vec<usize> = (0..lines.len()).filter(|&i| columns::splittable(&lines[i], false)).collect();
+        let rescue = self.cfg.column_rescue_threshold;
+        let which: Vec<usize> = (0..lines.len()).filter(|&i| columns::judged(&lines[i], false, rescue)).collect();
         let rows = columns::word_rows(&lines, &which);
         (which.into_iter().map(|i| lines[i].text.clone()).collect(), rows)
     }
