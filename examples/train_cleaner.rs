@@ -23,7 +23,7 @@ use newsmill::config::CleanConfig;
 use newsmill::record::LineClass;
 use newsmill::record::Markup;
 use newsmill::stages::clean::blocks::DOM_FEATURE_NAMES;
-use newsmill::stages::clean::columns::{self, ColumnModel, N_WORD_FEATURES};
+use newsmill::stages::clean::columns;
 use newsmill::stages::clean::features::FEATURE_NAMES;
 use newsmill::stages::clean::model::{
     CONTEXT_NAMES, HIDDEN, LineModel, Mlp, Rows, activation, activation_slope, stage_b_inputs,
@@ -416,13 +416,12 @@ fn rows_second(first_rows: &[Row], words: &[Vec<Vec<String>>], first: &Fitted) -
     for page in words {
         let n: usize = page.iter().map(Vec::len).sum();
         let rows = &first_rows[k..k + n];
-        let x = Rows::from_rows(rows.iter().map(|r| r.x.as_slice()), N_WORD_FEATURES);
         let p1: Vec<f32> = rows.iter().map(|r| first.probability(&r.x)).collect();
         let refs: Vec<Vec<&str>> = page.iter().map(|l| l.iter().map(String::as_str).collect()).collect();
         let runs = columns::runs(&refs, &p1, columns::logit(0.5));
-        let second = columns::second_rows(&refs, &x, &p1, &runs);
-        for (r, x2) in rows.iter().zip(second.iter()) {
-            out.push(Row { x: x2.to_vec(), y: r.y, weight: r.weight });
+        let extra = columns::second_rows(&refs, &p1, &runs, &[]);
+        for (r, x2) in rows.iter().zip(extra.iter()) {
+            out.push(Row { x: [r.x.as_slice(), x2].concat(), y: r.y, weight: r.weight });
         }
         k += n;
     }
@@ -475,14 +474,10 @@ fn rows_words(pages: &[&Page], cleaner: &Cleaner) -> (Vec<Row>, Vec<Vec<Vec<Stri
     (rows, all_words)
 }
 
-/// A cleaner running a freshly fitted model (leaked: the training command is short-lived).
+/// A cleaner running a freshly fitted model.
 fn cleaner_with(m: &Model, threshold: f32, markup: Markup) -> Result<Cleaner, regex::Error> {
-    let m: &'static Model = Box::leak(Box::new(m.clone()));
-    let model = LineModel {
-        stage_a: m.a.as_mlp(),
-        stage_b: m.b.as_mlp(),
-        columns: m.columns.as_ref().map(|(f, s)| ColumnModel { first: f.as_mlp(), second: s.as_mlp() }),
-    };
+    let columns = m.columns.as_ref().map(|(f, s)| (f.as_mlp(), s.as_mlp()));
+    let model = LineModel::new(&m.a.as_mlp(), &m.b.as_mlp(), columns.as_ref().map(|(f, s)| (f, s)));
     let cfg = CleanConfig { keep_threshold: threshold, ..CleanConfig::default() };
     match markup {
         Markup::Text => Cleaner::with_models(&cfg, model, LineModel::shipped_html()),

@@ -8,7 +8,7 @@
 //! `examples/train_cleaner` with the line model (docs/cleaner-model.md).
 
 use super::features::{is_stopword, max_stopword_bytes};
-use super::model::{Mlp, Rows};
+use super::model::{Net, Rows};
 use crate::record::{Cut, Line, LineClass};
 use crate::text::{ends_sentence, is_cjk};
 
@@ -147,9 +147,23 @@ fn shape(word: &str) -> [f32; SHAPE] {
         f(word.contains(['[', ']'])),
         f(!alnum),
         f(!lower.is_empty() && is_stopword(&lower)),
-        (1.0 + chars as f32).ln(),
+        ln_1p(chars as f32),
         f(cjk),
     ]
+}
+
+/// `ln(1 + x)`, from a table for the small whole numbers (counts of words and characters) the word
+/// model's place features take: a logarithm per feature per word is a measurable share of its time.
+fn ln_1p(x: f32) -> f32 {
+    const TABLE: usize = 512;
+    static LN_1P: std::sync::LazyLock<[f32; TABLE]> = std::sync::LazyLock::new(|| {
+        let mut t = [0f32; TABLE];
+        for (i, v) in t.iter_mut().enumerate() {
+            *v = (1.0 + i as f32).ln();
+        }
+        t
+    });
+    if x >= 0.0 && x < TABLE as f32 && x.fract() == 0.0 { LN_1P[x as usize] } else { (1.0 + x).ln() }
 }
 
 /// What the word model knows of a line's surroundings.
@@ -235,7 +249,7 @@ fn push_rows(lines: &[Line], i: usize, page: PageContext, rows: &mut Rows) {
             before[k][3] + chars[k] as f32,
         ];
     }
-    let ln = |x: f32| (1.0 + x).ln();
+    let ln = ln_1p;
     let zero = [0f32; SHAPE];
     let mut row = [0f32; N_WORD_FEATURES];
     for k in 0..n {
@@ -345,11 +359,13 @@ fn run_chars(words: &[&str]) -> usize {
     words.iter().map(|w| w.chars().count()).sum::<usize>() + words.len().saturating_sub(1)
 }
 
-/// The second pass's inputs: every first-pass row followed by [`SECOND_NAMES`], given the first
-/// pass's probabilities `p1` and its `runs` (see [`runs`]). The first pass's runs tell how wide the article's column is on this page (a text browser wraps it at a fixed
-/// width, so most of its lines are nearly that long); a line much longer than that must hold
-/// other columns' words, and those sit at its ends.
-pub fn second_rows(words: &[Vec<&str>], first: &Rows, p1: &[f32], runs: &[Option<(usize, usize)>]) -> Rows {
+/// What the second pass adds to each word's first-pass row ([`SECOND_NAMES`]; its input is the
+/// first-pass row followed by these), given the first pass's probabilities `p1` and its `runs`
+/// (see [`runs`]), for the words of every line but those `skip` marks (an empty `skip` skips
+/// none). The first pass's runs tell how wide the article's column is on this page (a text browser
+/// wraps it at a fixed width, so most of its lines are nearly that long); a line much longer than
+/// that must hold other columns' words, and those sit at its ends.
+pub fn second_rows(words: &[Vec<&str>], p1: &[f32], runs: &[Option<(usize, usize)>], skip: &[bool]) -> Rows {
     let mut widths: Vec<usize> = words
         .iter()
         .zip(runs)
@@ -358,6 +374,7 @@ pub fn second_rows(words: &[Vec<&str>], first: &Rows, p1: &[f32], runs: &[Option
     widths.sort_unstable();
     let column = widths.get(widths.len() * 3 / 4).copied().unwrap_or(0) as f32;
     let over = |c: f32| if column > 0.0 { (c / column).min(4.0) } else { 0.0 };
+    let ln_column = (1.0 + column).ln();
     // Where pass 1 cut words off lines nearby: a menu column runs down many lines, so a
     // capitalised first word reads as the menu's where the lines around lost theirs.
     let cut_before: Vec<f32> = runs.iter().map(|r| f32::from(u8::from(r.is_some_and(|(a, _)| a > 0)))).collect();
@@ -368,10 +385,14 @@ pub fn second_rows(words: &[Vec<&str>], first: &Rows, p1: &[f32], runs: &[Option
         let others = (hi - lo).saturating_sub(1);
         if others == 0 { 0.0 } else { ((lo..hi).filter(|&j| j != i).map(|j| v[j]).sum::<f32>()) / others as f32 }
     };
-    let mut out = Rows::new(N_SECOND_FEATURES);
-    let mut row = [0f32; N_SECOND_FEATURES];
+    let mut out = Rows::new(SECOND_NAMES.len());
+    let mut row = [0f32; SECOND_NAMES.len()];
     let mut k = 0;
     for (line, (w, run)) in words.iter().zip(runs).enumerate() {
+        if skip.get(line).copied().unwrap_or(false) {
+            k += w.len();
+            continue;
+        }
         let line_chars = run_chars(w) as f32;
         let around = [cut_before[line], cut_after[line], near(&cut_before, line), near(&cut_after, line)];
         let (ra, rb) = run.unwrap_or((0, 0));
@@ -381,15 +402,14 @@ pub fn second_rows(words: &[Vec<&str>], first: &Rows, p1: &[f32], runs: &[Option
         for (j, word) in w.iter().enumerate() {
             let len = word.chars().count() as f32;
             let after = line_chars - before - len;
-            row[..N_WORD_FEATURES].copy_from_slice(first.row(k + j));
             let p = |jj: Option<usize>| jj.filter(|&jj| jj < w.len()).map_or(0.0, |jj| p1[k + jj]);
-            row[N_WORD_FEATURES..N_WORD_FEATURES + 4].copy_from_slice(&around);
-            row[N_WORD_FEATURES + 4..].copy_from_slice(&[
+            row[..4].copy_from_slice(&around);
+            row[4..].copy_from_slice(&[
                 p1[k + j],
                 p(j.checked_sub(1)),
                 p(Some(j + 1)),
                 f32::from(u8::from(j >= ra && j < rb)),
-                (1.0 + column).ln(),
+                ln_column,
                 if column > 0.0 { ((line_chars - column) / column).clamp(-1.0, 3.0) } else { 0.0 },
                 over(before),
                 over(after.max(0.0)),
@@ -436,24 +456,48 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
     }
     let bias = logit(threshold);
     // Most pages have one column: a sample of every fourth line tells them apart at a quarter of
-    // the cost of judging every word.
-    let first_pass = |which: &[usize]| {
-        let rows = word_rows(lines, which);
-        let p1: Vec<f32> = rows.iter().map(|x| model.first.probability(x)).collect();
-        let words = line_words(lines, which);
-        let runs = runs(&words, &p1, bias);
-        (rows, p1, words, runs)
+    // the cost of judging every word. The gates count the kept lines only: whether a page is
+    // split does not depend on the lines it would rescue.
+    let sampled: Vec<bool> = {
+        let mut k = 0;
+        kept.iter()
+            .map(|&kept| {
+                let s = kept && k % SAMPLE_EVERY == 0;
+                k += usize::from(kept);
+                s
+            })
+            .collect()
     };
-    // The gates count the kept lines only: whether a page is split does not depend on the lines
-    // it would rescue.
-    let sample: Vec<usize> =
-        which.iter().zip(&kept).filter(|(_, k)| **k).map(|(i, _)| *i).step_by(SAMPLE_EVERY).collect();
-    let (_, _, words, runs) = first_pass(&sample);
-    if (mixed_lines(words.iter().zip(&runs).map(|(w, r)| (w.as_slice(), *r))) as f32) < min_share * sample.len() as f32
-    {
+    let sample: Vec<usize> = which.iter().zip(&sampled).filter(|(_, s)| **s).map(|(i, _)| *i).collect();
+    let sample_rows = word_rows(lines, &sample);
+    let sample_p1: Vec<f32> = sample_rows.iter().map(|x| model.first.probability(x)).collect();
+    let sample_words = line_words(lines, &sample);
+    let sample_runs = runs(&sample_words, &sample_p1, bias);
+    let sample_mixed = mixed_lines(sample_words.iter().zip(&sample_runs).map(|(w, r)| (w.as_slice(), *r)));
+    if (sample_mixed as f32) < min_share * sample.len() as f32 {
         return;
     }
-    let (first, p1, words, runs) = first_pass(&which);
+    // The full pass: the sampled lines keep their rows and verdicts, the others are judged now.
+    let page = page_context(lines);
+    let mut first = Rows::new(N_WORD_FEATURES);
+    let mut p1 = Vec::new();
+    let words = line_words(lines, &which);
+    let mut at = 0;
+    for ((&i, &s), w) in which.iter().zip(&sampled).zip(&words) {
+        let start = first.len();
+        if s {
+            let end = at + w.len();
+            for r in at..end {
+                first.push(sample_rows.row(r));
+            }
+            p1.extend_from_slice(&sample_p1[at..end]);
+            at = end;
+        } else {
+            push_rows(lines, i, page, &mut first);
+            p1.extend((start..first.len()).map(|r| model.first.probability(first.row(r))));
+        }
+    }
+    let runs = runs(&words, &p1, bias);
     // A page laid out in columns has them on many lines; a few lines the first pass would cut on
     // a page of one column are its mistakes, not columns.
     let mixed =
@@ -461,25 +505,34 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
     if mixed < MIN_MIXED_LINES || (mixed as f32) < min_share * n_kept as f32 {
         return;
     }
-    let rows = second_rows(&words, &first, &p1, &runs);
+    // A line the first pass is sure of in every word stays whole: the second pass would not cut
+    // it, and skipping it saves most of the second pass's time.
+    let mut offset = 0;
+    let sure: Vec<bool> = words
+        .iter()
+        .zip(&kept)
+        .map(|(w, &kept)| {
+            let sure = kept && p1[offset..offset + w.len()].iter().all(|p| *p >= SURE);
+            offset += w.len();
+            sure
+        })
+        .collect();
+    let extra = second_rows(&words, &p1, &runs, &sure);
     let model = &model.second;
-    let mut rows = rows.iter();
+    let mut extra = extra.iter();
     let mut offset = 0;
     let mut scores = Vec::new();
     // Decided first, applied after: the words borrow the lines' text.
     let mut cuts = Vec::new();
-    for ((&i, words), &kept) in which.iter().zip(&words).zip(&kept) {
-        let line_rows = rows.by_ref().take(words.len());
-        // A line the first pass is sure of in every word stays whole: the second pass would not
-        // cut it, and skipping it saves most of the second pass's time.
-        let sure = p1[offset..offset + words.len()].iter().all(|p| *p >= SURE);
+    for (((&i, words), &kept), &sure) in which.iter().zip(&words).zip(&kept).zip(&sure) {
+        let at = offset;
         offset += words.len();
-        if sure && kept {
-            line_rows.for_each(drop);
+        if sure {
             continue;
         }
         scores.clear();
-        scores.extend(line_rows.map(|x| logit(model.probability(x)) - bias));
+        scores
+            .extend((at..offset).zip(extra.by_ref()).map(|(k, x)| logit(model.probability_of(first.row(k), x)) - bias));
         // Words are cut off only when the model is sure of it: a wrong cut loses article text in
         // the middle of a sentence, a missed one leaves a few words of a menu.
         if !kept {
@@ -536,9 +589,9 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct ColumnModel {
     /// Judges each word from its own measures.
-    pub first: Mlp<'static>,
+    pub first: Net,
     /// Judges each word again, knowing the first pass's verdicts and the column's width.
-    pub second: Mlp<'static>,
+    pub second: Net,
 }
 
 /// The log-odds of `p`.
