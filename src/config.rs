@@ -179,6 +179,9 @@ pub struct CleanConfig {
     pub min_model_lines: NonZeroUsize,
     /// A prose line the model doubted is kept when body text is at most this many lines above and below.
     pub sandwich_reach_lines: NonZeroUsize,
+    /// A line of at most this many words that ends a sentence, right below a kept body line whose
+    /// sentence runs on, is kept as that sentence's wrapped end ("2007."); 0 turns it off.
+    pub wrapped_tail_words: usize,
     /// How many lines above the body the headline is looked for.
     pub headline_reach_lines: NonZeroUsize,
     /// A headline must share at least this share of its content words with the body (0 to 1).
@@ -232,6 +235,7 @@ impl Default for CleanConfig {
             template_max_lines_per_site: nz(1_000),
             min_model_lines: nz(12),
             sandwich_reach_lines: nz(2),
+            wrapped_tail_words: 2,
             headline_reach_lines: nz(25),
             headline_min_overlap: 0.34,
             headline_body_terms: nz(200),

@@ -161,6 +161,7 @@ impl Cleaner {
     /// when nothing at all was kept.
     fn finish_lines(&self, lines: &mut [Line], template: &[bool], forced: &[bool]) {
         mend_body_holes(lines, self.cfg.sandwich_reach_lines.get());
+        keep_wrapped_tails(lines, self.cfg.wrapped_tail_words);
         for ((line, _), _) in
             lines.iter_mut().zip(template).zip(forced).filter(|((l, t), f)| **t && !**f && l.class == LineClass::Keep)
         {
@@ -606,6 +607,30 @@ fn mend_body_holes(lines: &mut [Line], reach: usize) {
     }
 }
 
+/// Fewest words of a line a paragraph was wrapped from (a wrapped line is not prose by itself: it
+/// may not end a sentence); a shorter one is a label or a heading, not the start of a sentence.
+const WRAPPED_LINE_MIN_WORDS: usize = 6;
+
+/// A text browser wraps a paragraph at its column's width, so a sentence's last word or two can
+/// end up on a line of their own (`2007.`, `Annapolis failed.`), which the model, judging lines,
+/// takes for a label. Such a line of at most `max_words` that ends a sentence, right below a kept
+/// body line whose sentence runs on (no sentence end or colon), is that sentence's end.
+fn keep_wrapped_tails(lines: &mut [Line], max_words: usize) {
+    for i in 1..lines.len() {
+        let tail = lines[i].class == LineClass::Drop("model")
+            && lines[i].words <= max_words
+            && crate::text::ends_sentence(&lines[i].text);
+        let above = &lines[i - 1];
+        let runs_on = above.class == LineClass::Keep
+            && above.words >= WRAPPED_LINE_MIN_WORDS
+            && !crate::text::ends_sentence(&above.text)
+            && !above.text.trim_end().ends_with([':', '：']);
+        if tail && runs_on {
+            lines[i].class = LineClass::Keep;
+        }
+    }
+}
+
 /// A hash of the line ignoring case, to spot repeats without keeping a lower-cased copy of each.
 fn case_folded_hash(text: &str) -> u64 {
     if text.is_ascii() {
@@ -903,6 +928,39 @@ mod tests {
             let got = rules.caption_credit.captures(text).filter(|c| c.get(0).is_some_and(|m| m.start() > 0));
             assert_eq!(got.and_then(|c| c.get(1)).map(|m| m.as_str()), want, "{text}");
         }
+    }
+
+    #[test]
+    fn a_wrapped_sentence_keeps_its_last_words() {
+        let line = |text: &str, class: LineClass| Line {
+            text: text.into(),
+            class,
+            words: crate::text::word_count(text),
+            prose: false,
+            score: Some(0.2),
+            cut: None,
+        };
+        let mut lines = vec![
+            line("The EU gave the Palestinian Authority some $1.4 billion in", LineClass::Keep),
+            line("2007.", LineClass::Drop("model")),
+            line("Officials said the talks went well and would go on", LineClass::Keep),
+            line("Read more.", LineClass::Drop("ui_label")),
+            line("The talks ended late on Sunday.", LineClass::Keep),
+            line("Next week.", LineClass::Drop("model")),
+            line("Contact us:", LineClass::Keep),
+            line("Newsroom.", LineClass::Drop("model")),
+            line("The minister said three further rounds were planned for", LineClass::Keep),
+            line("the spring and the summer.", LineClass::Drop("model")),
+        ];
+        keep_wrapped_tails(&mut lines, 2);
+        let kept: Vec<bool> = lines.iter().map(|l| l.class == LineClass::Keep).collect();
+        // Kept: the tail of a running sentence. Not: a rule's verdict, a line below a finished
+        // sentence or a label, a tail longer than two words.
+        assert_eq!(kept, [true, true, true, false, true, false, true, false, true, false]);
+        let mut off = lines.clone();
+        off[1].class = LineClass::Drop("model");
+        keep_wrapped_tails(&mut off, 0);
+        assert_eq!(off[1].class, LineClass::Drop("model"));
     }
 
     #[test]
