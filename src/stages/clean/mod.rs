@@ -912,6 +912,37 @@ mod tests {
     }
 
     #[test]
+    fn headings_of_comment_sections() {
+        let rules = Rules::compile(&CleanConfig::default()).unwrap();
+        for heading in [
+            "Comments",
+            "Readers' Comments",
+            "12 comments",
+            "Comments are now closed for this story",
+            "Post a comment",
+            "[comments] Post a comment",
+            "Add your view",
+            "Post comment",
+            "Have your say",
+            "Your Say",
+            "Reader views (5)",
+            "Latest Comments:",
+            "댓글",
+        ] {
+            assert!(rules.comments_start.is_match(heading), "{heading}");
+        }
+        for line in [
+            "The council will post a statement on its website.",
+            "Readers commented on the plan for weeks.",
+            "Commentary",
+            "News & Comment",
+            "Horse Racing ● Have your say ● Read comments",
+        ] {
+            assert!(!rules.comments_start.is_match(line), "{line}");
+        }
+    }
+
+    #[test]
     fn captions_ending_in_their_credit() {
         let rules = Rules::compile(&CleanConfig::default()).unwrap();
         let cases = [

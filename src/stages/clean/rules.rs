@@ -207,8 +207,9 @@ pub const CREDIT_PATTERN: &str = r"(?i)^[\[(]?\s*(?:image source|image credit|ph
 /// do ("... in Hialeah, Fla. (AP Photo/Alan Diaz, File)"); group 1 is the credit.
 pub const CAPTION_CREDIT_PATTERN: &str = r"(?i)\s[(\[](?:\p{Lu}[\w.&'-]*\s+){0,3}(?:photo|photograph|image|picture|foto|credit)s?\s*(?:/|:|by\s)\s*([^()\[\]]{2,80}?)\s*[)\]]$";
 
-/// Default `comments_start_pattern`: the heading of a readers' comments section.
-pub const COMMENTS_START_PATTERN: &str = r"(?i)^(?:\d+\s+)?(?:readers?'?\s+|your\s+|user\s+)?comments?(?:\s*\(\d+\))?(?:\s+are\s+(?:now\s+)?closed.*)?[:.]?$|^(?:post|leave|add|write|submit)\s+(?:a|your)\s+(?:comment|reply)|^have\s+your\s+say$|^comments\s+are\s+(?:now\s+)?closed|^(?:\d+\s+)?(?:kommentare|commentaires|comentarios|댓글|コメント|评论|評論)(?:\s*\(\d+\))?:?$";
+/// Default `comments_start_pattern`: the heading of a readers' comments section, after the image
+/// placeholder a text browser may put before it (`[comments] Post a comment`).
+pub const COMMENTS_START_PATTERN: &str = r"(?i)^(?:\[[^\]]*\]\s*)?(?:(?:\d+\s+)?(?:readers?'?\s+|your\s+|user\s+|latest\s+)?comments?(?:\s*\(\d+\))?(?:\s+are\s+(?:now\s+)?closed.*)?[:.]?$|(?:post|leave|add|write|submit)\s+(?:a\s+|your\s+)?(?:comment|reply|view)s?\b|(?:have\s+)?your\s+say$|readers?'?\s+views?(?:\s*\(\d+\))?$|comments\s+are\s+(?:now\s+)?closed|(?:\d+\s+)?(?:kommentare|commentaires|comentarios|댓글|コメント|评论|評論)(?:\s*\(\d+\))?:?$)";
 
 /// Default `teaser_pattern`: a link to another article inside this one ("SEE MORE: ...",
 /// "Related: ...", "READ MORE: ...", a headline tagged "[VIDEO]" or "[INSIGHT]").
