@@ -4,7 +4,9 @@
 //! be right. A small word model scores every word of a kept line as article text or not, from the
 //! word's shape, its neighbours', where it sits in the line and how sure the line model was of the
 //! line and its neighbours; the line then keeps its highest-scoring run of words (a maximum-sum
-//! subarray of the words' log-odds), since the article's column is one run in every row. Trained by
+//! subarray of the words' log-odds), since the article's column is one run in every row. On a page
+//! it splits, the lines the line model dropped but was unsure of are judged too, and keep a run
+//! the word model is sure of (half of such a line is often the article's). Trained by
 //! `examples/train_cleaner` with the line model (docs/cleaner-model.md).
 
 use super::features::{is_stopword, max_stopword_bytes};
@@ -533,8 +535,6 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
         scores.clear();
         scores
             .extend((at..offset).zip(extra.by_ref()).map(|(k, x)| logit(model.probability_of(first.row(k), x)) - bias));
-        // Words are cut off only when the model is sure of it: a wrong cut loses article text in
-        // the middle of a sentence, a missed one leaves a few words of a menu.
         if !kept {
             // A dropped line gets back only the words the model is sure of.
             if let Some((a, b)) = best_run(&scores).filter(|&(a, b)| scores[a..b].iter().sum::<f32>() >= margin) {
@@ -543,6 +543,8 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
             }
             continue;
         }
+        // Words are cut off only when the model is sure of it: a wrong cut loses article text in
+        // the middle of a sentence, a missed one leaves a few words of a menu.
         let run = best_run(&scores).map(|(a, b)| {
             let a = if scores[..a].iter().sum::<f32>() < -margin { a } else { 0 };
             let b = if scores[b..].iter().sum::<f32>() < -margin { b } else { words.len() };
