@@ -165,6 +165,10 @@ pub struct CleanConfig {
     /// (0 to 1; 1 turns it off) is judged word by word too, and keeps the run of words the word
     /// model is sure of: half of such a line is often the article, the other half a menu.
     pub column_rescue_threshold: f32,
+    /// A page is split only when at most this share of its kept lines of five words or more end a
+    /// sentence (0 to 1; 1 turns this gate off): a text browser wraps a table layout's columns, so
+    /// most of their lines stop mid-sentence, where a page of one column has a paragraph a line.
+    pub column_max_sentence_share: f32,
     /// Learn each site's template (lines recurring across its documents) and drop it (daemon only).
     pub templates: bool,
     /// A line is template once it was in at least this many earlier documents of the site...
@@ -228,6 +232,7 @@ impl Default for CleanConfig {
             column_min_share: 0.2,
             column_cut_margin: 2.0,
             column_rescue_threshold: 0.2,
+            column_max_sentence_share: 0.9,
             templates: true,
             template_min_docs: NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN),
             template_min_share: 0.5,
@@ -668,6 +673,9 @@ impl Config {
         }
         if !(0.0..=1.0).contains(&self.clean.column_min_share) {
             errors.push(("clean.column_min_share".into(), "must be between 0 and 1".into()));
+        }
+        if !(0.0..=1.0).contains(&self.clean.column_max_sentence_share) {
+            errors.push(("clean.column_max_sentence_share".into(), "must be between 0 and 1".into()));
         }
         if !(0.0..=1.0).contains(&self.clean.column_rescue_threshold) {
             errors.push(("clean.column_rescue_threshold".into(), "must be between 0 and 1".into()));

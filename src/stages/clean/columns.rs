@@ -449,11 +449,20 @@ pub fn best_run(scores: &[f32]) -> Option<(usize, usize)> {
 /// the model believes in is dropped. `threshold` is the probability a word must reach to count
 /// for its run.
 pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], settings: Settings) {
-    let Settings { threshold, min_share, margin, rescue } = settings;
+    let Settings { threshold, min_share, margin, rescue, max_sentence_share } = settings;
     let which: Vec<usize> = (0..lines.len()).filter(|&i| judged(&lines[i], forced[i], rescue)).collect();
     let kept: Vec<bool> = which.iter().map(|&i| lines[i].class == LineClass::Keep).collect();
     let n_kept = kept.iter().filter(|k| **k).count();
     if n_kept == 0 {
+        return;
+    }
+    // A page whose lines end their sentences has a paragraph a line, not wrapped columns.
+    let (long, ending) = which
+        .iter()
+        .zip(&kept)
+        .filter(|(i, k)| **k && lines[**i].words >= 5)
+        .fold((0usize, 0usize), |(n, e), (i, _)| (n + 1, e + usize::from(ends_sentence(&lines[*i].text))));
+    if max_sentence_share < 1.0 && long > 0 && ending as f32 > max_sentence_share * long as f32 {
         return;
     }
     let bias = logit(threshold);
@@ -585,6 +594,8 @@ pub struct Settings {
     pub margin: f32,
     /// The line model's probability from which a dropped line is judged word by word.
     pub rescue: f32,
+    /// Most share of kept lines of five words or more that may end a sentence on a page split.
+    pub max_sentence_share: f32,
 }
 
 /// The column splitter's two passes.
@@ -604,6 +615,7 @@ pub fn logit(p: f32) -> f32 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::model::Mlp;
     use super::*;
 
     #[test]
@@ -631,6 +643,56 @@ mod tests {
         assert!(!judged(&line(LineClass::Drop("model"), Some(0.3)), true, 0.2));
         assert!(!judged(&line(LineClass::Drop("ui_label"), None), false, 0.2));
         assert!(!splittable(&line(LineClass::Drop("model"), Some(0.3)), false));
+    }
+
+    /// A word model that believes in lower-case words only: `Sports the council said ...` loses
+    /// its first word.
+    fn lower_case_model() -> ColumnModel {
+        let net = |inputs: usize| {
+            let mut hidden = vec![0f32; inputs];
+            hidden[CAP] = -3.0;
+            let (mean, scale) = (vec![0f32; inputs], vec![1f32; inputs]);
+            let mlp = Mlp {
+                mean: &mean,
+                scale: &scale,
+                hidden: &hidden,
+                hidden_bias: &[1.5],
+                output: &[4.0],
+                output_bias: 0.0,
+            };
+            Net::new(&mlp)
+        };
+        ColumnModel { first: net(N_WORD_FEATURES), second: net(N_SECOND_FEATURES) }
+    }
+
+    #[test]
+    fn pages_of_wrapped_columns_are_split_and_pages_of_sentences_are_not() {
+        let page = |end: &str| -> Vec<Line> {
+            (0..12)
+                .map(|i| Line {
+                    text: format!("Sports the council said that the old ferry would run again {i}{end}"),
+                    class: LineClass::Keep,
+                    words: 12,
+                    prose: true,
+                    score: Some(0.9),
+                    cut: None,
+                })
+                .collect()
+        };
+        let settings = Settings { threshold: 0.5, min_share: 0.2, margin: 2.0, rescue: 0.2, max_sentence_share: 0.9 };
+        let model = lower_case_model();
+        let forced = vec![false; 12];
+        let mut wrapped = page("");
+        split_columns(&model, &mut wrapped, &forced, settings);
+        let article = |l: &Line| l.text.starts_with("the council");
+        assert!(wrapped.iter().all(article), "{wrapped:?}");
+        // The same lines ending their sentences: a paragraph a line, whatever the word model says.
+        let mut sentences = page(".");
+        split_columns(&model, &mut sentences, &forced, settings);
+        assert!(sentences.iter().all(|l| l.cut.is_none()), "{sentences:?}");
+        let mut off = page(".");
+        split_columns(&model, &mut off, &forced, Settings { max_sentence_share: 1.0, ..settings });
+        assert!(off.iter().all(|l| l.cut.is_some()), "{off:?}");
     }
 
     #[test]

@@ -127,6 +127,7 @@ impl Cleaner {
                 min_share: self.cfg.column_min_share,
                 margin: self.cfg.column_cut_margin,
                 rescue: self.cfg.column_rescue_threshold,
+                max_sentence_share: self.cfg.column_max_sentence_share,
             };
             columns::split_columns(words, &mut lines, &forced, settings);
         }
@@ -826,13 +827,13 @@ mod tests {
     #[test]
     fn column_splitting_can_be_turned_off() {
         let page = include_str!("../../../tests/fixtures/columns.txt");
-        let cut = |split: bool| {
-            let cfg = CleanConfig { split_columns: split, ..CleanConfig::default() };
+        let cut = |page: &str, split: bool, share: f32| {
+            let cfg = CleanConfig { split_columns: split, column_max_sentence_share: share, ..CleanConfig::default() };
             let lines = Cleaner::new(&cfg).unwrap().classify(page);
             lines.iter().filter(|l| l.cut.is_some()).count()
         };
-        assert!(cut(true) >= 2);
-        assert_eq!(cut(false), 0);
+        assert!(cut(page, true, 0.9) >= 2);
+        assert_eq!(cut(page, false, 0.9), 0);
     }
 
     #[test]
