@@ -204,31 +204,30 @@ impl Net {
     /// The probability for the feature vector `head` followed by `tail` (without copying them
     /// into one).
     pub fn probability_of(&self, head: &[f32], tail: &[f32]) -> f32 {
-        let h = self.hidden.max(1);
-        let (w_head, w_tail) = self.weights.split_at((head.len() * h).min(self.weights.len()));
-        let z = if h == HIDDEN {
-            let mut acc = [0f32; HIDDEN];
-            acc.copy_from_slice(&self.bias);
-            for (xs, ws) in [(head, w_head), (tail, w_tail)] {
-                for (x, w) in xs.iter().zip(ws.chunks_exact(HIDDEN)) {
-                    for (a, w) in acc.iter_mut().zip(w) {
-                        *a += x * w;
-                    }
-                }
-            }
-            acc.iter().zip(&self.output).map(|(a, w)| w * activation(*a)).sum::<f32>()
+        let z = if self.hidden == HIDDEN {
+            // A fixed-size accumulator: once inlined, the inner loop is two SIMD operations.
+            self.hidden_sum(&mut [0f32; HIDDEN], head, tail)
         } else {
-            let mut acc = self.bias.clone();
-            for (xs, ws) in [(head, w_head), (tail, w_tail)] {
-                for (x, w) in xs.iter().zip(ws.chunks_exact(h)) {
-                    for (a, w) in acc.iter_mut().zip(w) {
-                        *a += x * w;
-                    }
-                }
-            }
-            acc.iter().zip(&self.output).map(|(a, w)| w * activation(*a)).sum::<f32>()
+            self.hidden_sum(&mut vec![0f32; self.hidden], head, tail)
         };
         1.0 / (1.0 + (-(self.output_bias + z)).exp())
+    }
+
+    /// The output layer's weighted sum of the hidden units' activations, accumulating the hidden
+    /// units in `acc` (one slot each).
+    #[inline(always)]
+    fn hidden_sum(&self, acc: &mut [f32], head: &[f32], tail: &[f32]) -> f32 {
+        let h = acc.len().max(1);
+        acc.copy_from_slice(&self.bias);
+        let (w_head, w_tail) = self.weights.split_at((head.len() * h).min(self.weights.len()));
+        for (xs, ws) in [(head, w_head), (tail, w_tail)] {
+            for (x, w) in xs.iter().zip(ws.chunks_exact(h)) {
+                for (a, w) in acc.iter_mut().zip(w) {
+                    *a += x * w;
+                }
+            }
+        }
+        acc.iter().zip(&self.output).map(|(a, w)| w * activation(*a)).sum()
     }
 }
 
