@@ -183,8 +183,9 @@ pub struct CleanConfig {
     pub min_model_lines: NonZeroUsize,
     /// A prose line the model doubted is kept when body text is at most this many lines above and below.
     pub sandwich_reach_lines: NonZeroUsize,
-    /// A line of at most this many words that ends a sentence, right below a kept body line whose
-    /// sentence runs on, is kept as that sentence's wrapped end ("2007."); 0 turns it off.
+    /// A line of at most this many words that ends a sentence, right below a kept line of six words or
+    /// more whose sentence runs on (no sentence end or colon), is kept as that sentence's wrapped end
+    /// ("2007."); 0 turns it off.
     pub wrapped_tail_words: usize,
     /// How many lines above the body the headline is looked for.
     pub headline_reach_lines: NonZeroUsize,

@@ -544,28 +544,27 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
         scores.clear();
         scores
             .extend((at..offset).zip(extra.by_ref()).map(|(k, x)| logit(model.probability_of(first.row(k), x)) - bias));
-        if !kept {
+        let best = best_run(&scores);
+        let run = if kept {
+            // Words are cut off only when the model is sure of it: a wrong cut loses article text
+            // in the middle of a sentence, a missed one leaves a few words of a menu.
+            best.map(|(a, b)| {
+                let a = if scores[..a].iter().sum::<f32>() < -margin { a } else { 0 };
+                let b = if scores[b..].iter().sum::<f32>() < -margin { b } else { words.len() };
+                (a, b)
+            })
+        } else {
             // A dropped line gets back only the words the model is sure of.
-            if let Some((a, b)) = best_run(&scores).filter(|&(a, b)| scores[a..b].iter().sum::<f32>() >= margin) {
-                let cut = Cut { before: words[..a].join(" "), after: words[b..].join(" ") };
-                cuts.push((i, Some((words[a..b].join(" "), cut))));
-            }
-            continue;
-        }
-        // Words are cut off only when the model is sure of it: a wrong cut loses article text in
-        // the middle of a sentence, a missed one leaves a few words of a menu.
-        let run = best_run(&scores).map(|(a, b)| {
-            let a = if scores[..a].iter().sum::<f32>() < -margin { a } else { 0 };
-            let b = if scores[b..].iter().sum::<f32>() < -margin { b } else { words.len() };
-            (a, b)
-        });
+            best.filter(|&(a, b)| scores[a..b].iter().sum::<f32>() >= margin)
+        };
         match run {
-            None => cuts.push((i, None)),
-            Some((a, b)) if a > 0 || b < words.len() => {
+            None if kept => cuts.push((i, None)),
+            None => {}
+            Some((0, b)) if kept && b == words.len() => {}
+            Some((a, b)) => {
                 let cut = Cut { before: words[..a].join(" "), after: words[b..].join(" ") };
                 cuts.push((i, Some((words[a..b].join(" "), cut))));
             }
-            Some(_) => {}
         }
     }
     for (i, cut) in cuts {
