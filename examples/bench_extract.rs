@@ -2,7 +2,11 @@
 //! memory (decompressed and decoded: text dumps and HTML pages), then runs the cleaner and the
 //! extractor over them and prints pages/s and MB/s.
 //!
-//! `cargo run --release --example bench_extract -- ../shared/bench/extraction/scrapinghub-text/pages [MORE_DIRS]`
+//! `cargo run --release --example bench_extract -- [--pages N] ../shared/bench/extraction/scrapinghub-text/pages [MORE_DIRS]`
+//!
+//! `--pages N` (default 3000) sets how many pages to run, cycling through the loaded ones: a
+//! small N with `valgrind --tool=callgrind` counts the instructions a page costs, which is
+//! repeatable where wall-clock time on a shared machine is not.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -15,9 +19,15 @@ use newsmill::stages::extract::Extractor;
 use newsmill::stages::source::charset::decode;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dirs: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut target = 3_000;
+    if let Some(at) = args.iter().position(|a| a == "--pages") {
+        target = args.get(at + 1).and_then(|n| n.parse().ok()).ok_or("--pages needs a number")?;
+        args.drain(at..at + 2);
+    }
+    let dirs: Vec<PathBuf> = args.into_iter().map(PathBuf::from).collect();
     if dirs.is_empty() {
-        return Err("usage: bench_extract DIR [DIR...]".into());
+        return Err("usage: bench_extract [--pages N] DIR [DIR...]".into());
     }
     let mut texts = Vec::new();
     for dir in &dirs {
@@ -45,7 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let doc = |text: &str, markup: Markup| {
         Document::standalone("bench", std::path::Path::new("bench.txt"), Format::Text, markup, text.to_string())
     };
-    let rounds = (3_000 / texts.len().max(1)).max(1);
+    let rounds = (target / texts.len().max(1)).max(1);
     let started = Instant::now();
     let mut kept = 0usize;
     for _ in 0..rounds {

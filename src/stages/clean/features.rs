@@ -34,7 +34,8 @@ const HANGUL_ENDINGS: &str = "은는이가을를에의도로과와다요며고�
 /// Kana and Han characters that are grammatical glue in running Japanese and Chinese text.
 const CJK_FUNCTION: &str = "のはがをにでとたしてもなる的了是在和有我这一不也就都而及与于";
 
-static STOP: LazyLock<HashSet<&'static str, Fnv>> = LazyLock::new(|| STOPWORDS.split_whitespace().collect());
+static STOP: LazyLock<HashSet<&'static [u8], Fnv>> =
+    LazyLock::new(|| STOPWORDS.split_whitespace().map(str::as_bytes).collect());
 
 /// The longest function word, in bytes.
 static MAX_STOP_BYTES: LazyLock<usize> = LazyLock::new(|| STOP.iter().map(|w| w.len()).max().unwrap_or(0));
@@ -71,7 +72,7 @@ pub fn max_stopword_bytes() -> usize {
 
 /// Whether a lower-case word is a function word in one of the languages newsmill knows.
 pub fn is_stopword(lower: &str) -> bool {
-    STOP.contains(lower)
+    STOP.contains(lower.as_bytes())
 }
 
 /// Symbols that mark navigation, lists and widgets rather than prose.
@@ -124,59 +125,23 @@ impl LineStats {
     /// Measures one line.
     pub fn of(text: &str, words: usize, prose: bool) -> Self {
         let mut s = LineStats { words: words as f32, ..Self::default() };
-        let (mut chars, mut digits, mut special, mut cjk, mut cjk_fn, mut letters, mut upper) = (0, 0, 0, 0, 0, 0, 0);
-        let mut marks = 0;
-        let mut commas = 0;
-        for c in text.chars() {
-            chars += 1;
-            if c.is_ascii() {
-                if c.is_ascii_digit() {
-                    digits += 1;
-                } else if c.is_ascii_alphabetic() {
-                    letters += 1;
-                    upper += usize::from(c.is_ascii_uppercase());
-                } else if is_special(c) {
-                    special += 1;
-                }
-            } else if is_cjk(c) {
-                cjk += 1;
-                cjk_fn += usize::from(CJK_FUNCTION.contains(c));
-            } else if is_caseless(c) {
-                letters += 1;
-            } else if is_word_char(c) && c.is_alphabetic() {
-                letters += 1;
-                upper += usize::from(c.is_uppercase());
-            } else if is_special(c) {
-                special += 1;
-            }
-            match c {
-                '.' | '!' | '?' | '。' | '！' | '？' => marks += 1,
-                ',' | '、' | '，' | ';' => commas += 1,
-                _ => {}
-            }
-        }
-        let (mut tokens, mut stops, mut alpha, mut caps, mut hangul, mut hangul_end) = (0, 0, 0, 0, 0, 0);
-        let mut lower = String::new();
-        for tok in text.split_whitespace() {
-            let tok = tok.trim_matches(|c: char| !is_word_char(c));
-            let Some(first) = tok.chars().next() else { continue };
-            tokens += 1;
-            if first.is_alphabetic() && !is_cjk(first) {
-                if ('\u{AC00}'..='\u{D7A3}').contains(&first) {
-                    hangul += 1;
-                    hangul_end += usize::from(tok.chars().last().is_some_and(|l| HANGUL_ENDINGS.contains(l)));
-                } else {
-                    alpha += 1;
-                    caps += usize::from(first.is_uppercase());
-                }
-            }
-            // No function word is longer than this; longer tokens need no lower-cased copy.
-            if tok.len() <= *MAX_STOP_BYTES {
-                lower.clear();
-                push_lowercase(&mut lower, tok);
-                stops += usize::from(STOP.contains(lower.as_str()));
-            }
-        }
+        let Counts {
+            chars,
+            digits,
+            special,
+            cjk,
+            cjk_fn,
+            letters,
+            upper,
+            marks,
+            commas,
+            tokens,
+            stops,
+            alpha,
+            caps,
+            hangul,
+            hangul_end,
+        } = Counts::of(text);
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f32 / b as f32 };
         s.chars = chars as f32;
         s.cjk_function = ratio(cjk_fn, cjk);
@@ -202,6 +167,172 @@ impl LineStats {
         let latin_dense = prose && (s.stop >= 0.15 || s.hangul_endings >= 0.3);
         s.dense = f32::from(u8::from(cjk_dense || latin_dense || (words >= 12 && s.stop >= 0.3)));
         s
+    }
+}
+
+/// The counts a line's measures are ratios of.
+#[derive(Debug, Default, PartialEq)]
+struct Counts {
+    chars: usize,
+    digits: usize,
+    special: usize,
+    cjk: usize,
+    cjk_fn: usize,
+    letters: usize,
+    upper: usize,
+    marks: usize,
+    commas: usize,
+    /// Whitespace-separated tokens with a word character.
+    tokens: usize,
+    /// Tokens that are function words.
+    stops: usize,
+    /// Tokens starting with a letter of a script other than CJK and Hangul.
+    alpha: usize,
+    /// Of those, the ones starting with a capital.
+    caps: usize,
+    /// Tokens starting with a Hangul syllable.
+    hangul: usize,
+    /// Of those, the ones ending in a particle or verb ending.
+    hangul_end: usize,
+}
+
+impl Counts {
+    /// Counts a line. ASCII characters and ASCII tokens, most of most pages even where a line has
+    /// a curly quote or a dash, are counted byte by byte without the Unicode tables; the figures
+    /// are those of [`Counts::general`].
+    fn of(text: &str) -> Self {
+        let mut n = Counts::default();
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            if b.is_ascii() {
+                n.ascii_char(b);
+                i += 1;
+            } else if let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) {
+                n.char(c);
+                i += c.len_utf8();
+            } else {
+                break;
+            }
+        }
+        let mut lower = String::new();
+        if text.is_ascii() {
+            // The ASCII characters `split_whitespace` splits at.
+            for tok in bytes.split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')) {
+                n.ascii_token(tok);
+            }
+        } else {
+            for tok in text.split_whitespace() {
+                if tok.is_ascii() {
+                    n.ascii_token(tok.as_bytes());
+                } else {
+                    n.token(tok, &mut lower);
+                }
+            }
+        }
+        n
+    }
+
+    /// The reference count, one character and one token at a time.
+    #[cfg(test)]
+    fn general(text: &str) -> Self {
+        let mut n = Counts::default();
+        for c in text.chars() {
+            n.char(c);
+        }
+        let mut lower = String::new();
+        for tok in text.split_whitespace() {
+            n.token(tok, &mut lower);
+        }
+        n
+    }
+
+    fn char(&mut self, c: char) {
+        self.chars += 1;
+        if c.is_ascii() {
+            if c.is_ascii_digit() {
+                self.digits += 1;
+            } else if c.is_ascii_alphabetic() {
+                self.letters += 1;
+                self.upper += usize::from(c.is_ascii_uppercase());
+            } else if is_special(c) {
+                self.special += 1;
+            }
+        } else if is_cjk(c) {
+            self.cjk += 1;
+            self.cjk_fn += usize::from(CJK_FUNCTION.contains(c));
+        } else if is_caseless(c) {
+            self.letters += 1;
+        } else if is_word_char(c) && c.is_alphabetic() {
+            self.letters += 1;
+            self.upper += usize::from(c.is_uppercase());
+        } else if is_special(c) {
+            self.special += 1;
+        }
+        match c {
+            '.' | '!' | '?' | '。' | '！' | '？' => self.marks += 1,
+            ',' | '、' | '，' | ';' => self.commas += 1,
+            _ => {}
+        }
+    }
+
+    /// [`Counts::char`] for an ASCII character.
+    #[inline]
+    fn ascii_char(&mut self, b: u8) {
+        self.chars += 1;
+        if b.is_ascii_digit() {
+            self.digits += 1;
+        } else if b.is_ascii_alphabetic() {
+            self.letters += 1;
+            self.upper += usize::from(b.is_ascii_uppercase());
+        } else {
+            match b {
+                b'.' | b'!' | b'?' => self.marks += 1,
+                b',' | b';' => self.commas += 1,
+                _ => self.special += usize::from(is_special(char::from(b))),
+            }
+        }
+    }
+
+    fn token(&mut self, tok: &str, lower: &mut String) {
+        let tok = tok.trim_matches(|c: char| !is_word_char(c));
+        let Some(first) = tok.chars().next() else { return };
+        self.tokens += 1;
+        if first.is_alphabetic() && !is_cjk(first) {
+            if ('\u{AC00}'..='\u{D7A3}').contains(&first) {
+                self.hangul += 1;
+                self.hangul_end += usize::from(tok.chars().last().is_some_and(|l| HANGUL_ENDINGS.contains(l)));
+            } else {
+                self.alpha += 1;
+                self.caps += usize::from(first.is_uppercase());
+            }
+        }
+        // No function word is longer than this; longer tokens need no lower-cased copy.
+        if tok.len() <= *MAX_STOP_BYTES {
+            lower.clear();
+            push_lowercase(lower, tok);
+            self.stops += usize::from(STOP.contains(lower.as_bytes()));
+        }
+    }
+
+    /// [`Counts::token`] for an ASCII token.
+    #[inline]
+    fn ascii_token(&mut self, tok: &[u8]) {
+        let Some(start) = tok.iter().position(u8::is_ascii_alphanumeric) else { return };
+        let end = tok.iter().rposition(u8::is_ascii_alphanumeric).map_or(start, |e| e + 1);
+        let tok = &tok[start..end];
+        self.tokens += 1;
+        if tok[0].is_ascii_alphabetic() {
+            self.alpha += 1;
+            self.caps += usize::from(tok[0].is_ascii_uppercase());
+        }
+        let mut lower = [0u8; 32];
+        if tok.len() <= (*MAX_STOP_BYTES).min(lower.len()) {
+            let lower = &mut lower[..tok.len()];
+            lower.copy_from_slice(tok);
+            lower.make_ascii_lowercase();
+            self.stops += usize::from(STOP.contains(&*lower));
+        }
     }
 }
 
@@ -391,6 +522,32 @@ mod tests {
         assert!(ko.hangul_endings > 0.3 && ko.dense == 1.0, "{ko:?}");
         let ja = stats("国家情報院は22日、北朝鮮とロシアの協力の動向を注視していると明らかにした。");
         assert!(ja.cjk > 0.5 && ja.cjk_function > 0.1 && ja.dense == 1.0, "{ja:?}");
+    }
+
+    #[test]
+    fn lines_count_as_the_general_count_does() {
+        let lines = [
+            "The Council (UN) said: \"no\" -- 12.5% of THE votes; A+ / B|C, why?",
+            "",
+            "  ...  ",
+            "x_y 3rd",
+            "“Naïve” café — Über 12 Grad, l’été… 정부는 밝혔다. 北朝鮮の派兵。",
+        ];
+        for line in lines {
+            assert_eq!(Counts::of(line), Counts::general(line), "{line:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_count_agrees_with_the_general_count(line in "[ -~\t]{0,80}") {
+            proptest::prop_assert_eq!(Counts::of(&line), Counts::general(&line));
+        }
+
+        #[test]
+        fn mixed_count_agrees_with_the_general_count(line in "[ -~\t\u{a0}-\u{24f}\u{2000}-\u{2030}가-힣の北。]{0,80}") {
+            proptest::prop_assert_eq!(Counts::of(&line), Counts::general(&line));
+        }
     }
 
     #[test]

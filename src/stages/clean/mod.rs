@@ -634,10 +634,18 @@ fn keep_wrapped_tails(lines: &mut [Line], max_words: usize) {
 
 /// A hash of the line ignoring case, to spot repeats without keeping a lower-cased copy of each.
 fn case_folded_hash(text: &str) -> u64 {
-    if text.is_ascii() {
+    // The same value as hashing the lower-cased text; ASCII lines are lower-cased on the stack, the
+    // long ones a piece at a time.
+    if text.is_ascii() && text.len() <= 256 {
+        let mut buf = [0u8; 256];
+        let buf = &mut buf[..text.len()];
+        buf.copy_from_slice(text.as_bytes());
+        buf.make_ascii_lowercase();
+        xxhash_rust::xxh3::xxh3_64(buf)
+    } else if text.is_ascii() {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
-        for chunk in text.as_bytes().chunks(64) {
-            let mut buf = [0u8; 64];
+        for chunk in text.as_bytes().chunks(256) {
+            let mut buf = [0u8; 256];
             let buf = &mut buf[..chunk.len()];
             buf.copy_from_slice(chunk);
             buf.make_ascii_lowercase();
@@ -993,6 +1001,13 @@ mod tests {
         off[1].class = LineClass::Drop("model");
         keep_wrapped_tails(&mut off, 0);
         assert_eq!(off[1].class, LineClass::Drop("model"));
+    }
+
+    #[test]
+    fn case_folded_hash_is_the_hash_of_the_lower_case() {
+        for text in ["Home", &"A Long Line Of Text. ".repeat(40), "Über Öl", ""] {
+            assert_eq!(case_folded_hash(text), xxhash_rust::xxh3::xxh3_64(text.to_lowercase().as_bytes()), "{text:?}");
+        }
     }
 
     #[test]
