@@ -9,7 +9,7 @@
 //! the word model is sure of (half of such a line is often the article's). Trained by
 //! `examples/train_cleaner` with the line model (docs/cleaner-model.md).
 
-use super::features::{is_stopword, max_stopword_bytes};
+use super::features::{is_stopword, is_stopword_bytes, max_stopword_bytes};
 use super::model::{Net, Rows};
 use crate::record::{Cut, Line, LineClass};
 use crate::text::{ends_sentence, is_cjk};
@@ -115,28 +115,58 @@ const MIN_MIXED_LINES: usize = 3;
 
 /// One word's shape.
 fn shape(word: &str) -> [f32; SHAPE] {
+    shape_with(word, word.is_ascii())
+}
+
+/// [`shape`], walking an ASCII word's bytes when `ascii` (the same values as walking its characters).
+fn shape_with(word: &str, ascii: bool) -> [f32; SHAPE] {
     let f = |b: bool| f32::from(u8::from(b));
-    // One walk over the characters: this runs for every word of every kept line.
+    // One walk over the characters: this runs for every word of every kept line. Most words are
+    // ASCII, walked byte by byte.
     let (mut first_alpha, mut letters, mut upper, mut chars) = (None, 0usize, 0usize, 0usize);
     let (mut digit, mut alnum, mut cjk) = (false, false, false);
-    for c in word.chars() {
-        chars += 1;
-        if c.is_alphabetic() {
-            letters += 1;
-            first_alpha = first_alpha.or(Some(c));
+    if ascii {
+        chars = word.len();
+        for &b in word.as_bytes() {
+            if b.is_ascii_alphabetic() {
+                letters += 1;
+                first_alpha = first_alpha.or(Some(char::from(b)));
+            }
+            upper += usize::from(b.is_ascii_uppercase());
+            digit |= b.is_ascii_digit();
+            alnum |= b.is_ascii_alphanumeric();
         }
-        upper += usize::from(c.is_uppercase());
-        digit |= c.is_ascii_digit();
-        alnum |= c.is_alphanumeric();
-        cjk |= is_cjk(c);
+    } else {
+        for c in word.chars() {
+            chars += 1;
+            if c.is_alphabetic() {
+                letters += 1;
+                first_alpha = first_alpha.or(Some(c));
+            }
+            upper += usize::from(c.is_uppercase());
+            digit |= c.is_ascii_digit();
+            alnum |= c.is_alphanumeric();
+            cjk |= is_cjk(c);
+        }
     }
     let trimmed = word.trim_end_matches(['"', '\'', ')', '”', '’', ']']);
     let last = trimmed.chars().last();
     let core = word.trim_matches(|c: char| !c.is_alphanumeric());
-    let mut lower = String::new();
-    if core.len() <= max_stopword_bytes() {
-        crate::text::push_lowercase(&mut lower, core);
-    }
+    let stop = if ascii {
+        let mut buf = [0u8; 32];
+        core.len() <= max_stopword_bytes().min(buf.len()) && !core.is_empty() && {
+            let lower = &mut buf[..core.len()];
+            lower.copy_from_slice(core.as_bytes());
+            lower.make_ascii_lowercase();
+            is_stopword_bytes(lower)
+        }
+    } else {
+        let mut lower = String::new();
+        if core.len() <= max_stopword_bytes() {
+            crate::text::push_lowercase(&mut lower, core);
+        }
+        !lower.is_empty() && is_stopword(&lower)
+    };
     [
         f(first_alpha.is_some_and(char::is_uppercase)),
         f(first_alpha.is_some_and(char::is_lowercase)),
@@ -148,7 +178,7 @@ fn shape(word: &str) -> [f32; SHAPE] {
         f(word.ends_with(['"', '\'', ')', '”', '’'])),
         f(word.contains(['[', ']'])),
         f(!alnum),
-        f(!lower.is_empty() && is_stopword(&lower)),
+        f(stop),
         ln_1p(chars as f32),
         f(cjk),
     ]
@@ -316,7 +346,8 @@ fn push_rows(lines: &[Line], i: usize, page: PageContext, rows: &mut Rows) {
 /// The word model's inputs for every word of each line in `which`.
 pub fn word_rows(lines: &[Line], which: &[usize]) -> Rows {
     let page = page_context(lines);
-    let mut rows = Rows::new(N_WORD_FEATURES);
+    let words = which.iter().map(|&i| lines[i].text.split(' ').filter(|w| !w.is_empty()).count()).sum();
+    let mut rows = Rows::with_capacity(N_WORD_FEATURES, words);
     for &i in which {
         push_rows(lines, i, page, &mut rows);
     }
@@ -387,7 +418,7 @@ pub fn second_rows(words: &[Vec<&str>], p1: &[f32], runs: &[Option<(usize, usize
         let others = (hi - lo).saturating_sub(1);
         if others == 0 { 0.0 } else { ((lo..hi).filter(|&j| j != i).map(|j| v[j]).sum::<f32>()) / others as f32 }
     };
-    let mut out = Rows::new(SECOND_NAMES.len());
+    let mut out = Rows::with_capacity(SECOND_NAMES.len(), words.iter().map(Vec::len).sum());
     let mut row = [0f32; SECOND_NAMES.len()];
     let mut k = 0;
     for (line, (w, run)) in words.iter().zip(runs).enumerate() {
@@ -490,9 +521,9 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
     }
     // The full pass: the sampled lines keep their rows and verdicts, the others are judged now.
     let page = page_context(lines);
-    let mut first = Rows::new(N_WORD_FEATURES);
-    let mut p1 = Vec::new();
     let words = line_words(lines, &which);
+    let mut first = Rows::with_capacity(N_WORD_FEATURES, words.iter().map(Vec::len).sum());
+    let mut p1 = Vec::with_capacity(first.capacity());
     let mut at = 0;
     for ((&i, &s), w) in which.iter().zip(&sampled).zip(&words) {
         let start = first.len();
@@ -616,6 +647,13 @@ pub fn logit(p: f32) -> f32 {
 mod tests {
     use super::super::model::Mlp;
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_words_shape_bytewise_as_charwise(word in "[!-~]{1,20}") {
+            proptest::prop_assert_eq!(shape_with(&word, true), shape_with(&word, false));
+        }
+    }
 
     #[test]
     fn best_run_is_the_maximum_sum_run() {

@@ -75,6 +75,11 @@ pub fn is_stopword(lower: &str) -> bool {
     STOP.contains(lower.as_bytes())
 }
 
+/// [`is_stopword`] for the word's bytes.
+pub fn is_stopword_bytes(lower: &[u8]) -> bool {
+    STOP.contains(lower)
+}
+
 /// Symbols that mark navigation, lists and widgets rather than prose.
 fn is_special(c: char) -> bool {
     matches!(c, '|' | '*' | '[' | ']' | '•' | '·' | '»' | '«' | '>' | '<' | '/' | '=' | '#' | '@' | '+' | '_' | '~' | '^')

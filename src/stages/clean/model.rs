@@ -41,6 +41,12 @@ impl Rows {
         Self { width, data: Vec::new() }
     }
 
+    /// Empty rows with room for `rows` rows without growing (the word model's rows for a page run
+    /// to megabytes; growing them by doubling copied them many times).
+    pub fn with_capacity(width: usize, rows: usize) -> Self {
+        Self { width, data: Vec::with_capacity(width * rows) }
+    }
+
     /// Rows from fixed-size vectors.
     pub fn from_arrays<const N: usize>(rows: &[[f32; N]]) -> Self {
         Self { width: N, data: rows.iter().flatten().copied().collect() }
@@ -59,6 +65,11 @@ impl Rows {
     pub fn push(&mut self, row: &[f32]) {
         debug_assert_eq!(row.len(), self.width);
         self.data.extend_from_slice(row);
+    }
+
+    /// How many rows fit without growing.
+    pub fn capacity(&self) -> usize {
+        self.data.capacity() / self.width.max(1)
     }
 
     /// The numbers of each row.
@@ -236,7 +247,7 @@ impl Net {
 pub fn stage_b_inputs(features: &Rows, a: &[f32], words: &[f32]) -> Rows {
     let n = a.len();
     let ln = |x: f32| (1.0 + x).ln();
-    let mut out = Rows::new(features.width() + CONTEXT_NAMES.len());
+    let mut out = Rows::with_capacity(features.width() + CONTEXT_NAMES.len(), n);
     if n == 0 {
         return out;
     }
