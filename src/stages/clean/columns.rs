@@ -9,7 +9,7 @@
 //! the word model is sure of (half of such a line is often the article's). Trained by
 //! `examples/train_cleaner` with the line model (docs/cleaner-model.md).
 
-use super::features::{is_stopword, is_stopword_bytes, max_stopword_bytes};
+use super::features::{is_ascii_stopword_any_case, is_stopword, max_stopword_bytes};
 use super::model::{Net, Rows};
 use crate::record::{Cut, Line, LineClass};
 use crate::text::{ends_sentence, is_cjk};
@@ -153,13 +153,7 @@ fn shape_with(word: &str, ascii: bool) -> [f32; SHAPE] {
     let last = trimmed.chars().last();
     let core = word.trim_matches(|c: char| !c.is_alphanumeric());
     let stop = if ascii {
-        let mut buf = [0u8; 32];
-        core.len() <= max_stopword_bytes().min(buf.len()) && !core.is_empty() && {
-            let lower = &mut buf[..core.len()];
-            lower.copy_from_slice(core.as_bytes());
-            lower.make_ascii_lowercase();
-            is_stopword_bytes(lower)
-        }
+        is_ascii_stopword_any_case(core.as_bytes())
     } else {
         let mut lower = String::new();
         if core.len() <= max_stopword_bytes() {

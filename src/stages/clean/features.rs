@@ -3,7 +3,6 @@
 //! sits relative to the page's dense prose. Kept separate from the model so the training command
 //! (`examples/train_cleaner.rs`) computes exactly what the daemon computes.
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use crate::text::{ends_sentence, is_caseless, is_cjk, is_word_char, push_lowercase};
@@ -34,50 +33,77 @@ const HANGUL_ENDINGS: &str = "은는이가을를에의도로과와다요며고�
 /// Kana and Han characters that are grammatical glue in running Japanese and Chinese text.
 const CJK_FUNCTION: &str = "のはがをにでとたしてもなる的了是在和有我这一不也就都而及与于";
 
-static STOP: LazyLock<HashSet<&'static [u8], Fnv>> =
-    LazyLock::new(|| STOPWORDS.split_whitespace().map(str::as_bytes).collect());
+/// The function words, each packed into a `u64` ([`pack`]: none is longer than eight bytes, which a
+/// test checks), in an open-addressing table: a look-up is a multiplication and a probe or two,
+/// where hashing the word's bytes for a set cost more than the rest of a line's measures.
+static STOP: LazyLock<StopTable> = LazyLock::new(|| StopTable::new(STOPWORDS.split_whitespace()));
 
-/// The longest function word, in bytes.
-static MAX_STOP_BYTES: LazyLock<usize> = LazyLock::new(|| STOP.iter().map(|w| w.len()).max().unwrap_or(0));
+/// Slots in [`StopTable`]: a power of two, a few times the number of words.
+const STOP_SLOTS: usize = 1024;
 
-/// FNV-1a: stop-word look-ups hash short keys many times per line, where SipHash's DoS resistance
-/// buys nothing (the set is fixed).
-#[derive(Default, Clone, Copy)]
-struct Fnv;
-
-impl std::hash::BuildHasher for Fnv {
-    type Hasher = FnvHasher;
-    fn build_hasher(&self) -> FnvHasher {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
-    }
+struct StopTable {
+    slots: Box<[u64; STOP_SLOTS]>,
 }
 
-struct FnvHasher(u64);
-
-impl std::hash::Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
+impl StopTable {
+    fn new<'a>(words: impl Iterator<Item = &'a str>) -> Self {
+        let mut slots = Box::new([0u64; STOP_SLOTS]);
+        for key in words.filter_map(|w| pack(w.as_bytes())) {
+            let mut i = slot(key);
+            while slots[i] != 0 && slots[i] != key {
+                i = (i + 1) % STOP_SLOTS;
+            }
+            slots[i] = key;
+        }
+        Self { slots }
     }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3);
+
+    fn contains(&self, key: u64) -> bool {
+        let mut i = slot(key);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                k if k == key => return true,
+                _ => i = (i + 1) % STOP_SLOTS,
+            }
         }
     }
 }
 
+fn slot(key: u64) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - STOP_SLOTS.trailing_zeros())) as usize
+}
+
+/// A word of one to eight bytes as a number (its bytes in order; no word has a zero byte, so
+/// words of different lengths differ); `None` for longer or empty words and words with a zero byte.
+fn pack(word: &[u8]) -> Option<u64> {
+    if word.is_empty() || word.len() > 8 || word.contains(&0) {
+        return None;
+    }
+    Some(word.iter().rev().fold(0u64, |k, b| (k << 8) | u64::from(*b)))
+}
+
+/// [`pack`] of an ASCII word lower-cased.
+fn pack_lower_ascii(word: &[u8]) -> Option<u64> {
+    if word.is_empty() || word.len() > 8 || word.contains(&0) {
+        return None;
+    }
+    Some(word.iter().rev().fold(0u64, |k, b| (k << 8) | u64::from(b.to_ascii_lowercase())))
+}
+
 /// The longest function word, in bytes: a longer word needs no look-up.
 pub fn max_stopword_bytes() -> usize {
-    *MAX_STOP_BYTES
+    8
 }
 
 /// Whether a lower-case word is a function word in one of the languages newsmill knows.
 pub fn is_stopword(lower: &str) -> bool {
-    STOP.contains(lower.as_bytes())
+    pack(lower.as_bytes()).is_some_and(|k| STOP.contains(k))
 }
 
-/// [`is_stopword`] for the word's bytes.
-pub fn is_stopword_bytes(lower: &[u8]) -> bool {
-    STOP.contains(lower)
+/// Whether an ASCII word, in any case, is a function word.
+pub fn is_ascii_stopword_any_case(word: &[u8]) -> bool {
+    pack_lower_ascii(word).is_some_and(|k| STOP.contains(k))
 }
 
 /// Symbols that mark navigation, lists and widgets rather than prose.
@@ -313,10 +339,10 @@ impl Counts {
             }
         }
         // No function word is longer than this; longer tokens need no lower-cased copy.
-        if tok.len() <= *MAX_STOP_BYTES {
+        if tok.len() <= max_stopword_bytes() {
             lower.clear();
             push_lowercase(lower, tok);
-            self.stops += usize::from(STOP.contains(lower.as_bytes()));
+            self.stops += usize::from(is_stopword(lower));
         }
     }
 
@@ -331,13 +357,7 @@ impl Counts {
             self.alpha += 1;
             self.caps += usize::from(tok[0].is_ascii_uppercase());
         }
-        let mut lower = [0u8; 32];
-        if tok.len() <= (*MAX_STOP_BYTES).min(lower.len()) {
-            let lower = &mut lower[..tok.len()];
-            lower.copy_from_slice(tok);
-            lower.make_ascii_lowercase();
-            self.stops += usize::from(STOP.contains(&*lower));
-        }
+        self.stops += usize::from(is_ascii_stopword_any_case(tok));
     }
 }
 
@@ -527,6 +547,20 @@ mod tests {
         assert!(ko.hangul_endings > 0.3 && ko.dense == 1.0, "{ko:?}");
         let ja = stats("国家情報院は22日、北朝鮮とロシアの協力の動向を注視していると明らかにした。");
         assert!(ja.cjk > 0.5 && ja.cjk_function > 0.1 && ja.dense == 1.0, "{ja:?}");
+    }
+
+    #[test]
+    fn every_function_word_is_found_and_others_are_not() {
+        for w in STOPWORDS.split_whitespace() {
+            assert!(w.len() <= max_stopword_bytes(), "{w} is longer than a look-up key");
+            assert!(is_stopword(w), "{w}");
+            if w.is_ascii() {
+                assert!(is_ascii_stopword_any_case(w.to_uppercase().as_bytes()), "{w}");
+            }
+        }
+        for w in ["", "th", "thee", "hte", "council", "zzzzzzzzz", "\0", "the\0"] {
+            assert!(!is_stopword(w), "{w:?}");
+        }
     }
 
     #[test]
