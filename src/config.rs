@@ -201,6 +201,10 @@ pub struct CleanConfig {
     pub credit_pattern: String,
     /// An image caption ending in its credit, `... (AP Photo/Name)`; capture group 1 is the credit.
     pub caption_credit_pattern: String,
+    /// A line written as a press photo caption ("FILE PHOTO: ...", "In this 2019 photo, ...",
+    /// "Name, left, and Name ..."), in lines of at most 80 words: it is an image caption, kept out
+    /// of the body.
+    pub caption_pattern: String,
     /// The heading of a readers' comments section ("Comments are now closed", "Post a comment"):
     /// once the article has begun, such a line (at most 10 words) ends it.
     pub comments_start_pattern: String,
@@ -249,6 +253,7 @@ impl Default for CleanConfig {
             copyright_pattern: crate::stages::clean::rules::COPYRIGHT_PATTERN.into(),
             credit_pattern: crate::stages::clean::rules::CREDIT_PATTERN.into(),
             caption_credit_pattern: crate::stages::clean::rules::CAPTION_CREDIT_PATTERN.into(),
+            caption_pattern: crate::stages::clean::rules::CAPTION_PATTERN.into(),
             comments_start_pattern: crate::stages::clean::rules::COMMENTS_START_PATTERN.into(),
             share_pattern: crate::stages::clean::rules::SHARE_PATTERN.into(),
             teaser_pattern: crate::stages::clean::rules::TEASER_PATTERN.into(),
@@ -692,6 +697,7 @@ impl Config {
             ("clean.copyright_pattern", &c.copyright_pattern),
             ("clean.credit_pattern", &c.credit_pattern),
             ("clean.caption_credit_pattern", &c.caption_credit_pattern),
+            ("clean.caption_pattern", &c.caption_pattern),
             ("clean.comments_start_pattern", &c.comments_start_pattern),
             ("clean.share_pattern", &c.share_pattern),
             ("clean.teaser_pattern", &c.teaser_pattern),
@@ -846,6 +852,7 @@ mod tests {
             (&cfg.clean.copyright_pattern, &def.clean.copyright_pattern),
             (&cfg.clean.credit_pattern, &def.clean.credit_pattern),
             (&cfg.clean.caption_credit_pattern, &def.clean.caption_credit_pattern),
+            (&cfg.clean.caption_pattern, &def.clean.caption_pattern),
             (&cfg.clean.comments_start_pattern, &def.clean.comments_start_pattern),
             (&cfg.clean.share_pattern, &def.clean.share_pattern),
             (&cfg.clean.teaser_pattern, &def.clean.teaser_pattern),

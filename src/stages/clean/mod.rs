@@ -309,6 +309,8 @@ impl Cleaner {
                     credit: c.get(1).map_or_else(String::new, |m| m.as_str().trim().to_string()),
                     at,
                 }
+            } else if words <= 80 && rules.caption.is_match(&text) {
+                LineClass::Caption
             } else if trimmed.is_empty() || (rules.ui.contains(label.as_str()) && !wrapped_sentence_end(&text)) {
                 LineClass::Drop("ui_label")
             } else if rules.identifier.is_match(&text) {
@@ -967,6 +969,35 @@ mod tests {
         for (text, want) in cases {
             let got = rules.caption_credit.captures(text).filter(|c| c.get(0).is_some_and(|m| m.start() > 0));
             assert_eq!(got.and_then(|c| c.get(1)).map(|m| m.as_str()), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn lines_written_as_photo_captions_are_captions() {
+        let captions = [
+            "FILE PHOTO: The ferry terminal is seen in Port Alder, March 3, 2021.",
+            "In this Jan. 8, 2019, file photo, commuters wait for a train in Springfield.",
+            "In this photo released by the city council, workers repair the old bridge.",
+            "Mayor Ana Ruiz, left, and council leader Tom Berg shake hands at the ceremony.",
+            "Coach Lee Park (left) talks to his players during practice on Monday.",
+            "Volunteers clear snow from the path to the town hall on Tuesday. (Dana Reyes/Harbour News)",
+        ];
+        let prose = [
+            "He's right, and the council should listen to him, the resident said.",
+            "When Smith left, and the door closed, nobody spoke for a minute.",
+            "The mayor said the new plan would be ready in the spring. (Reporting by Dana Reyes)",
+            "Residents were told the photo exhibition would open in the spring.",
+        ];
+        let mut page = vec!["Springfield Herald", "Home | News | Sport"];
+        page.extend(captions);
+        page.extend(prose);
+        let lines = cleaner().classify(&page.join("\n"));
+        for text in captions {
+            assert_eq!(class_of(&lines, text), &LineClass::Caption, "{text}");
+        }
+        let rules = Rules::compile(&CleanConfig::default()).unwrap();
+        for text in prose {
+            assert!(!rules.caption.is_match(text), "{text}");
         }
     }
 

@@ -207,6 +207,11 @@ pub const CREDIT_PATTERN: &str = r"(?i)^[\[(]?\s*(?:image source|image credit|ph
 /// do ("... in Hialeah, Fla. (AP Photo/Alan Diaz, File)"); group 1 is the credit.
 pub const CAPTION_CREDIT_PATTERN: &str = r"(?i)\s[(\[](?:\p{Lu}[\w.&'-]*\s+){0,3}(?:photo|photograph|image|picture|foto|credit)s?\s*(?:/|:|by\s)\s*([^()\[\]]{2,80}?)\s*[)\]]$";
 
+/// Default `caption_pattern`: the conventions of press photo captions ("FILE PHOTO: ...", "In this
+/// Jan. 8 photo, ...", "Mark Esper, left, and Ngo Xuan Lich shake hands ..."): such a line describes
+/// a picture, and is its caption rather than article text.
+pub const CAPTION_PATTERN: &str = r"(?:^(?i:file photo|file|photo|pictured|handout)\s*[:–—-]\s|(?i:\bin this (?:[\w.,]+ ){0,6}(?:photo|image|picture|photograph|frame grab|video grab|screen ?shot|handout)\b)|\p{Lu}[\p{L}.'’-]*(?: \((?:left|right|centre|center)\)|, (?:left|right|centre|center|second (?:from )?(?:left|right)|from left|front|rear),(?: |$))|[.!?][\x22”’]? \(\p{Lu}[\p{L}.'’&-]*(?:[ /]\p{Lu}[\p{L}.'’&-]*){0,4}\)$)";
+
 /// Default `comments_start_pattern`: the heading of a readers' comments section, after the image
 /// placeholder a text browser may put before it (`[comments] Post a comment`).
 pub const COMMENTS_START_PATTERN: &str = r"(?i)^(?:\[[^\]]*\]\s*)?(?:(?:\d+\s+)?(?:readers?'?\s+|your\s+|user\s+|latest\s+)?comments?(?:\s*\(\d+\))?(?:\s+are\s+(?:now\s+)?closed.*)?[:.]?$|(?:post|leave|add|write|submit)\s+(?:a\s+|your\s+)?(?:comment|reply|view)s?\b|(?:have\s+)?your\s+say$|readers?'?\s+views?(?:\s*\(\d+\))?$|comments\s+are\s+(?:now\s+)?closed|(?:\d+\s+)?(?:kommentare|commentaires|comentarios|댓글|コメント|评论|評論)(?:\s*\(\d+\))?:?$)";
@@ -240,6 +245,8 @@ pub struct Rules {
     pub credit: Regex,
     /// See [`CAPTION_CREDIT_PATTERN`].
     pub caption_credit: Regex,
+    /// See [`CAPTION_PATTERN`].
+    pub caption: Regex,
     /// The heading of a readers' comments section.
     pub comments_start: Regex,
     /// A link to another article inside this one.
@@ -268,6 +275,7 @@ impl Rules {
             copyright: Regex::new(&cfg.copyright_pattern)?,
             credit: Regex::new(&cfg.credit_pattern)?,
             caption_credit: Regex::new(&cfg.caption_credit_pattern)?,
+            caption: Regex::new(&cfg.caption_pattern)?,
             comments_start: Regex::new(&cfg.comments_start_pattern)?,
             teaser: Regex::new(&cfg.teaser_pattern)?,
             share: Regex::new(&cfg.share_pattern)?,
