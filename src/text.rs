@@ -53,6 +53,12 @@ pub fn push_lowercase(out: &mut String, s: &str) {
     }
 }
 
+/// Whether an ASCII byte is whitespace as [`char::is_whitespace`] has it (which, unlike
+/// [`u8::is_ascii_whitespace`], includes the vertical tab): what `split_whitespace` splits at.
+pub fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')
+}
+
 /// Words in `s`: whitespace-separated tokens with a letter or digit, where every CJK character
 /// counts as one word (those scripts do not separate words with spaces).
 ///
@@ -67,7 +73,7 @@ pub fn word_count(s: &str) -> usize {
     let (mut count, mut alnum, mut i) = (0, false, 0);
     while let Some(&b) = bytes.get(i) {
         if b.is_ascii() {
-            if matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r') {
+            if is_ascii_space(b) {
                 count += usize::from(alnum);
                 alnum = false;
             } else {

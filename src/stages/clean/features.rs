@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use crate::text::{ends_sentence, is_caseless, is_cjk, is_word_char, push_lowercase};
+use crate::text::{ends_sentence, is_ascii_space, is_caseless, is_cjk, is_word_char, push_lowercase};
 
 /// Function words of the languages newsmill sees most; their density separates running text from
 /// labels, menus and headlines in any of them.
@@ -48,7 +48,7 @@ struct StopTable {
 impl StopTable {
     fn new<'a>(words: impl Iterator<Item = &'a str>) -> Self {
         let mut slots = Box::new([0u64; STOP_SLOTS]);
-        for key in words.filter_map(|w| pack(w.as_bytes())) {
+        for key in words.filter_map(|w| pack(w.as_bytes(), |b| b)) {
             let mut i = slot(key);
             while slots[i] != 0 && slots[i] != key {
                 i = (i + 1) % STOP_SLOTS;
@@ -74,21 +74,14 @@ fn slot(key: u64) -> usize {
     (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - STOP_SLOTS.trailing_zeros())) as usize
 }
 
-/// A word of one to eight bytes as a number (its bytes in order; no word has a zero byte, so
-/// words of different lengths differ); `None` for longer or empty words and words with a zero byte.
-fn pack(word: &[u8]) -> Option<u64> {
+/// A word of one to eight bytes as a number (its bytes, through `fold`, in order; no word has a zero
+/// byte, so words of different lengths differ); `None` for longer or empty words and words with a
+/// zero byte.
+fn pack(word: &[u8], fold: impl Fn(u8) -> u8) -> Option<u64> {
     if word.is_empty() || word.len() > 8 || word.contains(&0) {
         return None;
     }
-    Some(word.iter().rev().fold(0u64, |k, b| (k << 8) | u64::from(*b)))
-}
-
-/// [`pack`] of an ASCII word lower-cased.
-fn pack_lower_ascii(word: &[u8]) -> Option<u64> {
-    if word.is_empty() || word.len() > 8 || word.contains(&0) {
-        return None;
-    }
-    Some(word.iter().rev().fold(0u64, |k, b| (k << 8) | u64::from(b.to_ascii_lowercase())))
+    Some(word.iter().rev().fold(0u64, |k, b| (k << 8) | u64::from(fold(*b))))
 }
 
 /// The longest function word, in bytes: a longer word needs no look-up.
@@ -98,12 +91,12 @@ pub fn max_stopword_bytes() -> usize {
 
 /// Whether a lower-case word is a function word in one of the languages newsmill knows.
 pub fn is_stopword(lower: &str) -> bool {
-    pack(lower.as_bytes()).is_some_and(|k| STOP.contains(k))
+    pack(lower.as_bytes(), |b| b).is_some_and(|k| STOP.contains(k))
 }
 
 /// Whether an ASCII word, in any case, is a function word.
 pub fn is_ascii_stopword_any_case(word: &[u8]) -> bool {
-    pack_lower_ascii(word).is_some_and(|k| STOP.contains(k))
+    pack(word, |b| b.to_ascii_lowercase()).is_some_and(|k| STOP.contains(k))
 }
 
 /// Symbols that mark navigation, lists and widgets rather than prose.
@@ -248,8 +241,7 @@ impl Counts {
         }
         let mut lower = String::new();
         if text.is_ascii() {
-            // The ASCII characters `split_whitespace` splits at.
-            for tok in bytes.split(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')) {
+            for tok in bytes.split(|b| is_ascii_space(*b)) {
                 n.ascii_token(tok);
             }
         } else {
