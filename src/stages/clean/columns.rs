@@ -240,8 +240,9 @@ pub fn judged(line: &Line, forced: bool, rescue: f32) -> bool {
             && line.text.contains(' '))
 }
 
-/// Appends the word model's inputs for every word of line `i` of `lines` to `rows`.
-fn push_rows(lines: &[Line], i: usize, page: PageContext, rows: &mut Rows) {
+/// Appends the word model's inputs for every word of line `i` of `lines` (`words`, as
+/// [`line_words`] splits it) to `rows`.
+fn push_rows(lines: &[Line], i: usize, words: &[&str], page: PageContext, rows: &mut Rows) {
     let line = &lines[i];
     let kept = |j: Option<usize>| j.and_then(|j| lines.get(j)).is_some_and(|l| l.class == LineClass::Keep);
     let score = |j: Option<usize>| j.and_then(|j| lines.get(j)).map_or(0.0, |l| l.score.unwrap_or(0.0));
@@ -258,7 +259,6 @@ fn push_rows(lines: &[Line], i: usize, page: PageContext, rows: &mut Rows) {
         prev_kept: kept(above),
         next_kept: kept(below),
     };
-    let words: Vec<&str> = line.text.split(' ').filter(|w| !w.is_empty()).collect();
     let shapes: Vec<[f32; SHAPE]> = words.iter().map(|w| shape(w)).collect();
     let chars: Vec<usize> = words.iter().map(|w| w.chars().count() + 1).collect();
     let total_chars: usize = chars.iter().sum();
@@ -339,11 +339,15 @@ fn push_rows(lines: &[Line], i: usize, page: PageContext, rows: &mut Rows) {
 
 /// The word model's inputs for every word of each line in `which`.
 pub fn word_rows(lines: &[Line], which: &[usize]) -> Rows {
+    word_rows_of(lines, which, &line_words(lines, which))
+}
+
+/// [`word_rows`] for lines already split into their `words` (one entry per line in `which`).
+fn word_rows_of(lines: &[Line], which: &[usize], words: &[Vec<&str>]) -> Rows {
     let page = page_context(lines);
-    let words = which.iter().map(|&i| lines[i].text.split(' ').filter(|w| !w.is_empty()).count()).sum();
-    let mut rows = Rows::with_capacity(N_WORD_FEATURES, words);
-    for &i in which {
-        push_rows(lines, i, page, &mut rows);
+    let mut rows = Rows::with_capacity(N_WORD_FEATURES, words.iter().map(Vec::len).sum());
+    for (&i, w) in which.iter().zip(words) {
+        push_rows(lines, i, w, page, &mut rows);
     }
     rows
 }
@@ -505,9 +509,9 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
             .collect()
     };
     let sample: Vec<usize> = which.iter().zip(&sampled).filter(|(_, s)| **s).map(|(i, _)| *i).collect();
-    let sample_rows = word_rows(lines, &sample);
-    let sample_p1: Vec<f32> = sample_rows.iter().map(|x| model.first.probability(x)).collect();
     let sample_words = line_words(lines, &sample);
+    let sample_rows = word_rows_of(lines, &sample, &sample_words);
+    let sample_p1: Vec<f32> = sample_rows.iter().map(|x| model.first.probability(x)).collect();
     let sample_runs = runs(&sample_words, &sample_p1, bias);
     let sample_mixed = mixed_lines(sample_words.iter().zip(&sample_runs).map(|(w, r)| (w.as_slice(), *r)));
     if (sample_mixed as f32) < min_share * sample.len() as f32 {
@@ -529,7 +533,7 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
             p1.extend_from_slice(&sample_p1[at..end]);
             at = end;
         } else {
-            push_rows(lines, i, page, &mut first);
+            push_rows(lines, i, w, page, &mut first);
             p1.extend((start..first.len()).map(|r| model.first.probability(first.row(r))));
         }
     }
