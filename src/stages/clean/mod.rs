@@ -750,7 +750,9 @@ fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanConfig) {
             && l.words <= 80
             && overlap(&l.text, &body) >= cfg.headline_min_overlap
     };
-    let title_like = |i: usize| lines[i].words <= 40 && !crate::text::ends_sentence(&lines[i].text);
+    let title_like = |i: usize| {
+        lines[i].words <= 40 && !crate::text::ends_sentence(&lines[i].text) && !ends_mid_sentence(&lines[i].text)
+    };
     let above: Vec<usize> =
         (first.saturating_sub(cfg.headline_reach_lines.get())..first).rev().filter(|&i| candidate(i)).collect();
     let Some(&nearest) = above.first() else {
@@ -766,6 +768,18 @@ fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanConfig) {
     if let Some(s) = subtitle {
         lines[s].class = LineClass::Subtitle;
     }
+}
+
+/// Whether a line stops on a lower-case function word ("... a CPM leader like"): a line of
+/// wrapped prose cut off mid-sentence, which a headline never is.
+fn ends_mid_sentence(text: &str) -> bool {
+    let Some(last) = text.split_whitespace().next_back() else {
+        return false;
+    };
+    let word = last.trim_matches(|c: char| !c.is_alphanumeric());
+    word.chars().next().is_some_and(char::is_lowercase)
+        && word.len() <= features::max_stopword_bytes()
+        && features::is_stopword(&word.to_lowercase())
 }
 
 /// An image credit names the image whose caption is the line right before it.
@@ -866,6 +880,23 @@ mod tests {
         assert_eq!(class_of(&lines, "Menu of the day"), &LineClass::Keep);
         assert_eq!(class_of(&lines, "Big Storm"), &LineClass::Title);
         assert_eq!(class_of(&lines, "홍길동"), &LineClass::Byline);
+    }
+
+    #[test]
+    fn a_wrapped_prose_line_is_never_the_headline() {
+        assert!(ends_mid_sentence("as his statement had been ratifying the stance of"));
+        assert!(ends_mid_sentence("Police said the driver was taken to hospital and"));
+        assert!(!ends_mid_sentence("Harbour Tunnel Opens To Traffic"));
+        assert!(!ends_mid_sentence("Storm hits the coast"));
+        assert!(!ends_mid_sentence("What the deal means for A"));
+        assert!(!ends_mid_sentence(""));
+        let c = cleaner();
+        let text = "Home\nWorld\nThe harbour tunnel will open to\n\
+            traffic next week, once the last safety checks on the harbour tunnel are done.\n\
+            Engineers had to cut the tunnel through a layer of hard rock that was not on any of the survey maps.\n\
+            The council expects thirty thousand cars a day once the tunnel and the toll road open in spring.";
+        let lines = c.classify(text);
+        assert!(!lines.iter().any(|l| l.class == LineClass::Title), "{lines:#?}");
     }
 
     #[test]
