@@ -770,16 +770,21 @@ fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanConfig) {
     }
 }
 
-/// Whether a line stops on a lower-case function word ("... a CPM leader like"): a line of
-/// wrapped prose cut off mid-sentence, which a headline never is.
+/// Whether a line reads as a piece of wrapped prose: it starts with a word in lower case ("need
+/// gap in the virtual world ...") or stops on a lower-case function word ("... a CPM leader
+/// like"). A headline does neither.
 fn ends_mid_sentence(text: &str) -> bool {
-    let Some(last) = text.split_whitespace().next_back() else {
+    let core = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    let mut words = text.split_whitespace();
+    let (Some(first), last) = (words.next().map(core), words.next_back().map(core)) else {
         return false;
     };
-    let word = last.trim_matches(|c: char| !c.is_alphanumeric());
-    word.chars().next().is_some_and(char::is_lowercase)
-        && word.len() <= features::max_stopword_bytes()
-        && features::is_stopword(&word.to_lowercase())
+    let starts_lower = first.chars().next().is_some_and(char::is_lowercase) && !first.chars().any(char::is_uppercase);
+    let last = last.unwrap_or_else(|| first.clone());
+    let ends_function_word = last.chars().next().is_some_and(char::is_lowercase)
+        && last.len() <= features::max_stopword_bytes()
+        && features::is_stopword(&last.to_lowercase());
+    starts_lower || ends_function_word
 }
 
 /// An image credit names the image whose caption is the line right before it.
@@ -889,6 +894,8 @@ mod tests {
         assert!(!ends_mid_sentence("Harbour Tunnel Opens To Traffic"));
         assert!(!ends_mid_sentence("Storm hits the coast"));
         assert!(!ends_mid_sentence("What the deal means for A"));
+        assert!(ends_mid_sentence("need gap in the virtual world of the internet"));
+        assert!(!ends_mid_sentence("iPhone sales fall"));
         assert!(!ends_mid_sentence(""));
         let c = cleaner();
         let text = "Home\nWorld\nThe harbour tunnel will open to\n\
