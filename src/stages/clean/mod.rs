@@ -289,11 +289,12 @@ impl Cleaner {
             if trimmed.len() <= rules.max_label_bytes {
                 crate::text::push_lowercase(&mut label, trimmed);
             }
-            let keep = rules.keep.is_match(&text);
+            // Empty sets are the default; asking one costs a regex search all the same.
+            let keep = !rules.keep.is_empty() && rules.keep.is_match(&text);
             let hash = case_folded_hash(&text);
             let class = if keep {
                 LineClass::Keep
-            } else if rules.drop.is_match(&text) {
+            } else if !rules.drop.is_empty() && rules.drop.is_match(&text) {
                 LineClass::Drop("drop_pattern")
             } else if words <= 40 && rules.copyright.is_match(&text) {
                 LineClass::Copyright
