@@ -194,6 +194,48 @@ impl LineStats {
     }
 }
 
+/// 16-bit lanes of [`ASCII_LANES`]' entries, one per count an ASCII character can add to.
+const LANE_CHARS: usize = 0;
+const LANE_DIGITS: usize = 1;
+const LANE_LETTERS: usize = 2;
+const LANE_UPPER: usize = 3;
+const LANE_MARKS: usize = 4;
+const LANE_COMMAS: usize = 5;
+const LANE_SPECIAL: usize = 6;
+
+const fn one(lane: usize) -> u128 {
+    1u128 << (16 * lane)
+}
+
+/// For each ASCII byte, a 1 in the lane of every count [`Counts::ascii_char`] adds it to.
+static ASCII_LANES: [u128; 128] = {
+    let mut t = [0u128; 128];
+    let mut b = 0u8;
+    while b < 128 {
+        let mut v = one(LANE_CHARS);
+        if b.is_ascii_digit() {
+            v += one(LANE_DIGITS);
+        } else if b.is_ascii_alphabetic() {
+            v += one(LANE_LETTERS);
+            if b.is_ascii_uppercase() {
+                v += one(LANE_UPPER);
+            }
+        } else if matches!(b, b'.' | b'!' | b'?') {
+            v += one(LANE_MARKS);
+        } else if matches!(b, b',' | b';') {
+            v += one(LANE_COMMAS);
+        } else if matches!(
+            b,
+            b'|' | b'*' | b'[' | b']' | b'>' | b'<' | b'/' | b'=' | b'#' | b'@' | b'+' | b'_' | b'~' | b'^'
+        ) {
+            v += one(LANE_SPECIAL);
+        }
+        t[b as usize] = v;
+        b += 1;
+    }
+    t
+};
+
 /// The counts a line's measures are ratios of.
 #[derive(Debug, Default, PartialEq)]
 struct Counts {
@@ -228,9 +270,17 @@ impl Counts {
         let mut n = Counts::default();
         let bytes = text.as_bytes();
         let mut i = 0;
+        // ASCII characters add their classes' lanes (`ASCII_LANES`) to one packed sum: a table
+        // load and an add a byte, where a branch per class mispredicts on every word.
+        let (mut lanes, mut pending) = (0u128, 0usize);
         while let Some(&b) = bytes.get(i) {
             if b.is_ascii() {
-                n.ascii_char(b);
+                lanes += ASCII_LANES[usize::from(b)];
+                pending += 1;
+                if pending == usize::from(u16::MAX) {
+                    n.add_lanes(lanes);
+                    (lanes, pending) = (0, 0);
+                }
                 i += 1;
             } else if let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) {
                 n.char(c);
@@ -239,6 +289,7 @@ impl Counts {
                 break;
             }
         }
+        n.add_lanes(lanes);
         let mut lower = String::new();
         if text.is_ascii() {
             for tok in bytes.split(|b| is_ascii_space(*b)) {
@@ -299,8 +350,20 @@ impl Counts {
         }
     }
 
-    /// [`Counts::char`] for an ASCII character.
-    #[inline]
+    /// Adds the counts packed in `lanes` (sums of [`ASCII_LANES`] entries, each lane below 2^16).
+    fn add_lanes(&mut self, lanes: u128) {
+        let lane = |k: usize| ((lanes >> (16 * k)) & 0xFFFF) as usize;
+        self.chars += lane(LANE_CHARS);
+        self.digits += lane(LANE_DIGITS);
+        self.letters += lane(LANE_LETTERS);
+        self.upper += lane(LANE_UPPER);
+        self.marks += lane(LANE_MARKS);
+        self.commas += lane(LANE_COMMAS);
+        self.special += lane(LANE_SPECIAL);
+    }
+
+    /// [`Counts::char`] for an ASCII character, one branch per class ([`ASCII_LANES`] must agree).
+    #[cfg(test)]
     fn ascii_char(&mut self, b: u8) {
         self.chars += 1;
         if b.is_ascii_digit() {
@@ -566,6 +629,16 @@ mod tests {
         ];
         for line in lines {
             assert_eq!(Counts::of(line), Counts::general(line), "{line:?}");
+        }
+        // Longer than a 16-bit lane holds, with a non-ASCII character after the first flush.
+        let long = format!("{}é{}", "Ab1. x|, ".repeat(8_000), "Z?; ".repeat(20_000));
+        assert_eq!(Counts::of(&long), Counts::general(&long));
+        for b in 0..128u8 {
+            let mut by_branch = Counts::default();
+            by_branch.ascii_char(b);
+            let mut by_lanes = Counts::default();
+            by_lanes.add_lanes(ASCII_LANES[usize::from(b)]);
+            assert_eq!(by_lanes, by_branch, "{b}");
         }
     }
 
