@@ -10,7 +10,7 @@
 //! `examples/train_cleaner` with the line model (docs/cleaner-model.md).
 
 use super::features::{is_ascii_stopword_any_case, is_stopword, max_stopword_bytes};
-use super::model::{Net, Rows};
+use super::model::{Net, Rows, sigmoid};
 use crate::record::{Cut, Line, LineClass};
 use crate::text::{ends_sentence, is_cjk};
 
@@ -92,12 +92,18 @@ const SAMPLE_EVERY: usize = 4;
 
 /// Each line's best run by the words' probabilities `p` (all lines' words in a row).
 pub fn runs(words: &[Vec<&str>], p: &[f32], bias: f32) -> Vec<Option<(usize, usize)>> {
+    let z: Vec<f32> = p.iter().map(|p| logit(*p)).collect();
+    runs_of_logits(words, &z, bias)
+}
+
+/// [`runs`] from the words' log-odds `z` instead of their probabilities.
+fn runs_of_logits(words: &[Vec<&str>], z: &[f32], bias: f32) -> Vec<Option<(usize, usize)>> {
     let mut scores = Vec::new();
     let mut offset = 0;
     let mut out = Vec::with_capacity(words.len());
     for w in words {
         scores.clear();
-        scores.extend(p[offset..offset + w.len()].iter().map(|p| logit(*p) - bias));
+        scores.extend(z[offset..offset + w.len()].iter().map(|z| clamp_logit(*z) - bias));
         out.push(best_run(&scores));
         offset += w.len();
     }
@@ -511,8 +517,9 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
     let sample: Vec<usize> = which.iter().zip(&sampled).filter(|(_, s)| **s).map(|(i, _)| *i).collect();
     let sample_words = line_words(lines, &sample);
     let sample_rows = word_rows_of(lines, &sample, &sample_words);
-    let sample_p1: Vec<f32> = sample_rows.iter().map(|x| model.first.probability(x)).collect();
-    let sample_runs = runs(&sample_words, &sample_p1, bias);
+    let sample_z1: Vec<f32> = sample_rows.iter().map(|x| model.first.logit_of(x, &[])).collect();
+    let sample_p1: Vec<f32> = sample_z1.iter().map(|z| sigmoid(*z)).collect();
+    let sample_runs = runs_of_logits(&sample_words, &sample_z1, bias);
     let sample_mixed = mixed_lines(sample_words.iter().zip(&sample_runs).map(|(w, r)| (w.as_slice(), *r)));
     if (sample_mixed as f32) < min_share * sample.len() as f32 {
         return;
@@ -522,6 +529,7 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
     let words = line_words(lines, &which);
     let mut first = Rows::with_capacity(N_WORD_FEATURES, words.iter().map(Vec::len).sum());
     let mut p1 = Vec::with_capacity(first.capacity());
+    let mut z1 = Vec::with_capacity(first.capacity());
     let mut at = 0;
     for ((&i, &s), w) in which.iter().zip(&sampled).zip(&words) {
         let start = first.len();
@@ -531,13 +539,15 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
                 first.push(sample_rows.row(r));
             }
             p1.extend_from_slice(&sample_p1[at..end]);
+            z1.extend_from_slice(&sample_z1[at..end]);
             at = end;
         } else {
             push_rows(lines, i, w, page, &mut first);
-            p1.extend((start..first.len()).map(|r| model.first.probability(first.row(r))));
+            z1.extend((start..first.len()).map(|r| model.first.logit_of(first.row(r), &[])));
         }
+        p1.extend(z1[p1.len()..].iter().map(|z| sigmoid(*z)));
     }
-    let runs = runs(&words, &p1, bias);
+    let runs = runs_of_logits(&words, &z1, bias);
     // A page laid out in columns has them on many lines; a few lines the first pass would cut on
     // a page of one column are its mistakes, not columns.
     let mixed =
@@ -572,7 +582,7 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
         }
         scores.clear();
         scores
-            .extend((at..offset).zip(extra.by_ref()).map(|(k, x)| logit(model.probability_of(first.row(k), x)) - bias));
+            .extend((at..offset).zip(extra.by_ref()).map(|(k, x)| clamp_logit(model.logit_of(first.row(k), x)) - bias));
         let best = best_run(&scores);
         let run = if kept {
             // Words are cut off only when the model is sure of it: a wrong cut loses article text
@@ -639,6 +649,13 @@ pub struct ColumnModel {
 pub fn logit(p: f32) -> f32 {
     let p = p.clamp(1e-6, 1.0 - 1e-6);
     (p / (1.0 - p)).ln()
+}
+
+/// Log-odds kept within those of the probabilities [`logit`] clamps to: one word the model is
+/// all but certain of must not outweigh a whole run.
+fn clamp_logit(z: f32) -> f32 {
+    const MAX: f32 = 13.815_51; // ln((1 - 1e-6) / 1e-6)
+    z.clamp(-MAX, MAX)
 }
 
 #[cfg(test)]
