@@ -292,11 +292,13 @@ impl Cleaner {
             // Empty sets are the default; asking one costs a regex search all the same.
             let keep = !rules.keep.is_empty() && rules.keep.is_match(&text);
             let hash = case_folded_hash(&text);
+            let copyright_or_caption =
+                words <= 80 && rules.copyright_or_caption.as_ref().is_none_or(|r| r.is_match(&text));
             let class = if keep {
                 LineClass::Keep
             } else if !rules.drop.is_empty() && rules.drop.is_match(&text) {
                 LineClass::Drop("drop_pattern")
-            } else if words <= 40 && rules.copyright.is_match(&text) {
+            } else if words <= 40 && copyright_or_caption && rules.copyright.is_match(&text) {
                 LineClass::Copyright
             } else if let Some(c) = rules.credit.is_match(&text).then(|| rules.credit.captures(&text)).flatten() {
                 LineClass::Credit(c.get(1).map_or_else(String::new, |m| m.as_str().trim().to_string()))
@@ -310,7 +312,7 @@ impl Cleaner {
                     credit: c.get(1).map_or_else(String::new, |m| m.as_str().trim().to_string()),
                     at,
                 }
-            } else if words <= 80 && rules.caption.is_match(&text) {
+            } else if copyright_or_caption && rules.caption.is_match(&text) {
                 LineClass::Caption
             } else if trimmed.is_empty() || (rules.ui.contains(label.as_str()) && !wrapped_sentence_end(&text)) {
                 LineClass::Drop("ui_label")

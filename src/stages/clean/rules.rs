@@ -249,6 +249,10 @@ pub struct Rules {
     pub caption_credit: Regex,
     /// See [`CAPTION_PATTERN`].
     pub caption: Regex,
+    /// Either of `copyright` and `caption`: one search tells most lines neither applies, where
+    /// the two alone cost two (both search the whole line). `None` when the two together exceed
+    /// the regex size limit: then each is asked on its own.
+    pub copyright_or_caption: Option<Regex>,
     /// The heading of a readers' comments section.
     pub comments_start: Regex,
     /// A link to another article inside this one.
@@ -278,6 +282,8 @@ impl Rules {
             credit: Regex::new(&cfg.credit_pattern)?,
             caption_credit: Regex::new(&cfg.caption_credit_pattern)?,
             caption: Regex::new(&cfg.caption_pattern)?,
+            copyright_or_caption: Regex::new(&format!("(?:{})|(?:{})", cfg.copyright_pattern, cfg.caption_pattern))
+                .ok(),
             comments_start: Regex::new(&cfg.comments_start_pattern)?,
             teaser: Regex::new(&cfg.teaser_pattern)?,
             share: Regex::new(&cfg.share_pattern)?,
@@ -302,5 +308,23 @@ mod tests {
         assert!(!r.copyright.is_match("Copyright"));
         assert_eq!(&r.credit.captures("[Image source=Yonhap News]").unwrap()[1], "Yonhap News");
         assert!(r.identifier.is_match("bar_progress") && !r.identifier.is_match("Jean-Pierre"));
+    }
+
+    #[test]
+    fn the_joint_search_matches_where_either_pattern_does() {
+        let r = Rules::compile(&CleanConfig::default()).unwrap();
+        let joint = r.copyright_or_caption.as_ref().unwrap();
+        for line in [
+            "© 2024 Example News. All rights reserved.",
+            "FILE PHOTO: A man walks past the central bank in Frankfurt.",
+            "Jane Doe, left, and John Roe at the opening.",
+            "The council said on Tuesday that the work would begin in the spring.",
+            "COPYRIGHT",
+            "(c) Example",
+            "무단 전재 및 재배포 금지",
+            "",
+        ] {
+            assert_eq!(joint.is_match(line), r.copyright.is_match(line) || r.caption.is_match(line), "{line:?}");
+        }
     }
 }
