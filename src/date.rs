@@ -76,8 +76,9 @@ fn num<T: std::str::FromStr>(m: Option<regex::Match<'_>>) -> Option<T> {
 /// assert_eq!(find_date("05/06/2024"), None); // day and month could be either way round
 /// ```
 pub fn find_date(s: &str) -> Option<String> {
-    // Every form has digits; most lines have none, and the patterns are not free.
-    if !s.bytes().any(|b| b.is_ascii_digit()) {
+    // Every form has a four-digit year; most lines have none, and the patterns are not free.
+    // (`\d` also matches other scripts' digits, but a year in those does not parse either.)
+    if !has_four_ascii_digits(s) {
         return None;
     }
     let p = &*PATTERNS;
@@ -128,9 +129,25 @@ pub fn find_date(s: &str) -> Option<String> {
     })
 }
 
+/// Whether `s` has four ASCII digits in a row.
+fn has_four_ascii_digits(s: &str) -> bool {
+    let mut run = 0;
+    s.bytes().any(|b| {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        run == 4
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::find_date;
+    use super::{find_date, has_four_ascii_digits};
+
+    #[test]
+    fn years_are_four_digits_in_a_row() {
+        assert!(has_four_ascii_digits("on 12 May 2024") && has_four_ascii_digits("2024"));
+        assert!(!has_four_ascii_digits("12 May 24, 5 comments") && !has_four_ascii_digits("２０２４年"));
+        assert_eq!(find_date("２０２４年６月２２日"), None);
+    }
 
     proptest::proptest! {
         /// Any input: no panic, and whatever comes out is a real calendar date (and time).
