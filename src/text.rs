@@ -162,19 +162,48 @@ pub fn is_prose_counted(s: &str, words: usize, min_words: usize) -> bool {
     words >= min_words * 3 || (words >= min_words && ends_sentence(s))
 }
 
+/// Whether [`normalize_line`] would return `s` unchanged: single spaces between words, nothing
+/// to trim, no other whitespace. (An ASCII line keeps a vertical tab, as it always has.)
+fn is_plain(s: &str) -> bool {
+    let b = s.as_bytes();
+    let ascii_plain = b.first().is_none_or(|c| !c.is_ascii_whitespace())
+        && b.last().is_none_or(|c| !c.is_ascii_whitespace())
+        && !b.iter().any(|&c| matches!(c, b'\t' | b'\n' | b'\x0C' | b'\r'))
+        && !s.contains("  ");
+    if !ascii_plain {
+        return false;
+    }
+    if s.is_ascii() {
+        return true;
+    }
+    // The whitespace and zero-width characters outside ASCII all start with one of these bytes
+    // in UTF-8 (U+0085, U+00A0; U+1680; U+2000-U+205F; U+3000; U+FEFF); curly quotes and dashes
+    // share the third, so those characters are decoded and looked at.
+    !b.contains(&b'\x0B')
+        && !b.iter().enumerate().any(|(i, &c)| {
+            matches!(c, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF)
+                && s.get(i..).and_then(|rest| rest.chars().next()).is_some_and(is_line_space)
+        })
+}
+
+/// What [`normalize_line`] splits at.
+fn is_line_space(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200B}' | '\u{200C}' | '\u{FEFF}')
+}
+
 /// Collapses runs of whitespace (including NBSP and zero-width characters) to one space and trims.
 pub fn normalize_line(s: &str) -> String {
-    // Most lines are already normal: plain ASCII, single spaces, nothing to trim.
-    let b = s.as_bytes();
-    let plain = s.is_ascii()
-        && b.first().is_none_or(|c| !c.is_ascii_whitespace())
-        && b.last().is_none_or(|c| !c.is_ascii_whitespace())
-        && !b.windows(2).any(|w| w[0].is_ascii_whitespace() && (w[1].is_ascii_whitespace() || w[0] != b' '));
-    if plain {
+    // Most lines are already normal: single spaces, nothing to trim.
+    if is_plain(s) {
         return s.to_string();
     }
+    collapse_spaces(s)
+}
+
+/// [`normalize_line`] the long way.
+fn collapse_spaces(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for part in s.split(|c: char| c.is_whitespace() || matches!(c, '\u{200B}' | '\u{200C}' | '\u{FEFF}')) {
+    for part in s.split(is_line_space) {
         if part.is_empty() {
             continue;
         }
@@ -259,6 +288,23 @@ mod tests {
         #[test]
         fn ascii_word_count_agrees_with_the_general_count(line in "[ -~\t\n\r\x0b\x0c]{0,60}") {
             proptest::prop_assert_eq!(word_count(&line), word_count_chars(&line));
+        }
+
+        #[test]
+        fn plain_lines_are_the_ones_without_whitespace_to_mend(line in "[ -~\t\n\r\x0b\x0c]{0,40}") {
+            let b = line.as_bytes();
+            let by_windows = b.first().is_none_or(|c| !c.is_ascii_whitespace())
+                && b.last().is_none_or(|c| !c.is_ascii_whitespace())
+                && !b.windows(2).any(|w| w[0].is_ascii_whitespace() && (w[1].is_ascii_whitespace() || w[0] != b' '));
+            proptest::prop_assert_eq!(is_plain(&line), by_windows);
+        }
+
+        #[test]
+        fn plain_lines_need_no_mending(line in "[ -~\t\x0b\u{85}\u{a0}\u{1680}\u{2000}-\u{2030}\u{205f}\u{3000}\u{feff}é가北]{0,40}") {
+            // (ASCII lines are the test above's.)
+            if !line.is_ascii() && is_plain(&line) {
+                proptest::prop_assert_eq!(collapse_spaces(&line), line);
+            }
         }
 
         #[test]
