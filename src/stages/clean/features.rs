@@ -194,7 +194,7 @@ impl LineStats {
     }
 }
 
-/// 16-bit lanes of [`ASCII_LANES`]' entries, one per count an ASCII character can add to.
+/// 8-bit lanes of [`ASCII_LANES`]' entries, one per count an ASCII character can add to.
 const LANE_CHARS: usize = 0;
 const LANE_DIGITS: usize = 1;
 const LANE_LETTERS: usize = 2;
@@ -203,13 +203,13 @@ const LANE_MARKS: usize = 4;
 const LANE_COMMAS: usize = 5;
 const LANE_SPECIAL: usize = 6;
 
-const fn one(lane: usize) -> u128 {
-    1u128 << (16 * lane)
+const fn one(lane: usize) -> u64 {
+    1u64 << (8 * lane)
 }
 
 /// For each ASCII byte, a 1 in the lane of every count [`Counts::ascii_char`] adds it to.
-static ASCII_LANES: [u128; 128] = {
-    let mut t = [0u128; 128];
+static ASCII_LANES: [u64; 128] = {
+    let mut t = [0u64; 128];
     let mut b = 0u8;
     while b < 128 {
         let mut v = one(LANE_CHARS);
@@ -271,25 +271,32 @@ impl Counts {
         let bytes = text.as_bytes();
         let mut i = 0;
         // ASCII characters add their classes' lanes (`ASCII_LANES`) to one packed sum: a table
-        // load and an add a byte, where a branch per class mispredicts on every word.
-        let (mut lanes, mut pending) = (0u128, 0usize);
-        while let Some(&b) = bytes.get(i) {
-            if b.is_ascii() {
-                lanes += ASCII_LANES[usize::from(b)];
-                pending += 1;
-                if pending == usize::from(u16::MAX) {
-                    n.add_lanes(lanes);
-                    (lanes, pending) = (0, 0);
-                }
-                i += 1;
-            } else if let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) {
-                n.char(c);
-                i += c.len_utf8();
-            } else {
-                break;
+        // load and an add a byte, where a branch per class mispredicts on every word. A lane
+        // holds 255, so the sum is emptied every 255 characters.
+        if text.is_ascii() {
+            for chunk in bytes.chunks(usize::from(u8::MAX)) {
+                n.add_lanes(chunk.iter().map(|&b| ASCII_LANES[usize::from(b & 0x7F)]).sum());
             }
+        } else {
+            let (mut lanes, mut pending) = (0u64, 0u8);
+            while let Some(&b) = bytes.get(i) {
+                if b.is_ascii() {
+                    lanes += ASCII_LANES[usize::from(b)];
+                    pending += 1;
+                    if pending == u8::MAX {
+                        n.add_lanes(lanes);
+                        (lanes, pending) = (0, 0);
+                    }
+                    i += 1;
+                } else if let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) {
+                    n.char(c);
+                    i += c.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            n.add_lanes(lanes);
         }
-        n.add_lanes(lanes);
         let mut lower = String::new();
         if text.is_ascii() {
             for tok in bytes.split(|b| is_ascii_space(*b)) {
@@ -350,9 +357,9 @@ impl Counts {
         }
     }
 
-    /// Adds the counts packed in `lanes` (sums of [`ASCII_LANES`] entries, each lane below 2^16).
-    fn add_lanes(&mut self, lanes: u128) {
-        let lane = |k: usize| ((lanes >> (16 * k)) & 0xFFFF) as usize;
+    /// Adds the counts packed in `lanes` (sums of [`ASCII_LANES`] entries, each lane below 256).
+    fn add_lanes(&mut self, lanes: u64) {
+        let lane = |k: usize| ((lanes >> (8 * k)) & 0xFF) as usize;
         self.chars += lane(LANE_CHARS);
         self.digits += lane(LANE_DIGITS);
         self.letters += lane(LANE_LETTERS);
@@ -630,7 +637,7 @@ mod tests {
         for line in lines {
             assert_eq!(Counts::of(line), Counts::general(line), "{line:?}");
         }
-        // Longer than a 16-bit lane holds, with a non-ASCII character after the first flush.
+        // Longer than an 8-bit lane holds, with a non-ASCII character after the first flush.
         let long = format!("{}é{}", "Ab1. x|, ".repeat(8_000), "Z?; ".repeat(20_000));
         assert_eq!(Counts::of(&long), Counts::general(&long));
         for b in 0..128u8 {
