@@ -221,7 +221,36 @@ fn collapse_spaces(s: &str) -> String {
 fn normalized_pieces<'a>(paragraphs: impl IntoIterator<Item = &'a str>, out: &mut dyn FnMut(&[u8])) {
     let mut first = true;
     let mut buf = [0u8; 256];
+    let mut folded = String::new();
     for p in paragraphs {
+        // Most paragraphs have single spaces already (and no vertical tab, at which
+        // `split_whitespace` splits though `is_plain` keeps it): their normal form is theirs with
+        // every character folded, runs of ASCII lower-cased a buffer at a time.
+        if !p.is_empty() && is_plain(p) && !p.as_bytes().contains(&b'\x0B') {
+            if !first {
+                out(b" ");
+            }
+            first = false;
+            let bytes = p.as_bytes();
+            let mut i = 0;
+            while i < bytes.len() {
+                let run = bytes[i..].iter().position(|b| !b.is_ascii()).unwrap_or(bytes.len() - i);
+                for chunk in bytes[i..i + run].chunks(buf.len()) {
+                    let b = &mut buf[..chunk.len()];
+                    b.copy_from_slice(chunk);
+                    b.make_ascii_lowercase();
+                    out(b);
+                }
+                i += run;
+                if let Some(c) = p.get(i..).and_then(|rest| rest.chars().next()) {
+                    folded.clear();
+                    fold_char(c, &mut folded);
+                    out(folded.as_bytes());
+                    i += c.len_utf8();
+                }
+            }
+            continue;
+        }
         for word in p.split_whitespace() {
             if !first {
                 out(b" ");
@@ -236,17 +265,23 @@ fn normalized_pieces<'a>(paragraphs: impl IntoIterator<Item = &'a str>, out: &mu
                 }
                 continue;
             }
-            let mut folded = String::with_capacity(word.len());
+            folded.clear();
             for c in word.chars() {
-                match c {
-                    '“' | '”' | '„' | '«' | '»' => folded.push('"'),
-                    '‘' | '’' | '‚' => folded.push('\''),
-                    '–' | '—' => folded.push('-'),
-                    _ => folded.extend(c.to_lowercase()),
-                }
+                fold_char(c, &mut folded);
             }
             out(folded.as_bytes());
         }
+    }
+}
+
+/// One character as the content hash sees it: typographic quotes and dashes as ASCII ones, the
+/// rest in lower case.
+fn fold_char(c: char, out: &mut String) {
+    match c {
+        '“' | '”' | '„' | '«' | '»' => out.push('"'),
+        '‘' | '’' | '‚' => out.push('\''),
+        '–' | '—' => out.push('-'),
+        _ => out.extend(c.to_lowercase()),
     }
 }
 
@@ -283,6 +318,35 @@ pub fn content_hash<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> (u128,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`normalized_pieces`] one word at a time, every paragraph (the reference for its fast path).
+    fn normalized_by_word(paragraphs: &[&str]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for word in paragraphs.iter().flat_map(|p| p.split_whitespace()) {
+            if !out.is_empty() {
+                out.push(b' ');
+            }
+            for c in word.chars() {
+                match c {
+                    '“' | '”' | '„' | '«' | '»' => out.push(b'"'),
+                    '‘' | '’' | '‚' => out.push(b'\''),
+                    '–' | '—' => out.push(b'-'),
+                    _ => out.extend(c.to_lowercase().collect::<String>().as_bytes()),
+                }
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalized_text_is_the_word_by_word_one(ps in proptest::collection::vec("[ -~\t\x0b\u{a0}\u{2009}“’—ΣÉé가]{0,30}", 0..4)) {
+            let refs: Vec<&str> = ps.iter().map(String::as_str).collect();
+            let mut fast = Vec::new();
+            normalized_pieces(refs.iter().copied(), &mut |b| fast.extend_from_slice(b));
+            proptest::prop_assert_eq!(fast, normalized_by_word(&refs));
+        }
+    }
 
     proptest::proptest! {
         #[test]
