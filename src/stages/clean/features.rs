@@ -78,10 +78,18 @@ fn slot(key: u64) -> usize {
 /// byte, so words of different lengths differ); `None` for longer or empty words and words with a
 /// zero byte.
 fn pack(word: &[u8], fold: impl Fn(u8) -> u8) -> Option<u64> {
-    if word.is_empty() || word.len() > 8 || word.contains(&0) {
+    if word.is_empty() || word.len() > 8 {
         return None;
     }
-    Some(word.iter().rev().fold(0u64, |k, b| (k << 8) | u64::from(fold(*b))))
+    // One walk over the (at most eight) bytes: `contains` would call `memchr` for every word.
+    let mut key = 0u64;
+    for &b in word.iter().rev() {
+        if b == 0 {
+            return None;
+        }
+        key = (key << 8) | u64::from(fold(b));
+    }
+    Some(key)
 }
 
 /// The longest function word, in bytes: a longer word needs no look-up.
