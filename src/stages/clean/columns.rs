@@ -155,17 +155,35 @@ fn shape_with(word: &str, ascii: bool) -> [f32; SHAPE] {
             cjk |= is_cjk(c);
         }
     }
-    let trimmed = word.trim_end_matches(['"', '\'', ')', '”', '’', ']']);
-    let last = trimmed.chars().last();
-    let core = word.trim_matches(|c: char| !c.is_alphanumeric());
-    let stop = if ascii {
-        is_ascii_stopword_any_case(core.as_bytes())
+    let (last, stop, open_quote, close_quote, bracket) = if ascii {
+        // The same tests on bytes: none of the other characters they look for is ASCII.
+        let b = word.as_bytes();
+        let kept = b.iter().rposition(|c| !matches!(c, b'"' | b'\'' | b')' | b']')).map_or(0, |e| e + 1);
+        let core = match (b.iter().position(u8::is_ascii_alphanumeric), b.iter().rposition(u8::is_ascii_alphanumeric)) {
+            (Some(s), Some(e)) => &b[s..=e],
+            _ => &[],
+        };
+        (
+            kept.checked_sub(1).map(|e| char::from(b[e])),
+            is_ascii_stopword_any_case(core),
+            matches!(b.first(), Some(b'"' | b'\'' | b'(')),
+            matches!(b.last(), Some(b'"' | b'\'' | b')')),
+            b.iter().any(|c| matches!(c, b'[' | b']')),
+        )
     } else {
+        let trimmed = word.trim_end_matches(['"', '\'', ')', '”', '’', ']']);
+        let core = word.trim_matches(|c: char| !c.is_alphanumeric());
         let mut lower = String::new();
         if core.len() <= max_stopword_bytes() {
             crate::text::push_lowercase(&mut lower, core);
         }
-        !lower.is_empty() && is_stopword(&lower)
+        (
+            trimmed.chars().last(),
+            !lower.is_empty() && is_stopword(&lower),
+            word.starts_with(['"', '\'', '(', '“', '‘']),
+            word.ends_with(['"', '\'', ')', '”', '’']),
+            word.contains(['[', ']']),
+        )
     };
     [
         f(first_alpha.is_some_and(char::is_uppercase)),
@@ -174,9 +192,9 @@ fn shape_with(word: &str, ascii: bool) -> [f32; SHAPE] {
         f(digit),
         f(matches!(last, Some('.' | '!' | '?' | '。' | '！' | '？'))),
         f(matches!(last, Some(',' | ';' | ':' | '、' | '，'))),
-        f(word.starts_with(['"', '\'', '(', '“', '‘'])),
-        f(word.ends_with(['"', '\'', ')', '”', '’'])),
-        f(word.contains(['[', ']'])),
+        f(open_quote),
+        f(close_quote),
+        f(bracket),
         f(!alnum),
         f(stop),
         ln_1p(chars as f32),
