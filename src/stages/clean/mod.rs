@@ -673,36 +673,70 @@ fn line_features(lines: &[Line]) -> Rows {
 /// character pairs for CJK and Hangul (whose words carry particles and endings): what a headline
 /// shares with its article.
 fn content_terms(text: &str, out: &mut Vec<u64>) {
+    if text.is_ascii() {
+        for tok in text.as_bytes().split(|b| !b.is_ascii_alphanumeric()) {
+            ascii_content_term(tok, out);
+        }
+        return;
+    }
     let mut lower = String::new();
     for tok in text.split(|c: char| !crate::text::is_word_char(c)) {
-        if tok.is_empty() {
-            continue;
-        }
-        if tok.chars().any(|c| crate::text::is_cjk(c) || ('\u{AC00}'..='\u{D7A3}').contains(&c)) {
-            let mut prev: Option<char> = None;
-            for c in tok.chars() {
-                if let Some(p) = prev {
-                    out.push((u64::from(u32::from(p)) << 32) | u64::from(u32::from(c)));
-                }
-                prev = Some(c);
-            }
-            continue;
-        }
-        if tok.len() < 3 {
-            continue;
-        }
-        lower.clear();
-        crate::text::push_lowercase(&mut lower, tok);
-        if lower.chars().nth(2).is_some()
-            && !features::is_stopword(&lower)
-            && !lower.bytes().all(|b| b.is_ascii_digit())
-        {
-            // A crude stem, so that `Glazers` in a headline meets `Glazer's` in the text.
-            let stem = lower.strip_suffix("'s").or_else(|| lower.strip_suffix("’s")).unwrap_or(&lower);
-            let stem = if stem.len() > 4 { stem.strip_suffix('s').unwrap_or(stem) } else { stem };
-            out.push(xxhash_rust::xxh3::xxh3_64(stem.as_bytes()));
+        if tok.is_ascii() {
+            ascii_content_term(tok.as_bytes(), out);
+        } else {
+            content_term(tok, &mut lower, out);
         }
     }
+}
+
+/// The terms of one token of `content_terms` (`lower` is a buffer to reuse).
+fn content_term(tok: &str, lower: &mut String, out: &mut Vec<u64>) {
+    if tok.chars().any(|c| crate::text::is_cjk(c) || ('\u{AC00}'..='\u{D7A3}').contains(&c)) {
+        let mut prev: Option<char> = None;
+        for c in tok.chars() {
+            if let Some(p) = prev {
+                out.push((u64::from(u32::from(p)) << 32) | u64::from(u32::from(c)));
+            }
+            prev = Some(c);
+        }
+        return;
+    }
+    if tok.len() < 3 {
+        return;
+    }
+    lower.clear();
+    crate::text::push_lowercase(lower, tok);
+    if lower.chars().nth(2).is_some() && !features::is_stopword(lower) && !lower.bytes().all(|b| b.is_ascii_digit()) {
+        // A crude stem, so that `Glazers` in a headline meets `Glazer's` in the text.
+        let stem = lower.strip_suffix("'s").or_else(|| lower.strip_suffix("’s")).unwrap_or(lower);
+        let stem = if stem.len() > 4 { stem.strip_suffix('s').unwrap_or(stem) } else { stem };
+        out.push(xxhash_rust::xxh3::xxh3_64(stem.as_bytes()));
+    }
+}
+
+/// [`content_term`] for a token of ASCII letters and digits (or none): the same term, without
+/// decoding characters or a lower-cased `String`.
+fn ascii_content_term(tok: &[u8], out: &mut Vec<u64>) {
+    const MAX: usize = 64;
+    if tok.len() < 3 || features::is_ascii_stopword_any_case(tok) || tok.iter().all(u8::is_ascii_digit) {
+        return;
+    }
+    let mut long = Vec::new();
+    let mut buf = [0u8; MAX];
+    let lower: &mut [u8] = if tok.len() <= MAX {
+        &mut buf[..tok.len()]
+    } else {
+        long.extend_from_slice(tok);
+        &mut long
+    };
+    lower.copy_from_slice(tok);
+    lower.make_ascii_lowercase();
+    // No apostrophe in such a token, so the possessive never needs stripping here.
+    let stem = match lower.split_last() {
+        Some((b's', rest)) if lower.len() > 4 => rest,
+        _ => &lower[..],
+    };
+    out.push(xxhash_rust::xxh3::xxh3_64(stem));
 }
 
 /// Share of a line's content terms that occur in the body.
@@ -888,6 +922,29 @@ mod tests {
         assert_eq!(class_of(&lines, "Menu of the day"), &LineClass::Keep);
         assert_eq!(class_of(&lines, "Big Storm"), &LineClass::Title);
         assert_eq!(class_of(&lines, "홍길동"), &LineClass::Byline);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_tokens_make_the_terms_the_general_walk_makes(tok in "[A-Za-z0-9]{0,12}") {
+            let (mut fast, mut general) = (Vec::new(), Vec::new());
+            ascii_content_term(tok.as_bytes(), &mut fast);
+            content_term(&tok, &mut String::new(), &mut general);
+            proptest::prop_assert_eq!(fast, general);
+        }
+    }
+
+    #[test]
+    fn function_words_and_numbers_are_no_content_terms() {
+        let mut terms = Vec::new();
+        content_terms("The Glazers said 2024 was theirs, and “Glazer’s” bid", &mut terms);
+        let mut ascii = Vec::new();
+        content_terms("the glazer said 2024 was theirs and glazer bid", &mut ascii);
+        // `glazers` and `glazer’s` stem to `glazer`; `the`, `and` and `2024` are no terms.
+        let hash = |t: &str| xxhash_rust::xxh3::xxh3_64(t.as_bytes());
+        assert_eq!(terms.iter().filter(|t| **t == hash("glazer")).count(), 2, "{terms:?}");
+        assert!(terms.contains(&hash("bid")) && !terms.contains(&hash("the")) && !terms.contains(&hash("2024")));
+        assert_eq!(terms, ascii);
     }
 
     #[test]
