@@ -55,7 +55,7 @@ pub fn push_lowercase(out: &mut String, s: &str) {
 
 /// Whether an ASCII byte is whitespace as [`char::is_whitespace`] has it (which, unlike
 /// [`u8::is_ascii_whitespace`], includes the vertical tab): what `split_whitespace` splits at.
-pub fn is_ascii_space(b: u8) -> bool {
+pub const fn is_ascii_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')
 }
 
@@ -66,7 +66,7 @@ static ASCII_WORD_CLASS: [u8; 128] = {
     while b < 128 {
         t[b as usize] = if b.is_ascii_alphanumeric() {
             1
-        } else if matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r') {
+        } else if is_ascii_space(b) {
             2
         } else {
             0

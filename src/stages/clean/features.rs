@@ -108,10 +108,10 @@ pub fn is_ascii_stopword_any_case(word: &[u8]) -> bool {
 }
 
 /// Symbols that mark navigation, lists and widgets rather than prose.
-fn is_special(c: char) -> bool {
+const fn is_special(c: char) -> bool {
     matches!(c, '|' | '*' | '[' | ']' | '•' | '·' | '»' | '«' | '>' | '<' | '/' | '=' | '#' | '@' | '+' | '_' | '~' | '^')
-        || ('\u{2500}'..='\u{257F}').contains(&c) // box drawing (w3m rules)
-        || ('\u{25A0}'..='\u{25FF}').contains(&c) // geometric shapes (bullets)
+        || matches!(c, '\u{2500}'..='\u{257F}') // box drawing (w3m rules)
+        || matches!(c, '\u{25A0}'..='\u{25FF}') // geometric shapes (bullets)
 }
 
 /// A line's own measures.
@@ -232,10 +232,7 @@ static ASCII_LANES: [u64; 128] = {
             v += one(LANE_MARKS);
         } else if matches!(b, b',' | b';') {
             v += one(LANE_COMMAS);
-        } else if matches!(
-            b,
-            b'|' | b'*' | b'[' | b']' | b'>' | b'<' | b'/' | b'=' | b'#' | b'@' | b'+' | b'_' | b'~' | b'^'
-        ) {
+        } else if is_special(b as char) {
             v += one(LANE_SPECIAL);
         }
         t[b as usize] = v;
