@@ -93,20 +93,14 @@ pub fn word_count(s: &str) -> usize {
         // a mispredicted branch costs more than the arithmetic).
         let (mut count, mut alnum) = (0usize, 0u8);
         for &b in bytes {
-            let class = ASCII_WORD_CLASS[usize::from(b & 0x7F)];
-            let space = class >> 1;
-            count += usize::from(alnum & space);
-            alnum = (alnum | (class & 1)) & (space ^ 1);
+            ascii_word_step(b, &mut count, &mut alnum);
         }
         return count + usize::from(alnum);
     }
-    let (mut count, mut alnum, mut i) = (0, false, 0);
+    let (mut count, mut alnum, mut i) = (0, 0u8, 0);
     while let Some(&b) = bytes.get(i) {
         if b.is_ascii() {
-            let class = ASCII_WORD_CLASS[usize::from(b)];
-            let space = class >> 1;
-            count += usize::from(u8::from(alnum) & space);
-            alnum = (u8::from(alnum) | (class & 1)) & (space ^ 1) == 1;
+            ascii_word_step(b, &mut count, &mut alnum);
             i += 1;
             continue;
         }
@@ -114,14 +108,24 @@ pub fn word_count(s: &str) -> usize {
         i += c.len_utf8();
         if c.is_whitespace() {
             count += usize::from(alnum);
-            alnum = false;
+            alnum = 0;
         } else if is_cjk(c) {
             count += 1;
         } else {
-            alnum |= is_word_char(c);
+            alnum |= u8::from(is_word_char(c));
         }
     }
     count + usize::from(alnum)
+}
+
+/// One ASCII byte of [`word_count`]: a space ends the current token (counting it if it had a
+/// letter or digit, `alnum` being 1), a letter or digit marks it.
+#[inline(always)]
+fn ascii_word_step(b: u8, count: &mut usize, alnum: &mut u8) {
+    let class = ASCII_WORD_CLASS[usize::from(b & 0x7F)];
+    let space = class >> 1;
+    *count += usize::from(*alnum & space);
+    *alnum = (*alnum | (class & 1)) & (space ^ 1);
 }
 
 /// [`word_count`] one token and character at a time (the reference the fast count is tested against).
@@ -326,14 +330,11 @@ mod tests {
             if !out.is_empty() {
                 out.push(b' ');
             }
+            let mut folded = String::new();
             for c in word.chars() {
-                match c {
-                    '“' | '”' | '„' | '«' | '»' => out.push(b'"'),
-                    '‘' | '’' | '‚' => out.push(b'\''),
-                    '–' | '—' => out.push(b'-'),
-                    _ => out.extend(c.to_lowercase().collect::<String>().as_bytes()),
-                }
+                fold_char(c, &mut folded);
             }
+            out.extend_from_slice(folded.as_bytes());
         }
         out
     }

@@ -536,7 +536,6 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
     let sample_words = line_words(lines, &sample);
     let sample_rows = word_rows_of(lines, &sample, &sample_words);
     let sample_z1: Vec<f32> = sample_rows.iter().map(|x| model.first.logit_of(x, &[])).collect();
-    let sample_p1: Vec<f32> = sample_z1.iter().map(|z| sigmoid(*z)).collect();
     let sample_runs = runs_of_logits(&sample_words, &sample_z1, bias);
     let sample_mixed = mixed_lines(sample_words.iter().zip(&sample_runs).map(|(w, r)| (w.as_slice(), *r)));
     if (sample_mixed as f32) < min_share * sample.len() as f32 {
@@ -546,7 +545,6 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
     let page = page_context(lines);
     let words = line_words(lines, &which);
     let mut first = Rows::with_capacity(N_WORD_FEATURES, words.iter().map(Vec::len).sum());
-    let mut p1 = Vec::with_capacity(first.capacity());
     let mut z1 = Vec::with_capacity(first.capacity());
     let mut at = 0;
     for ((&i, &s), w) in which.iter().zip(&sampled).zip(&words) {
@@ -556,15 +554,14 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
             for r in at..end {
                 first.push(sample_rows.row(r));
             }
-            p1.extend_from_slice(&sample_p1[at..end]);
             z1.extend_from_slice(&sample_z1[at..end]);
             at = end;
         } else {
             push_rows(lines, i, w, page, &mut first);
             z1.extend((start..first.len()).map(|r| model.first.logit_of(first.row(r), &[])));
         }
-        p1.extend(z1[p1.len()..].iter().map(|z| sigmoid(*z)));
     }
+    let p1: Vec<f32> = z1.iter().map(|z| sigmoid(*z)).collect();
     let runs = runs_of_logits(&words, &z1, bias);
     // A page laid out in columns has them on many lines; a few lines the first pass would cut on
     // a page of one column are its mistakes, not columns.
@@ -672,8 +669,11 @@ pub fn logit(p: f32) -> f32 {
 /// Log-odds kept within those of the probabilities [`logit`] clamps to: one word the model is
 /// all but certain of must not outweigh a whole run.
 fn clamp_logit(z: f32) -> f32 {
-    const MAX: f32 = 13.815_51; // ln((1 - 1e-6) / 1e-6)
-    z.clamp(-MAX, MAX)
+    // `logit(0.0)` and `logit(1.0)` in f32 (where `1.0 - 1e-6` rounds, so the two differ in size);
+    // a test checks them.
+    const LOW: f32 = -13.815_51;
+    const HIGH: f32 = 13.802_318;
+    z.clamp(LOW, HIGH)
 }
 
 #[cfg(test)]
@@ -686,6 +686,13 @@ mod tests {
         fn ascii_words_shape_bytewise_as_charwise(word in "[!-~]{1,20}") {
             proptest::prop_assert_eq!(shape_with(&word, true), shape_with(&word, false));
         }
+    }
+
+    #[test]
+    fn clamped_log_odds_end_where_logit_clamps() {
+        assert!((clamp_logit(f32::MAX) - logit(1.0)).abs() < 1e-5);
+        assert!((clamp_logit(f32::MIN) - logit(0.0)).abs() < 1e-5);
+        assert_eq!(clamp_logit(2.5), 2.5);
     }
 
     #[test]

@@ -274,16 +274,16 @@ impl Counts {
     fn of(text: &str) -> Self {
         let mut n = Counts::default();
         let bytes = text.as_bytes();
-        let mut i = 0;
+        let ascii = text.is_ascii();
         // ASCII characters add their classes' lanes (`ASCII_LANES`) to one packed sum: a table
         // load and an add a byte, where a branch per class mispredicts on every word. A lane
         // holds 255, so the sum is emptied every 255 characters.
-        if text.is_ascii() {
+        if ascii {
             for chunk in bytes.chunks(usize::from(u8::MAX)) {
                 n.add_lanes(chunk.iter().map(|&b| ASCII_LANES[usize::from(b & 0x7F)]).sum());
             }
         } else {
-            let (mut lanes, mut pending) = (0u64, 0u8);
+            let (mut lanes, mut pending, mut i) = (0u64, 0u8, 0);
             while let Some(&b) = bytes.get(i) {
                 if b.is_ascii() {
                     lanes += ASCII_LANES[usize::from(b)];
@@ -303,7 +303,7 @@ impl Counts {
             n.add_lanes(lanes);
         }
         let mut lower = String::new();
-        if text.is_ascii() {
+        if ascii {
             for tok in bytes.split(|b| is_ascii_space(*b)) {
                 n.ascii_token(tok);
             }
