@@ -811,13 +811,12 @@ fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanConfig) {
 /// gap in the virtual world ...") or stops on a lower-case function word ("... a CPM leader
 /// like"). A headline does neither.
 fn ends_mid_sentence(text: &str) -> bool {
-    let core = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
-    let mut words = text.split_whitespace();
-    let (Some(first), last) = (words.next().map(core), words.next_back().map(core)) else {
+    let mut words = text.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()));
+    let Some(first) = words.next() else {
         return false;
     };
+    let last = words.next_back().unwrap_or(first);
     let starts_lower = first.chars().next().is_some_and(char::is_lowercase) && !first.chars().any(char::is_uppercase);
-    let last = last.unwrap_or_else(|| first.clone());
     let ends_function_word = last.chars().next().is_some_and(char::is_lowercase)
         && last.len() <= features::max_stopword_bytes()
         && features::is_stopword(&last.to_lowercase());
