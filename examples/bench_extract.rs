@@ -16,7 +16,7 @@ use newsmill::record::{Document, Format, Markup};
 use newsmill::runner::{Outcome, Transform};
 use newsmill::stages::clean::Cleaner;
 use newsmill::stages::extract::Extractor;
-use newsmill::stages::source::charset::decode;
+use newsmill::stages::source::charset::{Sniff, decode};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,7 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut out)?;
                 bytes = out;
             }
-            if let Ok(d) = decode(&bytes, html) {
+            if let Ok(d) = decode(&bytes, if html { Sniff::Html } else { Sniff::Text }) {
                 texts.push((d.text, if html { Markup::Html } else { Markup::Text }));
             }
         }

@@ -91,6 +91,39 @@ pub struct SourceConfig {
     pub workers: NonZeroUsize,
     /// Capacity of the queue of settled files waiting for a reader.
     pub channel_capacity: NonZeroUsize,
+    /// A feed item with a headline (and link) but no description, summary or content: `reject`
+    /// it to the dead letter as `no_content`, or `emit` a record with an empty body and
+    /// `headline_only: true` (dedup passes such records through without a story).
+    pub feed_items_without_text: ItemsWithoutText,
+    /// Which symbolic links in the watched directories are read: `inside` (only those whose
+    /// target lies under a watched directory), `never`, or `always` (any target the daemon can
+    /// read). Links to directories are never followed.
+    pub follow_symlinks: FollowSymlinks,
+    /// Times a file that cannot be opened or read is retried (once a scan) before it goes to the
+    /// dead letter as `unreadable`; it is read again when it changes.
+    pub unreadable_retries: u32,
+}
+
+/// What becomes of a feed item without text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemsWithoutText {
+    /// A `no_content` record in the dead letter.
+    Reject,
+    /// A record with an empty body, flagged `headline_only`.
+    Emit,
+}
+
+/// Which symbolic links the file source follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowSymlinks {
+    /// Links whose real path lies under a watched directory.
+    Inside,
+    /// No links at all.
+    Never,
+    /// Every link to a file.
+    Always,
 }
 
 impl Default for SourceConfig {
@@ -121,6 +154,9 @@ impl Default for SourceConfig {
             max_feed_items: nz(1_000_000),
             workers: nz(2),
             channel_capacity: nz(64),
+            feed_items_without_text: ItemsWithoutText::Reject,
+            follow_symlinks: FollowSymlinks::Inside,
+            unreadable_retries: 3,
         }
     }
 }

@@ -169,6 +169,9 @@ pub struct InputMeta {
     pub categories: Vec<String>,
     /// A summary of the article (a page's description; often its deck or lede).
     pub description: Option<String>,
+    /// The input states a headline but no text (a feed item without description or content,
+    /// with `feed_items_without_text = "emit"`): the record is written with an empty body.
+    pub headline_only: bool,
 }
 
 impl InputMeta {
@@ -321,6 +324,14 @@ pub struct Article {
     pub image: Option<String>,
     /// Categories or tags, when the input states them (feeds).
     pub categories: Vec<String>,
+    /// The input stated a headline but no text: `body` is empty on purpose (feed items, with
+    /// `feed_items_without_text = "emit"`). Written only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub headline_only: bool,
+    /// A line or document was cut at a configured limit (`max_line_bytes`, ...): the body is
+    /// not the whole input. Written only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
     /// Words in the body (CJK characters count one each).
     pub word_count: usize,
     /// Hash of the normalised body (xxh3-128, hex): equal hashes mean the same text.

@@ -547,16 +547,36 @@ fn feed_items_become_articles_and_a_rewritten_feed_yields_only_new_items() {
 #[test]
 fn broken_feeds_and_empty_items_are_dead_lettered() {
     let s = Scratch::new("");
+    // Cut off mid-item: the item is read as far as it goes, and it has no text.
     s.drop_file("broken.rss", "<rss><channel><item><title>cut off");
     s.drop_file(
         "empty.atom",
         "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\"><title>T</title><id>urn:t</id>\
          <entry><title>No text</title><id>urn:e</id><updated>2024-01-01T00:00:00Z</updated></entry></feed>",
     );
+    s.drop_file("page.rss", "<!DOCTYPE html><html><body><p>A web page saved as a feed.</p></body></html>");
+    s.drop_file(
+        "nothing.rss",
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Quiet</title></channel></rss>",
+    );
     s.run_once();
-    let mut kinds: Vec<String> = s.rejected().iter().map(|r| r["kind"].as_str().unwrap().to_string()).collect();
-    kinds.sort();
-    assert_eq!(kinds, ["invalid_feed", "no_text"], "{:?}", s.rejected());
+    let mut found: Vec<(String, String)> = s
+        .rejected()
+        .iter()
+        .map(|r| (r["kind"].as_str().unwrap().to_string(), r["reason"].as_str().unwrap().to_string()))
+        .collect();
+    found.sort();
+    let kinds: Vec<&str> = found.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["invalid_feed", "no_content", "no_content", "no_items"], "{found:?}");
+    assert_eq!(found[0].1, "not a feed: root element <html>");
+    assert!(
+        found.iter().any(|(_, r)| r.contains("item has a title but no text") && r.contains("Atom 1.0")),
+        "{found:?}"
+    );
+    assert!(found.iter().any(|(_, r)| r.contains("RSS without a version")), "{found:?}");
+    assert_eq!(found[3].1, "RSS 2.0 feed with no items (no <item> or <entry>)");
+    let ids: Vec<String> = s.rejected().iter().filter_map(|r| r["id"].as_str().map(String::from)).collect();
+    assert!(ids.iter().any(|i| i == "urn:e"), "the rejection names the item: {ids:?}");
     assert!(s.articles().is_empty());
 }
 

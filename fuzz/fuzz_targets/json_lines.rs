@@ -4,10 +4,11 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use newsmill::config::ItemsWithoutText;
 use newsmill::stages::source::reader::{Emit, Limits, read_json_lines};
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits { max_document_bytes: 4096, excerpt_bytes: 64 };
+    let limits = Limits { max_document_bytes: 4096, excerpt_bytes: 64, items_without_text: ItemsWithoutText::Reject };
     for final_read in [false, true] {
         let mut at = 0u64;
         let next = read_json_lines(std::path::Path::new("fuzz.jsonl"), data, final_read, limits, &mut |ev| {

@@ -154,6 +154,7 @@ impl Collector {
                 .or_else(|| m(&["og:description", "description", "twitter:description"])),
             outlet: site_name,
             categories: Vec::new(),
+            headline_only: false,
         }
     }
 }

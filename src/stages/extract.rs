@@ -49,7 +49,7 @@ impl Extractor {
             .iter()
             .filter(|l| l.class == LineClass::Keep && !stated.is_some_and(|t| l.text.eq_ignore_ascii_case(t)))
             .collect();
-        if body.is_empty() {
+        if body.is_empty() && !doc.meta.headline_only {
             let excerpt = doc.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
             let excerpt = excerpt.chars().take(300).collect::<String>();
             return Err(Reject::new("no_body", "no body paragraph found", excerpt));
@@ -107,6 +107,8 @@ impl Extractor {
             captions,
             image: doc.meta.image,
             categories: doc.meta.categories,
+            headline_only: doc.meta.headline_only,
+            truncated: false,
             word_count,
             content_hash: hash_hex,
             duplicate_of: None,

@@ -839,6 +839,11 @@ impl Transform for Cleaner {
     const BLOCKING: bool = true;
 
     fn process(&self, mut doc: Document) -> Result<Outcome<Cleaned>, Reject> {
+        if doc.meta.headline_only {
+            // Nothing to clean: the record is the stated metadata with an empty body.
+            let Document { prov, format, charset, meta, .. } = doc;
+            return Ok(Outcome::Emit(Cleaned { prov, format, charset, meta, lines: Vec::new() }));
+        }
         let site = self.templates.as_ref().map(|_| site_of(&doc));
         let lines = match doc.markup {
             Markup::Text => self.classify_for(&doc.text, site.as_deref()),

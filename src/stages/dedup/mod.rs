@@ -102,7 +102,9 @@ impl Transform for Dedup {
     const BLOCKING: bool = true;
 
     fn process(&self, mut doc: Extracted) -> Result<Outcome<Extracted>, Reject> {
-        if !self.enabled {
+        // A headline without text is no story's text: every such record would be an "exact
+        // copy" of the first.
+        if !self.enabled || doc.article.headline_only {
             return Ok(Outcome::Emit(doc));
         }
         let hash = u128::from_str_radix(&doc.article.content_hash, 16)
@@ -181,6 +183,8 @@ mod tests {
                 captions: vec![],
                 image: None,
                 categories: vec![],
+                headline_only: false,
+                truncated: false,
                 word_count: 2,
                 content_hash: crate::text::content_hash([body]).1,
                 duplicate_of: None,

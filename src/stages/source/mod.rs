@@ -95,7 +95,11 @@ impl FileSource {
         Ok(Self {
             matcher: Arc::new(std::sync::RwLock::new(Matcher::new(cfg)?)),
             cfg: cfg.clone(),
-            limits: Limits { max_document_bytes: cfg.max_document_bytes.get(), excerpt_bytes },
+            limits: Limits {
+                max_document_bytes: cfg.max_document_bytes.get(),
+                excerpt_bytes,
+                items_without_text: cfg.feed_items_without_text,
+            },
             once,
         })
     }

@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::charset::{DecodeError, decode};
-use super::feed::{FeedItem, FeedMemory, parse_feed};
+use super::charset::{Decoded, How, Sniff, decode_owned};
+use super::feed::{FeedMemory, decode_feed_owned, parse};
+use crate::config::ItemsWithoutText;
 use crate::record::{Document, FileKey, Format, InputMeta, Markup, Provenance, Rejection, Ticket, now_rfc3339};
 
 /// Which reader a file needs, from its name.
@@ -84,6 +85,8 @@ pub struct Limits {
     pub max_document_bytes: u64,
     /// Excerpt size in rejections.
     pub excerpt_bytes: usize,
+    /// What becomes of a feed item with a headline but no text.
+    pub items_without_text: ItemsWithoutText,
 }
 
 impl Limits {
@@ -92,6 +95,7 @@ impl Limits {
         Self {
             max_document_bytes: cfg.source.max_document_bytes.get(),
             excerpt_bytes: cfg.dead_letter.excerpt_bytes.get(),
+            items_without_text: cfg.source.feed_items_without_text,
         }
     }
 }
@@ -186,18 +190,19 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
         }
     };
     if job.kind.format == Format::Feed {
-        return read_feed(job, limits, &bytes, emit);
+        return read_feed(job, limits, bytes, emit);
     }
-    let decoded = match decode(&bytes, job.kind.format == Format::Html) {
+    let excerpt = bytes[..bytes.len().min(64)].to_vec();
+    let sniff = if job.kind.format == Format::Html { Sniff::Html } else { Sniff::Text };
+    let decoded = match decode_owned(bytes, sniff) {
         Ok(d) => d,
-        Err(DecodeError::Binary(why)) => {
-            return done(emit(bad("binary", format!("not text: {why}"), &bytes[..bytes.len().min(64)])));
-        }
+        Err(e) => return done(emit(bad("binary", format!("not text: {e}"), &excerpt))),
     };
+    note_dropped_controls(job, &decoded);
     let markup = if job.kind.format == Format::Html { Markup::Html } else { Markup::Text };
     let text = decoded.text;
     if text.trim().is_empty() {
-        return done(emit(bad("no_text", "file has no text".into(), &bytes)));
+        return done(emit(bad("no_text", "file has no text".into(), &excerpt)));
     }
     let prov = Provenance { id, path: job.path.clone(), offset: None, ticket: job.ticket(range, (0, job.size)) };
     done(emit(Emit::Doc(Document {
@@ -210,53 +215,128 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
     })))
 }
 
-/// Every item of a feed not handled before, as documents. Items get byte ranges that tile the file
-/// (they have no offsets of their own), so the file's checkpoint completes once all are durable.
-fn read_feed(job: &FileJob, limits: Limits, bytes: &[u8], emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
-    let mut invalid = |reason: String| {
-        let whole = job.ticket((0, job.size), (0, job.size));
-        let taken = emit(reject(job, Some(path_id(&job.path)), whole, "invalid_feed", reason, bytes, limits));
-        if taken { job.size } else { job.from }
-    };
-    let items = match parse_feed(bytes) {
-        Ok(items) => items,
-        Err(e) => return invalid(format!("not a feed: {e}")),
-    };
-    let fresh: Vec<FeedItem> =
-        items.into_iter().filter(|i| !job.feeds.as_ref().is_some_and(|m| m.contains(i.key))).collect();
-    let n = fresh.len() as u64;
-    if n > job.size {
-        return invalid(format!("{n} items in {} bytes", job.size));
+/// Stray NULs and control characters the decoder dropped from real text: counted, not a reason
+/// to reject it.
+fn note_dropped_controls(job: &FileJob, decoded: &Decoded) {
+    if decoded.dropped_controls > 0 {
+        metrics::counter!("newsmill_source_control_chars_dropped_total").increment(decoded.dropped_controls as u64);
+        tracing::debug!(path = %job.path.display(), dropped = decoded.dropped_controls, "Dropped control characters from the text.");
     }
-    for (k, item) in (0u64..).zip(fresh) {
-        let ticket = Ticket { item: item.key, ..job.ticket((job.size * k / n, job.size * (k + 1) / n), (0, 0)) };
-        let problem = if item.text.trim().is_empty() {
-            Some(("no_text", "feed item has no content or description".to_string()))
-        } else if item.text.len() as u64 > limits.max_document_bytes {
-            Some(("too_large", format!("item exceeds max_document_bytes ({})", limits.max_document_bytes)))
-        } else {
-            None
-        };
-        let ev = match problem {
-            Some((kind, reason)) => {
-                let excerpt = crate::record::truncate_str(&item.text, limits.excerpt_bytes);
-                reject(job, Some(item.id), ticket, kind, reason, excerpt.as_bytes(), limits)
-            }
-            None => Emit::Doc(Document {
-                prov: Provenance { id: item.id.into(), path: job.path.clone(), offset: None, ticket },
-                format: Format::Feed,
-                charset: None,
-                text: item.text,
-                markup: item.markup,
-                meta: item.meta,
-            }),
-        };
-        if !emit(ev) {
-            // Stopped early: the items not taken are read again next time (the taken ones are remembered).
-            return job.from;
+}
+
+/// "; undeclared encoding, decoded as X" when the encoding was guessed from the bytes: the first
+/// thing to suspect when such a file does not read as expected.
+fn encoding_note(decoded: &Decoded) -> String {
+    match (decoded.how, decoded.charset) {
+        (How::Detected, Some(c)) => format!("; undeclared encoding, decoded as {c}"),
+        _ => String::new(),
+    }
+}
+
+/// Every item of a feed not handled before, as a document or a rejection naming the item, read
+/// one item at a time. Items get byte ranges that tile the file (the end of each item's markup,
+/// scaled from the decoded text to the file's bytes), so the file's checkpoint completes once
+/// all are durable; items handled before give their bytes to the next item's range.
+fn read_feed(job: &FileJob, limits: Limits, bytes: Vec<u8>, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
+    let head = bytes[..bytes.len().min(limits.excerpt_bytes)].to_vec();
+    let whole = job.ticket((0, job.size), (0, job.size));
+    let decoded = match decode_feed_owned(bytes) {
+        Ok(d) => d,
+        Err(e) => {
+            let rejection =
+                reject(job, Some(path_id(&job.path)), whole, "binary", format!("not text: {e}"), &head, limits);
+            return if emit(rejection) { job.size } else { job.from };
         }
+    };
+    note_dropped_controls(job, &decoded);
+    let text_len = decoded.text.len().max(1) as u128;
+    let to_file = |offset: usize| u64::try_from(offset as u128 * u128::from(job.size) / text_len).unwrap_or(job.size);
+    let mut prev_end = 0u64;
+    let mut stopped = false;
+    let mut rejected = 0usize;
+    let parsed = parse::parse(&decoded.text, &mut |item, end, dialect| {
+        if job.feeds.as_ref().is_some_and(|m| m.contains(item.key)) {
+            return true;
+        }
+        let end = to_file(end).max(prev_end + 1).min(job.size);
+        if end <= prev_end {
+            // Unreachable for real markup (an item is at least `<item>` long): no byte range left.
+            tracing::warn!(path = %job.path.display(), item = %item.id, "Feed item has no byte range left; it will be read on the next change of the file.");
+            return true;
+        }
+        let ticket = Ticket { item: item.key, ..job.ticket((prev_end, end), (0, 0)) };
+        prev_end = end;
+        let ev = item_event(job, limits, item, ticket, dialect, decoded.charset);
+        rejected += usize::from(matches!(ev, Emit::Reject(_)));
+        let taken = emit(ev);
+        stopped = !taken;
+        taken
+    });
+    if stopped {
+        // The items not taken are read again next time (the taken ones are remembered).
+        return job.from;
     }
-    job.size
+    let note = encoding_note(&decoded);
+    let problem = match parsed {
+        Err(e) => ("invalid_feed", format!("not a feed: {e}{note}")),
+        Ok(info) if info.items == 0 => {
+            ("no_items", format!("{} feed with no items (no <item> or <entry>){note}", info.dialect))
+        }
+        Ok(info) => {
+            if info.truncated {
+                metrics::counter!("newsmill_source_truncated_feeds_total").increment(1);
+                tracing::warn!(path = %job.path.display(), items = info.items, dialect = %info.dialect, "Feed ends before its root element closes; its items up to the cut were read.");
+            }
+            tracing::debug!(path = %job.path.display(), items = info.items, dialect = %info.dialect, rejected, charset = decoded.charset.unwrap_or("UTF-8"), "Read feed.");
+            return job.size;
+        }
+    };
+    let rejection = reject(job, Some(path_id(&job.path)), whole, problem.0, problem.1, &head, limits);
+    if emit(rejection) { job.size } else { job.from }
+}
+
+/// A fresh feed item as a document, or as a rejection that names it and says what it lacks.
+fn item_event(
+    job: &FileJob,
+    limits: Limits,
+    item: super::feed::FeedItem,
+    ticket: Ticket,
+    dialect: &super::feed::Dialect,
+    charset: Option<&'static str>,
+) -> Emit {
+    let headline_only = item.text.trim().is_empty();
+    let (title, link) = (item.meta.title.as_deref(), item.meta.url.as_deref());
+    let problem = if headline_only && (limits.items_without_text == ItemsWithoutText::Reject || title.is_none()) {
+        let what = match (title, link) {
+            (Some(_), Some(_)) => "has a title and a link but no text",
+            (Some(_), None) => "has a title but no text",
+            (None, Some(_)) => "has a link but no title or text",
+            (None, None) => "has no title, link or text",
+        };
+        Some(("no_content", format!("item {what} (no description, summary or content); feed: {dialect}")))
+    } else if item.text.len() as u64 > limits.max_document_bytes {
+        Some(("too_large", format!("feed item exceeds max_document_bytes ({})", limits.max_document_bytes)))
+    } else {
+        None
+    };
+    if let Some((kind, reason)) = problem {
+        let excerpt = if headline_only {
+            format!("{}\n{}", title.unwrap_or_default(), link.unwrap_or_default())
+        } else {
+            crate::record::truncate_str(&item.text, limits.excerpt_bytes).to_string()
+        };
+        return reject(job, Some(item.id), ticket, kind, reason, excerpt.trim().as_bytes(), limits);
+    }
+    let mut meta = item.meta;
+    meta.headline_only = headline_only;
+    Emit::Doc(Document {
+        prov: Provenance { id: item.id.into(), path: job.path.clone(), offset: None, ticket },
+        format: Format::Feed,
+        charset,
+        text: item.text,
+        markup: item.markup,
+        meta,
+    })
 }
 
 enum Bounded {
@@ -341,6 +421,23 @@ pub fn read_json_lines(
         feeds: None,
     };
     read_lines_from(&job, &mut std::io::Cursor::new(bytes), limits, emit)
+}
+
+/// Reads a feed held in memory as if it were the file `path`: every item as a document or a
+/// rejection, exactly as the daemon's reader makes them (no feed memory: every item is fresh).
+/// Returns where the next read would start.
+pub fn read_feed_bytes(path: &Path, bytes: Vec<u8>, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
+    let job = FileJob {
+        path: path.into(),
+        key: FileKey { dev: 0, ino: 0 },
+        generation: 0,
+        from: 0,
+        size: bytes.len() as u64,
+        kind: Kind { format: Format::Feed, gzip: false },
+        final_read: true,
+        feeds: None,
+    };
+    read_feed(&job, limits, bytes, emit)
 }
 
 fn read_lines_from(
@@ -481,7 +578,8 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    const LIMITS: Limits = Limits { max_document_bytes: 200, excerpt_bytes: 40 };
+    const LIMITS: Limits =
+        Limits { max_document_bytes: 200, excerpt_bytes: 40, items_without_text: ItemsWithoutText::Reject };
 
     fn job(path: &Path, from: u64, final_read: bool) -> FileJob {
         FileJob {

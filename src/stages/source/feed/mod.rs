@@ -1,15 +1,26 @@
-//! RSS 2.0, RSS 1.0 (RDF) and Atom feed files (parsed by `feed-rs`): every item becomes a document
-//! with its guid, link, title, dates, authors and categories as stated metadata, and its
-//! `content:encoded`/`content`/`description` as the article's HTML.
+//! Feed files: RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 in any encoding, every item a document with
+//! its guid, link, title, dates, authors and categories as stated metadata, and its
+//! `content:encoded`/`content`/`description`/`summary` as the article's HTML (or text).
+//!
+//! The bytes are decoded to UTF-8 first ([`super::charset`]: BOM, NUL pattern, the XML
+//! declaration, detection), then read by a forgiving tokenizer ([`xml`]) and an item-at-a-time
+//! parser ([`parse`]): no tree of the feed is built, and broken markup loses at most the item it
+//! is in.
 //!
 //! Feed files are rewritten in place as items come and go, so the source remembers which items it
 //! has handled, by guid (else link), in the state database ([`FeedMemory`]): a rewritten feed
 //! yields only its new items. An item counts as handled once its record (or its dead-letter entry)
 //! is durable, in the same commit that moves the file's checkpoint.
 
+pub mod parse;
+pub mod xml;
+
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
+pub use parse::{Dialect, FeedInfo, NotAFeed};
+
+use super::charset::{DecodeError, Decoded, Sniff, decode, decode_owned};
 use crate::record::{InputMeta, Markup};
 
 /// One feed item, ready to become a document.
@@ -19,7 +30,7 @@ pub struct FeedItem {
     pub key: u64,
     /// The guid (or link) itself: the document id.
     pub id: String,
-    /// The item's content.
+    /// The item's content (empty when the item has none).
     pub text: String,
     /// HTML or plain text.
     pub markup: Markup,
@@ -32,64 +43,37 @@ pub fn item_key(guid: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(guid.trim().as_bytes()).max(1)
 }
 
-/// Parses a feed; every item, in feed order. Items without any text are returned with empty
-/// `text` (the caller rejects them with a reason).
-pub fn parse_feed(bytes: &[u8]) -> Result<Vec<FeedItem>, String> {
-    let feed = feed_rs::parser::parse(bytes).map_err(|e| e.to_string())?;
-    let outlet = feed.title.as_ref().map(|t| t.content.trim().to_string()).filter(|t| !t.is_empty());
-    let feed_lang = feed.language.clone();
-    let mut items = Vec::with_capacity(feed.entries.len());
-    for entry in feed.entries {
-        let link =
-            entry.links.iter().find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate")).map(|l| l.href.clone());
-        // feed-rs makes up an id from link and title when the feed states none.
-        let id =
-            if entry.id.trim().is_empty() { link.clone().unwrap_or_default() } else { entry.id.trim().to_string() };
-        let (text, kind) = match (&entry.content, &entry.summary) {
-            (Some(c), _) if c.body.as_deref().is_some_and(|b| !b.trim().is_empty()) => {
-                (c.body.clone().unwrap_or_default(), c.content_type.to_string())
-            }
-            (_, Some(s)) => (s.content.clone(), s.content_type.to_string()),
-            _ => (String::new(), String::new()),
-        };
-        let markup = if kind.starts_with("text/plain") { Markup::Text } else { Markup::HtmlFragment };
-        let authors: Vec<String> = entry
-            .authors
-            .iter()
-            .filter_map(|a| a.name.as_deref())
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .collect();
-        let categories: Vec<String> = entry
-            .categories
-            .iter()
-            .map(|c| c.label.clone().unwrap_or_else(|| c.term.clone()).trim().to_string())
-            .filter(|c| !c.is_empty())
-            .take(64)
-            .collect();
-        let title = entry.title.map(|t| crate::text::normalize_line(&t.content)).filter(|t| !t.is_empty());
-        let meta = InputMeta {
-            url: link,
-            title,
-            published: entry.published.or(entry.updated).map(|d| d.to_rfc3339()),
-            outlet: outlet.clone(),
-            author: (!authors.is_empty()).then(|| authors.join(", ")),
-            updated: entry.updated.filter(|u| Some(*u) != entry.published).map(|d| d.to_rfc3339()),
-            lang: entry.language.or_else(|| feed_lang.clone()).and_then(|l| {
-                let l = l.split(['-', '_']).next()?.trim().to_ascii_lowercase();
-                (!l.is_empty()).then_some(l)
-            }),
-            image: entry.media.iter().flat_map(|m| &m.content).find_map(|c| c.url.as_ref().map(|u| u.to_string())),
-            categories,
-            description: entry
-                .summary
-                .as_ref()
-                .map(|s| crate::text::normalize_line(&s.content))
-                .filter(|s| !s.is_empty()),
-        };
-        items.push(FeedItem { key: item_key(&id), id, text, markup, meta });
-    }
-    Ok(items)
+/// Why a file is not a readable feed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FeedError {
+    /// The bytes are not text.
+    #[error("not text: {0}")]
+    Binary(#[from] DecodeError),
+    /// Text, but not a feed.
+    #[error("not a feed: {0}")]
+    NotAFeed(#[from] NotAFeed),
+}
+
+/// A whole feed parsed into memory: every item in feed order, and what the feed said. For tests,
+/// fuzzing and tools; the source reads feeds item by item with [`decode_feed`] and [`parse::parse`].
+pub fn parse_feed(bytes: &[u8]) -> Result<(Vec<FeedItem>, FeedInfo), FeedError> {
+    let decoded = decode_feed(bytes)?;
+    let mut items = Vec::new();
+    let info = parse::parse(&decoded.text, &mut |item, _, _| {
+        items.push(item);
+        true
+    })?;
+    Ok((items, info))
+}
+
+/// A feed's bytes as text.
+pub fn decode_feed(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    decode(bytes, Sniff::Xml)
+}
+
+/// A feed's bytes as text, without a copy when they are UTF-8.
+pub fn decode_feed_owned(bytes: Vec<u8>) -> Result<Decoded, DecodeError> {
+    decode_owned(bytes, Sniff::Xml)
 }
 
 /// The feed items already handled, bounded: past `max_items`, the longest-remembered are forgotten.
@@ -217,8 +201,8 @@ mod tests {
 
     #[test]
     fn rss_items_carry_their_metadata() {
-        let items = parse_feed(RSS.as_bytes()).unwrap();
-        assert_eq!(items.len(), 2);
+        let (items, info) = parse_feed(RSS.as_bytes()).unwrap();
+        assert_eq!((items.len(), info.items, info.dialect.to_string()), (2, 2, "RSS 2.0".to_string()));
         let a = &items[0];
         assert_eq!(a.id, "coast-1");
         assert_eq!(a.key, item_key("coast-1"));
@@ -240,11 +224,13 @@ mod tests {
         let atom = r#"<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>urn:f</id>
           <entry><title>E</title><id>urn:e1</id><updated>2024-06-23T00:00:00Z</updated><published>2024-06-22T00:00:00Z</published>
           <author><name>Bo Kim</name></author><link href="https://x.example/e1"/><content type="html">&lt;p&gt;Body.&lt;/p&gt;</content></entry></feed>"#;
-        let items = parse_feed(atom.as_bytes()).unwrap();
+        let (items, info) = parse_feed(atom.as_bytes()).unwrap();
+        assert_eq!(info.dialect, Dialect::Atom10);
         assert_eq!(items[0].id, "urn:e1");
         assert_eq!(items[0].text, "<p>Body.</p>");
         assert!(items[0].meta.updated.as_deref().is_some_and(|u| u.starts_with("2024-06-23")));
-        assert!(parse_feed(b"<html>not a feed</html>").is_err());
+        let err = parse_feed(b"<html>not a feed</html>").unwrap_err();
+        assert_eq!(err.to_string(), "not a feed: root element <html>");
     }
 
     #[test]
