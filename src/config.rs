@@ -141,6 +141,7 @@ impl Default for SourceConfig {
                 "**/*.rss",
                 "**/*.atom",
                 "**/*.rdf",
+                "**/*.xml",
                 "**/*.feed",
             ]
             .map(String::from)

@@ -17,9 +17,27 @@ fn filter_for(level: &str) -> Option<EnvFilter> {
         .or_else(|| EnvFilter::builder().parse(level).ok())
 }
 
-/// Installs the global subscriber. Call once, before anything logs. Returns the handle that
-/// changes its level (`None` if a subscriber was installed already).
+/// Panics are logged as structured `ERROR` events with their location (one line, in the log's
+/// format) instead of the default hook's free text on stderr; where they are caught (a stage
+/// worker, a file reader) a `panic` dead-letter record follows. `RUST_BACKTRACE` still adds a
+/// backtrace through the default hook.
+pub fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = crate::runner::panic_message(info.payload());
+        let location = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column())).unwrap_or_default();
+        let thread = std::thread::current();
+        tracing::error!(panic = %message, %location, thread = thread.name().unwrap_or("unnamed"), "Panic.");
+        if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+            default(info);
+        }
+    }));
+}
+
+/// Installs the global subscriber and the panic hook. Call once, before anything logs. Returns
+/// the handle that changes its level (`None` if a subscriber was installed already).
 pub fn init(cfg: &LogConfig) -> Option<LevelHandle> {
+    install_panic_hook();
     let filter = filter_for(&cfg.level).unwrap_or_else(|| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -308,9 +308,16 @@ fn process(path: &Path, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         let mut write_err = None;
         let read = read_file_once(file, limits, &mut |ev| {
             let article = match ev {
-                Emit::Doc(doc) => cleaner.process(doc).and_then(|o| match o {
-                    Outcome::Emit(c) => extractor.extract(c),
-                    Outcome::Drop => Err(newsmill::record::Reject::new("dropped", "dropped by the cleaner", "")),
+                // As in the daemon's workers: a panic on one document rejects that document.
+                Emit::Doc(doc) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    cleaner.process(doc).and_then(|o| match o {
+                        Outcome::Emit(c) => extractor.extract(c),
+                        Outcome::Drop => Err(newsmill::record::Reject::new("dropped", "dropped by the cleaner", "")),
+                    })
+                }))
+                .unwrap_or_else(|p| {
+                    let message = newsmill::runner::panic_message(p.as_ref());
+                    Err(newsmill::record::Reject::new("panic", format!("clean/extract panicked: {message}"), ""))
                 }),
                 Emit::Reject(r) => Err(newsmill::record::Reject::new(r.kind, r.reason, r.excerpt)),
             };

@@ -172,6 +172,8 @@ pub struct InputMeta {
     /// The input states a headline but no text (a feed item without description or content,
     /// with `feed_items_without_text = "emit"`): the record is written with an empty body.
     pub headline_only: bool,
+    /// Text was left out at a configured limit (`clean.max_line_bytes`, `clean.max_html_blocks`).
+    pub truncated: bool,
 }
 
 impl InputMeta {

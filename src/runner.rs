@@ -343,7 +343,8 @@ pub fn rejection(stage: &'static str, prov: &Provenance, reject: Reject) -> Reje
     }
 }
 
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+/// The message a panic was raised with.
+pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())

@@ -195,6 +195,23 @@ fn is_line_space(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\u{200B}' | '\u{200C}' | '\u{FEFF}')
 }
 
+/// `s` cut to at most `max` bytes at a word boundary: after the last whitespace in the last
+/// quarter of the allowed bytes, or at a character boundary when a word fills all of it.
+pub fn cut_at_word(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let window = &s[..end];
+    match window.rfind(char::is_whitespace) {
+        Some(at) if at >= end - end / 4 && at > 0 => window[..at].trim_end(),
+        _ => window,
+    }
+}
+
 /// Collapses runs of whitespace (including NBSP and zero-width characters) to one space and trims.
 pub fn normalize_line(s: &str) -> String {
     // Most lines are already normal: single spaces, nothing to trim.

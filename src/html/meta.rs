@@ -155,6 +155,7 @@ impl Collector {
             outlet: site_name,
             categories: Vec::new(),
             headline_only: false,
+            truncated: false,
         }
     }
 }

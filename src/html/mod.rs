@@ -388,6 +388,8 @@ struct Walk {
     /// Open table rows: the first block cut inside, and whether a cell holds more than text.
     rows: Vec<(usize, bool)>,
     meta: meta::Collector,
+    /// Text was left out at a limit (a block's bytes, the page's blocks).
+    truncated: bool,
 }
 
 impl Walk {
@@ -408,6 +410,7 @@ impl Walk {
             containers: HashMap::new(),
             rows: Vec::new(),
             meta: meta::Collector::default(),
+            truncated: false,
         }
     }
 
@@ -550,13 +553,14 @@ impl Sink for Walk {
 
     fn text(&mut self, t: &str) {
         self.meta.text(t);
-        if self.hidden > 0 || self.blocks.len() >= self.limits.max_blocks {
+        if self.hidden > 0 {
+            return;
+        }
+        if self.blocks.len() >= self.limits.max_blocks || self.pending.text.len() >= self.limits.max_block_bytes {
+            self.truncated |= !t.trim().is_empty();
             return;
         }
         let p = &mut self.pending;
-        if p.text.len() >= self.limits.max_block_bytes {
-            return;
-        }
         let before = p.text.len();
         if t.starts_with(char::is_whitespace) && !p.text.is_empty() && !p.text.ends_with(' ') {
             p.text.push(' ');
@@ -592,7 +596,8 @@ impl Walk {
         if self.blocks.len() >= self.limits.max_blocks {
             return;
         }
-        let cut = crate::record::truncate_str(&pending.text, self.limits.max_block_bytes);
+        let cut = crate::text::cut_at_word(&pending.text, self.limits.max_block_bytes);
+        self.truncated |= cut.len() < pending.text.trim_end().len();
         let text = normalize_line(cut);
         if text.is_empty() {
             return;
@@ -692,7 +697,9 @@ impl Walk {
                 b.container_share = (own / top).min(1.0);
             }
         }
-        Page { blocks: self.blocks, meta: self.meta.finish(), image_alts: self.image_alts }
+        let mut meta = self.meta.finish();
+        meta.truncated = self.truncated;
+        Page { blocks: self.blocks, meta, image_alts: self.image_alts }
     }
 }
 

@@ -108,7 +108,7 @@ impl Extractor {
             image: doc.meta.image,
             categories: doc.meta.categories,
             headline_only: doc.meta.headline_only,
-            truncated: false,
+            truncated: doc.meta.truncated,
             word_count,
             content_hash: hash_hex,
             duplicate_of: None,

@@ -275,7 +275,7 @@ impl Cleaner {
         let mut hashes = Vec::new();
         let mut origin = Vec::new();
         for (index, raw) in raw_lines.enumerate() {
-            let cut = crate::record::truncate_str(raw, self.cfg.max_line_bytes.get());
+            let cut = crate::text::cut_at_word(raw, self.cfg.max_line_bytes.get());
             let text = normalize_line(cut);
             if text.is_empty() {
                 continue;
@@ -832,6 +832,13 @@ fn attach_captions(lines: &mut [Line]) {
     }
 }
 
+/// A document's text was cut at a limit: the record says so (`truncated`), and so does the log,
+/// with the key that sets the limit.
+fn warn_truncated(doc: &Document, key: &'static str, limit: usize) {
+    metrics::counter!("newsmill_truncated_total", "limit" => key).increment(1);
+    tracing::warn!(doc = %doc.prov.id, path = %doc.prov.path.display(), limit_key = key, limit, "Text cut at a limit; the record is marked truncated.");
+}
+
 impl Transform for Cleaner {
     type In = Document;
     type Out = Cleaned;
@@ -845,10 +852,22 @@ impl Transform for Cleaner {
             return Ok(Outcome::Emit(Cleaned { prov, format, charset, meta, lines: Vec::new() }));
         }
         let site = self.templates.as_ref().map(|_| site_of(&doc));
+        let max_line = self.cfg.max_line_bytes.get();
         let lines = match doc.markup {
-            Markup::Text => self.classify_for(&doc.text, site.as_deref()),
+            Markup::Text => {
+                // Only a document longer than the limit can hold a longer line.
+                if doc.text.len() > max_line && doc.text.split('\n').any(|l| l.len() > max_line) {
+                    doc.meta.truncated = true;
+                    warn_truncated(&doc, "clean.max_line_bytes", max_line);
+                }
+                self.classify_for(&doc.text, site.as_deref())
+            }
             Markup::Html | Markup::HtmlFragment => {
                 let (lines, page, _) = self.classify_html_tagged(&doc.text, site.as_deref(), doc.markup);
+                if page.truncated && !doc.meta.truncated {
+                    doc.meta.truncated = true;
+                    warn_truncated(&doc, "clean.max_line_bytes or clean.max_html_blocks", max_line);
+                }
                 doc.meta.fill_from(page);
                 lines
             }

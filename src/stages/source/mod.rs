@@ -7,7 +7,7 @@ pub mod charset;
 pub mod feed;
 pub mod reader;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -20,9 +20,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, info_span, warn};
 
 use crate::checkpoint::{HEAD_BYTES, Observed, Plan, Tracker};
-use crate::config::SourceConfig;
+use crate::config::{FollowSymlinks, SourceConfig};
 use crate::dead_letter::DeadLetterTx;
-use crate::record::{Document, FileKey};
+use crate::record::{Document, FileKey, Rejection, now_rfc3339};
 use crate::runner::StageCounters;
 use reader::{Emit, FileJob, Kind, Limits, read_job};
 
@@ -149,6 +149,23 @@ struct Scanner {
     feeds: Option<Arc<feed::FeedMemory>>,
     seen: HashMap<PathBuf, Seen>,
     scan_no: u64,
+    links: FollowSymlinks,
+    /// Links already counted as skipped (a rescan does not count them again).
+    skipped_links: HashSet<PathBuf>,
+    /// Files that could not be read, by path.
+    failing: HashMap<PathBuf, Failing>,
+    unreadable_retries: u32,
+    /// Where a file that stays unreadable is reported (the dead letter in the daemon).
+    on_unreadable: Box<dyn FnMut(Rejection) + Send>,
+}
+
+/// A file that could not be opened or read: how often, and the state it was in. A change of
+/// size, mtime or ctime (a `chmod` changes only the last) starts the count again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Failing {
+    tries: u32,
+    stamp: (u64, u64, i64),
+    reported: bool,
 }
 
 struct ScanStats {
@@ -189,6 +206,17 @@ impl FileSource {
             feeds: Some(ctx.feeds.clone()),
             seen: HashMap::new(),
             scan_no: 0,
+            links: self.cfg.follow_symlinks,
+            skipped_links: HashSet::new(),
+            failing: HashMap::new(),
+            unreadable_retries: self.cfg.unreadable_retries,
+            on_unreadable: {
+                let (dead_letter, counters) = (ctx.dead_letter.clone(), ctx.counters.clone());
+                Box::new(move |r: Rejection| {
+                    counters.rejected.fetch_add(1, Ordering::Relaxed);
+                    dead_letter.send_blocking(r);
+                })
+            },
         });
         let rescan = Duration::from_millis(self.cfg.rescan_interval_ms.get());
         while let Some(mut s) = scanner.take() {
@@ -247,7 +275,7 @@ impl FileSource {
 async fn reader_loop(jobs: async_channel::Receiver<FileJob>, ctx: Arc<SourceContext>, limits: Limits) {
     while let Ok(job) = jobs.recv().await {
         let ctx2 = ctx.clone();
-        let (key, generation, path) = (job.key, job.generation, job.path.clone());
+        let (key, generation, path, size) = (job.key, job.generation, job.path.clone(), job.size);
         let span = tracing::Span::current();
         let done = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
@@ -294,8 +322,11 @@ async fn reader_loop(jobs: async_channel::Receiver<FileJob>, ctx: Arc<SourceCont
         match done {
             Ok(next) => ctx.tracker.finish_read(key, generation, next),
             Err(error) => {
-                warn!(%error, path = %path.display(), "Reader panicked; the file will be retried.");
-                ctx.tracker.finish_read(key, generation, 0);
+                // `read_job` contains panics of its own; this is one in the bookkeeping around it.
+                // Retrying would only panic again: the file waits until it changes.
+                tracing::error!(%error, path = %path.display(), "Reader task failed; the file is left until it changes.");
+                metrics::counter!("newsmill_source_panics_total").increment(1);
+                ctx.tracker.finish_read(key, generation, size);
             }
         }
     }
@@ -354,8 +385,17 @@ impl Scanner {
         let mut complete = true;
         // This scan's globs (a reload may change them for the next one).
         let matcher = self.matcher.read().unwrap_or_else(|e| e.into_inner()).clone();
+        // Roots as real paths, for telling where a link leads (a root may be a link itself).
+        let real_roots: Vec<PathBuf> = self.roots.iter().filter_map(|r| std::fs::canonicalize(r).ok()).collect();
         for root in self.roots.clone() {
-            complete &= walk(&root, &root, self.max_depth, &matcher, &mut |path, meta| {
+            complete &= walk(&root, &root, self.max_depth, &matcher, &mut |path, link| {
+                let meta = match link {
+                    Entry::File(meta) => meta,
+                    Entry::Link => match self.follow(&path, &real_roots) {
+                        Some(meta) => meta,
+                        None => return true,
+                    },
+                };
                 let Some(job) = self.consider(path, meta, now, &mut still_here, &mut stats) else {
                     return true;
                 };
@@ -378,7 +418,7 @@ impl Scanner {
 
     /// Settle bookkeeping and planning for one file.
     fn consider(
-        &self,
+        &mut self,
         path: PathBuf,
         meta: std::fs::Metadata,
         now: Instant,
@@ -430,14 +470,84 @@ impl Scanner {
         })
     }
 
-    fn observe(&self, path: &Path, key: FileKey, size: u64, mtime_ns: u64) -> Option<Observed> {
+    /// Where the symbolic link `path` leads, when the policy lets it be read: the target's
+    /// metadata. Links that are skipped (policy, outside the watched directories, dangling,
+    /// looping, pointing at a directory) are counted once each.
+    fn follow(&mut self, path: &Path, real_roots: &[PathBuf]) -> Option<std::fs::Metadata> {
+        let skip = |s: &mut Self, reason: &'static str, error: Option<std::io::Error>| {
+            if s.skipped_links.len() < MAX_REMEMBERED_LINKS && s.skipped_links.insert(path.to_path_buf()) {
+                metrics::counter!("newsmill_source_links_skipped_total", "reason" => reason).increment(1);
+                let error = error.map(|e| e.to_string()).unwrap_or_default();
+                if reason == "outside" {
+                    warn!(path = %path.display(), reason, "Symbolic link leads outside the watched directories; not read (source.follow_symlinks).");
+                } else {
+                    debug!(path = %path.display(), reason, error, "Symbolic link skipped.");
+                }
+            }
+            None
+        };
+        if self.links == FollowSymlinks::Never {
+            return skip(self, "never", None);
+        }
+        let real = match std::fs::canonicalize(path) {
+            Ok(r) => r,
+            Err(e) if e.raw_os_error() == Some(libc_eloop()) => return skip(self, "loop", Some(e)),
+            Err(e) => return skip(self, "dangling", Some(e)),
+        };
+        if self.links == FollowSymlinks::Inside && !real_roots.iter().any(|root| real.starts_with(root)) {
+            return skip(self, "outside", None);
+        }
+        match std::fs::metadata(&real) {
+            Ok(meta) if meta.is_file() => {
+                self.skipped_links.remove(path);
+                Some(meta)
+            }
+            Ok(_) => skip(self, "not_a_file", None),
+            Err(e) => skip(self, "dangling", Some(e)),
+        }
+    }
+
+    /// A file that cannot be read: retried on the next scans, then reported once as `unreadable`
+    /// with the OS error, and tried again when it changes.
+    fn unreadable(&mut self, path: &Path, size: u64, mtime_ns: u64, error: &std::io::Error) {
+        let stamp = (size, mtime_ns, ctime(path));
+        let entry = self.failing.entry(path.to_path_buf()).or_insert(Failing { tries: 0, stamp, reported: false });
+        if entry.stamp != stamp {
+            *entry = Failing { tries: 0, stamp, reported: false };
+        }
+        entry.tries = entry.tries.saturating_add(1);
+        metrics::counter!("newsmill_source_read_errors_total").increment(1);
+        // A single pass (`run --once`) has no later scan to retry in.
+        let retries = if self.once { 0 } else { self.unreadable_retries };
+        if entry.reported || entry.tries <= retries {
+            debug!(%error, path = %path.display(), tries = entry.tries, "Cannot read file; will retry.");
+            return;
+        }
+        entry.reported = true;
+        warn!(%error, path = %path.display(), tries = entry.tries, "Cannot read file; sent to the dead letter, read again when it changes.");
+        (self.on_unreadable)(Rejection {
+            id: Some(reader::path_id(path)),
+            path: path.display().to_string(),
+            offset: None,
+            stage: "source",
+            kind: "unreadable",
+            reason: format!("cannot read file after {} tries: {error}", entry.tries),
+            excerpt: String::new(),
+            rejected_at: now_rfc3339(),
+            // Nothing of the file was read, so nothing is acknowledged.
+            ticket: None,
+        });
+    }
+
+    fn observe(&mut self, path: &Path, key: FileKey, size: u64, mtime_ns: u64) -> Option<Observed> {
         use std::io::Read;
         let mut head = Vec::with_capacity(HEAD_BYTES);
         let read = std::fs::File::open(path).and_then(|f| f.take(HEAD_BYTES as u64).read_to_end(&mut head));
         if let Err(error) = read {
-            debug!(%error, path = %path.display(), "Cannot read file head; will retry.");
+            self.unreadable(path, size, mtime_ns, &error);
             return None;
         }
+        self.failing.remove(path);
         let hash = |n: usize| xxhash_rust::xxh3::xxh3_64(&head[..n.min(head.len())]);
         let head_len = head.len() as u64;
         let recorded = self.tracker.recorded_head_len(key);
@@ -455,14 +565,50 @@ impl Scanner {
     }
 }
 
-/// Hands every matching regular file below `dir` to `visit`, not following directory symlinks.
-/// Returns false when `visit` asked to stop.
+/// Links remembered as skipped, at most (past this they are counted again on every scan).
+const MAX_REMEMBERED_LINKS: usize = 100_000;
+
+/// What the walk found at a path.
+enum Entry {
+    /// A regular file, with its metadata.
+    File(std::fs::Metadata),
+    /// A symbolic link (not followed yet: the scanner decides).
+    Link,
+}
+
+fn libc_eloop() -> i32 {
+    #[cfg(unix)]
+    {
+        libc::ELOOP
+    }
+    #[cfg(not(unix))]
+    {
+        -1
+    }
+}
+
+/// The file's status-change time (seconds), which a `chmod` moves; 0 where unknown.
+fn ctime(path: &Path) -> i64 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::symlink_metadata(path).map_or(0, |m| m.ctime())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        0
+    }
+}
+
+/// Hands every matching regular file and symbolic link below `dir` to `visit`; links to
+/// directories are never followed. Returns false when `visit` asked to stop.
 fn walk(
     root: &Path,
     dir: &Path,
     depth: usize,
     matcher: &Matcher,
-    visit: &mut dyn FnMut(PathBuf, std::fs::Metadata) -> bool,
+    visit: &mut dyn FnMut(PathBuf, Entry) -> bool,
 ) -> bool {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -488,9 +634,13 @@ fn walk(
         if !matcher.matches(relative) {
             continue;
         }
-        if let Ok(meta) = std::fs::metadata(&path)
-            && meta.is_file()
-            && !visit(path, meta)
+        let found = if ft.is_symlink() {
+            Some(Entry::Link)
+        } else {
+            std::fs::symlink_metadata(&path).ok().filter(std::fs::Metadata::is_file).map(Entry::File)
+        };
+        if let Some(found) = found
+            && !visit(path, found)
         {
             return false;
         }
@@ -513,6 +663,55 @@ mod tests {
         assert!(!m.matches(Path::new("a.pdf")));
     }
 
+    fn scanner(dir: &Path, once: bool, reports: Arc<std::sync::Mutex<Vec<Rejection>>>) -> Scanner {
+        Scanner {
+            roots: vec![dir.to_path_buf()],
+            matcher: Arc::new(std::sync::RwLock::new(Matcher::new(&SourceConfig::default()).unwrap())),
+            max_depth: 4,
+            settle: Duration::ZERO,
+            once,
+            tracker: Arc::new(Tracker::new(100, vec![])),
+            feeds: None,
+            seen: HashMap::new(),
+            scan_no: 0,
+            links: FollowSymlinks::Inside,
+            skipped_links: HashSet::new(),
+            failing: HashMap::new(),
+            unreadable_retries: 2,
+            on_unreadable: Box::new(move |r| reports.lock().unwrap().push(r)),
+        }
+    }
+
+    #[test]
+    fn an_unreadable_file_is_retried_then_reported_once_until_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("locked.txt");
+        std::fs::write(&path, "text").unwrap();
+        let reports = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut s = scanner(dir.path(), false, reports.clone());
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        for _ in 0..2 {
+            s.unreadable(&path, 4, 1, &denied);
+        }
+        assert!(reports.lock().unwrap().is_empty(), "retried first");
+        for _ in 0..5 {
+            s.unreadable(&path, 4, 1, &denied);
+        }
+        let got = reports.lock().unwrap().clone();
+        assert_eq!(got.len(), 1, "reported once");
+        assert_eq!((got[0].kind, got[0].ticket), ("unreadable", None));
+        assert!(got[0].reason.contains("after 3 tries") && got[0].reason.contains("denied"), "{}", got[0].reason);
+        // Changed (new size): tried again from the start, and reported again if it still fails.
+        for _ in 0..3 {
+            s.unreadable(&path, 5, 1, &denied);
+        }
+        assert_eq!(reports.lock().unwrap().len(), 2);
+        // A single pass reports at once: there is no later scan to retry in.
+        let mut once = scanner(dir.path(), true, reports.clone());
+        once.unreadable(&path, 4, 1, &denied);
+        assert_eq!(reports.lock().unwrap().len(), 3);
+    }
+
     #[test]
     fn scanner_waits_for_files_to_settle() {
         let dir = tempfile::tempdir().unwrap();
@@ -527,6 +726,11 @@ mod tests {
             feeds: None,
             seen: HashMap::new(),
             scan_no: 0,
+            links: FollowSymlinks::Inside,
+            skipped_links: HashSet::new(),
+            failing: HashMap::new(),
+            unreadable_retries: 3,
+            on_unreadable: Box::new(|_| {}),
         };
         std::fs::write(dir.path().join("new.txt"), "fresh").unwrap();
         let mut jobs = Vec::new();

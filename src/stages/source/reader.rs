@@ -125,8 +125,56 @@ pub fn path_id(path: &Path) -> String {
 
 /// Reads a job, handing each document or rejection to `emit`, which returns false to stop early.
 /// Returns the offset where the next read should start.
+///
+/// A panic while reading (a bug in a parser, on some input) is contained here: the part of the
+/// file not yet handed out goes to the dead letter as `panic`, once, and the file counts as read
+/// until it changes; the caller goes on to its next file.
 pub fn read_job(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
-    if job.kind.whole() { read_whole(job, limits, emit) } else { read_lines(job, limits, emit) }
+    let mut handed_out = job.from;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut tracking = |ev: Emit| {
+            let ticket = match &ev {
+                Emit::Doc(d) => Some(d.prov.ticket),
+                Emit::Reject(r) => r.ticket,
+            };
+            let taken = emit(ev);
+            // Only once taken: a panic inside `emit` leaves its document to the panic record.
+            if let Some(t) = ticket {
+                handed_out = handed_out.max(t.end);
+            }
+            taken
+        };
+        if job.kind.whole() { read_whole(job, limits, &mut tracking) } else { read_lines(job, limits, &mut tracking) }
+    }));
+    let panic = match result {
+        Ok(next) => return next,
+        Err(panic) => crate::runner::panic_message(panic.as_ref()),
+    };
+    metrics::counter!("newsmill_source_panics_total").increment(1);
+    tracing::error!(path = %job.path.display(), from = handed_out, panic = %panic, "Reader panicked; the rest of the file goes to the dead letter.");
+    let reason = format!("the reader panicked on this input (a bug; please report it): {panic}");
+    let excerpt = read_excerpt(&job.path, handed_out, limits.excerpt_bytes);
+    let ticket = job.ticket((handed_out, job.size), (handed_out, job.size.saturating_sub(handed_out)));
+    let mut rejection = reject(job, Some(path_id(&job.path)), ticket, "panic", reason, &excerpt, limits);
+    if handed_out >= job.size
+        && let Emit::Reject(r) = &mut rejection
+    {
+        // Everything was handed out before the panic: the record has no bytes left to stand for.
+        r.ticket = None;
+    }
+    emit(rejection);
+    job.size.max(handed_out)
+}
+
+/// Up to `len` bytes of a file from `from`, for a rejection's excerpt (empty when unreadable).
+fn read_excerpt(path: &Path, from: u64, len: usize) -> Vec<u8> {
+    let mut buf = Vec::new();
+    if let Ok(mut f) = File::open(path)
+        && f.seek(SeekFrom::Start(from)).is_ok()
+    {
+        let _ = f.take(len as u64).read_to_end(&mut buf);
+    }
+    buf
 }
 
 impl FileJob {
@@ -178,7 +226,12 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
     if job.size == 0 {
         return done(emit(bad("empty_file", "file is empty".into(), b"")));
     }
-    let bytes = match read_bounded(&job.path, job.kind.gzip, limits.max_document_bytes) {
+    let opened = match open_planned(job) {
+        Ok(Some(f)) => Ok(f),
+        Ok(None) => return job.from,
+        Err(e) => Err(e),
+    };
+    let bytes = match opened.and_then(|f| read_bounded(f, job.kind.gzip, limits.max_document_bytes)) {
         Ok(Bounded::Fits(b)) => b,
         Ok(Bounded::TooLarge(head)) => {
             let what = if job.kind.gzip { "decompressed size" } else { "size" };
@@ -344,8 +397,27 @@ enum Bounded {
     TooLarge(Vec<u8>),
 }
 
-fn read_bounded(path: &Path, gzip: bool, max: u64) -> std::io::Result<Bounded> {
-    let file = File::open(path)?;
+/// Opens the file the scanner planned: the same inode as when it was looked at. A path swapped
+/// meanwhile (a file renamed over it, a link pointed elsewhere) is `None`: the next scan plans
+/// whatever is there now, under the symlink policy.
+fn open_planned(job: &FileJob) -> std::io::Result<Option<File>> {
+    let file = File::open(&job.path)?;
+    if job.key == (FileKey { dev: 0, ino: 0 }) {
+        return Ok(Some(file));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = file.metadata()?;
+        if (FileKey { dev: meta.dev(), ino: meta.ino() }) != job.key {
+            tracing::debug!(path = %job.path.display(), "File changed since it was planned; left for the next scan.");
+            return Ok(None);
+        }
+    }
+    Ok(Some(file))
+}
+
+fn read_bounded(file: File, gzip: bool, max: u64) -> std::io::Result<Bounded> {
     let mut reader: Box<dyn Read> =
         if gzip { Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))) } else { Box::new(file) };
     let mut buf = Vec::new();
@@ -386,8 +458,9 @@ fn next_line(r: &mut impl BufRead, max: usize, buf: &mut Vec<u8>) -> std::io::Re
 }
 
 fn read_lines(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
-    let mut file = match File::open(&job.path) {
-        Ok(f) => f,
+    let mut file = match open_planned(job) {
+        Ok(Some(f)) => f,
+        Ok(None) => return job.from,
         Err(e) => {
             tracing::warn!(error = %e, path = %job.path.display(), "Cannot open input; will retry on the next scan.");
             return job.from;
@@ -584,7 +657,11 @@ mod tests {
     fn job(path: &Path, from: u64, final_read: bool) -> FileJob {
         FileJob {
             path: path.into(),
-            key: FileKey { dev: 1, ino: 1 },
+            key: {
+                use std::os::unix::fs::MetadataExt;
+                let m = std::fs::metadata(path).unwrap();
+                FileKey { dev: m.dev(), ino: m.ino() }
+            },
             generation: 1,
             from,
             size: std::fs::metadata(path).unwrap().len(),
@@ -664,6 +741,102 @@ mod tests {
                 at = t.end;
             }
             proptest::prop_assert!(next >= at && next <= bytes.len() as u64);
+        }
+    }
+
+    #[test]
+    fn a_panic_while_reading_dead_letters_the_rest_of_the_file_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.jsonl");
+        let first = "{\"id\":\"a\",\"text\":\"Alpha line of prose.\"}\n";
+        std::fs::write(
+            &p,
+            format!("{first}{{\"id\":\"b\",\"text\":\"Beta.\"}}\n{{\"id\":\"c\",\"text\":\"Gamma.\"}}\n"),
+        )
+        .unwrap();
+        let j = job(&p, 0, false);
+        let mut out = Vec::new();
+        // A bug somewhere on the path (here: in what takes the documents) panics on the second one.
+        let next = read_job(&j, LIMITS, &mut |e| {
+            if matches!(&e, Emit::Doc(d) if &*d.prov.id == "b") {
+                panic!("boom on b");
+            }
+            out.push(e);
+            true
+        });
+        assert_eq!(next, j.size, "the file counts as read: no retry loop");
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(matches!(&out[0], Emit::Doc(d) if &*d.prov.id == "a"));
+        let Emit::Reject(r) = &out[1] else { panic!("{out:?}") };
+        assert_eq!(r.kind, "panic");
+        assert!(r.reason.contains("boom on b"), "{}", r.reason);
+        let t = r.ticket.unwrap();
+        assert_eq!((t.start, t.end), (first.len() as u64, j.size), "the rest of the file, after what was handed out");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Any feed made of items in any dialect, with or without text: every item the parser
+        /// counts becomes exactly one document or one rejection naming it, in order, and their
+        /// byte ranges tile the file.
+        #[test]
+        fn every_counted_feed_item_is_a_document_or_a_rejection(
+            dialect in 0..4usize,
+            items in proptest::collection::vec((proptest::option::of("[A-Za-z ]{1,30}"), proptest::option::of("[a-z &<>;]{0,80}"), proptest::prelude::any::<bool>()), 0..12),
+            cut in proptest::prelude::any::<bool>(),
+        ) {
+            let (open, close, item_tag, text_tag) = match dialect {
+                0 => ("<rss version=\"2.0\"><channel>", "</channel></rss>", "item", "description"),
+                1 => ("<rss><channel>", "</channel></rss>", "item", "description"),
+                2 => ("<feed xmlns=\"http://www.w3.org/2005/Atom\">", "</feed>", "entry", "content"),
+                _ => ("<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\">", "</rdf:RDF>", "item", "description"),
+            };
+            let mut feed = format!("<?xml version=\"1.0\"?>{open}<title>Feed</title>");
+            for (k, (title, text, guid)) in items.iter().enumerate() {
+                feed.push_str(&format!("<{item_tag}>"));
+                if *guid {
+                    feed.push_str(&format!("<guid>g{k}</guid><id>g{k}</id>"));
+                }
+                if let Some(t) = title {
+                    feed.push_str(&format!("<title>{}</title>", t.replace('<', "&lt;")));
+                }
+                if let Some(t) = text {
+                    feed.push_str(&format!("<{text_tag}>{}</{text_tag}>", t.replace('&', "&amp;").replace('<', "&lt;")));
+                }
+                feed.push_str(&format!("</{item_tag}>"));
+            }
+            if !cut {
+                feed.push_str(close);
+            }
+            let (parsed, info) = crate::stages::source::feed::parse_feed(feed.as_bytes()).unwrap();
+            proptest::prop_assert_eq!(parsed.len(), items.len());
+            proptest::prop_assert_eq!(info.items, items.len());
+            let limits = Limits { max_document_bytes: 1 << 20, excerpt_bytes: 64, items_without_text: ItemsWithoutText::Reject };
+            let mut out = Vec::new();
+            let next = read_feed_bytes(Path::new("p.rss"), feed.clone().into_bytes(), limits, &mut |e| {
+                out.push(e);
+                true
+            });
+            proptest::prop_assert_eq!(next, feed.len() as u64);
+            let mut at = 0;
+            let mut accounted = 0;
+            for e in &out {
+                let (t, id) = match e {
+                    Emit::Doc(d) => (d.prov.ticket, Some(d.prov.id.to_string())),
+                    Emit::Reject(r) => (r.ticket.unwrap(), r.id.clone()),
+                };
+                if t.item == 0 {
+                    // Only a feed without items is rejected as a whole.
+                    proptest::prop_assert!(items.is_empty());
+                    continue;
+                }
+                proptest::prop_assert!(id.is_some_and(|i| !i.is_empty()));
+                proptest::prop_assert_eq!(t.start, at);
+                proptest::prop_assert!(t.end > t.start && t.end <= feed.len() as u64);
+                at = t.end;
+                accounted += 1;
+            }
+            proptest::prop_assert_eq!(accounted, items.len());
         }
     }
 

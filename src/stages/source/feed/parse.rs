@@ -203,6 +203,9 @@ struct Channel {
     title: Option<String>,
     link: Option<String>,
     lang: Option<String>,
+    /// The feed's authors (Atom: entries without their own inherit them).
+    authors: Vec<String>,
+    author_name: Option<String>,
 }
 
 struct Parser<'a> {
@@ -381,6 +384,14 @@ impl<'a> Parser<'a> {
     }
 
     fn channel_child(&mut self, start: &Start<'a>, ns: Ns, local: &str, depth: usize) {
+        if depth == 2
+            && ns == Ns::Core
+            && local == "name"
+            && self.captures.last().is_some_and(|c| c.field == Field::Author)
+        {
+            self.capture(Field::AuthorName, depth, start);
+            return;
+        }
         if depth == 0 {
             if let Some(l) = start.attr("xml:lang") {
                 self.channel.lang = Some(l.to_string());
@@ -405,6 +416,7 @@ impl<'a> Parser<'a> {
                 None => {}
             },
             (Ns::Core, "language") | (Ns::Dc, "language") => self.capture(Field::ChannelLanguage, depth, start),
+            (Ns::Core, "author") if depth == 1 => self.capture(Field::Author, depth, start),
             _ => {}
         }
     }
@@ -418,7 +430,7 @@ impl<'a> Parser<'a> {
                 "content" | "thumbnail" => {
                     let image = start.attr("medium").is_none_or(|m| m == "image")
                         && start.attr("type").is_none_or(|t| t.starts_with("image/"));
-                    if let Some(url) = start.attr("url").filter(|_| image) {
+                    if let Some(url) = start.attr("url").filter(|_| image && item.images.is_empty()) {
                         let url = resolve(item.base.as_deref(), url).unwrap_or_else(|| url.to_string());
                         item.images.push(url);
                     }
@@ -439,7 +451,7 @@ impl<'a> Parser<'a> {
         let field = match (ns, local) {
             (Ns::Core, "title") => Field::Title,
             (Ns::Core, "link") => {
-                if let Some(href) = start.attr("href") {
+                if let Some(href) = start.attr("href").filter(|_| item.links.len() < MAX_CATEGORIES) {
                     let href = resolve(item.base.as_deref(), href).unwrap_or_else(|| href.to_string());
                     item.links.push((
                         start.attr("rel").map(str::to_string),
@@ -541,6 +553,22 @@ impl<'a> Parser<'a> {
             c.text
         };
         let trimmed = value.trim();
+        if c.field == Field::Author {
+            // Atom's `<author>` holds its name in a child; RSS's is the text itself.
+            let named = match self.item.as_mut() {
+                Some(item) => item.author_name.take(),
+                None => self.channel.author_name.take(),
+            };
+            let name = named.unwrap_or_else(|| rss_author(trimmed));
+            let authors = match self.item.as_mut() {
+                Some(item) => &mut item.authors,
+                None => &mut self.channel.authors,
+            };
+            if !name.is_empty() && !authors.contains(&name) && authors.len() < MAX_CATEGORIES {
+                authors.push(name);
+            }
+            return;
+        }
         if trimmed.is_empty() {
             return;
         }
@@ -553,6 +581,7 @@ impl<'a> Parser<'a> {
             Field::ChannelTitle => set(&mut self.channel.title),
             Field::ChannelLink if self.channel.link.is_none() => self.channel.link = resolve(self.base(), trimmed),
             Field::ChannelLanguage => set(&mut self.channel.lang),
+            Field::AuthorName if self.item.is_none() => set(&mut self.channel.author_name),
             _ => {}
         }
         let Some(item) = self.item.as_mut() else { return };
@@ -574,12 +603,7 @@ impl<'a> Parser<'a> {
             Field::Published => set(&mut item.published),
             Field::Updated => set(&mut item.updated),
             Field::AuthorName => set(&mut item.author_name),
-            Field::Author => {
-                let name = item.author_name.take().unwrap_or_else(|| rss_author(trimmed));
-                if !name.is_empty() && !item.authors.contains(&name) {
-                    item.authors.push(name);
-                }
-            }
+            Field::Author => {}
             Field::Creator => {
                 let name = crate::text::normalize_line(trimmed);
                 if !name.is_empty() && !item.authors.contains(&name) {
@@ -686,7 +710,7 @@ fn build(item: Item, channel: &Channel) -> FeedItem {
         .iter()
         .find(|(rel, ty, _)| is_alternate(rel.as_deref()) && ty.as_deref().is_none_or(|t| t.contains("html")))
         .or_else(|| item.links.iter().find(|(rel, _, _)| is_alternate(rel.as_deref())))
-        .map(|(_, _, href)| href.clone());
+        .map(|(_, _, href)| resolve(base, href).unwrap_or_else(|| href.clone()));
     let guid_link = item.guid.as_deref().filter(|g| item.guid_permalink && g.starts_with("http")).map(str::to_string);
     let link = alternate
         .or_else(|| item.link_text.as_deref().and_then(|l| resolve(base, l).or_else(|| Some(l.to_string()))))
@@ -734,13 +758,16 @@ fn build(item: Item, channel: &Channel) -> FeedItem {
         title,
         published: published.or_else(|| updated.clone()),
         outlet: channel.title.as_deref().map(|t| plain(t, Markup::HtmlFragment)).filter(|t| !t.is_empty()),
-        author: (!item.authors.is_empty()).then(|| item.authors.join(", ")),
+        author: Some(if item.authors.is_empty() { &channel.authors } else { &item.authors })
+            .filter(|a| !a.is_empty())
+            .map(|a| a.join(", ")),
         updated,
         lang,
         image: item.images.into_iter().next(),
         categories: item.categories.into_iter().filter(|c| !c.is_empty()).collect(),
         description,
         headline_only: false,
+        truncated: false,
     };
     FeedItem { key: super::item_key(&id), id, text, markup, meta }
 }
