@@ -196,10 +196,16 @@ pub fn detect(bytes: &[u8], sniff: Sniff) -> (Charset, How, &[u8]) {
     if valid_utf8 {
         return (Charset::Web(UTF_8), How::Utf8, bytes);
     }
+    if let Some(c) = utf16_cjk(bytes) {
+        return (c, How::Detected, bytes);
+    }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
     detector.feed(bytes, true);
     let guess = detector.guess(None, chardetng::Utf8Detection::Allow);
-    let refined = refine_cyrillic(guess, bytes).or_else(|| refine_korean(guess, bytes)).unwrap_or(Charset::Web(guess));
+    let refined = refine_cyrillic(guess, bytes)
+        .or_else(|| refine_korean(guess, bytes))
+        .or_else(|| refine_western(guess, bytes))
+        .unwrap_or(Charset::Web(guess));
     (refined, How::Detected, bytes)
 }
 
@@ -212,23 +218,22 @@ fn bom(bytes: &[u8]) -> Option<(Charset, usize)> {
     }
 }
 
-/// UTF-32 or UTF-16 without a byte-order mark: text in these is mostly characters below U+0100
-/// (markup, digits, spaces, Latin letters), whose other bytes are NUL, in a fixed place.
+/// UTF-32 or UTF-16 without a byte-order mark, told by where their NUL bytes fall. UTF-32 has
+/// at least two NULs in every code unit, in fixed places; UTF-16 has one in the code unit of every
+/// character below U+0100 (markup, digits, spaces, line ends), always on the same side. Text in
+/// 8-bit encodings has no NULs at all, and binary data has them on both sides.
 fn nul_pattern(bytes: &[u8]) -> Option<Charset> {
-    let sample = &bytes[..bytes.len().min(4096)];
+    let sample = &bytes[..bytes.len().min(4096) & !3];
     if sample.len() < 8 || !sample.contains(&0) {
         return None;
     }
     let quads = sample.len() / 4;
     let count = |f: &dyn Fn(&[u8]) -> bool| sample.chunks_exact(4).filter(|q| f(q)).count();
-    if count(&|q| q[1] == 0 && q[2] == 0 && q[3] == 0 && q[0] != 0) * 10 >= quads * 7
-        && count(&|q| q[2] == 0 && q[3] == 0) * 20 >= quads * 19
-    {
+    // Code points stop at U+10FFFF: the byte next to the two NULs is at most 0x10.
+    if count(&|q| q[3] == 0 && q[2] <= 0x10 && (q[0] | q[1]) != 0) * 20 >= quads * 19 {
         return Some(Charset::Utf32Le);
     }
-    if count(&|q| q[0] == 0 && q[1] == 0 && q[2] == 0 && q[3] != 0) * 10 >= quads * 7
-        && count(&|q| q[0] == 0 && q[1] == 0) * 20 >= quads * 19
-    {
+    if count(&|q| q[0] == 0 && q[1] <= 0x10 && (q[2] | q[3]) != 0) * 20 >= quads * 19 {
         return Some(Charset::Utf32Be);
     }
     let pairs = sample.len() / 2;
@@ -237,11 +242,49 @@ fn nul_pattern(bytes: &[u8]) -> Option<Charset> {
         even += usize::from(p[0] == 0);
         odd += usize::from(p[1] == 0);
     }
-    if odd * 10 >= pairs * 3 && even * 50 < pairs {
+    // At least one character in 33 below U+0100 (a line end or a space will do), and nearly all
+    // NULs on one side.
+    // Stray NULs in 8-bit text are few; UTF-16 decodes without unpaired surrogates.
+    let decodes = |e: &'static Encoding| !has_decode_errors(e, sample);
+    if odd >= 4 && odd * 33 >= pairs && even * 20 <= odd && decodes(encoding_rs::UTF_16LE) {
         return Some(Charset::Web(encoding_rs::UTF_16LE));
     }
-    if even * 10 >= pairs * 3 && odd * 50 < pairs {
+    if even >= 4 && even * 33 >= pairs && odd * 20 <= even && decodes(encoding_rs::UTF_16BE) {
         return Some(Charset::Web(encoding_rs::UTF_16BE));
+    }
+    None
+}
+
+/// UTF-16 without a mark or NULs: CJK text with no ASCII in its first bytes. Its code units'
+/// high bytes stay in the few rows of the CJK blocks while the low bytes spread over all values;
+/// Latin text read as UTF-16 has ASCII on both sides, and legacy CJK encodings give high bytes
+/// outside those rows.
+fn utf16_cjk(bytes: &[u8]) -> Option<Charset> {
+    let sample = &bytes[..bytes.len().min(4096) & !1];
+    if sample.len() < 32 {
+        return None;
+    }
+    // Shift_JIS's lead bytes fall in the same rows: text a legacy CJK encoding decodes without a
+    // single error is that encoding's (UTF-16 read as one fails within a few characters).
+    let legacy =
+        [encoding_rs::SHIFT_JIS, encoding_rs::EUC_JP, encoding_rs::GBK, encoding_rs::BIG5, encoding_rs::EUC_KR];
+    if legacy.iter().any(|&e| !has_decode_errors(e, sample)) {
+        return None;
+    }
+    let plausible_high = |h: u8| matches!(h, 0x30 | 0x4E..=0x9F | 0xAC..=0xD7 | 0xFF);
+    for (enc, high_first) in [(encoding_rs::UTF_16LE, false), (encoding_rs::UTF_16BE, true)] {
+        let (mut cjk, mut spread) = (0usize, 0usize);
+        for p in sample.chunks_exact(2) {
+            let (hi, lo) = if high_first { (p[0], p[1]) } else { (p[1], p[0]) };
+            if plausible_high(hi) {
+                cjk += 1;
+                spread += usize::from(lo >= 0x80);
+            }
+        }
+        let pairs = sample.len() / 2;
+        if cjk * 20 >= pairs * 19 && spread * 4 >= cjk {
+            return Some(Charset::Web(enc));
+        }
     }
     None
 }
@@ -337,20 +380,15 @@ fn refine_cyrillic(guess: &'static Encoding, bytes: &[u8]) -> Option<Charset> {
         return None;
     }
     let sample = sample_high(bytes);
-    let scored: Vec<(Charset, i64, usize, usize)> = CYRILLIC
-        .iter()
-        .map(|&c| {
-            let text = c.decode(&sample);
-            let (score, letters, high) = cyrillic_score(&text);
-            (c, score, letters, high)
-        })
-        .collect();
-    let (best, score, letters, high) = scored.iter().copied().max_by_key(|s| s.1)?;
+    let scored: Vec<(Charset, CyrillicScore)> =
+        CYRILLIC.iter().map(|&c| (c, cyrillic_score(&c.decode(&sample)))).collect();
+    let (best, CyrillicScore { score, letters, in_words, high }) = scored.iter().copied().max_by_key(|s| s.1.score)?;
     let cyrillic_guess =
         guess != encoding_rs::WINDOWS_1252 && guess != encoding_rs::WINDOWS_1250 && guess != encoding_rs::ISO_8859_2;
     // Latin text decoded as Cyrillic gives scattered letters with mid-word capitals; only a page
     // that turns nearly every high byte into a Cyrillic letter overrides a Latin guess.
-    let convincing = score > 0 && letters * 10 >= high * 9;
+    // Latin text read as Cyrillic gives lone letters among Latin ones: Cyrillic prose is words.
+    let convincing = score > 0 && letters * 10 >= high * 9 && in_words * 10 >= letters * 8;
     (convincing && (cyrillic_guess || letters >= 20) && best != Charset::Web(guess)).then_some(best)
 }
 
@@ -369,23 +407,42 @@ fn sample_high(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// How much decoded text reads like Cyrillic prose: lower-case letters in words, capitals that
-/// start them; against capitals inside words, symbols and controls among letters. Returns the
-/// score, the Cyrillic letters and all non-ASCII characters.
-fn cyrillic_score(text: &str) -> (i64, usize, usize) {
-    let (mut score, mut letters, mut high) = (0i64, 0usize, 0usize);
+/// How much decoded text reads like Cyrillic prose.
+#[derive(Debug, Clone, Copy)]
+struct CyrillicScore {
+    /// Lower-case letters in words and capitals that start them, against capitals inside words,
+    /// symbols and controls among letters.
+    score: i64,
+    /// Cyrillic letters.
+    letters: usize,
+    /// Cyrillic letters in runs of three or more: words.
+    in_words: usize,
+    /// Non-ASCII characters other than common punctuation.
+    high: usize,
+}
+
+fn cyrillic_score(text: &str) -> CyrillicScore {
+    let (mut score, mut letters, mut high, mut in_words, mut run) = (0i64, 0usize, 0usize, 0usize, 0usize);
     let mut prev = ' ';
     for c in text.chars() {
+        let cyr = is_cyrillic(c);
+        if cyr {
+            run += 1;
+        } else {
+            if run >= 3 {
+                in_words += run;
+            }
+            run = 0;
+        }
         if !c.is_ascii() {
             high += 1;
-            let cyr = ('\u{0400}'..='\u{04FF}').contains(&c);
             if cyr {
                 letters += 1;
-                if c.is_lowercase() {
+                if prev.is_ascii_alphabetic() {
+                    // A Cyrillic letter glued to a Latin one.
+                    score -= 5;
+                } else if c.is_lowercase() {
                     score += 1;
-                    if prev.is_alphabetic() && !prev.is_lowercase() && !is_cyrillic(prev) {
-                        score -= 3;
-                    }
                 } else if prev.is_lowercase() {
                     // A capital inside a word.
                     score -= 4;
@@ -412,18 +469,150 @@ fn cyrillic_score(text: &str) -> (i64, usize, usize) {
                     | '·'
             ) {
                 score -= 2;
-            } else if is_cyrillic(prev) && prev.is_lowercase() && matches!(c, '„' | '‘' | '“') {
-                // An opening quote glued to the end of a word.
-                score -= 2;
+            } else {
+                // Punctuation every Cyrillic page has: neither for nor against.
+                high -= 1;
+                if is_cyrillic(prev) && prev.is_lowercase() && matches!(c, '„' | '‘' | '“') {
+                    // An opening quote glued to the end of a word.
+                    score -= 2;
+                }
             }
+        } else if c.is_ascii_alphabetic() && is_cyrillic(prev) {
+            score -= 5;
         }
         prev = c;
     }
-    (score, letters, high)
+    if run >= 3 {
+        in_words += run;
+    }
+    CyrillicScore { score, letters, in_words, high }
 }
 
 fn is_cyrillic(c: char) -> bool {
     ('\u{0400}'..='\u{04FF}').contains(&c)
+}
+
+/// Western European text: `chardetng` never answers macintosh or ISO-8859-15, and on text whose
+/// only non-ASCII character is a pound sign it may answer windows-1250 (`Ł`). When windows-1252
+/// or macintosh turns every non-ASCII byte into a character Western text is made of (accented
+/// small letters, typographic quotes and dashes, currency signs) and the guess does not, that one
+/// wins; ISO-8859-15 when its euro sign (windows-1252's `¤`) stands next to a number.
+fn refine_western(guess: &'static Encoding, bytes: &[u8]) -> Option<Charset> {
+    // Latin text taken for a non-Latin page: its "letters" sit alone inside Latin words.
+    let non_latin = [
+        encoding_rs::WINDOWS_1251,
+        encoding_rs::KOI8_U,
+        encoding_rs::IBM866,
+        encoding_rs::ISO_8859_5,
+        encoding_rs::WINDOWS_1253,
+        encoding_rs::ISO_8859_7,
+        encoding_rs::WINDOWS_1255,
+        encoding_rs::ISO_8859_8,
+        encoding_rs::WINDOWS_1256,
+        encoding_rs::ISO_8859_6,
+        encoding_rs::WINDOWS_874,
+    ];
+    let sample = sample_high(bytes);
+    let misread = non_latin.contains(&guess) && {
+        let (glued, in_words) = letter_context(&guess.decode_without_bom_handling(&sample).0);
+        glued >= 0.5 || in_words < 0.5
+    };
+    let central = [
+        encoding_rs::WINDOWS_1250,
+        encoding_rs::ISO_8859_2,
+        encoding_rs::WINDOWS_1257,
+        encoding_rs::ISO_8859_4,
+        encoding_rs::ISO_8859_13,
+        encoding_rs::WINDOWS_1254,
+        encoding_rs::ISO_8859_15,
+    ];
+    if guess != encoding_rs::WINDOWS_1252 && !central.contains(&guess) && !misread {
+        return None;
+    }
+    let score = |e: &'static Encoding| western_score(&e.decode_without_bom_handling(&sample).0);
+    let guessed = if misread { 0.0 } else { score(guess) };
+    // windows-1252 first: it wins a tie.
+    let mut best: Option<(&'static Encoding, f32)> = None;
+    for e in [encoding_rs::WINDOWS_1252, encoding_rs::MACINTOSH].into_iter().filter(|&e| e != guess) {
+        let s = score(e);
+        if best.is_none_or(|b| s > b.1) {
+            best = Some((e, s));
+        }
+    }
+    let best = best?;
+    if best.1 >= 0.9 && best.1 - guessed >= 0.2 {
+        return Some(Charset::Web(best.0));
+    }
+    if guess == encoding_rs::WINDOWS_1252 && !sample.contains(&0x80) && score(guess) >= 0.5 {
+        // `¤` beside a number is a euro sign: ISO-8859-15 (Latin-9), the other bytes being alike.
+        let euro = sample.windows(2).any(|w| {
+            (w[0] == 0xA4 && w[1].is_ascii_digit()) || (w[1] == 0xA4 && (w[0].is_ascii_digit() || w[0] == b' '))
+        });
+        if euro {
+            return Some(Charset::Web(encoding_rs::ISO_8859_15));
+        }
+    }
+    None
+}
+
+/// Of the letters of non-Latin scripts: the share with a Latin letter beside them, and the share
+/// with a letter of their own kind beside them (in a word).
+fn letter_context(text: &str) -> (f32, f32) {
+    let non_latin = |c: char| c.is_alphabetic() && !c.is_ascii() && !('\u{00C0}'..='\u{024F}').contains(&c);
+    let (mut glued, mut in_words, mut all) = (0usize, 0usize, 0usize);
+    let chars: Vec<char> = text.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if non_latin(c) {
+            all += 1;
+            let before = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
+            let after = chars.get(i + 1).copied();
+            glued += usize::from(
+                before.is_some_and(|b| b.is_ascii_alphabetic()) || after.is_some_and(|a| a.is_ascii_alphabetic()),
+            );
+            in_words += usize::from(before.is_some_and(non_latin) || after.is_some_and(non_latin));
+        }
+    }
+    if all == 0 { (0.0, 1.0) } else { (glued as f32 / all as f32, in_words as f32 / all as f32) }
+}
+
+/// The share of non-ASCII characters that Western European text is made of: accented small
+/// letters, capitals where capitals go (starting a word, or in a word of capitals), typographic
+/// quotes and dashes, currency and other common signs. Text of another page read this way shows
+/// capitals glued to the end of small letters (`donÕt`, `meÓ`) and signs no language uses.
+fn western_score(text: &str) -> f32 {
+    let (mut good, mut all) = (0f32, 0usize);
+    let mut chars = text.chars().peekable();
+    let mut prev = ' ';
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied().unwrap_or(' ');
+        if !c.is_ascii() {
+            all += 1;
+            good += match c {
+                // Not ð, ý, þ: they stand where Turkish and Icelandic put their own letters.
+                'à'..='ï' | 'ñ'..='ö' | 'ø'..='ü' | 'ÿ' | 'œ' | 'ß' => 1.0,
+                // Not ±, ¹, ³, ¼: where ISO-8859-2 has ą, ą, ł, ź.
+                '“' | '”' | '‘' | '’' | '„' | '–' | '—' | '…' | '«' | '»' | '€' | '£' | '°' | '©' | '®' | '\u{A0}'
+                | '·' | '¡' | '§' | '™' | '•' | '×' | '÷' | '½' | '¢' | '¥' | 'µ' | '†' | '›' | '‹' => {
+                    1.0
+                }
+                'À'..='Ï' | 'Ñ'..='Ö' | 'Ø'..='Ü' => {
+                    if prev.is_lowercase() {
+                        0.0
+                    } else if next.is_lowercase() || (prev.is_uppercase() && !prev.is_ascii()) || prev.is_uppercase() {
+                        1.0
+                    } else {
+                        0.25
+                    }
+                }
+                // Signs Central European pages have at the same places as letters.
+                '¿' => 0.75,
+                'ª' | 'º' | '±' | '¹' | '²' | '³' | '¼' | '¾' => 0.5,
+                _ => 0.0,
+            };
+        }
+        prev = c;
+    }
+    if all == 0 { 1.0 } else { good / all as f32 }
 }
 
 /// Hangul in Johab: `chardetng` knows only EUC-KR (and its UHC extension), and Johab text fails
@@ -438,15 +627,27 @@ fn refine_korean(guess: &'static Encoding, bytes: &[u8]) -> Option<Charset> {
         return None;
     }
     let text = decode_johab(&sample);
-    let (mut hangul, mut high) = (0usize, 0usize);
-    for c in text.chars().filter(|c| !c.is_ascii()) {
-        high += 1;
-        if c == '\u{FFFD}' {
-            return None;
+    let is_hangul = |c: char| ('\u{AC00}'..='\u{D7A3}').contains(&c);
+    let (mut hangul, mut high, mut glued) = (0usize, 0usize, 0usize);
+    let mut prev = ' ';
+    for c in text.chars() {
+        if !c.is_ascii() {
+            high += 1;
+            if c == '\u{FFFD}' {
+                return None;
+            }
+            if is_hangul(c) {
+                hangul += 1;
+                // Latin text read as Johab: a high byte and the letter after it make a syllable
+                // inside a Latin word (`don’t`).
+                glued += usize::from(prev.is_ascii_alphabetic());
+            }
+        } else if c.is_ascii_alphabetic() && is_hangul(prev) {
+            glued += 1;
         }
-        hangul += usize::from(('\u{AC00}'..='\u{D7A3}').contains(&c));
+        prev = c;
     }
-    (hangul >= 10 && hangul * 10 >= high * 7).then_some(Charset::Johab)
+    (hangul >= 10 && hangul * 10 >= high * 7 && glued * 10 < hangul).then_some(Charset::Johab)
 }
 
 /// The share of two-byte codes read as EUC-KR that lie in KS X 1001 proper.
@@ -786,6 +987,46 @@ mod tests {
             let (b, _, _) = e.encode(RUSSIAN);
             assert_eq!(text_of(&b).text, RUSSIAN, "{}", e.name());
         }
+    }
+
+    #[test]
+    fn western_pages_chardetng_takes_for_others() {
+        // A pound sign alone reads as windows-1250's Ł to the statistics.
+        let pound = "The council said the new route would cost £2.4m over three years, with fares at £1.50.";
+        let (b, _, _) = encoding_rs::WINDOWS_1252.encode(pound);
+        assert_eq!(text_of(&b).text, pound);
+        // Mac Roman: curly quotes and dashes become capitals glued to words in windows-1252.
+        let mac = "Then he said, “The names Bond, James Bond.” It’s served every day – and every night — too.";
+        let (b, _, _) = encoding_rs::MACINTOSH.encode(mac);
+        let d = text_of(&b);
+        assert_eq!((d.text.as_str(), d.charset), (mac, Some("macintosh")));
+        // Latin-9's euro sign beside a price.
+        let (b, _, _) =
+            encoding_rs::ISO_8859_15.encode("Die Karte kostet 10€ für Schüler und Studenten, sagte die Schule.");
+        assert_eq!(text_of(&b).charset, Some("ISO-8859-15"));
+        // What chardetng gets right stays right: Polish in windows-1250, Turkish in windows-1254.
+        let polish = "Rada miasta zatwierdziła w środę plan budowy nowej linii tramwajowej. Pierwsze tramwaje \
+            pojadą za dwa lata, a koszt inwestycji przekroczy sto milionów złotych. Mieszkańcy dzielnicy \
+            długo czekali na tę decyzję, bo autobusy są przepełnione, a korki coraz dłuższe.";
+        let (b, _, _) = encoding_rs::WINDOWS_1250.encode(polish);
+        assert_eq!(text_of(&b).text, polish);
+        let turkish = "Kanuni Sultan Süleyman döneminde Rodos seferine hazırlık amacıyla yaptırılan Sığacık Kalesi, günümüzde yerleşim yeri özelliğini koruyor.";
+        let (b, _, _) = encoding_rs::WINDOWS_1254.encode(turkish);
+        assert_eq!(text_of(&b).text, turkish);
+    }
+
+    #[test]
+    fn utf16_cjk_without_mark_or_nuls() {
+        let zh = "做SEO優化都知道更新原創文章是百度對該站點抓取的關鍵，有規律的更新文章才會使得百度不斷來抓取網頁內容。是網站收錄的重要一環。";
+        for (enc, bytes) in [
+            ("UTF-16LE", zh.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>()),
+            ("UTF-16BE", zh.encode_utf16().flat_map(u16::to_be_bytes).collect()),
+        ] {
+            let d = text_of(&bytes);
+            assert_eq!((d.text.as_str(), d.charset), (zh, Some(enc)));
+        }
+        let (gbk, _, _) = encoding_rs::GBK.encode(zh);
+        assert_eq!(text_of(&gbk).text, zh, "legacy CJK is not taken for UTF-16");
     }
 
     #[test]
