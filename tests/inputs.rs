@@ -61,6 +61,39 @@ fn every_feed_dialect_gives_its_items() {
 }
 
 #[test]
+fn feeds_in_declared_legacy_encodings() {
+    let s = Scratch::new("");
+    for name in ["atom03-eucjp.xml", "rss-koi8r.xml", "rdf-windows1251.xml"] {
+        s.drop_file(name, fixture(name));
+    }
+    s.run_once();
+    let articles = s.articles();
+    let ipo = by_id(&articles, "tag:blog.example.jp,2005:/mt//1.179");
+    assert_eq!(ipo["source"]["charset"], "EUC-JP");
+    assert_eq!(ipo["title"], "銘柄研究所、初値は公開価格を下回る");
+    assert_eq!(ipo["byline"], "kabunavi");
+    assert_eq!(ipo["lang"], "ja");
+    assert!(body(ipo)[0].starts_with("新規公開株の神話が破れた"), "{ipo}");
+    // A title in CDATA with an HTML entity inside.
+    let day = by_id(&articles, "tag:blog.example.jp,2005:/mt//1.173");
+    assert_eq!(
+        day["title"], "3/29 デイトレ銘柄（7769 時計、8115 ムーン、など",
+        "ideographic space folded, entity decoded"
+    );
+    let gas = by_id(&articles, "http://www.news.example.ru/russia/03jan2006/gas.html");
+    assert_eq!(gas["source"]["charset"], "KOI8-R");
+    // `&amp;#8211;` in a description is HTML that says `&#8211;`.
+    assert!(body(gas)[0].starts_with("\"Газпром\" – это главное оружие"), "{gas}");
+    assert_eq!(gas["published"], "2006-01-03T12:13:00+03:00");
+    let ballad = by_id(&articles, "http://ezine.example.bg/cinema/?id=712");
+    assert_eq!((ballad["source"]["charset"].as_str(), ballad["lang"].as_str()), (Some("windows-1251"), Some("bg")));
+    // The item whose description and content are empty CDATA sections has no text.
+    let rejected = s.rejected();
+    assert_eq!(by_id(&rejected, "http://ezine.example.bg/etc/?id=708")["kind"], "no_content");
+    assert_eq!(articles.len() + rejected.len(), 2 + 1 + 2);
+}
+
+#[test]
 fn headline_only_items_can_be_emitted_instead() {
     let s = Scratch::new("[source]\nfeed_items_without_text = \"emit\"\n");
     s.drop_file("city.rss", fixture("rss2-namespaced.rss"));
