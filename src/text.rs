@@ -201,11 +201,8 @@ pub fn cut_at_word(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    let window = &s[..end];
+    let window = crate::record::truncate_str(s, max);
+    let end = window.len();
     match window.rfind(char::is_whitespace) {
         Some(at) if at >= end - end / 4 && at > 0 => window[..at].trim_end(),
         _ => window,

@@ -715,23 +715,8 @@ mod tests {
     #[test]
     fn scanner_waits_for_files_to_settle() {
         let dir = tempfile::tempdir().unwrap();
-        let tracker = Arc::new(Tracker::new(100, vec![]));
-        let mut s = Scanner {
-            roots: vec![dir.path().to_path_buf()],
-            matcher: Arc::new(std::sync::RwLock::new(Matcher::new(&SourceConfig::default()).unwrap())),
-            max_depth: 4,
-            settle: Duration::from_secs(3600),
-            once: false,
-            tracker: tracker.clone(),
-            feeds: None,
-            seen: HashMap::new(),
-            scan_no: 0,
-            links: FollowSymlinks::Inside,
-            skipped_links: HashSet::new(),
-            failing: HashMap::new(),
-            unreadable_retries: 3,
-            on_unreadable: Box::new(|_| {}),
-        };
+        let mut s = scanner(dir.path(), false, Arc::default());
+        s.settle = Duration::from_secs(3600);
         std::fs::write(dir.path().join("new.txt"), "fresh").unwrap();
         let mut jobs = Vec::new();
         let r = s.scan(&mut |j| {

@@ -104,16 +104,8 @@ impl Limits {
 /// `emit`. Files of unknown kinds are read as page dumps.
 pub fn read_file_once(path: &Path, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> std::io::Result<()> {
     let size = std::fs::metadata(path)?.len();
-    let job = FileJob {
-        path: path.into(),
-        key: FileKey { dev: 0, ino: 0 },
-        generation: 0,
-        from: 0,
-        size,
-        kind: Kind::of(path).unwrap_or(Kind { format: Format::Text, gzip: false }),
-        final_read: true,
-        feeds: None,
-    };
+    let kind = Kind::of(path).unwrap_or(Kind { format: Format::Text, gzip: false });
+    let job = FileJob::standalone(path, size, kind, true);
     read_job(&job, limits, emit);
     Ok(())
 }
@@ -178,6 +170,21 @@ fn read_excerpt(path: &Path, from: u64, len: usize) -> Vec<u8> {
 }
 
 impl FileJob {
+    /// A job outside the daemon (no checkpoints, no feed memory): the whole of a file of `size`
+    /// bytes read from its start.
+    fn standalone(path: &Path, size: u64, kind: Kind, final_read: bool) -> Self {
+        FileJob {
+            path: path.into(),
+            key: FileKey { dev: 0, ino: 0 },
+            generation: 0,
+            from: 0,
+            size,
+            kind,
+            final_read,
+            feeds: None,
+        }
+    }
+
     /// The ticket of a document occupying `range` of this file.
     fn ticket(&self, range: (u64, u64), doc: (u64, u64)) -> Ticket {
         Ticket {
@@ -483,16 +490,7 @@ pub fn read_json_lines(
     limits: Limits,
     emit: &mut dyn FnMut(Emit) -> bool,
 ) -> u64 {
-    let job = FileJob {
-        path: path.into(),
-        key: FileKey { dev: 0, ino: 0 },
-        generation: 0,
-        from: 0,
-        size: bytes.len() as u64,
-        kind: Kind { format: Format::Jsonl, gzip: false },
-        final_read,
-        feeds: None,
-    };
+    let job = FileJob::standalone(path, bytes.len() as u64, Kind { format: Format::Jsonl, gzip: false }, final_read);
     read_lines_from(&job, &mut std::io::Cursor::new(bytes), limits, emit)
 }
 
@@ -500,16 +498,7 @@ pub fn read_json_lines(
 /// rejection, exactly as the daemon's reader makes them (no feed memory: every item is fresh).
 /// Returns where the next read would start.
 pub fn read_feed_bytes(path: &Path, bytes: Vec<u8>, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
-    let job = FileJob {
-        path: path.into(),
-        key: FileKey { dev: 0, ino: 0 },
-        generation: 0,
-        from: 0,
-        size: bytes.len() as u64,
-        kind: Kind { format: Format::Feed, gzip: false },
-        final_read: true,
-        feeds: None,
-    };
+    let job = FileJob::standalone(path, bytes.len() as u64, Kind { format: Format::Feed, gzip: false }, true);
     read_feed(&job, limits, bytes, emit)
 }
 
