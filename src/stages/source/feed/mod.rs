@@ -231,6 +231,11 @@ mod tests {
         assert!(items[0].meta.updated.as_deref().is_some_and(|u| u.starts_with("2024-06-23")));
         let err = parse_feed(b"<html>not a feed</html>").unwrap_err();
         assert_eq!(err.to_string(), "not a feed: root element <html>");
+        // A PHP notice printed ahead of the feed does not hide it.
+        let noisy = "<br />\n<b>Notice</b>: Undefined index: page in feed.php<br />\n<?xml version=\"1.0\"?>\
+            <rss version=\"2.0\"><channel><item><guid>n1</guid><description>The text.</description></item></channel></rss>";
+        let (items, info) = parse_feed(noisy.as_bytes()).unwrap();
+        assert_eq!((items.len(), items[0].id.as_str(), info.dialect), (1, "n1", Dialect::Rss(Some("2.0".into()))));
     }
 
     #[test]

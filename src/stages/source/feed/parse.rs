@@ -237,12 +237,21 @@ pub fn parse(src: &str, on_item: &mut dyn FnMut(FeedItem, usize, &Dialect) -> bo
         items: 0,
         root_closed: false,
     };
+    let mut first_element = None;
     let mut tokens = Tokenizer::new(src);
     while let Some(token) = tokens.next() {
         match token {
             Token::Start(start) => {
                 if p.dialect.is_none() {
-                    p.dialect = Some(p.root(&start)?);
+                    // Markup before the feed (a server's warning printed ahead of it) is skipped;
+                    // a document with no feed element at all is named by its first element.
+                    match p.root(&start) {
+                        Ok(d) => p.dialect = Some(d),
+                        Err(e) => {
+                            first_element.get_or_insert(e);
+                            continue;
+                        }
+                    }
                 }
                 if p.root_closed {
                     continue;
@@ -261,7 +270,7 @@ pub fn parse(src: &str, on_item: &mut dyn FnMut(FeedItem, usize, &Dialect) -> bo
             Token::CData(t) => p.text(t),
         }
     }
-    let Some(dialect) = p.dialect.take() else { return Err(NotAFeed::NoRoot) };
+    let Some(dialect) = p.dialect.take() else { return Err(first_element.unwrap_or(NotAFeed::NoRoot)) };
     let truncated = !p.root_closed;
     // A document cut off inside an item: the item as far as it goes.
     if let Some(item) = p.finish_open_item() {
