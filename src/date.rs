@@ -66,6 +66,40 @@ fn num<T: std::str::FromStr>(m: Option<regex::Match<'_>>) -> Option<T> {
     m?.as_str().parse().ok()
 }
 
+/// A date as a page or feed states it, made machine-readable: an ISO 8601 value stays exactly as
+/// stated (its time zone and precision included); another form a date is written in (`Feb 08,
+/// 2022`, `20 July 2024, 22:13`, `2024.06.22`) becomes `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS`; a
+/// date in a form that says no order of day and month (`01/07/2016`) is kept as stated; what has
+/// no year at all is not a date.
+///
+/// ```
+/// use newsmill::date::normalize_stated;
+/// assert_eq!(normalize_stated("2024-06-22T10:00:00+09:00").as_deref(), Some("2024-06-22T10:00:00+09:00"));
+/// assert_eq!(normalize_stated("Feb 08, 2022").as_deref(), Some("2022-02-08"));
+/// assert_eq!(normalize_stated("01/07/2016").as_deref(), Some("01/07/2016"));
+/// assert_eq!(normalize_stated("PT7M"), None);
+/// ```
+pub fn normalize_stated(s: &str) -> Option<String> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    let iso = b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit);
+    if iso {
+        return Some(s.to_string());
+    }
+    // A value with no year in it is no date (a duration such as `PT7M` in the wrong property).
+    find_date(s).or_else(|| has_year(s).then(|| s.to_string()))
+}
+
+/// Whether `s` holds a four-digit number from 1900 to 2099.
+fn has_year(s: &str) -> bool {
+    s.as_bytes().windows(4).any(|w| w.iter().all(u8::is_ascii_digit) && (w.starts_with(b"19") || w.starts_with(b"20")))
+}
+
 /// Finds the first date in `s` and returns it as `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM:SS` when a time
 /// follows the date.
 ///

@@ -107,6 +107,11 @@ impl Collector {
         let mut ld = LdArticle::default();
         for script in &self.ld {
             if let Ok(v) = serde_json::from_str::<Value>(script) {
+                // Yoast and others write the article's author and image as `{"@id": ...}`
+                // references to other nodes of the `@graph`.
+                let mut nodes = HashMap::new();
+                index_nodes(&v, &mut nodes, 0);
+                ld.nodes = nodes;
                 ld.search(&v, 0);
             }
         }
@@ -121,11 +126,18 @@ impl Collector {
             .or(h1)
             .or(title_tag)
             .map(|t| strip_site_suffix(&t, site_name.as_deref()));
+        let page_url = ld.url.clone().or(self.canonical).or_else(|| m(&["og:url"]));
+        let image =
+            ld.image.clone().or_else(|| m(&["og:image", "twitter:image"])).map(|i| absolute(&i, page_url.as_deref()));
         InputMeta {
             title,
             author: ld.author.clone().or_else(|| {
-                m(&["author", "article:author", "byl", "dc.creator", "sailthru.author", "parsely-author"])
-                    .filter(|a| !a.starts_with("http"))
+                // `author` and `article:author` often hold a profile URL: the next key is asked then.
+                ["author", "article:author", "byl", "dc.creator", "sailthru.author", "parsely-author"]
+                    .iter()
+                    .filter_map(|k| self.metas.get(*k))
+                    .find(|a| !a.starts_with("http") && !a.trim().is_empty())
+                    .cloned()
             }),
             published: ld.published.clone().or_else(|| {
                 m(&[
@@ -143,11 +155,11 @@ impl Collector {
                 .or_else(|| self.time.clone())
             }),
             updated: ld.modified.clone().or_else(|| m(&["article:modified_time", "datemodified", "og:updated_time"])),
-            url: ld.url.clone().or(self.canonical).or_else(|| m(&["og:url"])),
+            url: page_url,
             lang: self
                 .lang
                 .or_else(|| m(&["og:locale", "content-language", "language"]).and_then(|l| primary_language(&l))),
-            image: ld.image.clone().or_else(|| m(&["og:image", "twitter:image"])),
+            image,
             description: ld
                 .description
                 .clone()
@@ -201,6 +213,8 @@ pub fn strip_site_suffix(title: &str, site: Option<&str>) -> String {
 /// The article a page's JSON-LD describes.
 #[derive(Debug, Default)]
 struct LdArticle {
+    /// The script's nodes by `@id`, for following references.
+    nodes: HashMap<String, Value>,
     found: bool,
     headline: Option<String>,
     author: Option<String>,
@@ -236,11 +250,13 @@ impl LdArticle {
                     self.found = true;
                     let s = |k: &str| o.get(k).and_then(text_of);
                     self.headline = s("headline").or_else(|| s("name"));
-                    self.author = o.get("author").and_then(names);
+                    let resolved = |k: &str| o.get(k).map(|v| self.resolve(v));
+                    let (author, publisher, image) = (resolved("author"), resolved("publisher"), resolved("image"));
+                    self.author = author.and_then(|v| names(&v));
                     self.published = s("datePublished").or_else(|| s("dateCreated"));
                     self.modified = s("dateModified");
-                    self.publisher = o.get("publisher").and_then(names);
-                    self.image = o.get("image").and_then(url_of);
+                    self.publisher = publisher.and_then(|v| names(&v));
+                    self.image = image.and_then(|v| url_of(&v));
                     self.url = s("url").or_else(|| o.get("mainEntityOfPage").and_then(url_of));
                     self.description = s("description");
                     return;
@@ -252,6 +268,59 @@ impl LdArticle {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// `href` made absolute against the page's URL when it is relative and the page's URL is known;
+/// else as it is.
+fn absolute(href: &str, page: Option<&str>) -> String {
+    let href = href.trim();
+    if url::Url::parse(href).is_ok() {
+        return href.to_string();
+    }
+    page.and_then(|p| url::Url::parse(p).ok())
+        .and_then(|base| base.join(href).ok())
+        .map_or_else(|| href.to_string(), |u| u.to_string())
+}
+
+/// Most `@id` nodes indexed per JSON-LD script.
+const MAX_LD_NODES: usize = 256;
+
+/// Every object with an `@id` and more than that, by its `@id`.
+fn index_nodes(v: &Value, nodes: &mut HashMap<String, Value>, depth: usize) {
+    if depth > 8 || nodes.len() >= MAX_LD_NODES {
+        return;
+    }
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| index_nodes(i, nodes, depth + 1)),
+        Value::Object(o) => {
+            if let Some(Value::String(id)) = o.get("@id")
+                && o.len() > 1
+            {
+                nodes.entry(id.clone()).or_insert_with(|| v.clone());
+            }
+            o.values().for_each(|i| index_nodes(i, nodes, depth + 1));
+        }
+        _ => {}
+    }
+}
+
+impl LdArticle {
+    /// `v` with `{"@id": ...}` references (alone or in a list) replaced by the nodes they name.
+    fn resolve(&self, v: &Value) -> Value {
+        let one = |v: &Value| match v {
+            Value::Object(o) if !o.contains_key("name") && !o.contains_key("url") => o
+                .get("@id")
+                .and_then(Value::as_str)
+                .and_then(|id| self.nodes.get(id))
+                .cloned()
+                .unwrap_or_else(|| v.clone()),
+            other => other.clone(),
+        };
+        match v {
+            Value::Array(items) => Value::Array(items.iter().take(16).map(one).collect()),
+            other => one(other),
         }
     }
 }
@@ -339,6 +408,25 @@ mod tests {
         let broken =
             r#"<script type="application/ld+json">{"@type":"NewsArticle", "headline": </script><h1>From the h1</h1>"#;
         assert_eq!(parse(broken, Limits::default()).meta.title.as_deref(), Some("From the h1"));
+    }
+
+    #[test]
+    fn graph_references_and_relative_images() {
+        // Yoast's shape: the article names its author and image by `@id`.
+        let html = r##"<head><link rel="canonical" href="https://blog.example/posts/tram"><script type="application/ld+json">
+            {"@context":"https://schema.org","@graph":[
+              {"@type":"Article","@id":"https://blog.example/posts/tram#article","headline":"Tram line approved",
+               "author":{"@id":"https://blog.example/#/schema/person/9f"},"image":{"@id":"https://blog.example/posts/tram#primaryimage"},
+               "datePublished":"2025-03-14T09:00:00+00:00"},
+              {"@type":"ImageObject","@id":"https://blog.example/posts/tram#primaryimage","url":"/img/tram.jpg"},
+              {"@type":"Person","@id":"https://blog.example/#/schema/person/9f","name":"Ines Calder"}]}
+            </script></head><body><p>x</p></body>"##;
+        let m = parse(html, Limits::default()).meta;
+        assert_eq!(m.author.as_deref(), Some("Ines Calder"));
+        assert_eq!(m.image.as_deref(), Some("https://blog.example/img/tram.jpg"));
+        // An `author` meta holding a profile URL gives way to the next key that holds a name.
+        let metas = r#"<head><meta name="author" content="https://site.example/staff/jo"><meta name="sailthru.author" content="Jo Park"></head>"#;
+        assert_eq!(parse(metas, Limits::default()).meta.author.as_deref(), Some("Jo Park"));
     }
 
     #[test]

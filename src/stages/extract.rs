@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::config::ExtractConfig;
-use crate::date::find_date;
+use crate::date::{find_date, normalize_stated};
 use crate::record::{Article, Caption, Cleaned, Extracted, Line, LineClass, Reject, SourceInfo, now_rfc3339};
 use crate::runner::{Outcome, Transform};
 use crate::text::{content_hash, word_count};
@@ -21,7 +21,7 @@ static PUBLISHER_NOISE: LazyLock<Regex> = LazyLock::new(|| {
 static BYLINE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     // The labels `[clean] byline_pattern` accepts in front of a name (English, German, French,
     // Spanish/Portuguese, Italian, Dutch, Russian).
-    Regex::new(r"(?i)^(?:by|written by|reported by|reporter|posted by|author|von|par|por|di|door|автор)[:\s]+")
+    Regex::new(r"(?i)^(?:about the authors?|the authors?|by|written by|reported by|reporter|posted by|authors?|authored by|von|par|por|di|door|автор)(?:[:\s]+|$)")
         .expect("byline pattern is valid")
 });
 
@@ -55,9 +55,12 @@ impl Extractor {
             return Err(Reject::new("no_body", "no body paragraph found", excerpt));
         }
         let mut captions: Vec<Caption> = Vec::new();
-        let (mut byline, mut published, mut publisher) =
-            (doc.meta.author.clone(), doc.meta.published.clone(), doc.meta.outlet.clone());
-        for line in &doc.lines {
+        let (mut byline, mut published, mut publisher) = (
+            doc.meta.author.clone(),
+            doc.meta.published.as_deref().and_then(normalize_stated),
+            doc.meta.outlet.clone(),
+        );
+        for (i, line) in doc.lines.iter().enumerate() {
             match &line.class {
                 LineClass::Caption => {
                     let text = title
@@ -76,12 +79,17 @@ impl Extractor {
                     _ => captions.push(Caption { text: String::new(), credit: Some(credit.clone()) }),
                 },
                 LineClass::Byline if byline.is_none() => {
-                    byline = Some(BYLINE_LABEL.replace(&line.text, "").trim().to_string());
+                    byline = byline_at(&doc.lines, i);
                 }
                 LineClass::Dateline if published.is_none() => published = find_date(&line.text),
                 LineClass::Copyright if publisher.is_none() => publisher = publisher_from_copyright(&line.text),
                 _ => {}
             }
+        }
+        // What the page shows comes after what it states: measured on WCXB's article pages, a
+        // shown date overriding a differing stated one was right less often (0.836 against 0.851).
+        if published.is_none() {
+            published = visible_date(&doc.lines).or_else(|| doc.meta.url.as_deref().and_then(url_date));
         }
         let word_count = body.iter().map(|l| l.words).sum();
         let body: Vec<String> = body.into_iter().map(|l| l.text.clone()).collect();
@@ -102,7 +110,7 @@ impl Extractor {
             byline,
             publisher,
             published,
-            updated: doc.meta.updated,
+            updated: doc.meta.updated.as_deref().and_then(normalize_stated),
             lang,
             captions,
             image: doc.meta.image,
@@ -120,6 +128,57 @@ impl Extractor {
         };
         Ok(Extracted { prov: doc.prov, article })
     }
+}
+
+/// Most words in a name shown on the line after a byline label (`By` / `Meghan Holmes`).
+const NAME_MAX_WORDS: usize = 6;
+
+/// The name a byline line gives, without its label; a label alone (`By`, `Written by`, `Author`)
+/// names whoever the next short line does, as pages show the name as a link of its own.
+fn byline_at(lines: &[Line], i: usize) -> Option<String> {
+    let name = BYLINE_LABEL.replace(&lines.get(i)?.text, "").trim().to_string();
+    if !name.is_empty() {
+        return Some(name);
+    }
+    lines
+        .iter()
+        .skip(i + 1)
+        .take(2)
+        .find(|l| l.words > 0 && l.words <= NAME_MAX_WORDS && find_date(&l.text).is_none())
+        .map(|l| BYLINE_LABEL.replace(&l.text, "").trim().to_string())
+        .filter(|n| !n.is_empty())
+}
+
+/// Lines above the body's first paragraph, and this many after it, are where a page shows its date.
+const DATE_REACH_LINES: usize = 8;
+
+/// Most words on a line that shows a date (`By Ann Lee • March 12, 2025`, `August 16, 2019 -
+/// Updated July 9, 2025`): a longer line is a sentence that mentions one.
+const DATE_LINE_MAX_WORDS: usize = 14;
+
+/// A date the page shows near its top when nothing states one: the first in a byline, or on a
+/// short line above the body or among its first lines.
+fn visible_date(lines: &[Line]) -> Option<String> {
+    let first_body = lines.iter().position(|l| l.class == LineClass::Keep).unwrap_or(0);
+    let near = lines.iter().take(first_body + DATE_REACH_LINES);
+    let bylines = near.clone().filter(|l| l.class == LineClass::Byline).find_map(|l| find_date(&l.text));
+    bylines.or_else(|| {
+        near.filter(|l| l.words <= DATE_LINE_MAX_WORDS && !matches!(l.class, LineClass::Title | LineClass::Copyright))
+            .find_map(|l| find_date(&l.text))
+    })
+}
+
+/// The date in a URL's path: `/2025/03/14/`, `/2025-03-14-`, `/20250314/`.
+fn url_date(url: &str) -> Option<String> {
+    static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"/((?:19|20)\d\d)[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:[/-]|$)|/((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])/")
+            .expect("the URL date pattern is valid")
+    });
+    let c = URL_DATE.captures(url)?;
+    let part = |a: usize, b: usize| c.get(a).or_else(|| c.get(b)).map(|m| m.as_str());
+    let (y, m, d) = (part(1, 4)?, part(2, 5)?, part(3, 6)?);
+    let date = jiff::civil::Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()?;
+    Some(date.to_string())
 }
 
 impl Transform for Extractor {
@@ -168,6 +227,43 @@ fn detect_lang(body: &[String], min_chars: usize) -> Option<String> {
         return None;
     }
     crate::lang::detect(&sample)
+}
+
+#[cfg(test)]
+mod date_and_byline_tests {
+    use super::*;
+
+    fn line(text: &str, class: LineClass) -> Line {
+        Line { text: text.into(), class, words: word_count(text), prose: false, score: None, cut: None }
+    }
+
+    #[test]
+    fn dates_in_urls() {
+        assert_eq!(url_date("https://x.example/2025/03/14/tram-line/").as_deref(), Some("2025-03-14"));
+        assert_eq!(url_date("https://x.example/news/2025-03-14-tram").as_deref(), Some("2025-03-14"));
+        assert_eq!(url_date("https://x.example/story/20250314/tram").as_deref(), Some("2025-03-14"));
+        assert_eq!(url_date("https://x.example/2025/13/40/x"), None);
+        assert_eq!(url_date("https://x.example/products/1234567890"), None);
+    }
+
+    #[test]
+    fn a_shown_date_and_a_label_only_byline() {
+        let lines = [
+            line("Tram line approved", LineClass::Title),
+            line("By", LineClass::Byline),
+            line("Meghan Holmes", LineClass::Drop("ui_label")),
+            line("August 16, 2019 - Updated July 9, 2025", LineClass::Drop("model")),
+            line(
+                "The council approved the new tram line on Monday after a long debate about its cost.",
+                LineClass::Keep,
+            ),
+        ];
+        assert_eq!(byline_at(&lines, 1).as_deref(), Some("Meghan Holmes"));
+        assert_eq!(visible_date(&lines).as_deref(), Some("2019-08-16"));
+        let dated_byline = [line("By Haley Hoekstra • March 12, 2025", LineClass::Byline), lines[4].clone()];
+        assert_eq!(visible_date(&dated_byline).as_deref(), Some("2025-03-12"));
+        assert_eq!(byline_at(&dated_byline, 0).as_deref(), Some("Haley Hoekstra • March 12, 2025"));
+    }
 }
 
 #[cfg(test)]
