@@ -119,13 +119,11 @@ impl Collector {
         let site_name = ld.publisher.clone().or_else(|| m(&["og:site_name", "application-name", "twitter:site"]));
         let h1 = Some(normalize_line(&self.h1)).filter(|s| !s.is_empty());
         let title_tag = Some(normalize_line(&self.title_tag)).filter(|s| !s.is_empty());
-        let title = ld
-            .headline
-            .clone()
-            .or_else(|| m(&["og:title", "twitter:title", "headline", "title", "dc.title"]))
-            .or(h1)
-            .or(title_tag)
-            .map(|t| strip_site_suffix(&t, site_name.as_deref()));
+        let stated = ld.headline.clone().or_else(|| m(&["og:title", "twitter:title", "headline", "title", "dc.title"]));
+        // The headline the reader sees: the page's first `<h1>`, when it is about what the stated
+        // (SEO) title is about; stated titles are often rewritten for search and sharing.
+        let shown = h1.filter(|h| stated.as_deref().is_none_or(|t| same_subject(h, t)));
+        let title = shown.or(stated).or(title_tag).map(|t| strip_site_suffix(&t, site_name.as_deref()));
         let page_url = ld.url.clone().or(self.canonical).or_else(|| m(&["og:url"]));
         let image =
             ld.image.clone().or_else(|| m(&["og:image", "twitter:image"])).map(|i| absolute(&i, page_url.as_deref()));
@@ -284,6 +282,18 @@ fn absolute(href: &str, page: Option<&str>) -> String {
         .map_or_else(|| href.to_string(), |u| u.to_string())
 }
 
+/// Whether a heading and a title share at least half of the heading's words (case and
+/// punctuation aside), and the heading has two words or more: a site's logo or section name in
+/// the `<h1>` does not.
+fn same_subject(heading: &str, title: &str) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+    };
+    let (h, t) = (words(heading), words(title));
+    let shared = h.iter().filter(|w| t.contains(w)).count();
+    h.len() >= 2 && shared * 2 >= h.len()
+}
+
 /// Most `@id` nodes indexed per JSON-LD script.
 const MAX_LD_NODES: usize = 256;
 
@@ -382,7 +392,7 @@ mod tests {
               {"@type":["NewsArticle"],"headline":"Bridge reopens after repairs","datePublished":"2024-06-22T10:00:00+09:00",
                "dateModified":"2024-06-23","author":[{"@type":"Person","name":"Ann Lee"},{"name":"Bo Kim"}],
                "publisher":{"@type":"Organization","name":"The Daily"},"image":[{"url":"https://daily.example/i.jpg"}]}]}
-            </script></head><body><h1>Bridge reopens</h1></body></html>"#;
+            </script></head><body><h1>The Daily</h1></body></html>"#;
         let m = parse(html, Limits::default()).meta;
         assert_eq!(m.title.as_deref(), Some("Bridge reopens after repairs"));
         assert_eq!(m.author.as_deref(), Some("Ann Lee, Bo Kim"));
@@ -427,6 +437,17 @@ mod tests {
         // An `author` meta holding a profile URL gives way to the next key that holds a name.
         let metas = r#"<head><meta name="author" content="https://site.example/staff/jo"><meta name="sailthru.author" content="Jo Park"></head>"#;
         assert_eq!(parse(metas, Limits::default()).meta.author.as_deref(), Some("Jo Park"));
+    }
+
+    #[test]
+    fn the_shown_headline_wins_over_a_rewritten_seo_title() {
+        let page = r#"<head><meta property="og:title" content="Your Maintenance Checklist: 12 Jobs | Cars"></head>
+            <body><div class="logo"><h1>Cars</h1></div><h1>Your Car Maintenance Checklist</h1></body>"#;
+        // The first <h1> is the site's name: not about what the title is about, so the stated title stays.
+        assert_eq!(parse(page, Limits::default()).meta.title.as_deref(), Some("Your Maintenance Checklist: 12 Jobs"));
+        let page = r#"<head><meta property="og:title" content="Your Maintenance Checklist: 12 Jobs | Cars"></head>
+            <body><h1>Your Car Maintenance Checklist</h1></body>"#;
+        assert_eq!(parse(page, Limits::default()).meta.title.as_deref(), Some("Your Car Maintenance Checklist"));
     }
 
     #[test]
