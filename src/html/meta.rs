@@ -31,6 +31,20 @@ pub(super) struct Collector {
     in_h1: usize,
     in_ld: bool,
     ld_bytes: usize,
+    /// The text of the first link to an author's page (`rel="author"`, `/author/name`).
+    author_link: String,
+    in_author_link: usize,
+    author_link_done: bool,
+}
+
+/// Most bytes of an author link's text kept (a name, not a paragraph).
+const MAX_AUTHOR_LINK_BYTES: usize = 120;
+
+/// Whether a link goes to an author's page.
+fn is_author_link(e: &Tag<'_, '_>) -> bool {
+    let rel = e.attr("rel").is_some_and(|r| r.split_whitespace().any(|r| r.eq_ignore_ascii_case("author")));
+    let href = e.attr("href").unwrap_or_default().to_ascii_lowercase();
+    rel || ["/author/", "/authors/", "/byline/"].iter().any(|p| href.contains(p))
 }
 
 impl Collector {
@@ -60,6 +74,7 @@ impl Collector {
             }
             "title" => self.in_title += 1,
             "h1" => self.in_h1 += 1,
+            "a" if !self.author_link_done && (self.in_author_link > 0 || is_author_link(e)) => self.in_author_link += 1,
             "script" => {
                 self.in_ld = e.attr("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("application/ld+json"));
                 if self.in_ld {
@@ -80,6 +95,13 @@ impl Collector {
                 }
             }
             "script" => self.in_ld = false,
+            "a" if self.in_author_link > 0 => {
+                self.in_author_link -= 1;
+                if self.in_author_link == 0 {
+                    // A link around a photo only has no name: the next author link may.
+                    self.author_link_done = !self.author_link.trim().is_empty();
+                }
+            }
             _ => {}
         }
     }
@@ -93,6 +115,10 @@ impl Collector {
                 self.ld_bytes += t.len();
             }
             return;
+        }
+        if self.in_author_link > 0 && self.author_link.len() < MAX_AUTHOR_LINK_BYTES {
+            self.author_link.push(' ');
+            self.author_link.push_str(t);
         }
         if self.in_title > 0 && self.title_tag.len() < MAX_TITLE_BYTES {
             self.title_tag.push_str(t);
@@ -129,14 +155,30 @@ impl Collector {
             ld.image.clone().or_else(|| m(&["og:image", "twitter:image"])).map(|i| absolute(&i, page_url.as_deref()));
         InputMeta {
             title,
-            author: ld.author.clone().or_else(|| {
-                // `author` and `article:author` often hold a profile URL: the next key is asked then.
-                ["author", "article:author", "byl", "dc.creator", "sailthru.author", "parsely-author"]
-                    .iter()
-                    .filter_map(|k| self.metas.get(*k))
-                    .find(|a| !a.starts_with("http") && !a.trim().is_empty())
-                    .cloned()
-            }),
+            author: ld
+                .author
+                .clone()
+                .or_else(|| {
+                    // `author` and `article:author` often hold a profile URL: the next key is asked then.
+                    ["author", "article:author", "byl", "dc.creator", "sailthru.author", "parsely-author"]
+                        .iter()
+                        .filter_map(|k| self.metas.get(*k))
+                        .find(|a| !a.starts_with("http") && !a.trim().is_empty())
+                        .cloned()
+                })
+                .or_else(|| {
+                    // WordPress SEO plugins: `twitter:label1` "Written by", `twitter:data1` the name.
+                    ["1", "2"].iter().find_map(|n| {
+                        let label = self.metas.get(&format!("twitter:label{n}"))?.to_lowercase();
+                        (label.contains("written by") || label.contains("author"))
+                            .then(|| self.metas.get(&format!("twitter:data{n}")).cloned())
+                            .flatten()
+                    })
+                })
+                .or_else(|| {
+                    let name = normalize_line(&self.author_link);
+                    (!name.is_empty() && name.split(' ').count() <= 6).then_some(name)
+                }),
             published: ld.published.clone().or_else(|| {
                 m(&[
                     "article:published_time",
@@ -448,6 +490,16 @@ mod tests {
         let page = r#"<head><meta property="og:title" content="Your Maintenance Checklist: 12 Jobs | Cars"></head>
             <body><h1>Your Car Maintenance Checklist</h1></body>"#;
         assert_eq!(parse(page, Limits::default()).meta.title.as_deref(), Some("Your Car Maintenance Checklist"));
+    }
+
+    #[test]
+    fn authors_from_seo_labels_and_author_links() {
+        let yoast = r#"<head><meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Nawaz Dhandala"></head>"#;
+        assert_eq!(parse(yoast, Limits::default()).meta.author.as_deref(), Some("Nawaz Dhandala"));
+        let link = r#"<body><a href="/blog/author/shahzeb/"><img src="a.jpg"></a> <h4><a href="https://x.example/blog/author/shahzeb/">Shahzeb Ahmed</a></h4><p>Text.</p></body>"#;
+        assert_eq!(parse(link, Limits::default()).meta.author.as_deref(), Some("Shahzeb Ahmed"));
+        let rel = r#"<body><p>By <a rel="author" href="/people/jo">Jo Park</a></p></body>"#;
+        assert_eq!(parse(rel, Limits::default()).meta.author.as_deref(), Some("Jo Park"));
     }
 
     #[test]
