@@ -410,6 +410,10 @@ impl Scanner {
             });
         }
         if complete {
+            // Files that went away take their failure counts with them.
+            if !self.once {
+                self.failing.retain(|path, _| still_here.contains_key(path));
+            }
             self.seen = still_here;
             self.tracker.forget_unseen(self.scan_no);
         }
