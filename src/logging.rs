@@ -17,6 +17,14 @@ fn filter_for(level: &str) -> Option<EnvFilter> {
         .or_else(|| EnvFilter::builder().parse(level).ok())
 }
 
+/// The message a panic was raised with.
+pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
 /// Panics are logged as structured `ERROR` events with their location (one line, in the log's
 /// format) instead of the default hook's free text on stderr; where they are caught (a stage
 /// worker, a file reader) a `panic` dead-letter record follows. `RUST_BACKTRACE` still adds a
@@ -24,7 +32,7 @@ fn filter_for(level: &str) -> Option<EnvFilter> {
 pub fn install_panic_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let message = crate::runner::panic_message(info.payload());
+        let message = panic_message(info.payload());
         let location = info.location().map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column())).unwrap_or_default();
         let thread = std::thread::current();
         tracing::error!(panic = %message, %location, thread = thread.name().unwrap_or("unnamed"), "Panic.");

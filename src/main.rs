@@ -316,7 +316,7 @@ fn process(path: &Path, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
                     })
                 }))
                 .unwrap_or_else(|p| {
-                    let message = newsmill::runner::panic_message(p.as_ref());
+                    let message = newsmill::logging::panic_message(p.as_ref());
                     Err(newsmill::record::Reject::new("panic", format!("clean/extract panicked: {message}"), ""))
                 }),
                 Emit::Reject(r) => Err(newsmill::record::Reject::new(r.kind, r.reason, r.excerpt)),

@@ -13,6 +13,7 @@ use tracing::{Instrument, debug, error, info_span, warn};
 
 use crate::checkpoint::Tracker;
 use crate::dead_letter::DeadLetterTx;
+use crate::logging::panic_message;
 use crate::record::{Provenance, Reject, Rejection, Tracked, now_rfc3339};
 
 /// What a transform made of one item.
@@ -341,14 +342,6 @@ pub fn rejection(stage: &'static str, prov: &Provenance, reject: Reject) -> Reje
         rejected_at: now_rfc3339(),
         ticket: Some(prov.ticket),
     }
-}
-
-/// The message a panic was raised with.
-pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
 }
 
 #[cfg(test)]

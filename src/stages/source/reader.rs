@@ -140,7 +140,7 @@ pub fn read_job(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> boo
     }));
     let panic = match result {
         Ok(next) => return next,
-        Err(panic) => crate::runner::panic_message(panic.as_ref()),
+        Err(panic) => crate::logging::panic_message(panic.as_ref()),
     };
     metrics::counter!("newsmill_source_panics_total").increment(1);
     tracing::error!(path = %job.path.display(), from = handed_out, panic = %panic, "Reader panicked; the rest of the file goes to the dead letter.");
