@@ -43,8 +43,10 @@ const MAX_AUTHOR_LINK_BYTES: usize = 120;
 /// Whether a link goes to an author's page.
 fn is_author_link(e: &Tag<'_, '_>) -> bool {
     let rel = e.attr("rel").is_some_and(|r| r.split_whitespace().any(|r| r.eq_ignore_ascii_case("author")));
-    let href = e.attr("href").unwrap_or_default().to_ascii_lowercase();
-    rel || ["/author/", "/authors/", "/byline/"].iter().any(|p| href.contains(p))
+    // Asked of every link until one is found: no lower-cased copy of each href.
+    let href = e.attr("href").unwrap_or_default().as_bytes();
+    let has = |p: &[u8]| href.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p));
+    rel || has(b"/author/") || has(b"/authors/") || has(b"/byline/")
 }
 
 impl Collector {
