@@ -16,34 +16,20 @@ struct Patterns {
     time: Regex,
 }
 
-/// Month names (English, German, French, Spanish, Italian, Portuguese, Dutch, Turkish) and English
-/// abbreviations, by month. They only count between a day and a four-digit year, so names that
-/// are also words (`mart`, `mei`) do no harm.
+/// Month names (English, German, French, Spanish) and English abbreviations, by month.
 const MONTH_NAMES: [&[&str]; 12] = [
-    &["january", "jan", "januar", "janvier", "enero", "gennaio", "janeiro", "januari", "ocak"],
-    &[
-        "february",
-        "feb",
-        "februar",
-        "février",
-        "fevrier",
-        "febrero",
-        "febbraio",
-        "fevereiro",
-        "februari",
-        "şubat",
-        "subat",
-    ],
-    &["march", "mar", "märz", "maerz", "mars", "marzo", "março", "marco", "maart", "mart"],
-    &["april", "apr", "avril", "abril", "aprile", "nisan"],
-    &["may", "mai", "mayo", "maggio", "maio", "mei", "mayıs", "mayis"],
-    &["june", "jun", "juni", "juin", "junio", "giugno", "junho", "haziran"],
-    &["july", "jul", "juli", "juillet", "julio", "luglio", "julho", "temmuz"],
-    &["august", "aug", "août", "aout", "agosto", "augustus", "ağustos", "agustos"],
-    &["september", "sept", "sep", "septembre", "septiembre", "setiembre", "settembre", "setembro", "eylül", "eylul"],
-    &["october", "oct", "oktober", "octobre", "octubre", "ottobre", "outubro", "ekim"],
-    &["november", "nov", "novembre", "noviembre", "novembro", "kasım", "kasim"],
-    &["december", "dec", "dezember", "décembre", "decembre", "diciembre", "dicembre", "dezembro", "aralık", "aralik"],
+    &["january", "jan", "januar", "janvier", "enero"],
+    &["february", "feb", "februar", "février", "fevrier", "febrero"],
+    &["march", "mar", "märz", "maerz", "mars", "marzo"],
+    &["april", "apr", "avril", "abril"],
+    &["may", "mai", "mayo"],
+    &["june", "jun", "juni", "juin", "junio"],
+    &["july", "jul", "juli", "juillet", "julio"],
+    &["august", "aug", "août", "aout", "agosto"],
+    &["september", "sept", "sep", "septembre", "septiembre", "setiembre"],
+    &["october", "oct", "oktober", "octobre", "octubre"],
+    &["november", "nov", "novembre", "noviembre"],
+    &["december", "dec", "dezember", "décembre", "decembre", "diciembre"],
 ];
 
 /// The month names as a regex alternation, longest first so that `juli` wins over `jul`.
@@ -189,15 +175,6 @@ fn has_four_ascii_digits(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{find_date, has_four_ascii_digits};
-
-    #[test]
-    fn month_names_of_more_languages() {
-        assert_eq!(find_date("20 Temmuz 2024, 22:13").as_deref(), Some("2024-07-20T22:13:00"));
-        assert_eq!(find_date("3 de março de 2025").as_deref(), Some("2025-03-03"));
-        assert_eq!(find_date("12 maggio 2024").as_deref(), Some("2024-05-12"));
-        assert_eq!(find_date("Gepubliceerd op 5 mei 2023").as_deref(), Some("2023-05-05"));
-        assert_eq!(find_date("1 Şubat 2026").as_deref(), Some("2026-02-01"));
-    }
 
     #[test]
     fn years_are_four_digits_in_a_row() {
