@@ -43,10 +43,11 @@ const MAX_AUTHOR_LINK_BYTES: usize = 120;
 /// Whether a link goes to an author's page.
 fn is_author_link(e: &Tag<'_, '_>) -> bool {
     let rel = e.attr("rel").is_some_and(|r| r.split_whitespace().any(|r| r.eq_ignore_ascii_case("author")));
-    // Asked of every link until one is found: no lower-cased copy of each href.
+    // Asked of every link until one is found: one substring search each (paths are lower case).
     let href = e.attr("href").unwrap_or_default().as_bytes();
-    let has = |p: &[u8]| href.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p));
-    rel || has(b"/author/") || has(b"/authors/") || has(b"/byline/")
+    rel || memchr::memmem::find(href, b"/author/").is_some()
+        || memchr::memmem::find(href, b"/authors/").is_some()
+        || memchr::memmem::find(href, b"/byline/").is_some()
 }
 
 impl Collector {
@@ -135,12 +136,7 @@ impl Collector {
         let mut ld = LdArticle::default();
         for script in &self.ld {
             if let Ok(v) = serde_json::from_str::<Value>(script) {
-                // Yoast and others write the article's author and image as `{"@id": ...}`
-                // references to other nodes of the `@graph`.
-                let mut nodes = HashMap::new();
-                index_nodes(&v, &mut nodes, 0);
-                ld.nodes = nodes;
-                ld.search(&v, 0);
+                ld.search(&v, 0, &v);
             }
         }
         let m = |keys: &[&str]| keys.iter().find_map(|k| self.metas.get(*k).cloned());
@@ -255,8 +251,6 @@ pub fn strip_site_suffix(title: &str, site: Option<&str>) -> String {
 /// The article a page's JSON-LD describes.
 #[derive(Debug, Default)]
 struct LdArticle {
-    /// The script's nodes by `@id`, for following references.
-    nodes: HashMap<String, Value>,
     found: bool,
     headline: Option<String>,
     author: Option<String>,
@@ -276,12 +270,12 @@ fn is_article_type(t: &str) -> bool {
 
 impl LdArticle {
     /// Takes the first article-typed object found depth-first (in `@graph`, arrays, `mainEntity`).
-    fn search(&mut self, v: &Value, depth: usize) {
+    fn search(&mut self, v: &Value, depth: usize, root: &Value) {
         if self.found || depth > 8 {
             return;
         }
         match v {
-            Value::Array(items) => items.iter().for_each(|i| self.search(i, depth + 1)),
+            Value::Array(items) => items.iter().for_each(|i| self.search(i, depth + 1, root)),
             Value::Object(o) => {
                 let typed = match o.get("@type") {
                     Some(Value::String(t)) => is_article_type(t),
@@ -292,7 +286,9 @@ impl LdArticle {
                     self.found = true;
                     let s = |k: &str| o.get(k).and_then(text_of);
                     self.headline = s("headline").or_else(|| s("name"));
-                    let resolved = |k: &str| o.get(k).map(|v| self.resolve(v));
+                    // Yoast and others write the author and image as `{"@id": ...}` references
+                    // to other nodes of the script.
+                    let resolved = |k: &str| o.get(k).map(|v| resolve(v, root));
                     let (author, publisher, image) = (resolved("author"), resolved("publisher"), resolved("image"));
                     self.author = author.and_then(|v| names(&v));
                     self.published = s("datePublished").or_else(|| s("dateCreated"));
@@ -305,7 +301,7 @@ impl LdArticle {
                 }
                 for key in ["@graph", "mainEntity", "itemListElement"] {
                     if let Some(inner) = o.get(key) {
-                        self.search(inner, depth + 1);
+                        self.search(inner, depth + 1, root);
                     }
                 }
             }
@@ -342,7 +338,7 @@ fn same_subject(heading: &str, title: &str) -> bool {
 const MAX_LD_NODES: usize = 256;
 
 /// Every object with an `@id` and more than that, by its `@id`.
-fn index_nodes(v: &Value, nodes: &mut HashMap<String, Value>, depth: usize) {
+fn index_nodes<'v>(v: &'v Value, nodes: &mut HashMap<&'v str, &'v Value>, depth: usize) {
     if depth > 8 || nodes.len() >= MAX_LD_NODES {
         return;
     }
@@ -352,7 +348,7 @@ fn index_nodes(v: &Value, nodes: &mut HashMap<String, Value>, depth: usize) {
             if let Some(Value::String(id)) = o.get("@id")
                 && o.len() > 1
             {
-                nodes.entry(id.clone()).or_insert_with(|| v.clone());
+                nodes.entry(id.as_str()).or_insert(v);
             }
             o.values().for_each(|i| index_nodes(i, nodes, depth + 1));
         }
@@ -360,22 +356,35 @@ fn index_nodes(v: &Value, nodes: &mut HashMap<String, Value>, depth: usize) {
     }
 }
 
-impl LdArticle {
-    /// `v` with `{"@id": ...}` references (alone or in a list) replaced by the nodes they name.
-    fn resolve(&self, v: &Value) -> Value {
-        let one = |v: &Value| match v {
-            Value::Object(o) if !o.contains_key("name") && !o.contains_key("url") => o
-                .get("@id")
-                .and_then(Value::as_str)
-                .and_then(|id| self.nodes.get(id))
-                .cloned()
-                .unwrap_or_else(|| v.clone()),
-            other => other.clone(),
-        };
+/// A bare reference: an object with an `@id` and neither a name nor a URL of its own.
+fn is_reference(v: &Value) -> bool {
+    matches!(v, Value::Object(o) if o.contains_key("@id") && !o.contains_key("name") && !o.contains_key("url"))
+}
+
+/// `v` with `{"@id": ...}` references (alone or in a list) replaced by the nodes of `root` they
+/// name. The index of `root` is built only when there is a reference to follow.
+fn resolve<'v>(v: &'v Value, root: &'v Value) -> std::borrow::Cow<'v, Value> {
+    use std::borrow::Cow;
+    let refs = match v {
+        Value::Array(items) => items.iter().any(is_reference),
+        other => is_reference(other),
+    };
+    if !refs {
+        return Cow::Borrowed(v);
+    }
+    let mut nodes = HashMap::new();
+    index_nodes(root, &mut nodes, 0);
+    let one = |v: &'v Value| -> &'v Value {
         match v {
-            Value::Array(items) => Value::Array(items.iter().take(16).map(one).collect()),
-            other => one(other),
+            Value::Object(o) if is_reference(v) => {
+                o.get("@id").and_then(Value::as_str).and_then(|id| nodes.get(id).copied()).unwrap_or(v)
+            }
+            other => other,
         }
+    };
+    match v {
+        Value::Array(items) => Cow::Owned(Value::Array(items.iter().take(16).map(|i| one(i).clone()).collect())),
+        other => Cow::Borrowed(one(other)),
     }
 }
 
