@@ -766,8 +766,8 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
         /// Any feed made of items in any dialect, with or without text: every item the parser
-        /// counts becomes exactly one document or one rejection naming it, in order, and their
-        /// byte ranges tile the file.
+        /// counts becomes exactly one document or one rejection naming it, in order, their byte
+        /// ranges tile the file, and after clean and extract exactly one article or rejection.
         #[test]
         fn every_counted_feed_item_is_a_document_or_a_rejection(
             dialect in 0..4usize,
@@ -826,8 +826,34 @@ mod tests {
                 accounted += 1;
             }
             proptest::prop_assert_eq!(accounted, items.len());
+            // Downstream, every document is an article or a rejection: the item count holds to the end.
+            let (mut articles, mut rejected) = (0, 0);
+            for e in out {
+                match e {
+                    Emit::Doc(d) => match crate::runner::Transform::process(&CLEAN_EXTRACT.0, d) {
+                        Ok(crate::runner::Outcome::Emit(c)) => match CLEAN_EXTRACT.1.extract(c) {
+                            Ok(_) => articles += 1,
+                            Err(_) => rejected += 1,
+                        },
+                        _ => rejected += 1,
+                    },
+                    Emit::Reject(r) if r.ticket.is_some_and(|t| t.item != 0) => rejected += 1,
+                    Emit::Reject(_) => {}
+                }
+            }
+            proptest::prop_assert_eq!(articles + rejected, items.len());
         }
     }
+
+    /// One cleaner and extractor for the property tests (building them compiles the rules).
+    static CLEAN_EXTRACT: std::sync::LazyLock<(crate::stages::clean::Cleaner, crate::stages::extract::Extractor)> =
+        std::sync::LazyLock::new(|| {
+            let cfg = crate::config::Config::default();
+            (
+                crate::stages::clean::Cleaner::new(&cfg.clean).expect("the default rules compile"),
+                crate::stages::extract::Extractor::new(&cfg.extract),
+            )
+        });
 
     #[test]
     fn kinds() {
