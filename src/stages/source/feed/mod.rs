@@ -231,6 +231,15 @@ mod tests {
         assert!(items[0].meta.updated.as_deref().is_some_and(|u| u.starts_with("2024-06-23")));
         let err = parse_feed(b"<html>not a feed</html>").unwrap_err();
         assert_eq!(err.to_string(), "not a feed: root element <html>");
+        // An item or a channel title left open does not swallow the items after it.
+        let open_item = "<rss version=\"2.0\"><channel><title>Feed<item><guid>a</guid><description>One.</description>\
+            <item><guid>b</guid><description>Two.</description></item></channel></rss>";
+        let (items, info) = parse_feed(open_item.as_bytes()).unwrap();
+        let got: Vec<(&str, &str)> = items.iter().map(|i| (i.id.as_str(), i.text.as_str())).collect();
+        assert_eq!((got, info.title.as_deref()), (vec![("a", "One."), ("b", "Two.")], Some("Feed")));
+        // An empty item is an item (without anything): counted, and the next one read as usual.
+        let (items, info) = parse_feed(b"<rss><channel><item/><item><guid>c</guid></item></channel></rss>").unwrap();
+        assert_eq!((items.len(), info.items, items[1].id.as_str()), (2, 2, "c"));
         // A PHP notice printed ahead of the feed does not hide it.
         let noisy = "<br />\n<b>Notice</b>: Undefined index: page in feed.php<br />\n<?xml version=\"1.0\"?>\
             <rss version=\"2.0\"><channel><item><guid>n1</guid><description>The text.</description></item></channel></rss>";

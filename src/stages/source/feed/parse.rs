@@ -256,7 +256,27 @@ pub fn parse(src: &str, on_item: &mut dyn FnMut(FeedItem, usize, &Dialect) -> bo
                 if p.root_closed {
                     continue;
                 }
+                // A new item ends whatever was left open before it (an item, a channel's title),
+                // as a new `<li>` ends the last: otherwise the items after it would be its text.
+                if p.starts_item(&start)
+                    && let Some(depth) =
+                        p.item.as_ref().map(|i| i.depth).or_else(|| p.captures.first().map(|c| c.depth))
+                    && let Some(qname) = p.stack.get(depth).map(|f| f.qname)
+                    && let Some((item, end)) = p.close(qname, start.at, start.at)
+                    && let Some(dialect) = &p.dialect
+                    && !on_item(item, end, dialect)
+                {
+                    break;
+                }
                 p.open(start);
+                // An item that opened no element to close (`<item/>`, or too deep to hold) ends here.
+                if p.item.as_ref().is_some_and(|i| i.depth >= p.stack.len())
+                    && let Some(item) = p.finish_open_item()
+                    && let Some(dialect) = &p.dialect
+                    && !on_item(item, tokens.position(), dialect)
+                {
+                    break;
+                }
             }
             Token::End { name, at } => {
                 if let Some((item, end)) = p.close(name, at, tokens.position())
@@ -307,6 +327,12 @@ impl<'a> Parser<'a> {
             _ => return Err(NotAFeed::Root(start.name.to_string())),
         };
         Ok(d)
+    }
+
+    /// Whether `start` opens an item (`<item>`, `<entry>` of a feed's own namespace).
+    fn starts_item(&self, start: &Start<'_>) -> bool {
+        let (prefix, local) = split_name(start.name);
+        matches!(local, "item" | "entry") && self.ns(prefix) == Ns::Core
     }
 
     fn ns(&self, prefix: &str) -> Ns {
@@ -432,7 +458,7 @@ impl<'a> Parser<'a> {
 
     fn item_child(&mut self, start: &Start<'a>, ns: Ns, local: &str, depth: usize) {
         let Some(item) = self.item.as_mut() else { return };
-        let rel = depth - item.depth;
+        let rel = depth.saturating_sub(item.depth);
         // Media RSS elements may sit in a `<media:group>`.
         if ns == Ns::Media {
             match local {
