@@ -156,13 +156,15 @@ pub fn decode(bytes: &[u8], sniff: Sniff) -> Result<Decoded, DecodeError> {
 /// without a copy.
 pub fn decode_owned(bytes: Vec<u8>, sniff: Sniff) -> Result<Decoded, DecodeError> {
     let (charset, how, body) = detect(&bytes, sniff);
-    if charset.is_utf8() && body.len() == bytes.len() && !has_controls(&bytes) {
-        if let Ok(text) = String::from_utf8(bytes) {
-            return Ok(Decoded { text, charset: None, how, dropped_controls: 0 });
+    let bytes = if charset.is_utf8() && body.len() == bytes.len() && !has_controls(&bytes) {
+        match String::from_utf8(bytes) {
+            Ok(text) => return Ok(Decoded { text, charset: None, how, dropped_controls: 0 }),
+            // `detect` answers UTF-8 only for valid UTF-8; were it ever wrong, decode the long way.
+            Err(e) => e.into_bytes(),
         }
-        // `detect` only answers UTF-8 for valid UTF-8; unreachable, but decode anyway.
-        return Err(DecodeError::Binary("invalid UTF-8".into()));
-    }
+    } else {
+        bytes
+    };
     decode(&bytes, sniff)
 }
 
@@ -353,6 +355,10 @@ fn escape_encoding(bytes: &[u8]) -> Option<Charset> {
     jp.iter().any(|e| find(bytes, e).is_some()).then_some(Charset::Web(encoding_rs::ISO_2022_JP))
 }
 
+/// The Cyrillic pages `chardetng` answers (it says KOI8-U for KOI8-R).
+const CHARDETNG_CYRILLIC: [&Encoding; 4] =
+    [encoding_rs::WINDOWS_1251, encoding_rs::KOI8_U, encoding_rs::IBM866, encoding_rs::ISO_8859_5];
+
 /// The Cyrillic code pages, for text `chardetng` found Cyrillic.
 const CYRILLIC: [Charset; 6] = [
     Charset::Web(encoding_rs::WINDOWS_1251),
@@ -367,24 +373,15 @@ const CYRILLIC: [Charset; 6] = [
 /// Cyrillic page or a Latin one. When most of the non-ASCII bytes decode to Cyrillic letters in
 /// some Cyrillic page, the page whose text reads most like Cyrillic prose wins.
 fn refine_cyrillic(guess: &'static Encoding, bytes: &[u8]) -> Option<Charset> {
-    let latin_or_cyrillic = [
-        encoding_rs::WINDOWS_1251,
-        encoding_rs::KOI8_U,
-        encoding_rs::IBM866,
-        encoding_rs::ISO_8859_5,
-        encoding_rs::WINDOWS_1252,
-        encoding_rs::WINDOWS_1250,
-        encoding_rs::ISO_8859_2,
-    ];
-    if !latin_or_cyrillic.contains(&guess) {
+    let cyrillic_guess = CHARDETNG_CYRILLIC.contains(&guess);
+    let latin_guess = [encoding_rs::WINDOWS_1252, encoding_rs::WINDOWS_1250, encoding_rs::ISO_8859_2].contains(&guess);
+    if !cyrillic_guess && !latin_guess {
         return None;
     }
     let sample = sample_high(bytes);
     let scored: Vec<(Charset, CyrillicScore)> =
         CYRILLIC.iter().map(|&c| (c, cyrillic_score(&c.decode(&sample)))).collect();
     let (best, CyrillicScore { score, letters, in_words, high }) = scored.iter().copied().max_by_key(|s| s.1.score)?;
-    let cyrillic_guess =
-        guess != encoding_rs::WINDOWS_1252 && guess != encoding_rs::WINDOWS_1250 && guess != encoding_rs::ISO_8859_2;
     // Latin text decoded as Cyrillic gives scattered letters with mid-word capitals; only a page
     // that turns nearly every high byte into a Cyrillic letter overrides a Latin guess.
     // Latin text read as Cyrillic gives lone letters among Latin ones: Cyrillic prose is words.
@@ -499,11 +496,7 @@ fn is_cyrillic(c: char) -> bool {
 /// wins; ISO-8859-15 when its euro sign (windows-1252's `¤`) stands next to a number.
 fn refine_western(guess: &'static Encoding, bytes: &[u8]) -> Option<Charset> {
     // Latin text taken for a non-Latin page: its "letters" sit alone inside Latin words.
-    let non_latin = [
-        encoding_rs::WINDOWS_1251,
-        encoding_rs::KOI8_U,
-        encoding_rs::IBM866,
-        encoding_rs::ISO_8859_5,
+    let other_non_latin = [
         encoding_rs::WINDOWS_1253,
         encoding_rs::ISO_8859_7,
         encoding_rs::WINDOWS_1255,
@@ -513,7 +506,7 @@ fn refine_western(guess: &'static Encoding, bytes: &[u8]) -> Option<Charset> {
         encoding_rs::WINDOWS_874,
     ];
     let sample = sample_high(bytes);
-    let misread = non_latin.contains(&guess) && {
+    let misread = (CHARDETNG_CYRILLIC.contains(&guess) || other_non_latin.contains(&guess)) && {
         let (glued, in_words) = letter_context(&guess.decode_without_bom_handling(&sample).0);
         glued >= 0.5 || in_words < 0.5
     };
