@@ -40,7 +40,11 @@ struct Row {
 /// One page: its text and ground truth, and its lines' features, labels and whether the model
 /// decides them.
 struct Page {
-    id: String,
+    /// The cross-validation group: the host of the page's URL (pages of one site share templates,
+    /// so a fold never has a site on both sides), or the page id when the ground truth has no URL.
+    group: String,
+    /// The ground truth's `page_type` (WCXB), for per-type figures.
+    page_type: Option<String>,
     set: String,
     text: String,
     markup: Markup,
@@ -123,8 +127,15 @@ fn load_set(bench: &Path, set: &str, cleaner: &Cleaner) -> Result<Vec<Page>, Box
             Markup::Html | Markup::HtmlFragment => cleaner.training_blocks(&text),
         };
         let labels = lines.iter().map(|l| t.label(&l.text)).collect();
+        let group = truth[id]["url"]
+            .as_str()
+            .and_then(|u| url::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase()))
+            .unwrap_or_else(|| id.to_string());
+        let page_type = truth[id]["page_type"].as_str().map(String::from);
         pages.push(Page {
-            id: id.to_string(),
+            group,
+            page_type,
             set: set.to_string(),
             text,
             markup,
@@ -326,16 +337,18 @@ fn shingles(text: &str) -> HashMap<Vec<String>, usize> {
     out
 }
 
+/// The lines the cleaner keeps on `page`.
+fn body_of(cleaner: &Cleaner, page: &Page) -> Vec<String> {
+    let lines = match page.markup {
+        Markup::Text => cleaner.classify(&page.text),
+        Markup::Html | Markup::HtmlFragment => cleaner.classify_html(&page.text, None).0,
+    };
+    lines.into_iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text).collect()
+}
+
 /// The scorer's sh_P, sh_R and sh_F1 for the bodies the cleaner keeps on `pages`.
 fn shingle_score(cleaner: &Cleaner, pages: &[&Page]) -> (f64, f64, f64) {
-    let bodies = pages.iter().map(|page| {
-        let lines = match page.markup {
-            Markup::Text => cleaner.classify(&page.text),
-            Markup::Html | Markup::HtmlFragment => cleaner.classify_html(&page.text, None).0,
-        };
-        lines.into_iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text).collect()
-    });
-    score_bodies(pages, bodies)
+    score_bodies(pages, pages.iter().map(|page| body_of(cleaner, page)))
 }
 
 /// The same score for the lines the labels call body: the best any per-line decision can do.
@@ -568,7 +581,7 @@ fn report(label: &str, m: &Fitted, rows: &[Row]) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--l2 X] [--l2-columns X] [--config FILE] [--threshold P] [--write FILE] [--oracle]";
+    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--l2 X] [--l2-columns X] [--config FILE] [--threshold P] [--write FILE] [--oracle] [--cv-only]";
     let bench = PathBuf::from(args.get(1).ok_or(usage)?);
     let list = |s: Option<String>| s.map(|s| s.split(',').map(String::from).collect::<Vec<_>>()).unwrap_or_default();
     let train_sets = list(arg("--train"));
@@ -607,43 +620,60 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let ps: Vec<&Page> = all.iter().filter(|p| &p.set == set).copied().collect();
             let (p, r, f) = oracle_score(&ps);
             println!("oracle {set:<22} sh_P={p:.3} sh_R={r:.3} sh_F1={f:.3} (keeping exactly the lines labelled body)");
+            let mut types: Vec<&str> = ps.iter().filter_map(|p| p.page_type.as_deref()).collect();
+            types.sort_unstable();
+            types.dedup();
+            for t in types {
+                let of_type: Vec<&Page> = ps.iter().filter(|p| p.page_type.as_deref() == Some(t)).copied().collect();
+                let (p, r, f) = oracle_score(&of_type);
+                println!("oracle {:<22} sh_P={p:.3} sh_R={r:.3} sh_F1={f:.3} n={}", format!("{set}[{t}]"), of_type.len());
+            }
         }
         return Ok(());
     }
-    // Cross-validation: every page is scored by a model that never saw it, in any rendering (the
-    // text and HTML sets share pages, so folds go by page id).
+    // Cross-validation: every page is scored by a model that never saw it, nor any page of its
+    // site, in any rendering (the text and HTML sets share pages, and a site's pages share a
+    // template, so folds go by the host of the page's URL).
     if folds > 1 {
-        let fold_of = |p: &Page| (xxhash_rust::xxh3::xxh3_64(p.id.as_bytes()) % folds as u64) as usize;
-        let mut held: Vec<(usize, &Page)> = Vec::new();
-        let mut cleaners = Vec::new();
-        let mut lines_only = Vec::new();
+        let fold_of = |p: &Page| (xxhash_rust::xxh3::xxh3_64(p.group.as_bytes()) % folds as u64) as usize;
+        let columns = markup == Markup::Text;
+        // Each held-out page's body, with the column split and without.
+        let mut held: Vec<(&Page, Vec<String>, Vec<String>)> = Vec::new();
         for k in 0..folds {
             let train_pages: Vec<&Page> = all.iter().filter(|p| fold_of(p) != k).copied().collect();
             let m = fit(&train_pages, iterations, l2, cfg)?;
-            cleaners.push(cleaner_with(&m, cfg, markup)?);
-            lines_only.push(cleaner_with(&Model { columns: None, ..m }, cfg, markup)?);
-            held.extend(all.iter().filter(|p| fold_of(p) == k).map(|p| (k, *p)));
-        }
-        let columns = markup == Markup::Text;
-        for (set, (label, cleaners)) in train_sets
-            .iter()
-            .flat_map(|s| [(s, ("", &cleaners)), (s, (" (lines only, no column split)", &lines_only))])
-            .filter(|(_, (label, _))| columns || label.is_empty())
-        {
-            let mut per_fold = Vec::new();
-            for (k, c) in cleaners.iter().enumerate() {
-                let ps: Vec<&Page> = held.iter().filter(|(f, p)| *f == k && &p.set == set).map(|(_, p)| *p).collect();
-                per_fold.push((shingle_score(c, &ps), ps.len()));
+            let with = cleaner_with(&m, cfg, markup)?;
+            let without = cleaner_with(&Model { columns: None, ..m }, cfg, markup)?;
+            for p in all.iter().filter(|p| fold_of(p) == k) {
+                let lines_only = if columns { body_of(&without, p) } else { Vec::new() };
+                held.push((p, body_of(&with, p), lines_only));
             }
-            let n: usize = per_fold.iter().map(|(_, n)| n).sum();
-            let avg = |f: &dyn Fn(&(f64, f64, f64)) -> f64| {
-                per_fold.iter().map(|(s, n)| f(s) * *n as f64).sum::<f64>() / n.max(1) as f64
-            };
-            let (p, r) = (avg(&|s| s.0), avg(&|s| s.1));
-            println!(
-                "cv{folds} {set:<24} sh_P={p:.3} sh_R={r:.3} sh_F1={:.3}{label}",
-                if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 }
-            );
+        }
+        for set in &train_sets {
+            for (label, lines_only) in [("", false), (" (lines only, no column split)", true)] {
+                if lines_only && !columns {
+                    continue;
+                }
+                let of_set: Vec<&(&Page, Vec<String>, Vec<String>)> =
+                    held.iter().filter(|(p, ..)| &p.set == set).collect();
+                let mut types: Vec<Option<&str>> = vec![None];
+                let mut seen: Vec<&str> = of_set.iter().filter_map(|(p, ..)| p.page_type.as_deref()).collect();
+                seen.sort_unstable();
+                seen.dedup();
+                types.extend(seen.into_iter().map(Some));
+                for t in types {
+                    let chosen: Vec<_> =
+                        of_set.iter().filter(|(p, ..)| t.is_none() || p.page_type.as_deref() == t).collect();
+                    let pages: Vec<&Page> = chosen.iter().map(|(p, ..)| *p).collect();
+                    let bodies = chosen.iter().map(|(_, with, without)| if lines_only { without } else { with }.clone());
+                    let (p, r, f) = score_bodies(&pages, bodies);
+                    let name = t.map_or_else(|| set.clone(), |t| format!("{set}[{t}]"));
+                    println!("cv{folds} {name:<34} sh_P={p:.3} sh_R={r:.3} sh_F1={f:.3} n={}{label}", pages.len());
+                }
+            }
+        }
+        if args.iter().any(|a| a == "--cv-only") {
+            return Ok(());
         }
     }
     let m = fit(&all, iterations, l2, cfg)?;

@@ -18,14 +18,14 @@ pub mod meta;
 pub mod tokenizer;
 
 /// Elements whose content is never visible text. (`<object>` is not one: with no plugin to run,
-/// browsers show what it holds, and old pages put whole articles there.)
+/// browsers show what it holds, and old pages put whole articles there; nor is `<noscript>`, for
+/// the same reason: newsmill runs no script.)
 fn is_hidden(name: &str) -> bool {
     matches!(
         name,
         "script"
             | "title"
             | "style"
-            | "noscript"
             | "template"
             | "head"
             | "svg"
@@ -783,6 +783,15 @@ mod tests {
             texts(&parse(html, Limits::default())),
             ["Pos Driver", "1 Kyle Busch", "Layout column one.", "Menu"]
         );
+    }
+
+    #[test]
+    fn noscript_in_the_body_is_read_as_markup_and_in_the_head_skipped() {
+        let html = "<html><head><noscript><style>p{}</style><p>head fallback</p></noscript></head><body>\
+            <noscript><div class=post><p>The thread's first post.</p></div></noscript><p>After.</p></body>";
+        let page = parse(html, Limits::default());
+        assert_eq!(texts(&page), ["The thread's first post.", "After."]);
+        assert_eq!(page.blocks[0].tag, BlockTag::Paragraph);
     }
 
     #[test]

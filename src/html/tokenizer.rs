@@ -275,7 +275,11 @@ impl<'a> Tree<'a> {
             sink.close(&name);
             return i;
         }
-        if let Some(decode) = raw_text(&name) {
+        // A `<noscript>` in the body holds what a reader without scripts sees (forums serve their
+        // posts there); newsmill runs no script, so it reads that markup as such a browser does.
+        // In `<head>` it holds styles and links: text to skip.
+        let raw = raw_text(&name).filter(|_| &*name != "noscript" || self.stack.iter().any(|n| &**n == "head"));
+        if let Some(decode) = raw {
             // Text up to `</name`, whatever it looks like. A `<title>` never closed ends at the
             // next tag, as lenient browsers had it (the standard would make the page its title).
             let (end, resume) = match find_end_tag(b, i, name.as_bytes()) {
