@@ -45,6 +45,8 @@ struct Page {
     group: String,
     /// The ground truth's `page_type` (WCXB), for per-type figures.
     page_type: Option<String>,
+    /// How much the page weighs in training, against the usual one (`--set-weight`).
+    weight: f32,
     set: String,
     text: String,
     markup: Markup,
@@ -136,6 +138,7 @@ fn load_set(bench: &Path, set: &str, cleaner: &Cleaner) -> Result<Vec<Page>, Box
         pages.push(Page {
             group,
             page_type,
+            weight: 1.0,
             set: set.to_string(),
             text,
             markup,
@@ -157,7 +160,7 @@ fn page_weights(p: &Page) -> Vec<f32> {
     let raw: Vec<f32> =
         p.lines.iter().zip(&p.labels).map(|(l, &(_, n))| if l.open { weight(n) } else { 0.0 }).collect();
     let total: f32 = raw.iter().sum::<f32>().max(1e-9);
-    raw.iter().map(|w| w / total * 100.0).collect()
+    raw.iter().map(|w| w / total * 100.0 * p.weight).collect()
 }
 
 fn rows_a(pages: &[&Page]) -> Vec<Row> {
@@ -581,7 +584,7 @@ fn report(label: &str, m: &Fitted, rows: &[Row]) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--l2 X] [--l2-columns X] [--config FILE] [--threshold P] [--write FILE] [--oracle] [--cv-only]";
+    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--l2 X] [--l2-columns X] [--config FILE] [--threshold P] [--write FILE] [--oracle] [--cv-only] [--set-weight SET=W,...]";
     let bench = PathBuf::from(args.get(1).ok_or(usage)?);
     let list = |s: Option<String>| s.map(|s| s.split(',').map(String::from).collect::<Vec<_>>()).unwrap_or_default();
     let train_sets = list(arg("--train"));
@@ -603,6 +606,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut pages = Vec::new();
     for set in &train_sets {
         pages.extend(load_set(&bench, set, &cleaner)?);
+    }
+    // `--set-weight SET=W,...`: a set's pages weigh W times as much in training (scores are not weighted).
+    for spec in list(arg("--set-weight")) {
+        let (set, w) = spec.split_once('=').ok_or("--set-weight takes SET=W,...")?;
+        let w: f32 = w.parse()?;
+        pages.iter_mut().filter(|p| p.set == set).for_each(|p| p.weight = w);
     }
     let all: Vec<&Page> = pages.iter().collect();
     eprintln!("{} pages from {}", all.len(), train_sets.join(", "));
@@ -626,7 +635,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             for t in types {
                 let of_type: Vec<&Page> = ps.iter().filter(|p| p.page_type.as_deref() == Some(t)).copied().collect();
                 let (p, r, f) = oracle_score(&of_type);
-                println!("oracle {:<22} sh_P={p:.3} sh_R={r:.3} sh_F1={f:.3} n={}", format!("{set}[{t}]"), of_type.len());
+                println!(
+                    "oracle {:<22} sh_P={p:.3} sh_R={r:.3} sh_F1={f:.3} n={}",
+                    format!("{set}[{t}]"),
+                    of_type.len()
+                );
             }
         }
         return Ok(());
@@ -665,7 +678,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let chosen: Vec<_> =
                         of_set.iter().filter(|(p, ..)| t.is_none() || p.page_type.as_deref() == t).collect();
                     let pages: Vec<&Page> = chosen.iter().map(|(p, ..)| *p).collect();
-                    let bodies = chosen.iter().map(|(_, with, without)| if lines_only { without } else { with }.clone());
+                    let bodies =
+                        chosen.iter().map(|(_, with, without)| if lines_only { without } else { with }.clone());
                     let (p, r, f) = score_bodies(&pages, bodies);
                     let name = t.map_or_else(|| set.clone(), |t| format!("{set}[{t}]"));
                     println!("cv{folds} {name:<34} sh_P={p:.3} sh_R={r:.3} sh_F1={f:.3} n={}{label}", pages.len());

@@ -5,6 +5,7 @@
 //! `[dedup]`: the TOML is parsed into a spanned tree first, each section is deserialized on its own,
 //! and the semantic checks run over whatever parsed. All defaults live in the `Default` impls below.
 
+use crate::record::PageType;
 use std::fmt;
 use std::num::{NonZeroU32, NonZeroU64, NonZeroUsize};
 use std::ops::Range;
@@ -311,11 +312,24 @@ pub struct ExtractConfig {
     pub channel_capacity: NonZeroUsize,
     /// Language is only reported when the body has at least this many characters.
     pub lang_min_chars: usize,
+    /// Page types written as articles (`article`, `service`, `forum`, `collection`, `listing`,
+    /// `product`, `documentation`); a page of another type goes to the dead letter as
+    /// `not_an_article` with the type found. Default: all seven.
+    pub accept_page_types: Vec<PageType>,
+    /// A page of a type not accepted is rejected only when the page-type model gives that type at
+    /// least this probability (0..1); a page it is less sure of is written, with its type.
+    pub reject_min_probability: f32,
 }
 
 impl Default for ExtractConfig {
     fn default() -> Self {
-        Self { workers: nz(2), channel_capacity: nz(64), lang_min_chars: 40 }
+        Self {
+            workers: nz(2),
+            channel_capacity: nz(64),
+            lang_min_chars: 40,
+            accept_page_types: PageType::ALL.to_vec(),
+            reject_min_probability: 0.5,
+        }
     }
 }
 
@@ -708,6 +722,12 @@ impl Config {
         if !(0.0..=1.0).contains(&self.dedup.name_agreement) {
             errors.push(("dedup.name_agreement".into(), "must be between 0 and 1".into()));
         }
+        if self.extract.accept_page_types.is_empty() {
+            errors.push(("extract.accept_page_types".into(), "name at least one page type (`article`)".into()));
+        }
+        if !(0.0..=1.0).contains(&self.extract.reject_min_probability) {
+            errors.push(("extract.reject_min_probability".into(), "must be between 0 and 1".into()));
+        }
         if !(0.0..=1.0).contains(&self.clean.keep_threshold) {
             errors.push(("clean.keep_threshold".into(), "must be between 0 and 1".into()));
         }
@@ -958,6 +978,17 @@ mod tests {
         assert_eq!(p.len(), 2, "{p:?}");
         assert!(p.iter().any(|l| l.starts_with("t.toml:2:") && l.contains("drop_patterns")), "{p:?}");
         assert!(p.iter().any(|l| l.starts_with("t.toml:4:") && l.contains("include")), "{p:?}");
+    }
+
+    #[test]
+    fn page_types_are_checked() {
+        let cfg = parse("[extract]\naccept_page_types = [\"article\", \"forum\"]\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cfg.extract.accept_page_types, [PageType::Article, PageType::Forum]);
+        let p = parse("[extract]\naccept_page_types = [\"blog\"]\n").unwrap_err().problems();
+        assert!(p[0].starts_with("t.toml:2:") && p[0].contains("blog"), "{p:?}");
+        let p = parse("[extract]\naccept_page_types = []\nreject_min_probability = 2.0\n").unwrap_err().problems();
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p.iter().any(|l| l.contains("accept_page_types") && l.contains("at least one")), "{p:?}");
     }
 
     #[test]

@@ -9,10 +9,10 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use newsmill::config::Config;
-use newsmill::record::Markup;
+use newsmill::record::{Cleaned, Markup};
 use newsmill::runner::{Outcome, Transform};
 use newsmill::stages::clean::Cleaner;
-use newsmill::stages::extract::Extractor;
+use newsmill::stages::extract::{Extractor, page_type};
 use newsmill::stages::source::reader::{Emit, Limits, read_file_once};
 
 #[derive(Parser)]
@@ -247,13 +247,24 @@ fn explain(path: &Path, file: &Path) -> anyhow::Result<ExitCode> {
                 let threshold = cfg.clean.keep_threshold;
                 match doc.markup {
                     Markup::Text => {
-                        for line in cleaner.classify(&doc.text) {
-                            text.push_str(&newsmill::stages::clean::explain_line(&line, threshold));
+                        let lines = cleaner.classify(&doc.text);
+                        let cleaned = Cleaned {
+                            prov: doc.prov.clone(),
+                            format: doc.format,
+                            charset: doc.charset,
+                            meta: doc.meta.clone(),
+                            lines,
+                            signals: None,
+                        };
+                        text.push_str(&format!("PAGE TYPE {}\n", page_type::classify(&cleaned).explain()));
+                        for line in &cleaned.lines {
+                            text.push_str(&newsmill::stages::clean::explain_line(line, threshold));
                             text.push('\n');
                         }
                     }
                     Markup::Html | Markup::HtmlFragment => {
-                        let (lines, page, tags) = cleaner.classify_html_tagged(&doc.text, None, doc.markup);
+                        let newsmill::stages::clean::HtmlCleaned { lines, meta: page, tags, signals } =
+                            cleaner.classify_html_tagged(&doc.text, None, doc.markup);
                         // What the input stated (JSON lines, feed items) wins over the markup.
                         let mut meta = doc.meta.clone();
                         meta.fill_from(page);
@@ -273,7 +284,16 @@ fn explain(path: &Path, file: &Path) -> anyhow::Result<ExitCode> {
                                 text.push_str(&format!("META {name:<9} {v}\n"));
                             }
                         }
-                        for (line, tag) in lines.iter().zip(tags) {
+                        let cleaned = Cleaned {
+                            prov: doc.prov.clone(),
+                            format: doc.format,
+                            charset: doc.charset,
+                            meta,
+                            lines,
+                            signals: (doc.markup == Markup::Html).then(|| Box::new(signals)),
+                        };
+                        text.push_str(&format!("PAGE TYPE {}\n", page_type::classify(&cleaned).explain()));
+                        for (line, tag) in cleaned.lines.iter().zip(tags) {
                             text.push_str(&format!("<{tag:<6}> "));
                             text.push_str(&newsmill::stages::clean::explain_line(line, threshold));
                             text.push('\n');

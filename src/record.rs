@@ -256,6 +256,210 @@ pub struct Cut {
     pub after: String,
 }
 
+/// A page's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageType {
+    /// News, blog posts, how-tos, explainers.
+    Article,
+    /// A company's or school's page about what it offers.
+    Service,
+    /// A discussion thread, questions and answers.
+    Forum,
+    /// A shop's category page (many products).
+    Collection,
+    /// An index of articles or links.
+    Listing,
+    /// One product in a shop.
+    Product,
+    /// Manuals, tutorials, reference pages.
+    Documentation,
+}
+
+impl PageType {
+    /// Every type, in the order of the model's outputs.
+    pub const ALL: [PageType; 7] = [
+        Self::Article,
+        Self::Service,
+        Self::Forum,
+        Self::Collection,
+        Self::Listing,
+        Self::Product,
+        Self::Documentation,
+    ];
+
+    /// The name used in the config, the output and the dead letter.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Article => "article",
+            Self::Service => "service",
+            Self::Forum => "forum",
+            Self::Collection => "collection",
+            Self::Listing => "listing",
+            Self::Product => "product",
+            Self::Documentation => "documentation",
+        }
+    }
+
+    /// The type of a name ([`PageType::name`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
+}
+
+impl std::fmt::Display for PageType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What an HTML page's markup says about the page as a whole (not about any one block): the
+/// schema.org types it states, its OpenGraph type, and counts of elements and class names that
+/// tell an article from a shop, a forum thread or an index. The page-type model reads them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageSignals {
+    /// [`schema`] flags of the JSON-LD `@type`s and microdata `itemtype`s on the page.
+    pub schema: u32,
+    /// `og:type`, lower-cased (`article`, `product`, `website`, ...), when stated.
+    pub og_type: Option<String>,
+    /// Elements in the body.
+    pub elements: u32,
+    /// Links (`<a href>`).
+    pub links: u32,
+    /// `<article>` elements (a listing holds many, an article page one or two).
+    pub articles: u32,
+    /// `<time>` elements (a thread dates every post).
+    pub times: u32,
+    /// Form controls (`<input>`, `<select>`, `<textarea>`, `<button>`).
+    pub controls: u32,
+    /// Images.
+    pub images: u32,
+    /// `<pre>` and `<code>` elements.
+    pub code: u32,
+    /// Elements whose class or id holds a word of each [`class_kind`] list.
+    pub class_kinds: [u32; class_kind::COUNT],
+}
+
+/// schema.org types, grouped by what they say about a page ([`PageSignals::schema`]).
+pub mod schema {
+    /// `Article`, `NewsArticle`, `BlogPosting`, ... (not `TechArticle`).
+    pub const ARTICLE: u32 = 1;
+    /// `Product`, `Offer`, `ProductGroup`, ...
+    pub const PRODUCT: u32 = 1 << 1;
+    /// `DiscussionForumPosting`, `QAPage`, `Question`, `Answer`.
+    pub const FORUM: u32 = 1 << 2;
+    /// `ItemList`, `CollectionPage`, `SearchResultsPage`, `OfferCatalog`.
+    pub const COLLECTION: u32 = 1 << 3;
+    /// `FAQPage`.
+    pub const FAQ: u32 = 1 << 4;
+    /// `Service`, `LocalBusiness`, `Course`, `EducationalOrganization`, ...
+    pub const SERVICE: u32 = 1 << 5;
+    /// `TechArticle`, `APIReference`, `SoftwareSourceCode`, `SoftwareApplication`.
+    pub const DOCS: u32 = 1 << 6;
+    /// `Review`, `AggregateRating`, `Rating`.
+    pub const REVIEW: u32 = 1 << 7;
+    /// `Recipe`, `HowTo`.
+    pub const HOWTO: u32 = 1 << 8;
+    /// `VideoObject`.
+    pub const VIDEO: u32 = 1 << 9;
+    /// `Event`.
+    pub const EVENT: u32 = 1 << 10;
+    /// `Comment`.
+    pub const COMMENT: u32 = 1 << 11;
+    /// `Person`, `ProfilePage`.
+    pub const PERSON: u32 = 1 << 12;
+    /// `BreadcrumbList`.
+    pub const BREADCRUMB: u32 = 1 << 13;
+    /// `WebPage`, `AboutPage`, `ContactPage`.
+    pub const WEBPAGE: u32 = 1 << 14;
+    /// Number of flags.
+    pub const COUNT: usize = 15;
+
+    /// The flag of one `@type` value (a full URL or a prefixed name counts by its last part).
+    pub fn of(t: &str) -> u32 {
+        let t = t.rsplit(['/', ':', '#']).next().unwrap_or(t).trim();
+        match t {
+            "TechArticle" | "APIReference" | "SoftwareSourceCode" | "SoftwareApplication" | "WebApplication" => DOCS,
+            "BlogPosting" | "LiveBlogPosting" | "SocialMediaPosting" | "Report" | "OpinionNewsArticle" => ARTICLE,
+            t if t.ends_with("Article") => ARTICLE,
+            "Product" | "ProductGroup" | "IndividualProduct" | "ProductModel" | "Offer" | "AggregateOffer" | "Car"
+            | "Vehicle" => PRODUCT,
+            "DiscussionForumPosting" | "QAPage" | "Question" | "Answer" => FORUM,
+            "ItemList" | "CollectionPage" | "SearchResultsPage" | "OfferCatalog" => COLLECTION,
+            "FAQPage" => FAQ,
+            "Service"
+            | "LocalBusiness"
+            | "ProfessionalService"
+            | "Course"
+            | "EducationalOrganization"
+            | "CollegeOrUniversity"
+            | "MedicalClinic"
+            | "FinancialProduct"
+            | "EducationalOccupationalProgram"
+            | "Store"
+            | "Restaurant"
+            | "Hotel" => SERVICE,
+            "Review" | "AggregateRating" | "Rating" => REVIEW,
+            "Recipe" | "HowTo" => HOWTO,
+            "VideoObject" => VIDEO,
+            "Event" => EVENT,
+            "Comment" => COMMENT,
+            "Person" | "ProfilePage" => PERSON,
+            "BreadcrumbList" => BREADCRUMB,
+            "WebPage" | "AboutPage" | "ContactPage" => WEBPAGE,
+            _ => 0,
+        }
+    }
+}
+
+/// Kinds of class/id words that mark what a page is ([`PageSignals::class_kinds`]).
+pub mod class_kind {
+    /// Shop furniture: `price`, `cart`, `basket`, `checkout`, `sku`, `quantity`, `swatch`, `variant`.
+    pub const SHOP: usize = 0;
+    /// `product`.
+    pub const PRODUCT: usize = 1;
+    /// `rating`, `review`, `stars`.
+    pub const REVIEW: usize = 2;
+    /// A thread's furniture: `reply`, `thread`, `topic`, `forum`, `avatar`, `member`, `username`,
+    /// `message`, `answer`, `vote`, `comment`.
+    pub const FORUM: usize = 3;
+    /// Documentation: `toc`, `docs`, `documentation`, `highlight`, `syntax`, `api`, `code`.
+    pub const DOCS: usize = 4;
+    /// An index: `card`, `grid`, `tile`, `pagination`, `pager`, `listing`, `archive`, `results`,
+    /// `filter`, `facet`, `collection`, `category`.
+    pub const LISTING: usize = 5;
+    /// An article: `article`, `byline`, `author`, `entry-content`, `story`, `dateline`, `published`.
+    pub const ARTICLE: usize = 6;
+    /// A service page: `hero`, `cta`, `pricing`, `testimonial`, `faq`, `accordion`, `feature`, `contact`.
+    pub const SERVICE: usize = 7;
+    /// Number of kinds.
+    pub const COUNT: usize = 8;
+    /// The words of each kind, in the order of the constants.
+    pub const WORDS: [&[&str]; COUNT] = [
+        &["price", "cart", "basket", "checkout", "sku", "quantity", "swatch", "variant"],
+        &["product"],
+        &["rating", "review", "stars"],
+        &["reply", "thread", "topic", "forum", "avatar", "member", "username", "message", "answer", "vote", "comment"],
+        &["toc", "docs", "documentation", "highlight", "syntax", "api", "code"],
+        &[
+            "card",
+            "grid",
+            "tile",
+            "pagination",
+            "pager",
+            "listing",
+            "archive",
+            "results",
+            "filter",
+            "facet",
+            "collection",
+            "category",
+        ],
+        &["article", "byline", "author", "entry-content", "story", "dateline", "published"],
+        &["hero", "cta", "pricing", "testimonial", "faq", "accordion", "feature", "contact"],
+    ];
+}
+
 /// A cleaned document: the source document's identity plus classified lines.
 #[derive(Debug, Clone)]
 pub struct Cleaned {
@@ -269,6 +473,8 @@ pub struct Cleaned {
     pub meta: InputMeta,
     /// Every non-empty line, classified.
     pub lines: Vec<Line>,
+    /// What an HTML page's markup says about the page as a whole (`None` for text).
+    pub signals: Option<Box<PageSignals>>,
 }
 
 /// Where an article came from, as written in the output.
@@ -326,6 +532,10 @@ pub struct Article {
     pub image: Option<String>,
     /// Categories or tags, when the input states them (feeds).
     pub categories: Vec<String>,
+    /// What kind of page it is (`article`, `service`, `forum`, `collection`, `listing`, `product`,
+    /// `documentation`); absent for a headline-only record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page_type: Option<PageType>,
     /// The input stated a headline but no text: `body` is empty on purpose (feed items, with
     /// `feed_items_without_text = "emit"`). Written only when true.
     #[serde(skip_serializing_if = "std::ops::Not::not")]

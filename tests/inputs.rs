@@ -1,5 +1,5 @@
 //! Real-input regressions, end to end through `newsmill run --once`: feed dialects, encodings,
-//! stray control characters, symbolic links, unreadable files and over-long lines. Every input is
+//! stray control characters, symbolic links, unreadable files, over-long lines and page types. Every input is
 //! accounted for: an article, or a dead-letter record that says why.
 
 mod common;
@@ -264,4 +264,50 @@ fn an_over_long_line_is_cut_at_a_word_and_marked() {
     let last_word = text.rsplit(' ').next().unwrap_or_default();
     assert!(sentence.split(' ').any(|w| w == last_word), "whole last word: {last_word}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("clean.max_line_bytes"), "the WARN names the limit");
+}
+
+fn page(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/fixtures/pages/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
+}
+
+#[test]
+fn every_page_gets_its_type_and_only_accepted_types_are_written() {
+    let article = std::fs::read(format!("{}/tests/fixtures/article.html", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let all = Scratch::new("");
+    all.drop_file("thread.html", page("forum-thread.html"));
+    all.drop_file("sock.html", page("product.html"));
+    all.drop_file("story.html", &article);
+    all.run_once();
+    let articles = all.articles();
+    let of = |file: &str| {
+        articles
+            .iter()
+            .find(|a| a["source"]["path"].as_str().is_some_and(|p| p.ends_with(file)))
+            .unwrap_or_else(|| panic!("no record for {file}: {articles:#?}"))
+    };
+    assert_eq!(of("thread.html")["page_type"], "forum");
+    // The thread's posts are served in <noscript> for readers without scripts.
+    assert!(body(of("thread.html")).iter().any(|p| p.contains("Every morning the opener has forgotten")));
+    assert_eq!(of("sock.html")["page_type"], "product");
+    assert!(body(of("sock.html")).iter().any(|p| p.contains("cushioned merino footbed")));
+    assert_eq!(of("story.html")["page_type"], "article");
+
+    let news = Scratch::new("[extract]\naccept_page_types = [\"article\"]\n");
+    news.drop_file("thread.html", page("forum-thread.html"));
+    news.drop_file("sock.html", page("product.html"));
+    news.drop_file("story.html", &article);
+    news.run_once();
+    let written = news.articles();
+    assert_eq!(written.len(), 1, "{written:#?}");
+    assert_eq!(written[0]["page_type"], "article");
+    let rejected = news.rejected();
+    assert_eq!(rejected.len(), 2, "{rejected:#?}");
+    for (file, kind) in [("thread.html", "page type forum"), ("sock.html", "page type product")] {
+        let r = rejected
+            .iter()
+            .find(|r| r["path"].as_str().is_some_and(|p| p.ends_with(file)))
+            .unwrap_or_else(|| panic!("{file} not dead-lettered: {rejected:#?}"));
+        assert_eq!(r["kind"], "not_an_article");
+        assert!(r["reason"].as_str().unwrap().starts_with(kind), "{r}");
+    }
 }

@@ -357,7 +357,8 @@ fn explain_shows_every_line_with_its_verdict_and_reason() {
     assert!(line_of("The Seoul Metropolitan Government").starts_with("KEEP body"));
     assert!(line_of("Image source").starts_with("DATA credit"));
     assert!(line_of("Join us on social").starts_with("DROP"));
-    let lines = text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()).count();
+    assert!(line_of("PAGE TYPE").starts_with("PAGE TYPE article"), "{text}");
+    let lines = text.lines().filter(|l| !l.starts_with('#') && !l.starts_with("PAGE TYPE") && !l.is_empty()).count();
     let inputs = SEEDLIKE.lines().filter(|l| !l.trim().is_empty()).count();
     assert_eq!(lines, inputs, "every non-empty input line is explained");
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::tokenizer::Tag;
-use crate::record::InputMeta;
+use crate::record::{InputMeta, schema};
 use crate::text::normalize_line;
 
 /// Most bytes of JSON-LD read per page (a page stating more is not describing one article).
@@ -35,6 +35,8 @@ pub(super) struct Collector {
     author_link: String,
     in_author_link: usize,
     author_link_done: bool,
+    /// [`schema`] flags of microdata `itemtype`s seen (JSON-LD's are added at the end).
+    pub(super) schema: u32,
 }
 
 /// Most bytes of an author link's text kept (a name, not a paragraph).
@@ -52,6 +54,9 @@ fn is_author_link(e: &Tag<'_, '_>) -> bool {
 
 impl Collector {
     pub(super) fn open(&mut self, e: &Tag<'_, '_>) {
+        if let Some(types) = e.attr("itemtype") {
+            self.schema = types.split_whitespace().fold(self.schema, |f, t| f | schema::of(t));
+        }
         match e.name {
             "html" if self.lang.is_none() => {
                 self.lang = e.attr("lang").or_else(|| e.attr("xml:lang")).and_then(primary_language);
@@ -132,13 +137,17 @@ impl Collector {
         }
     }
 
-    pub(super) fn finish(self) -> InputMeta {
+    /// The metadata, with the page's [`schema`] flags and `og:type` for [`crate::record::PageSignals`].
+    pub(super) fn finish(self) -> (InputMeta, u32, Option<String>) {
         let mut ld = LdArticle::default();
+        let mut schema = self.schema;
         for script in &self.ld {
             if let Ok(v) = serde_json::from_str::<Value>(script) {
                 ld.search(&v, 0, &v);
+                schema |= schema_types(&v, 0);
             }
         }
+        let og_type = self.metas.get("og:type").map(|t| t.trim().to_ascii_lowercase());
         let m = |keys: &[&str]| keys.iter().find_map(|k| self.metas.get(*k).cloned());
         let site_name = ld.publisher.clone().or_else(|| m(&["og:site_name", "application-name", "twitter:site"]));
         let h1 = Some(normalize_line(&self.h1)).filter(|s| !s.is_empty());
@@ -151,7 +160,7 @@ impl Collector {
         let page_url = ld.url.clone().or(self.canonical).or_else(|| m(&["og:url"]));
         let image =
             ld.image.clone().or_else(|| m(&["og:image", "twitter:image"])).map(|i| absolute(&i, page_url.as_deref()));
-        InputMeta {
+        let meta = InputMeta {
             title,
             author: ld
                 .author
@@ -206,7 +215,27 @@ impl Collector {
             categories: Vec::new(),
             headline_only: false,
             truncated: false,
+        };
+        (meta, schema, og_type)
+    }
+}
+
+/// The [`schema`] flags of every `@type` in a JSON-LD value (nested objects, `@graph`, arrays).
+fn schema_types(v: &Value, depth: usize) -> u32 {
+    if depth > 8 {
+        return 0;
+    }
+    match v {
+        Value::Array(items) => items.iter().fold(0, |f, i| f | schema_types(i, depth + 1)),
+        Value::Object(o) => {
+            let own = match o.get("@type") {
+                Some(Value::String(t)) => schema::of(t),
+                Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).fold(0, |f, t| f | schema::of(t)),
+                _ => 0,
+            };
+            o.iter().filter(|(k, _)| k.as_str() != "@type").fold(own, |f, (_, v)| f | schema_types(v, depth + 1))
         }
+        _ => 0,
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use tokenizer::{Sink, Tag};
 
-use crate::record::InputMeta;
+use crate::record::{InputMeta, PageSignals, class_kind};
 
 use crate::text::normalize_line;
 
@@ -116,6 +116,8 @@ enum Hint {
     Hidden,
     /// Readers' comments (furniture too).
     Comments,
+    /// A word of a [`class_kind`] list: counted for the page-type model only.
+    Kind(usize),
 }
 
 /// One automaton for every class/id word, matched without regard to case: elements are many, and
@@ -149,6 +151,12 @@ static HINTS: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<Hint>)> = std:
         for w in list {
             words.push(w);
             hints.push(hint);
+        }
+    }
+    for (kind, list) in class_kind::WORDS.iter().enumerate() {
+        for w in *list {
+            words.push(w);
+            hints.push(Hint::Kind(kind));
         }
     }
     let automaton = aho_corasick::AhoCorasick::builder()
@@ -314,6 +322,8 @@ pub struct Page {
     /// Images' descriptions (`alt`) of five words or more, lower-cased with single spaces: a block
     /// repeating one is the image's caption. At most [`MAX_ALTS`].
     pub image_alts: Vec<String>,
+    /// What the markup says about the page as a whole.
+    pub signals: PageSignals,
 }
 
 /// Most image descriptions kept per page.
@@ -390,6 +400,7 @@ struct Walk {
     meta: meta::Collector,
     /// Text was left out at a limit (a block's bytes, the page's blocks).
     truncated: bool,
+    signals: PageSignals,
 }
 
 impl Walk {
@@ -411,6 +422,7 @@ impl Walk {
             rows: Vec::new(),
             meta: meta::Collector::default(),
             truncated: false,
+            signals: PageSignals::default(),
         }
     }
 
@@ -469,6 +481,7 @@ impl Sink for Walk {
         };
         let (mut negative, mut positive, mut hidden_class, mut comments) = (false, false, false, false);
         let (automaton, hints) = &*HINTS;
+        let mut kinds = 0u32;
         for v in [e.attr("class"), e.attr("id")].into_iter().flatten() {
             // Overlapping matches: "related-content" is furniture although it says "content".
             for m in automaton.find_overlapping_iter(v) {
@@ -481,9 +494,11 @@ impl Sink for Walk {
                     Hint::Deck => adds |= within::DECK,
                     Hint::Hidden => hidden_class = true,
                     Hint::Comments => (negative, comments) = (true, true),
+                    Hint::Kind(k) => kinds |= 1 << k,
                 }
             }
         }
+        self.count(name, kinds);
         positive &= !negative;
         let hidden = hidden || hidden_class;
         let block = is_block(name) || adds & within::CREDIT != 0;
@@ -588,6 +603,24 @@ impl Sink for Walk {
 }
 
 impl Walk {
+    /// Counts an opened element for [`PageSignals`] (`kinds`: its class words' [`class_kind`] bits).
+    fn count(&mut self, name: &str, kinds: u32) {
+        let s = &mut self.signals;
+        s.elements += 1;
+        match name {
+            "a" => s.links += 1,
+            "article" => s.articles += 1,
+            "time" => s.times += 1,
+            "input" | "select" | "textarea" | "button" => s.controls += 1,
+            "img" => s.images += 1,
+            "pre" | "code" => s.code += 1,
+            _ => {}
+        }
+        for (k, n) in s.class_kinds.iter_mut().enumerate() {
+            *n += (kinds >> k) & 1;
+        }
+    }
+
     /// Cuts the pending text into a block, and scores its containers the way readability does:
     /// paragraphs with commas and length make their parent (and, half as much, grandparent) a
     /// likely home of the article.
@@ -697,9 +730,10 @@ impl Walk {
                 b.container_share = (own / top).min(1.0);
             }
         }
-        let mut meta = self.meta.finish();
+        let (mut meta, schema, og_type) = self.meta.finish();
         meta.truncated = self.truncated;
-        Page { blocks: self.blocks, meta, image_alts: self.image_alts }
+        let signals = PageSignals { schema, og_type, ..self.signals };
+        Page { blocks: self.blocks, meta, image_alts: self.image_alts, signals }
     }
 }
 
@@ -792,6 +826,30 @@ mod tests {
         let page = parse(html, Limits::default());
         assert_eq!(texts(&page), ["The thread's first post.", "After."]);
         assert_eq!(page.blocks[0].tag, BlockTag::Paragraph);
+    }
+
+    #[test]
+    fn page_signals_from_structured_data_elements_and_class_names() {
+        let html = r#"<html><head><meta property="og:type" content="Product">
+            <script type="application/ld+json">{"@graph":[{"@type":"WebPage"},
+              {"@type":["Product"],"offers":{"@type":"Offer"},"review":[{"@type":"Review"}]}]}</script></head>
+            <body><div itemscope itemtype="https://schema.org/BreadcrumbList"><a href=/>Home</a></div>
+            <div class="product-info"><span class="price">$24</span><form><input name=qty>
+            <button class="add-to-cart">Add</button></form></div><pre><code>x</code></pre>
+            <article><time datetime=2025-01-01>Jan 1</time></article></body></html>"#;
+        let s = parse(html, Limits::default()).signals;
+        assert_eq!(
+            s.schema,
+            crate::record::schema::PRODUCT
+                | crate::record::schema::REVIEW
+                | crate::record::schema::WEBPAGE
+                | crate::record::schema::BREADCRUMB
+        );
+        assert_eq!(s.og_type.as_deref(), Some("product"));
+        assert_eq!((s.links, s.controls, s.code, s.articles, s.times), (1, 2, 2, 1, 1));
+        assert_eq!(s.class_kinds[class_kind::PRODUCT], 1);
+        // `price` and `add-to-cart` (cart).
+        assert_eq!(s.class_kinds[class_kind::SHOP], 2);
     }
 
     #[test]

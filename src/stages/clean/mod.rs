@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use crate::config::CleanConfig;
 use crate::date::find_date;
 use crate::html::{Block, BlockTag, Limits as HtmlLimits, Page, within};
-use crate::record::{Cleaned, Document, InputMeta, Line, LineClass, Markup, Reject};
+use crate::record::{Cleaned, Document, InputMeta, Line, LineClass, Markup, PageSignals, Reject};
 use crate::runner::{Outcome, Transform};
 use crate::text::{is_prose_counted, normalize_line, word_count};
 
@@ -45,8 +45,22 @@ pub struct Cleaner {
 }
 
 /// An HTML page after the rules and the markup's roles, ready for the model.
+/// An HTML page cleaned: its lines, what its markup states, each line's element (`p`, `h2`, `li`,
+/// ..., for `explain`) and the page-wide signals the page-type model reads.
+pub struct HtmlCleaned {
+    /// Every non-empty block, classified.
+    pub lines: Vec<Line>,
+    /// What the markup states (title, dates, author, ...).
+    pub meta: InputMeta,
+    /// Each line's element.
+    pub tags: Vec<&'static str>,
+    /// The page as a whole.
+    pub signals: PageSignals,
+}
+
 struct HtmlPass {
     meta: InputMeta,
+    signals: PageSignals,
     first: FirstPass,
     /// Blocks left for the model.
     open: Vec<bool>,
@@ -182,31 +196,26 @@ impl Cleaner {
     /// model (text and markup features) for every block they leave open; figure captions and
     /// credits, bylines and the headline are set aside as data. Returns the page's metadata too.
     pub fn classify_html(&self, html: &str, site: Option<&str>) -> (Vec<Line>, InputMeta) {
-        let (lines, meta, _) = self.classify_html_tagged(html, site, Markup::Html);
+        let HtmlCleaned { lines, meta, .. } = self.classify_html_tagged(html, site, Markup::Html);
         (lines, meta)
     }
 
     /// [`Cleaner::classify_html`], with the element each line came from (`p`, `h2`, `li`, ...), for
     /// `newsmill explain`. A [`Markup::HtmlFragment`] (a feed item's content) is all article: the
     /// rules and roles apply, the page model and site templates do not.
-    pub fn classify_html_tagged(
-        &self,
-        html: &str,
-        site: Option<&str>,
-        markup: Markup,
-    ) -> (Vec<Line>, InputMeta, Vec<&'static str>) {
+    pub fn classify_html_tagged(&self, html: &str, site: Option<&str>, markup: Markup) -> HtmlCleaned {
         let fragment = markup == Markup::HtmlFragment;
-        let HtmlPass { meta, first: FirstPass { mut lines, forced, hashes, .. }, open, features, tags } =
+        let HtmlPass { meta, signals, first: FirstPass { mut lines, forced, hashes, .. }, open, features, tags } =
             self.html_pass(html, !fragment);
         if fragment {
-            return (lines, meta, tags);
+            return HtmlCleaned { lines, meta, tags, signals };
         }
         // A page that states its URL belongs to that site, wherever its file was dropped.
         let stated = site.and(meta.url.as_deref()).and_then(host_site);
         let template = self.site_template(stated.as_deref().or(site), &lines, &hashes);
         self.judge(&self.html_model, &mut lines, &features, &open);
         self.finish_lines(&mut lines, &template, &forced);
-        (lines, meta, tags)
+        HtmlCleaned { lines, meta, tags, signals }
     }
 
     /// Runs `model` over the open lines: each gets its probability, and those under
@@ -227,7 +236,7 @@ impl Cleaner {
     fn html_pass(&self, html: &str, measure: bool) -> HtmlPass {
         let limits =
             HtmlLimits { max_blocks: self.cfg.max_html_blocks.get(), max_block_bytes: self.cfg.max_line_bytes.get() };
-        let Page { blocks: all, mut meta, image_alts } = crate::html::parse(html, limits);
+        let Page { blocks: all, mut meta, image_alts, signals } = crate::html::parse(html, limits);
         // Repeats are left to the model here: articles repeat lines of their own ("Portion: 1 cup",
         // a recipe's steps), and a menu shown twice is recognisable by its markup (cross-validated:
         // 0.960 -> 0.961, 0.938 -> 0.940, 0.960 -> 0.963 on the three HTML sets; a "repeated"
@@ -244,7 +253,7 @@ impl Cleaner {
             Rows::default()
         };
         let tags = blocks.iter().map(|b| b.tag.name()).collect();
-        HtmlPass { meta, first, open, features, tags }
+        HtmlPass { meta, signals, first, open, features, tags }
     }
 
     /// Every block of an HTML page with its features and whether the model decides it.
@@ -845,25 +854,43 @@ impl Transform for Cleaner {
     const STAGE: &'static str = "clean";
     const BLOCKING: bool = true;
 
-    fn process(&self, mut doc: Document) -> Result<Outcome<Cleaned>, Reject> {
+    fn process(&self, doc: Document) -> Result<Outcome<Cleaned>, Reject> {
+        let (cleaned, text) = self.clean_document(doc);
+        if !cleaned.meta.headline_only && !cleaned.lines.iter().any(|l| l.class == LineClass::Keep) {
+            let excerpt = text.chars().take(300).collect::<String>();
+            return Err(Reject::new("empty_after_cleaning", "no article text left after cleaning", excerpt));
+        }
+        Ok(Outcome::Emit(cleaned))
+    }
+}
+
+impl Cleaner {
+    /// Cleans a document whatever is left of it (the stage rejects one with no article text left;
+    /// the page-type trainer and `explain` want every page), and hands its text back.
+    pub fn clean_document(&self, mut doc: Document) -> (Cleaned, String) {
+        let text = std::mem::take(&mut doc.text);
         if doc.meta.headline_only {
             // Nothing to clean: the record is the stated metadata with an empty body.
             let Document { prov, format, charset, meta, .. } = doc;
-            return Ok(Outcome::Emit(Cleaned { prov, format, charset, meta, lines: Vec::new() }));
+            return (Cleaned { prov, format, charset, meta, lines: Vec::new(), signals: None }, text);
         }
         let site = self.templates.as_ref().map(|_| site_of(&doc));
         let max_line = self.cfg.max_line_bytes.get();
+        let mut signals = None;
         let lines = match doc.markup {
             Markup::Text => {
                 // Only a document longer than the limit can hold a longer line.
-                if doc.text.len() > max_line && doc.text.split('\n').any(|l| l.len() > max_line) {
+                if text.len() > max_line && text.split('\n').any(|l| l.len() > max_line) {
                     doc.meta.truncated = true;
                     warn_truncated(&doc, "clean.max_line_bytes", max_line);
                 }
-                self.classify_for(&doc.text, site.as_deref())
+                self.classify_for(&text, site.as_deref())
             }
             Markup::Html | Markup::HtmlFragment => {
-                let (lines, page, _) = self.classify_html_tagged(&doc.text, site.as_deref(), doc.markup);
+                let HtmlCleaned { lines, meta: page, signals: markup_signals, .. } =
+                    self.classify_html_tagged(&text, site.as_deref(), doc.markup);
+                // A feed item's content is not a page: its type is the feed's business.
+                signals = (doc.markup == Markup::Html).then(|| Box::new(markup_signals));
                 if page.truncated && !doc.meta.truncated {
                     doc.meta.truncated = true;
                     warn_truncated(&doc, "clean.max_line_bytes or clean.max_html_blocks", max_line);
@@ -872,11 +899,9 @@ impl Transform for Cleaner {
                 lines
             }
         };
-        if !lines.iter().any(|l| l.class == LineClass::Keep) {
-            let excerpt = doc.text.chars().take(300).collect::<String>();
-            return Err(Reject::new("empty_after_cleaning", "no article text left after cleaning", excerpt));
-        }
-        Ok(Outcome::Emit(Cleaned { prov: doc.prov, format: doc.format, charset: doc.charset, meta: doc.meta, lines }))
+        let cleaned =
+            Cleaned { prov: doc.prov, format: doc.format, charset: doc.charset, meta: doc.meta, lines, signals };
+        (cleaned, text)
     }
 }
 

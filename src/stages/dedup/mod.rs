@@ -183,6 +183,7 @@ mod tests {
                 captions: vec![],
                 image: None,
                 categories: vec![],
+                page_type: None,
                 headline_only: false,
                 truncated: false,
                 word_count: 2,

@@ -13,6 +13,9 @@ use crate::record::{Article, Caption, Cleaned, Extracted, Line, LineClass, Rejec
 use crate::runner::{Outcome, Transform};
 use crate::text::{content_hash, word_count};
 
+pub mod page_type;
+mod page_type_weights;
+
 static PUBLISHER_NOISE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)©|ⓒ|\(c\)|copyright|\b(19|20)\d{2}\b(\s*[-–]\s*(19|20)\d{2})?|(?:all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati|все права защищены|版权所有|版權所有|無断転載|無斷轉載|무단\s*전재|재배포\s*금지).*$|\((?:https?://)?(?:www\.)?[a-z0-9.-]+\.[a-z]{2,}[^)]*\)|\b(?:https?://)?www\.[a-z0-9.-]+\.[a-z]{2,}\S*")
         .expect("publisher pattern is valid")
@@ -39,6 +42,26 @@ impl Extractor {
 
     /// Builds the article, or says why there is none.
     pub fn extract(&self, doc: Cleaned) -> Result<Extracted, Reject> {
+        let verdict = (!doc.meta.headline_only).then(|| page_type::classify(&doc));
+        if let Some(v) = &verdict
+            && !self.cfg.accept_page_types.contains(&v.page_type)
+            && v.probability >= self.cfg.reject_min_probability
+        {
+            metrics::counter!("newsmill_not_an_article_total", "page_type" => v.page_type.name()).increment(1);
+            let accepted: Vec<&str> = self.cfg.accept_page_types.iter().map(|t| t.name()).collect();
+            let reason = format!(
+                "page type {} (probability {:.2}; accepted: {}){}",
+                v.page_type,
+                v.probability,
+                accepted.join(", "),
+                doc.meta.url.as_deref().map(|u| format!("; url {u}")).unwrap_or_default()
+            );
+            let excerpt =
+                doc.meta.title.iter().chain(doc.lines.iter().filter(|l| l.class == LineClass::Keep).map(|l| &l.text));
+            let excerpt =
+                excerpt.map(String::as_str).collect::<Vec<_>>().join("\n").chars().take(300).collect::<String>();
+            return Err(Reject::new("not_an_article", reason, excerpt));
+        }
         let stated = doc.meta.title.as_deref().map(str::trim).filter(|t| !t.is_empty());
         let line_with = |class: LineClass| doc.lines.iter().find(|l| l.class == class).map(|l| l.text.clone());
         let title = stated.map(str::to_string).or_else(|| line_with(LineClass::Title));
@@ -115,6 +138,7 @@ impl Extractor {
             captions,
             image: doc.meta.image,
             categories: doc.meta.categories,
+            page_type: verdict.map(|v| v.page_type),
             headline_only: doc.meta.headline_only,
             truncated: doc.meta.truncated,
             word_count,
@@ -283,7 +307,7 @@ mod tests {
 
     #[test]
     fn seedlike_record() {
-        let a = run(include_str!("../../tests/fixtures/seedlike.txt"), Default::default()).unwrap();
+        let a = run(include_str!("../../../tests/fixtures/seedlike.txt"), Default::default()).unwrap();
         assert_eq!(
             a.title.as_deref(),
             Some("Seoul Unveils Plan To Put Drones Over Han River Bridges... Night Traffic Monitoring From Next Year")

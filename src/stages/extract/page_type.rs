@@ -1,0 +1,579 @@
+//! What kind of page a document is: an article, or a service, forum, collection, listing, product
+//! or documentation page (WCXB's seven types). A news operator keeps the article stream clean with
+//! `[extract] accept_page_types`; everyone else gets the type as a field.
+//!
+//! The decision is a small softmax model (`page_type_weights.rs`, trained by
+//! `examples/train_page_type.rs`) over what the page says about itself: the schema.org types and
+//! `og:type` its markup states, the shape of its URL (`/2025/03/14/slug`, `/products/`, `/t/`,
+//! `/docs/`), class names and elements that belong to shops, threads and indexes, and the shape of
+//! its text (how much is running prose, prices, dates, short lines). Text dumps have no markup or
+//! URL: they get a model of their own trained on the text features alone.
+
+pub use crate::record::PageType;
+use crate::record::{Cleaned, Line, LineClass, class_kind, schema};
+
+use super::page_type_weights::{HTML, TEXT};
+
+/// Names of the model's inputs, in order.
+pub const FEATURE_NAMES: &[&str] = &[
+    "html",
+    "schema_article",
+    "schema_product",
+    "schema_forum",
+    "schema_collection",
+    "schema_faq",
+    "schema_service",
+    "schema_docs",
+    "schema_review",
+    "schema_howto",
+    "schema_video",
+    "schema_event",
+    "schema_comment",
+    "schema_person",
+    "schema_breadcrumb",
+    "schema_webpage",
+    "og_article",
+    "og_product",
+    "og_website",
+    "og_other",
+    "elements",
+    "link_share",
+    "article_elements",
+    "time_elements",
+    "form_controls",
+    "images",
+    "code_elements",
+    "class_shop",
+    "class_product",
+    "class_review",
+    "class_forum",
+    "class_docs",
+    "class_listing",
+    "class_article",
+    "class_service",
+    "has_url",
+    "url_date",
+    "url_depth",
+    "url_slug_words",
+    "url_numeric_id",
+    "url_root",
+    "url_product",
+    "url_forum",
+    "url_docs",
+    "url_listing",
+    "url_article",
+    "url_service",
+    "words",
+    "lines",
+    "prose_share",
+    "kept_share",
+    "kept_lines",
+    "kept_line_words",
+    "longest_kept_run",
+    "short_line_share",
+    "price_lines",
+    "date_lines",
+    "question_lines",
+    "code_lines",
+    "number_lines",
+    "stated_author",
+    "stated_date",
+    "byline_found",
+    "title_words",
+    "title_question",
+    "title_count",
+    "title_how",
+    "we_rate",
+    "you_rate",
+    "i_rate",
+    "said_rate",
+    "cue_shop",
+    "cue_forum",
+    "cue_listing",
+    "cue_article",
+    "cue_service",
+    "cue_docs",
+];
+
+/// Number of inputs.
+pub const N_FEATURES: usize = FEATURE_NAMES.len();
+
+/// A fitted softmax model: standardisation, then one linear score per type.
+pub struct Weights {
+    /// Feature means.
+    pub mean: [f32; N_FEATURES],
+    /// Feature scales (1 / standard deviation).
+    pub scale: [f32; N_FEATURES],
+    /// Per type, one weight per feature.
+    pub w: [[f32; N_FEATURES]; 7],
+    /// Per type, its bias.
+    pub b: [f32; 7],
+}
+
+/// The model's decision and its reasons.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// The most likely type.
+    pub page_type: PageType,
+    /// Its probability.
+    pub probability: f32,
+    /// Every type's probability, in [`PageType::ALL`]'s order.
+    pub probabilities: [f32; 7],
+    /// The second most likely type.
+    pub runner_up: PageType,
+    /// The inputs that pushed hardest towards the chosen type against the runner-up, with how far
+    /// (log-odds), strongest first (at most five).
+    pub reasons: Vec<(&'static str, f32)>,
+}
+
+impl Verdict {
+    /// One line for `newsmill explain`: the type, how sure, and why rather than the runner-up.
+    pub fn explain(&self) -> String {
+        let why: Vec<String> = self.reasons.iter().map(|(name, by)| format!("{name} +{by:.2}")).collect();
+        format!(
+            "{} {:.2} (rather than {} {:.2}: {})",
+            self.page_type,
+            self.probability,
+            self.runner_up,
+            self.probabilities[PageType::ALL.iter().position(|t| *t == self.runner_up).unwrap_or(0)],
+            if why.is_empty() { "no input stands out".to_string() } else { why.join(", ") }
+        )
+    }
+}
+
+/// Which model a document gets: pages with markup, or plain text.
+fn weights_for(doc: &Cleaned) -> &'static Weights {
+    if doc.signals.is_some() { &HTML } else { &TEXT }
+}
+
+/// Decides a document's type.
+pub fn classify(doc: &Cleaned) -> Verdict {
+    let x = features(doc);
+    decide(weights_for(doc), &x)
+}
+
+/// The model's verdict on one row of inputs.
+pub fn decide(m: &Weights, x: &[f32; N_FEATURES]) -> Verdict {
+    let z: [f32; N_FEATURES] = std::array::from_fn(|i| (x[i] - m.mean[i]) * m.scale[i]);
+    let logits: [f32; 7] = std::array::from_fn(|k| m.b[k] + m.w[k].iter().zip(&z).map(|(w, z)| w * z).sum::<f32>());
+    let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let exp: [f32; 7] = std::array::from_fn(|k| (logits[k] - top).exp());
+    let sum: f32 = exp.iter().sum();
+    let probabilities: [f32; 7] = std::array::from_fn(|k| exp[k] / sum);
+    let mut order: Vec<usize> = (0..7).collect();
+    order.sort_by(|a, b| logits[*b].total_cmp(&logits[*a]));
+    let (best, second) = (order[0], order[1]);
+    let mut reasons: Vec<(&'static str, f32)> = (0..N_FEATURES)
+        .map(|i| (FEATURE_NAMES[i], (m.w[best][i] - m.w[second][i]) * z[i]))
+        .filter(|(_, c)| *c > 0.05)
+        .collect();
+    reasons.sort_by(|a, b| b.1.total_cmp(&a.1));
+    reasons.truncate(5);
+    Verdict {
+        page_type: PageType::ALL[best],
+        probability: probabilities[best],
+        probabilities,
+        runner_up: PageType::ALL[second],
+        reasons,
+    }
+}
+
+/// `ln(1 + n)` scaled to about 0..1 for counts up to `e^scale`.
+fn log_count(n: f32, scale: f32) -> f32 {
+    (n.ln_1p() / scale).min(1.5)
+}
+
+/// Path segments that say what a page is (lower case, compared whole).
+const URL_PRODUCT: &[&str] = &["product", "products", "p", "dp", "item", "itm", "shop", "store", "buy", "pd"];
+const URL_FORUM: &[&str] = &[
+    "t",
+    "thread",
+    "threads",
+    "topic",
+    "topics",
+    "forum",
+    "forums",
+    "community",
+    "discussion",
+    "discussions",
+    "questions",
+    "q",
+    "comments",
+    "r",
+    "d",
+];
+const URL_DOCS: &[&str] = &[
+    "docs",
+    "doc",
+    "documentation",
+    "reference",
+    "api",
+    "manual",
+    "guide",
+    "guides",
+    "learn",
+    "wiki",
+    "kb",
+    "help",
+    "support",
+    "tutorial",
+    "tutorials",
+    "en-us",
+    "latest",
+    "stable",
+];
+const URL_LISTING: &[&str] = &[
+    "category",
+    "categories",
+    "collections",
+    "collection",
+    "tag",
+    "tags",
+    "archive",
+    "archives",
+    "search",
+    "page",
+    "list",
+    "lists",
+    "best",
+    "top",
+    "shop-all",
+    "all",
+    "c",
+    "browse",
+    "section",
+];
+const URL_ARTICLE: &[&str] =
+    &["news", "blog", "blogs", "article", "articles", "story", "stories", "post", "posts", "opinion", "features"];
+const URL_SERVICE: &[&str] = &[
+    "services",
+    "service",
+    "pricing",
+    "about",
+    "about-us",
+    "contact",
+    "courses",
+    "course",
+    "programs",
+    "program",
+    "solutions",
+    "treatments",
+    "plans",
+    "admissions",
+    "locations",
+];
+/// First labels of hosts that say what a site is.
+const HOST_FORUM: &[&str] = &["community", "forum", "forums", "discuss", "discourse", "answers"];
+const HOST_DOCS: &[&str] = &["docs", "developer", "developers", "learn", "help", "support", "wiki", "devdocs"];
+
+/// The model's inputs for a cleaned document.
+pub fn features(doc: &Cleaned) -> [f32; N_FEATURES] {
+    let mut x = [0f32; N_FEATURES];
+    let mut i = 0;
+    let mut put = |v: f32| {
+        x[i] = v;
+        i += 1;
+    };
+    let flag = |b: bool| f32::from(u8::from(b));
+    // Markup.
+    let s = doc.signals.as_deref();
+    put(flag(s.is_some()));
+    let schema_bits = s.map_or(0, |s| s.schema);
+    for bit in 0..schema::COUNT {
+        put(flag(schema_bits & (1 << bit) != 0));
+    }
+    let og = s.and_then(|s| s.og_type.as_deref()).unwrap_or("");
+    put(flag(og.contains("article")));
+    put(flag(og.contains("product") || og.contains("item")));
+    put(flag(og == "website"));
+    put(flag(!og.is_empty() && !og.contains("article") && !og.contains("product") && og != "website"));
+    let count = |f: &dyn Fn(&crate::record::PageSignals) -> u32| s.map_or(0.0, |s| f(s) as f32);
+    let elements = count(&|s| s.elements);
+    put(log_count(elements, 9.0));
+    put(if elements > 0.0 { count(&|s| s.links) / elements } else { 0.0 });
+    put(log_count(count(&|s| s.articles), 4.0));
+    put(log_count(count(&|s| s.times), 4.0));
+    put(log_count(count(&|s| s.controls), 5.0));
+    put(log_count(count(&|s| s.images), 5.0));
+    put(log_count(count(&|s| s.code), 5.0));
+    for k in 0..class_kind::COUNT {
+        put(log_count(count(&|s| s.class_kinds[k]), 5.0));
+    }
+    // The URL (the text model learned from dumps, which state none: it reads the text alone).
+    let url = doc.meta.url.as_deref().filter(|_| s.is_some()).and_then(|u| url::Url::parse(u).ok());
+    put(flag(url.is_some()));
+    let segments: Vec<String> = url
+        .as_ref()
+        .and_then(|u| u.path_segments())
+        .map(|s| s.filter(|s| !s.is_empty()).map(str::to_ascii_lowercase).collect())
+        .unwrap_or_default();
+    let is_year = |s: &str| s.len() == 4 && s.starts_with("20") && s.bytes().all(|b| b.is_ascii_digit());
+    put(flag(
+        segments.iter().any(|s| is_year(s))
+            || segments
+                .iter()
+                .any(|s| s.len() >= 8 && s.starts_with("20") && s.bytes().take(8).all(|b| b.is_ascii_digit())),
+    ));
+    put(segments.len().min(6) as f32 / 6.0);
+    let last = segments.last().map(String::as_str).unwrap_or("");
+    let slug = last.rsplit_once('.').map_or(last, |(stem, _)| stem);
+    put(slug.split(['-', '_']).filter(|w| !w.is_empty()).count().min(12) as f32 / 12.0);
+    put(flag(segments.iter().any(|s| s.len() >= 4 && s.bytes().all(|b| b.is_ascii_digit()) && !is_year(s))));
+    put(flag(url.is_some() && segments.is_empty()));
+    let host_first = url.as_ref().and_then(|u| u.host_str()).and_then(|h| h.split('.').next()).unwrap_or("");
+    let has = |list: &[&str]| segments.iter().any(|s| list.contains(&s.as_str()));
+    put(flag(has(URL_PRODUCT) || matches!(host_first, "shop" | "store")));
+    put(flag(has(URL_FORUM) || HOST_FORUM.contains(&host_first)));
+    put(flag(has(URL_DOCS) || HOST_DOCS.contains(&host_first)));
+    put(flag(has(URL_LISTING)));
+    put(flag(has(URL_ARTICLE)));
+    put(flag(has(URL_SERVICE)));
+    // The text.
+    let lines = &doc.lines;
+    let n = lines.len().max(1) as f32;
+    let words: usize = lines.iter().map(|l| l.words).sum();
+    let total = words.max(1) as f32;
+    put(log_count(words as f32, 10.0));
+    put(log_count(lines.len() as f32, 8.0));
+    put(lines.iter().filter(|l| l.prose).map(|l| l.words).sum::<usize>() as f32 / total);
+    let kept = |l: &Line| l.class == LineClass::Keep;
+    put(lines.iter().filter(|l| kept(l)).map(|l| l.words).sum::<usize>() as f32 / total);
+    let kept_lines = lines.iter().filter(|l| kept(l)).count();
+    put(log_count(kept_lines as f32, 6.0));
+    put((lines.iter().filter(|l| kept(l)).map(|l| l.words).sum::<usize>() as f32 / kept_lines.max(1) as f32)
+        .min(100.0)
+        / 50.0);
+    let mut run = 0usize;
+    let mut longest = 0usize;
+    for l in lines.iter().filter(|l| !matches!(l.class, LineClass::Drop(_))) {
+        run = if kept(l) && l.prose {
+            run + l.words
+        } else if kept(l) {
+            run
+        } else {
+            0
+        };
+        longest = longest.max(run);
+    }
+    put(log_count(longest as f32, 8.0));
+    put(lines.iter().filter(|l| l.words <= 3).count() as f32 / n);
+    put(log_count(lines.iter().filter(|l| l.words <= 12 && has_price(&l.text)).count() as f32, 4.0));
+    put(log_count(lines.iter().filter(|l| l.class == LineClass::Dateline).count() as f32, 3.0));
+    put(lines.iter().filter(|l| l.text.ends_with('?')).count() as f32 / n);
+    put(lines.iter().filter(|l| looks_like_code(&l.text)).count() as f32 / n);
+    put(lines.iter().filter(|l| mostly_digits(&l.text)).count() as f32 / n);
+    put(flag(s.is_some() && doc.meta.author.is_some()));
+    put(flag(s.is_some() && doc.meta.published.is_some()));
+    put(flag(lines.iter().any(|l| l.class == LineClass::Byline)));
+    // The headline: how long, a question, a count ("10 best ..."), a how-to.
+    let title = doc
+        .meta
+        .title
+        .clone()
+        .or_else(|| lines.iter().find(|l| l.class == LineClass::Title).map(|l| l.text.clone()))
+        .unwrap_or_default()
+        .to_lowercase();
+    let title_words: Vec<&str> = title.split_whitespace().collect();
+    put(title_words.len().min(20) as f32 / 20.0);
+    put(flag(title.trim_end().ends_with('?')));
+    put(flag(
+        title_words
+            .first()
+            .is_some_and(|w| w.starts_with(|c: char| c.is_ascii_digit()) || matches!(*w, "top" | "best" | "the"))
+            && title_words
+                .iter()
+                .take(3)
+                .any(|w| w.bytes().all(|b| b.is_ascii_digit()) || matches!(*w, "best" | "top")),
+    ));
+    put(flag(
+        title_words.first().is_some_and(|w| matches!(*w, "how" | "what" | "why" | "when" | "where" | "who" | "guide"))
+            || title.contains("guide")
+            || title.contains("explained"),
+    ));
+    // Who speaks: a company ("we", "our"), to a customer ("you"), one person ("I"), a reporter ("said").
+    let mut rates = [0usize; 4];
+    let mut counted = 0usize;
+    for l in lines.iter().filter(|l| kept(l) && l.prose) {
+        for w in l.text.split_whitespace() {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’');
+            counted += 1;
+            let k = match w.len() {
+                1..=6 => match w.to_ascii_lowercase().as_str() {
+                    "we" | "our" | "us" | "we're" | "we’re" | "ours" => 0,
+                    "you" | "your" | "you're" | "you’re" | "yours" => 1,
+                    "i" | "my" | "me" | "i'm" | "i’m" | "i've" | "i’ve" => 2,
+                    "said" | "says" | "told" => 3,
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            rates[k] += 1;
+        }
+    }
+    for r in rates {
+        put((r as f32 * 100.0 / counted.max(1) as f32).min(10.0) / 10.0);
+    }
+    // Interface lines that belong to one kind of page ("Add to cart", "Reply", "Read more").
+    let mut cues = [0usize; 6];
+    let mut label = String::new();
+    for l in lines.iter().filter(|l| l.words <= 6) {
+        label.clear();
+        crate::text::push_lowercase(&mut label, l.text.trim());
+        for (k, list) in CUES.iter().enumerate() {
+            if list.iter().any(|c| label.contains(c)) {
+                cues[k] += 1;
+            }
+        }
+    }
+    for c in cues {
+        put(log_count(c as f32, 3.0));
+    }
+    debug_assert_eq!(i, N_FEATURES);
+    x
+}
+
+/// Short interface lines of shops, threads, indexes, articles, service pages and manuals.
+const CUES: [&[&str]; 6] = [
+    &[
+        "add to cart",
+        "add to bag",
+        "add to basket",
+        "buy now",
+        "in stock",
+        "out of stock",
+        "free shipping",
+        "size guide",
+        "write a review",
+        "sold out",
+        "choose options",
+        "quick view",
+        "sort by",
+        "quantity",
+        "add to wishlist",
+        "free delivery",
+        "free returns",
+        "price",
+    ],
+    &[
+        "reply",
+        "quote",
+        "joined",
+        "posts:",
+        "members",
+        "original poster",
+        "solved",
+        "upvote",
+        "permalink",
+        "last edited",
+        "thread starter",
+        "report post",
+        "log in to reply",
+        "likes",
+        "views",
+        "replies",
+    ],
+    &[
+        "read more",
+        "continue reading",
+        "load more",
+        "next page",
+        "older posts",
+        "view all",
+        "see all",
+        "show more",
+        "newer posts",
+    ],
+    &[
+        "min read",
+        "minute read",
+        "share this article",
+        "related articles",
+        "related stories",
+        "updated:",
+        "published:",
+        "posted on",
+        "leave a comment",
+    ],
+    &[
+        "contact us",
+        "get a quote",
+        "request a quote",
+        "book now",
+        "schedule",
+        "call now",
+        "call us",
+        "free consultation",
+        "get started",
+        "apply now",
+        "enroll",
+        "book a",
+        "request a demo",
+        "get in touch",
+        "our services",
+    ],
+    &[
+        "edit this page",
+        "on this page",
+        "table of contents",
+        "was this page helpful",
+        "parameters",
+        "returns",
+        "syntax",
+        "example",
+        "see also",
+        "next steps",
+        "prerequisites",
+        "copy",
+    ],
+];
+
+/// A price: a currency sign next to a digit (`$19.99`, `19,99 €`, `£5`).
+fn has_price(text: &str) -> bool {
+    let b = text.as_bytes();
+    text.char_indices().any(|(at, c)| {
+        matches!(c, '$' | '€' | '£' | '¥' | '₹')
+            && (b.get(at + c.len_utf8()).is_some_and(u8::is_ascii_digit)
+                || at.checked_sub(1).and_then(|p| b.get(p)).is_some_and(u8::is_ascii_digit)
+                || (at >= 2 && b[at - 1] == b' ' && b[at - 2].is_ascii_digit()))
+    })
+}
+
+/// A line of program text: ends in `;`, `{`, `}` or `)`, or holds `()` / `=>` / `::`.
+fn looks_like_code(text: &str) -> bool {
+    let t = text.trim_end();
+    t.ends_with([';', '{', '}']) || t.contains("()") || t.contains("=>") || t.contains("::") || t.starts_with("$ ")
+}
+
+/// A line whose characters are mostly digits (prices, scores, counts, dates).
+fn mostly_digits(text: &str) -> bool {
+    let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    digits > 0 && digits >= letters
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for t in PageType::ALL {
+            assert_eq!(PageType::from_name(t.name()), Some(t));
+        }
+        assert_eq!(PageType::from_name("blog"), None);
+    }
+
+    #[test]
+    fn prices_code_and_numbers() {
+        for p in ["$19.99", "From 19,99 €", "£5 off", "Now 120 $"] {
+            assert!(has_price(p), "{p}");
+        }
+        for p in ["US$ is strong", "the € fell", "cost a lot"] {
+            assert!(!has_price(p), "{p}");
+        }
+        assert!(looks_like_code("let x = f();"));
+        assert!(!looks_like_code("He said (quietly) that it was over."));
+        assert!(mostly_digits("4.5 (1,203)"));
+        assert!(!mostly_digits("Top 10 cities"));
+    }
+}
