@@ -717,8 +717,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("eval {set:<24} sh_P={p:.3} sh_R={r:.3} sh_F1={f:.3} (unseen set)");
     }
     if let Some(path) = arg("--write") {
+        let weights = arg("--set-weight").map(|w| format!(" --set-weight {w}")).unwrap_or_default();
         let command = format!(
-            "cargo run --release --example train_cleaner -- BENCH_DIR --train {} --iterations {iterations}",
+            "cargo run --release --example train_cleaner -- BENCH_DIR --train {}{weights} --iterations {iterations}",
             train_sets.join(",")
         );
         write_weights(&m, markup, Path::new(&path), &command)?;
