@@ -17,7 +17,8 @@ use crate::text::normalize_line;
 pub mod meta;
 pub mod tokenizer;
 
-/// Elements whose content is never visible text. (`<object>` is not one: with no plugin to run,
+/// Elements whose content is never visible text. (A `<button>`'s own label is interface and is
+/// skipped too, but not as a whole: see [`Walk::buttons`].) (`<object>` is not one: with no plugin to run,
 /// browsers show what it holds, and old pages put whole articles there; nor is `<noscript>`, for
 /// the same reason: newsmill runs no script.)
 fn is_hidden(name: &str) -> bool {
@@ -34,7 +35,6 @@ fn is_hidden(name: &str) -> bool {
             | "canvas"
             | "select"
             | "textarea"
-            | "button"
             | "option"
             | "datalist"
             | "dialog"
@@ -367,6 +367,15 @@ pub fn parse(html: &str, limits: Limits) -> Page {
     walk.finish()
 }
 
+/// Whether an element is content a server streamed in hidden for a script to move into place
+/// (React's `<div hidden id="S:0">` for a Suspense boundary): a browser shows it once the script
+/// runs, and it is often the whole article.
+fn is_streamed_content(e: &Tag<'_, '_>) -> bool {
+    e.attr("id")
+        .and_then(|id| id.strip_prefix("S:"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Whether an inline style hides its element (`display: none`, `visibility:hidden !important`),
 /// read declaration by declaration without copying the attribute.
 fn hides(style: &str) -> bool {
@@ -401,6 +410,12 @@ struct Walk {
     /// Text was left out at a limit (a block's bytes, the page's blocks).
     truncated: bool,
     signals: PageSignals,
+    /// Stack depths of the open `<button>`s, and of the block elements opened inside one. A button's
+    /// label is interface, but a block inside it is shown: a tag left unclosed before its `>`
+    /// (`<button class="nav "\nShop </button>`) leaves the button open over the rest of the page,
+    /// and browsers show all of it.
+    buttons: Vec<usize>,
+    blocks_in_buttons: Vec<usize>,
 }
 
 impl Walk {
@@ -423,6 +438,8 @@ impl Walk {
             meta: meta::Collector::default(),
             truncated: false,
             signals: PageSignals::default(),
+            buttons: Vec::new(),
+            blocks_in_buttons: Vec::new(),
         }
     }
 
@@ -444,12 +461,12 @@ impl Sink for Walk {
         let id = self.next_id;
         self.next_id = self.next_id.saturating_add(1);
         let hidden = is_hidden(name)
-            || e.attr("hidden").is_some()
+            || (e.attr("hidden").is_some() && !is_streamed_content(e))
             || e.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
             || e.attr("style").is_some_and(hides);
         if name == "img"
             && !hidden
-            && self.hidden == 0
+            && !self.concealed()
             && self.image_alts.len() < MAX_ALTS
             && let Some(alt) = e.attr("alt").filter(|a| a.split_whitespace().nth(4).is_some())
         {
@@ -500,9 +517,11 @@ impl Sink for Walk {
         }
         self.count(name, kinds);
         positive &= !negative;
-        let hidden = hidden || hidden_class;
+        // A page-wide class ("wvs-tooltip" on `<body>`, set by a shop plugin) says nothing about
+        // whether the page is shown.
+        let hidden = hidden || (hidden_class && !matches!(name, "html" | "body" | "main" | "article"));
         let block = is_block(name) || adds & within::CREDIT != 0;
-        if block && self.hidden == 0 {
+        if block && !self.concealed() {
             self.flush();
         }
         if name == "tr" {
@@ -522,6 +541,12 @@ impl Sink for Walk {
         self.positive += u16::from(positive);
         self.comments += u16::from(comments);
         self.hidden += usize::from(hidden);
+        let depth = self.stack.len();
+        if name == "button" {
+            self.buttons.push(depth);
+        } else if block && !self.buttons.is_empty() {
+            self.blocks_in_buttons.push(depth);
+        }
         if name == "a" {
             self.in_link += 1;
         }
@@ -532,7 +557,7 @@ impl Sink for Walk {
     fn close(&mut self, name: &str) {
         self.meta.close(name);
         // The block is cut while its element is still on the stack, so it knows its own tag.
-        if self.stack.last().is_some_and(|f| f.block) && self.hidden == 0 {
+        if self.stack.last().is_some_and(|f| f.block) && !self.concealed() {
             self.flush();
         }
         let Some(frame) = self.stack.pop() else { return };
@@ -551,6 +576,13 @@ impl Sink for Walk {
         self.positive -= u16::from(frame.positive);
         self.comments -= u16::from(frame.comments);
         self.hidden -= usize::from(frame.hidden);
+        let depth = self.stack.len();
+        if self.buttons.last() == Some(&depth) {
+            self.buttons.pop();
+        }
+        if self.blocks_in_buttons.last() == Some(&depth) {
+            self.blocks_in_buttons.pop();
+        }
         if name == "a" {
             self.in_link = self.in_link.saturating_sub(1);
         }
@@ -568,7 +600,7 @@ impl Sink for Walk {
 
     fn text(&mut self, t: &str) {
         self.meta.text(t);
-        if self.hidden > 0 {
+        if self.concealed() {
             return;
         }
         if self.blocks.len() >= self.limits.max_blocks || self.pending.text.len() >= self.limits.max_block_bytes {
@@ -603,6 +635,11 @@ impl Sink for Walk {
 }
 
 impl Walk {
+    /// Whether text here is not shown: inside a hidden element, or a button's own label.
+    fn concealed(&self) -> bool {
+        self.hidden > 0 || self.buttons.last().is_some_and(|b| self.blocks_in_buttons.last().is_none_or(|k| k < b))
+    }
+
     /// Counts an opened element for [`PageSignals`] (`kinds`: its class words' [`class_kind`] bits).
     fn count(&mut self, name: &str, kinds: u32) {
         let s = &mut self.signals;
@@ -850,6 +887,18 @@ mod tests {
         assert_eq!(s.class_kinds[class_kind::PRODUCT], 1);
         // `price` and `add-to-cart` (cart).
         assert_eq!(s.class_kinds[class_kind::SHOP], 2);
+    }
+
+    #[test]
+    fn what_browsers_show_although_the_markup_seems_to_hide_it() {
+        // A shop plugin's page-wide class, React's streamed Suspense content, and a button whose
+        // start tag never closed before its label (so it stays open over the rest of the page).
+        let html = "<html><body class='woo wvs-tooltip'><div hidden id='S:0'><p>Streamed article text.</p></div>\
+            <div hidden id='modal'><p>Really hidden.</p></div>\
+            <button class=\"nav \"\n\nShop </button><div><p>After a broken button tag.</p></div></body></html>";
+        assert_eq!(texts(&parse(html, Limits::default())), ["Streamed article text.", "After a broken button tag."]);
+        let html = "<p>Press <button>Go</button> to start.</p><button><div>Menu</div><span>Label</span></button>";
+        assert_eq!(texts(&parse(html, Limits::default())), ["Press to start.", "Menu"]);
     }
 
     #[test]
