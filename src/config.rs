@@ -250,6 +250,8 @@ pub struct CleanConfig {
     pub share_pattern: String,
     /// A link to another article inside this one, "SEE MORE: ..." (HTML blocks of at most 25 words).
     pub teaser_pattern: String,
+    /// An article's tags under a label, "Tags: ...", "Теги: ..." (lines of at most 30 words).
+    pub tags_pattern: String,
     /// A code identifier leaked into the page, such as `bar_progress`.
     pub identifier_pattern: String,
     /// An author line (lines of at most 10 words).
@@ -295,6 +297,7 @@ impl Default for CleanConfig {
             comments_start_pattern: crate::stages::clean::rules::COMMENTS_START_PATTERN.into(),
             share_pattern: crate::stages::clean::rules::SHARE_PATTERN.into(),
             teaser_pattern: crate::stages::clean::rules::TEASER_PATTERN.into(),
+            tags_pattern: crate::stages::clean::rules::TAGS_PATTERN.into(),
             identifier_pattern: crate::stages::clean::rules::IDENTIFIER_PATTERN.into(),
             byline_pattern: crate::stages::clean::rules::BYLINE_PATTERN.into(),
             dateline_pattern: crate::stages::clean::rules::DATELINE_PATTERN.into(),
@@ -758,6 +761,7 @@ impl Config {
             ("clean.comments_start_pattern", &c.comments_start_pattern),
             ("clean.share_pattern", &c.share_pattern),
             ("clean.teaser_pattern", &c.teaser_pattern),
+            ("clean.tags_pattern", &c.tags_pattern),
             ("clean.identifier_pattern", &c.identifier_pattern),
             ("clean.byline_pattern", &c.byline_pattern),
             ("clean.dateline_pattern", &c.dateline_pattern),
@@ -913,6 +917,7 @@ mod tests {
             (&cfg.clean.comments_start_pattern, &def.clean.comments_start_pattern),
             (&cfg.clean.share_pattern, &def.clean.share_pattern),
             (&cfg.clean.teaser_pattern, &def.clean.teaser_pattern),
+            (&cfg.clean.tags_pattern, &def.clean.tags_pattern),
             (&cfg.clean.identifier_pattern, &def.clean.identifier_pattern),
             (&cfg.clean.byline_pattern, &def.clean.byline_pattern),
             (&cfg.clean.dateline_pattern, &def.clean.dateline_pattern),

@@ -7,6 +7,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 struct Patterns {
+    /// A day, a word, a year (`14 марта 2025`, `12 Mart 2025`, `13 مارس 2025`): the word is looked
+    /// up in [`MORE_MONTHS`] after a match, which costs less than an alternation of every name.
+    day_word: Regex,
     iso: Regex,
     ymd: Regex,
     cjk: Regex,
@@ -43,6 +46,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
     let re = |s: &str| Regex::new(s).expect("date patterns are valid");
     let months = months_alternation();
     Patterns {
+        day_word: re(r"(\d{1,2})\.?\s+(?:de\s+)?(\p{L}{3,12})\.?,?\s+(?:de\s+|г\.\s*)?(\d{4})"),
         iso: re(r"(?-u:\b)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?"),
         ymd: re(r"(?-u:\b)(\d{4})[./](\d{1,2})[./](\d{1,2})(?-u:\b)"),
         cjk: re(r"(\d{4})\s*[년年]\s*(\d{1,2})\s*[월月]\s*(\d{1,2})\s*[일日]"),
@@ -54,6 +58,45 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         dmy: re(r"(?-u:\b)(\d{1,2})([./])(\d{1,2})[./](\d{4})(?-u:\b)"),
         time: re(r"(?i)(?-u:\b)(\d{1,2})(?::|時|시\s*)(\d{2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"),
     }
+});
+
+/// Month names of more languages, by month (Turkish, Russian and Ukrainian as written after a day,
+/// Italian, Portuguese, Dutch, Polish, Scandinavian, Indonesian, Arabic), for [`Patterns::day_word`].
+const MORE_MONTH_NAMES: [&[&str]; 12] = [
+    &["ocak", "января", "январь", "січня", "gennaio", "janeiro", "januari", "stycznia", "يناير"],
+    &["şubat", "subat", "февраля", "февраль", "лютого", "febbraio", "fevereiro", "februari", "lutego", "فبراير"],
+    &["mart", "марта", "март", "березня", "março", "marco", "maart", "marca", "mars", "maret", "مارس"],
+    &["nisan", "апреля", "апрель", "квітня", "aprile", "april", "kwietnia", "أبريل", "ابريل"],
+    &["mayıs", "mayis", "мая", "май", "травня", "maggio", "maio", "mei", "maja", "maj", "مايو"],
+    &["haziran", "июня", "июнь", "червня", "giugno", "junho", "czerwca", "يونيو", "يونيه"],
+    &["temmuz", "июля", "июль", "липня", "luglio", "julho", "lipca", "يوليو", "يوليه"],
+    &[
+        "ağustos",
+        "agustos",
+        "августа",
+        "август",
+        "серпня",
+        "augustus",
+        "agustus",
+        "sierpnia",
+        "augusti",
+        "أغسطس",
+        "اغسطس",
+    ],
+    &["eylül", "eylul", "сентября", "сентябрь", "вересня", "settembre", "setembro", "września", "سبتمبر"],
+    &["ekim", "октября", "октябрь", "жовтня", "ottobre", "outubro", "października", "أكتوبر", "اكتوبر"],
+    &["kasım", "kasim", "ноября", "ноябрь", "листопада", "novembro", "listopada", "نوفمبر"],
+    &["aralık", "aralik", "декабря", "декабрь", "грудня", "dicembre", "dezembro", "grudnia", "desember", "ديسمبر"],
+];
+
+static MORE_MONTHS: LazyLock<std::collections::HashMap<&'static str, i8>> = LazyLock::new(|| {
+    let mut map = std::collections::HashMap::new();
+    for (i, names) in MONTH_NAMES.iter().chain(MORE_MONTH_NAMES.iter()).enumerate() {
+        for name in *names {
+            map.insert(*name, (i % 12 + 1) as i8);
+        }
+    }
+    map
 });
 
 fn month_number(name: &str) -> Option<i8> {
@@ -131,6 +174,10 @@ pub fn find_date(s: &str) -> Option<String> {
         (num(c.get(3))?, month_number(c.get(1)?.as_str())?, num(c.get(2))?, c.get(0)?.end())
     } else if let Some(c) = p.day_first.captures(s) {
         (num(c.get(3))?, month_number(c.get(2)?.as_str())?, num(c.get(1))?, c.get(0)?.end())
+    } else if let Some((c, m)) = p.day_word.captures(s).and_then(|c| {
+        Some((c.get(2)?.as_str().to_lowercase(), c)).and_then(|(w, c)| Some((c, *MORE_MONTHS.get(w.as_str())?)))
+    }) {
+        (num(c.get(3))?, m, num(c.get(1))?, c.get(0)?.end())
     } else if let Some(c) = p.dmy.captures(s) {
         let (a, b): (i8, i8) = (num(c.get(1))?, num(c.get(3))?);
         // `22.06.2024` is always day first; with slashes only an unambiguous order is accepted.
@@ -175,6 +222,24 @@ fn has_four_ascii_digits(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::{find_date, has_four_ascii_digits};
+
+    #[test]
+    fn month_names_of_more_languages_after_a_day() {
+        for (line, want) in [
+            ("12 Mart 2025, 10:42", "2025-03-12T10:42:00"),
+            ("14 марта 2025, 11:20", "2025-03-14T11:20:00"),
+            ("Опубликовано 3 декабря 2024 г.", "2024-12-03"),
+            ("الخميس 13 مارس 2025", "2025-03-13"),
+            ("21 de março de 2024", "2024-03-21"),
+            ("7 lipca 2023", "2023-07-07"),
+            ("1 maart 2022", "2022-03-01"),
+        ] {
+            assert_eq!(find_date(line).as_deref(), Some(want), "{line}");
+        }
+        // A word after a number that is no month: no date.
+        assert_eq!(find_date("12 Menschen 2025"), None);
+        assert_eq!(find_date("Top 10 cities 2025"), None);
+    }
 
     #[test]
     fn years_are_four_digits_in_a_row() {

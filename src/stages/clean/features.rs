@@ -31,6 +31,10 @@ de een en het in is met niet op te van voor zijn
 /// Hangul syllables that end a word as a particle or verb ending in running Korean text.
 const HANGUL_ENDINGS: &str = "은는이가을를에의도로과와다요며고서";
 /// Kana and Han characters that are grammatical glue in running Japanese and Chinese text.
+/// Chinese words run about 1.6 characters; an English word with its space about 6.
+const CJK_CHARS_PER_WORD: f32 = 1.6;
+const ENGLISH_CHARS_PER_WORD: f32 = 6.0;
+
 const CJK_FUNCTION: &str = "のはがをにでとたしてもなる的了是在和有我这一不也就都而及与于";
 
 /// The function words, each packed into a `u64` ([`pack`]: none is longer than eight bytes, which a
@@ -176,9 +180,24 @@ impl LineStats {
         } = Counts::of(text);
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f32 / b as f32 };
         s.chars = chars as f32;
+        // A line of Chinese or Japanese counts a word per character; measured so, its sentences
+        // look like lists of one-letter words to a model that learned mostly from English. Its
+        // length goes in as the English it would make: a word per CJK_CHARS_PER_WORD characters,
+        // each word as long as an English one.
+        let cjk_line = cjk * 3 > chars;
+        let (eq_words, eq_chars) = if cjk_line {
+            let other_words = words.saturating_sub(cjk) as f32;
+            let cjk_words = cjk as f32 / CJK_CHARS_PER_WORD;
+            (other_words + cjk_words, (chars - cjk) as f32 + cjk_words * ENGLISH_CHARS_PER_WORD)
+        } else {
+            (words as f32, chars as f32)
+        };
+        s.words = eq_words;
+        s.chars = eq_chars;
+        let words = eq_words.round().max(1.0) as usize;
         s.cjk_function = ratio(cjk_fn, cjk);
         s.hangul_endings = ratio(hangul_end, hangul);
-        s.stop = if cjk * 3 > chars {
+        s.stop = if cjk_line {
             (s.cjk_function * 3.0).min(1.0)
         } else if hangul > alpha {
             s.hangul_endings * 0.7
@@ -572,7 +591,8 @@ pub fn features(stats: &[LineStats], copyright: &[bool]) -> Vec<[f32; N_FEATURES
 pub fn main_block(stats: &[LineStats]) -> (usize, usize) {
     main_block_by(stats.len(), |i| {
         let s = &stats[i];
-        if s.dense > 0.0 { s.words.max(s.chars / 2.0 * s.cjk) } else { -(2.0 + s.words.min(10.0) / 2.0) }
+        // CJK lines count their English-equivalent words (`LineStats::of`).
+        if s.dense > 0.0 { s.words } else { -(2.0 + s.words.min(10.0) / 2.0) }
     })
 }
 

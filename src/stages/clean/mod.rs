@@ -329,6 +329,8 @@ impl Cleaner {
                 LineClass::Drop("ui_identifier")
             } else if words <= 12 && rules.share.is_match(&text) {
                 LineClass::Drop("share_prompt")
+            } else if words <= 30 && rules.tags.is_match(&text) {
+                LineClass::Drop("tags")
             } else if html && words <= 25 && rules.teaser.is_match(&text) {
                 LineClass::Drop("teaser")
             } else if drop_repeats && !seen.insert(hash) {
@@ -970,6 +972,21 @@ mod tests {
         assert_eq!(class_of(&lines, "Menu of the day"), &LineClass::Keep);
         assert_eq!(class_of(&lines, "Big Storm"), &LineClass::Title);
         assert_eq!(class_of(&lines, "홍길동"), &LineClass::Byline);
+    }
+
+    #[test]
+    fn tag_lists_under_a_label_in_many_languages() {
+        let c = cleaner();
+        for tags in ["Tags: storm, coast, power", "Etiketler: Eskişehir, kütüphane", "Теги: мосты", "标签：杭州 图书馆"]
+        {
+            let text =
+                format!("Officials said repairs would take several days, and urged residents to stay indoors.\n{tags}");
+            let lines = c.classify(&text);
+            assert_eq!(lines[1].class, LineClass::Drop("tags"), "{tags}");
+        }
+        // The word at the start of a sentence is no label.
+        let lines = c.classify("Tags on the trees showed which ones the council would fell.");
+        assert_eq!(lines[0].class, LineClass::Keep);
     }
 
     proptest::proptest! {
