@@ -344,7 +344,7 @@ fn shingles(text: &str) -> HashMap<Vec<String>, usize> {
 fn body_of(cleaner: &Cleaner, page: &Page) -> Vec<String> {
     let lines = match page.markup {
         Markup::Text => cleaner.classify(&page.text),
-        Markup::Html | Markup::HtmlFragment => cleaner.classify_html(&page.text, None).0,
+        Markup::Html | Markup::HtmlFragment => cleaner.classify_html(&page.text).0,
     };
     lines.into_iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text).collect()
 }

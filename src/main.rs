@@ -48,7 +48,7 @@ enum Command {
         /// Input file.
         file: PathBuf,
     },
-    /// Empty the dedup window in the state directory (input checkpoints, site templates and feed
+    /// Empty the dedup window in the state directory (input checkpoints and feed
     /// memory are kept): the way out when the window is damaged. Stop the daemon first.
     ResetDedup {
         /// Config file (for `[state] dir`).
@@ -264,7 +264,7 @@ fn explain(path: &Path, file: &Path) -> anyhow::Result<ExitCode> {
                     }
                     Markup::Html | Markup::HtmlFragment => {
                         let newsmill::stages::clean::HtmlCleaned { lines, meta: page, tags, signals } =
-                            cleaner.classify_html_tagged(&doc.text, None, doc.markup);
+                            cleaner.classify_html_tagged(&doc.text, doc.markup);
                         // What the input stated (JSON lines, feed items) wins over the markup.
                         let mut meta = doc.meta.clone();
                         meta.fill_from(page);

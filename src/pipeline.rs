@@ -16,7 +16,6 @@ use crate::config::Config;
 use crate::runner::{Live, Stage, StageContext, StageCounters, spawn_stage};
 use crate::sink::{FileOptions, JsonlSink, Output, Sink, SinkError, SinkStage, Swap, open_jsonl};
 use crate::stages::clean::Cleaner;
-use crate::stages::clean::template::{TemplateRules, TemplateStore};
 use crate::stages::dedup::{Dedup, Params, SharedIndex, StoryIndex};
 use crate::stages::extract::Extractor;
 use crate::stages::source::{FileSource, Source, SourceContext, SourceError};
@@ -95,7 +94,6 @@ struct Committer {
     outputs: Mutex<Vec<Slot>>,
     tracker: Arc<Tracker>,
     index: SharedIndex,
-    templates: Arc<Mutex<TemplateStore>>,
     feeds: Arc<FeedMemory>,
     store: Arc<StateStore>,
     /// Where commit outcomes are reported.
@@ -164,7 +162,6 @@ impl Committer {
         let commit = Commit {
             files: self.tracker.take_changes(),
             dedup: self.index.lock().unwrap_or_else(|e| e.into_inner()).take_changes(),
-            templates: self.templates.lock().unwrap_or_else(|e| e.into_inner()).take_changes(),
             feeds: self.feeds.take_changes(),
             sinks,
         };
@@ -173,7 +170,6 @@ impl Committer {
         {
             self.tracker.requeue(&commit.files);
             self.index.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.dedup);
-            self.templates.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.templates);
             self.feeds.requeue(&commit.feeds);
             errors.push(e.to_string());
             return Err(errors.join("; "));
@@ -257,19 +253,16 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
              only exact copies until they age out. `newsmill reset-dedup` starts the window afresh."
         );
     }
-    let site_templates = store.load_templates()?;
     let feeds = Arc::new(FeedMemory::new(cfg.source.max_feed_items.get(), store.load_feed_items()?));
     info!(
         files = checkpoints.len(),
         dedup_entries = dedup_records,
         dedup_held = story_index.len(),
         dedup_load_ms = loading.elapsed().as_millis() as u64,
-        sites = site_templates.len(),
         feed_items = feeds.len(),
         dir = %cfg.state.dir.display(),
         "State loaded."
     );
-    let templates = Arc::new(Mutex::new(TemplateStore::new(TemplateRules::from_config(&cfg.clean), site_templates)));
     story_index.restore_in_flight(store.load_dedup_in_flight()?);
     let index: SharedIndex = Arc::new(Mutex::new(story_index));
     let landing = index.clone();
@@ -291,7 +284,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let replaced_bytes = Arc::new((std::sync::atomic::AtomicU64::new(0), std::sync::atomic::AtomicU64::new(0)));
     let source = FileSource::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get(), once)?;
     let source_globs = source.globs();
-    let cleaner = Arc::new(Live::new(build_cleaner(&cfg, &templates)?));
+    let cleaner = Arc::new(Live::new(Cleaner::new(&cfg.clean)?));
     let extractor = Arc::new(Live::new(Extractor::new(&cfg.extract)));
     let dedup = Arc::new(Live::new(Dedup::new(&cfg.dedup, index.clone())));
     let sink_stage = Arc::new(SinkStage::new(sink.clone()));
@@ -305,7 +298,6 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
         ]),
         tracker: tracker.clone(),
         index: index.clone(),
-        templates: templates.clone(),
         feeds: feeds.clone(),
         store: store.clone(),
         health: health.clone(),
@@ -412,6 +404,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     };
 
     info!(once, inputs = ?cfg.source.paths, output = %cfg.sink.path.display(), "Pipeline started.");
+    cfg.warn_removed_keys();
 
     let flush_interval_ms = Arc::new(std::sync::atomic::AtomicU64::new(cfg.sink.flush_interval_ms.get()));
     let reload_stop = CancellationToken::new();
@@ -448,7 +441,6 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
             };
             let parts = crate::reload::Reloadable {
                 cleaner: cleaner.clone(),
-                templates: templates.clone(),
                 extractor: extractor.clone(),
                 dedup: dedup.clone(),
                 index: index.clone(),
@@ -721,12 +713,6 @@ fn dead_letter_options(cfg: &Config) -> FileOptions {
         rotate_interval_ms: cfg.dead_letter.rotate_interval_ms,
         buffer_bytes: cfg.sink.buffer_bytes.get(),
     }
-}
-
-/// The cleaner the config asks for, learning site templates into `templates` when they are on.
-fn build_cleaner(cfg: &Config, templates: &Arc<Mutex<TemplateStore>>) -> Result<Cleaner, regex::Error> {
-    let cleaner = Cleaner::new(&cfg.clean)?;
-    Ok(if cfg.clean.templates { cleaner.with_templates(templates.clone()) } else { cleaner })
 }
 
 /// Changes a channel's bound.

@@ -13,7 +13,7 @@
 //! event and keep their old values until then.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -22,7 +22,6 @@ use crate::logging::LevelHandle;
 use crate::runner::{Live, Stage};
 use crate::sink::{JsonlFile, Sink, Swap};
 use crate::stages::clean::Cleaner;
-use crate::stages::clean::template::{TemplateRules, TemplateStore};
 use crate::stages::dedup::{Dedup, Params, SharedIndex};
 use crate::stages::extract::Extractor;
 use crate::stages::source::Globs;
@@ -88,8 +87,6 @@ pub fn changed_keys(old: &Config, new: &Config) -> Vec<String> {
 pub struct Reloadable {
     /// The cleaner stage's logic.
     pub cleaner: Arc<Live<Cleaner>>,
-    /// Where the cleaner learns site templates.
-    pub templates: Arc<Mutex<TemplateStore>>,
     /// The extractor stage's logic.
     pub extractor: Arc<Live<Extractor>>,
     /// The dedup stage's logic.
@@ -156,8 +153,7 @@ impl Reloadable {
         }
         if any("clean.") {
             let cleaner = Cleaner::new(&eff.clean).map_err(|e| format!("clean: {e}"))?;
-            let cleaner = if eff.clean.templates { cleaner.with_templates(self.templates.clone()) } else { cleaner };
-            self.templates.lock().unwrap_or_else(|e| e.into_inner()).set_rules(TemplateRules::from_config(&eff.clean));
+            eff.warn_removed_keys();
             self.cleaner.replace(cleaner);
         }
         if any("extract.") {

@@ -10,7 +10,6 @@ use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, Tab
 
 use crate::checkpoint::{Changes, FileCheckpoint};
 use crate::record::FileKey;
-use crate::stages::clean::template::{SiteTemplate, TemplateChanges};
 use crate::stages::dedup::{DedupChanges, DedupRecord, InFlight};
 
 const FILES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("files_v1");
@@ -20,7 +19,9 @@ const DEDUP: TableDefinition<u64, &[u8]> = TableDefinition::new("dedup_stories_v
 const DEDUP_META: TableDefinition<&str, u64> = TableDefinition::new("dedup_meta_v1");
 /// The exact-only window of earlier versions; dropped on open.
 const DEDUP_EXACT_OLD: &str = "dedup_exact_v1";
-const TEMPLATES: TableDefinition<&str, &[u8]> = TableDefinition::new("site_templates_v1");
+/// The site templates of earlier versions (the learner changed nothing measurable and is gone);
+/// dropped on open.
+const TEMPLATES_OLD: &str = "site_templates_v1";
 /// Dedup entries whose output was not durable at the commit: sequence number -> [`InFlight::encode`].
 const DEDUP_IN_FLIGHT: TableDefinition<u64, &[u8]> = TableDefinition::new("dedup_in_flight_v1");
 /// Each output's committed position: output name ("articles", "rejected") -> the sink's own encoding.
@@ -71,8 +72,6 @@ pub struct Commit {
     pub files: Changes,
     /// Dedup window changes.
     pub dedup: DedupChanges,
-    /// Site template changes.
-    pub templates: TemplateChanges,
     /// Feed items remembered and forgotten.
     pub feeds: FeedChanges,
     /// Outputs' committed positions (output name, position): what the outputs hold beyond them is
@@ -85,7 +84,6 @@ impl Commit {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
             && self.dedup.is_empty()
-            && self.templates.is_empty()
             && self.feeds.is_empty()
             && self.sinks.is_empty()
     }
@@ -113,15 +111,20 @@ impl StateStore {
         Ok(store)
     }
 
-    /// Earlier versions kept an exact-only dedup window that the story index replaces.
+    /// Earlier versions kept an exact-only dedup window that the story index replaces, and site
+    /// templates that are no longer learned.
     fn drop_old_tables(&self) -> Result<(), StateError> {
         let old: TableDefinition<u128, &[u8]> = TableDefinition::new(DEDUP_EXACT_OLD);
+        let templates: TableDefinition<&str, &[u8]> = TableDefinition::new(TEMPLATES_OLD);
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         if txn.delete_table(old).map_err(|e| self.io(e))? {
             tracing::warn!(
                 table = DEDUP_EXACT_OLD,
                 "Dropped the exact-only dedup window of an earlier version; the story index starts empty."
             );
+        }
+        if txn.delete_table(templates).map_err(|e| self.io(e))? {
+            tracing::info!(table = TEMPLATES_OLD, "Dropped the site templates of an earlier version.");
         }
         txn.commit().map_err(|e| self.io(e))
     }
@@ -215,21 +218,6 @@ impl StateStore {
         Ok(old)
     }
 
-    /// Every persisted site template.
-    pub fn load_templates(&self) -> Result<Vec<(String, SiteTemplate)>, StateError> {
-        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
-        let table = txn.open_table(TEMPLATES).map_err(|e| self.io(e))?;
-        let mut out = Vec::new();
-        for row in table.iter().map_err(|e| self.io(e))? {
-            let (k, v) = row.map_err(|e| self.io(e))?;
-            let site = k.value().to_string();
-            let t =
-                SiteTemplate::decode(v.value()).ok_or_else(|| self.io(format!("damaged site template for {site}")))?;
-            out.push((site, t));
-        }
-        Ok(out)
-    }
-
     /// Every feed item remembered as handled: (item key, unix seconds).
     pub fn load_feed_items(&self) -> Result<Vec<(u64, i64)>, StateError> {
         let txn = self.db.begin_read().map_err(|e| self.io(e))?;
@@ -242,9 +230,9 @@ impl StateStore {
         Ok(out)
     }
 
-    /// Writes checkpoint, dedup, template and feed memory changes in one durable transaction.
+    /// Writes checkpoint, dedup and feed memory changes in one durable transaction.
     pub fn commit(&self, commit: &Commit) -> Result<(), StateError> {
-        let Commit { files, dedup, templates, feeds, sinks } = commit;
+        let Commit { files, dedup, feeds, sinks } = commit;
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         let mut buf = Vec::new();
         {
@@ -254,18 +242,6 @@ impl StateStore {
             }
             for (key, at) in &feeds.added {
                 table.insert(*key, *at).map_err(|e| self.io(e))?;
-            }
-            let mut table = txn.open_table(TEMPLATES).map_err(|e| self.io(e))?;
-            for (site, t) in templates {
-                match t {
-                    Some(t) => {
-                        t.encode(&mut buf);
-                        table.insert(site.as_str(), buf.as_slice()).map_err(|e| self.io(e))?;
-                    }
-                    None => {
-                        table.remove(site.as_str()).map_err(|e| self.io(e))?;
-                    }
-                }
             }
             let mut table = txn.open_table(FILES).map_err(|e| self.io(e))?;
             for (key, cp) in files {
@@ -337,12 +313,6 @@ mod tests {
                 lead_keys: vec![1, 2, 3],
             };
             let added = vec![record(2, "b"), record(1, "a")];
-            let mut t = crate::stages::clean::template::TemplateStore::new(
-                crate::stages::clean::template::TemplateRules::from_config(&crate::config::CleanConfig::default()),
-                vec![],
-            );
-            t.learn("host:example.com", &[1, 2, 3]);
-            let templates = t.take_changes();
             s.commit(&Commit {
                 files: vec![(key, Some(cp.clone()))],
                 dedup: DedupChanges {
@@ -351,7 +321,6 @@ mod tests {
                     in_flight: vec![InFlight { seq: 2, origin: 5, kind: MatchKind::New, similarity: 0.0 }],
                     landed: vec![],
                 },
-                templates,
                 feeds: FeedChanges { added: vec![(7, 100), (8, 200)], removed: vec![] },
                 sinks: vec![("articles".into(), vec![1, 2, 3])],
             })
@@ -367,20 +336,15 @@ mod tests {
         assert_eq!(s.load_dedup_in_flight().unwrap().iter().map(|f| (f.seq, f.origin)).collect::<Vec<_>>(), [(2, 5)]);
         assert_eq!(s.sink_position("articles").unwrap(), Some(vec![1, 2, 3]));
         assert_eq!(s.sink_position("rejected").unwrap(), None);
-        let templates = s.load_templates().unwrap();
-        assert_eq!(templates.len(), 1);
-        assert_eq!((templates[0].0.as_str(), templates[0].1.docs()), ("host:example.com", 1));
         s.commit(&Commit {
             files: vec![(key, None)],
             dedup: DedupChanges { added: vec![], removed: 0..2, in_flight: vec![], landed: vec![2] },
-            templates: vec![("host:example.com".into(), None)],
             feeds: FeedChanges { added: vec![], removed: vec![7] },
             sinks: vec![],
         })
         .unwrap();
         assert_eq!(s.load_feed_items().unwrap(), [(8, 200)]);
         assert!(s.load_dedup_in_flight().unwrap().is_empty());
-        assert!(s.load_templates().unwrap().is_empty());
         assert!(s.load_checkpoints().unwrap().is_empty());
         assert_eq!(s.load_dedup(|_| {}).unwrap(), 1);
         assert_eq!(s.reset_dedup().unwrap(), 1);

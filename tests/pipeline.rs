@@ -364,48 +364,15 @@ fn explain_shows_every_line_with_its_verdict_and_reason() {
 }
 
 #[test]
-fn site_templates_are_learned_from_the_stream_and_survive_restarts() {
-    let s = Scratch::new("");
-    let site = s.inbox().join("harbour-gazette");
-    std::fs::create_dir_all(&site).unwrap();
-    let promo = "The Harbour Gazette is an independent newspaper";
-    let body_of = |s: &Scratch, n: usize| {
-        let a = s
-            .articles()
-            .into_iter()
-            .find(|a| a["source"]["path"].as_str().unwrap().ends_with(&format!("/p{n:02}.txt")))
-            .unwrap_or_else(|| panic!("page {n} missing"));
-        a["body"].to_string()
-    };
-    // The first page of a site: the promotion reads like prose, and nothing says otherwise.
-    std::fs::write(site.join("p01.txt"), common::site_page(1)).unwrap();
-    s.run_once();
-    assert!(body_of(&s, 1).contains(promo), "the model alone keeps the promotion");
-    // Ten more pages teach the site's template.
-    for n in 2..=11 {
-        std::fs::write(site.join(format!("p{n:02}.txt")), common::site_page(n)).unwrap();
+fn a_config_of_the_removed_site_template_learner_still_loads_and_says_so() {
+    let s = Scratch::new("[clean]\ntemplates = true\ntemplate_min_docs = 3\ntemplate_min_share = 0.5\n");
+    std::fs::write(s.inbox().join("p01.txt"), common::site_page(1)).unwrap();
+    let out = s.run_once();
+    assert_eq!(s.articles().len(), 1);
+    let log = String::from_utf8_lossy(&out.stderr);
+    for key in ["clean.templates", "clean.template_min_docs", "clean.template_min_share"] {
+        assert!(log.contains(key) && log.contains("site-template learner"), "no warning about {key}: {log}");
     }
-    s.run_once();
-    // Later pages, after a restart (the template is persisted): the promotion is gone, the article stays.
-    for n in 12..=14 {
-        std::fs::write(site.join(format!("p{n:02}.txt")), common::site_page(n)).unwrap();
-    }
-    s.run_once();
-    for n in 12..=14 {
-        let body = body_of(&s, n);
-        assert!(!body.contains(promo), "page {n}: {body}");
-        assert!(
-            body.contains("The town council approved changes") && body.contains(&format!("item {n} was overdue")),
-            "page {n}: {body}"
-        );
-    }
-    // Another site is not affected by this one's template.
-    std::fs::create_dir_all(s.inbox().join("other")).unwrap();
-    std::fs::write(s.inbox().join("other/p99.txt"), common::site_page(99)).unwrap();
-    s.run_once();
-    let other =
-        s.articles().into_iter().find(|a| a["source"]["path"].as_str().unwrap().ends_with("other/p99.txt")).unwrap();
-    assert!(other["body"].to_string().contains(promo));
 }
 
 #[test]

@@ -4,12 +4,11 @@
 //! Rules come first and judge each line alone (`rules`: interface labels, share prompts, repeats,
 //! patterns). A learned line model then decides every line the rules left open, from the line's
 //! features and its neighbours' (`features`, `model`, docs/cleaner-model.md); two small rules mend
-//! holes it leaves in the body; the site's learned template is removed (`template`); the
+//! holes it leaves in the body; the
 //! headline and deck are found above the body; last, lines of a page dump that hold other columns'
 //! words beside the article's are cut down to the article's (`columns`).
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
 
 use crate::config::CleanConfig;
 use crate::date::find_date;
@@ -25,14 +24,12 @@ pub mod features;
 pub mod html_weights;
 pub mod model;
 pub mod rules;
-pub mod template;
 #[rustfmt::skip]
 pub mod weights;
 
 use features::LineStats;
 use model::{LineModel, Rows};
 use rules::Rules;
-use template::TemplateStore;
 
 /// The compiled cleaner for one configuration.
 #[derive(Debug)]
@@ -41,7 +38,6 @@ pub struct Cleaner {
     rules: Rules,
     model: LineModel,
     html_model: LineModel,
-    templates: Option<Arc<Mutex<TemplateStore>>>,
 }
 
 /// An HTML page after the rules and the markup's roles, ready for the model.
@@ -69,12 +65,10 @@ struct HtmlPass {
     tags: Vec<&'static str>,
 }
 
-/// What the per-line rules give: the lines, which `keep_patterns` forced, and each line's
-/// case-folded hash (for repeats within the page and templates across a site's pages).
+/// What the per-line rules give: the lines, and which `keep_patterns` forced.
 struct FirstPass {
     lines: Vec<Line>,
     forced: Vec<bool>,
-    hashes: Vec<u64>,
     /// Each line's index among the input lines (empty ones are skipped).
     origin: Vec<usize>,
 }
@@ -88,36 +82,19 @@ impl Cleaner {
     /// A cleaner with other models for text lines and HTML blocks (the training command evaluates
     /// candidates this way).
     pub fn with_models(cfg: &CleanConfig, model: LineModel, html_model: LineModel) -> Result<Self, regex::Error> {
-        Ok(Self { cfg: cfg.clone(), rules: Rules::compile(cfg)?, model, html_model, templates: None })
-    }
-
-    /// Learns and applies site templates with `store` (shared by the stage's workers).
-    pub fn with_templates(mut self, store: Arc<Mutex<TemplateStore>>) -> Self {
-        self.templates = Some(store);
-        self
+        Ok(Self { cfg: cfg.clone(), rules: Rules::compile(cfg)?, model, html_model })
     }
 
     /// Classifies every non-empty line of `text`: rules first, then the line model for every line
     /// the rules left open, then the headline above the body.
     pub fn classify(&self, text: &str) -> Vec<Line> {
-        self.classify_for(text, None)
+        self.classify_text(text, self.cfg.split_columns)
     }
 
-    /// [`Cleaner::classify`] for a document of `site`: when templates are on, the site's learned
-    /// template is removed after the model has judged the page, and the page is learned from.
-    pub fn classify_for(&self, text: &str, site: Option<&str>) -> Vec<Line> {
-        self.classify_text(text, site, self.cfg.split_columns)
-    }
-
-    /// [`Cleaner::classify_for`], with or without the column splitter.
-    fn classify_text(&self, text: &str, site: Option<&str>, split: bool) -> Vec<Line> {
-        let FirstPass { mut lines, forced, hashes, .. } =
-            self.first_pass(text.lines(), self.cfg.drop_repeated_lines, false);
+    /// [`Cleaner::classify`], with or without the column splitter.
+    fn classify_text(&self, text: &str, split: bool) -> Vec<Line> {
+        let FirstPass { mut lines, forced, .. } = self.first_pass(text.lines(), self.cfg.drop_repeated_lines, false);
         attach_captions(&mut lines);
-        // The site's template is looked up (and this page learned) now, but applied after the model:
-        // the model judges the page as it would without templates, so removing a template line
-        // cannot change its verdicts on the lines around it.
-        let template = self.site_template(site, &lines, &hashes);
         let open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
         if lines.len() < self.cfg.min_model_lines.get() {
             // Too little page for the model's context (a JSON-lines body, a short note): keep prose.
@@ -132,7 +109,7 @@ impl Cleaner {
                 lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
             end_at_comments(&mut lines, &mut kept, 0, &self.rules.comments_start);
         }
-        self.finish_lines(&mut lines, &template, &forced);
+        self.finish_lines(&mut lines);
         // Headlines first: a headline's words are never cut, and the splitter learns from body lines.
         find_headlines(&mut lines, &forced, &self.cfg);
         if let (true, Some(words)) = (split, &self.model.columns) {
@@ -151,42 +128,20 @@ impl Cleaner {
     /// The lines of a page dump the column splitter would judge (their text before it cut them)
     /// and its inputs for each of their words: what the training command learns it from.
     pub fn training_words(&self, text: &str) -> (Vec<String>, Rows) {
-        let lines = self.classify_text(text, None, false);
+        let lines = self.classify_text(text, false);
         let rescue = self.cfg.column_rescue_threshold;
         let which: Vec<usize> = (0..lines.len()).filter(|&i| columns::judged(&lines[i], false, rescue)).collect();
         let rows = columns::word_rows(&lines, &which);
         (which.into_iter().map(|i| lines[i].text.clone()).collect(), rows)
     }
 
-    /// The site's template lines on this page (and the page learned from), when templates are on.
-    fn site_template(&self, site: Option<&str>, lines: &[Line], hashes: &[u64]) -> Vec<bool> {
-        match (&self.templates, site) {
-            (Some(store), Some(site)) => {
-                let prose: Vec<bool> = lines.iter().map(|l| l.prose).collect();
-                let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
-                let template = store.template_lines(site, hashes, &prose);
-                store.learn(site, hashes);
-                template
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    /// After the model: mends holes in the body, removes the site's template, and keeps the prose
-    /// when nothing at all was kept.
-    fn finish_lines(&self, lines: &mut [Line], template: &[bool], forced: &[bool]) {
+    /// After the model: mends holes in the body, and keeps the prose when nothing at all was kept.
+    fn finish_lines(&self, lines: &mut [Line]) {
         mend_body_holes(lines, self.cfg.sandwich_reach_lines.get());
         keep_wrapped_tails(lines, self.cfg.wrapped_tail_words);
-        for ((line, _), _) in
-            lines.iter_mut().zip(template).zip(forced).filter(|((l, t), f)| **t && !**f && l.class == LineClass::Keep)
-        {
-            line.class = LineClass::Drop("site_template");
-        }
         // Rather than lose the article when the model is unsure of all of it, keep its prose.
         if !lines.iter().any(|l| l.class == LineClass::Keep) {
-            for line in
-                lines.iter_mut().filter(|l| matches!(l.class, LineClass::Drop("model" | "site_template")) && l.prose)
-            {
+            for line in lines.iter_mut().filter(|l| l.class == LineClass::Drop("model") && l.prose) {
                 line.class = LineClass::Keep;
             }
         }
@@ -195,26 +150,23 @@ impl Cleaner {
     /// Classifies the blocks of an HTML page: the same per-line rules as for dumps, then the HTML
     /// model (text and markup features) for every block they leave open; figure captions and
     /// credits, bylines and the headline are set aside as data. Returns the page's metadata too.
-    pub fn classify_html(&self, html: &str, site: Option<&str>) -> (Vec<Line>, InputMeta) {
-        let HtmlCleaned { lines, meta, .. } = self.classify_html_tagged(html, site, Markup::Html);
+    pub fn classify_html(&self, html: &str) -> (Vec<Line>, InputMeta) {
+        let HtmlCleaned { lines, meta, .. } = self.classify_html_tagged(html, Markup::Html);
         (lines, meta)
     }
 
     /// [`Cleaner::classify_html`], with the element each line came from (`p`, `h2`, `li`, ...), for
     /// `newsmill explain`. A [`Markup::HtmlFragment`] (a feed item's content) is all article: the
-    /// rules and roles apply, the page model and site templates do not.
-    pub fn classify_html_tagged(&self, html: &str, site: Option<&str>, markup: Markup) -> HtmlCleaned {
+    /// rules and roles apply, the page model does not.
+    pub fn classify_html_tagged(&self, html: &str, markup: Markup) -> HtmlCleaned {
         let fragment = markup == Markup::HtmlFragment;
-        let HtmlPass { meta, signals, first: FirstPass { mut lines, forced, hashes, .. }, open, features, tags } =
+        let HtmlPass { meta, signals, first: FirstPass { mut lines, .. }, open, features, tags } =
             self.html_pass(html, !fragment);
         if fragment {
             return HtmlCleaned { lines, meta, tags, signals };
         }
-        // A page that states its URL belongs to that site, wherever its file was dropped.
-        let stated = site.and(meta.url.as_deref()).and_then(host_site);
-        let template = self.site_template(stated.as_deref().or(site), &lines, &hashes);
         self.judge(&self.html_model, &mut lines, &features, &open);
-        self.finish_lines(&mut lines, &template, &forced);
+        self.finish_lines(&mut lines);
         HtmlCleaned { lines, meta, tags, signals }
     }
 
@@ -281,7 +233,6 @@ impl Cleaner {
         let mut seen = HashSet::new();
         let mut lines: Vec<Line> = Vec::new();
         let mut forced = Vec::new();
-        let mut hashes = Vec::new();
         let mut origin = Vec::new();
         for (index, raw) in raw_lines.enumerate() {
             let cut = crate::text::cut_at_word(raw, self.cfg.max_line_bytes.get());
@@ -347,10 +298,9 @@ impl Cleaner {
                 LineClass::Keep
             };
             forced.push(keep);
-            hashes.push(hash);
             lines.push(Line { text, class, words, prose, score: None, cut: None });
         }
-        FirstPass { lines, forced, hashes, origin }
+        FirstPass { lines, forced, origin }
     }
 }
 
@@ -568,23 +518,6 @@ pub struct TrainingLine {
     pub words: f32,
     /// Its features.
     pub features: Vec<f32>,
-}
-
-/// The site a document belongs to, for templates: its URL's host when known, else the directory
-/// of its input file (operators keep each source's dumps together).
-pub fn site_of(doc: &Document) -> String {
-    if let Some(site) = doc.meta.url.as_deref().and_then(host_site) {
-        return site;
-    }
-    format!("dir:{}", doc.prov.path.parent().map(|p| p.display().to_string()).unwrap_or_default())
-}
-
-/// The template site of a URL: `host:` and its host without `www.`.
-fn host_site(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    let host = host.rsplit_once('@').map_or(host, |(_, h)| h).to_ascii_lowercase();
-    (!host.is_empty()).then(|| format!("host:{}", host.trim_start_matches("www.")))
 }
 
 /// Mends holes the model leaves in the body. A prose line the model was unsure of (probability at
@@ -876,7 +809,6 @@ impl Cleaner {
             let Document { prov, format, charset, meta, .. } = doc;
             return (Cleaned { prov, format, charset, meta, lines: Vec::new(), signals: None }, text);
         }
-        let site = self.templates.as_ref().map(|_| site_of(&doc));
         let max_line = self.cfg.max_line_bytes.get();
         let mut signals = None;
         let lines = match doc.markup {
@@ -886,11 +818,11 @@ impl Cleaner {
                     doc.meta.truncated = true;
                     warn_truncated(&doc, "clean.max_line_bytes", max_line);
                 }
-                self.classify_for(&text, site.as_deref())
+                self.classify(&text)
             }
             Markup::Html | Markup::HtmlFragment => {
                 let HtmlCleaned { lines, meta: page, signals: markup_signals, .. } =
-                    self.classify_html_tagged(&text, site.as_deref(), doc.markup);
+                    self.classify_html_tagged(&text, doc.markup);
                 // A feed item's content is not a page: its type is the feed's business.
                 signals = (doc.markup == Markup::Html).then(|| Box::new(markup_signals));
                 if page.truncated && !doc.meta.truncated {
@@ -1037,7 +969,7 @@ mod tests {
             <table><tr><td><a href=/>Home</a></td></tr><tr><td>Harbour tunnel opens to traffic</td></tr></table>\
             <p>The tunnel under the harbour opened to traffic on Monday after four years of work, the city said.</p>";
         let cleaner = Cleaner::new(&CleanConfig::default()).unwrap();
-        let (lines, meta) = cleaner.classify_html(html, None);
+        let (lines, meta) = cleaner.classify_html(html);
         assert_eq!(meta.title.as_deref(), Some("Harbour tunnel opens to traffic"));
         assert!(lines.iter().any(|l| l.class == LineClass::Title && l.text == "Harbour tunnel opens to traffic"));
     }
@@ -1054,7 +986,7 @@ mod tests {
             "<html><body>{ARTICLE}<div class=gallery><img src=a.jpg alt='{caption}.'>\
              <div class=caption-full>{caption}. AP Photo</div><div>{caption}... more</div></div></body></html>"
         );
-        let (lines, _) = cleaner().classify_html(&html, None);
+        let (lines, _) = cleaner().classify_html(&html);
         let captions = lines.iter().filter(|l| l.class == LineClass::Caption).count();
         assert_eq!(captions, 2, "{lines:?}");
         assert!(lines.iter().any(|l| l.class == LineClass::Keep && l.text.starts_with("Engineers had")));
@@ -1064,7 +996,7 @@ mod tests {
     fn readers_comments_are_not_the_article() {
         let cleaner = cleaner();
         let kept = |html: &str| -> Vec<String> {
-            let (lines, _) = cleaner.classify_html(html, None);
+            let (lines, _) = cleaner.classify_html(html);
             lines.into_iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text).collect()
         };
         let comment = "I have driven through it twice already and it saves me twenty minutes every single morning.";
