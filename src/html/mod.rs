@@ -159,8 +159,10 @@ static HINTS: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<Hint>)> = std:
             hints.push(Hint::Kind(kind));
         }
     }
+    // A DFA: every element's class and id are searched, so speed matters more than its memory.
     let automaton = aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .match_kind(aho_corasick::MatchKind::Standard)
         .build(&words)
         .unwrap_or_else(|e| panic!("class hint words are valid: {e}"));

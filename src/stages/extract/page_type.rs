@@ -178,6 +178,23 @@ pub fn decide(m: &Weights, x: &[f32; N_FEATURES]) -> Verdict {
     }
 }
 
+/// What one pass over a document's lines counts.
+#[derive(Default)]
+struct TextCounts {
+    words: usize,
+    prose_words: usize,
+    kept_words: usize,
+    kept_lines: usize,
+    longest_run: usize,
+    short: usize,
+    dates: usize,
+    questions: usize,
+    bylines: usize,
+    prices: usize,
+    numbers: usize,
+    code: usize,
+}
+
 /// `ln(1 + n)` scaled to about 0..1 for counts up to `e^scale`.
 fn log_count(n: f32, scale: f32) -> f32 {
     (n.ln_1p() / scale).min(1.5)
@@ -328,43 +345,59 @@ pub fn features(doc: &Cleaned) -> [f32; N_FEATURES] {
     put(flag(has(URL_LISTING)));
     put(flag(has(URL_ARTICLE)));
     put(flag(has(URL_SERVICE)));
-    // The text.
+    // The text, in one pass over the lines (a page has hundreds).
     let lines = &doc.lines;
-    let n = lines.len().max(1) as f32;
-    let words: usize = lines.iter().map(|l| l.words).sum();
-    let total = words.max(1) as f32;
-    put(log_count(words as f32, 10.0));
-    put(log_count(lines.len() as f32, 8.0));
-    put(lines.iter().filter(|l| l.prose).map(|l| l.words).sum::<usize>() as f32 / total);
     let kept = |l: &Line| l.class == LineClass::Keep;
-    put(lines.iter().filter(|l| kept(l)).map(|l| l.words).sum::<usize>() as f32 / total);
-    let kept_lines = lines.iter().filter(|l| kept(l)).count();
-    put(log_count(kept_lines as f32, 6.0));
-    put((lines.iter().filter(|l| kept(l)).map(|l| l.words).sum::<usize>() as f32 / kept_lines.max(1) as f32)
-        .min(100.0)
-        / 50.0);
+    let mut t = TextCounts::default();
     let mut run = 0usize;
-    let mut longest = 0usize;
-    for l in lines.iter().filter(|l| !matches!(l.class, LineClass::Drop(_))) {
-        run = if kept(l) && l.prose {
-            run + l.words
-        } else if kept(l) {
-            run
-        } else {
-            0
-        };
-        longest = longest.max(run);
+    for l in lines {
+        t.words += l.words;
+        t.prose_words += if l.prose { l.words } else { 0 };
+        if kept(l) {
+            t.kept_words += l.words;
+            t.kept_lines += 1;
+        }
+        if !matches!(l.class, LineClass::Drop(_)) {
+            run = if kept(l) && l.prose {
+                run + l.words
+            } else if kept(l) {
+                run
+            } else {
+                0
+            };
+            t.longest_run = t.longest_run.max(run);
+        }
+        t.short += usize::from(l.words <= 3);
+        t.dates += usize::from(l.class == LineClass::Dateline);
+        t.questions += usize::from(l.text.ends_with('?'));
+        t.bylines += usize::from(l.class == LineClass::Byline);
+        // Prices, figures and program lines are short; long lines (most of a page's text) are not asked.
+        if l.words <= 12 {
+            t.prices += usize::from(has_price(&l.text));
+            t.numbers += usize::from(mostly_digits(&l.text));
+        }
+        if l.words <= 30 {
+            t.code += usize::from(looks_like_code(&l.text));
+        }
     }
-    put(log_count(longest as f32, 8.0));
-    put(lines.iter().filter(|l| l.words <= 3).count() as f32 / n);
-    put(log_count(lines.iter().filter(|l| l.words <= 12 && has_price(&l.text)).count() as f32, 4.0));
-    put(log_count(lines.iter().filter(|l| l.class == LineClass::Dateline).count() as f32, 3.0));
-    put(lines.iter().filter(|l| l.text.ends_with('?')).count() as f32 / n);
-    put(lines.iter().filter(|l| looks_like_code(&l.text)).count() as f32 / n);
-    put(lines.iter().filter(|l| mostly_digits(&l.text)).count() as f32 / n);
+    let n = lines.len().max(1) as f32;
+    let total = t.words.max(1) as f32;
+    put(log_count(t.words as f32, 10.0));
+    put(log_count(lines.len() as f32, 8.0));
+    put(t.prose_words as f32 / total);
+    put(t.kept_words as f32 / total);
+    put(log_count(t.kept_lines as f32, 6.0));
+    put((t.kept_words as f32 / t.kept_lines.max(1) as f32).min(100.0) / 50.0);
+    put(log_count(t.longest_run as f32, 8.0));
+    put(t.short as f32 / n);
+    put(log_count(t.prices as f32, 4.0));
+    put(log_count(t.dates as f32, 3.0));
+    put(t.questions as f32 / n);
+    put(t.code as f32 / n);
+    put(t.numbers as f32 / n);
     put(flag(s.is_some() && doc.meta.author.is_some()));
     put(flag(s.is_some() && doc.meta.published.is_some()));
-    put(flag(lines.iter().any(|l| l.class == LineClass::Byline)));
+    put(flag(t.bylines > 0));
     // The headline: how long, a question, a count ("10 best ..."), a how-to.
     let title = doc
         .meta
@@ -390,39 +423,35 @@ pub fn features(doc: &Cleaned) -> [f32; N_FEATURES] {
             || title.contains("guide")
             || title.contains("explained"),
     ));
-    // Who speaks: a company ("we", "our"), to a customer ("you"), one person ("I"), a reporter ("said").
+    // Who speaks: a company ("we", "our"), to a customer ("you"), one person ("I"), a reporter
+    // ("said"); read over the first words of the kept prose (enough to tell, and bounded).
     let mut rates = [0usize; 4];
     let mut counted = 0usize;
-    for l in lines.iter().filter(|l| kept(l) && l.prose) {
+    'prose: for l in lines.iter().filter(|l| kept(l) && l.prose) {
         for w in l.text.split_whitespace() {
-            let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’');
+            if counted >= MAX_VOICE_WORDS {
+                break 'prose;
+            }
             counted += 1;
-            let k = match w.len() {
-                1..=6 => match w.to_ascii_lowercase().as_str() {
-                    "we" | "our" | "us" | "we're" | "we’re" | "ours" => 0,
-                    "you" | "your" | "you're" | "you’re" | "yours" => 1,
-                    "i" | "my" | "me" | "i'm" | "i’m" | "i've" | "i’ve" => 2,
-                    "said" | "says" | "told" => 3,
-                    _ => continue,
-                },
-                _ => continue,
-            };
-            rates[k] += 1;
+            if let Some(k) = voice(w) {
+                rates[k] += 1;
+            }
         }
     }
     for r in rates {
         put((r as f32 * 100.0 / counted.max(1) as f32).min(10.0) / 10.0);
     }
-    // Interface lines that belong to one kind of page ("Add to cart", "Reply", "Read more").
-    let mut cues = [0usize; 6];
-    let mut label = String::new();
+    // Interface lines that belong to one kind of page ("Add to cart", "Reply", "Read more"): one
+    // search of every cue per short line.
+    let mut cues = [0usize; CUES.len()];
+    let (automaton, kinds) = &*CUE_AUTOMATON;
     for l in lines.iter().filter(|l| l.words <= 6) {
-        label.clear();
-        crate::text::push_lowercase(&mut label, l.text.trim());
-        for (k, list) in CUES.iter().enumerate() {
-            if list.iter().any(|c| label.contains(c)) {
-                cues[k] += 1;
-            }
+        let mut seen = 0u8;
+        for m in automaton.find_overlapping_iter(l.text.as_str()) {
+            seen |= 1 << kinds[m.pattern().as_usize()];
+        }
+        for (k, c) in cues.iter_mut().enumerate() {
+            *c += usize::from(seen >> k & 1);
         }
     }
     for c in cues {
@@ -431,6 +460,46 @@ pub fn features(doc: &Cleaned) -> [f32; N_FEATURES] {
     debug_assert_eq!(i, N_FEATURES);
     x
 }
+
+/// Most words of kept prose read for who speaks.
+const MAX_VOICE_WORDS: usize = 600;
+
+/// Which voice a word is: 0 "we", 1 "you", 2 "I", 3 "said" (ASCII case folded, punctuation
+/// around it ignored). Asked of every word read, so it works on a few bytes on the stack.
+fn voice(word: &str) -> Option<usize> {
+    let b = word.trim_matches(|c: char| c.is_ascii_punctuation() && c != '\'').as_bytes();
+    if b.is_empty() || b.len() > 8 {
+        return None;
+    }
+    let mut buf = [0u8; 8];
+    for (d, c) in buf.iter_mut().zip(b) {
+        *d = c.to_ascii_lowercase();
+    }
+    match &buf[..b.len()] {
+        b"we" | b"our" | b"us" | b"ours" | b"we're" | b"we\xE2\x80\x99re" => Some(0),
+        b"you" | b"your" | b"yours" | b"you're" | b"you\xE2\x80\x99re" => Some(1),
+        b"i" | b"my" | b"me" | b"i'm" | b"i've" | b"i\xE2\x80\x99m" | b"i\xE2\x80\x99ve" => Some(2),
+        b"said" | b"says" | b"told" => Some(3),
+        _ => None,
+    }
+}
+
+/// Every cue of [`CUES`] in one automaton (ASCII case folded), with its kind.
+static CUE_AUTOMATON: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<u8>)> = std::sync::LazyLock::new(|| {
+    let (mut words, mut kinds) = (Vec::new(), Vec::new());
+    for (k, list) in CUES.iter().enumerate() {
+        for w in *list {
+            words.push(*w);
+            kinds.push(k as u8);
+        }
+    }
+    let automaton = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(&words)
+        .unwrap_or_else(|e| panic!("page-type cues are valid: {e}"));
+    (automaton, kinds)
+});
 
 /// Short interface lines of shops, threads, indexes, articles, service pages and manuals.
 const CUES: [&[&str]; 6] = [
@@ -527,27 +596,46 @@ const CUES: [&[&str]; 6] = [
     ],
 ];
 
-/// A price: a currency sign next to a digit (`$19.99`, `19,99 €`, `£5`).
+/// A price: a currency sign next to a digit (`$19.99`, `19,99 €`, `£5`). The signs' first bytes
+/// are searched for, so a line without one costs one vectorised scan.
 fn has_price(text: &str) -> bool {
     let b = text.as_bytes();
-    text.char_indices().any(|(at, c)| {
-        matches!(c, '$' | '€' | '£' | '¥' | '₹')
-            && (b.get(at + c.len_utf8()).is_some_and(u8::is_ascii_digit)
-                || at.checked_sub(1).and_then(|p| b.get(p)).is_some_and(u8::is_ascii_digit)
-                || (at >= 2 && b[at - 1] == b' ' && b[at - 2].is_ascii_digit()))
+    let digit_at = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    memchr::memchr3_iter(b'$', 0xC2, 0xE2, b).any(|at| {
+        let len = match &b[at..] {
+            [b'$', ..] => 1,
+            // `£` C2 A3, `¥` C2 A5; `€` E2 82 AC, `₹` E2 82 B9.
+            [0xC2, 0xA3 | 0xA5, ..] => 2,
+            [0xE2, 0x82, 0xAC | 0xB9, ..] => 3,
+            _ => return false,
+        };
+        digit_at(at + len) || (at >= 1 && digit_at(at - 1)) || (at >= 2 && b[at - 1] == b' ' && digit_at(at - 2))
     })
 }
 
 /// A line of program text: ends in `;`, `{`, `}` or `)`, or holds `()` / `=>` / `::`.
 fn looks_like_code(text: &str) -> bool {
     let t = text.trim_end();
-    t.ends_with([';', '{', '}']) || t.contains("()") || t.contains("=>") || t.contains("::") || t.starts_with("$ ")
+    if t.ends_with([';', '{', '}']) || t.starts_with("$ ") {
+        return true;
+    }
+    // One vectorised scan for the three marks' first characters, which prose seldom holds.
+    let b = t.as_bytes();
+    memchr::memchr3_iter(b'(', b'=', b':', b)
+        .any(|i| matches!((b[i], b.get(i + 1)), (b'(', Some(b')')) | (b'=', Some(b'>')) | (b':', Some(b':'))))
 }
 
-/// A line whose characters are mostly digits (prices, scores, counts, dates).
+/// A line whose characters are mostly digits (prices, scores, counts, dates). Every character
+/// outside ASCII counts as a letter (by its first byte), which spares a Unicode look-up per character.
 fn mostly_digits(text: &str) -> bool {
-    let digits = text.bytes().filter(u8::is_ascii_digit).count();
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    if !text.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let (mut digits, mut letters) = (0usize, 0usize);
+    for b in text.bytes() {
+        digits += usize::from(b.is_ascii_digit());
+        letters += usize::from(b.is_ascii_alphabetic() || b >= 0xC0);
+    }
     digits > 0 && digits >= letters
 }
 
@@ -574,6 +662,10 @@ mod tests {
         assert!(looks_like_code("let x = f();"));
         assert!(!looks_like_code("He said (quietly) that it was over."));
         assert!(mostly_digits("4.5 (1,203)"));
+        assert_eq!(
+            ["We", "\"you,", "I’m", "said.", "wee", "Our"].map(voice),
+            [Some(0), Some(1), Some(2), Some(3), None, Some(0)]
+        );
         assert!(!mostly_digits("Top 10 cities"));
     }
 }

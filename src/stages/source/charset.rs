@@ -668,6 +668,12 @@ fn has_controls(bytes: &[u8]) -> bool {
         || memchr::memchr(0x7F, bytes).is_some()
 }
 
+/// Whether UTF-8 text holds a character [`is_stray_control`] calls stray.
+fn has_stray_controls(utf8: &[u8]) -> bool {
+    has_controls(utf8)
+        || memchr::memchr_iter(0xC2, utf8).any(|i| utf8.get(i + 1).is_some_and(|b| (0x80..=0x9F).contains(b)))
+}
+
 fn is_stray_control(c: char) -> bool {
     c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c')
 }
@@ -676,6 +682,11 @@ fn is_stray_control(c: char) -> bool {
 /// binary when they are more than a tenth of its first 8,192 characters, or when a tenth of its
 /// characters could not be decoded.
 fn drop_controls(text: Cow<'_, str>) -> Result<(String, usize), DecodeError> {
+    // The common case, told from the bytes without decoding a character: no control character
+    // (C0, DEL, or C1 as `C2 80`..`C2 9F`) and no replacement character.
+    if !has_stray_controls(text.as_bytes()) && memchr::memmem::find(text.as_bytes(), "\u{FFFD}".as_bytes()).is_none() {
+        return Ok((text.into_owned(), 0));
+    }
     let (mut controls, mut replaced, mut total) = (0usize, 0usize, 0usize);
     for c in text.chars().take(8192) {
         total += 1;
@@ -1047,6 +1058,12 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The byte-level test agrees with the character-level one on any text.
+        #[test]
+        fn stray_controls_found_from_bytes(s in "\\PC{0,40}|[\u{0}-\u{200}]{0,40}") {
+            proptest::prop_assert_eq!(has_stray_controls(s.as_bytes()), s.chars().any(is_stray_control));
+        }
+
         /// Any bytes: a decision, never a panic; decoded text holds no stray control characters.
         #[test]
         fn any_bytes_decode_or_are_refused(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600), sniff in 0..3u8) {
