@@ -333,6 +333,26 @@ pub fn content_hash<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> (u128,
     (h, format!("{h:032x}"))
 }
 
+/// One automaton for several lists of words, each list with its label: every match says whose word
+/// it is. Matched without regard to ASCII case, as a DFA (it is asked of many short texts, so speed
+/// matters more than its memory). The words are the program's own, so building cannot fail.
+pub fn labelled_words<L: Copy>(lists: &[(&[&str], L)]) -> (aho_corasick::AhoCorasick, Vec<L>) {
+    let (mut words, mut labels) = (Vec::new(), Vec::new());
+    for (list, label) in lists {
+        for w in *list {
+            words.push(*w);
+            labels.push(*label);
+        }
+    }
+    let automaton = aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .match_kind(aho_corasick::MatchKind::Standard)
+        .build(&words)
+        .unwrap_or_else(|e| panic!("built-in word lists are valid: {e}"));
+    (automaton, labels)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -123,9 +123,9 @@ enum Hint {
 /// One automaton for every class/id word, matched without regard to case: elements are many, and
 /// each used to be searched once per word.
 static HINTS: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<Hint>)> = std::sync::LazyLock::new(|| {
-    let mut words: Vec<&str> = Vec::new();
-    let mut hints = Vec::new();
-    for (list, hint) in [
+    let kinds: Vec<(&[&str], Hint)> =
+        class_kind::WORDS.iter().enumerate().map(|(k, list)| (*list, Hint::Kind(k))).collect();
+    let mut lists: Vec<(&[&str], Hint)> = vec![
         (NEGATIVE_HINTS, Hint::Negative),
         (&["comment", "disqus"][..], Hint::Comments),
         (POSITIVE_HINTS, Hint::Positive),
@@ -147,26 +147,9 @@ static HINTS: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<Hint>)> = std:
             ][..],
             Hint::Hidden,
         ),
-    ] {
-        for w in list {
-            words.push(w);
-            hints.push(hint);
-        }
-    }
-    for (kind, list) in class_kind::WORDS.iter().enumerate() {
-        for w in *list {
-            words.push(w);
-            hints.push(Hint::Kind(kind));
-        }
-    }
-    // A DFA: every element's class and id are searched, so speed matters more than its memory.
-    let automaton = aho_corasick::AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .match_kind(aho_corasick::MatchKind::Standard)
-        .build(&words)
-        .unwrap_or_else(|e| panic!("class hint words are valid: {e}"));
-    (automaton, hints)
+    ];
+    lists.extend(kinds);
+    crate::text::labelled_words(&lists)
 });
 
 /// What kind of element a block's text came from.

@@ -486,19 +486,8 @@ fn voice(word: &str) -> Option<usize> {
 
 /// Every cue of [`CUES`] in one automaton (ASCII case folded), with its kind.
 static CUE_AUTOMATON: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<u8>)> = std::sync::LazyLock::new(|| {
-    let (mut words, mut kinds) = (Vec::new(), Vec::new());
-    for (k, list) in CUES.iter().enumerate() {
-        for w in *list {
-            words.push(*w);
-            kinds.push(k as u8);
-        }
-    }
-    let automaton = aho_corasick::AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(&words)
-        .unwrap_or_else(|e| panic!("page-type cues are valid: {e}"));
-    (automaton, kinds)
+    let lists: Vec<(&[&str], u8)> = CUES.iter().enumerate().map(|(k, list)| (*list, k as u8)).collect();
+    crate::text::labelled_words(&lists)
 });
 
 /// Short interface lines of shops, threads, indexes, articles, service pages and manuals.
