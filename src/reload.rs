@@ -12,8 +12,8 @@
 //! directory, the metrics address, the dedup sketch layout, ...) are named in the reload's log
 //! event and keep their old values until then.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 

@@ -82,10 +82,7 @@ pub struct Commit {
 impl Commit {
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-            && self.dedup.is_empty()
-            && self.feeds.is_empty()
-            && self.sinks.is_empty()
+        self.files.is_empty() && self.dedup.is_empty() && self.feeds.is_empty() && self.sinks.is_empty()
     }
 }
 

@@ -35,7 +35,8 @@ const HANGUL_ENDINGS: &str = "은는이가을를에의도로과와다요며고�
 const CJK_CHARS_PER_WORD: f32 = 1.6;
 const ENGLISH_CHARS_PER_WORD: f32 = 6.0;
 
-const CJK_FUNCTION: &str = "のはがをにでとたしてもなる的了是在和有我这一不也就都而及与于";
+const CJK_FUNCTION: &str =
+    "のはがをにでとたしてもなる的了是在和有我这一不也就都而及与于以为其之被把将对从向到并但所因等个们那会能可要已还说";
 
 /// The function words, each packed into a `u64` ([`pack`]: none is longer than eight bytes, which a
 /// test checks), in an open-addressing table: a look-up is a multiplication and a probe or two,
