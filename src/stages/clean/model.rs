@@ -460,7 +460,9 @@ mod tests {
                 let (a, b) = (mlp.probability(&x), net.probability(&x));
                 assert!((a - b).abs() < 1e-4, "{a} vs {b}");
                 let (head, tail) = x.split_at(x.len() / 3);
-                assert!((net.probability_of(head, tail) - b).abs() < 1e-6);
+                // The split sum adds in another order: f32 rounding, no more.
+                let split = net.probability_of(head, tail);
+                assert!((split - b).abs() < 1e-5, "{split} vs {b}");
                 // The AVX build of the sum is the portable one to the bit.
                 #[cfg(target_arch = "x86_64")]
                 if std::arch::is_x86_feature_detected!("avx") && net.hidden == HIDDEN {
