@@ -29,7 +29,9 @@ use newsmill::stages::clean::model::{
     CONTEXT_NAMES, HIDDEN, LineModel, Mlp, Rows, activation, activation_slope, stage_b_inputs,
 };
 use newsmill::stages::clean::{Cleaner, TrainingLine};
-use newsmill::stages::source::reader::{Emit, Limits, read_file_once};
+
+#[path = "common/bench.rs"]
+mod bench;
 
 struct Row {
     x: Vec<f32>,
@@ -98,46 +100,19 @@ impl Truth {
 }
 
 fn load_set(bench: &Path, set: &str, cleaner: &Cleaner) -> Result<Vec<Page>, Box<dyn std::error::Error>> {
-    let limits = Limits::from_config(&newsmill::config::Config::default());
-    let dir = bench.join("extraction").join(set);
-    let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("ground-truth.json"))?)?;
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(dir.join("pages"))?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
-    files.sort();
     let mut pages = Vec::new();
-    for file in files {
-        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        // Page ids may contain dots themselves (`bbc.co.uk_news_01.html.gz`).
-        let id = ["", ".gz"]
-            .iter()
-            .flat_map(|gz| [".txt", ".html", ".htm"].map(move |ext| format!("{ext}{gz}")))
-            .find_map(|suffix| name.strip_suffix(&suffix))
-            .unwrap_or(name);
-        let Some(body) = truth[id]["articleBody"].as_str() else { continue };
-        // The page's text as the daemon sees it (charset, gzip, HTML to text).
-        let mut doc = None;
-        read_file_once(&file, limits, &mut |ev| {
-            if let Emit::Doc(d) = ev {
-                doc = Some((d.text, d.markup));
-            }
-            false
-        })?;
-        let Some((text, markup)) = doc else { continue };
+    for p in bench::read_set(bench, set)? {
+        let Some(body) = p.truth["articleBody"].as_str() else { continue };
+        let (text, markup) = (p.doc.text, p.doc.markup);
         let t = Truth::new(body);
         let lines = match markup {
             Markup::Text => cleaner.training_lines(&text),
             Markup::Html | Markup::HtmlFragment => cleaner.training_blocks(&text),
         };
         let labels = lines.iter().map(|l| t.label(&l.text)).collect();
-        let group = truth[id]["url"]
-            .as_str()
-            .and_then(|u| url::Url::parse(u).ok())
-            .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase()))
-            .unwrap_or_else(|| id.to_string());
-        let page_type = truth[id]["page_type"].as_str().map(String::from);
         pages.push(Page {
-            group,
-            page_type,
+            group: p.group,
+            page_type: p.truth["page_type"].as_str().map(String::from),
             weight: 1.0,
             set: set.to_string(),
             text,

@@ -13,11 +13,13 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use newsmill::config::{CleanConfig, Config};
+use newsmill::config::CleanConfig;
 use newsmill::record::Markup;
 use newsmill::stages::clean::Cleaner;
 use newsmill::stages::extract::page_type::{self, FEATURE_NAMES, N_FEATURES, PageType, Weights};
-use newsmill::stages::source::reader::{Emit, Limits, read_file_once};
+
+#[path = "common/bench.rs"]
+mod bench;
 
 const K: usize = 7;
 
@@ -28,33 +30,11 @@ struct Row {
 }
 
 fn load(bench: &Path, set: &str, cleaner: &Cleaner) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
-    let limits = Limits::from_config(&Config::default());
-    let dir = bench.join("extraction").join(set);
-    let truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("ground-truth.json"))?)?;
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(dir.join("pages"))?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
-    files.sort();
     let mut rows = Vec::new();
-    for file in files {
-        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let id = name.split('.').next().unwrap_or(name);
-        let Some(y) = truth[id]["page_type"].as_str().and_then(PageType::from_name) else { continue };
-        let y = PageType::ALL.iter().position(|t| *t == y).unwrap_or(0);
-        let group = truth[id]["url"]
-            .as_str()
-            .and_then(|u| url::Url::parse(u).ok())
-            .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase()))
-            .unwrap_or_else(|| id.to_string());
-        let mut doc = None;
-        read_file_once(&file, limits, &mut |ev| {
-            if let Emit::Doc(d) = ev {
-                doc = Some(d);
-            }
-            false
-        })?;
-        let Some(doc) = doc else { continue };
-        let (cleaned, _) = cleaner.clean_document(doc);
-        rows.push(Row { x: page_type::features(&cleaned), y, group });
+    for p in bench::read_set(bench, set)? {
+        let Some(y) = p.truth["page_type"].as_str().and_then(PageType::from_name) else { continue };
+        let (cleaned, _) = cleaner.clean_document(p.doc);
+        rows.push(Row { x: page_type::features(&cleaned), y: y.index(), group: p.group });
     }
     Ok(rows)
 }
@@ -192,19 +172,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let train: Vec<&Row> = all.iter().filter(|r| fold_of(r) != k).copied().collect();
                 let m = fit(&train, iterations, l2);
                 for r in all.iter().filter(|r| fold_of(r) == k) {
-                    out.push((
-                        r.y,
-                        PageType::ALL.iter().position(|t| *t == page_type::decide(&m, &r.x).page_type).unwrap_or(0),
-                    ));
+                    out.push((r.y, page_type::decide(&m, &r.x).page_type.index()));
                 }
             }
             report(&format!("cv{folds} by site, {}", sets.join(",")), &out);
         }
         let m = fit(&all, iterations, l2);
-        let out: Vec<(usize, usize)> = all
-            .iter()
-            .map(|r| (r.y, PageType::ALL.iter().position(|t| *t == page_type::decide(&m, &r.x).page_type).unwrap_or(0)))
-            .collect();
+        let out: Vec<(usize, usize)> =
+            all.iter().map(|r| (r.y, page_type::decide(&m, &r.x).page_type.index())).collect();
         report(&format!("fit {}", sets.join(",")), &out);
         fitted.push((kind, sets, m));
     }

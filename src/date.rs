@@ -8,7 +8,7 @@ use regex::Regex;
 
 struct Patterns {
     /// A day, a word, a year (`14 марта 2025`, `12 Mart 2025`, `13 مارس 2025`): the word is looked
-    /// up in [`MORE_MONTHS`] after a match, which costs less than an alternation of every name.
+    /// up in [`MONTHS`] after a match, which costs less than an alternation of every name.
     day_word: Regex,
     iso: Regex,
     ymd: Regex,
@@ -89,7 +89,8 @@ const MORE_MONTH_NAMES: [&[&str]; 12] = [
     &["aralık", "aralik", "декабря", "декабрь", "грудня", "dicembre", "dezembro", "grudnia", "desember", "ديسمبر"],
 ];
 
-static MORE_MONTHS: LazyLock<std::collections::HashMap<&'static str, i8>> = LazyLock::new(|| {
+/// Every month name of both lists, lower case, by month number.
+static MONTHS: LazyLock<std::collections::HashMap<&'static str, i8>> = LazyLock::new(|| {
     let mut map = std::collections::HashMap::new();
     for (i, names) in MONTH_NAMES.iter().chain(MORE_MONTH_NAMES.iter()).enumerate() {
         for name in *names {
@@ -100,9 +101,7 @@ static MORE_MONTHS: LazyLock<std::collections::HashMap<&'static str, i8>> = Lazy
 });
 
 fn month_number(name: &str) -> Option<i8> {
-    let n = name.to_lowercase();
-    let idx = MONTH_NAMES.iter().position(|names| names.contains(&n.as_str()))?;
-    i8::try_from(idx + 1).ok()
+    MONTHS.get(name.to_lowercase().as_str()).copied()
 }
 
 fn num<T: std::str::FromStr>(m: Option<regex::Match<'_>>) -> Option<T> {
@@ -174,9 +173,7 @@ pub fn find_date(s: &str) -> Option<String> {
         (num(c.get(3))?, month_number(c.get(1)?.as_str())?, num(c.get(2))?, c.get(0)?.end())
     } else if let Some(c) = p.day_first.captures(s) {
         (num(c.get(3))?, month_number(c.get(2)?.as_str())?, num(c.get(1))?, c.get(0)?.end())
-    } else if let Some((c, m)) = p.day_word.captures(s).and_then(|c| {
-        Some((c.get(2)?.as_str().to_lowercase(), c)).and_then(|(w, c)| Some((c, *MORE_MONTHS.get(w.as_str())?)))
-    }) {
+    } else if let Some((m, c)) = p.day_word.captures(s).and_then(|c| Some((month_number(c.get(2)?.as_str())?, c))) {
         (num(c.get(3))?, m, num(c.get(1))?, c.get(0)?.end())
     } else if let Some(c) = p.dmy.captures(s) {
         let (a, b): (i8, i8) = (num(c.get(1))?, num(c.get(3))?);

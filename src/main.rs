@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use newsmill::config::Config;
-use newsmill::record::{Cleaned, Markup};
+use newsmill::record::Markup;
 use newsmill::runner::{Outcome, Transform};
 use newsmill::stages::clean::Cleaner;
 use newsmill::stages::extract::{Extractor, page_type};
@@ -245,62 +245,36 @@ fn explain(path: &Path, file: &Path) -> anyhow::Result<ExitCode> {
             Emit::Doc(doc) => {
                 let mut text = String::new();
                 let threshold = cfg.clean.keep_threshold;
-                match doc.markup {
-                    Markup::Text => {
-                        let lines = cleaner.classify(&doc.text);
-                        let cleaned = Cleaned {
-                            prov: doc.prov.clone(),
-                            format: doc.format,
-                            charset: doc.charset,
-                            meta: doc.meta.clone(),
-                            lines,
-                            signals: None,
-                        };
-                        text.push_str(&format!("PAGE TYPE {}\n", page_type::classify(&cleaned).explain()));
-                        for line in &cleaned.lines {
-                            text.push_str(&newsmill::stages::clean::explain_line(line, threshold));
-                            text.push('\n');
-                        }
-                    }
-                    Markup::Html | Markup::HtmlFragment => {
-                        let newsmill::stages::clean::HtmlCleaned { lines, meta: page, tags, signals } =
-                            cleaner.classify_html_tagged(&doc.text, doc.markup);
-                        // What the input stated (JSON lines, feed items) wins over the markup.
-                        let mut meta = doc.meta.clone();
-                        meta.fill_from(page);
-                        let categories = (!meta.categories.is_empty()).then(|| meta.categories.join(", "));
-                        for (name, value) in [
-                            ("title", &meta.title),
-                            ("author", &meta.author),
-                            ("published", &meta.published),
-                            ("modified", &meta.updated),
-                            ("site", &meta.outlet),
-                            ("url", &meta.url),
-                            ("lang", &meta.lang),
-                            ("image", &meta.image),
-                            ("category", &categories),
-                        ] {
-                            if let Some(v) = value {
-                                text.push_str(&format!("META {name:<9} {v}\n"));
-                            }
-                        }
-                        let cleaned = Cleaned {
-                            prov: doc.prov.clone(),
-                            format: doc.format,
-                            charset: doc.charset,
-                            meta,
-                            lines,
-                            signals: (doc.markup == Markup::Html).then(|| Box::new(signals)),
-                        };
-                        text.push_str(&format!("PAGE TYPE {}\n", page_type::classify(&cleaned).explain()));
-                        for (line, tag) in cleaned.lines.iter().zip(tags) {
-                            text.push_str(&format!("<{tag:<6}> "));
-                            text.push_str(&newsmill::stages::clean::explain_line(line, threshold));
-                            text.push('\n');
+                let html = doc.markup != Markup::Text;
+                let (cleaned, tags) = cleaner.explain_document(doc);
+                if html {
+                    let meta = &cleaned.meta;
+                    let categories = (!meta.categories.is_empty()).then(|| meta.categories.join(", "));
+                    for (name, value) in [
+                        ("title", &meta.title),
+                        ("author", &meta.author),
+                        ("published", &meta.published),
+                        ("modified", &meta.updated),
+                        ("site", &meta.outlet),
+                        ("url", &meta.url),
+                        ("lang", &meta.lang),
+                        ("image", &meta.image),
+                        ("category", &categories),
+                    ] {
+                        if let Some(v) = value {
+                            text.push_str(&format!("META {name:<9} {v}\n"));
                         }
                     }
                 }
-                writeln!(out, "# {}\n{text}", doc.prov.id)
+                text.push_str(&format!("PAGE TYPE {}\n", page_type::explain(&cleaned)));
+                for (i, line) in cleaned.lines.iter().enumerate() {
+                    if let Some(tag) = tags.get(i) {
+                        text.push_str(&format!("<{tag:<6}> "));
+                    }
+                    text.push_str(&newsmill::stages::clean::explain_line(line, threshold));
+                    text.push('\n');
+                }
+                writeln!(out, "# {}\n{text}", cleaned.prov.id)
             }
             Emit::Reject(r) => writeln!(out, "# {}: rejected ({}): {}", r.path, r.kind, r.reason),
         };

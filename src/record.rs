@@ -301,6 +301,11 @@ impl PageType {
         }
     }
 
+    /// Its place in [`PageType::ALL`] (the model's output for it).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The type of a name ([`PageType::name`]).
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.name() == name)
@@ -322,9 +327,9 @@ pub struct PageSignals {
     pub schema: u32,
     /// `og:type`, lower-cased (`article`, `product`, `website`, ...), when stated.
     pub og_type: Option<String>,
-    /// Elements in the body.
+    /// Elements on the page (those in `<head>` too).
     pub elements: u32,
-    /// Links (`<a href>`).
+    /// Links (`<a>` elements).
     pub links: u32,
     /// `<article>` elements (a listing holds many, an article page one or two).
     pub articles: u32,
@@ -380,7 +385,7 @@ pub mod schema {
         let t = t.rsplit(['/', ':', '#']).next().unwrap_or(t).trim();
         match t {
             "TechArticle" | "APIReference" | "SoftwareSourceCode" | "SoftwareApplication" | "WebApplication" => DOCS,
-            "BlogPosting" | "LiveBlogPosting" | "SocialMediaPosting" | "Report" | "OpinionNewsArticle" => ARTICLE,
+            "BlogPosting" | "LiveBlogPosting" | "SocialMediaPosting" | "Report" => ARTICLE,
             t if t.ends_with("Article") => ARTICLE,
             "Product" | "ProductGroup" | "IndividualProduct" | "ProductModel" | "Offer" | "AggregateOffer" | "Car"
             | "Vehicle" => PRODUCT,
@@ -473,7 +478,8 @@ pub struct Cleaned {
     pub meta: InputMeta,
     /// Every non-empty line, classified.
     pub lines: Vec<Line>,
-    /// What an HTML page's markup says about the page as a whole (`None` for text).
+    /// What an HTML page's markup says about the page as a whole (`None` for text, a feed item's
+    /// content and a headline-only record).
     pub signals: Option<Box<PageSignals>>,
 }
 

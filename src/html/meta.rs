@@ -291,10 +291,10 @@ struct LdArticle {
     description: Option<String>,
 }
 
-/// JSON-LD types that describe an article.
+/// JSON-LD types that describe an article: schema's article kinds, and `TechArticle` (which it
+/// counts as documentation, but which has a headline, an author and dates all the same).
 fn is_article_type(t: &str) -> bool {
-    let t = t.rsplit(['/', ':']).next().unwrap_or(t);
-    t.ends_with("Article") || matches!(t, "BlogPosting" | "LiveBlogPosting" | "SocialMediaPosting" | "Report")
+    schema::of(t) == schema::ARTICLE || t.ends_with("TechArticle")
 }
 
 impl LdArticle {

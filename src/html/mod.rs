@@ -323,6 +323,8 @@ struct Frame {
     negative: bool,
     positive: bool,
     comments: bool,
+    /// Pushed onto [`Walk::buttons`] when opened.
+    in_buttons: bool,
     tag: BlockTag,
     chars: u32,
     link_chars: u32,
@@ -395,12 +397,11 @@ struct Walk {
     /// Text was left out at a limit (a block's bytes, the page's blocks).
     truncated: bool,
     signals: PageSignals,
-    /// Stack depths of the open `<button>`s, and of the block elements opened inside one. A button's
-    /// label is interface, but a block inside it is shown: a tag left unclosed before its `>`
-    /// (`<button class="nav "\nShop </button>`) leaves the button open over the rest of the page,
-    /// and browsers show all of it.
-    buttons: Vec<usize>,
-    blocks_in_buttons: Vec<usize>,
+    /// The open `<button>`s (`true`) and the block elements open inside one (`false`), innermost
+    /// last. A button's label is interface, but a block inside it is shown: a tag left unclosed
+    /// before its `>` (`<button class="nav "\nShop </button>`) leaves the button open over the rest
+    /// of the page, and browsers show all of it.
+    buttons: Vec<bool>,
 }
 
 impl Walk {
@@ -424,7 +425,6 @@ impl Walk {
             truncated: false,
             signals: PageSignals::default(),
             buttons: Vec::new(),
-            blocks_in_buttons: Vec::new(),
         }
     }
 
@@ -526,17 +526,27 @@ impl Sink for Walk {
         self.positive += u16::from(positive);
         self.comments += u16::from(comments);
         self.hidden += usize::from(hidden);
-        let depth = self.stack.len();
-        if name == "button" {
-            self.buttons.push(depth);
-        } else if block && !self.buttons.is_empty() {
-            self.blocks_in_buttons.push(depth);
+        let in_buttons = name == "button" || (block && !self.buttons.is_empty());
+        if in_buttons {
+            self.buttons.push(name == "button");
         }
         if name == "a" {
             self.in_link += 1;
         }
         let tag = if block { BlockTag::of(name) } else { BlockTag::Other };
-        self.stack.push(Frame { id, block, hidden, adds, negative, positive, comments, tag, chars: 0, link_chars: 0 });
+        self.stack.push(Frame {
+            id,
+            block,
+            hidden,
+            adds,
+            negative,
+            positive,
+            comments,
+            in_buttons,
+            tag,
+            chars: 0,
+            link_chars: 0,
+        });
     }
 
     fn close(&mut self, name: &str) {
@@ -561,12 +571,8 @@ impl Sink for Walk {
         self.positive -= u16::from(frame.positive);
         self.comments -= u16::from(frame.comments);
         self.hidden -= usize::from(frame.hidden);
-        let depth = self.stack.len();
-        if self.buttons.last() == Some(&depth) {
+        if frame.in_buttons {
             self.buttons.pop();
-        }
-        if self.blocks_in_buttons.last() == Some(&depth) {
-            self.blocks_in_buttons.pop();
         }
         if name == "a" {
             self.in_link = self.in_link.saturating_sub(1);
@@ -622,7 +628,7 @@ impl Sink for Walk {
 impl Walk {
     /// Whether text here is not shown: inside a hidden element, or a button's own label.
     fn concealed(&self) -> bool {
-        self.hidden > 0 || self.buttons.last().is_some_and(|b| self.blocks_in_buttons.last().is_none_or(|k| k < b))
+        self.hidden > 0 || self.buttons.last() == Some(&true)
     }
 
     /// Counts an opened element for [`PageSignals`] (`kinds`: its class words' [`class_kind`] bits).
@@ -638,8 +644,10 @@ impl Walk {
             "pre" | "code" => s.code += 1,
             _ => {}
         }
-        for (k, n) in s.class_kinds.iter_mut().enumerate() {
-            *n += (kinds >> k) & 1;
+        if kinds != 0 {
+            for (k, n) in s.class_kinds.iter_mut().enumerate() {
+                *n += (kinds >> k) & 1;
+            }
         }
     }
 

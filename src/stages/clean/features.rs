@@ -161,7 +161,7 @@ pub struct LineStats {
 impl LineStats {
     /// Measures one line.
     pub fn of(text: &str, words: usize, prose: bool) -> Self {
-        let mut s = LineStats { words: words as f32, ..Self::default() };
+        let mut s = LineStats::default();
         let Counts {
             chars,
             digits,
@@ -180,7 +180,6 @@ impl LineStats {
             hangul_end,
         } = Counts::of(text);
         let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f32 / b as f32 };
-        s.chars = chars as f32;
         // A line of Chinese or Japanese counts a word per character; measured so, its sentences
         // look like lists of one-letter words to a model that learned mostly from English. Its
         // length goes in as the English it would make: a word per CJK_CHARS_PER_WORD characters,

@@ -40,20 +40,16 @@ pub struct Cleaner {
     html_model: LineModel,
 }
 
-/// An HTML page after the rules and the markup's roles, ready for the model.
 /// An HTML page cleaned: its lines, what its markup states, each line's element (`p`, `h2`, `li`,
-/// ..., for `explain`) and the page-wide signals the page-type model reads.
-pub struct HtmlCleaned {
-    /// Every non-empty block, classified.
-    pub lines: Vec<Line>,
-    /// What the markup states (title, dates, author, ...).
-    pub meta: InputMeta,
-    /// Each line's element.
-    pub tags: Vec<&'static str>,
-    /// The page as a whole.
-    pub signals: PageSignals,
+/// ..., for `explain`; empty unless asked for) and the page-wide signals the page-type model reads.
+struct HtmlCleaned {
+    lines: Vec<Line>,
+    meta: InputMeta,
+    tags: Vec<&'static str>,
+    signals: PageSignals,
 }
 
+/// An HTML page after the rules and the markup's roles, ready for the model.
 struct HtmlPass {
     meta: InputMeta,
     signals: PageSignals,
@@ -61,7 +57,7 @@ struct HtmlPass {
     /// Blocks left for the model.
     open: Vec<bool>,
     features: Rows,
-    /// Each line's element, for `explain`.
+    /// Each line's element, for `explain` (empty unless asked for).
     tags: Vec<&'static str>,
 }
 
@@ -151,17 +147,17 @@ impl Cleaner {
     /// model (text and markup features) for every block they leave open; figure captions and
     /// credits, bylines and the headline are set aside as data. Returns the page's metadata too.
     pub fn classify_html(&self, html: &str) -> (Vec<Line>, InputMeta) {
-        let HtmlCleaned { lines, meta, .. } = self.classify_html_tagged(html, Markup::Html);
+        let HtmlCleaned { lines, meta, .. } = self.classify_html_page(html, Markup::Html, false);
         (lines, meta)
     }
 
-    /// [`Cleaner::classify_html`], with the element each line came from (`p`, `h2`, `li`, ...), for
-    /// `newsmill explain`. A [`Markup::HtmlFragment`] (a feed item's content) is all article: the
+    /// [`Cleaner::classify_html`], with the element each line came from (`p`, `h2`, `li`, ...) when
+    /// `tags` asks for it. A [`Markup::HtmlFragment`] (a feed item's content) is all article: the
     /// rules and roles apply, the page model does not.
-    pub fn classify_html_tagged(&self, html: &str, markup: Markup) -> HtmlCleaned {
+    fn classify_html_page(&self, html: &str, markup: Markup, tags: bool) -> HtmlCleaned {
         let fragment = markup == Markup::HtmlFragment;
         let HtmlPass { meta, signals, first: FirstPass { mut lines, .. }, open, features, tags } =
-            self.html_pass(html, !fragment);
+            self.html_pass(html, !fragment, tags);
         if fragment {
             return HtmlCleaned { lines, meta, tags, signals };
         }
@@ -184,8 +180,8 @@ impl Cleaner {
     }
 
     /// The page parsed, the rules' pass over its blocks, the roles the markup gives, and (when the
-    /// model is to judge them) every block's features.
-    fn html_pass(&self, html: &str, measure: bool) -> HtmlPass {
+    /// model is to judge them) every block's features; each block's element when `tags` asks.
+    fn html_pass(&self, html: &str, measure: bool, tags: bool) -> HtmlPass {
         let limits =
             HtmlLimits { max_blocks: self.cfg.max_html_blocks.get(), max_block_bytes: self.cfg.max_line_bytes.get() };
         let Page { blocks: all, mut meta, image_alts, signals } = crate::html::parse(html, limits);
@@ -204,13 +200,13 @@ impl Cleaner {
         } else {
             Rows::default()
         };
-        let tags = blocks.iter().map(|b| b.tag.name()).collect();
+        let tags = if tags { blocks.iter().map(|b| b.tag.name()).collect() } else { Vec::new() };
         HtmlPass { meta, signals, first, open, features, tags }
     }
 
     /// Every block of an HTML page with its features and whether the model decides it.
     pub fn training_blocks(&self, html: &str) -> Vec<TrainingLine> {
-        let HtmlPass { first: FirstPass { lines, .. }, open, features, .. } = self.html_pass(html, true);
+        let HtmlPass { first: FirstPass { lines, .. }, open, features, .. } = self.html_pass(html, true, false);
         training_rows(lines, &features, open)
     }
 
@@ -801,16 +797,28 @@ impl Transform for Cleaner {
 
 impl Cleaner {
     /// Cleans a document whatever is left of it (the stage rejects one with no article text left;
-    /// the page-type trainer and `explain` want every page), and hands its text back.
-    pub fn clean_document(&self, mut doc: Document) -> (Cleaned, String) {
+    /// the page-type trainer wants every page), and hands its text back.
+    pub fn clean_document(&self, doc: Document) -> (Cleaned, String) {
+        let (cleaned, text, _) = self.clean_with(doc, false);
+        (cleaned, text)
+    }
+
+    /// [`Cleaner::clean_document`] for `newsmill explain`: with the element each line of an HTML
+    /// page came from (`p`, `h2`, `li`, ...; none for text).
+    pub fn explain_document(&self, doc: Document) -> (Cleaned, Vec<&'static str>) {
+        let (cleaned, _, tags) = self.clean_with(doc, true);
+        (cleaned, tags)
+    }
+
+    fn clean_with(&self, mut doc: Document, tags: bool) -> (Cleaned, String, Vec<&'static str>) {
         let text = std::mem::take(&mut doc.text);
         if doc.meta.headline_only {
             // Nothing to clean: the record is the stated metadata with an empty body.
             let Document { prov, format, charset, meta, .. } = doc;
-            return (Cleaned { prov, format, charset, meta, lines: Vec::new(), signals: None }, text);
+            return (Cleaned { prov, format, charset, meta, lines: Vec::new(), signals: None }, text, Vec::new());
         }
         let max_line = self.cfg.max_line_bytes.get();
-        let mut signals = None;
+        let (mut signals, mut line_tags) = (None, Vec::new());
         let lines = match doc.markup {
             Markup::Text => {
                 // Only a document longer than the limit can hold a longer line.
@@ -821,8 +829,9 @@ impl Cleaner {
                 self.classify(&text)
             }
             Markup::Html | Markup::HtmlFragment => {
-                let HtmlCleaned { lines, meta: page, signals: markup_signals, .. } =
-                    self.classify_html_tagged(&text, doc.markup);
+                let HtmlCleaned { lines, meta: page, signals: markup_signals, tags } =
+                    self.classify_html_page(&text, doc.markup, tags);
+                line_tags = tags;
                 // A feed item's content is not a page: its type is the feed's business.
                 signals = (doc.markup == Markup::Html).then(|| Box::new(markup_signals));
                 if page.truncated && !doc.meta.truncated {
@@ -835,7 +844,7 @@ impl Cleaner {
         };
         let cleaned =
             Cleaned { prov: doc.prov, format: doc.format, charset: doc.charset, meta: doc.meta, lines, signals };
-        (cleaned, text)
+        (cleaned, text, line_tags)
     }
 }
 

@@ -224,7 +224,7 @@ pub const TEASER_PATTERN: &str = r"(?i)^(?:see more|read more|related|also read|
 
 /// Default `tags_pattern`: the list of an article's tags or topics under a label ("Tags: ...",
 /// "Etiketler: ...", "Теги: ...", "标签：..."), in the languages of the other rules and more.
-pub const TAGS_PATTERN: &str = r"(?i)^(?:tags?|tagged(?: with| in)?|topics|filed under|keywords|schlagwörter|stichwörter|themen|étiquettes|mots[- ]clés|etiquetas|palabras clave|tag|etiketler|anahtar kelimeler|теги|метки|ключевые слова|الوسوم|الكلمات المفتاحية|标签|標籤|关键词|關鍵詞|タグ|태그|키워드)\s*[:：]";
+pub const TAGS_PATTERN: &str = r"(?i)^(?:tags?|tagged(?: with| in)?|topics|filed under|keywords|schlagwörter|stichwörter|themen|étiquettes|mots[- ]clés|etiquetas|palabras clave|etiketler|anahtar kelimeler|теги|метки|ключевые слова|الوسوم|الكلمات المفتاحية|标签|標籤|关键词|關鍵詞|タグ|태그|키워드)\s*[:：]";
 
 /// Default `share_pattern`: share and follow prompts.
 pub const SHARE_PATTERN: &str = r"(?i)^(join us on|follow us(?-u:\b)|follow [\w.@ ]{1,40} on (?:instagram|facebook|twitter|youtube|tiktok)|share (this|on|via|the|article)(?-u:\b)|like us on|find us on|connect with us|subscribe (to|for|now)(?-u:\b)|sign up (for|to)(?-u:\b)|get (our|the) newsletter|click here(?-u:\b)|download (our|the) app|공유하기|구독하기|페이스북|트위터|카카오톡)";

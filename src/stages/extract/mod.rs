@@ -14,6 +14,7 @@ use crate::runner::{Outcome, Transform};
 use crate::text::{content_hash, word_count};
 
 pub mod page_type;
+#[rustfmt::skip]
 mod page_type_weights;
 
 static PUBLISHER_NOISE: LazyLock<Regex> = LazyLock::new(|| {
@@ -56,11 +57,12 @@ impl Extractor {
                 accepted.join(", "),
                 doc.meta.url.as_deref().map(|u| format!("; url {u}")).unwrap_or_default()
             );
-            let excerpt =
-                doc.meta.title.iter().chain(doc.lines.iter().filter(|l| l.class == LineClass::Keep).map(|l| &l.text));
-            let excerpt =
-                excerpt.map(String::as_str).collect::<Vec<_>>().join("\n").chars().take(300).collect::<String>();
-            return Err(Reject::new("not_an_article", reason, excerpt));
+            let kept = doc.lines.iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text.as_str());
+            return Err(Reject::new(
+                "not_an_article",
+                reason,
+                excerpt(doc.meta.title.as_deref().into_iter().chain(kept)),
+            ));
         }
         let stated = doc.meta.title.as_deref().map(str::trim).filter(|t| !t.is_empty());
         let line_with = |class: LineClass| doc.lines.iter().find(|l| l.class == class).map(|l| l.text.clone());
@@ -73,8 +75,7 @@ impl Extractor {
             .filter(|l| l.class == LineClass::Keep && !stated.is_some_and(|t| l.text.eq_ignore_ascii_case(t)))
             .collect();
         if body.is_empty() && !doc.meta.headline_only {
-            let excerpt = doc.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join("\n");
-            let excerpt = excerpt.chars().take(300).collect::<String>();
+            let excerpt = excerpt(doc.lines.iter().map(|l| l.text.as_str()));
             return Err(Reject::new("no_body", "no body paragraph found", excerpt));
         }
         let mut captions: Vec<Caption> = Vec::new();
@@ -152,6 +153,29 @@ impl Extractor {
         };
         Ok(Extracted { prov: doc.prov, article })
     }
+}
+
+/// Characters of a rejected document's text its dead-letter record shows.
+const EXCERPT_CHARS: usize = 300;
+
+/// The first [`EXCERPT_CHARS`] characters of `texts`, a line each.
+fn excerpt<'a>(texts: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    let mut room = EXCERPT_CHARS;
+    for t in texts {
+        if room == 0 {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+            room -= 1;
+        }
+        for c in t.chars().take(room) {
+            out.push(c);
+            room -= 1;
+        }
+    }
+    out
 }
 
 /// Most words in a name shown on the line after a byline label (`By` / `Meghan Holmes`).

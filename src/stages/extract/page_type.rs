@@ -110,35 +110,17 @@ pub struct Weights {
     pub b: [f32; 7],
 }
 
-/// The model's decision and its reasons.
-#[derive(Debug, Clone, PartialEq)]
+/// The model's decision.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Verdict {
     /// The most likely type.
     pub page_type: PageType,
     /// Its probability.
     pub probability: f32,
-    /// Every type's probability, in [`PageType::ALL`]'s order.
-    pub probabilities: [f32; 7],
     /// The second most likely type.
     pub runner_up: PageType,
-    /// The inputs that pushed hardest towards the chosen type against the runner-up, with how far
-    /// (log-odds), strongest first (at most five).
-    pub reasons: Vec<(&'static str, f32)>,
-}
-
-impl Verdict {
-    /// One line for `newsmill explain`: the type, how sure, and why rather than the runner-up.
-    pub fn explain(&self) -> String {
-        let why: Vec<String> = self.reasons.iter().map(|(name, by)| format!("{name} +{by:.2}")).collect();
-        format!(
-            "{} {:.2} (rather than {} {:.2}: {})",
-            self.page_type,
-            self.probability,
-            self.runner_up,
-            self.probabilities[PageType::ALL.iter().position(|t| *t == self.runner_up).unwrap_or(0)],
-            if why.is_empty() { "no input stands out".to_string() } else { why.join(", ") }
-        )
-    }
+    /// The runner-up's probability.
+    pub runner_up_probability: f32,
 }
 
 /// Which model a document gets: pages with markup, or plain text.
@@ -148,33 +130,55 @@ fn weights_for(doc: &Cleaned) -> &'static Weights {
 
 /// Decides a document's type.
 pub fn classify(doc: &Cleaned) -> Verdict {
-    let x = features(doc);
-    decide(weights_for(doc), &x)
+    decide(weights_for(doc), &features(doc))
+}
+
+/// One line for `newsmill explain`: the type, how sure, and the inputs that pushed hardest towards
+/// it against the runner-up (log-odds, strongest first, at most five). Worked out only here: the
+/// stage needs the type alone.
+pub fn explain(doc: &Cleaned) -> String {
+    let (m, x) = (weights_for(doc), features(doc));
+    let v = decide(m, &x);
+    let (best, second) = (v.page_type.index(), v.runner_up.index());
+    let mut reasons: Vec<(&str, f32)> = (0..N_FEATURES)
+        .map(|i| (FEATURE_NAMES[i], (m.w[best][i] - m.w[second][i]) * (x[i] - m.mean[i]) * m.scale[i]))
+        .filter(|(_, c)| *c > 0.05)
+        .collect();
+    reasons.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let why: Vec<String> = reasons.iter().take(5).map(|(name, by)| format!("{name} +{by:.2}")).collect();
+    format!(
+        "{} {:.2} (rather than {} {:.2}: {})",
+        v.page_type,
+        v.probability,
+        v.runner_up,
+        v.runner_up_probability,
+        if why.is_empty() { "no input stands out".to_string() } else { why.join(", ") }
+    )
 }
 
 /// The model's verdict on one row of inputs.
 pub fn decide(m: &Weights, x: &[f32; N_FEATURES]) -> Verdict {
     let z: [f32; N_FEATURES] = std::array::from_fn(|i| (x[i] - m.mean[i]) * m.scale[i]);
     let logits: [f32; 7] = std::array::from_fn(|k| m.b[k] + m.w[k].iter().zip(&z).map(|(w, z)| w * z).sum::<f32>());
-    let top = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let exp: [f32; 7] = std::array::from_fn(|k| (logits[k] - top).exp());
-    let sum: f32 = exp.iter().sum();
-    let probabilities: [f32; 7] = std::array::from_fn(|k| exp[k] / sum);
-    let mut order: Vec<usize> = (0..7).collect();
-    order.sort_by(|a, b| logits[*b].total_cmp(&logits[*a]));
-    let (best, second) = (order[0], order[1]);
-    let mut reasons: Vec<(&'static str, f32)> = (0..N_FEATURES)
-        .map(|i| (FEATURE_NAMES[i], (m.w[best][i] - m.w[second][i]) * z[i]))
-        .filter(|(_, c)| *c > 0.05)
-        .collect();
-    reasons.sort_by(|a, b| b.1.total_cmp(&a.1));
-    reasons.truncate(5);
+    // The two highest scores (the first of equals wins, as a stable sort would have it).
+    let (mut best, mut second) = (0, 1);
+    if logits[1] > logits[0] {
+        (best, second) = (1, 0);
+    }
+    for k in 2..7 {
+        if logits[k] > logits[best] {
+            (best, second) = (k, best);
+        } else if logits[k] > logits[second] {
+            second = k;
+        }
+    }
+    let sum: f32 = logits.iter().map(|l| (l - logits[best]).exp()).sum();
+    let p = |k: usize| (logits[k] - logits[best]).exp() / sum;
     Verdict {
         page_type: PageType::ALL[best],
-        probability: probabilities[best],
-        probabilities,
+        probability: p(best),
         runner_up: PageType::ALL[second],
-        reasons,
+        runner_up_probability: p(second),
     }
 }
 
@@ -634,8 +638,9 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for t in PageType::ALL {
+        for (i, t) in PageType::ALL.into_iter().enumerate() {
             assert_eq!(PageType::from_name(t.name()), Some(t));
+            assert_eq!(t.index(), i);
         }
         assert_eq!(PageType::from_name("blog"), None);
     }
