@@ -28,6 +28,7 @@ use newsmill::stages::clean::features::FEATURE_NAMES;
 use newsmill::stages::clean::model::{
     CONTEXT_NAMES, HIDDEN, LineModel, Mlp, Rows, activation, activation_slope, stage_b_inputs,
 };
+use newsmill::stages::clean::rules::RulesError;
 use newsmill::stages::clean::{Cleaner, TrainingLine};
 
 #[path = "common/bench.rs"]
@@ -379,7 +380,7 @@ fn fit(
     iterations: usize,
     (l2, l2_columns): (f32, f32),
     cfg: &CleanConfig,
-) -> Result<Model, regex::Error> {
+) -> Result<Model, RulesError> {
     let a = train(&rows_a(pages), iterations, l2);
     let b = train(&rows_b(pages, &a), iterations, l2);
     let markup = pages.first().map_or(Markup::Text, |p| p.markup);
@@ -475,7 +476,7 @@ fn rows_words(pages: &[&Page], cleaner: &Cleaner) -> (Vec<Row>, Vec<Vec<Vec<Stri
 }
 
 /// A cleaner running a freshly fitted model.
-fn cleaner_with(m: &Model, cfg: &CleanConfig, markup: Markup) -> Result<Cleaner, regex::Error> {
+fn cleaner_with(m: &Model, cfg: &CleanConfig, markup: Markup) -> Result<Cleaner, RulesError> {
     let columns = m.columns.as_ref().map(|(f, s)| (f.as_mlp(), s.as_mlp()));
     let model = LineModel::new(&m.a.as_mlp(), &m.b.as_mlp(), columns.as_ref().map(|(f, s)| (f, s)));
     match markup {

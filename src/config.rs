@@ -5,7 +5,6 @@
 //! `[dedup]`: the TOML is parsed into a spanned tree first, each section is deserialized on its own,
 //! and the semantic checks run over whatever parsed. All defaults live in the `Default` impls below.
 
-use crate::record::PageType;
 use std::fmt;
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::ops::Range;
@@ -13,6 +12,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+pub use crate::logging::{LogConfig, LogFormat};
+use crate::num::{nz, nz64};
+pub use crate::sink::config::{DeadLetterConfig, SinkConfig, SinkKind};
+pub use crate::stages::clean::config::CleanConfig;
+pub use crate::stages::dedup::config::{DedupAction, DedupConfig};
+pub use crate::stages::extract::config::ExtractConfig;
+pub use crate::stages::source::config::{FollowSymlinks, ItemsWithoutText, SourceConfig};
 
 /// Everything newsmill reads from its TOML file.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -65,206 +72,6 @@ impl Default for MetricsConfig {
     }
 }
 
-/// `[source]`: the fetch-from-file source.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SourceConfig {
-    /// Directories to watch; created when missing. Relative paths are taken from the working directory.
-    pub paths: Vec<PathBuf>,
-    /// Globs (relative to a watched directory) a file must match to be read.
-    pub include: Vec<String>,
-    /// Globs that exclude a file even when it matches `include`.
-    pub exclude: Vec<String>,
-    /// A file is read once its size and mtime have not changed for this long.
-    pub settle_ms: u64,
-    /// Full rescan interval, a safety net for missed filesystem events.
-    pub rescan_interval_ms: NonZeroU64,
-    /// Largest document (a whole file, a JSON line, or a decompressed `.gz`) accepted.
-    pub max_document_bytes: NonZeroU64,
-    /// How deep below a watched directory files are looked for.
-    pub max_depth: NonZeroUsize,
-    /// Most files whose read position is remembered at once; further files wait.
-    pub max_tracked_files: NonZeroUsize,
-    /// Most feed items remembered as handled (by guid or link), so that a rewritten feed yields
-    /// only new items; past this the longest-remembered are forgotten.
-    pub max_feed_items: NonZeroUsize,
-    /// Concurrent file readers.
-    pub workers: NonZeroUsize,
-    /// Capacity of the queue of settled files waiting for a reader.
-    pub channel_capacity: NonZeroUsize,
-    /// A feed item with a headline (and link) but no description, summary or content: `reject`
-    /// it to the dead letter as `no_content`, or `emit` a record with an empty body and
-    /// `headline_only: true` (dedup passes such records through without a story).
-    pub feed_items_without_text: ItemsWithoutText,
-    /// Which symbolic links in the watched directories are read: `inside` (only those whose
-    /// target lies under a watched directory), `never`, or `always` (any target the daemon can
-    /// read). Links to directories are never followed.
-    pub follow_symlinks: FollowSymlinks,
-    /// Times a file that cannot be opened or read is retried (once a scan) before it goes to the
-    /// dead letter as `unreadable`; it is read again when it changes.
-    pub unreadable_retries: u32,
-}
-
-/// What becomes of a feed item without text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemsWithoutText {
-    /// A `no_content` record in the dead letter.
-    Reject,
-    /// A record with an empty body, flagged `headline_only`.
-    Emit,
-}
-
-/// Which symbolic links the file source follows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FollowSymlinks {
-    /// Links whose real path lies under a watched directory.
-    Inside,
-    /// No links at all.
-    Never,
-    /// Every link to a file.
-    Always,
-}
-
-impl Default for SourceConfig {
-    fn default() -> Self {
-        Self {
-            paths: vec![PathBuf::from("inbox")],
-            include: [
-                "**/*.txt",
-                "**/*.html",
-                "**/*.htm",
-                "**/*.html.gz",
-                "**/*.htm.gz",
-                "**/*.jsonl",
-                "**/*.ndjson",
-                "**/*.rss",
-                "**/*.atom",
-                "**/*.rdf",
-                "**/*.xml",
-                "**/*.feed",
-            ]
-            .map(String::from)
-            .to_vec(),
-            exclude: ["**/.*", "**/*.tmp", "**/*.part"].map(String::from).to_vec(),
-            settle_ms: 1_000,
-            rescan_interval_ms: nz64(30_000),
-            max_document_bytes: nz64(10 * 1024 * 1024),
-            max_depth: nz(16),
-            max_tracked_files: nz(1_000_000),
-            max_feed_items: nz(1_000_000),
-            workers: nz(2),
-            channel_capacity: nz(64),
-            feed_items_without_text: ItemsWithoutText::Reject,
-            follow_symlinks: FollowSymlinks::Inside,
-            unreadable_retries: 3,
-        }
-    }
-}
-
-/// `[clean]`: the line cleaner for page text.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CleanConfig {
-    /// Parallel cleaning workers.
-    pub workers: NonZeroUsize,
-    /// Capacity of this stage's input channel (documents waiting to be cleaned).
-    pub channel_capacity: NonZeroUsize,
-    /// Extra regular expressions; a matching line is dropped.
-    pub drop_patterns: Vec<String>,
-    /// Regular expressions; a matching line is always kept (wins over every drop rule).
-    pub keep_patterns: Vec<String>,
-    /// A line needs at least this many words (or CJK characters / 2) and sentence punctuation to count as prose.
-    pub min_prose_words: NonZeroUsize,
-    /// Drop later copies of a line already seen in the same page dump (HTML pages leave repeats to
-    /// the block model, which tells a menu shown twice from an article's own repeated lines).
-    pub drop_repeated_lines: bool,
-    /// Lines longer than this are cut (a minified blob is not an article line).
-    pub max_line_bytes: NonZeroUsize,
-    /// Most text blocks read from one HTML page; the rest of a longer page is ignored.
-    pub max_html_blocks: NonZeroUsize,
-    /// A line the rules leave open is kept when the line model gives it at least this probability
-    /// of being article text (0 to 1: lower keeps more, higher keeps less).
-    pub keep_threshold: f32,
-    /// Cut the lines of a page dump that hold several columns of a table layout (a menu, the
-    /// article, a sidebar side by side) down to the article's words, with the word model.
-    pub split_columns: bool,
-    /// A word of a kept line counts for the article's run when the word model gives it at least
-    /// this probability (0 to 1: lower keeps more of each line, higher cuts more).
-    pub column_word_threshold: f32,
-    /// A page is split only when at least this share of its kept lines hold other columns' words
-    /// by the word model's first pass (0 to 1): a page of one column is left whole.
-    pub column_min_share: f32,
-    /// Words at a line's start or end are cut off only when the word model's summed log-odds
-    /// against them reach this much (0 or more: higher cuts less, only where it is sure).
-    pub column_cut_margin: f32,
-    /// On a page the splitter splits, a line the line model dropped with at least this probability
-    /// (0 to 1; 1 turns it off) is judged word by word too, and keeps the run of words the word
-    /// model is sure of: half of such a line is often the article, the other half a menu.
-    pub column_rescue_threshold: f32,
-    /// A page is split only when at most this share of its kept lines of five words or more end a
-    /// sentence (0 to 1; 1 turns this gate off): a text browser wraps a table layout's columns, so
-    /// most of their lines stop mid-sentence, where a page of one column has a paragraph a line.
-    pub column_max_sentence_share: f32,
-    /// Removed with the site-template learner ([`CleanConfig::removed_keys`]); accepted and ignored.
-    #[serde(skip_serializing)]
-    pub templates: Option<serde::de::IgnoredAny>,
-    /// Removed with the site-template learner; accepted and ignored.
-    #[serde(skip_serializing)]
-    pub template_min_docs: Option<serde::de::IgnoredAny>,
-    /// Removed with the site-template learner; accepted and ignored.
-    #[serde(skip_serializing)]
-    pub template_min_share: Option<serde::de::IgnoredAny>,
-    /// Removed with the site-template learner; accepted and ignored.
-    #[serde(skip_serializing)]
-    pub template_max_sites: Option<serde::de::IgnoredAny>,
-    /// Removed with the site-template learner; accepted and ignored.
-    #[serde(skip_serializing)]
-    pub template_max_lines_per_site: Option<serde::de::IgnoredAny>,
-    /// Pages with fewer lines are judged by the prose rule alone (too little context for the model).
-    pub min_model_lines: NonZeroUsize,
-    /// A prose line the model doubted is kept when body text is at most this many lines above and below.
-    pub sandwich_reach_lines: NonZeroUsize,
-    /// A line of at most this many words that ends a sentence, right below a kept line of six words or
-    /// more whose sentence runs on (no sentence end or colon), is kept as that sentence's wrapped end
-    /// ("2007."); 0 turns it off.
-    pub wrapped_tail_words: usize,
-    /// How many lines above the body the headline is looked for.
-    pub headline_reach_lines: NonZeroUsize,
-    /// A headline must share at least this share of its content words with the body (0 to 1).
-    pub headline_min_overlap: f32,
-    /// How many of the body's first content words the headline is compared with.
-    pub headline_body_terms: NonZeroUsize,
-    /// Whole-line interface labels in any language (case-insensitive, outer punctuation ignored).
-    pub ui_labels: Vec<String>,
-    /// A copyright notice (dropped from the text; names the publisher).
-    pub copyright_pattern: String,
-    /// An image credit line; capture group 1 is the credit.
-    pub credit_pattern: String,
-    /// An image caption ending in its credit, `... (AP Photo/Name)`; capture group 1 is the credit.
-    pub caption_credit_pattern: String,
-    /// A line written as a press photo caption ("FILE PHOTO: ...", "In this 2019 photo, ...",
-    /// "Name, left, and Name ..."), in lines of at most 80 words: it is an image caption, kept out
-    /// of the body.
-    pub caption_pattern: String,
-    /// The heading of a readers' comments section ("Comments are now closed", "Post a comment"):
-    /// once the article has begun, such a line (at most 10 words) ends it.
-    pub comments_start_pattern: String,
-    /// Share and follow prompts (lines of at most 12 words).
-    pub share_pattern: String,
-    /// A link to another article inside this one, "SEE MORE: ..." (HTML blocks of at most 25 words).
-    pub teaser_pattern: String,
-    /// An article's tags under a label, "Tags: ...", "Теги: ..." (lines of at most 30 words).
-    pub tags_pattern: String,
-    /// A code identifier leaked into the page, such as `bar_progress`.
-    pub identifier_pattern: String,
-    /// An author line (lines of at most 10 words).
-    pub byline_pattern: String,
-    /// Words that introduce a publication date (short lines with a date).
-    pub dateline_pattern: String,
-}
-
 impl Config {
     /// Warns about keys of removed features: the config still loads, but they do nothing.
     pub fn warn_removed_keys(&self) {
@@ -273,260 +80,6 @@ impl Config {
                 key,
                 "Config key of the removed site-template learner is ignored (it changed nothing measurable); delete it."
             );
-        }
-    }
-}
-
-impl CleanConfig {
-    /// The keys of the site-template learner this config still sets. The learner was removed: fed
-    /// the 274 benchmark pages of sites with three pages or more in arrival order (CleanPortalEval,
-    /// L3S and WCXB, HTML and text) it changed 3 pages' output by at most 0.0006, and 5 by at most
-    /// 0.002 at its lowest setting (docs/cleaner-model.md). Configs that set them still load, with
-    /// a warning.
-    pub fn removed_keys(&self) -> Vec<&'static str> {
-        [
-            ("clean.templates", self.templates.is_some()),
-            ("clean.template_min_docs", self.template_min_docs.is_some()),
-            ("clean.template_min_share", self.template_min_share.is_some()),
-            ("clean.template_max_sites", self.template_max_sites.is_some()),
-            ("clean.template_max_lines_per_site", self.template_max_lines_per_site.is_some()),
-        ]
-        .into_iter()
-        .filter_map(|(k, set)| set.then_some(k))
-        .collect()
-    }
-}
-
-impl Default for CleanConfig {
-    fn default() -> Self {
-        Self {
-            workers: nz(2),
-            channel_capacity: nz(64),
-            drop_patterns: Vec::new(),
-            keep_patterns: Vec::new(),
-            min_prose_words: nz(8),
-            drop_repeated_lines: true,
-            max_line_bytes: nz(64 * 1024),
-            max_html_blocks: nz(20_000),
-            keep_threshold: 0.5,
-            split_columns: true,
-            column_word_threshold: 0.5,
-            column_min_share: 0.2,
-            column_cut_margin: 2.0,
-            column_rescue_threshold: 0.2,
-            column_max_sentence_share: 0.9,
-            templates: None,
-            template_min_docs: None,
-            template_min_share: None,
-            template_max_sites: None,
-            template_max_lines_per_site: None,
-            min_model_lines: nz(12),
-            sandwich_reach_lines: nz(2),
-            wrapped_tail_words: 2,
-            headline_reach_lines: nz(25),
-            headline_min_overlap: 0.34,
-            headline_body_terms: nz(200),
-            ui_labels: crate::stages::clean::rules::UI_LABELS.iter().map(|s| s.to_string()).collect(),
-            copyright_pattern: crate::stages::clean::rules::COPYRIGHT_PATTERN.into(),
-            credit_pattern: crate::stages::clean::rules::CREDIT_PATTERN.into(),
-            caption_credit_pattern: crate::stages::clean::rules::CAPTION_CREDIT_PATTERN.into(),
-            caption_pattern: crate::stages::clean::rules::CAPTION_PATTERN.into(),
-            comments_start_pattern: crate::stages::clean::rules::COMMENTS_START_PATTERN.into(),
-            share_pattern: crate::stages::clean::rules::SHARE_PATTERN.into(),
-            teaser_pattern: crate::stages::clean::rules::TEASER_PATTERN.into(),
-            tags_pattern: crate::stages::clean::rules::TAGS_PATTERN.into(),
-            identifier_pattern: crate::stages::clean::rules::IDENTIFIER_PATTERN.into(),
-            byline_pattern: crate::stages::clean::rules::BYLINE_PATTERN.into(),
-            dateline_pattern: crate::stages::clean::rules::DATELINE_PATTERN.into(),
-        }
-    }
-}
-
-/// `[extract]`: building the article from cleaned lines.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ExtractConfig {
-    /// Parallel extraction workers.
-    pub workers: NonZeroUsize,
-    /// Capacity of this stage's input channel (cleaned documents waiting for extraction).
-    pub channel_capacity: NonZeroUsize,
-    /// Language is only reported when the body has at least this many characters.
-    pub lang_min_chars: usize,
-    /// Page types written as articles (`article`, `service`, `forum`, `collection`, `listing`,
-    /// `product`, `documentation`); a page of another type goes to the dead letter as
-    /// `not_an_article` with the type found. Default: all seven.
-    pub accept_page_types: Vec<PageType>,
-    /// A page of a type not accepted is rejected only when the page-type model gives that type at
-    /// least this probability (0..1); a page it is less sure of is written, with its type.
-    pub reject_min_probability: f32,
-}
-
-impl Default for ExtractConfig {
-    fn default() -> Self {
-        Self {
-            workers: nz(2),
-            channel_capacity: nz(64),
-            lang_min_chars: 40,
-            accept_page_types: PageType::ALL.to_vec(),
-            reject_min_probability: 0.5,
-        }
-    }
-}
-
-/// What the dedup stage does with a duplicate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DedupAction {
-    /// Write it, with `duplicate_of` set to the first document's id.
-    Tag,
-    /// Do not write it.
-    Drop,
-}
-
-/// `[dedup]`: exact and near duplicates, grouped into stories, over a bounded window.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DedupConfig {
-    /// Dedup workers (they share one index).
-    pub workers: NonZeroUsize,
-    /// Capacity of this stage's input channel (articles waiting for duplicate checks).
-    pub channel_capacity: NonZeroUsize,
-    /// Turn duplicate detection off entirely.
-    pub enabled: bool,
-    /// `tag` or `drop`.
-    pub action: DedupAction,
-    /// Most bodies remembered; the oldest is forgotten first.
-    pub max_entries: NonZeroUsize,
-    /// Bodies older than this are forgotten.
-    pub max_age_hours: NonZeroU64,
-    /// Look for near copies (edited republications), not only exact ones.
-    pub near: bool,
-    /// Words per shingle: longer shingles tell unrelated texts apart better, shorter ones survive
-    /// heavier editing.
-    pub shingle_words: NonZeroUsize,
-    /// LSH bands over the 64-slot signature; `bands * rows` must be at most 64. More bands find
-    /// less similar copies, at more lookups per document.
-    pub bands: NonZeroUsize,
-    /// Signature slots per band: more rows make a band's match rarer between unrelated texts.
-    pub rows: NonZeroUsize,
-    /// LSH bands over the lead signature (the first 64 shingles), which find copies cut short or
-    /// extended at the end; `lead_bands * lead_rows` must be at most 32; 0 turns them off.
-    pub lead_bands: usize,
-    /// Lead signature slots per band.
-    pub lead_rows: NonZeroUsize,
-    /// Least share of the shorter body found in the other for a near copy (0..1].
-    pub threshold: f64,
-    /// Least ratio of how well the two bodies' numbers agree to how well their text agrees, for a
-    /// near copy (0..1]: a template story with other figures fails it.
-    pub number_agreement: f64,
-    /// The same for names (capitalised words inside sentences), used where either body has too
-    /// few numbers to judge ([0, 1]; 0, the default, turns it off: an edit's dropped sentence
-    /// takes names with it as often as a template story swaps them, so on generated wire copies
-    /// it split more true copies than it kept template stories apart).
-    pub name_agreement: f64,
-    /// Bodies with fewer shingles than this are only matched exactly.
-    pub min_shingles: u32,
-    /// When either body has fewer numbers (names) than this, they are not compared.
-    pub min_entities: u32,
-    /// Most earlier documents compared per document (bounds the work per lookup).
-    pub max_candidates: NonZeroUsize,
-}
-
-impl Default for DedupConfig {
-    fn default() -> Self {
-        Self {
-            workers: nz(1),
-            channel_capacity: nz(64),
-            enabled: true,
-            action: DedupAction::Tag,
-            max_entries: nz(1_000_000),
-            max_age_hours: nz64(7 * 24),
-            near: true,
-            shingle_words: nz(5),
-            bands: nz(21),
-            rows: nz(3),
-            lead_bands: 10,
-            lead_rows: nz(3),
-            threshold: 0.5,
-            number_agreement: 0.5,
-            name_agreement: 0.0,
-            min_shingles: 8,
-            min_entities: 2,
-            max_candidates: nz(32),
-        }
-    }
-}
-
-/// The kinds of sink.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SinkKind {
-    /// One JSON object per line in a local file.
-    Jsonl,
-}
-
-/// `[sink]`: where articles are written.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SinkConfig {
-    /// Sink workers (serialization runs in parallel, writes are ordered by a lock).
-    pub workers: NonZeroUsize,
-    /// Capacity of this stage's input channel (articles waiting to be written).
-    pub channel_capacity: NonZeroUsize,
-    /// Sink kind.
-    #[serde(rename = "type")]
-    pub kind: SinkKind,
-    /// Output file for `jsonl`.
-    pub path: PathBuf,
-    /// Written records are flushed, fsync'd and acknowledged this often.
-    pub flush_interval_ms: NonZeroU64,
-    /// Rotate the output once it holds this many bytes (checked at each flush; 0: never).
-    pub max_file_bytes: u64,
-    /// Rotate the output once it is this old (0: never).
-    pub rotate_interval_ms: u64,
-    /// Serialized records held in memory between flushes before they are written out.
-    pub buffer_bytes: NonZeroUsize,
-}
-
-impl Default for SinkConfig {
-    fn default() -> Self {
-        Self {
-            workers: nz(1),
-            channel_capacity: nz(64),
-            kind: SinkKind::Jsonl,
-            path: PathBuf::from("out/articles.jsonl"),
-            flush_interval_ms: nz64(1_000),
-            max_file_bytes: 1 << 30,
-            rotate_interval_ms: 24 * 3_600_000,
-            buffer_bytes: nz(1 << 20),
-        }
-    }
-}
-
-/// `[dead_letter]`: where rejected input is recorded.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DeadLetterConfig {
-    /// Output file, one JSON object per rejection.
-    pub path: PathBuf,
-    /// Capacity of the channel every stage sends rejections into.
-    pub channel_capacity: NonZeroUsize,
-    /// Most bytes of the rejected input quoted in the record.
-    pub excerpt_bytes: NonZeroUsize,
-    /// Rotate the file once it holds this many bytes (0: never).
-    pub max_file_bytes: u64,
-    /// Rotate the file once it is this old (0: never).
-    pub rotate_interval_ms: u64,
-}
-
-impl Default for DeadLetterConfig {
-    fn default() -> Self {
-        Self {
-            path: PathBuf::from("out/rejected.jsonl"),
-            channel_capacity: nz(64),
-            excerpt_bytes: nz(512),
-            max_file_bytes: 1 << 30,
-            rotate_interval_ms: 24 * 3_600_000,
         }
     }
 }
@@ -547,32 +100,6 @@ impl Default for StateConfig {
     }
 }
 
-/// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per event, for log shippers.
-    Json,
-}
-
-/// `[log]`: structured logging to stderr.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LogConfig {
-    /// A `tracing` filter such as `info` or `newsmill=debug,warn`; `RUST_LOG` overrides it.
-    pub level: String,
-    /// `text` or `json`.
-    pub format: LogFormat,
-}
-
-impl Default for LogConfig {
-    fn default() -> Self {
-        Self { level: "info".into(), format: LogFormat::Text }
-    }
-}
-
 /// `[runtime]`: process-wide settings.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -585,14 +112,6 @@ impl Default for RuntimeConfig {
     fn default() -> Self {
         Self { shutdown_grace_ms: nz64(30_000) }
     }
-}
-
-fn nz(n: usize) -> NonZeroUsize {
-    NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
-}
-
-fn nz64(n: u64) -> NonZeroU64 {
-    NonZeroU64::new(n).unwrap_or(NonZeroU64::MIN)
 }
 
 /// One problem in a config file, with where it is.
@@ -709,106 +228,16 @@ impl Config {
     /// Semantic checks that types alone cannot express; returns `(dotted key, message)` for each.
     fn validate(&self) -> Vec<(String, String)> {
         let mut errors = Vec::new();
-        if self.source.paths.is_empty() {
-            errors.push(("source.paths".into(), "at least one directory is needed".into()));
-        }
-        for (key, globs) in [("source.include", &self.source.include), ("source.exclude", &self.source.exclude)] {
-            for g in globs.iter() {
-                if let Err(e) = globset::Glob::new(g) {
-                    errors.push((key.into(), format!("bad glob `{g}`: {e}")));
-                }
-            }
-        }
+        let mut section = |name: &str, problems: Vec<(&'static str, String)>| {
+            errors.extend(problems.into_iter().map(|(key, why)| (format!("{name}.{key}"), why)));
+        };
+        section("source", self.source.problems());
+        section("clean", self.clean.problems());
+        section("extract", self.extract.problems());
+        section("dedup", self.dedup.problems());
+        section("log", self.log.problems());
         if self.metrics.listen.parse::<std::net::SocketAddr>().is_err() {
             errors.push(("metrics.listen".into(), format!("`{}` is not an address:port", self.metrics.listen)));
-        }
-        if self.source.include.is_empty() {
-            errors.push(("source.include".into(), "no file would ever be read".into()));
-        }
-        for (key, pats) in
-            [("clean.drop_patterns", &self.clean.drop_patterns), ("clean.keep_patterns", &self.clean.keep_patterns)]
-        {
-            for p in pats.iter() {
-                if let Err(e) = regex::Regex::new(p) {
-                    errors.push((key.into(), format!("bad regular expression `{p}`: {e}")));
-                }
-            }
-        }
-        if self.dedup.bands.get() * self.dedup.rows.get() > crate::stages::dedup::SLOTS {
-            errors.push((
-                "dedup.bands".into(),
-                format!("bands * rows must be at most {} (the signature's slots)", crate::stages::dedup::SLOTS),
-            ));
-        }
-        if self.dedup.shingle_words.get() > crate::stages::dedup::sketch::MAX_SHINGLE_WORDS {
-            errors.push((
-                "dedup.shingle_words".into(),
-                format!("must be at most {}", crate::stages::dedup::sketch::MAX_SHINGLE_WORDS),
-            ));
-        }
-        if self.dedup.lead_bands * self.dedup.lead_rows.get() > crate::stages::dedup::LEAD_SLOTS {
-            errors.push((
-                "dedup.lead_bands".into(),
-                format!("lead_bands * lead_rows must be at most {}", crate::stages::dedup::LEAD_SLOTS),
-            ));
-        }
-        for (key, v) in
-            [("dedup.threshold", self.dedup.threshold), ("dedup.number_agreement", self.dedup.number_agreement)]
-        {
-            if !(v > 0.0 && v <= 1.0) {
-                errors.push((key.into(), "must be above 0 and at most 1".into()));
-            }
-        }
-        if !(0.0..=1.0).contains(&self.dedup.name_agreement) {
-            errors.push(("dedup.name_agreement".into(), "must be between 0 and 1".into()));
-        }
-        if self.extract.accept_page_types.is_empty() {
-            errors.push(("extract.accept_page_types".into(), "name at least one page type (`article`)".into()));
-        }
-        if !(0.0..=1.0).contains(&self.extract.reject_min_probability) {
-            errors.push(("extract.reject_min_probability".into(), "must be between 0 and 1".into()));
-        }
-        if !(0.0..=1.0).contains(&self.clean.keep_threshold) {
-            errors.push(("clean.keep_threshold".into(), "must be between 0 and 1".into()));
-        }
-        if !(self.clean.column_word_threshold > 0.0 && self.clean.column_word_threshold < 1.0) {
-            errors.push(("clean.column_word_threshold".into(), "must be between 0 and 1 (exclusive)".into()));
-        }
-        if !(0.0..=1.0).contains(&self.clean.column_min_share) {
-            errors.push(("clean.column_min_share".into(), "must be between 0 and 1".into()));
-        }
-        if !(0.0..=1.0).contains(&self.clean.column_max_sentence_share) {
-            errors.push(("clean.column_max_sentence_share".into(), "must be between 0 and 1".into()));
-        }
-        if !(0.0..=1.0).contains(&self.clean.column_rescue_threshold) {
-            errors.push(("clean.column_rescue_threshold".into(), "must be between 0 and 1".into()));
-        }
-        if !(self.clean.column_cut_margin >= 0.0 && self.clean.column_cut_margin.is_finite()) {
-            errors.push(("clean.column_cut_margin".into(), "must be 0 or more".into()));
-        }
-        if !(0.0..=1.0).contains(&self.clean.headline_min_overlap) {
-            errors.push(("clean.headline_min_overlap".into(), "must be between 0 and 1".into()));
-        }
-        let c = &self.clean;
-        for (key, p) in [
-            ("clean.copyright_pattern", &c.copyright_pattern),
-            ("clean.credit_pattern", &c.credit_pattern),
-            ("clean.caption_credit_pattern", &c.caption_credit_pattern),
-            ("clean.caption_pattern", &c.caption_pattern),
-            ("clean.comments_start_pattern", &c.comments_start_pattern),
-            ("clean.share_pattern", &c.share_pattern),
-            ("clean.teaser_pattern", &c.teaser_pattern),
-            ("clean.tags_pattern", &c.tags_pattern),
-            ("clean.identifier_pattern", &c.identifier_pattern),
-            ("clean.byline_pattern", &c.byline_pattern),
-            ("clean.dateline_pattern", &c.dateline_pattern),
-        ] {
-            if let Err(e) = regex::Regex::new(p) {
-                errors.push((key.into(), format!("bad regular expression: {e}")));
-            }
-        }
-        if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(&self.log.level) {
-            errors.push(("log.level".into(), format!("bad filter `{}`: {e}", self.log.level)));
         }
         if self.sink.path == self.dead_letter.path {
             errors.push(("dead_letter.path".into(), "must differ from sink.path".into()));
@@ -1022,7 +451,7 @@ mod tests {
     #[test]
     fn page_types_are_checked() {
         let cfg = parse("[extract]\naccept_page_types = [\"article\", \"forum\"]\n").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(cfg.extract.accept_page_types, [PageType::Article, PageType::Forum]);
+        assert_eq!(cfg.extract.accept_page_types, [crate::record::PageType::Article, crate::record::PageType::Forum]);
         let p = parse("[extract]\naccept_page_types = [\"blog\"]\n").unwrap_err().problems();
         assert!(p[0].starts_with("t.toml:2:") && p[0].contains("blog"), "{p:?}");
         let p = parse("[extract]\naccept_page_types = []\nreject_min_probability = 2.0\n").unwrap_err().problems();

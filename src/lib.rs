@@ -11,6 +11,7 @@ pub mod html;
 pub mod http;
 pub mod lang;
 pub mod logging;
+mod num;
 pub mod pipeline;
 pub mod record;
 pub mod reload;

@@ -5,10 +5,46 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{LogConfig, LogFormat};
+use serde::{Deserialize, Serialize};
 
 /// Changes the log level of the running subscriber.
 pub type LevelHandle = Box<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per event, for log shippers.
+    Json,
+}
+
+/// `[log]`: structured logging to stderr.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A `tracing` filter such as `info` or `newsmill=debug,warn`; `RUST_LOG` overrides it.
+    pub level: String,
+    /// `text` or `json`.
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { level: "info".into(), format: LogFormat::Text }
+    }
+}
+
+impl LogConfig {
+    /// Problems with the section's values, as (key, why).
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        match EnvFilter::builder().parse(&self.level) {
+            Ok(_) => Vec::new(),
+            Err(e) => vec![("level", format!("bad filter `{}`: {e}", self.level))],
+        }
+    }
+}
 
 fn filter_for(level: &str) -> Option<EnvFilter> {
     std::env::var("RUST_LOG")

@@ -240,7 +240,7 @@ fn explain(path: &Path, file: &Path) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut result = Ok(());
-    let read = read_file_once(file, Limits::from_config(&cfg), &mut |ev| {
+    let read = read_file_once(file, Limits::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get()), &mut |ev| {
         let written = match ev {
             Emit::Doc(doc) => {
                 let mut text = String::new();
@@ -294,7 +294,7 @@ fn process(path: &Path, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     };
     let cleaner = Cleaner::new(&cfg.clean)?;
     let extractor = Extractor::new(&cfg.extract);
-    let limits = Limits::from_config(&cfg);
+    let limits = Limits::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get());
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut rejected = 0usize;

@@ -36,7 +36,7 @@ pub enum PipelineError {
     Source(#[from] SourceError),
     /// A clean pattern did not compile.
     #[error("bad clean pattern: {0}")]
-    Pattern(#[from] regex::Error),
+    Pattern(#[from] crate::stages::clean::rules::RulesError),
     /// The metrics endpoint could not listen.
     #[error("cannot listen for metrics on {addr} ([metrics] listen): {source}")]
     Metrics {
@@ -653,7 +653,8 @@ async fn show_progress(probe: Arc<Probe>, stop: CancellationToken) {
 
 /// Hash of the effective config (after interpolation and defaults), for `/status`.
 fn config_hash(cfg: &Config) -> String {
-    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(format!("{cfg:?}").as_bytes()))
+    let text = serde_json::to_string(cfg).unwrap_or_default();
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
 }
 
 /// Watches the config file (its directory, so that editors that replace the file are seen) and

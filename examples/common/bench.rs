@@ -21,7 +21,7 @@ pub struct BenchPage {
 
 /// Every page of `set`, in file-name order.
 pub fn read_set(bench: &Path, set: &str) -> Result<Vec<BenchPage>, Box<dyn std::error::Error>> {
-    let limits = Limits::from_config(&Config::default());
+    let limits = Limits::new(&Default::default(), Config::default().dead_letter.excerpt_bytes.get());
     let dir = bench.join("extraction").join(set);
     let mut truth: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("ground-truth.json"))?)?;
     let mut files: Vec<PathBuf> =

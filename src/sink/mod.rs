@@ -3,6 +3,7 @@
 //! acknowledged) and the position to commit. The JSON-lines file sink is the default; brokers and
 //! databases implement the same trait later without touching the stages.
 
+pub mod config;
 mod file;
 
 use std::path::PathBuf;

@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use crate::config::CleanConfig;
+use self::config::CleanConfig;
 use crate::date::find_date;
 use crate::html::{Block, BlockTag, Limits as HtmlLimits, Page, within};
 use crate::record::{Cleaned, Document, InputMeta, Line, LineClass, Markup, PageSignals, Reject};
@@ -19,6 +19,7 @@ use crate::text::{is_prose_counted, normalize_line, word_count};
 
 pub mod blocks;
 pub mod columns;
+pub mod config;
 pub mod features;
 #[rustfmt::skip]
 pub mod html_weights;
@@ -35,7 +36,7 @@ use rules::Rules;
 #[derive(Debug)]
 pub struct Cleaner {
     cfg: CleanConfig,
-    rules: Rules,
+    rules: std::sync::Arc<Rules>,
     model: LineModel,
     html_model: LineModel,
 }
@@ -70,15 +71,15 @@ struct FirstPass {
 }
 
 impl Cleaner {
-    /// Compiles the configured patterns (already validated by the config loader).
-    pub fn new(cfg: &CleanConfig) -> Result<Self, regex::Error> {
+    /// A cleaner with the patterns of `cfg` (compiled once per config, see [`CleanConfig::rules`]).
+    pub fn new(cfg: &CleanConfig) -> Result<Self, rules::RulesError> {
         Self::with_models(cfg, LineModel::shipped(), LineModel::shipped_html())
     }
 
     /// A cleaner with other models for text lines and HTML blocks (the training command evaluates
     /// candidates this way).
-    pub fn with_models(cfg: &CleanConfig, model: LineModel, html_model: LineModel) -> Result<Self, regex::Error> {
-        Ok(Self { cfg: cfg.clone(), rules: Rules::compile(cfg)?, model, html_model })
+    pub fn with_models(cfg: &CleanConfig, model: LineModel, html_model: LineModel) -> Result<Self, rules::RulesError> {
+        Ok(Self { cfg: cfg.clone(), rules: cfg.rules()?, model, html_model })
     }
 
     /// Classifies every non-empty line of `text`: rules first, then the line model for every line

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use regex::{Regex, RegexSet};
 
-use crate::config::CleanConfig;
+use super::config::CleanConfig;
 
 /// Interface labels that are never article text, matched on the whole line (lower-cased, outer
 /// punctuation trimmed). Many languages, because sites are.
@@ -277,30 +277,98 @@ pub struct Rules {
     pub keep: RegexSet,
 }
 
+/// Every pattern of a `[clean]` section that does not compile: (key, why).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", .0.iter().map(|(key, why)| format!("clean.{key}: {why}")).collect::<Vec<_>>().join("; "))]
+pub struct RulesError(pub Vec<(&'static str, String)>);
+
 impl Rules {
-    /// Compiles the rules of `cfg` (the config loader has validated the patterns already).
-    pub fn compile(cfg: &CleanConfig) -> Result<Self, regex::Error> {
+    /// Compiles the rules of `cfg`, naming every pattern that does not compile.
+    pub fn compile(cfg: &CleanConfig) -> Result<Self, RulesError> {
+        let mut errors = Vec::new();
+        let mut one = |key: &'static str, pattern: &str| {
+            Regex::new(pattern).map_err(|e| errors.push((key, format!("bad regular expression: {e}")))).ok()
+        };
+        let copyright = one("copyright_pattern", &cfg.copyright_pattern);
+        let credit = one("credit_pattern", &cfg.credit_pattern);
+        let caption_credit = one("caption_credit_pattern", &cfg.caption_credit_pattern);
+        let caption = one("caption_pattern", &cfg.caption_pattern);
+        let comments_start = one("comments_start_pattern", &cfg.comments_start_pattern);
+        let teaser = one("teaser_pattern", &cfg.teaser_pattern);
+        let tags = one("tags_pattern", &cfg.tags_pattern);
+        let share = one("share_pattern", &cfg.share_pattern);
+        let identifier = one("identifier_pattern", &cfg.identifier_pattern);
+        let byline = one("byline_pattern", &cfg.byline_pattern);
+        let dateline = one("dateline_pattern", &cfg.dateline_pattern);
+        let drop = pattern_set("drop_patterns", &cfg.drop_patterns, &mut errors);
+        let keep = pattern_set("keep_patterns", &cfg.keep_patterns, &mut errors);
+        let (
+            Some(copyright),
+            Some(credit),
+            Some(caption_credit),
+            Some(caption),
+            Some(comments_start),
+            Some(teaser),
+            Some(tags),
+            Some(share),
+            Some(identifier),
+            Some(byline),
+            Some(dateline),
+            Some(drop),
+            Some(keep),
+        ) = (
+            copyright,
+            credit,
+            caption_credit,
+            caption,
+            comments_start,
+            teaser,
+            tags,
+            share,
+            identifier,
+            byline,
+            dateline,
+            drop,
+            keep,
+        )
+        else {
+            return Err(RulesError(errors));
+        };
         let ui: HashSet<String> = cfg.ui_labels.iter().map(|l| l.to_lowercase()).collect();
         Ok(Self {
             max_label_bytes: ui.iter().map(String::len).max().unwrap_or(0),
             ui,
-            copyright: Regex::new(&cfg.copyright_pattern)?,
-            credit: Regex::new(&cfg.credit_pattern)?,
-            caption_credit: Regex::new(&cfg.caption_credit_pattern)?,
-            caption: Regex::new(&cfg.caption_pattern)?,
             copyright_or_caption: Regex::new(&format!("(?:{})|(?:{})", cfg.copyright_pattern, cfg.caption_pattern))
                 .ok(),
-            comments_start: Regex::new(&cfg.comments_start_pattern)?,
-            teaser: Regex::new(&cfg.teaser_pattern)?,
-            tags: Regex::new(&cfg.tags_pattern)?,
-            share: Regex::new(&cfg.share_pattern)?,
-            identifier: Regex::new(&cfg.identifier_pattern)?,
-            byline: Regex::new(&cfg.byline_pattern)?,
-            dateline: Regex::new(&cfg.dateline_pattern)?,
-            drop: RegexSet::new(&cfg.drop_patterns)?,
-            keep: RegexSet::new(&cfg.keep_patterns)?,
+            copyright,
+            credit,
+            caption_credit,
+            caption,
+            comments_start,
+            teaser,
+            tags,
+            share,
+            identifier,
+            byline,
+            dateline,
+            drop,
+            keep,
         })
     }
+}
+
+/// One set of patterns; a pattern that does not compile is named on its own.
+fn pattern_set(key: &'static str, patterns: &[String], errors: &mut Vec<(&'static str, String)>) -> Option<RegexSet> {
+    let before = errors.len();
+    for p in patterns {
+        if let Err(e) = Regex::new(p) {
+            errors.push((key, format!("bad regular expression `{p}`: {e}")));
+        }
+    }
+    if errors.len() > before {
+        return None;
+    }
+    RegexSet::new(patterns).map_err(|e| errors.push((key, e.to_string()))).ok()
 }
 
 #[cfg(test)]

@@ -774,7 +774,7 @@ mod tests {
     ];
 
     fn params() -> Params {
-        Params::from_config(&crate::config::DedupConfig::default())
+        Params::from_config(&crate::stages::dedup::config::DedupConfig::default())
     }
 
     fn sk(paragraphs: &[&str]) -> Sketched {

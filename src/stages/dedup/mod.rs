@@ -3,6 +3,7 @@
 //! document held in the window is the same text or an edited copy of it, and is persisted with the
 //! input checkpoints, so a restart remembers what it has seen.
 
+pub mod config;
 pub mod index;
 pub mod sketch;
 
@@ -11,7 +12,7 @@ use std::sync::{Arc, Mutex};
 pub use index::{DedupChanges, DedupRecord, InFlight, MatchKind, Params, StoryIndex, Verdict};
 pub use sketch::{LEAD_SLOTS, SLOTS, Sketch, Sketched, Sketcher};
 
-use crate::config::{DedupAction, DedupConfig};
+use self::config::{DedupAction, DedupConfig};
 use crate::record::{Extracted, Reject};
 use crate::runner::{Outcome, Transform};
 
@@ -163,7 +164,7 @@ mod tests {
 
     #[test]
     fn actions_tag_drop_and_disabled() {
-        use crate::config::DedupConfig;
+        use super::config::DedupConfig;
         use crate::record::{Article, Extracted, Format, SourceInfo};
         let doc = |id: &str| {
             let prov = crate::stages::test_document("x").prov;

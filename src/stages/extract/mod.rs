@@ -7,12 +7,13 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::config::ExtractConfig;
+use self::config::ExtractConfig;
 use crate::date::{find_date, normalize_stated};
 use crate::record::{Article, Caption, Cleaned, Extracted, Line, LineClass, Reject, SourceInfo, now_rfc3339};
 use crate::runner::{Outcome, Transform};
 use crate::text::{content_hash, word_count};
 
+pub mod config;
 pub mod page_type;
 #[rustfmt::skip]
 mod page_type_weights;
@@ -317,9 +318,9 @@ mod date_and_byline_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::CleanConfig;
     use crate::runner::Transform;
     use crate::stages::clean::Cleaner;
+    use crate::stages::clean::config::CleanConfig;
 
     fn run(text: &str, meta: crate::record::InputMeta) -> Result<Article, Reject> {
         let cleaner = Cleaner::new(&CleanConfig::default()).unwrap();

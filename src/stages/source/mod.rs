@@ -4,6 +4,7 @@
 //! the bounded channel to `clean` with a blocking send, so a slow pipeline slows reading.
 
 pub mod charset;
+pub mod config;
 pub mod feed;
 pub mod reader;
 
@@ -19,8 +20,8 @@ use globset::{GlobSet, GlobSetBuilder};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, info_span, warn};
 
+use self::config::{FollowSymlinks, SourceConfig};
 use crate::checkpoint::{HEAD_BYTES, Observed, Plan, Tracker};
-use crate::config::{FollowSymlinks, SourceConfig};
 use crate::dead_letter::DeadLetterTx;
 use crate::record::{Document, FileKey, Rejection, now_rfc3339};
 use crate::runner::StageCounters;

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::charset::{Decoded, How, Sniff, decode_owned};
+use super::config::ItemsWithoutText;
 use super::feed::{FeedMemory, decode_feed_owned, parse};
-use crate::config::ItemsWithoutText;
 use crate::record::{Document, FileKey, Format, InputMeta, Markup, Provenance, Rejection, Ticket, now_rfc3339};
 
 /// Which reader a file needs, from its name.
@@ -90,12 +90,12 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// The limits set in the config.
-    pub fn from_config(cfg: &crate::config::Config) -> Self {
+    /// The limits `[source]` sets, with rejections quoting at most `excerpt_bytes`.
+    pub fn new(source: &super::config::SourceConfig, excerpt_bytes: usize) -> Self {
         Self {
-            max_document_bytes: cfg.source.max_document_bytes.get(),
-            excerpt_bytes: cfg.dead_letter.excerpt_bytes.get(),
-            items_without_text: cfg.source.feed_items_without_text,
+            max_document_bytes: source.max_document_bytes.get(),
+            excerpt_bytes,
+            items_without_text: source.feed_items_without_text,
         }
     }
 }
@@ -848,10 +848,9 @@ mod tests {
     /// One cleaner and extractor for the property tests (building them compiles the rules).
     static CLEAN_EXTRACT: std::sync::LazyLock<(crate::stages::clean::Cleaner, crate::stages::extract::Extractor)> =
         std::sync::LazyLock::new(|| {
-            let cfg = crate::config::Config::default();
             (
-                crate::stages::clean::Cleaner::new(&cfg.clean).expect("the default rules compile"),
-                crate::stages::extract::Extractor::new(&cfg.extract),
+                crate::stages::clean::Cleaner::new(&Default::default()).expect("the default rules compile"),
+                crate::stages::extract::Extractor::new(&Default::default()),
             )
         });
 
