@@ -239,12 +239,11 @@ impl Config {
         if self.metrics.listen.parse::<std::net::SocketAddr>().is_err() {
             errors.push(("metrics.listen".into(), format!("`{}` is not an address:port", self.metrics.listen)));
         }
-        if self.sink.path == self.dead_letter.path {
-            errors.push(("dead_letter.path".into(), "must differ from sink.path".into()));
-        }
-        if self.sink.path.as_os_str().is_empty() {
-            errors.push(("sink.path".into(), "must not be empty".into()));
-        }
+        errors.extend(
+            crate::sink::config::problems(&self.sink, &self.dead_letter)
+                .into_iter()
+                .map(|(key, why)| (key.to_string(), why)),
+        );
         if self.state.dir.as_os_str().is_empty() {
             errors.push(("state.dir".into(), "must not be empty".into()));
         }

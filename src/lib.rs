@@ -1,20 +1,20 @@
 //! newsmill: a long-lived daemon that turns raw scraped news pages into clean, deduplicated
 //! articles. Documents flow `source -> clean -> extract -> dedup -> sink` over bounded channels;
-//! see [`pipeline`] for the wiring and [`runner`] for how every stage is run.
+//! see [`daemon`] for the wiring and [`runner`] for how every stage is run.
 
 pub mod channel;
-pub mod checkpoint;
 pub mod config;
+pub mod daemon;
 pub mod date;
-pub mod dead_letter;
 pub mod html;
 pub mod http;
 pub mod lang;
+pub mod live;
 pub mod logging;
 mod num;
-pub mod pipeline;
+pub mod offline;
 pub mod record;
-pub mod reload;
+pub mod retry;
 pub mod runner;
 pub mod sink;
 pub mod stages;

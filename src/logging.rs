@@ -37,6 +37,9 @@ impl Default for LogConfig {
 }
 
 impl LogConfig {
+    /// What a reload changes in place: the level.
+    pub const LIVE: crate::live::LiveKeys = crate::live::LiveKeys::Only(&["level"]);
+
     /// Problems with the section's values, as (key, why).
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         match EnvFilter::builder().parse(&self.level) {

@@ -9,11 +9,6 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use newsmill::config::Config;
-use newsmill::record::Markup;
-use newsmill::runner::{Outcome, Transform};
-use newsmill::stages::clean::Cleaner;
-use newsmill::stages::extract::{Extractor, page_type};
-use newsmill::stages::source::reader::{Emit, Limits, read_file_once};
 
 #[derive(Parser)]
 #[command(name = "newsmill", version, about = "Turns raw scraped news pages into clean, deduplicated articles.")]
@@ -150,22 +145,25 @@ fn run(path: &Path, once: bool) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let log_level = newsmill::logging::init(&cfg.log);
+    let cfg_copy = cfg.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start runtime")?;
     let summary = runtime.block_on(async {
         let stop = CancellationToken::new();
         let (reload_tx, reload_rx) = tokio::sync::mpsc::channel(1);
         tokio::spawn(watch_signals(stop.clone(), reload_tx.clone()));
-        let control = newsmill::pipeline::Control {
+        let control = newsmill::daemon::Control {
             config_path: Some(path.to_path_buf()),
             reload_tx: Some(reload_tx),
             reload_rx: Some(reload_rx),
             log_level,
         };
-        newsmill::pipeline::run(cfg, once, stop, control).await
+        newsmill::daemon::run(cfg, once, stop, control).await
     })?;
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     if once {
-        println!("{}", serde_json::to_string(&summary)?);
+        let summary = serde_json::to_string(&summary)?;
+        // An output on standard output keeps it for records alone.
+        if newsmill::daemon::writes_to_stdout(&cfg_copy) { eprintln!("{summary}") } else { println!("{summary}") }
     }
     Ok(if summary.forced { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
@@ -236,53 +234,9 @@ fn explain(path: &Path, file: &Path) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let cleaner = Cleaner::new(&cfg.clean)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut result = Ok(());
-    let read = read_file_once(file, Limits::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get()), &mut |ev| {
-        let written = match ev {
-            Emit::Doc(doc) => {
-                let mut text = String::new();
-                let threshold = cfg.clean.keep_threshold;
-                let html = doc.markup != Markup::Text;
-                let (cleaned, tags) = cleaner.explain_document(doc);
-                if html {
-                    let meta = &cleaned.meta;
-                    let categories = (!meta.categories.is_empty()).then(|| meta.categories.join(", "));
-                    for (name, value) in [
-                        ("title", &meta.title),
-                        ("author", &meta.author),
-                        ("published", &meta.published),
-                        ("modified", &meta.updated),
-                        ("site", &meta.outlet),
-                        ("url", &meta.url),
-                        ("lang", &meta.lang),
-                        ("image", &meta.image),
-                        ("category", &categories),
-                    ] {
-                        if let Some(v) = value {
-                            text.push_str(&format!("META {name:<9} {v}\n"));
-                        }
-                    }
-                }
-                text.push_str(&format!("PAGE TYPE {}\n", page_type::explain(&cleaned)));
-                for (i, line) in cleaned.lines.iter().enumerate() {
-                    if let Some(tag) = tags.get(i) {
-                        text.push_str(&format!("<{tag:<6}> "));
-                    }
-                    text.push_str(&newsmill::stages::clean::explain_line(line, threshold));
-                    text.push('\n');
-                }
-                writeln!(out, "# {}\n{text}", cleaned.prov.id)
-            }
-            Emit::Reject(r) => writeln!(out, "# {}: rejected ({}): {}", r.path, r.kind, r.reason),
-        };
-        result = written;
-        result.is_ok()
-    });
-    read.with_context(|| format!("cannot read {}", file.display()))?;
-    result.context("cannot write to stdout")?;
+    newsmill::offline::explain(&cfg, file, &mut out)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
@@ -292,52 +246,11 @@ fn process(path: &Path, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let cleaner = Cleaner::new(&cfg.clean)?;
-    let extractor = Extractor::new(&cfg.extract);
-    let limits = Limits::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get());
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut rejected = 0usize;
-    for file in files {
-        let mut write_err = None;
-        let read = read_file_once(file, limits, &mut |ev| {
-            let article = match ev {
-                // As in the daemon's workers: a panic on one document rejects that document.
-                Emit::Doc(doc) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    cleaner.process(doc).and_then(|o| match o {
-                        Outcome::Emit(c) => extractor.extract(c),
-                        Outcome::Drop => Err(newsmill::record::Reject::new("dropped", "dropped by the cleaner", "")),
-                    })
-                }))
-                .unwrap_or_else(|p| {
-                    let message = newsmill::logging::panic_message(p.as_ref());
-                    Err(newsmill::record::Reject::new("panic", format!("clean/extract panicked: {message}"), ""))
-                }),
-                Emit::Reject(r) => Err(newsmill::record::Reject::new(r.kind, r.reason, r.excerpt)),
-            };
-            match article {
-                Ok(a) => {
-                    let line = serde_json::to_string(&a.article).map_err(std::io::Error::other);
-                    if let Err(e) = line.and_then(|l| writeln!(out, "{l}")) {
-                        write_err = Some(e);
-                        return false;
-                    }
-                }
-                Err(r) => {
-                    rejected += 1;
-                    eprintln!("{}: rejected ({}): {}", file.display(), r.kind, r.reason);
-                }
-            }
-            true
-        });
-        if let Some(e) = write_err {
-            return Err(e).context("cannot write to stdout");
-        }
-        if let Err(e) = read {
-            eprintln!("{}: {e}", file.display());
-            rejected += 1;
-        }
-    }
+    let rejected = newsmill::offline::process(&cfg, files, &mut out, &mut |file, reason| {
+        eprintln!("{}: {reason}", file.display());
+    })?;
     out.flush()?;
     Ok(if rejected > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

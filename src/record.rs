@@ -24,6 +24,13 @@ impl std::fmt::Display for FileKey {
     }
 }
 
+/// Whoever hands documents out and must hear when each is durably handled (its output, or its
+/// rejection, is durable; or it ended on purpose): the source's side of the commit protocol.
+pub trait Acknowledge: Send + Sync {
+    /// The document of `ticket` is done with.
+    fn ack(&self, ticket: &Ticket);
+}
+
 /// A document's byte range in its input file, used to acknowledge it end to end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ticket {
@@ -617,19 +624,26 @@ impl Reject {
 
 /// Items the stage runner can attribute: an id and a ticket for the dead letter.
 pub trait Tracked {
-    /// The item's provenance.
-    fn prov(&self) -> &Provenance;
+    /// The item's provenance; `None` for what has no input document of its own to send to the
+    /// dead letter (a rejection on its way there).
+    fn prov(&self) -> Option<&Provenance>;
+}
+
+impl Tracked for Rejection {
+    fn prov(&self) -> Option<&Provenance> {
+        None
+    }
 }
 
 impl Tracked for Document {
-    fn prov(&self) -> &Provenance {
-        &self.prov
+    fn prov(&self) -> Option<&Provenance> {
+        Some(&self.prov)
     }
 }
 
 impl Tracked for Cleaned {
-    fn prov(&self) -> &Provenance {
-        &self.prov
+    fn prov(&self) -> Option<&Provenance> {
+        Some(&self.prov)
     }
 }
 
@@ -643,8 +657,8 @@ pub struct Extracted {
 }
 
 impl Tracked for Extracted {
-    fn prov(&self) -> &Provenance {
-        &self.prov
+    fn prov(&self) -> Option<&Provenance> {
+        Some(&self.prov)
     }
 }
 

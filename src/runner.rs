@@ -11,10 +11,9 @@ use std::time::Instant;
 use tokio::task::JoinHandle;
 use tracing::{Instrument, debug, error, info_span, warn};
 
-use crate::checkpoint::Tracker;
-use crate::dead_letter::DeadLetterTx;
+use crate::live::Live;
 use crate::logging::panic_message;
-use crate::record::{Provenance, Reject, Rejection, Tracked, now_rfc3339};
+use crate::record::{Acknowledge, Provenance, Reject, Rejection, Tracked, now_rfc3339, truncate_str};
 
 /// What a transform made of one item.
 #[derive(Debug)]
@@ -37,6 +36,40 @@ pub trait Transform: Send + Sync + 'static {
     const BLOCKING: bool;
     /// Handles one item.
     fn process(&self, input: Self::In) -> Result<Outcome<Self::Out>, Reject>;
+}
+
+/// Name of the processing-time histogram every worker records into.
+pub const PROCESSING_SECONDS: &str = "newsmill_stage_processing_seconds";
+
+/// The sending side of the dead letter, cloned into every stage.
+#[derive(Clone, Debug)]
+pub struct DeadLetterTx {
+    tx: crate::channel::Sender<Rejection>,
+    excerpt_bytes: usize,
+}
+
+impl DeadLetterTx {
+    /// A sender into `tx` that cuts excerpts to `excerpt_bytes`.
+    pub fn new(tx: crate::channel::Sender<Rejection>, excerpt_bytes: usize) -> Self {
+        Self { tx, excerpt_bytes }
+    }
+
+    /// Sends a rejection to the writer, waiting for room (backpressure like any channel).
+    pub async fn send(&self, mut rejection: Rejection) {
+        rejection.excerpt = truncate_str(&rejection.excerpt, self.excerpt_bytes).to_string();
+        if let Err(e) = self.tx.send(rejection).await {
+            // Only possible once the writer has stopped, which happens after every stage has.
+            error!(path = %e.0.path, reason = %e.0.reason, "Dead letter is closed; rejection not recorded.");
+        }
+    }
+
+    /// Same as [`DeadLetterTx::send`], from a blocking thread.
+    pub fn send_blocking(&self, mut rejection: Rejection) {
+        rejection.excerpt = truncate_str(&rejection.excerpt, self.excerpt_bytes).to_string();
+        if let Err(e) = self.tx.send_blocking(rejection) {
+            error!(path = %e.0.path, reason = %e.0.reason, "Dead letter is closed; rejection not recorded.");
+        }
+    }
 }
 
 /// Per-stage counters, shared by the stage's workers.
@@ -72,10 +105,10 @@ fn inc(c: &AtomicU64) {
 pub struct StageContext {
     /// Counters of this stage.
     pub counters: Arc<StageCounters>,
-    /// Where rejections go.
-    pub dead_letter: DeadLetterTx,
+    /// Where rejections go (`None` for the dead letter's own stage).
+    pub dead_letter: Option<DeadLetterTx>,
     /// To acknowledge items that end here on purpose.
-    pub tracker: Arc<Tracker>,
+    pub acks: Arc<dyn Acknowledge>,
 }
 
 /// A running stage: its workers, and what it takes to start more or let some go.
@@ -186,7 +219,7 @@ pub fn spawn_stage<T: Transform>(
 /// The stage's processing-time histogram, looked up once per worker rather than per document
 /// (a no-op unless the metrics recorder was installed before the stage started).
 fn processing_time<T: Transform>() -> metrics::Histogram {
-    metrics::histogram!(crate::status::PROCESSING_SECONDS, "stage" => T::STAGE)
+    metrics::histogram!(PROCESSING_SECONDS, "stage" => T::STAGE)
 }
 
 /// Takes one of the pending quits, if any: this worker then stops.
@@ -195,29 +228,8 @@ fn should_quit(quit: &AtomicUsize) -> bool {
         && quit.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |q| q.checked_sub(1)).is_ok()
 }
 
-/// A transform whose logic can be replaced while it runs (a config reload): every item is
-/// handled by whichever version is current when it arrives.
-pub struct Live<T> {
-    current: std::sync::RwLock<Arc<T>>,
-}
-
-impl<T> Live<T> {
-    /// Wraps the first version.
-    pub fn new(t: T) -> Self {
-        Self { current: std::sync::RwLock::new(Arc::new(t)) }
-    }
-
-    /// The version in use now.
-    pub fn current(&self) -> Arc<T> {
-        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    /// Replaces the logic for the items that arrive from now on.
-    pub fn replace(&self, t: T) {
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(t);
-    }
-}
-
+/// A stage whose logic a config reload replaces: every item is handled by whichever version is
+/// current when it arrives.
 impl<T: Transform> Transform for Live<T> {
     type In = T::In;
     type Out = T::Out;
@@ -225,7 +237,7 @@ impl<T: Transform> Transform for Live<T> {
     const BLOCKING: bool = T::BLOCKING;
 
     fn process(&self, input: Self::In) -> Result<Outcome<Self::Out>, Reject> {
-        self.current().process(input)
+        self.get().process(input)
     }
 }
 
@@ -239,7 +251,9 @@ enum Next<T> {
 /// Runs the transform on one item and applies the error policy; the caller does the sending.
 fn handle<T: Transform>(transform: &T, item: T::In, ctx: &StageContext, timing: &metrics::Histogram) -> Next<T::Out> {
     inc(&ctx.counters.received);
-    let prov = item.prov().clone();
+    let prov = item.prov().cloned();
+    let doc = prov.as_ref().map_or("-", |p| &*p.id);
+    let path = prov.as_ref().map_or(std::path::Path::new("-"), |p| &*p.path);
     let started = Instant::now();
     let result = catch_unwind(AssertUnwindSafe(|| transform.process(item)));
     let elapsed = started.elapsed();
@@ -247,26 +261,40 @@ fn handle<T: Transform>(transform: &T, item: T::In, ctx: &StageContext, timing: 
     let elapsed_us = elapsed.as_micros() as u64;
     match result {
         Ok(Ok(Outcome::Emit(out))) => {
-            debug!(doc = %prov.id, elapsed_us, "Processed.");
+            debug!(doc, elapsed_us, "Processed.");
             Next::Send(out)
         }
         Ok(Ok(Outcome::Drop)) => {
-            debug!(doc = %prov.id, elapsed_us, "Dropped on purpose.");
-            ctx.tracker.ack(&prov.ticket);
+            debug!(doc, elapsed_us, "Dropped on purpose.");
+            if let Some(p) = &prov {
+                ctx.acks.ack(&p.ticket);
+            }
             inc(&ctx.counters.dropped);
             Next::Done
         }
         Ok(Err(reject)) => {
-            warn!(doc = %prov.id, path = %prov.path.display(), kind = reject.kind, reason = %reject.reason, "Rejected input.");
+            warn!(doc, path = %path.display(), kind = reject.kind, reason = %reject.reason, "Rejected input.");
             inc(&ctx.counters.rejected);
-            Next::DeadLetter(Box::new(rejection(T::STAGE, &prov, reject)))
+            dead_letter(T::STAGE, prov.as_ref(), reject)
         }
         Err(panic) => {
             let message = panic_message(panic.as_ref());
-            error!(doc = %prov.id, path = %prov.path.display(), panic = %message, "Transform panicked; input sent to the dead letter.");
+            error!(doc, path = %path.display(), panic = %message, "Transform panicked; input sent to the dead letter.");
             inc(&ctx.counters.rejected);
             let reject = Reject::new("panic", format!("{} worker panicked: {message}", T::STAGE), String::new());
-            Next::DeadLetter(Box::new(rejection(T::STAGE, &prov, reject)))
+            dead_letter(T::STAGE, prov.as_ref(), reject)
+        }
+    }
+}
+
+/// The dead-letter record for a refused item; an item without provenance (a rejection the dead
+/// letter itself failed on) can only be logged.
+fn dead_letter<T>(stage: &'static str, prov: Option<&Provenance>, reject: Reject) -> Next<T> {
+    match prov {
+        Some(p) => Next::DeadLetter(Box::new(rejection(stage, p, reject))),
+        None => {
+            error!(stage, kind = reject.kind, reason = %reject.reason, "A rejection could not be written anywhere.");
+            Next::Done
         }
     }
 }
@@ -293,7 +321,10 @@ async fn run_async_worker<T: Transform>(
                 }
                 inc(&ctx.counters.sent);
             }
-            Next::DeadLetter(r) => ctx.dead_letter.send(*r).await,
+            Next::DeadLetter(r) => match &ctx.dead_letter {
+                Some(dl) => dl.send(*r).await,
+                None => error!(reason = %r.reason, "No dead letter here; rejection not recorded."),
+            },
             Next::Done => {}
         }
     }
@@ -322,7 +353,10 @@ fn run_blocking_worker<T: Transform>(
                 }
                 inc(&ctx.counters.sent);
             }
-            Next::DeadLetter(r) => ctx.dead_letter.send_blocking(*r),
+            Next::DeadLetter(r) => match &ctx.dead_letter {
+                Some(dl) => dl.send_blocking(*r),
+                None => error!(reason = %r.reason, "No dead letter here; rejection not recorded."),
+            },
             Next::Done => {}
         }
     }
@@ -373,12 +407,12 @@ mod tests {
     async fn panics_and_rejections_go_to_the_dead_letter_and_the_worker_goes_on() {
         let (in_tx, in_rx) = crate::channel::bounded(4);
         let (out_tx, out_rx) = crate::channel::bounded(4);
-        let (dl_tx, dl_rx) = async_channel::bounded::<Rejection>(4);
+        let (dl_tx, dl_rx) = crate::channel::bounded::<Rejection>(4);
         let counters = Arc::new(StageCounters::default());
         let ctx = StageContext {
             counters: counters.clone(),
-            dead_letter: crate::dead_letter::DeadLetterTx::for_tests(dl_tx, 100),
-            tracker: Arc::new(Tracker::new(10, vec![])),
+            dead_letter: Some(DeadLetterTx::new(dl_tx, 100)),
+            acks: Arc::new(crate::stages::source::checkpoint::Tracker::new(10, vec![])),
         };
         let stage = spawn_stage(Arc::new(Picky), 1, in_rx, Some(out_tx), ctx);
         for text in ["a", "boom", "bad", "skip", "b"] {
@@ -388,7 +422,7 @@ mod tests {
         stage.join().await;
         let out: Vec<String> = std::iter::from_fn(|| out_rx.try_recv()).collect();
         assert_eq!(out, ["a", "b"]);
-        let dead: Vec<Rejection> = std::iter::from_fn(|| dl_rx.try_recv().ok()).collect();
+        let dead: Vec<Rejection> = std::iter::from_fn(|| dl_rx.try_recv()).collect();
         assert_eq!(dead.len(), 2);
         assert_eq!((dead[0].kind, dead[0].stage), ("panic", "picky"));
         assert!(dead[0].reason.contains("exploded on purpose"));

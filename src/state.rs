@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 
-use crate::checkpoint::{Changes, FileCheckpoint};
 use crate::record::FileKey;
 use crate::stages::dedup::{DedupChanges, DedupRecord, InFlight};
+use crate::stages::source::checkpoint::{Changes, FileCheckpoint};
 
 const FILES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("files_v1");
 /// The dedup window: sequence number -> entry ([`DedupRecord::encode`]).

@@ -10,12 +10,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::checkpoint::{Lag, Tracker};
 use crate::runner::StageCounters;
 use crate::stages::dedup::{DedupCounts, SharedIndex};
+use crate::stages::source::checkpoint::{Lag, Tracker};
 
-/// Name of the runner's processing-time histogram.
-pub const PROCESSING_SECONDS: &str = "newsmill_stage_processing_seconds";
+pub use crate::runner::PROCESSING_SECONDS;
 
 /// Buckets of the processing-time histogram, in seconds (10 µs to 10 s).
 pub const PROCESSING_BUCKETS: &[f64] =

@@ -5,14 +5,45 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::live::LiveKeys;
 use crate::num::{nz, nz64};
 
-/// The kinds of sink.
+/// The kinds of output, for `[sink] kind` and `[dead_letter] kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SinkKind {
-    /// One JSON object per line in a local file.
+    /// One JSON object per line in a local file (`path`), rotated, cut back to the last commit
+    /// after a crash: exactly once.
     Jsonl,
+    /// One JSON object per line on standard output, for piping into another tool (logs stay on
+    /// stderr). What was written after the last commit is written again after a crash: at least
+    /// once.
+    Stdout,
+}
+
+/// What opening an output needs, from `[sink]` or `[dead_letter]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputSettings {
+    /// The kind.
+    pub kind: SinkKind,
+    /// The file, for `jsonl`.
+    pub path: PathBuf,
+    /// Rotate once the file holds this many bytes (0: never).
+    pub max_file_bytes: u64,
+    /// Rotate once the file is this old (0: never).
+    pub rotate_interval_ms: u64,
+    /// Serialized records held before they are written out between flushes.
+    pub buffer_bytes: usize,
+}
+
+impl OutputSettings {
+    /// The output's key in the state: what it holds (`articles`, `rejected`) and where it goes.
+    pub fn key(&self, holds: &str) -> String {
+        match self.kind {
+            SinkKind::Jsonl => format!("{holds}:{}", self.path.display()),
+            SinkKind::Stdout => format!("{holds}:stdout"),
+        }
+    }
 }
 
 /// `[sink]`: where articles are written.
@@ -23,8 +54,8 @@ pub struct SinkConfig {
     pub workers: NonZeroUsize,
     /// Capacity of this stage's input channel (articles waiting to be written).
     pub channel_capacity: NonZeroUsize,
-    /// Sink kind.
-    #[serde(rename = "type")]
+    /// `jsonl` (a file) or `stdout`; `type` is accepted for it too.
+    #[serde(alias = "type")]
     pub kind: SinkKind,
     /// Output file for `jsonl`.
     pub path: PathBuf,
@@ -57,7 +88,9 @@ impl Default for SinkConfig {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeadLetterConfig {
-    /// Output file, one JSON object per rejection.
+    /// `jsonl` (a file) or `stdout`.
+    pub kind: SinkKind,
+    /// Output file for `jsonl`, one JSON object per rejection.
     pub path: PathBuf,
     /// Capacity of the channel every stage sends rejections into.
     pub channel_capacity: NonZeroUsize,
@@ -72,6 +105,7 @@ pub struct DeadLetterConfig {
 impl Default for DeadLetterConfig {
     fn default() -> Self {
         Self {
+            kind: SinkKind::Jsonl,
             path: PathBuf::from("out/rejected.jsonl"),
             channel_capacity: nz(64),
             excerpt_bytes: nz(512),
@@ -79,4 +113,59 @@ impl Default for DeadLetterConfig {
             rotate_interval_ms: 24 * 3_600_000,
         }
     }
+}
+
+impl SinkConfig {
+    /// What a reload changes in place: all but the kind (a new `path` opens the new file and
+    /// drains the old one).
+    pub const LIVE: LiveKeys = LiveKeys::AllBut(&["kind", "buffer_bytes"]);
+
+    /// How the articles output is opened.
+    pub fn output(&self) -> OutputSettings {
+        OutputSettings {
+            kind: self.kind,
+            path: self.path.clone(),
+            max_file_bytes: self.max_file_bytes,
+            rotate_interval_ms: self.rotate_interval_ms,
+            buffer_bytes: self.buffer_bytes.get(),
+        }
+    }
+}
+
+impl DeadLetterConfig {
+    /// What a reload changes in place: where rejections go and when the file rotates.
+    pub const LIVE: LiveKeys = LiveKeys::Only(&["path", "max_file_bytes", "rotate_interval_ms"]);
+
+    /// How the dead letter is opened (buffered like the articles output: `buffer_bytes`).
+    pub fn output(&self, buffer_bytes: usize) -> OutputSettings {
+        OutputSettings {
+            kind: self.kind,
+            path: self.path.clone(),
+            max_file_bytes: self.max_file_bytes,
+            rotate_interval_ms: self.rotate_interval_ms,
+            buffer_bytes,
+        }
+    }
+}
+
+/// Problems with `[sink]` and `[dead_letter]` together, as (key, why).
+pub fn problems(sink: &SinkConfig, dead_letter: &DeadLetterConfig) -> Vec<(&'static str, String)> {
+    let mut errors = Vec::new();
+    if sink.kind == SinkKind::Jsonl && sink.path.as_os_str().is_empty() {
+        errors.push(("sink.path", "must not be empty".into()));
+    }
+    if dead_letter.kind == SinkKind::Jsonl && dead_letter.path.as_os_str().is_empty() {
+        errors.push(("dead_letter.path", "must not be empty".into()));
+    }
+    match (sink.kind, dead_letter.kind) {
+        (SinkKind::Jsonl, SinkKind::Jsonl) if sink.path == dead_letter.path => {
+            errors.push(("dead_letter.path", "must differ from sink.path".into()));
+        }
+        (SinkKind::Stdout, SinkKind::Stdout) => errors.push((
+            "dead_letter.kind",
+            "articles and rejections would share standard output; give the dead letter a file (`jsonl`)".into(),
+        )),
+        _ => {}
+    }
+    errors
 }

@@ -23,7 +23,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 use tracing::{info, warn};
 
-use super::SinkError;
+use super::{OutputSettings, Record, Sink, SinkError, SinkFlushed};
 use crate::record::Ticket;
 
 /// Where an output stands: the segment being written (named by when it was opened) and its length.
@@ -413,6 +413,46 @@ fn complete_prefix_len(file: &mut File, len: u64) -> std::io::Result<u64> {
         end = start;
     }
     Ok(0)
+}
+
+/// Opens a JSON-lines output at the position `committed` (as stored in the state).
+pub(super) fn open(settings: &OutputSettings, committed: Option<&[u8]>) -> Result<JsonlFile, SinkError> {
+    let opts = FileOptions {
+        path: settings.path.clone(),
+        max_file_bytes: settings.max_file_bytes,
+        rotate_interval_ms: settings.rotate_interval_ms,
+        buffer_bytes: settings.buffer_bytes,
+    };
+    let committed = match committed {
+        None => None,
+        Some(bytes) => Some(Position::decode(bytes).ok_or_else(|| SinkError::Position { path: opts.path.clone() })?),
+    };
+    JsonlFile::open(opts, committed)
+}
+
+impl Sink for JsonlFile {
+    fn write(&self, record: Record<'_>) -> Result<(), SinkError> {
+        self.append(&record, record.ticket())
+    }
+
+    fn flush(&self) -> Result<SinkFlushed, SinkError> {
+        let f = JsonlFile::flush(self)?;
+        Ok(SinkFlushed { tickets: f.tickets, position: f.position.encode() })
+    }
+
+    fn committed(&self, position: &[u8]) {
+        if let Some(p) = Position::decode(position) {
+            JsonlFile::committed(self, p);
+        }
+    }
+
+    fn bytes_written(&self) -> u64 {
+        JsonlFile::bytes_written(self)
+    }
+
+    fn set_rotation(&self, max_file_bytes: u64, rotate_interval_ms: u64) {
+        JsonlFile::set_rotation(self, max_file_bytes, rotate_interval_ms);
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::sync::{Arc, OnceLock};
 use serde::{Deserialize, Serialize};
 
 use super::rules::{Rules, RulesError};
+use crate::live::LiveKeys;
 use crate::num::nz;
 
 /// `[clean]`: the line cleaner for page text.
@@ -115,6 +116,9 @@ pub struct CleanConfig {
 }
 
 impl CleanConfig {
+    /// What a reload changes in place: everything (the next document is cleaned with it).
+    pub const LIVE: LiveKeys = LiveKeys::All;
+
     /// The compiled patterns, or every one that does not compile. Compiled once per loaded
     /// config: set the fields before the first call.
     pub fn rules(&self) -> Result<Arc<Rules>, RulesError> {

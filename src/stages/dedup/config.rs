@@ -4,6 +4,7 @@ use std::num::{NonZeroU64, NonZeroUsize};
 
 use serde::{Deserialize, Serialize};
 
+use crate::live::LiveKeys;
 use crate::num::{nz, nz64};
 
 /// What the dedup stage does with a duplicate.
@@ -91,6 +92,25 @@ impl Default for DedupConfig {
 }
 
 impl DedupConfig {
+    /// The sketch layout: the held entries were sketched and indexed with it, so it changes only
+    /// at a restart (and then the window's documents match only exact copies until they age out).
+    pub const RESTART: &[&str] = &["shingle_words", "bands", "rows", "lead_bands", "lead_rows"];
+
+    /// What a reload changes in place: everything but the sketch layout.
+    pub const LIVE: LiveKeys = LiveKeys::AllBut(Self::RESTART);
+
+    /// This config with the sketch layout of `running` (a reload keeps it until the restart).
+    pub fn with_layout_of(&self, running: &Self) -> Self {
+        Self {
+            shingle_words: running.shingle_words,
+            bands: running.bands,
+            rows: running.rows,
+            lead_bands: running.lead_bands,
+            lead_rows: running.lead_rows,
+            ..self.clone()
+        }
+    }
+
     /// Problems with the section's values, as (key, why).
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         use super::{LEAD_SLOTS, SLOTS, sketch::MAX_SHINGLE_WORDS};

@@ -4,6 +4,7 @@ use std::num::NonZeroUsize;
 
 use serde::{Deserialize, Serialize};
 
+use crate::live::LiveKeys;
 use crate::num::nz;
 use crate::record::PageType;
 
@@ -39,6 +40,9 @@ impl Default for ExtractConfig {
 }
 
 impl ExtractConfig {
+    /// What a reload changes in place: everything.
+    pub const LIVE: LiveKeys = LiveKeys::All;
+
     /// Problems with the section's values, as (key, why).
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut errors = Vec::new();

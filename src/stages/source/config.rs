@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::live::LiveKeys;
 use crate::num::{nz, nz64};
 
 /// `[source]`: the fetch-from-file source.
@@ -106,6 +107,10 @@ impl Default for SourceConfig {
 }
 
 impl SourceConfig {
+    /// What a reload changes in place: which files are read. The directories and the rest need a
+    /// restart.
+    pub const LIVE: LiveKeys = LiveKeys::Only(&["include", "exclude"]);
+
     /// Problems with the section's values, as (key, why).
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut errors = Vec::new();

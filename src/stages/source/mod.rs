@@ -4,6 +4,7 @@
 //! the bounded channel to `clean` with a blocking send, so a slow pipeline slows reading.
 
 pub mod charset;
+pub mod checkpoint;
 pub mod config;
 pub mod feed;
 pub mod reader;
@@ -20,10 +21,10 @@ use globset::{GlobSet, GlobSetBuilder};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, info_span, warn};
 
+use self::checkpoint::{HEAD_BYTES, Observed, Plan, Tracker};
 use self::config::{FollowSymlinks, SourceConfig};
-use crate::checkpoint::{HEAD_BYTES, Observed, Plan, Tracker};
-use crate::dead_letter::DeadLetterTx;
 use crate::record::{Document, FileKey, Rejection, now_rfc3339};
+use crate::runner::DeadLetterTx;
 use crate::runner::StageCounters;
 use reader::{Emit, FileJob, Kind, Limits, read_job};
 

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use super::feed::FeedMemory;
 use crate::record::{FileKey, Ticket};
-use crate::stages::source::feed::FeedMemory;
 
 /// Bytes hashed at the start of a file to tell a new file from an old one with a reused inode.
 pub const HEAD_BYTES: usize = 1024;
@@ -495,6 +495,12 @@ fn advance(inner: &mut Inner, key: FileKey) {
     }
     if changed {
         inner.dirty.insert(key, true);
+    }
+}
+
+impl crate::record::Acknowledge for Tracker {
+    fn ack(&self, ticket: &Ticket) {
+        Tracker::ack(self, ticket);
     }
 }
 

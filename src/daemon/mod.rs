@@ -1,0 +1,353 @@
+//! The daemon: opens the state and the outputs, starts the stages `source -> clean -> extract ->
+//! dedup -> sink` (and the dead letter) over bounded channels, commits periodically, applies
+//! reloads, and shuts down from the source: cancel the source, let each stage drain until its
+//! input closes, flush the outputs last, and commit. Every task is awaited, within
+//! `shutdown_grace_ms` once a stop was asked for. `docs/architecture.md` draws the whole.
+
+mod commit;
+mod outputs;
+mod persisted;
+mod reload;
+mod stages;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+pub use reload::{Applied, changed_keys, is_live};
+pub use stages::StageId;
+
+use crate::config::Config;
+use crate::live::Live;
+use crate::record::Acknowledge;
+use crate::sink::{DeadLetterStage, SinkError, SinkStage};
+use crate::stages::clean::Cleaner;
+use crate::stages::dedup::Dedup;
+use crate::stages::extract::Extractor;
+use crate::stages::source::{FileSource, Source, SourceContext, SourceError};
+use crate::state::StateError;
+use crate::status::{Health, Probe, StageProbe};
+use commit::{Committer, Persist};
+use outputs::Outputs;
+use persisted::Persisted;
+use stages::{Logic, Stages};
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The state could not be opened or read.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// An output could not be opened.
+    #[error("cannot open output: {0}")]
+    Sink(#[from] SinkError),
+    /// The source could not be set up.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// A clean pattern did not compile.
+    #[error("bad clean pattern: {0}")]
+    Pattern(#[from] crate::stages::clean::rules::RulesError),
+    /// The metrics endpoint could not listen.
+    #[error("cannot listen for metrics on {addr} ([metrics] listen): {source}")]
+    Metrics {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// There is no state, but the outputs hold records: starting afresh would write them twice.
+    #[error(
+        "the state database {state} does not exist, but {output} already holds records: starting afresh would \
+         read every input again and write its records twice. Restore the state directory from a backup, or move \
+         the outputs aside to start over"
+    )]
+    MissingState {
+        /// The state database that was expected.
+        state: std::path::PathBuf,
+        /// The output that holds records.
+        output: std::path::PathBuf,
+    },
+}
+
+impl From<outputs::OpenError> for DaemonError {
+    fn from(e: outputs::OpenError) -> Self {
+        match e {
+            outputs::OpenError::State(e) => DaemonError::State(e),
+            outputs::OpenError::Sink(e) => DaemonError::Sink(e),
+        }
+    }
+}
+
+/// Counters of one stage at the end of a run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StageSummary {
+    /// Stage name.
+    pub stage: &'static str,
+    /// Items received.
+    pub received: u64,
+    /// Items passed on.
+    pub sent: u64,
+    /// Items rejected.
+    pub rejected: u64,
+    /// Items dropped on purpose.
+    pub dropped: u64,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Summary {
+    /// Per-stage counters, in pipeline order.
+    pub stages: Vec<StageSummary>,
+    /// The grace period ran out and some tasks were aborted (their input will be read again).
+    pub forced: bool,
+}
+
+/// How the process steers a running daemon besides stopping it.
+#[derive(Default)]
+pub struct Control {
+    /// The config file, read again on a reload.
+    pub config_path: Option<std::path::PathBuf>,
+    /// Sends a reload request (for the config file watcher).
+    pub reload_tx: Option<tokio::sync::mpsc::Sender<()>>,
+    /// Reload requests (SIGHUP, the watcher).
+    pub reload_rx: Option<tokio::sync::mpsc::Receiver<()>>,
+    /// Changes the log level.
+    pub log_level: Option<crate::logging::LevelHandle>,
+}
+
+/// Whether the summary of `run --once` must stay off standard output (an output writes there).
+pub fn writes_to_stdout(cfg: &Config) -> bool {
+    Outputs::uses_stdout(cfg)
+}
+
+/// Runs the daemon until `stop` is cancelled (or, with `once`, until the inputs are read).
+pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Control) -> Result<Summary, DaemonError> {
+    // Open: the state, the outputs at their committed positions, the stages' logic.
+    let state = Persisted::open(&cfg)?;
+    let (outputs, slots) = Outputs::open(&cfg, &state.store)?;
+    let outputs = Arc::new(outputs);
+    let source = FileSource::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get(), once)?;
+    let globs = source.globs();
+    let cleaner = Arc::new(Live::of(Cleaner::new(&cfg.clean)?));
+    let extractor = Arc::new(Live::of(Extractor::new(&cfg.extract)));
+    let dedup = Arc::new(Live::of(Dedup::new(&cfg.dedup, state.index.clone())));
+    let health = Arc::new(Health::default());
+    *health.config_hash.lock().unwrap_or_else(|e| e.into_inner()) = config_hash(&cfg);
+    let acks: Arc<dyn Acknowledge> = state.tracker.clone();
+    let parts: Vec<Arc<dyn Persist>> = vec![state.tracker.clone(), state.index.clone(), state.feeds.clone()];
+    let committer = Arc::new(Committer::new(slots, acks.clone(), parts, state.store.clone(), health.clone()));
+    // The outputs' starting positions are committed before anything is written: a crash before
+    // the first periodic commit must find a commit point to cut back to.
+    first_commit(&committer, &cfg).await?;
+
+    // Build and start: the stages, then the source that feeds them.
+    if cfg.metrics.enabled && !once {
+        // Before the stages start: their workers take their metric handles when they start.
+        crate::http::prometheus();
+    }
+    let logic = Logic {
+        cleaner: cleaner.clone(),
+        extractor: extractor.clone(),
+        dedup: dedup.clone(),
+        sink: SinkStage::new(outputs.articles.current.clone()),
+        dead_letter: DeadLetterStage::new(outputs.rejected.current.clone()),
+    };
+    let (stages, ends) = Stages::start(&cfg, logic, acks);
+    let stages = Arc::new(stages);
+    let source_task = tokio::spawn(Box::new(source).run(SourceContext {
+        out: ends.out,
+        dead_letter: ends.dead_letter,
+        tracker: state.tracker.clone(),
+        cancel: stop.child_token(),
+        counters: ends.counters,
+        feeds: state.feeds.clone(),
+    }));
+    let probe = Arc::new(probe(&stages, &state, &dedup, &outputs, &health));
+    let progress = (once && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .then(|| tokio::spawn(show_progress(probe.clone(), stop.child_token())));
+    let server_stop = CancellationToken::new();
+    let server = if cfg.metrics.enabled && !once {
+        let listener = tokio::net::TcpListener::bind(&cfg.metrics.listen)
+            .await
+            .map_err(|source| DaemonError::Metrics { addr: cfg.metrics.listen.clone(), source })?;
+        Some(tokio::spawn(crate::http::serve(listener, probe.clone(), server_stop.clone())))
+    } else {
+        None
+    };
+    info!(once, inputs = ?cfg.source.paths, output = %cfg.sink.output().key("articles"), "Pipeline started.");
+    cfg.warn_removed_keys();
+
+    // Run: commit periodically and apply reloads while the stages work.
+    let flush_interval_ms = Arc::new(AtomicU64::new(cfg.sink.flush_interval_ms.get()));
+    let reload_stop = CancellationToken::new();
+    let reloader = match (control.config_path, control.reload_rx) {
+        (Some(path), Some(rx)) if !once => {
+            let parts = reload::Reloadable {
+                cleaner,
+                extractor,
+                dedup,
+                index: state.index.clone(),
+                stages: stages.clone(),
+                outputs: outputs.clone(),
+                committer: committer.clone(),
+                store: state.store.clone(),
+                flush_interval_ms: flush_interval_ms.clone(),
+                globs,
+                log_level: control.log_level,
+            };
+            let watcher =
+                if cfg.reload.watch { control.reload_tx.and_then(|tx| reload::watch(&path, tx)) } else { None };
+            let (boot, health, stop) = (cfg.clone(), health.clone(), reload_stop.clone());
+            Some(tokio::spawn(reload::run_loop(path, rx, Arc::new(parts), boot, health, stop, watcher)))
+        }
+        _ => None,
+    };
+    let commit_stop = CancellationToken::new();
+    let commit_loop = commit::spawn_loop(committer.clone(), flush_interval_ms, stages.clone(), commit_stop.clone());
+
+    // Drain: the source ends (stopped, or its input read), then each stage in turn.
+    let grace = Duration::from_millis(cfg.runtime.shutdown_grace_ms.get());
+    let forced = drain(source_task, &stages, &stop, grace).await;
+
+    // Stop the helpers, then the final commit: everything written becomes durable and acknowledged.
+    reload_stop.cancel();
+    if let Some(r) = reloader {
+        stages::report("reload", r.await);
+    }
+    commit_stop.cancel();
+    stages::report("commit", commit_loop.await);
+    committer.commit_async().await;
+    stages.log_counters();
+    if let Some(p) = progress {
+        p.abort();
+        eprintln!();
+    }
+    server_stop.cancel();
+    if let Some(server) = server {
+        stages::report("metrics", server.await);
+    }
+    info!(forced, in_flight = state.tracker.lag().in_flight, "Pipeline stopped.");
+    let stages = StageId::ALL
+        .iter()
+        .map(|&id| {
+            let (received, sent, rejected, dropped) = stages.counters(id).snapshot();
+            StageSummary { stage: id.name(), received, sent, rejected, dropped }
+        })
+        .collect();
+    Ok(Summary { stages, forced })
+}
+
+/// Commits the outputs' starting positions.
+async fn first_commit(committer: &Arc<Committer>, cfg: &Config) -> Result<(), DaemonError> {
+    let me = committer.clone();
+    let message = match tokio::task::spawn_blocking(move || me.commit()).await {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(message)) => message,
+        Err(e) => e.to_string(),
+    };
+    Err(StateError::Io { path: cfg.state.dir.clone(), message }.into())
+}
+
+/// Waits for the source and then every stage to finish; once `stop` is cancelled they have
+/// `grace` to do so, then whatever still runs is aborted (true: its input is read again on
+/// restart).
+async fn drain(
+    source: tokio::task::JoinHandle<()>,
+    stages: &Stages,
+    stop: &CancellationToken,
+    grace: Duration,
+) -> bool {
+    let source_abort = source.abort_handle();
+    let all = async {
+        stages::report("source", source.await);
+        stages.join().await;
+    };
+    let deadline = async {
+        stop.cancelled().await;
+        info!(grace_ms = grace.as_millis() as u64, "Stopping: draining stages.");
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        () = all => false,
+        () = deadline => {
+            warn!("Shutdown grace period ran out; aborting unfinished stages. Unwritten documents will be read again on restart.");
+            source_abort.abort();
+            stages.abort();
+            true
+        }
+    }
+}
+
+/// The probe `/status`, `/metrics` and the progress line read.
+fn probe(
+    stages: &Arc<Stages>,
+    state: &Persisted,
+    dedup: &Live<Dedup>,
+    outputs: &Arc<Outputs>,
+    health: &Arc<Health>,
+) -> Probe {
+    let stage_probes = StageId::ALL
+        .iter()
+        .map(|&id| {
+            let queue: Option<Box<dyn Fn() -> (usize, usize) + Send + Sync>> = stages.queue(id).map(|q| {
+                let q = q.clone();
+                Box::new(move || q.depth()) as Box<dyn Fn() -> (usize, usize) + Send + Sync>
+            });
+            let workers: Box<dyn Fn() -> usize + Send + Sync> = match stages.pool(id) {
+                Some(pool) => {
+                    let pool = pool.clone();
+                    Box::new(move || pool.workers())
+                }
+                None => Box::new(|| 1),
+            };
+            StageProbe { name: id.name(), counters: stages.counters(id).clone(), queue, workers }
+        })
+        .collect();
+    let outputs = outputs.clone();
+    Probe {
+        stages: stage_probes,
+        tracker: state.tracker.clone(),
+        index: state.index.clone(),
+        dedup: dedup.get().counts(),
+        output_bytes: Box::new(move || (outputs.articles.bytes_written(), outputs.rejected.bytes_written())),
+        health: health.clone(),
+        started: std::time::Instant::now(),
+    }
+}
+
+/// `run --once` on a terminal: one line on stderr, redrawn, with documents done, rate and time left.
+async fn show_progress(probe: Arc<Probe>, stop: CancellationToken) {
+    use std::io::Write;
+    let started = std::time::Instant::now();
+    let mut first_remaining: Option<u64> = None;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(250)) => {}
+            () = stop.cancelled() => return,
+        }
+        let s = probe.status();
+        let sink = s.stages.iter().find(|st| st.stage == StageId::Sink.name()).map_or(0, |st| st.received);
+        let done = sink + s.stages.iter().map(|st| st.rejected).sum::<u64>();
+        let remaining = s.source.unread_bytes + s.source.uncommitted_bytes;
+        let start = *first_remaining.get_or_insert(remaining);
+        let secs = started.elapsed().as_secs_f64().max(1e-3);
+        let line = crate::top::progress_line(
+            done,
+            done as f64 / secs,
+            remaining,
+            start.saturating_sub(remaining) as f64 / secs,
+        );
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{line}");
+        let _ = err.flush();
+    }
+}
+
+/// Hash of the effective config (after interpolation and defaults), for `/status`.
+fn config_hash(cfg: &Config) -> String {
+    let text = serde_json::to_string(cfg).unwrap_or_default();
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
+}

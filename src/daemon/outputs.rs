@@ -1,0 +1,134 @@
+//! The two outputs, articles (`[sink]`) and rejections (`[dead_letter]`): opened at the
+//! positions the state holds, written through [`Live`] cells so that a reload can move one
+//! elsewhere, and counted in bytes across such moves.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::commit::{Committer, Slot};
+use crate::config::Config;
+use crate::live::Live;
+use crate::sink::{OutputSettings, Sink, SinkError, SinkKind};
+use crate::state::StateStore;
+
+/// Which output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Holds {
+    /// `[sink]`.
+    Articles,
+    /// `[dead_letter]`.
+    Rejected,
+}
+
+impl Holds {
+    /// The name its key in the state starts with.
+    fn name(self) -> &'static str {
+        match self {
+            Holds::Articles => "articles",
+            Holds::Rejected => "rejected",
+        }
+    }
+
+    /// How `cfg` says it is opened.
+    pub(super) fn settings(self, cfg: &Config) -> OutputSettings {
+        match self {
+            Holds::Articles => cfg.sink.output(),
+            Holds::Rejected => cfg.dead_letter.output(cfg.sink.buffer_bytes.get()),
+        }
+    }
+}
+
+/// One output in use.
+pub(super) struct Output {
+    holds: Holds,
+    /// What the writers write to.
+    pub current: Arc<Live<dyn Sink>>,
+    /// Bytes written by the outputs a reload replaced, so that the byte counter never goes back.
+    replaced_bytes: AtomicU64,
+}
+
+impl Output {
+    /// Bytes written since start, over replacements.
+    pub(super) fn bytes_written(&self) -> u64 {
+        self.replaced_bytes.load(Ordering::Relaxed) + self.current.get().bytes_written()
+    }
+}
+
+/// Both outputs.
+pub(super) struct Outputs {
+    pub articles: Output,
+    pub rejected: Output,
+}
+
+/// Opens `holds` as `cfg` says, at its committed position: the committer's slot for it.
+fn open(holds: Holds, cfg: &Config, store: &StateStore) -> Result<(Arc<dyn Sink>, Slot), OpenError> {
+    let settings = holds.settings(cfg);
+    let key = settings.key(holds.name());
+    let stored = store.sink_position(&key)?;
+    let sink = crate::sink::open(&settings, stored.as_deref())?;
+    Ok((sink.clone(), Slot::new(key, sink, stored)))
+}
+
+/// Why an output could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum OpenError {
+    /// Its position could not be read.
+    #[error(transparent)]
+    State(#[from] crate::state::StateError),
+    /// It could not be opened.
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+}
+
+impl Outputs {
+    /// Opens both outputs; returns them and their slots for the committer.
+    pub(super) fn open(cfg: &Config, store: &StateStore) -> Result<(Self, Vec<Slot>), OpenError> {
+        let (articles, a) = open(Holds::Articles, cfg, store)?;
+        let (rejected, r) = open(Holds::Rejected, cfg, store)?;
+        let output =
+            |holds, sink| Output { holds, current: Arc::new(Live::new(sink)), replaced_bytes: AtomicU64::new(0) };
+        Ok((
+            Self { articles: output(Holds::Articles, articles), rejected: output(Holds::Rejected, rejected) },
+            vec![a, r],
+        ))
+    }
+
+    /// Whether either output is standard output.
+    pub(super) fn uses_stdout(cfg: &Config) -> bool {
+        cfg.sink.kind == SinkKind::Stdout || cfg.dead_letter.kind == SinkKind::Stdout
+    }
+
+    fn get(&self, holds: Holds) -> &Output {
+        match holds {
+            Holds::Articles => &self.articles,
+            Holds::Rejected => &self.rejected,
+        }
+    }
+
+    /// Moves an output where `cfg` says (a reload): opens the new one, commits its starting
+    /// position, switches the writers to it, and leaves the old one to drain through the next
+    /// commits.
+    pub(super) fn reopen(
+        &self,
+        holds: Holds,
+        cfg: &Config,
+        store: &StateStore,
+        committer: &Committer,
+    ) -> Result<(), String> {
+        let (sink, slot) = open(holds, cfg, store).map_err(|e| e.to_string())?;
+        committer.replace_output(holds.name(), slot)?;
+        let output = self.get(holds);
+        let old = output.current.replace(sink);
+        output.replaced_bytes.fetch_add(old.bytes_written(), Ordering::Relaxed);
+        debug_assert_eq!(output.holds, holds);
+        Ok(())
+    }
+
+    /// New rotation limits for both.
+    pub(super) fn set_rotation(&self, cfg: &Config) {
+        for holds in [Holds::Articles, Holds::Rejected] {
+            let s = holds.settings(cfg);
+            self.get(holds).current.get().set_rotation(s.max_file_bytes, s.rotate_interval_ms);
+        }
+    }
+}

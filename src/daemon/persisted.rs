@@ -1,0 +1,82 @@
+//! Opening the state: the store, and from it every component's persisted part (read positions,
+//! the dedup window, the feed memory), wired so that an acknowledged document lands in the
+//! window.
+
+use std::sync::{Arc, Mutex};
+
+use tracing::{info, warn};
+
+use super::DaemonError;
+use super::outputs::Holds;
+use crate::config::Config;
+use crate::stages::dedup::{Params, SharedIndex, StoryIndex};
+use crate::stages::source::checkpoint::Tracker;
+use crate::stages::source::feed::FeedMemory;
+use crate::state::StateStore;
+
+/// The state as the running daemon holds it.
+pub(super) struct Persisted {
+    pub store: Arc<StateStore>,
+    /// Read positions; acknowledges documents.
+    pub tracker: Arc<Tracker>,
+    /// The dedup window.
+    pub index: SharedIndex,
+    /// Feed items already handled.
+    pub feeds: Arc<FeedMemory>,
+}
+
+impl Persisted {
+    /// Opens the state in `[state] dir` and loads every part of it.
+    pub(super) fn open(cfg: &Config) -> Result<Self, DaemonError> {
+        let db = cfg.state.dir.join(crate::state::DB_FILE);
+        if !db.exists() {
+            for holds in [Holds::Articles, Holds::Rejected] {
+                let settings = holds.settings(cfg);
+                if settings.kind == crate::sink::SinkKind::Jsonl
+                    && std::fs::metadata(&settings.path).is_ok_and(|m| m.len() > 0)
+                {
+                    return Err(DaemonError::MissingState { state: db, output: settings.path });
+                }
+            }
+        }
+        let store = Arc::new(StateStore::open(&cfg.state.dir, cfg.state.cache_bytes.get())?);
+        let checkpoints = store.load_checkpoints()?;
+        let now = jiff::Timestamp::now().as_second();
+        let mut story_index = StoryIndex::empty(Params::from_config(&cfg.dedup));
+        let loading = std::time::Instant::now();
+        let dedup_records = store.load_dedup(|r| story_index.restore(r, now))?;
+        let fingerprint = crate::stages::dedup::sketch_fingerprint(&cfg.dedup);
+        if let Some(old) = store.swap_sketch_fingerprint(fingerprint)?
+            && old != fingerprint
+            && dedup_records > 0
+        {
+            warn!(
+                held = dedup_records,
+                "The dedup window was sketched with other settings (shingle_words, lead bands); its documents now \
+                 match only exact copies until they age out. `newsmill reset-dedup` starts the window afresh."
+            );
+        }
+        let feeds = Arc::new(FeedMemory::new(cfg.source.max_feed_items.get(), store.load_feed_items()?));
+        info!(
+            files = checkpoints.len(),
+            dedup_entries = dedup_records,
+            dedup_held = story_index.len(),
+            dedup_load_ms = loading.elapsed().as_millis() as u64,
+            feed_items = feeds.len(),
+            dir = %cfg.state.dir.display(),
+            "State loaded."
+        );
+        story_index.restore_in_flight(store.load_dedup_in_flight()?);
+        let index: SharedIndex = Arc::new(Mutex::new(story_index));
+        let landing = index.clone();
+        let tracker = Arc::new(
+            Tracker::new(cfg.source.max_tracked_files.get(), checkpoints)
+                .with_feed_memory(feeds.clone())
+                // A document acknowledged is durably handled: its dedup entry is final.
+                .with_ack_listener(Arc::new(move |t| {
+                    landing.lock().unwrap_or_else(|e| e.into_inner()).land(t.origin())
+                })),
+        );
+        Ok(Self { store, tracker, index, feeds })
+    }
+}
