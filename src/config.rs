@@ -494,4 +494,18 @@ mod tests {
         assert_eq!(cfg.log.format, LogFormat::Json);
         assert!(parse("[sink]\nflush_interval_ms = 0\n").is_err());
     }
+
+    #[test]
+    fn outputs_choose_their_kind_and_the_older_spelling_still_loads() {
+        let cfg = parse("[sink]\nkind = \"stdout\"\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((cfg.sink.kind, cfg.dead_letter.kind), (SinkKind::Stdout, SinkKind::Jsonl));
+        let cfg =
+            parse("[sink]\ntype = \"jsonl\"\n[dead_letter]\nkind = \"stdout\"\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((cfg.sink.kind, cfg.dead_letter.kind), (SinkKind::Jsonl, SinkKind::Stdout));
+        let both = parse("[sink]\nkind = \"stdout\"\n[dead_letter]\nkind = \"stdout\"\n").unwrap_err().problems();
+        assert_eq!(both.len(), 1, "{both:?}");
+        assert!(both[0].contains("dead_letter.kind") && both[0].contains("standard output"), "{both:?}");
+        let unknown = parse("[sink]\nkind = \"kafka\"\n").unwrap_err().problems();
+        assert!(unknown[0].contains("sink.kind") && unknown[0].contains("kafka"), "{unknown:?}");
+    }
 }

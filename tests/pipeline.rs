@@ -203,6 +203,31 @@ fn check_reports_every_problem_with_locations() {
 }
 
 #[test]
+fn the_stdout_sink_writes_records_to_standard_output_and_nothing_else() {
+    let s = Scratch::new("[sink]\nkind = \"stdout\"\n");
+    s.write_backlog(5);
+    s.drop_file("bad.jsonl", "{not json\n");
+    let out = s.run_once();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let records: Vec<serde_json::Value> =
+        stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    assert_eq!(records.len(), 5, "{stdout}");
+    let mut ids: Vec<&str> = records.iter().filter_map(|r| r["id"].as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 5);
+    assert!(records.iter().all(|r| r["body"].as_array().is_some_and(|b| !b.is_empty())));
+    // Rejections still go to their file, the run's summary and the logs to stderr.
+    assert_eq!(s.rejected().len(), 1);
+    assert!(!s.root().join("out/articles.jsonl").exists());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("\"stages\""), "{stderr}");
+    // What was written is committed: a second run writes nothing again.
+    let again = s.run_once();
+    assert!(again.stdout.is_empty(), "{}", String::from_utf8_lossy(&again.stdout));
+}
+
+#[test]
 fn process_prints_records_without_state() {
     let s = Scratch::new("");
     let file = s.root().join("seed.txt");
