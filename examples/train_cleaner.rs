@@ -24,11 +24,11 @@ use newsmill::record::LineClass;
 use newsmill::record::Markup;
 use newsmill::stages::clean::blocks::DOM_FEATURE_NAMES;
 use newsmill::stages::clean::columns;
+use newsmill::stages::clean::config::RulesError;
 use newsmill::stages::clean::features::FEATURE_NAMES;
 use newsmill::stages::clean::model::{
     CONTEXT_NAMES, HIDDEN, LineModel, Mlp, Rows, activation, activation_slope, stage_b_inputs,
 };
-use newsmill::stages::clean::rules::RulesError;
 use newsmill::stages::clean::{Cleaner, TrainingLine};
 
 #[path = "common/bench.rs"]

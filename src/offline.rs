@@ -18,7 +18,7 @@ use crate::stages::source::reader::{Emit, Limits, read_file_once};
 pub enum OfflineError {
     /// The clean patterns did not compile.
     #[error(transparent)]
-    Pattern(#[from] crate::stages::clean::rules::RulesError),
+    Pattern(#[from] crate::stages::clean::config::RulesError),
     /// A file could not be read.
     #[error("cannot read {path}")]
     Read {

@@ -49,7 +49,7 @@ pub enum DaemonError {
     Source(#[from] SourceError),
     /// A clean pattern did not compile.
     #[error("bad clean pattern: {0}")]
-    Pattern(#[from] crate::stages::clean::rules::RulesError),
+    Pattern(#[from] crate::stages::clean::config::RulesError),
     /// The metrics endpoint could not listen.
     #[error("cannot listen for metrics on {addr} ([metrics] listen): {source}")]
     Metrics {

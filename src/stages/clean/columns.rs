@@ -10,7 +10,7 @@
 //! `examples/train_cleaner` with the line model (docs/cleaner-model.md).
 
 use super::features::{is_ascii_stopword_any_case, is_stopword, max_stopword_bytes};
-use super::model::{Net, Rows, sigmoid};
+use super::net::{Net, Rows, sigmoid};
 use crate::record::{Cut, Line, LineClass};
 use crate::text::{ends_sentence, is_cjk};
 
@@ -678,7 +678,7 @@ fn clamp_logit(z: f32) -> f32 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::Mlp;
+    use super::super::net::Mlp;
     use super::*;
 
     proptest::proptest! {

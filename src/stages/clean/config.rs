@@ -1,11 +1,13 @@
-//! `[clean]`: the cleaner's settings (rules, model thresholds, limits) and their defaults.
+//! `[clean]`: the cleaner's settings (rules, model thresholds, limits), their defaults, and the
+//! rules they compile to (once per loaded config).
 
+use std::collections::HashSet;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, OnceLock};
 
+use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 
-use super::rules::{Rules, RulesError};
 use crate::live::LiveKeys;
 use crate::num::nz;
 
@@ -199,19 +201,185 @@ impl Default for CleanConfig {
             headline_reach_lines: nz(25),
             headline_min_overlap: 0.34,
             headline_body_terms: nz(200),
-            ui_labels: super::rules::UI_LABELS.iter().map(|s| s.to_string()).collect(),
-            copyright_pattern: super::rules::COPYRIGHT_PATTERN.into(),
-            credit_pattern: super::rules::CREDIT_PATTERN.into(),
-            caption_credit_pattern: super::rules::CAPTION_CREDIT_PATTERN.into(),
-            caption_pattern: super::rules::CAPTION_PATTERN.into(),
-            comments_start_pattern: super::rules::COMMENTS_START_PATTERN.into(),
-            share_pattern: super::rules::SHARE_PATTERN.into(),
-            teaser_pattern: super::rules::TEASER_PATTERN.into(),
-            tags_pattern: super::rules::TAGS_PATTERN.into(),
-            identifier_pattern: super::rules::IDENTIFIER_PATTERN.into(),
-            byline_pattern: super::rules::BYLINE_PATTERN.into(),
-            dateline_pattern: super::rules::DATELINE_PATTERN.into(),
+            ui_labels: super::patterns::UI_LABELS.iter().map(|s| s.to_string()).collect(),
+            copyright_pattern: super::patterns::COPYRIGHT_PATTERN.into(),
+            credit_pattern: super::patterns::CREDIT_PATTERN.into(),
+            caption_credit_pattern: super::patterns::CAPTION_CREDIT_PATTERN.into(),
+            caption_pattern: super::patterns::CAPTION_PATTERN.into(),
+            comments_start_pattern: super::patterns::COMMENTS_START_PATTERN.into(),
+            share_pattern: super::patterns::SHARE_PATTERN.into(),
+            teaser_pattern: super::patterns::TEASER_PATTERN.into(),
+            tags_pattern: super::patterns::TAGS_PATTERN.into(),
+            identifier_pattern: super::patterns::IDENTIFIER_PATTERN.into(),
+            byline_pattern: super::patterns::BYLINE_PATTERN.into(),
+            dateline_pattern: super::patterns::DATELINE_PATTERN.into(),
             compiled: OnceLock::new(),
+        }
+    }
+}
+
+/// The rules of one configuration, compiled.
+#[derive(Debug)]
+pub struct Rules {
+    /// Interface labels, lower-cased.
+    pub ui: HashSet<String>,
+    /// Longest label in bytes: longer lines are not looked up.
+    pub max_label_bytes: usize,
+    /// See [`super::patterns::COPYRIGHT_PATTERN`].
+    pub copyright: Regex,
+    /// See [`super::patterns::CREDIT_PATTERN`].
+    pub credit: Regex,
+    /// See [`super::patterns::CAPTION_CREDIT_PATTERN`].
+    pub caption_credit: Regex,
+    /// See [`super::patterns::CAPTION_PATTERN`].
+    pub caption: Regex,
+    /// Either of `copyright` and `caption`: one search tells most lines neither applies, where
+    /// the two alone cost two (both search the whole line). `None` when the two together exceed
+    /// the regex size limit: then each is asked on its own.
+    pub copyright_or_caption: Option<Regex>,
+    /// The heading of a readers' comments section.
+    pub comments_start: Regex,
+    /// A link to another article inside this one.
+    pub teaser: Regex,
+    /// `tags_pattern`.
+    pub tags: Regex,
+    /// See [`super::patterns::SHARE_PATTERN`].
+    pub share: Regex,
+    /// See [`super::patterns::IDENTIFIER_PATTERN`].
+    pub identifier: Regex,
+    /// See [`super::patterns::BYLINE_PATTERN`].
+    pub byline: Regex,
+    /// See [`super::patterns::DATELINE_PATTERN`].
+    pub dateline: Regex,
+    /// `drop_patterns`.
+    pub drop: RegexSet,
+    /// `keep_patterns`.
+    pub keep: RegexSet,
+}
+
+/// Every pattern of a `[clean]` section that does not compile: (key, why).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}", .0.iter().map(|(key, why)| format!("clean.{key}: {why}")).collect::<Vec<_>>().join("; "))]
+pub struct RulesError(pub Vec<(&'static str, String)>);
+
+impl Rules {
+    /// Compiles the rules of `cfg`, naming every pattern that does not compile.
+    pub fn compile(cfg: &CleanConfig) -> Result<Self, RulesError> {
+        let mut errors = Vec::new();
+        let mut one = |key: &'static str, pattern: &str| {
+            Regex::new(pattern).map_err(|e| errors.push((key, format!("bad regular expression: {e}")))).ok()
+        };
+        let copyright = one("copyright_pattern", &cfg.copyright_pattern);
+        let credit = one("credit_pattern", &cfg.credit_pattern);
+        let caption_credit = one("caption_credit_pattern", &cfg.caption_credit_pattern);
+        let caption = one("caption_pattern", &cfg.caption_pattern);
+        let comments_start = one("comments_start_pattern", &cfg.comments_start_pattern);
+        let teaser = one("teaser_pattern", &cfg.teaser_pattern);
+        let tags = one("tags_pattern", &cfg.tags_pattern);
+        let share = one("share_pattern", &cfg.share_pattern);
+        let identifier = one("identifier_pattern", &cfg.identifier_pattern);
+        let byline = one("byline_pattern", &cfg.byline_pattern);
+        let dateline = one("dateline_pattern", &cfg.dateline_pattern);
+        let drop = pattern_set("drop_patterns", &cfg.drop_patterns, &mut errors);
+        let keep = pattern_set("keep_patterns", &cfg.keep_patterns, &mut errors);
+        let (
+            Some(copyright),
+            Some(credit),
+            Some(caption_credit),
+            Some(caption),
+            Some(comments_start),
+            Some(teaser),
+            Some(tags),
+            Some(share),
+            Some(identifier),
+            Some(byline),
+            Some(dateline),
+            Some(drop),
+            Some(keep),
+        ) = (
+            copyright,
+            credit,
+            caption_credit,
+            caption,
+            comments_start,
+            teaser,
+            tags,
+            share,
+            identifier,
+            byline,
+            dateline,
+            drop,
+            keep,
+        )
+        else {
+            return Err(RulesError(errors));
+        };
+        let ui: HashSet<String> = cfg.ui_labels.iter().map(|l| l.to_lowercase()).collect();
+        Ok(Self {
+            max_label_bytes: ui.iter().map(String::len).max().unwrap_or(0),
+            ui,
+            copyright_or_caption: Regex::new(&format!("(?:{})|(?:{})", cfg.copyright_pattern, cfg.caption_pattern))
+                .ok(),
+            copyright,
+            credit,
+            caption_credit,
+            caption,
+            comments_start,
+            teaser,
+            tags,
+            share,
+            identifier,
+            byline,
+            dateline,
+            drop,
+            keep,
+        })
+    }
+}
+
+/// One set of patterns; a pattern that does not compile is named on its own.
+fn pattern_set(key: &'static str, patterns: &[String], errors: &mut Vec<(&'static str, String)>) -> Option<RegexSet> {
+    let before = errors.len();
+    for p in patterns {
+        if let Err(e) = Regex::new(p) {
+            errors.push((key, format!("bad regular expression `{p}`: {e}")));
+        }
+    }
+    if errors.len() > before {
+        return None;
+    }
+    RegexSet::new(patterns).map_err(|e| errors.push((key, e.to_string()))).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_rules_compile() {
+        let r = Rules::compile(&CleanConfig::default()).unwrap();
+        assert!(r.ui.contains("본문 바로가기") && r.ui.contains("text size"));
+        assert!(r.copyright.is_match("© The Asia Business Daily(www.asiae.co.kr). All rights reserved."));
+        assert!(!r.copyright.is_match("Copyright"));
+        assert_eq!(&r.credit.captures("[Image source=Yonhap News]").unwrap()[1], "Yonhap News");
+        assert!(r.identifier.is_match("bar_progress") && !r.identifier.is_match("Jean-Pierre"));
+    }
+
+    #[test]
+    fn the_joint_search_matches_where_either_pattern_does() {
+        let r = Rules::compile(&CleanConfig::default()).unwrap();
+        let joint = r.copyright_or_caption.as_ref().unwrap();
+        for line in [
+            "© 2024 Example News. All rights reserved.",
+            "FILE PHOTO: A man walks past the central bank in Frankfurt.",
+            "Jane Doe, left, and John Roe at the opening.",
+            "The council said on Tuesday that the work would begin in the spring.",
+            "COPYRIGHT",
+            "(c) Example",
+            "무단 전재 및 재배포 금지",
+            "",
+        ] {
+            assert_eq!(joint.is_match(line), r.copyright.is_match(line) || r.caption.is_match(line), "{line:?}");
         }
     }
 }

@@ -24,13 +24,14 @@ pub mod features;
 #[rustfmt::skip]
 pub mod html_weights;
 pub mod model;
-pub mod rules;
+pub mod net;
+pub mod patterns;
 #[rustfmt::skip]
 pub mod weights;
 
+use config::Rules;
 use features::LineStats;
 use model::{LineModel, Rows};
-use rules::Rules;
 
 /// The compiled cleaner for one configuration.
 #[derive(Debug)]
@@ -72,13 +73,13 @@ struct FirstPass {
 
 impl Cleaner {
     /// A cleaner with the patterns of `cfg` (compiled once per config, see [`CleanConfig::rules`]).
-    pub fn new(cfg: &CleanConfig) -> Result<Self, rules::RulesError> {
+    pub fn new(cfg: &CleanConfig) -> Result<Self, config::RulesError> {
         Self::with_models(cfg, LineModel::shipped(), LineModel::shipped_html())
     }
 
     /// A cleaner with other models for text lines and HTML blocks (the training command evaluates
     /// candidates this way).
-    pub fn with_models(cfg: &CleanConfig, model: LineModel, html_model: LineModel) -> Result<Self, rules::RulesError> {
+    pub fn with_models(cfg: &CleanConfig, model: LineModel, html_model: LineModel) -> Result<Self, config::RulesError> {
         Ok(Self { cfg: cfg.clone(), rules: cfg.rules()?, model, html_model })
     }
 
