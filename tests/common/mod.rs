@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod harness;
+
 /// A scratch working directory with `inbox/`, `out/`, `state/` and a config pointing at them.
 pub struct Scratch {
     pub dir: tempfile::TempDir,
