@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# How well the daemon uses the machine's cores: clean + extract alone on one core
+# (examples/bench_extract, pages in memory) against `newsmill run --once` on every core over the
+# same pages as files (source, channels, dedup, serialization, sink and commits included), side by
+# side, and their ratio. Also runs two bench_extract processes at once, one per core: what the
+# machine itself gives two independent workers, the ceiling for any ratio.
+#
+#   scripts/bench-cores.sh [--copies K] [--runs R] DIR [DIR...]
+#
+# DIR holds page dumps (*.txt) or HTML pages (*.html, *.html.gz); each page is copied K times
+# (default 40) into a scratch inbox. Each measurement runs R times (default 3); the best is kept.
+set -euo pipefail
+copies=40 runs=3 dirs=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --copies) copies="$2"; shift 2 ;;
+        --runs) runs="$2"; shift 2 ;;
+        -*) echo "usage: $0 [--copies K] [--runs R] DIR [DIR...]" >&2; exit 2 ;;
+        *) dirs+=("$(cd "$1" && pwd)"); shift ;;
+    esac
+done
+[ ${#dirs[@]} -gt 0 ] || { echo "usage: $0 [--copies K] [--runs R] DIR [DIR...]" >&2; exit 2; }
+cd "$(dirname "$0")/.."
+cargo build --release --quiet --bin newsmill --example bench_extract
+bin=$PWD/target/release/newsmill bench=$PWD/target/release/examples/bench_extract
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/inbox"
+for k in $(seq 1 "$copies"); do
+    for d in "${dirs[@]}"; do
+        for f in "$d"/*.txt "$d"/*.html "$d"/*.html.gz; do
+            [ -e "$f" ] && cp "$f" "$work/inbox/c${k}_$(basename "$d")_$(basename "$f")"
+        done
+    done
+done
+pages=$(find "$work/inbox" -type f | wc -l)
+cat > "$work/newsmill.toml" <<EOF
+[source]
+paths = ["$work/inbox"]
+settle_ms = 0
+[sink]
+path = "$work/out/articles.jsonl"
+[dead_letter]
+path = "$work/out/rejected.jsonl"
+[state]
+dir = "$work/state"
+[metrics]
+enabled = false
+[log]
+level = "warn"
+EOF
+cores=$(nproc)
+best() { sort -g | tail -1; }
+# pages/s of bench_extract's last line
+rate() { sed -n 's/.* in .* s: \([0-9]*\) pages\/s.*/\1/p' | tail -1; }
+
+one=$(for _ in $(seq 1 "$runs"); do taskset -c 0 "$bench" --pages "$pages" "${dirs[@]}" 2>&1 | rate; done | best)
+pair=$(for _ in $(seq 1 "$runs"); do
+    taskset -c 0 "$bench" --pages "$pages" "${dirs[@]}" > "$work/b0" 2>&1 &
+    taskset -c 1 "$bench" --pages "$pages" "${dirs[@]}" > "$work/b1" 2>&1
+    wait
+    echo $(( $(rate < "$work/b0") + $(rate < "$work/b1") ))
+done | best)
+daemon_best=0 cpu_best=0
+for _ in $(seq 1 "$runs"); do
+    rm -rf "$work/out" "$work/state"
+    start=$(date +%s.%N)
+    # `times` prints the shell's and then its children's user and system time.
+    cpu=$( ( "$bin" run --once --config "$work/newsmill.toml" > /dev/null; times ) | tail -1 |
+        awk '{ for (i = 1; i <= 2; i++) { split($i, t, "m"); sub("s", "", t[2]); s += t[1] * 60 + t[2] } print s }')
+    rate=$(awk -v p="$pages" -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print p / (b - a) }')
+    if awk -v r="$rate" -v b="$daemon_best" 'BEGIN { exit !(r > b) }'; then daemon_best=$rate cpu_best=$cpu; fi
+done
+printf 'pages: %d (%d copies of %s)\n' "$pages" "$copies" "${dirs[*]}"
+awk -v one="$one" -v pair="$pair" -v d="$daemon_best" -v cpu="$cpu_best" -v n="$pages" -v cores="$cores" 'BEGIN {
+    printf "clean + extract, 1 core:            %7.0f pages/s  (%.3f ms CPU a page)\n", one, 1000 / one
+    printf "two of those at once, 1 core each:  %7.0f pages/s  (%.2fx: the machine\047s own ceiling)\n", pair, pair / one
+    printf "newsmill run --once, %d cores:       %7.0f pages/s  (%.2fx)\n", cores, d, d / one
+    printf "daemon CPU a page:                  %.3f ms, of which outside clean + extract %.3f ms\n", 1000 * cpu / n, 1000 * cpu / n - 1000 / one
+}'
