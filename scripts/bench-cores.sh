@@ -8,9 +8,9 @@
 #   scripts/bench-cores.sh [--copies K] [--runs R] DIR [DIR...]
 #
 # DIR holds page dumps (*.txt) or HTML pages (*.html, *.html.gz); each page is copied K times
-# (default 40) into a scratch inbox. Each measurement runs R times (default 3); the best is kept.
+# (default 40) into a scratch inbox. Each measurement runs R times (default 5); medians are shown.
 set -euo pipefail
-copies=40 runs=3 dirs=()
+copies=40 runs=5 dirs=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --copies) copies="$2"; shift 2 ;;
@@ -50,27 +50,29 @@ enabled = false
 level = "warn"
 EOF
 cores=$(nproc)
-best() { sort -g | tail -1; }
 # pages/s of bench_extract's last line
 rate() { sed -n 's/.* in .* s: \([0-9]*\) pages\/s.*/\1/p' | tail -1; }
-
-one=$(for _ in $(seq 1 "$runs"); do taskset -c 0 "$bench" --pages "$pages" "${dirs[@]}" 2>&1 | rate; done | best)
-pair=$(for _ in $(seq 1 "$runs"); do
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# Rounds interleave the three measurements, so that a slow spell of a shared machine falls on all
+# of them alike; the medians are reported.
+: > "$work/one"; : > "$work/pair"; : > "$work/daemon"
+for _ in $(seq 1 "$runs"); do
+    taskset -c 0 "$bench" --pages "$pages" "${dirs[@]}" 2>&1 | rate >> "$work/one"
     taskset -c 0 "$bench" --pages "$pages" "${dirs[@]}" > "$work/b0" 2>&1 &
     taskset -c 1 "$bench" --pages "$pages" "${dirs[@]}" > "$work/b1" 2>&1
     wait
-    echo $(( $(rate < "$work/b0") + $(rate < "$work/b1") ))
-done | best)
-daemon_best=0 cpu_best=0
-for _ in $(seq 1 "$runs"); do
+    echo $(( $(rate < "$work/b0") + $(rate < "$work/b1") )) >> "$work/pair"
     rm -rf "$work/out" "$work/state"
     start=$(date +%s.%N)
     # `times` prints the shell's and then its children's user and system time.
     cpu=$( ( "$bin" run --once --config "$work/newsmill.toml" > /dev/null; times ) | tail -1 |
         awk '{ for (i = 1; i <= 2; i++) { split($i, t, "m"); sub("s", "", t[2]); s += t[1] * 60 + t[2] } print s }')
-    rate=$(awk -v p="$pages" -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { print p / (b - a) }')
-    if awk -v r="$rate" -v b="$daemon_best" 'BEGIN { exit !(r > b) }'; then daemon_best=$rate cpu_best=$cpu; fi
+    awk -v p="$pages" -v a="$start" -v b="$(date +%s.%N)" -v c="$cpu" 'BEGIN { print p / (b - a), c }' >> "$work/daemon"
 done
+one=$(median < "$work/one")
+pair=$(median < "$work/pair")
+daemon_best=$(cut -d' ' -f1 "$work/daemon" | median)
+cpu_best=$(cut -d' ' -f2 "$work/daemon" | median)
 printf 'pages: %d (%d copies of %s)\n' "$pages" "$copies" "${dirs[*]}"
 awk -v one="$one" -v pair="$pair" -v d="$daemon_best" -v cpu="$cpu_best" -v n="$pages" -v cores="$cores" 'BEGIN {
     printf "clean + extract, 1 core:            %7.0f pages/s  (%.3f ms CPU a page)\n", one, 1000 / one

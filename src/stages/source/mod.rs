@@ -19,7 +19,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use globset::{GlobSet, GlobSetBuilder};
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument, debug, info, info_span, warn};
+use tracing::{debug, info, info_span, warn};
 
 use self::checkpoint::{HEAD_BYTES, Observed, Plan, Tracker};
 use self::config::{FollowSymlinks, SourceConfig};
@@ -191,7 +191,13 @@ impl FileSource {
             .map(|worker| {
                 let (jobs, ctx) = (job_rx.clone(), ctx.clone());
                 let limits = self.limits;
-                tokio::spawn(reader_loop(jobs, ctx, limits).instrument(info_span!("worker", stage = "source", worker)))
+                let span = info_span!("worker", stage = "source", worker);
+                // A thread of its own per reader: a file's read is blocking work, and handing
+                // each file to the blocking pool and back cost two thread switches a file.
+                tokio::task::spawn_blocking(move || {
+                    let _entered = span.enter();
+                    reader_loop(&jobs, &ctx, limits);
+                })
             })
             .collect();
         drop(job_rx);
@@ -274,64 +280,65 @@ impl FileSource {
     }
 }
 
-async fn reader_loop(jobs: async_channel::Receiver<FileJob>, ctx: Arc<SourceContext>, limits: Limits) {
-    while let Ok(job) = jobs.recv().await {
-        let ctx2 = ctx.clone();
+/// Reads the files planned in `jobs` until it closes (on a blocking thread).
+fn reader_loop(jobs: &async_channel::Receiver<FileJob>, ctx: &SourceContext, limits: Limits) {
+    while let Ok(job) = jobs.recv_blocking() {
         let (key, generation, path, size) = (job.key, job.generation, job.path.clone(), job.size);
-        let span = tracing::Span::current();
-        let done = tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
-            let started = Instant::now();
-            let mut docs = 0u64;
-            let next = read_job(&job, limits, &mut |ev| {
-                if ctx2.cancel.is_cancelled() {
-                    return false;
-                }
-                ctx2.counters.received.fetch_add(1, Ordering::Relaxed);
-                match ev {
-                    Emit::Doc(doc) => {
-                        if !ctx2.tracker.register(&doc.prov.ticket) {
-                            debug!(doc = %doc.prov.id, "Already written before the last stop; skipped.");
-                            ctx2.counters.dropped.fetch_add(1, Ordering::Relaxed);
-                            return true;
-                        }
-                        docs += 1;
-                        let sent = ctx2.out.send_blocking(doc).is_ok();
-                        if sent {
-                            ctx2.counters.sent.fetch_add(1, Ordering::Relaxed);
-                        }
-                        sent
-                    }
-                    Emit::Reject(r) => {
-                        if let Some(t) = &r.ticket
-                            && !ctx2.tracker.register(t)
-                        {
-                            debug!(path = %r.path, offset = r.offset, "Rejection already recorded before the last stop; skipped.");
-                            ctx2.counters.dropped.fetch_add(1, Ordering::Relaxed);
-                            return true;
-                        }
-                        warn!(path = %r.path, offset = r.offset, kind = r.kind, reason = %r.reason, "Rejected input.");
-                        ctx2.counters.rejected.fetch_add(1, Ordering::Relaxed);
-                        ctx2.dead_letter.send_blocking(r);
-                        true
-                    }
-                }
-            });
-            debug!(path = %job.path.display(), from = job.from, to = next, bytes = next.saturating_sub(job.from), docs, elapsed_ms = started.elapsed().as_millis() as u64, "Read file.");
-            next
-        })
-        .await;
-        match done {
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_one(&job, ctx, limits)));
+        match read {
             Ok(next) => ctx.tracker.finish_read(key, generation, next),
-            Err(error) => {
+            Err(_) => {
                 // `read_job` contains panics of its own; this is one in the bookkeeping around it.
                 // Retrying would only panic again: the file waits until it changes.
-                tracing::error!(%error, path = %path.display(), "Reader task failed; the file is left until it changes.");
+                tracing::error!(path = %path.display(), "Reader failed; the file is left until it changes.");
                 metrics::counter!("newsmill_source_panics_total").increment(1);
                 ctx.tracker.finish_read(key, generation, size);
             }
         }
     }
+}
+
+/// Reads one planned file, sending its documents and rejections on; returns where the read
+/// ended.
+fn read_one(job: &FileJob, ctx: &SourceContext, limits: Limits) -> u64 {
+    let started = Instant::now();
+    let mut docs = 0u64;
+    let next = read_job(job, limits, &mut |ev| {
+        if ctx.cancel.is_cancelled() {
+            return false;
+        }
+        ctx.counters.received.fetch_add(1, Ordering::Relaxed);
+        match ev {
+            Emit::Doc(doc) => {
+                if !ctx.tracker.register(&doc.prov.ticket) {
+                    debug!(doc = %doc.prov.id, "Already written before the last stop; skipped.");
+                    ctx.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                    return true;
+                }
+                docs += 1;
+                let sent = ctx.out.send_blocking(doc).is_ok();
+                if sent {
+                    ctx.counters.sent.fetch_add(1, Ordering::Relaxed);
+                }
+                sent
+            }
+            Emit::Reject(r) => {
+                if let Some(t) = &r.ticket
+                    && !ctx.tracker.register(t)
+                {
+                    debug!(path = %r.path, offset = r.offset, "Rejection already recorded before the last stop; skipped.");
+                    ctx.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                    return true;
+                }
+                warn!(path = %r.path, offset = r.offset, kind = r.kind, reason = %r.reason, "Rejected input.");
+                ctx.counters.rejected.fetch_add(1, Ordering::Relaxed);
+                ctx.dead_letter.send_blocking(r);
+                true
+            }
+        }
+    });
+    debug!(path = %job.path.display(), from = job.from, to = next, bytes = next.saturating_sub(job.from), docs, elapsed_ms = started.elapsed().as_millis() as u64, "Read file.");
+    next
 }
 
 /// Watches the roots recursively; every event just wakes the scanner. Returns `None` (and logs)
