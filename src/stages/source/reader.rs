@@ -425,9 +425,13 @@ fn open_planned(job: &FileJob) -> std::io::Result<Option<File>> {
 }
 
 fn read_bounded(file: File, gzip: bool, max: u64) -> std::io::Result<Bounded> {
+    // Room for the whole file at once (a page compresses about fourfold), so that growing the
+    // buffer does not copy it again and again.
+    let size = file.metadata().map_or(0, |m| m.len());
+    let expected = if gzip { size.saturating_mul(4) } else { size.saturating_add(1) };
     let mut reader: Box<dyn Read> =
         if gzip { Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))) } else { Box::new(file) };
-    let mut buf = Vec::new();
+    let mut buf = Vec::with_capacity(expected.min(max.saturating_add(1)) as usize);
     (&mut reader).take(max + 1).read_to_end(&mut buf)?;
     if buf.len() as u64 > max {
         buf.truncate(512);
