@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Creates a channel holding at most `capacity` items (at least one).
-pub fn bounded<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+pub(crate) fn bounded<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let capacity = capacity.max(1);
     let (items_tx, items_rx) = async_channel::unbounded();
     let (tokens_tx, tokens_rx) = async_channel::unbounded();
@@ -60,7 +60,7 @@ impl<T> Sender<T> {
     }
 
     /// Sends from a blocking thread, waiting for a free place.
-    pub fn send_blocking(&self, item: T) -> Result<(), SendError<T>> {
+    pub(crate) fn send_blocking(&self, item: T) -> Result<(), SendError<T>> {
         if self.tokens.recv_blocking().is_err() {
             return Err(SendError(item));
         }
@@ -75,7 +75,7 @@ impl<T> Sender<T> {
 
 /// The receiving side.
 #[derive(Debug)]
-pub struct Receiver<T> {
+pub(crate) struct Receiver<T> {
     items: async_channel::Receiver<T>,
     tokens: async_channel::Sender<()>,
     bound: Arc<Bound>,
@@ -89,7 +89,7 @@ impl<T> Clone for Receiver<T> {
 
 /// The channel is closed and empty.
 #[derive(Debug, PartialEq, Eq)]
-pub struct RecvError;
+pub(crate) struct RecvError;
 
 impl<T> Receiver<T> {
     /// Takes the next item, waiting for one; `Err` once the channel is closed and empty.
@@ -100,14 +100,15 @@ impl<T> Receiver<T> {
     }
 
     /// Same as [`Receiver::recv`], from a blocking thread.
-    pub fn recv_blocking(&self) -> Result<T, RecvError> {
+    pub(crate) fn recv_blocking(&self) -> Result<T, RecvError> {
         let item = self.items.recv_blocking().map_err(|_| RecvError)?;
         self.give_back();
         Ok(item)
     }
 
     /// Takes an item if one is queued.
-    pub fn try_recv(&self) -> Option<T> {
+    #[cfg(test)]
+    pub(crate) fn try_recv(&self) -> Option<T> {
         let item = self.items.try_recv().ok()?;
         self.give_back();
         Some(item)
@@ -142,7 +143,7 @@ pub struct Control<T> {
 impl<T> Control<T> {
     /// Lets the control take free places away directly when the bound shrinks (it needs a
     /// sender's token end; a sender's clone keeps nothing open that closing depends on).
-    pub fn with_sender(mut self, tx: &Sender<T>) -> Self {
+    pub(crate) fn with_sender(mut self, tx: &Sender<T>) -> Self {
         self.spare = Some(tx.tokens.clone());
         self
     }
@@ -154,7 +155,7 @@ impl<T> Control<T> {
 
     /// Changes the bound (at least one). Items already queued stay; a smaller bound makes
     /// senders wait until the queue is below it.
-    pub fn set_capacity(&self, capacity: usize) {
+    pub(crate) fn set_capacity(&self, capacity: usize) {
         let capacity = capacity.max(1);
         let before = self.bound.capacity.swap(capacity, Ordering::SeqCst);
         if capacity > before {

@@ -74,7 +74,7 @@ impl Default for MetricsConfig {
 
 impl Config {
     /// Warns about keys of removed features: the config still loads, but they do nothing.
-    pub fn warn_removed_keys(&self) {
+    pub(crate) fn warn_removed_keys(&self) {
         for key in self.clean.removed_keys() {
             tracing::warn!(
                 key,
@@ -290,7 +290,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// Replaces `${VAR}` and `${VAR:-default}` (an unset or empty `VAR` takes the default); `$$` is a
 /// literal `$`. Whole-line comments are left alone so the config can document the syntax.
 /// Returns the new text and `(offset, message)` for each reference that cannot be resolved.
-pub fn interpolate(raw: &str, env: &dyn Fn(&str) -> Option<String>) -> (String, Vec<(usize, String)>) {
+pub(crate) fn interpolate(raw: &str, env: &dyn Fn(&str) -> Option<String>) -> (String, Vec<(usize, String)>) {
     let mut out = String::with_capacity(raw.len());
     let mut errors = Vec::new();
     let mut offset = 0usize;

@@ -18,7 +18,7 @@ use crate::status::{PROCESSING_BUCKETS, PROCESSING_SECONDS, Probe, export};
 
 /// The process-wide Prometheus recorder (installed on first use), or `None` if another recorder
 /// was installed first.
-pub fn prometheus() -> Option<PrometheusHandle> {
+pub(crate) fn prometheus() -> Option<PrometheusHandle> {
     static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
     HANDLE
         .get_or_init(|| {

@@ -39,7 +39,7 @@ const MIN_VOTES: usize = 6;
 const MARGIN: usize = 2;
 
 /// ISO 639-1 code of `text`'s language (639-3 where there is none), when it can be told.
-pub fn detect(text: &str) -> Option<String> {
+pub(crate) fn detect(text: &str) -> Option<String> {
     let (mut hangul, mut kana, mut han, mut latin, mut other) = (0usize, 0usize, 0usize, 0usize, 0usize);
     for c in text.chars().filter(|c| c.is_alphabetic()) {
         match c as u32 {

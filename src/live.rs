@@ -36,7 +36,7 @@ impl<T> Live<T> {
 /// Which keys of a config section a reload applies to the running daemon; the others wait for a
 /// restart. Each section says so beside its fields.
 #[derive(Debug, Clone, Copy)]
-pub enum LiveKeys {
+pub(crate) enum LiveKeys {
     /// Every key.
     All,
     /// Every key but these.

@@ -8,7 +8,7 @@ use tracing_subscriber::EnvFilter;
 use serde::{Deserialize, Serialize};
 
 /// Changes the log level of the running subscriber.
-pub type LevelHandle = Box<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+pub(crate) type LevelHandle = Box<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -38,7 +38,7 @@ impl Default for LogConfig {
 
 impl LogConfig {
     /// What a reload changes in place: the level.
-    pub const LIVE: crate::live::LiveKeys = crate::live::LiveKeys::Only(&["level"]);
+    pub(crate) const LIVE: crate::live::LiveKeys = crate::live::LiveKeys::Only(&["level"]);
 
     /// Problems with the section's values, as (key, why).
     pub fn problems(&self) -> Vec<(&'static str, String)> {
@@ -57,7 +57,7 @@ fn filter_for(level: &str) -> Option<EnvFilter> {
 }
 
 /// The message a panic was raised with.
-pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
@@ -68,7 +68,7 @@ pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 /// format) instead of the default hook's free text on stderr; where they are caught (a stage
 /// worker, a file reader) a `panic` dead-letter record follows. `RUST_BACKTRACE` still adds a
 /// backtrace through the default hook.
-pub fn install_panic_hook() {
+pub(crate) fn install_panic_hook() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let message = panic_message(info.payload());

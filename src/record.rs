@@ -26,7 +26,7 @@ impl std::fmt::Display for FileKey {
 
 /// Whoever hands documents out and must hear when each is durably handled (its output, or its
 /// rejection, is durable; or it ended on purpose): the source's side of the commit protocol.
-pub trait Acknowledge: Send + Sync {
+pub(crate) trait Acknowledge: Send + Sync {
     /// The document of `ticket` is done with.
     fn ack(&self, ticket: &Ticket);
 }
@@ -58,7 +58,7 @@ impl Ticket {
     /// Where the document sits in its input, the same on every read of the same file (unlike
     /// `generation`, which is per run): lets the dedup index recognise a document it saw before a
     /// crash but whose output did not survive it. Never 0.
-    pub fn origin(&self) -> u64 {
+    pub(crate) fn origin(&self) -> u64 {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
         for n in [self.file.dev, self.file.ino, self.doc_start, self.doc_len, self.item] {
             h.update(&n.to_le_bytes());
@@ -186,7 +186,7 @@ pub struct InputMeta {
 impl InputMeta {
     /// Fills every field the input left empty from what a less trusted source states (the page's
     /// markup, after a JSON-lines object or a feed item).
-    pub fn fill_from(&mut self, other: InputMeta) {
+    pub(crate) fn fill_from(&mut self, other: InputMeta) {
         let fill = |field: &mut Option<String>, value: Option<String>| {
             if field.as_deref().is_none_or(|f| f.trim().is_empty()) {
                 *field = value;
@@ -355,37 +355,37 @@ pub struct PageSignals {
 /// schema.org types, grouped by what they say about a page ([`PageSignals::schema`]).
 pub mod schema {
     /// `Article`, `NewsArticle`, `BlogPosting`, ... (not `TechArticle`).
-    pub const ARTICLE: u32 = 1;
+    pub(crate) const ARTICLE: u32 = 1;
     /// `Product`, `Offer`, `ProductGroup`, ...
-    pub const PRODUCT: u32 = 1 << 1;
+    pub(crate) const PRODUCT: u32 = 1 << 1;
     /// `DiscussionForumPosting`, `QAPage`, `Question`, `Answer`.
-    pub const FORUM: u32 = 1 << 2;
+    pub(crate) const FORUM: u32 = 1 << 2;
     /// `ItemList`, `CollectionPage`, `SearchResultsPage`, `OfferCatalog`.
-    pub const COLLECTION: u32 = 1 << 3;
+    pub(crate) const COLLECTION: u32 = 1 << 3;
     /// `FAQPage`.
-    pub const FAQ: u32 = 1 << 4;
+    pub(crate) const FAQ: u32 = 1 << 4;
     /// `Service`, `LocalBusiness`, `Course`, `EducationalOrganization`, ...
-    pub const SERVICE: u32 = 1 << 5;
+    pub(crate) const SERVICE: u32 = 1 << 5;
     /// `TechArticle`, `APIReference`, `SoftwareSourceCode`, `SoftwareApplication`.
-    pub const DOCS: u32 = 1 << 6;
+    pub(crate) const DOCS: u32 = 1 << 6;
     /// `Review`, `AggregateRating`, `Rating`.
-    pub const REVIEW: u32 = 1 << 7;
+    pub(crate) const REVIEW: u32 = 1 << 7;
     /// `Recipe`, `HowTo`.
-    pub const HOWTO: u32 = 1 << 8;
+    pub(crate) const HOWTO: u32 = 1 << 8;
     /// `VideoObject`.
-    pub const VIDEO: u32 = 1 << 9;
+    pub(crate) const VIDEO: u32 = 1 << 9;
     /// `Event`.
-    pub const EVENT: u32 = 1 << 10;
+    pub(crate) const EVENT: u32 = 1 << 10;
     /// `Comment`.
-    pub const COMMENT: u32 = 1 << 11;
+    pub(crate) const COMMENT: u32 = 1 << 11;
     /// `Person`, `ProfilePage`.
-    pub const PERSON: u32 = 1 << 12;
+    pub(crate) const PERSON: u32 = 1 << 12;
     /// `BreadcrumbList`.
-    pub const BREADCRUMB: u32 = 1 << 13;
+    pub(crate) const BREADCRUMB: u32 = 1 << 13;
     /// `WebPage`, `AboutPage`, `ContactPage`.
-    pub const WEBPAGE: u32 = 1 << 14;
+    pub(crate) const WEBPAGE: u32 = 1 << 14;
     /// Number of flags.
-    pub const COUNT: usize = 15;
+    pub(crate) const COUNT: usize = 15;
 
     /// The flag of one `@type` value (a full URL or a prefixed name counts by its last part).
     pub fn of(t: &str) -> u32 {
@@ -663,12 +663,12 @@ impl Tracked for Extracted {
 }
 
 /// The current time as RFC 3339 UTC with second precision.
-pub fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     jiff::Timestamp::now().round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_default()
 }
 
 /// Cuts `s` to at most `max` bytes on a char boundary.
-pub fn truncate_str(s: &str, max: usize) -> &str {
+pub(crate) fn truncate_str(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }

@@ -12,7 +12,7 @@ const LONGEST: Duration = Duration::from_secs(5);
 /// twice as long after each next one, up to 5 s. `failed` hears of each failure and the wait
 /// before the next try (to log it). An attempt that must give up on its own returns that as
 /// its `Ok` value.
-pub fn blocking<T, E>(mut attempt: impl FnMut() -> Result<T, E>, mut failed: impl FnMut(&E, Duration)) -> T {
+pub(crate) fn blocking<T, E>(mut attempt: impl FnMut() -> Result<T, E>, mut failed: impl FnMut(&E, Duration)) -> T {
     let mut delay = FIRST;
     loop {
         match attempt() {

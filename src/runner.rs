@@ -64,7 +64,7 @@ impl DeadLetterTx {
     }
 
     /// Same as [`DeadLetterTx::send`], from a blocking thread.
-    pub fn send_blocking(&self, mut rejection: Rejection) {
+    pub(crate) fn send_blocking(&self, mut rejection: Rejection) {
         rejection.excerpt = truncate_str(&rejection.excerpt, self.excerpt_bytes).to_string();
         if let Err(e) = self.tx.send_blocking(rejection) {
             error!(path = %e.0.path, reason = %e.0.reason, "Dead letter is closed; rejection not recorded.");
@@ -102,7 +102,7 @@ fn inc(c: &AtomicU64) {
 }
 
 /// Everything a stage's workers share.
-pub struct StageContext {
+pub(crate) struct StageContext {
     /// Counters of this stage.
     pub counters: Arc<StageCounters>,
     /// Where rejections go (`None` for the dead letter's own stage).
@@ -173,7 +173,7 @@ impl Stage {
     }
 
     /// Abort handles of the workers running now (for a forced shutdown).
-    pub fn abort_handles(&self) -> Vec<tokio::task::AbortHandle> {
+    pub(crate) fn abort_handles(&self) -> Vec<tokio::task::AbortHandle> {
         self.handles.lock().unwrap_or_else(|e| e.into_inner()).iter().map(JoinHandle::abort_handle).collect()
     }
 }
@@ -181,7 +181,7 @@ impl Stage {
 /// Starts `workers` workers running `transform` from `input` to `output` (`None` for the last
 /// stage). CPU-heavy (`BLOCKING`) transforms get a dedicated blocking-pool thread per worker that
 /// uses the channels' blocking calls, so no item pays for a hop between threads.
-pub fn spawn_stage<T: Transform>(
+pub(crate) fn spawn_stage<T: Transform>(
     transform: Arc<T>,
     workers: usize,
     input: crate::channel::Receiver<T::In>,

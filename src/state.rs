@@ -30,7 +30,7 @@ const SINKS: TableDefinition<&str, &[u8]> = TableDefinition::new("sink_positions
 const FEED_ITEMS: TableDefinition<u64, i64> = TableDefinition::new("feed_items_v1");
 
 /// File name of the database inside the state directory.
-pub const DB_FILE: &str = "newsmill.redb";
+pub(crate) const DB_FILE: &str = "newsmill.redb";
 
 /// Errors opening or writing the state.
 #[derive(Debug, thiserror::Error)]
@@ -131,7 +131,7 @@ impl StateStore {
     }
 
     /// Every persisted checkpoint.
-    pub fn load_checkpoints(&self) -> Result<Vec<(FileKey, FileCheckpoint)>, StateError> {
+    pub(crate) fn load_checkpoints(&self) -> Result<Vec<(FileKey, FileCheckpoint)>, StateError> {
         let txn = self.db.begin_read().map_err(|e| self.io(e))?;
         let table = txn.open_table(FILES).map_err(|e| self.io(e))?;
         let mut out = Vec::new();
@@ -148,7 +148,7 @@ impl StateStore {
     /// Hands every persisted dedup entry to `each`, oldest first (streamed: the window is never
     /// held twice in memory); returns how many there were. A damaged entry is an error that names
     /// the way out: `newsmill reset-dedup` empties the window and keeps everything else.
-    pub fn load_dedup(&self, mut each: impl FnMut(DedupRecord)) -> Result<usize, StateError> {
+    pub(crate) fn load_dedup(&self, mut each: impl FnMut(DedupRecord)) -> Result<usize, StateError> {
         let txn = self.db.begin_read().map_err(|e| self.io(e))?;
         let table = txn.open_table(DEDUP).map_err(|e| self.io(e))?;
         let mut n = 0;
@@ -167,7 +167,7 @@ impl StateStore {
     }
 
     /// The dedup entries that were in flight at the last commit.
-    pub fn load_dedup_in_flight(&self) -> Result<Vec<InFlight>, StateError> {
+    pub(crate) fn load_dedup_in_flight(&self) -> Result<Vec<InFlight>, StateError> {
         let txn = self.db.begin_read().map_err(|e| self.io(e))?;
         let table = txn.open_table(DEDUP_IN_FLIGHT).map_err(|e| self.io(e))?;
         let mut out = Vec::new();
@@ -181,7 +181,7 @@ impl StateStore {
     }
 
     /// The committed position of output `name`, if one was ever committed.
-    pub fn sink_position(&self, name: &str) -> Result<Option<Vec<u8>>, StateError> {
+    pub(crate) fn sink_position(&self, name: &str) -> Result<Option<Vec<u8>>, StateError> {
         let txn = self.db.begin_read().map_err(|e| self.io(e))?;
         let table = txn.open_table(SINKS).map_err(|e| self.io(e))?;
         Ok(table.get(name).map_err(|e| self.io(e))?.map(|v| v.value().to_vec()))
@@ -205,7 +205,7 @@ impl StateStore {
 
     /// Records the fingerprint of the settings that make sketches, and returns the one recorded
     /// before (if any): held sketches made with other settings no longer compare with new ones.
-    pub fn swap_sketch_fingerprint(&self, fingerprint: u64) -> Result<Option<u64>, StateError> {
+    pub(crate) fn swap_sketch_fingerprint(&self, fingerprint: u64) -> Result<Option<u64>, StateError> {
         let txn = self.db.begin_write().map_err(|e| self.io(e))?;
         let old = {
             let mut table = txn.open_table(DEDUP_META).map_err(|e| self.io(e))?;
@@ -216,7 +216,7 @@ impl StateStore {
     }
 
     /// Every feed item remembered as handled: (item key, unix seconds).
-    pub fn load_feed_items(&self) -> Result<Vec<(u64, i64)>, StateError> {
+    pub(crate) fn load_feed_items(&self) -> Result<Vec<(u64, i64)>, StateError> {
         let txn = self.db.begin_read().map_err(|e| self.io(e))?;
         let table = txn.open_table(FEED_ITEMS).map_err(|e| self.io(e))?;
         let mut out = Vec::new();

@@ -17,7 +17,7 @@ use crate::stages::source::checkpoint::{Lag, Tracker};
 pub use crate::runner::PROCESSING_SECONDS;
 
 /// Buckets of the processing-time histogram, in seconds (10 µs to 10 s).
-pub const PROCESSING_BUCKETS: &[f64] =
+pub(crate) const PROCESSING_BUCKETS: &[f64] =
     &[0.00001, 0.00003, 0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
 
 /// One stage as the probe sees it.
@@ -226,7 +226,7 @@ impl Probe {
 }
 
 /// Hands a status's figures to the `metrics` recorder (Prometheus names and labels).
-pub fn export(s: &Status) {
+pub(crate) fn export(s: &Status) {
     use metrics::{counter, gauge};
     gauge!("newsmill_build_info", "version" => s.version).set(1.0);
     gauge!("newsmill_uptime_seconds").set(s.uptime_secs as f64);

@@ -2,7 +2,7 @@
 //! endings, prose-likeness, and the normalisation behind content hashes.
 
 /// Whether `c` is written without spaces between words (Han, kana).
-pub fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x3040..=0x30FF      // Hiragana, Katakana
         | 0x3400..=0x4DBF    // CJK Extension A
@@ -14,7 +14,7 @@ pub fn is_cjk(c: char) -> bool {
 /// Whether `c` is a letter or digit, answering the common cases (ASCII, typographic punctuation
 /// such as curly quotes and dashes, Latin letters with accents, Hangul, CJK) without the Unicode
 /// tables.
-pub fn is_word_char(c: char) -> bool {
+pub(crate) fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }
@@ -30,12 +30,12 @@ pub fn is_word_char(c: char) -> bool {
 
 /// Whether `c` has no case (so lower-casing leaves it as it is): Hangul and CJK, the bulk of
 /// non-Latin text newsmill sees.
-pub fn is_caseless(c: char) -> bool {
+pub(crate) fn is_caseless(c: char) -> bool {
     matches!(c as u32, 0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3130..=0x318F) || is_cjk(c)
 }
 
 /// Appends `s` lower-cased to `out`, skipping the Unicode tables where they cannot matter.
-pub fn push_lowercase(out: &mut String, s: &str) {
+pub(crate) fn push_lowercase(out: &mut String, s: &str) {
     if s.is_ascii() {
         let start = out.len();
         out.push_str(s);
@@ -149,7 +149,7 @@ fn word_count_chars(s: &str) -> usize {
 }
 
 /// Whether the line ends like a sentence (allowing closing quotes and brackets after the mark).
-pub fn ends_sentence(s: &str) -> bool {
+pub(crate) fn ends_sentence(s: &str) -> bool {
     let trimmed = s.trim_end_matches(|c: char| {
         matches!(c, '"' | '\'' | '”' | '’' | '」' | '』' | ')' | '）' | ']' | '»' | '›') || c.is_whitespace()
     });
@@ -157,12 +157,13 @@ pub fn ends_sentence(s: &str) -> bool {
 }
 
 /// Whether a line reads as article prose rather than a label, menu item or headline.
-pub fn is_prose(s: &str, min_words: usize) -> bool {
+#[cfg(test)]
+pub(crate) fn is_prose(s: &str, min_words: usize) -> bool {
     is_prose_counted(s, word_count(s), min_words)
 }
 
 /// [`is_prose`] for a line whose word count is known.
-pub fn is_prose_counted(s: &str, words: usize, min_words: usize) -> bool {
+pub(crate) fn is_prose_counted(s: &str, words: usize, min_words: usize) -> bool {
     words >= min_words * 3 || (words >= min_words && ends_sentence(s))
 }
 
@@ -197,7 +198,7 @@ fn is_line_space(c: char) -> bool {
 
 /// `s` cut to at most `max` bytes at a word boundary: after the last whitespace in the last
 /// quarter of the allowed bytes, or at a character boundary when a word fills all of it.
-pub fn cut_at_word(s: &str, max: usize) -> &str {
+pub(crate) fn cut_at_word(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }
@@ -210,7 +211,7 @@ pub fn cut_at_word(s: &str, max: usize) -> &str {
 }
 
 /// Collapses runs of whitespace (including NBSP and zero-width characters) to one space and trims.
-pub fn normalize_line(s: &str) -> String {
+pub(crate) fn normalize_line(s: &str) -> String {
     // Most lines are already normal: single spaces, nothing to trim.
     if is_plain(s) {
         return s.to_string();
@@ -304,7 +305,8 @@ fn fold_char(c: char, out: &mut String) {
 }
 
 /// The normalised text behind a content hash (see [`content_hash`]).
-pub fn normalize_for_hash<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> String {
+#[cfg(test)]
+pub(crate) fn normalize_for_hash<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> String {
     let mut bytes = Vec::new();
     normalized_pieces(paragraphs, &mut |b| bytes.extend_from_slice(b));
     String::from_utf8_lossy(&bytes).into_owned()
@@ -336,7 +338,7 @@ pub fn content_hash<'a>(paragraphs: impl IntoIterator<Item = &'a str>) -> (u128,
 /// One automaton for several lists of words, each list with its label: every match says whose word
 /// it is. Matched without regard to ASCII case, as a DFA (it is asked of many short texts, so speed
 /// matters more than its memory). The words are the program's own, so building cannot fail.
-pub fn labelled_words<L: Copy>(lists: &[(&[&str], L)]) -> (aho_corasick::AhoCorasick, Vec<L>) {
+pub(crate) fn labelled_words<L: Copy>(lists: &[(&[&str], L)]) -> (aho_corasick::AhoCorasick, Vec<L>) {
     let (mut words, mut labels) = (Vec::new(), Vec::new());
     for (list, label) in lists {
         for w in *list {

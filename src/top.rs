@@ -29,7 +29,7 @@ pub enum TopError {
 }
 
 /// Reads `/status` from the daemon at `addr` (a plain HTTP/1.1 request on loopback).
-pub fn fetch_status(addr: &str) -> Result<Value, TopError> {
+pub(crate) fn fetch_status(addr: &str) -> Result<Value, TopError> {
     let connect = |source| TopError::Connect { addr: addr.to_string(), source };
     let answer = |reason: String| TopError::Answer { addr: addr.to_string(), reason };
     let sock: std::net::SocketAddr = addr.parse().map_err(|e| answer(format!("bad address: {e}")))?;
@@ -51,7 +51,7 @@ fn n(v: &Value) -> u64 {
 }
 
 /// The table `top` shows: one row per stage with its rate since `prev` (taken `elapsed` before).
-pub fn render(prev: Option<&Value>, cur: &Value, elapsed: Duration) -> String {
+pub(crate) fn render(prev: Option<&Value>, cur: &Value, elapsed: Duration) -> String {
     let secs = elapsed.as_secs_f64().max(1e-3);
     let mut out = String::new();
     let ready = if cur["ready"] == true { "ready" } else { "NOT READY (outputs or state not writable)" };
@@ -141,7 +141,7 @@ pub fn run(addr: &str, interval: Duration, once: bool) -> Result<(), TopError> {
 
 /// The one-line progress of `run --once`: documents done, rate, and time left from the bytes
 /// still to read and commit.
-pub fn progress_line(docs: u64, rate: f64, remaining_bytes: u64, bytes_rate: f64) -> String {
+pub(crate) fn progress_line(docs: u64, rate: f64, remaining_bytes: u64, bytes_rate: f64) -> String {
     let eta = if bytes_rate > 0.0 && remaining_bytes > 0 {
         let secs = (remaining_bytes as f64 / bytes_rate).round() as u64;
         format!("ETA {}:{:02}", secs / 60, secs % 60)

@@ -39,7 +39,7 @@ impl StageId {
         [StageId::Source, StageId::Clean, StageId::Extract, StageId::Dedup, StageId::Sink, StageId::DeadLetter];
 
     /// The stages that run on worker pools of the runner (all but the source).
-    pub const POOLED: [StageId; 5] =
+    pub(crate) const POOLED: [StageId; 5] =
         [StageId::Clean, StageId::Extract, StageId::Dedup, StageId::Sink, StageId::DeadLetter];
 
     /// Its name in logs, metrics and config sections.
@@ -56,7 +56,7 @@ impl StageId {
 
     /// Its workers and input bound as `cfg` sets them (`None` for the source, whose input is
     /// not a channel of the pipeline; the dead letter has one worker).
-    pub fn sizes(self, cfg: &Config) -> Option<(usize, usize)> {
+    pub(crate) fn sizes(self, cfg: &Config) -> Option<(usize, usize)> {
         Some(match self {
             StageId::Source => return None,
             StageId::Clean => (cfg.clean.workers.get(), cfg.clean.channel_capacity.get()),

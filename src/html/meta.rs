@@ -246,11 +246,11 @@ fn primary_language(tag: &str) -> Option<String> {
 }
 
 /// What sites put between a headline and their name in `<title>`.
-pub const TITLE_SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " :: ", " » ", " · ", " / "];
+pub(crate) const TITLE_SEPARATORS: &[&str] = &[" | ", " - ", " – ", " — ", " :: ", " » ", " · ", " / "];
 
 /// Removes a " | Site Name" (or " - Site", " — Site", " :: Site", " » Site") part from a title: the
 /// part equal to the site's name, else a short last (or first) part next to a much longer one.
-pub fn strip_site_suffix(title: &str, site: Option<&str>) -> String {
+pub(crate) fn strip_site_suffix(title: &str, site: Option<&str>) -> String {
     let title = normalize_line(title);
     for sep in TITLE_SEPARATORS {
         let parts: Vec<&str> = title.split(sep).collect();

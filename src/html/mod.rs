@@ -213,37 +213,37 @@ impl BlockTag {
 /// Ancestor elements a block sits in (bit flags).
 pub mod within {
     /// `<article>`.
-    pub const ARTICLE: u16 = 1;
+    pub(crate) const ARTICLE: u16 = 1;
     /// `<main>` or `role="main"`.
-    pub const MAIN: u16 = 1 << 1;
+    pub(crate) const MAIN: u16 = 1 << 1;
     /// `<nav>` or `role="navigation"`.
-    pub const NAV: u16 = 1 << 2;
+    pub(crate) const NAV: u16 = 1 << 2;
     /// `<aside>` or `role="complementary"`.
-    pub const ASIDE: u16 = 1 << 3;
+    pub(crate) const ASIDE: u16 = 1 << 3;
     /// `<footer>` or `role="contentinfo"`.
-    pub const FOOTER: u16 = 1 << 4;
+    pub(crate) const FOOTER: u16 = 1 << 4;
     /// `<header>` or `role="banner"`.
-    pub const HEADER: u16 = 1 << 5;
+    pub(crate) const HEADER: u16 = 1 << 5;
     /// `<form>`.
-    pub const FORM: u16 = 1 << 6;
+    pub(crate) const FORM: u16 = 1 << 6;
     /// `<figure>`.
-    pub const FIGURE: u16 = 1 << 7;
+    pub(crate) const FIGURE: u16 = 1 << 7;
     /// A list (`<ul>`, `<ol>`, `<dl>`).
-    pub const LIST: u16 = 1 << 8;
+    pub(crate) const LIST: u16 = 1 << 8;
     /// A table.
-    pub const TABLE: u16 = 1 << 9;
+    pub(crate) const TABLE: u16 = 1 << 9;
     /// `<blockquote>`.
-    pub const QUOTE: u16 = 1 << 10;
+    pub(crate) const QUOTE: u16 = 1 << 10;
     /// `<time>`.
-    pub const TIME: u16 = 1 << 11;
+    pub(crate) const TIME: u16 = 1 << 11;
     /// An element whose class or id names an author or byline.
-    pub const BYLINE: u16 = 1 << 12;
+    pub(crate) const BYLINE: u16 = 1 << 12;
     /// An element whose class or id names a caption.
-    pub const CAPTION: u16 = 1 << 13;
+    pub(crate) const CAPTION: u16 = 1 << 13;
     /// An element whose class or id names an image credit (its text becomes a block of its own).
-    pub const CREDIT: u16 = 1 << 14;
+    pub(crate) const CREDIT: u16 = 1 << 14;
     /// An element whose class or id names the deck (standfirst, subtitle).
-    pub const DECK: u16 = 1 << 15;
+    pub(crate) const DECK: u16 = 1 << 15;
 }
 
 /// One block of visible text and what the markup says about it.
@@ -312,7 +312,7 @@ pub struct Page {
 }
 
 /// Most image descriptions kept per page.
-pub const MAX_ALTS: usize = 256;
+pub(crate) const MAX_ALTS: usize = 256;
 
 /// One open element on the walk's stack.
 struct Frame {
@@ -768,7 +768,7 @@ impl Walk {
 }
 
 /// A caption or image description as compared: lower case, single spaces, at most 1,000 bytes.
-pub fn caption_key(text: &str) -> String {
+pub(crate) fn caption_key(text: &str) -> String {
     let mut out = String::new();
     for w in text.split_whitespace() {
         if out.len() >= 1000 {
@@ -784,7 +784,7 @@ pub fn caption_key(text: &str) -> String {
 
 impl Block {
     /// Share of its characters inside links.
-    pub fn link_density(&self) -> f32 {
+    pub(crate) fn link_density(&self) -> f32 {
         if self.chars == 0 { 0.0 } else { self.link_chars as f32 / self.chars as f32 }
     }
 }

@@ -34,7 +34,7 @@ pub struct Tag<'t, 'a> {
 
 impl Tag<'_, '_> {
     /// The value of attribute `name` (lower case), if present.
-    pub fn attr(&self, name: &str) -> Option<&str> {
+    pub(crate) fn attr(&self, name: &str) -> Option<&str> {
         self.attrs.iter().find(|a| a.name.eq_ignore_ascii_case(name)).map(|a| a.value.as_ref())
     }
 }
@@ -143,7 +143,7 @@ fn is_scope(name: &str) -> bool {
 const MAX_CLOSE_SEARCH: usize = 256;
 
 /// Tokenizes `html`, reporting to `sink`.
-pub fn tokenize(html: &str, sink: &mut impl Sink) {
+pub(crate) fn tokenize(html: &str, sink: &mut impl Sink) {
     let mut t = Tree { stack: Vec::new(), attrs: Vec::new(), foreign: 0 };
     t.run(html, sink);
 }
@@ -423,7 +423,7 @@ fn find_end_tag(b: &[u8], from: usize, name: &[u8]) -> usize {
 
 /// Decodes character references (`&amp;`, `&#8217;`, `&#x2019;`). In attribute values a legacy
 /// reference without `;` followed by a letter, digit or `=` stays as written, as browsers do.
-pub fn decode_references(s: &str, attribute: bool) -> Cow<'_, str> {
+pub(crate) fn decode_references(s: &str, attribute: bool) -> Cow<'_, str> {
     if !s.contains('&') {
         return Cow::Borrowed(s);
     }

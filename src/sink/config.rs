@@ -118,7 +118,7 @@ impl Default for DeadLetterConfig {
 impl SinkConfig {
     /// What a reload changes in place: all but the kind (a new `path` opens the new file and
     /// drains the old one).
-    pub const LIVE: LiveKeys = LiveKeys::AllBut(&["kind", "buffer_bytes"]);
+    pub(crate) const LIVE: LiveKeys = LiveKeys::AllBut(&["kind", "buffer_bytes"]);
 
     /// How the articles output is opened.
     pub fn output(&self) -> OutputSettings {
@@ -134,7 +134,7 @@ impl SinkConfig {
 
 impl DeadLetterConfig {
     /// What a reload changes in place: where rejections go and when the file rotates.
-    pub const LIVE: LiveKeys = LiveKeys::Only(&["path", "max_file_bytes", "rotate_interval_ms"]);
+    pub(crate) const LIVE: LiveKeys = LiveKeys::Only(&["path", "max_file_bytes", "rotate_interval_ms"]);
 
     /// How the dead letter is opened (buffered like the articles output: `buffer_bytes`).
     pub fn output(&self, buffer_bytes: usize) -> OutputSettings {

@@ -238,7 +238,7 @@ impl JsonlFile {
     }
 
     /// New rotation limits, from the next flush on (a config reload; 0 turns one off).
-    pub fn set_rotation(&self, max_file_bytes: u64, rotate_interval_ms: u64) {
+    pub(crate) fn set_rotation(&self, max_file_bytes: u64, rotate_interval_ms: u64) {
         let mut inner = self.lock();
         inner.rotation = (max_file_bytes, rotate_interval_ms);
     }
@@ -249,7 +249,7 @@ impl JsonlFile {
     }
 
     /// Bytes written out since the file was opened (over rotations).
-    pub fn bytes_written(&self) -> u64 {
+    pub(crate) fn bytes_written(&self) -> u64 {
         self.lock().total
     }
 

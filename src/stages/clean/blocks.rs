@@ -41,11 +41,11 @@ pub const DOM_FEATURE_NAMES: &[&str] = &[
 ];
 
 /// Number of markup features.
-pub const N_DOM: usize = DOM_FEATURE_NAMES.len();
+pub(crate) const N_DOM: usize = DOM_FEATURE_NAMES.len();
 
 /// The markup features of every block. (The distance to the headline's block was tried as a
 /// feature and changed nothing in cross-validation: the text features' position measures cover it.)
-pub fn dom_features(blocks: &[&Block]) -> Vec<[f32; N_DOM]> {
+pub(crate) fn dom_features(blocks: &[&Block]) -> Vec<[f32; N_DOM]> {
     // Depth of the article's paragraphs: blocks much deeper or shallower are elsewhere.
     let mut best_depths: Vec<u16> = blocks.iter().filter(|b| b.in_best).map(|b| b.depth).collect();
     best_depths.sort_unstable();

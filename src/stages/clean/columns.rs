@@ -68,7 +68,7 @@ const PLACE_NAMES: [&str; 27] = [
 ];
 
 /// Inputs of the word model: the word's shape, its neighbours' two either side, then its place.
-pub const N_WORD_FEATURES: usize = 5 * SHAPE + PLACE_NAMES.len();
+pub(crate) const N_WORD_FEATURES: usize = 5 * SHAPE + PLACE_NAMES.len();
 
 /// The word model's input names, in order (for the weights file).
 pub fn word_feature_names() -> Vec<String> {
@@ -249,7 +249,7 @@ fn page_context(lines: &[Line]) -> PageContext {
 
 /// The lines the word model cuts: kept by the line model (not by a rule or a pattern), of more
 /// than one word.
-pub fn splittable(line: &Line, forced: bool) -> bool {
+pub(crate) fn splittable(line: &Line, forced: bool) -> bool {
     line.class == LineClass::Keep && line.score.is_some() && !forced && line.text.contains(' ')
 }
 
@@ -362,7 +362,7 @@ fn push_rows(lines: &[Line], i: usize, words: &[&str], page: PageContext, rows: 
 }
 
 /// The word model's inputs for every word of each line in `which`.
-pub fn word_rows(lines: &[Line], which: &[usize]) -> Rows {
+pub(crate) fn word_rows(lines: &[Line], which: &[usize]) -> Rows {
     word_rows_of(lines, which, &line_words(lines, which))
 }
 
@@ -377,7 +377,7 @@ fn word_rows_of(lines: &[Line], which: &[usize], words: &[Vec<&str>]) -> Rows {
 }
 
 /// Measures a second pass adds to each word's inputs, from the first pass's verdicts.
-pub const SECOND_NAMES: [&str; 14] = [
+pub(crate) const SECOND_NAMES: [&str; 14] = [
     "line_run1_cut_before",
     "line_run1_cut_after",
     "near_cut_before_share",
@@ -395,7 +395,8 @@ pub const SECOND_NAMES: [&str; 14] = [
 ];
 
 /// Inputs of the second pass.
-pub const N_SECOND_FEATURES: usize = N_WORD_FEATURES + SECOND_NAMES.len();
+#[cfg(test)]
+pub(crate) const N_SECOND_FEATURES: usize = N_WORD_FEATURES + SECOND_NAMES.len();
 
 /// The second pass's input names, in order.
 pub fn second_feature_names() -> Vec<String> {
@@ -481,7 +482,7 @@ pub fn second_rows(words: &[Vec<&str>], p1: &[f32], runs: &[Option<(usize, usize
 
 /// The run of words `[start, end)` with the highest sum of `scores`, or `None` when every score is
 /// negative.
-pub fn best_run(scores: &[f32]) -> Option<(usize, usize)> {
+pub(crate) fn best_run(scores: &[f32]) -> Option<(usize, usize)> {
     let (mut best, mut best_sum) = (None, 0f32);
     let (mut start, mut sum) = (0, 0f32);
     for (i, &s) in scores.iter().enumerate() {
@@ -501,7 +502,7 @@ pub fn best_run(scores: &[f32]) -> Option<(usize, usize)> {
 /// Cuts every splittable line (see [`splittable`]) down to its article run; a line with no word
 /// the model believes in is dropped. `threshold` is the probability a word must reach to count
 /// for its run.
-pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], settings: Settings) {
+pub(crate) fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], settings: Settings) {
     let Settings { threshold, min_share, margin, rescue, max_sentence_share } = settings;
     let which: Vec<usize> = (0..lines.len()).filter(|&i| judged(&lines[i], forced[i], rescue)).collect();
     let kept: Vec<bool> = which.iter().map(|&i| lines[i].class == LineClass::Keep).collect();
@@ -637,7 +638,7 @@ pub fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], s
 
 /// How the column splitter decides, from `[clean]`.
 #[derive(Debug, Clone, Copy)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// The probability a word must reach to count for the article's run.
     pub threshold: f32,
     /// The share of kept lines the first pass must find mixed before a page is split.

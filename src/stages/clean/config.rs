@@ -119,7 +119,7 @@ pub struct CleanConfig {
 
 impl CleanConfig {
     /// What a reload changes in place: everything (the next document is cleaned with it).
-    pub const LIVE: LiveKeys = LiveKeys::All;
+    pub(crate) const LIVE: LiveKeys = LiveKeys::All;
 
     /// The compiled patterns, or every one that does not compile. Compiled once per loaded
     /// config: set the fields before the first call.
@@ -158,7 +158,7 @@ impl CleanConfig {
     /// L3S and WCXB, HTML and text) it changed 3 pages' output by at most 0.0006, and 5 by at most
     /// 0.002 at its lowest setting (docs/cleaner-model.md). Configs that set them still load, with
     /// a warning.
-    pub fn removed_keys(&self) -> Vec<&'static str> {
+    pub(crate) fn removed_keys(&self) -> Vec<&'static str> {
         [
             ("clean.templates", self.templates.is_some()),
             ("clean.template_min_docs", self.template_min_docs.is_some()),
@@ -264,7 +264,7 @@ pub struct RulesError(pub Vec<(&'static str, String)>);
 
 impl Rules {
     /// Compiles the rules of `cfg`, naming every pattern that does not compile.
-    pub fn compile(cfg: &CleanConfig) -> Result<Self, RulesError> {
+    pub(crate) fn compile(cfg: &CleanConfig) -> Result<Self, RulesError> {
         let mut errors = Vec::new();
         let mut one = |key: &'static str, pattern: &str| {
             Regex::new(pattern).map_err(|e| errors.push((key, format!("bad regular expression: {e}")))).ok()

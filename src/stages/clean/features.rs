@@ -98,17 +98,17 @@ fn pack(word: &[u8], fold: impl Fn(u8) -> u8) -> Option<u64> {
 }
 
 /// The longest function word, in bytes: a longer word needs no look-up.
-pub fn max_stopword_bytes() -> usize {
+pub(crate) fn max_stopword_bytes() -> usize {
     8
 }
 
 /// Whether a lower-case word is a function word in one of the languages newsmill knows.
-pub fn is_stopword(lower: &str) -> bool {
+pub(crate) fn is_stopword(lower: &str) -> bool {
     pack(lower.as_bytes(), |b| b).is_some_and(|k| STOP.contains(k))
 }
 
 /// Whether an ASCII word, in any case, is a function word.
-pub fn is_ascii_stopword_any_case(word: &[u8]) -> bool {
+pub(crate) fn is_ascii_stopword_any_case(word: &[u8]) -> bool {
     pack(word, |b| b.to_ascii_lowercase()).is_some_and(|k| STOP.contains(k))
 }
 
@@ -588,7 +588,7 @@ pub fn features(stats: &[LineStats], copyright: &[bool]) -> Vec<[f32; N_FEATURES
 
 /// The contiguous run of lines with the most running text: dense lines' words count for it, other
 /// lines against it (a maximum-sum segment, as in body-text extraction).
-pub fn main_block(stats: &[LineStats]) -> (usize, usize) {
+pub(crate) fn main_block(stats: &[LineStats]) -> (usize, usize) {
     main_block_by(stats.len(), |i| {
         let s = &stats[i];
         // CJK lines count their English-equivalent words (`LineStats::of`).
@@ -597,7 +597,7 @@ pub fn main_block(stats: &[LineStats]) -> (usize, usize) {
 }
 
 /// The maximum-sum run of `n` lines under `weight` (inclusive bounds; `(0, 0)` when empty).
-pub fn main_block_by(n: usize, weight: impl Fn(usize) -> f32) -> (usize, usize) {
+pub(crate) fn main_block_by(n: usize, weight: impl Fn(usize) -> f32) -> (usize, usize) {
     let (mut best, mut best_range) = (f32::MIN, (0, 0));
     let (mut sum, mut start) = (0f32, 0);
     for i in 0..n {

@@ -458,7 +458,7 @@ fn wrapped_sentence_end(text: &str) -> bool {
 
 /// One line of `newsmill explain`: verdict, role, what decided, and the text. `threshold` is the
 /// `keep_threshold` the cleaner ran with: a body line scored below it was kept by the mending rules.
-pub fn explain_line(line: &Line, threshold: f32) -> String {
+pub(crate) fn explain_line(line: &Line, threshold: f32) -> String {
     let (verdict, role, why) = match &line.class {
         LineClass::Keep => ("KEEP", "body", String::new()),
         LineClass::Title => ("KEEP", "title", String::new()),
@@ -807,7 +807,7 @@ impl Cleaner {
 
     /// [`Cleaner::clean_document`] for `newsmill explain`: with the element each line of an HTML
     /// page came from (`p`, `h2`, `li`, ...; none for text).
-    pub fn explain_document(&self, doc: Document) -> (Cleaned, Vec<&'static str>) {
+    pub(crate) fn explain_document(&self, doc: Document) -> (Cleaned, Vec<&'static str>) {
         let (cleaned, _, tags) = self.clean_with(doc, true);
         (cleaned, tags)
     }

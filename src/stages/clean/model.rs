@@ -123,12 +123,12 @@ impl LineModel {
     }
 
     /// Stage A's probability for every line; `open[i]` is false where the rules already decided.
-    pub fn stage_a(&self, features: &Rows, open: &[bool]) -> Vec<f32> {
+    pub(crate) fn stage_a(&self, features: &Rows, open: &[bool]) -> Vec<f32> {
         features.iter().zip(open).map(|(f, &o)| if o { self.stage_a.probability(f) } else { 0.0 }).collect()
     }
 
     /// The final probability that each open line is article body text (0 for the others).
-    pub fn keep_probabilities(&self, features: &Rows, open: &[bool], words: &[f32]) -> Vec<f32> {
+    pub(crate) fn keep_probabilities(&self, features: &Rows, open: &[bool], words: &[f32]) -> Vec<f32> {
         let a = self.stage_a(features, open);
         stage_b_inputs(features, &a, words)
             .iter()

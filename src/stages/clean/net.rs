@@ -28,17 +28,8 @@ impl Rows {
     }
 
     /// Rows from fixed-size vectors.
-    pub fn from_arrays<const N: usize>(rows: &[[f32; N]]) -> Self {
+    pub(crate) fn from_arrays<const N: usize>(rows: &[[f32; N]]) -> Self {
         Self { width: N, data: rows.iter().flatten().copied().collect() }
-    }
-
-    /// Rows of `width` numbers each.
-    pub fn from_rows<'a>(rows: impl Iterator<Item = &'a [f32]>, width: usize) -> Self {
-        let mut out = Self::new(width);
-        for r in rows {
-            out.push(r);
-        }
-        out
     }
 
     /// Appends a row; `row` must be `width` long.
@@ -53,7 +44,7 @@ impl Rows {
     }
 
     /// The numbers of each row.
-    pub fn width(&self) -> usize {
+    pub(crate) fn width(&self) -> usize {
         self.width
     }
 
@@ -194,13 +185,13 @@ impl Net {
 
     /// The probability for the feature vector `head` followed by `tail` (without copying them
     /// into one).
-    pub fn probability_of(&self, head: &[f32], tail: &[f32]) -> f32 {
+    pub(crate) fn probability_of(&self, head: &[f32], tail: &[f32]) -> f32 {
         sigmoid(self.logit_of(head, tail))
     }
 
     /// The log-odds [`Net::probability_of`] is the sigmoid of: where a caller wants the log-odds,
     /// asking for them saves an exponential and a logarithm.
-    pub fn logit_of(&self, head: &[f32], tail: &[f32]) -> f32 {
+    pub(crate) fn logit_of(&self, head: &[f32], tail: &[f32]) -> f32 {
         let z = if self.hidden == HIDDEN {
             #[cfg(target_arch = "x86_64")]
             if std::arch::is_x86_feature_detected!("avx") {

@@ -94,13 +94,13 @@ impl Default for DedupConfig {
 impl DedupConfig {
     /// The sketch layout: the held entries were sketched and indexed with it, so it changes only
     /// at a restart (and then the window's documents match only exact copies until they age out).
-    pub const RESTART: &[&str] = &["shingle_words", "bands", "rows", "lead_bands", "lead_rows"];
+    pub(crate) const RESTART: &[&str] = &["shingle_words", "bands", "rows", "lead_bands", "lead_rows"];
 
     /// What a reload changes in place: everything but the sketch layout.
-    pub const LIVE: LiveKeys = LiveKeys::AllBut(Self::RESTART);
+    pub(crate) const LIVE: LiveKeys = LiveKeys::AllBut(Self::RESTART);
 
     /// This config with the sketch layout of `running` (a reload keeps it until the restart).
-    pub fn with_layout_of(&self, running: &Self) -> Self {
+    pub(crate) fn with_layout_of(&self, running: &Self) -> Self {
         Self {
             shingle_words: running.shingle_words,
             bands: running.bands,

@@ -25,7 +25,7 @@ const MAX_CHAIN_STEPS: usize = 48;
 /// it begins like its own story.
 const LEAD_WEIGHT: f64 = 1.0;
 /// Format version of a persisted entry.
-pub const RECORD_VERSION: u8 = 1;
+pub(crate) const RECORD_VERSION: u8 = 1;
 
 /// What the index needs from the configuration.
 #[derive(Debug, Clone, PartialEq)]
@@ -340,7 +340,7 @@ impl StoryIndex {
 
     /// After [`StoryIndex::restore`]: the entries that were in flight when the last run stopped.
     /// One whose entry is gone is forgotten (and deleted at the next commit).
-    pub fn restore_in_flight(&mut self, records: Vec<InFlight>) {
+    pub(crate) fn restore_in_flight(&mut self, records: Vec<InFlight>) {
         for r in records {
             if self.entry(r.seq).is_some_and(|e| !e.id.is_empty()) {
                 self.in_flight.insert(r.origin, r);
@@ -351,7 +351,7 @@ impl StoryIndex {
     }
 
     /// The document from `origin` is durably handled: its entry is final.
-    pub fn land(&mut self, origin: u64) {
+    pub(crate) fn land(&mut self, origin: u64) {
         if let Some(f) = self.in_flight.remove(&origin)
             && f.seq < self.persisted_next
         {
@@ -362,7 +362,7 @@ impl StoryIndex {
     /// Takes new thresholds and window bounds (a config reload). The table layout (`bands`,
     /// `rows`, `lead_bands`, `lead_rows`) stays: held entries are indexed by it. A smaller window
     /// evicts at once.
-    pub fn set_params(&mut self, params: Params, now: i64) {
+    pub(crate) fn set_params(&mut self, params: Params, now: i64) {
         let p = &self.params;
         self.params =
             Params { bands: p.bands, rows: p.rows, lead_bands: p.lead_bands, lead_rows: p.lead_rows, ..params };
@@ -371,7 +371,7 @@ impl StoryIndex {
 
     /// Adds a persisted record, in ascending order of sequence numbers (as the state database
     /// yields them), so that a restart streams the window back without holding it twice.
-    pub fn restore(&mut self, mut r: DedupRecord, now: i64) {
+    pub(crate) fn restore(&mut self, mut r: DedupRecord, now: i64) {
         if self.entries.is_empty() && self.front == 0 {
             (self.front, self.persisted_front) = (r.seq, r.seq);
         }
@@ -677,7 +677,7 @@ impl StoryIndex {
     }
 
     /// Changes since the last call, to persist.
-    pub fn take_changes(&mut self) -> DedupChanges {
+    pub(crate) fn take_changes(&mut self) -> DedupChanges {
         let from = self.persisted_next.max(self.front);
         let added = (from..self.next_seq())
             .filter_map(|seq| {
@@ -708,7 +708,7 @@ impl StoryIndex {
     }
 
     /// Puts back changes whose commit failed, so the next commit carries them.
-    pub fn requeue(&mut self, changes: &DedupChanges) {
+    pub(crate) fn requeue(&mut self, changes: &DedupChanges) {
         if let Some(first) = changes.added.first() {
             self.persisted_next = self.persisted_next.min(first.seq);
         }

@@ -39,7 +39,7 @@ impl Params {
 
 /// A fingerprint of the settings that decide what a sketch means (shingle length, lead bands and
 /// the sketch layout): entries sketched under another one only ever match exactly.
-pub fn sketch_fingerprint(cfg: &DedupConfig) -> u64 {
+pub(crate) fn sketch_fingerprint(cfg: &DedupConfig) -> u64 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
     for v in [cfg.shingle_words.get(), cfg.lead_bands, cfg.lead_rows.get(), SLOTS, LEAD_SLOTS, sketch::ENTITY_SLOTS] {
         h.update(&(v as u64).to_le_bytes());
@@ -49,10 +49,10 @@ pub fn sketch_fingerprint(cfg: &DedupConfig) -> u64 {
 }
 
 /// The shared index, as held by the stage and the committer.
-pub type SharedIndex = Arc<Mutex<StoryIndex>>;
+pub(crate) type SharedIndex = Arc<Mutex<StoryIndex>>;
 
 /// The dedup stage.
-pub struct Dedup {
+pub(crate) struct Dedup {
     index: SharedIndex,
     action: DedupAction,
     enabled: bool,
@@ -86,7 +86,7 @@ impl Dedup {
     }
 
     /// The same stage with the settings of `cfg` (a config reload): same index, same counts.
-    pub fn reconfigured(&self, cfg: &DedupConfig) -> Self {
+    pub(crate) fn reconfigured(&self, cfg: &DedupConfig) -> Self {
         Self { counts: self.counts.clone(), ..Self::new(cfg, self.index.clone()) }
     }
 

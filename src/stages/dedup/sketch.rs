@@ -16,15 +16,15 @@
 /// Slots in the body signature.
 pub const SLOTS: usize = 64;
 /// Slots in each entity sketch (numbers, names).
-pub const ENTITY_SLOTS: usize = 16;
+pub(crate) const ENTITY_SLOTS: usize = 16;
 /// Slots in the lead signature.
 pub const LEAD_SLOTS: usize = 32;
 /// Shingles at the start of a body that make its lead signature.
-pub const LEAD_SHINGLES: u32 = 64;
+pub(crate) const LEAD_SHINGLES: u32 = 64;
 
 const EMPTY: u32 = u32::MAX;
 /// An unused slot of an entity sketch (no hash takes this value).
-pub const NONE: u16 = u16::MAX;
+pub(crate) const NONE: u16 = u16::MAX;
 
 /// A body's sketch, with the lead signature that is only needed to look it up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +66,7 @@ impl Sketch {
     }
 
     /// Resemblance and containment together (one pass over the signatures).
-    pub fn compare(&self, other: &Sketch) -> (f64, f64) {
+    pub(crate) fn compare(&self, other: &Sketch) -> (f64, f64) {
         let j = self.resemblance(other);
         (j, containment(j, self.shingles, other.shingles))
     }
@@ -128,7 +128,7 @@ fn containment(j: f64, a: u32, b: u32) -> f64 {
 }
 
 /// Longest shingle, in words.
-pub const MAX_SHINGLE_WORDS: usize = 16;
+pub(crate) const MAX_SHINGLE_WORDS: usize = 16;
 
 /// Turns bodies into sketches (allocating nothing).
 #[derive(Debug)]

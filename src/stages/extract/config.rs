@@ -41,7 +41,7 @@ impl Default for ExtractConfig {
 
 impl ExtractConfig {
     /// What a reload changes in place: everything.
-    pub const LIVE: LiveKeys = LiveKeys::All;
+    pub(crate) const LIVE: LiveKeys = LiveKeys::All;
 
     /// Problems with the section's values, as (key, why).
     pub fn problems(&self) -> Vec<(&'static str, String)> {

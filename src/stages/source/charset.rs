@@ -61,7 +61,7 @@ pub enum How {
 /// An encoding newsmill can decode: one of the WHATWG standard, or one of the few others real
 /// documents are still found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Charset {
+pub(crate) enum Charset {
     /// An encoding of the WHATWG Encoding Standard.
     Web(&'static Encoding),
     /// UTF-32, little-endian.
@@ -90,7 +90,7 @@ impl Charset {
     }
 
     /// The encoding a label names, WHATWG labels and the common others.
-    pub fn for_label(label: &[u8]) -> Option<Charset> {
+    pub(crate) fn for_label(label: &[u8]) -> Option<Charset> {
         let label = String::from_utf8_lossy(label).trim().to_ascii_lowercase();
         let other = match label.as_str() {
             "utf-32" | "utf32" | "utf-32le" | "ucs-4" | "ucs-4le" => Some(Charset::Utf32Le),
@@ -154,7 +154,7 @@ pub fn decode(bytes: &[u8], sniff: Sniff) -> Result<Decoded, DecodeError> {
 
 /// Decodes a whole document that arrives as an owned buffer: valid UTF-8 becomes the text
 /// without a copy.
-pub fn decode_owned(bytes: Vec<u8>, sniff: Sniff) -> Result<Decoded, DecodeError> {
+pub(crate) fn decode_owned(bytes: Vec<u8>, sniff: Sniff) -> Result<Decoded, DecodeError> {
     let (charset, how, body) = detect(&bytes, sniff);
     let bytes = if charset.is_utf8() && body.len() == bytes.len() && !has_controls(&bytes) {
         match String::from_utf8(bytes) {
@@ -169,7 +169,7 @@ pub fn decode_owned(bytes: Vec<u8>, sniff: Sniff) -> Result<Decoded, DecodeError
 }
 
 /// The encoding of `bytes`, how it was found, and the bytes to decode (without a BOM).
-pub fn detect(bytes: &[u8], sniff: Sniff) -> (Charset, How, &[u8]) {
+pub(crate) fn detect(bytes: &[u8], sniff: Sniff) -> (Charset, How, &[u8]) {
     if let Some((c, len)) = bom(bytes) {
         return (c, How::Bom, &bytes[len..]);
     }

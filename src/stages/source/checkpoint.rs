@@ -12,7 +12,7 @@ use super::feed::FeedMemory;
 use crate::record::{FileKey, Ticket};
 
 /// Bytes hashed at the start of a file to tell a new file from an old one with a reused inode.
-pub const HEAD_BYTES: usize = 1024;
+pub(crate) const HEAD_BYTES: usize = 1024;
 
 /// What is persisted per input file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,7 +185,7 @@ impl std::fmt::Debug for Tracker {
 }
 
 /// Called with every acknowledged ticket.
-pub type AckListener = Arc<dyn Fn(&Ticket) + Send + Sync>;
+pub(crate) type AckListener = Arc<dyn Fn(&Ticket) + Send + Sync>;
 
 /// How far the source is behind (for status and metrics).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -225,7 +225,7 @@ impl Tracker {
     }
 
     /// Tells `listener` of every acknowledged document (the dedup index confirms its entry).
-    pub fn with_ack_listener(mut self, listener: AckListener) -> Self {
+    pub(crate) fn with_ack_listener(mut self, listener: AckListener) -> Self {
         self.on_ack = Some(listener);
         self
     }
@@ -233,7 +233,7 @@ impl Tracker {
     /// Remembers every acknowledged feed item in `feeds`, at the moment it is acknowledged: a
     /// rescan of the feed (which waits for the file's pending items under the same lock) then
     /// never finds an item both handled and forgotten.
-    pub fn with_feed_memory(mut self, feeds: Arc<FeedMemory>) -> Self {
+    pub(crate) fn with_feed_memory(mut self, feeds: Arc<FeedMemory>) -> Self {
         self.feeds = Some(feeds);
         self
     }
@@ -245,7 +245,7 @@ impl Tracker {
     }
 
     /// The head length a file was identified by, so the scanner can hash the same prefix.
-    pub fn recorded_head_len(&self, key: FileKey) -> Option<u64> {
+    pub(crate) fn recorded_head_len(&self, key: FileKey) -> Option<u64> {
         self.lock().files.get(&key).map(|e| e.cp.head_len)
     }
 
@@ -323,7 +323,7 @@ impl Tracker {
     /// Records that a document occupying `ticket` is on its way. Returns false when the document
     /// was durably handled before the last stop (it is then acknowledged here and must not be
     /// sent again).
-    pub fn register(&self, ticket: &Ticket) -> bool {
+    pub(crate) fn register(&self, ticket: &Ticket) -> bool {
         let mut inner = self.lock();
         if let Some(e) = inner.files.get_mut(&ticket.file)
             && e.generation == ticket.generation
@@ -347,7 +347,7 @@ impl Tracker {
     }
 
     /// The reader is done with the file for now; `read_to` is where the next read starts.
-    pub fn finish_read(&self, key: FileKey, generation: u64, read_to: u64) {
+    pub(crate) fn finish_read(&self, key: FileKey, generation: u64, read_to: u64) {
         let mut inner = self.lock();
         if let Some(e) = inner.files.get_mut(&key)
             && e.generation == generation
@@ -364,7 +364,7 @@ impl Tracker {
     }
 
     /// The document occupying `ticket` is durably written (or rejected, or dropped on purpose).
-    pub fn ack(&self, ticket: &Ticket) {
+    pub(crate) fn ack(&self, ticket: &Ticket) {
         let mut inner = self.lock();
         if let Some(e) = inner.files.get_mut(&ticket.file)
             && e.generation == ticket.generation
@@ -387,14 +387,14 @@ impl Tracker {
     }
 
     /// Notes that a tracked file still exists (it may be unsettled and so not planned this scan).
-    pub fn mark_seen(&self, key: FileKey, scan: u64) {
+    pub(crate) fn mark_seen(&self, key: FileKey, scan: u64) {
         if let Some(e) = self.lock().files.get_mut(&key) {
             e.seen = scan;
         }
     }
 
     /// Puts back changes whose commit failed, so the next commit carries them.
-    pub fn requeue(&self, changes: &Changes) {
+    pub(crate) fn requeue(&self, changes: &Changes) {
         let mut inner = self.lock();
         for (key, cp) in changes {
             let present = cp.is_some() && inner.files.contains_key(key);
@@ -403,7 +403,7 @@ impl Tracker {
     }
 
     /// Forgets files not seen since scan `scan` (they were deleted) unless they are in flight.
-    pub fn forget_unseen(&self, scan: u64) {
+    pub(crate) fn forget_unseen(&self, scan: u64) {
         let mut inner = self.lock();
         let gone: Vec<FileKey> = inner
             .files
@@ -418,7 +418,7 @@ impl Tracker {
     }
 
     /// Checkpoints changed since the last call, to persist.
-    pub fn take_changes(&self) -> Changes {
+    pub(crate) fn take_changes(&self) -> Changes {
         let mut inner = self.lock();
         let dirty = std::mem::take(&mut inner.dirty);
         dirty
@@ -428,7 +428,7 @@ impl Tracker {
     }
 
     /// How far reading and committing are behind, over all tracked files.
-    pub fn lag(&self) -> Lag {
+    pub(crate) fn lag(&self) -> Lag {
         let inner = self.lock();
         let mut lag = Lag { files: inner.files.len(), ..Lag::default() };
         for e in inner.files.values() {

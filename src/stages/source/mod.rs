@@ -84,7 +84,7 @@ impl Matcher {
 }
 
 /// The file source.
-pub struct FileSource {
+pub(crate) struct FileSource {
     cfg: SourceConfig,
     matcher: Arc<std::sync::RwLock<Matcher>>,
     limits: Limits,
@@ -116,7 +116,7 @@ impl FileSource {
 
 /// Changes the source's `include`/`exclude` globs while it runs (a config reload).
 #[derive(Clone)]
-pub struct Globs(Arc<std::sync::RwLock<Matcher>>);
+pub(crate) struct Globs(Arc<std::sync::RwLock<Matcher>>);
 
 impl Globs {
     /// Takes the globs of `cfg` (validated: a bad glob is an error and changes nothing).

@@ -17,7 +17,7 @@ use crate::record::{Document, FileKey, Format, InputMeta, Markup, Provenance, Re
 
 /// Which reader a file needs, from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Kind {
+pub(crate) struct Kind {
     /// The document format.
     pub format: Format,
     /// Gzip-compressed.
@@ -50,7 +50,7 @@ impl Kind {
 
 /// One unit of reading work.
 #[derive(Debug, Clone)]
-pub struct FileJob {
+pub(crate) struct FileJob {
     /// The file.
     pub path: Arc<Path>,
     /// Its identity.
@@ -111,7 +111,7 @@ pub fn read_file_once(path: &Path, limits: Limits, emit: &mut dyn FnMut(Emit) ->
 }
 
 /// Stable id of a whole-file document: a hash of its path.
-pub fn path_id(path: &Path) -> String {
+pub(crate) fn path_id(path: &Path) -> String {
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(path.as_os_str().as_encoded_bytes()))
 }
 
@@ -121,7 +121,7 @@ pub fn path_id(path: &Path) -> String {
 /// A panic while reading (a bug in a parser, on some input) is contained here: the part of the
 /// file not yet handed out goes to the dead letter as `panic`, once, and the file counts as read
 /// until it changes; the caller goes on to its next file.
-pub fn read_job(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
+pub(crate) fn read_job(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool) -> u64 {
     let mut handed_out = job.from;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut tracking = |ev: Emit| {

@@ -39,7 +39,7 @@ pub struct FeedItem {
 }
 
 /// The key of an item with this guid or link.
-pub fn item_key(guid: &str) -> u64 {
+pub(crate) fn item_key(guid: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(guid.trim().as_bytes()).max(1)
 }
 
@@ -67,12 +67,12 @@ pub fn parse_feed(bytes: &[u8]) -> Result<(Vec<FeedItem>, FeedInfo), FeedError> 
 }
 
 /// A feed's bytes as text.
-pub fn decode_feed(bytes: &[u8]) -> Result<Decoded, DecodeError> {
+pub(crate) fn decode_feed(bytes: &[u8]) -> Result<Decoded, DecodeError> {
     decode(bytes, Sniff::Xml)
 }
 
 /// A feed's bytes as text, without a copy when they are UTF-8.
-pub fn decode_feed_owned(bytes: Vec<u8>) -> Result<Decoded, DecodeError> {
+pub(crate) fn decode_feed_owned(bytes: Vec<u8>) -> Result<Decoded, DecodeError> {
     decode_owned(bytes, Sniff::Xml)
 }
 
@@ -130,7 +130,7 @@ impl FeedMemory {
     }
 
     /// Remembers items as handled at `now` (unix seconds).
-    pub fn remember(&self, keys: impl IntoIterator<Item = u64>, now: i64) {
+    pub(crate) fn remember(&self, keys: impl IntoIterator<Item = u64>, now: i64) {
         let mut m = self.lock();
         for key in keys {
             m.insert(key, now);
@@ -148,13 +148,13 @@ impl FeedMemory {
     }
 
     /// The changes since the last call.
-    pub fn take_changes(&self) -> FeedChanges {
+    pub(crate) fn take_changes(&self) -> FeedChanges {
         let mut m = self.lock();
         FeedChanges { added: std::mem::take(&mut m.added), removed: std::mem::take(&mut m.removed) }
     }
 
     /// Puts back changes whose commit failed.
-    pub fn requeue(&self, changes: &FeedChanges) {
+    pub(crate) fn requeue(&self, changes: &FeedChanges) {
         let mut m = self.lock();
         for (key, at) in &changes.added {
             if m.seen.get(key) == Some(at) {

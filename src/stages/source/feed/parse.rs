@@ -698,7 +698,7 @@ fn rss_author(s: &str) -> String {
 }
 
 /// `href` resolved against `base`; `None` when neither makes an absolute URL.
-pub fn resolve(base: Option<&str>, href: &str) -> Option<String> {
+pub(crate) fn resolve(base: Option<&str>, href: &str) -> Option<String> {
     let href = href.trim();
     if let Ok(u) = url::Url::parse(href) {
         return Some(u.to_string());

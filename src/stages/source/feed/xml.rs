@@ -16,7 +16,7 @@ use crate::html::tokenizer::decode_references;
 
 /// A start tag (or an empty-element tag).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Start<'a> {
+pub(crate) struct Start<'a> {
     /// The qualified name as written (`content:encoded`).
     pub name: &'a str,
     /// Attributes: qualified name and decoded value.
@@ -31,14 +31,14 @@ pub struct Start<'a> {
 
 impl Start<'_> {
     /// The value of the attribute with this qualified name, if present.
-    pub fn attr(&self, name: &str) -> Option<&str> {
+    pub(crate) fn attr(&self, name: &str) -> Option<&str> {
         self.attrs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_ref())
     }
 }
 
 /// What the tokenizer reports.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Token<'a> {
+pub(crate) enum Token<'a> {
     /// An element starts.
     Start(Start<'a>),
     /// An end tag, with the offset of its `<`.
@@ -56,7 +56,7 @@ pub enum Token<'a> {
 
 /// Splits a document into tokens.
 #[derive(Debug, Clone)]
-pub struct Tokenizer<'a> {
+pub(crate) struct Tokenizer<'a> {
     src: &'a str,
     pos: usize,
 }
@@ -65,11 +65,6 @@ impl<'a> Tokenizer<'a> {
     /// A tokenizer at the start of `src`.
     pub fn new(src: &'a str) -> Self {
         Self { src, pos: 0 }
-    }
-
-    /// The document being read.
-    pub fn source(&self) -> &'a str {
-        self.src
     }
 
     /// The offset of the next token.
@@ -235,7 +230,7 @@ impl<'a> Iterator for Tokenizer<'a> {
 }
 
 /// Splits a qualified name into prefix and local name.
-pub fn split_name(qname: &str) -> (&str, &str) {
+pub(crate) fn split_name(qname: &str) -> (&str, &str) {
     match qname.split_once(':') {
         Some((p, l)) if !l.is_empty() => (p, l),
         _ => ("", qname),
