@@ -1,12 +1,13 @@
 //! The clean stage: classifies every line of a page dump as article text or chrome, and sets
 //! copyright, credit, caption, byline and date lines aside as data for extraction.
 //!
-//! Rules come first and judge each line alone (`rules`: interface labels, share prompts, repeats,
-//! patterns). A learned line model then decides every line the rules left open, from the line's
-//! features and its neighbours' (`features`, `model`, docs/cleaner-model.md); two small rules mend
-//! holes it leaves in the body; the
-//! headline and deck are found above the body; last, lines of a page dump that hold other columns'
-//! words beside the article's are cut down to the article's (`columns`).
+//! Rules come first and judge each line alone (`patterns`, compiled in `config`: interface labels,
+//! share prompts, repeats, patterns). A learned line model then decides every line the rules left
+//! open, from the line's features and its neighbours' (`features`, `model`, `net`,
+//! docs/cleaner-model.md); two small rules mend holes it leaves in the body; readers' comments are
+//! cut (`comments`); the headline and deck are found above the body (`headline`); last, lines of a
+//! page dump that hold other columns' words beside the article's are cut down to the article's
+//! (`columns`). `explain` and `training` serve `newsmill explain` and the training commands.
 
 use std::collections::HashSet;
 
@@ -19,19 +20,27 @@ use crate::text::{is_prose_counted, normalize_line, word_count};
 
 pub mod blocks;
 pub mod columns;
+mod comments;
 pub mod config;
+mod explain;
 pub mod features;
+mod headline;
 #[rustfmt::skip]
 pub mod html_weights;
 pub mod model;
 pub mod net;
 pub mod patterns;
+mod training;
 #[rustfmt::skip]
 pub mod weights;
 
+use comments::{drop_comment_sections, end_at_comments};
 use config::Rules;
+pub(crate) use explain::explain_line;
 use features::LineStats;
+use headline::{content_terms, find_headlines};
 use model::{LineModel, Rows};
+pub use training::TrainingLine;
 
 /// The compiled cleaner for one configuration.
 #[derive(Debug)]
@@ -123,16 +132,6 @@ impl Cleaner {
         lines
     }
 
-    /// The lines of a page dump the column splitter would judge (their text before it cut them)
-    /// and its inputs for each of their words: what the training command learns it from.
-    pub fn training_words(&self, text: &str) -> (Vec<String>, Rows) {
-        let lines = self.classify_text(text, false);
-        let rescue = self.cfg.column_rescue_threshold;
-        let which: Vec<usize> = (0..lines.len()).filter(|&i| columns::judged(&lines[i], false, rescue)).collect();
-        let rows = columns::word_rows(&lines, &which);
-        (which.into_iter().map(|i| lines[i].text.clone()).collect(), rows)
-    }
-
     /// After the model: mends holes in the body, and keeps the prose when nothing at all was kept.
     fn finish_lines(&self, lines: &mut [Line]) {
         mend_body_holes(lines, self.cfg.sandwich_reach_lines.get());
@@ -204,22 +203,6 @@ impl Cleaner {
         };
         let tags = if tags { blocks.iter().map(|b| b.tag.name()).collect() } else { Vec::new() };
         HtmlPass { meta, signals, first, open, features, tags }
-    }
-
-    /// Every block of an HTML page with its features and whether the model decides it.
-    pub fn training_blocks(&self, html: &str) -> Vec<TrainingLine> {
-        let HtmlPass { first: FirstPass { lines, .. }, open, features, .. } = self.html_pass(html, true, false);
-        training_rows(lines, &features, open)
-    }
-
-    /// Every line with its features and whether the model decides it (the rules left it open):
-    /// what the training command learns from.
-    pub fn training_lines(&self, text: &str) -> Vec<TrainingLine> {
-        let FirstPass { mut lines, forced, .. } = self.first_pass(text.lines(), self.cfg.drop_repeated_lines, false);
-        attach_captions(&mut lines);
-        let features = line_features(&lines);
-        let open: Vec<bool> = lines.iter().zip(forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
-        training_rows(lines, &features, open)
     }
 
     /// Rules that judge each line alone.
@@ -321,52 +304,6 @@ fn repeats_image_description(text: &str, alts: &[String]) -> bool {
     })
 }
 
-/// Readers' comments read like prose, so no line feature tells them from the article; their
-/// markup does (`class="comments"`, `id="disqus_thread"`). A page whose headline sits inside such
-/// an element has the word on a wrapper of everything (`class="post has-comments"`), and is left
-/// to the model.
-fn drop_comment_sections(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], start: &regex::Regex) {
-    let headline = lines.iter().position(|l| l.class == LineClass::Title);
-    let anchor = headline.or_else(|| open.iter().position(|o| *o));
-    if anchor.is_none_or(|i| blocks.get(i).is_some_and(|b| b.comments > 0)) {
-        return;
-    }
-    for ((line, block), open) in lines.iter_mut().zip(blocks).zip(open.iter_mut()) {
-        if block.comments > 0 && *open {
-            line.class = LineClass::Drop("comment_section");
-            *open = false;
-        }
-    }
-    if let Some(anchor) = anchor {
-        end_at_comments(lines, open, anchor + 1, start);
-    }
-}
-
-/// Older pages (and every page dump) mark a comments section with its heading only ("Comments
-/// are now closed for this story", "Post a comment"): once three prose lines of the article are
-/// behind, such a heading ends the article.
-fn end_at_comments(lines: &mut [Line], open: &mut [bool], from: usize, start: &regex::Regex) {
-    let mut body = 0;
-    let mut end = None;
-    for (i, line) in lines.iter().enumerate().skip(from) {
-        if open[i] && line.prose {
-            body += 1;
-        }
-        if body >= 3 && line.words <= 10 && start.is_match(line.text.trim()) {
-            end = Some(i);
-            break;
-        }
-    }
-    if let Some(end) = end {
-        for (line, open) in lines.iter_mut().zip(open.iter_mut()).skip(end) {
-            if *open {
-                line.class = LineClass::Drop("comment_section");
-                *open = false;
-            }
-        }
-    }
-}
-
 fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], meta: &mut InputMeta, alts: &[String]) {
     // A `<title>` whose site part was not recognised ("Site - City News, Weather | Headline"): the
     // part the page shows as a block of its own is the headline.
@@ -454,68 +391,6 @@ fn mostly_date(text: &str) -> bool {
 /// (`home.`): it starts in lower case and ends the sentence, which no interface label does.
 fn wrapped_sentence_end(text: &str) -> bool {
     text.chars().next().is_some_and(char::is_lowercase) && crate::text::ends_sentence(text)
-}
-
-/// One line of `newsmill explain`: verdict, role, what decided, and the text. `threshold` is the
-/// `keep_threshold` the cleaner ran with: a body line scored below it was kept by the mending rules.
-pub(crate) fn explain_line(line: &Line, threshold: f32) -> String {
-    let (verdict, role, why) = match &line.class {
-        LineClass::Keep => ("KEEP", "body", String::new()),
-        LineClass::Title => ("KEEP", "title", String::new()),
-        LineClass::Subtitle => ("KEEP", "subtitle", String::new()),
-        LineClass::Drop(rule) => ("DROP", "-", (*rule).to_string()),
-        LineClass::Copyright => ("DATA", "publisher", "copyright".into()),
-        LineClass::Credit(c) => ("DATA", "credit", format!("credit={c}")),
-        LineClass::Caption => ("DATA", "caption", "caption".into()),
-        LineClass::CaptionCredit { credit, .. } => ("DATA", "caption", format!("credit={credit}")),
-        LineClass::Byline => ("DATA", "byline", "byline".into()),
-        LineClass::Dateline => ("DATA", "date", "dateline".into()),
-    };
-    let score = line.score.map_or_else(|| "    ".to_string(), |p| format!("{p:.2}"));
-    let why = match (why.is_empty(), line.score) {
-        (false, _) => why,
-        (true, Some(p)) if line.class == LineClass::Keep && p < threshold => "mended".to_string(),
-        (true, Some(_)) => "model".to_string(),
-        (true, None) if line.prose => "prose".to_string(),
-        (true, None) => "headline".to_string(),
-    };
-    match line.cut.as_deref() {
-        // The words the column splitter cut off stay visible, marked, where they were.
-        Some(cut) => {
-            let before = if cut.before.is_empty() { String::new() } else { format!("{{-{}-}} ", cut.before) };
-            let after = if cut.after.is_empty() { String::new() } else { format!(" {{-{}-}}", cut.after) };
-            format!("{verdict} {role:<9} {score} {:<14} | {before}{}{after}", "columns", line.text)
-        }
-        None => format!("{verdict} {role:<9} {score} {why:<14} | {}", line.text),
-    }
-}
-
-/// Lines as training rows: text, features and whether the model decides them.
-fn training_rows(lines: Vec<Line>, features: &Rows, open: Vec<bool>) -> Vec<TrainingLine> {
-    lines
-        .into_iter()
-        .zip(features.iter())
-        .zip(open)
-        .map(|((l, features), open)| TrainingLine {
-            open,
-            words: l.words as f32,
-            text: l.text,
-            features: features.to_vec(),
-        })
-        .collect()
-}
-
-/// One line as the training command sees it.
-#[derive(Debug, Clone)]
-pub struct TrainingLine {
-    /// The normalised text.
-    pub text: String,
-    /// The rules left it for the model to decide.
-    pub open: bool,
-    /// Its word count.
-    pub words: f32,
-    /// Its features.
-    pub features: Vec<f32>,
 }
 
 /// Mends holes the model leaves in the body. A prose line the model was unsure of (probability at
@@ -611,160 +486,6 @@ fn line_features(lines: &[Line]) -> Rows {
     Rows::from_arrays(&features::features(&stats, &copyright))
 }
 
-/// Hashes of the content words of a text (lower case, no function words, no short tokens), and of
-/// character pairs for CJK and Hangul (whose words carry particles and endings): what a headline
-/// shares with its article.
-fn content_terms(text: &str, out: &mut Vec<u64>) {
-    if text.is_ascii() {
-        for tok in text.as_bytes().split(|b| !b.is_ascii_alphanumeric()) {
-            ascii_content_term(tok, out);
-        }
-        return;
-    }
-    let mut lower = String::new();
-    for tok in text.split(|c: char| !crate::text::is_word_char(c)) {
-        if tok.is_ascii() {
-            ascii_content_term(tok.as_bytes(), out);
-        } else {
-            content_term(tok, &mut lower, out);
-        }
-    }
-}
-
-/// The terms of one token of `content_terms` (`lower` is a buffer to reuse).
-fn content_term(tok: &str, lower: &mut String, out: &mut Vec<u64>) {
-    if tok.chars().any(|c| crate::text::is_cjk(c) || ('\u{AC00}'..='\u{D7A3}').contains(&c)) {
-        let mut prev: Option<char> = None;
-        for c in tok.chars() {
-            if let Some(p) = prev {
-                out.push((u64::from(u32::from(p)) << 32) | u64::from(u32::from(c)));
-            }
-            prev = Some(c);
-        }
-        return;
-    }
-    if tok.len() < 3 {
-        return;
-    }
-    lower.clear();
-    crate::text::push_lowercase(lower, tok);
-    if lower.chars().nth(2).is_some() && !features::is_stopword(lower) && !lower.bytes().all(|b| b.is_ascii_digit()) {
-        // A crude stem, so that `Glazers` in a headline meets `Glazer's` in the text.
-        let stem = lower.strip_suffix("'s").or_else(|| lower.strip_suffix("’s")).unwrap_or(lower);
-        let stem = if stem.len() > 4 { stem.strip_suffix('s').unwrap_or(stem) } else { stem };
-        out.push(xxhash_rust::xxh3::xxh3_64(stem.as_bytes()));
-    }
-}
-
-/// [`content_term`] for a token of ASCII letters and digits (or none): the same term, without
-/// decoding characters or a lower-cased `String`.
-fn ascii_content_term(tok: &[u8], out: &mut Vec<u64>) {
-    const MAX: usize = 64;
-    if tok.len() < 3 || features::is_ascii_stopword_any_case(tok) || tok.iter().all(u8::is_ascii_digit) {
-        return;
-    }
-    let mut long = Vec::new();
-    let mut buf = [0u8; MAX];
-    let lower: &mut [u8] = if tok.len() <= MAX {
-        &mut buf[..tok.len()]
-    } else {
-        long.extend_from_slice(tok);
-        &mut long
-    };
-    lower.copy_from_slice(tok);
-    lower.make_ascii_lowercase();
-    // No apostrophe in such a token, so the possessive never needs stripping here.
-    let stem = match lower.split_last() {
-        Some((b's', rest)) if lower.len() > 4 => rest,
-        _ => &lower[..],
-    };
-    out.push(xxhash_rust::xxh3::xxh3_64(stem));
-}
-
-/// Share of a line's content terms that occur in the body.
-fn overlap(line: &str, body: &HashSet<u64>) -> f32 {
-    let mut terms = Vec::new();
-    content_terms(line, &mut terms);
-    if terms.is_empty() {
-        return 0.0;
-    }
-    terms.iter().filter(|t| body.contains(*t)).count() as f32 / terms.len() as f32
-}
-
-/// Marks the title (and subtitle) among the lines just above where the body's prose starts. A
-/// candidate must be headline-shaped and share its content words with the body (menus, section
-/// labels and teasers for other stories do not). The nearest such line is the title, unless the
-/// one right above it is one too: then that is the title and the nearer the deck. Headline-shaped
-/// lines the model kept as body before the first prose line are candidates too (decks often look
-/// like text).
-fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanConfig) {
-    let Some(first) = lines
-        .iter()
-        .position(|l| l.class == LineClass::Keep && l.prose)
-        .or_else(|| lines.iter().position(|l| l.class == LineClass::Keep))
-    else {
-        return;
-    };
-    // A headline's words are in the article's first paragraphs; reading further only costs time.
-    let mut terms = Vec::new();
-    for l in lines[first..].iter().filter(|l| l.class == LineClass::Keep) {
-        content_terms(&l.text, &mut terms);
-        if terms.len() >= cfg.headline_body_terms.get() {
-            break;
-        }
-    }
-    let body: HashSet<u64> = terms.into_iter().collect();
-    // A page often repeats its headline (window title, breadcrumb, then the article): the copy next
-    // to the body counts even though the repeat rule dropped it.
-    let open = |l: &Line| matches!(l.class, LineClass::Drop("model" | "short_text" | "repeated") | LineClass::Keep);
-    let no_link = |l: &Line| !l.text.contains('@') && !l.text.contains("http") && !l.text.contains("www.");
-    let sized = |l: &Line| l.words >= 3 || l.text.chars().filter(|c| crate::text::is_cjk(*c)).count() >= 6;
-    // Lines forced by `keep_patterns` stay body text.
-    let candidate = |i: usize| {
-        let l = &lines[i];
-        !forced[i]
-            && open(l)
-            && no_link(l)
-            && sized(l)
-            && l.words <= 80
-            && overlap(&l.text, &body) >= cfg.headline_min_overlap
-    };
-    let title_like = |i: usize| {
-        lines[i].words <= 40 && !crate::text::ends_sentence(&lines[i].text) && !ends_mid_sentence(&lines[i].text)
-    };
-    let above: Vec<usize> =
-        (first.saturating_sub(cfg.headline_reach_lines.get())..first).rev().filter(|&i| candidate(i)).collect();
-    let Some(&nearest) = above.first() else {
-        return;
-    };
-    let next_up = above.get(1).copied().filter(|&j| nearest - j <= 3 && title_like(j));
-    let (title, subtitle) = match (title_like(nearest), next_up) {
-        (_, Some(up)) => (up, Some(nearest)),
-        (true, None) => (nearest, None),
-        (false, None) => return,
-    };
-    lines[title].class = LineClass::Title;
-    if let Some(s) = subtitle {
-        lines[s].class = LineClass::Subtitle;
-    }
-}
-
-/// Whether a line reads as a piece of wrapped prose: it starts with a word in lower case ("need
-/// gap in the virtual world ...") or stops on a lower-case function word ("... a CPM leader
-/// like"). A headline does neither.
-fn ends_mid_sentence(text: &str) -> bool {
-    let mut words = text.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()));
-    let Some(first) = words.next() else {
-        return false;
-    };
-    let last = words.next_back().unwrap_or(first);
-    let starts_lower = first.chars().next().is_some_and(char::is_lowercase) && !first.chars().any(char::is_uppercase);
-    let ends_function_word = last.chars().next().is_some_and(char::is_lowercase)
-        && last.len() <= features::max_stopword_bytes()
-        && features::is_stopword(&last.to_lowercase());
-    starts_lower || ends_function_word
-}
-
 /// An image credit names the image whose caption is the line right before it.
 fn attach_captions(lines: &mut [Line]) {
     for i in 1..lines.len() {
@@ -803,13 +524,6 @@ impl Cleaner {
     pub fn clean_document(&self, doc: Document) -> (Cleaned, String) {
         let (cleaned, text, _) = self.clean_with(doc, false);
         (cleaned, text)
-    }
-
-    /// [`Cleaner::clean_document`] for `newsmill explain`: with the element each line of an HTML
-    /// page came from (`p`, `h2`, `li`, ...; none for text).
-    pub(crate) fn explain_document(&self, doc: Document) -> (Cleaned, Vec<&'static str>) {
-        let (cleaned, _, tags) = self.clean_with(doc, true);
-        (cleaned, tags)
     }
 
     fn clean_with(&self, mut doc: Document, tags: bool) -> (Cleaned, String, Vec<&'static str>) {
@@ -852,6 +566,7 @@ impl Cleaner {
 
 #[cfg(test)]
 mod tests {
+    use super::headline::{ascii_content_term, content_term, ends_mid_sentence};
     use super::*;
 
     pub(crate) const SEEDLIKE: &str = include_str!("../../../tests/fixtures/seedlike.txt");

@@ -1,0 +1,162 @@
+//! The headline and deck of a page: the lines just above the body whose content words the body
+//! shares, told apart from a wrapped line of the body's own prose.
+
+use std::collections::HashSet;
+
+use super::config::CleanConfig;
+use super::features;
+use crate::record::{Line, LineClass};
+
+/// Share of a line's content terms that occur in the body.
+pub(super) fn overlap(line: &str, body: &HashSet<u64>) -> f32 {
+    let mut terms = Vec::new();
+    content_terms(line, &mut terms);
+    if terms.is_empty() {
+        return 0.0;
+    }
+    terms.iter().filter(|t| body.contains(*t)).count() as f32 / terms.len() as f32
+}
+
+/// Marks the title (and subtitle) among the lines just above where the body's prose starts. A
+/// candidate must be headline-shaped and share its content words with the body (menus, section
+/// labels and teasers for other stories do not). The nearest such line is the title, unless the
+/// one right above it is one too: then that is the title and the nearer the deck. Headline-shaped
+/// lines the model kept as body before the first prose line are candidates too (decks often look
+/// like text).
+pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanConfig) {
+    let Some(first) = lines
+        .iter()
+        .position(|l| l.class == LineClass::Keep && l.prose)
+        .or_else(|| lines.iter().position(|l| l.class == LineClass::Keep))
+    else {
+        return;
+    };
+    // A headline's words are in the article's first paragraphs; reading further only costs time.
+    let mut terms = Vec::new();
+    for l in lines[first..].iter().filter(|l| l.class == LineClass::Keep) {
+        content_terms(&l.text, &mut terms);
+        if terms.len() >= cfg.headline_body_terms.get() {
+            break;
+        }
+    }
+    let body: HashSet<u64> = terms.into_iter().collect();
+    // A page often repeats its headline (window title, breadcrumb, then the article): the copy next
+    // to the body counts even though the repeat rule dropped it.
+    let open = |l: &Line| matches!(l.class, LineClass::Drop("model" | "short_text" | "repeated") | LineClass::Keep);
+    let no_link = |l: &Line| !l.text.contains('@') && !l.text.contains("http") && !l.text.contains("www.");
+    let sized = |l: &Line| l.words >= 3 || l.text.chars().filter(|c| crate::text::is_cjk(*c)).count() >= 6;
+    // Lines forced by `keep_patterns` stay body text.
+    let candidate = |i: usize| {
+        let l = &lines[i];
+        !forced[i]
+            && open(l)
+            && no_link(l)
+            && sized(l)
+            && l.words <= 80
+            && overlap(&l.text, &body) >= cfg.headline_min_overlap
+    };
+    let title_like = |i: usize| {
+        lines[i].words <= 40 && !crate::text::ends_sentence(&lines[i].text) && !ends_mid_sentence(&lines[i].text)
+    };
+    let above: Vec<usize> =
+        (first.saturating_sub(cfg.headline_reach_lines.get())..first).rev().filter(|&i| candidate(i)).collect();
+    let Some(&nearest) = above.first() else {
+        return;
+    };
+    let next_up = above.get(1).copied().filter(|&j| nearest - j <= 3 && title_like(j));
+    let (title, subtitle) = match (title_like(nearest), next_up) {
+        (_, Some(up)) => (up, Some(nearest)),
+        (true, None) => (nearest, None),
+        (false, None) => return,
+    };
+    lines[title].class = LineClass::Title;
+    if let Some(s) = subtitle {
+        lines[s].class = LineClass::Subtitle;
+    }
+}
+
+/// Whether a line reads as a piece of wrapped prose: it starts with a word in lower case ("need
+/// gap in the virtual world ...") or stops on a lower-case function word ("... a CPM leader
+/// like"). A headline does neither.
+pub(super) fn ends_mid_sentence(text: &str) -> bool {
+    let mut words = text.split_whitespace().map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()));
+    let Some(first) = words.next() else {
+        return false;
+    };
+    let last = words.next_back().unwrap_or(first);
+    let starts_lower = first.chars().next().is_some_and(char::is_lowercase) && !first.chars().any(char::is_uppercase);
+    let ends_function_word = last.chars().next().is_some_and(char::is_lowercase)
+        && last.len() <= features::max_stopword_bytes()
+        && features::is_stopword(&last.to_lowercase());
+    starts_lower || ends_function_word
+}
+
+/// Hashes of the content words of a text (lower case, no function words, no short tokens), and of
+/// character pairs for CJK and Hangul (whose words carry particles and endings): what a headline
+/// shares with its article.
+pub(super) fn content_terms(text: &str, out: &mut Vec<u64>) {
+    if text.is_ascii() {
+        for tok in text.as_bytes().split(|b| !b.is_ascii_alphanumeric()) {
+            ascii_content_term(tok, out);
+        }
+        return;
+    }
+    let mut lower = String::new();
+    for tok in text.split(|c: char| !crate::text::is_word_char(c)) {
+        if tok.is_ascii() {
+            ascii_content_term(tok.as_bytes(), out);
+        } else {
+            content_term(tok, &mut lower, out);
+        }
+    }
+}
+
+/// The terms of one token of `content_terms` (`lower` is a buffer to reuse).
+pub(super) fn content_term(tok: &str, lower: &mut String, out: &mut Vec<u64>) {
+    if tok.chars().any(|c| crate::text::is_cjk(c) || ('\u{AC00}'..='\u{D7A3}').contains(&c)) {
+        let mut prev: Option<char> = None;
+        for c in tok.chars() {
+            if let Some(p) = prev {
+                out.push((u64::from(u32::from(p)) << 32) | u64::from(u32::from(c)));
+            }
+            prev = Some(c);
+        }
+        return;
+    }
+    if tok.len() < 3 {
+        return;
+    }
+    lower.clear();
+    crate::text::push_lowercase(lower, tok);
+    if lower.chars().nth(2).is_some() && !features::is_stopword(lower) && !lower.bytes().all(|b| b.is_ascii_digit()) {
+        // A crude stem, so that `Glazers` in a headline meets `Glazer's` in the text.
+        let stem = lower.strip_suffix("'s").or_else(|| lower.strip_suffix("’s")).unwrap_or(lower);
+        let stem = if stem.len() > 4 { stem.strip_suffix('s').unwrap_or(stem) } else { stem };
+        out.push(xxhash_rust::xxh3::xxh3_64(stem.as_bytes()));
+    }
+}
+
+/// [`content_term`] for a token of ASCII letters and digits (or none): the same term, without
+/// decoding characters or a lower-cased `String`.
+pub(super) fn ascii_content_term(tok: &[u8], out: &mut Vec<u64>) {
+    const MAX: usize = 64;
+    if tok.len() < 3 || features::is_ascii_stopword_any_case(tok) || tok.iter().all(u8::is_ascii_digit) {
+        return;
+    }
+    let mut long = Vec::new();
+    let mut buf = [0u8; MAX];
+    let lower: &mut [u8] = if tok.len() <= MAX {
+        &mut buf[..tok.len()]
+    } else {
+        long.extend_from_slice(tok);
+        &mut long
+    };
+    lower.copy_from_slice(tok);
+    lower.make_ascii_lowercase();
+    // No apostrophe in such a token, so the possessive never needs stripping here.
+    let stem = match lower.split_last() {
+        Some((b's', rest)) if lower.len() > 4 => rest,
+        _ => &lower[..],
+    };
+    out.push(xxhash_rust::xxh3::xxh3_64(stem));
+}

@@ -1,0 +1,62 @@
+//! What the training commands learn from: every line or block with its features and whether the
+//! model decides it, and the column splitter's words (`examples/train_cleaner.rs`).
+
+use super::model::Rows;
+use super::{Cleaner, FirstPass, HtmlPass, attach_captions, columns, line_features};
+use crate::record::{Line, LineClass};
+
+/// Lines as training rows: text, features and whether the model decides them.
+fn training_rows(lines: Vec<Line>, features: &Rows, open: Vec<bool>) -> Vec<TrainingLine> {
+    lines
+        .into_iter()
+        .zip(features.iter())
+        .zip(open)
+        .map(|((l, features), open)| TrainingLine {
+            open,
+            words: l.words as f32,
+            text: l.text,
+            features: features.to_vec(),
+        })
+        .collect()
+}
+
+/// One line as the training command sees it.
+#[derive(Debug, Clone)]
+pub struct TrainingLine {
+    /// The normalised text.
+    pub text: String,
+    /// The rules left it for the model to decide.
+    pub open: bool,
+    /// Its word count.
+    pub words: f32,
+    /// Its features.
+    pub features: Vec<f32>,
+}
+
+impl Cleaner {
+    /// The lines of a page dump the column splitter would judge (their text before it cut them)
+    /// and its inputs for each of their words: what the training command learns it from.
+    pub fn training_words(&self, text: &str) -> (Vec<String>, Rows) {
+        let lines = self.classify_text(text, false);
+        let rescue = self.cfg.column_rescue_threshold;
+        let which: Vec<usize> = (0..lines.len()).filter(|&i| columns::judged(&lines[i], false, rescue)).collect();
+        let rows = columns::word_rows(&lines, &which);
+        (which.into_iter().map(|i| lines[i].text.clone()).collect(), rows)
+    }
+
+    /// Every block of an HTML page with its features and whether the model decides it.
+    pub fn training_blocks(&self, html: &str) -> Vec<TrainingLine> {
+        let HtmlPass { first: FirstPass { lines, .. }, open, features, .. } = self.html_pass(html, true, false);
+        training_rows(lines, &features, open)
+    }
+
+    /// Every line with its features and whether the model decides it (the rules left it open):
+    /// what the training command learns from.
+    pub fn training_lines(&self, text: &str) -> Vec<TrainingLine> {
+        let FirstPass { mut lines, forced, .. } = self.first_pass(text.lines(), self.cfg.drop_repeated_lines, false);
+        attach_captions(&mut lines);
+        let features = line_features(&lines);
+        let open: Vec<bool> = lines.iter().zip(forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
+        training_rows(lines, &features, open)
+    }
+}
