@@ -26,7 +26,7 @@ impl std::fmt::Display for FileKey {
 
 /// Whoever hands documents out and must hear when each is durably handled (its output, or its
 /// rejection, is durable; or it ended on purpose): the source's side of the commit protocol.
-pub(crate) trait Acknowledge: Send + Sync {
+pub trait Acknowledge: Send + Sync {
     /// The document of `ticket` is done with.
     fn ack(&self, ticket: &Ticket);
 }

@@ -22,7 +22,6 @@ pub use stages::StageId;
 
 use crate::config::Config;
 use crate::live::Live;
-use crate::record::Acknowledge;
 use crate::sink::{DeadLetterStage, SinkError, SinkStage};
 use crate::stages::clean::Cleaner;
 use crate::stages::dedup::Dedup;
@@ -129,14 +128,21 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let state = Persisted::open(&cfg)?;
     let (outputs, slots) = Outputs::open(&cfg, &state.store)?;
     let outputs = Arc::new(outputs);
-    let source = FileSource::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get(), once)?;
+    let source = FileSource::new(
+        &cfg.source,
+        cfg.dead_letter.excerpt_bytes.get(),
+        once,
+        state.tracker.clone(),
+        state.feeds.clone(),
+    )?;
     let globs = source.globs();
     let cleaner = Arc::new(Live::of(Cleaner::new(&cfg.clean)?));
     let extractor = Arc::new(Live::of(Extractor::new(&cfg.extract)));
     let dedup = Arc::new(Live::of(Dedup::new(&cfg.dedup, state.index.clone())));
     let health = Arc::new(Health::default());
     *health.config_hash.lock().unwrap_or_else(|e| e.into_inner()) = config_hash(&cfg);
-    let acks: Arc<dyn Acknowledge> = state.tracker.clone();
+    // Documents are acknowledged to their source once their output is durable.
+    let acks = source.acknowledger();
     let parts: Vec<Arc<dyn Persist>> = vec![state.tracker.clone(), state.index.clone(), state.feeds.clone()];
     let committer = Arc::new(Committer::new(slots, acks.clone(), parts, state.store.clone(), health.clone()));
     // The outputs' starting positions are committed before anything is written: a crash before
@@ -160,10 +166,8 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let source_task = tokio::spawn(Box::new(source).run(SourceContext {
         out: ends.out,
         dead_letter: ends.dead_letter,
-        tracker: state.tracker.clone(),
         cancel: stop.child_token(),
         counters: ends.counters,
-        feeds: state.feeds.clone(),
     }));
     let probe = Arc::new(probe(&stages, &state, &dedup, &outputs, &health));
     let progress = (once && std::io::IsTerminal::is_terminal(&std::io::stderr()))

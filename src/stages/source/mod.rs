@@ -23,7 +23,7 @@ use tracing::{debug, info, info_span, warn};
 
 use self::checkpoint::{HEAD_BYTES, Observed, Plan, Tracker};
 use self::config::{FollowSymlinks, SourceConfig};
-use crate::record::{Document, FileKey, Rejection, now_rfc3339};
+use crate::record::{Acknowledge, Document, FileKey, Rejection, now_rfc3339};
 use crate::runner::DeadLetterTx;
 use crate::runner::StageCounters;
 use reader::{Emit, FileJob, Kind, Limits, read_job};
@@ -34,21 +34,28 @@ pub struct SourceContext {
     pub out: crate::channel::Sender<Document>,
     /// Where bad input goes.
     pub dead_letter: DeadLetterTx,
-    /// Read positions.
-    pub tracker: Arc<Tracker>,
     /// Cancelled on shutdown.
     pub cancel: CancellationToken,
     /// The source's counters.
     pub counters: Arc<StageCounters>,
-    /// Feed items already handled.
-    pub feeds: Arc<feed::FeedMemory>,
 }
 
-/// A producer of documents. It returns when cancelled (or, in batch mode, when its input is read);
-/// dropping its sender then lets the stages drain.
+/// A producer of documents. Every document (and every rejection of input) carries a
+/// [`crate::record::Ticket`]; the pipeline hands the ticket to [`Source::acknowledger`] once the
+/// document's output is durable, and only then may the source count it as done (move a file's
+/// checkpoint, acknowledge a message). `run` returns when cancelled (or, in batch mode, when its
+/// input is read); dropping its sender then lets the stages drain.
 pub trait Source: Send + 'static {
+    /// Who hears that a document is durably handled.
+    fn acknowledger(&self) -> Arc<dyn Acknowledge>;
     /// Runs until done or cancelled.
     fn run(self: Box<Self>, ctx: SourceContext) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+/// What a file reader works with: the pipeline's ends and the read positions.
+struct Reading {
+    ctx: SourceContext,
+    tracker: Arc<Tracker>,
 }
 
 /// Errors setting up the file source.
@@ -89,12 +96,24 @@ pub(crate) struct FileSource {
     matcher: Arc<std::sync::RwLock<Matcher>>,
     limits: Limits,
     once: bool,
+    /// Read positions, loaded from the state.
+    tracker: Arc<Tracker>,
+    /// Feed items already handled, loaded from the state.
+    feeds: Arc<feed::FeedMemory>,
 }
 
 impl FileSource {
     /// A file source; `once` reads what is there now and returns.
-    pub fn new(cfg: &SourceConfig, excerpt_bytes: usize, once: bool) -> Result<Self, SourceError> {
+    pub fn new(
+        cfg: &SourceConfig,
+        excerpt_bytes: usize,
+        once: bool,
+        tracker: Arc<Tracker>,
+        feeds: Arc<feed::FeedMemory>,
+    ) -> Result<Self, SourceError> {
         Ok(Self {
+            tracker,
+            feeds,
             matcher: Arc::new(std::sync::RwLock::new(Matcher::new(cfg)?)),
             cfg: cfg.clone(),
             limits: Limits {
@@ -128,6 +147,10 @@ impl Globs {
 }
 
 impl Source for FileSource {
+    fn acknowledger(&self) -> Arc<dyn Acknowledge> {
+        self.tracker.clone()
+    }
+
     fn run(self: Box<Self>, ctx: SourceContext) -> Pin<Box<dyn Future<Output = ()> + Send>> {
         Box::pin(self.run_inner(ctx))
     }
@@ -186,7 +209,7 @@ impl FileSource {
         }
         let workers = self.cfg.workers.get();
         let (job_tx, job_rx) = async_channel::bounded::<FileJob>(self.cfg.channel_capacity.get());
-        let ctx = Arc::new(ctx);
+        let ctx = Arc::new(Reading { ctx, tracker: self.tracker.clone() });
         let readers: Vec<_> = (0..workers)
             .map(|worker| {
                 let (jobs, ctx) = (job_rx.clone(), ctx.clone());
@@ -210,8 +233,8 @@ impl FileSource {
             max_depth: self.cfg.max_depth.get(),
             settle: Duration::from_millis(self.cfg.settle_ms),
             once: self.once,
-            tracker: ctx.tracker.clone(),
-            feeds: Some(ctx.feeds.clone()),
+            tracker: self.tracker.clone(),
+            feeds: Some(self.feeds.clone()),
             seen: HashMap::new(),
             scan_no: 0,
             links: self.cfg.follow_symlinks,
@@ -219,7 +242,7 @@ impl FileSource {
             failing: HashMap::new(),
             unreadable_retries: self.cfg.unreadable_retries,
             on_unreadable: {
-                let (dead_letter, counters) = (ctx.dead_letter.clone(), ctx.counters.clone());
+                let (dead_letter, counters) = (ctx.ctx.dead_letter.clone(), ctx.ctx.counters.clone());
                 Box::new(move |r: Rejection| {
                     counters.rejected.fetch_add(1, Ordering::Relaxed);
                     dead_letter.send_blocking(r);
@@ -229,7 +252,7 @@ impl FileSource {
         let rescan = Duration::from_millis(self.cfg.rescan_interval_ms.get());
         while let Some(mut s) = scanner.take() {
             let started = Instant::now();
-            let (tx, cancel) = (job_tx.clone(), ctx.cancel.clone());
+            let (tx, cancel) = (job_tx.clone(), ctx.ctx.cancel.clone());
             // Jobs go out while the walk goes on, so a huge backlog is never held in memory.
             let scanned = tokio::task::spawn_blocking(move || {
                 let stats = s.scan(&mut |job| !cancel.is_cancelled() && tx.send_blocking(job).is_ok());
@@ -254,7 +277,7 @@ impl FileSource {
                     "Too many input files tracked; the rest wait until processed files are removed."
                 );
             }
-            if ctx.cancel.is_cancelled() {
+            if ctx.ctx.cancel.is_cancelled() {
                 break;
             }
             if self.once {
@@ -267,7 +290,7 @@ impl FileSource {
                     // Let a burst of events coalesce into one scan.
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
-                () = ctx.cancel.cancelled() => break,
+                () = ctx.ctx.cancel.cancelled() => break,
             }
         }
         job_tx.close();
@@ -281,18 +304,18 @@ impl FileSource {
 }
 
 /// Reads the files planned in `jobs` until it closes (on a blocking thread).
-fn reader_loop(jobs: &async_channel::Receiver<FileJob>, ctx: &SourceContext, limits: Limits) {
+fn reader_loop(jobs: &async_channel::Receiver<FileJob>, reading: &Reading, limits: Limits) {
     while let Ok(job) = jobs.recv_blocking() {
         let (key, generation, path, size) = (job.key, job.generation, job.path.clone(), job.size);
-        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_one(&job, ctx, limits)));
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_one(&job, reading, limits)));
         match read {
-            Ok(next) => ctx.tracker.finish_read(key, generation, next),
+            Ok(next) => reading.tracker.finish_read(key, generation, next),
             Err(_) => {
                 // `read_job` contains panics of its own; this is one in the bookkeeping around it.
                 // Retrying would only panic again: the file waits until it changes.
                 tracing::error!(path = %path.display(), "Reader failed; the file is left until it changes.");
                 metrics::counter!("newsmill_source_panics_total").increment(1);
-                ctx.tracker.finish_read(key, generation, size);
+                reading.tracker.finish_read(key, generation, size);
             }
         }
     }
@@ -300,7 +323,8 @@ fn reader_loop(jobs: &async_channel::Receiver<FileJob>, ctx: &SourceContext, lim
 
 /// Reads one planned file, sending its documents and rejections on; returns where the read
 /// ended.
-fn read_one(job: &FileJob, ctx: &SourceContext, limits: Limits) -> u64 {
+fn read_one(job: &FileJob, reading: &Reading, limits: Limits) -> u64 {
+    let (ctx, tracker) = (&reading.ctx, &reading.tracker);
     let started = Instant::now();
     let mut docs = 0u64;
     let next = read_job(job, limits, &mut |ev| {
@@ -310,7 +334,7 @@ fn read_one(job: &FileJob, ctx: &SourceContext, limits: Limits) -> u64 {
         ctx.counters.received.fetch_add(1, Ordering::Relaxed);
         match ev {
             Emit::Doc(doc) => {
-                if !ctx.tracker.register(&doc.prov.ticket) {
+                if !tracker.register(&doc.prov.ticket) {
                     debug!(doc = %doc.prov.id, "Already written before the last stop; skipped.");
                     ctx.counters.dropped.fetch_add(1, Ordering::Relaxed);
                     return true;
@@ -324,7 +348,7 @@ fn read_one(job: &FileJob, ctx: &SourceContext, limits: Limits) -> u64 {
             }
             Emit::Reject(r) => {
                 if let Some(t) = &r.ticket
-                    && !ctx.tracker.register(t)
+                    && !tracker.register(t)
                 {
                     debug!(path = %r.path, offset = r.offset, "Rejection already recorded before the last stop; skipped.");
                     ctx.counters.dropped.fetch_add(1, Ordering::Relaxed);
