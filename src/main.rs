@@ -134,7 +134,7 @@ fn reset_dedup(path: &Path) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let store = newsmill::state::StateStore::open(&cfg.state.dir, cfg.state.cache_bytes.get())?;
-    let n = store.reset_dedup()?;
+    let n = newsmill::stages::dedup::persist::reset(&store)?;
     println!("{}: dedup window emptied ({n} entries dropped)", cfg.state.dir.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -1,33 +1,24 @@
-//! The persisted state in `[state] dir`: input checkpoints and the dedup window, in one embedded
-//! ACID database (redb) so that both are committed together in one transaction, and a crash leaves
-//! the previous commit intact. A damaged database is reported with its path and the way out; it is
-//! never silently reset.
+//! The persisted state in `[state] dir`: one embedded ACID database (redb). Every component keeps
+//! its own tables beside its code and takes part in a commit through [`Persist`] (the source's read
+//! positions and feed memory, the dedup window); the outputs' committed positions are the store's
+//! own. One commit writes all of them in one transaction, so a crash leaves the previous commit
+//! intact. A damaged database is reported with its path and the way out; it is never silently
+//! reset.
 
-use crate::stages::source::feed::FeedChanges;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
+use redb::{Database, ReadableDatabase, TableError};
+pub(crate) use redb::{ReadTransaction, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction};
 
-use crate::record::FileKey;
-use crate::stages::dedup::{DedupChanges, DedupRecord, InFlight};
-use crate::stages::source::checkpoint::{Changes, FileCheckpoint};
-
-const FILES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("files_v1");
-/// The dedup window: sequence number -> entry ([`DedupRecord::encode`]).
-const DEDUP: TableDefinition<u64, &[u8]> = TableDefinition::new("dedup_stories_v1");
-/// What the dedup window's sketches were made with: "sketch" -> fingerprint of the settings.
-const DEDUP_META: TableDefinition<&str, u64> = TableDefinition::new("dedup_meta_v1");
-/// The exact-only window of earlier versions; dropped on open.
-const DEDUP_EXACT_OLD: &str = "dedup_exact_v1";
-/// The site templates of earlier versions (the learner changed nothing measurable and is gone);
-/// dropped on open.
-const TEMPLATES_OLD: &str = "site_templates_v1";
-/// Dedup entries whose output was not durable at the commit: sequence number -> [`InFlight::encode`].
-const DEDUP_IN_FLIGHT: TableDefinition<u64, &[u8]> = TableDefinition::new("dedup_in_flight_v1");
-/// Each output's committed position: output name ("articles", "rejected") -> the sink's own encoding.
+/// Each output's committed position: output key ("articles:<path>", ...) -> the output's own encoding.
 const SINKS: TableDefinition<&str, &[u8]> = TableDefinition::new("sink_positions_v1");
-/// Feed items handled: item key -> unix seconds.
-const FEED_ITEMS: TableDefinition<u64, i64> = TableDefinition::new("feed_items_v1");
+/// Tables of earlier versions, dropped on open: the exact-only dedup window (the story index
+/// replaced it) and the site templates (the learner changed nothing measurable and is gone).
+const OLD_TABLES: &[(&str, &str)] = &[
+    ("dedup_exact_v1", "Dropped the exact-only dedup window of an earlier version; the story index starts empty."),
+    ("site_templates_v1", "Dropped the site templates of an earlier version."),
+];
 
 /// File name of the database inside the state directory.
 pub(crate) const DB_FILE: &str = "newsmill.redb";
@@ -65,25 +56,77 @@ pub enum StateError {
     },
 }
 
-/// Everything one commit writes, in one transaction.
-#[derive(Debug, Default)]
-pub struct Commit {
-    /// Input checkpoints.
-    pub files: Changes,
-    /// Dedup window changes.
-    pub dedup: DedupChanges,
-    /// Feed items remembered and forgotten.
-    pub feeds: FeedChanges,
-    /// Outputs' committed positions (output name, position): what the outputs hold beyond them is
-    /// cut off on the next start, because the input checkpoints above do not cover it.
-    pub sinks: Vec<(String, Vec<u8>)>,
+/// A component's persisted state, implemented beside the component: what changed since the last
+/// commit is written into the commit's transaction, and given back when that commit fails.
+pub(crate) trait Persist: Send + Sync + 'static {
+    /// What changed.
+    type Changes: Send + 'static;
+    /// Takes what changed since the last call.
+    fn take(&self) -> Self::Changes;
+    /// Whether `changes` hold nothing to write.
+    fn is_empty(changes: &Self::Changes) -> bool;
+    /// Writes `changes` into the commit's transaction.
+    fn write(changes: &Self::Changes, txn: &WriteTransaction) -> Result<(), redb::Error>;
+    /// The commit that held `changes` failed: they are taken again next time.
+    fn requeue(&self, changes: Self::Changes);
 }
 
-impl Commit {
-    /// Whether there is nothing to write.
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty() && self.dedup.is_empty() && self.feeds.is_empty() && self.sinks.is_empty()
+/// One component's part in a commit, as the committer loops over them.
+pub(crate) trait Part: Send + Sync {
+    /// Takes the component's changes and writes them into `txn`; whether there were any.
+    fn write(&self, txn: &WriteTransaction) -> Result<bool, redb::Error>;
+    /// The transaction committed, or not (then the changes go back to the component).
+    fn finish(&self, committed: bool);
+}
+
+/// A [`Persist`] component with the changes of the commit under way.
+struct Pending<P: Persist> {
+    part: Arc<P>,
+    taken: Mutex<Option<P::Changes>>,
+}
+
+/// `component` as a part of commits.
+pub(crate) fn part<P: Persist>(component: Arc<P>) -> Arc<dyn Part> {
+    Arc::new(Pending { part: component, taken: Mutex::new(None) })
+}
+
+impl<P: Persist> Part for Pending<P> {
+    fn write(&self, txn: &WriteTransaction) -> Result<bool, redb::Error> {
+        let changes = self.part.take();
+        let any = !P::is_empty(&changes);
+        let written = if any { P::write(&changes, txn) } else { Ok(()) };
+        *self.taken.lock().unwrap_or_else(|e| e.into_inner()) = Some(changes);
+        written.map(|()| any)
     }
+
+    fn finish(&self, committed: bool) {
+        let taken = self.taken.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(changes) = taken
+            && !committed
+        {
+            self.part.requeue(changes);
+        }
+    }
+}
+
+/// The rows of `table`, or none when it was never written.
+pub(crate) fn rows<K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &ReadTransaction,
+    table: TableDefinition<K, V>,
+    mut each: impl FnMut(K::SelfType<'_>, V::SelfType<'_>) -> Result<(), String>,
+) -> Result<usize, String> {
+    let table = match txn.open_table(table) {
+        Ok(t) => t,
+        Err(TableError::TableDoesNotExist(_)) => return Ok(0),
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut n = 0;
+    for row in table.iter().map_err(|e| e.to_string())? {
+        let (k, v) = row.map_err(|e| e.to_string())?;
+        each(k.value(), v.value())?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// The open state database.
@@ -102,273 +145,168 @@ impl StateStore {
             .create(&path)
             .map_err(|e| StateError::Open { path: path.clone(), message: e.to_string() })?;
         let store = Self { db, path };
-        // Create the tables up front so that read transactions find them.
-        store.commit(&Commit::default())?;
-        store.drop_old_tables()?;
+        store.write(|txn| {
+            for (name, said) in OLD_TABLES {
+                let old: TableDefinition<u64, &[u8]> = TableDefinition::new(name);
+                if txn.delete_table(old)? {
+                    tracing::warn!(table = name, "{said}");
+                }
+            }
+            txn.open_table(SINKS)?;
+            Ok(())
+        })?;
         Ok(store)
     }
 
-    /// Earlier versions kept an exact-only dedup window that the story index replaces, and site
-    /// templates that are no longer learned.
-    fn drop_old_tables(&self) -> Result<(), StateError> {
-        let old: TableDefinition<u128, &[u8]> = TableDefinition::new(DEDUP_EXACT_OLD);
-        let templates: TableDefinition<&str, &[u8]> = TableDefinition::new(TEMPLATES_OLD);
-        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
-        if txn.delete_table(old).map_err(|e| self.io(e))? {
-            tracing::warn!(
-                table = DEDUP_EXACT_OLD,
-                "Dropped the exact-only dedup window of an earlier version; the story index starts empty."
-            );
-        }
-        if txn.delete_table(templates).map_err(|e| self.io(e))? {
-            tracing::info!(table = TEMPLATES_OLD, "Dropped the site templates of an earlier version.");
-        }
-        txn.commit().map_err(|e| self.io(e))
+    /// A problem with the database, naming it.
+    pub(crate) fn error(&self, message: impl std::fmt::Display) -> StateError {
+        StateError::Io { path: self.path.clone(), message: message.to_string() }
     }
 
-    fn io(&self, e: impl std::fmt::Display) -> StateError {
-        StateError::Io { path: self.path.clone(), message: e.to_string() }
+    /// A read transaction.
+    pub(crate) fn read(&self) -> Result<ReadTransaction, StateError> {
+        self.db.begin_read().map_err(|e| self.error(e))
     }
 
-    /// Every persisted checkpoint.
-    pub(crate) fn load_checkpoints(&self) -> Result<Vec<(FileKey, FileCheckpoint)>, StateError> {
-        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
-        let table = txn.open_table(FILES).map_err(|e| self.io(e))?;
-        let mut out = Vec::new();
-        for row in table.iter().map_err(|e| self.io(e))? {
-            let (k, v) = row.map_err(|e| self.io(e))?;
-            let (dev, ino) = k.value();
-            let cp = FileCheckpoint::decode(v.value())
-                .ok_or_else(|| self.io(format!("damaged checkpoint for file {dev}:{ino}")))?;
-            out.push((FileKey { dev, ino }, cp));
-        }
-        Ok(out)
+    /// Runs `f` in a write transaction and commits it.
+    pub(crate) fn write<R>(
+        &self,
+        f: impl FnOnce(&WriteTransaction) -> Result<R, redb::Error>,
+    ) -> Result<R, StateError> {
+        let txn = self.db.begin_write().map_err(|e| self.error(e))?;
+        let r = f(&txn).map_err(|e| self.error(e))?;
+        txn.commit().map_err(|e| self.error(e))?;
+        Ok(r)
     }
 
-    /// Hands every persisted dedup entry to `each`, oldest first (streamed: the window is never
-    /// held twice in memory); returns how many there were. A damaged entry is an error that names
-    /// the way out: `newsmill reset-dedup` empties the window and keeps everything else.
-    pub(crate) fn load_dedup(&self, mut each: impl FnMut(DedupRecord)) -> Result<usize, StateError> {
-        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
-        let table = txn.open_table(DEDUP).map_err(|e| self.io(e))?;
-        let mut n = 0;
-        for row in table.iter().map_err(|e| self.io(e))? {
-            let (k, v) = row.map_err(|e| self.io(e))?;
-            let record = DedupRecord::decode(k.value(), v.value()).map_err(|e| {
-                self.io(format!(
-                    "{e}; run `newsmill reset-dedup` with the same config to empty the dedup window (input \
-                     checkpoints are kept), or restore the state directory from a backup"
-                ))
-            })?;
-            each(record);
-            n += 1;
-        }
-        Ok(n)
+    /// The committed position of output `key`, if one was ever committed.
+    pub(crate) fn sink_position(&self, key: &str) -> Result<Option<Vec<u8>>, StateError> {
+        let txn = self.read()?;
+        let table = txn.open_table(SINKS).map_err(|e| self.error(e))?;
+        Ok(table.get(key).map_err(|e| self.error(e))?.map(|v| v.value().to_vec()))
     }
 
-    /// The dedup entries that were in flight at the last commit.
-    pub(crate) fn load_dedup_in_flight(&self) -> Result<Vec<InFlight>, StateError> {
-        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
-        let table = txn.open_table(DEDUP_IN_FLIGHT).map_err(|e| self.io(e))?;
-        let mut out = Vec::new();
-        for row in table.iter().map_err(|e| self.io(e))? {
-            let (k, v) = row.map_err(|e| self.io(e))?;
-            out.push(InFlight::decode(k.value(), v.value()).map_err(|e| {
-                self.io(format!("{e}; run `newsmill reset-dedup` with the same config to empty the dedup window"))
-            })?);
-        }
-        Ok(out)
-    }
-
-    /// The committed position of output `name`, if one was ever committed.
-    pub(crate) fn sink_position(&self, name: &str) -> Result<Option<Vec<u8>>, StateError> {
-        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
-        let table = txn.open_table(SINKS).map_err(|e| self.io(e))?;
-        Ok(table.get(name).map_err(|e| self.io(e))?.map(|v| v.value().to_vec()))
-    }
-
-    /// Empties the dedup window; returns how many entries it held.
-    pub fn reset_dedup(&self) -> Result<u64, StateError> {
-        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
-        let n = {
-            let table = txn.open_table(DEDUP).map_err(|e| self.io(e))?;
-            table.len().map_err(|e| self.io(e))?
+    /// One commit: every part's changes and the outputs' new positions (output key, position), in
+    /// one durable transaction. What the outputs hold beyond their positions is cut off on the next
+    /// start, because the input positions committed with them do not cover it. Every part hears
+    /// whether it committed.
+    pub(crate) fn commit(&self, parts: &[Arc<dyn Part>], positions: &[(String, Vec<u8>)]) -> Result<(), StateError> {
+        let finish = |ok: bool| parts.iter().for_each(|p| p.finish(ok));
+        let txn = match self.db.begin_write() {
+            Ok(t) => t,
+            Err(e) => return Err(self.error(e)),
         };
-        txn.delete_table(DEDUP).map_err(|e| self.io(e))?;
-        txn.open_table(DEDUP).map_err(|e| self.io(e))?;
-        txn.delete_table(DEDUP_META).map_err(|e| self.io(e))?;
-        txn.delete_table(DEDUP_IN_FLIGHT).map_err(|e| self.io(e))?;
-        txn.open_table(DEDUP_IN_FLIGHT).map_err(|e| self.io(e))?;
-        txn.commit().map_err(|e| self.io(e))?;
-        Ok(n)
-    }
-
-    /// Records the fingerprint of the settings that make sketches, and returns the one recorded
-    /// before (if any): held sketches made with other settings no longer compare with new ones.
-    pub(crate) fn swap_sketch_fingerprint(&self, fingerprint: u64) -> Result<Option<u64>, StateError> {
-        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
-        let old = {
-            let mut table = txn.open_table(DEDUP_META).map_err(|e| self.io(e))?;
-            table.insert("sketch", fingerprint).map_err(|e| self.io(e))?.map(|v| v.value())
+        let written = (|| -> Result<bool, redb::Error> {
+            let mut any = !positions.is_empty();
+            for part in parts {
+                any |= part.write(&txn)?;
+            }
+            let mut table = txn.open_table(SINKS)?;
+            for (key, position) in positions {
+                table.insert(key.as_str(), position.as_slice())?;
+            }
+            Ok(any)
+        })();
+        let result = match written {
+            Ok(true) => txn.commit().map_err(|e| self.error(e)),
+            Ok(false) => txn.abort().map_err(|e| self.error(e)),
+            Err(e) => Err(self.error(e)),
         };
-        txn.commit().map_err(|e| self.io(e))?;
-        Ok(old)
-    }
-
-    /// Every feed item remembered as handled: (item key, unix seconds).
-    pub(crate) fn load_feed_items(&self) -> Result<Vec<(u64, i64)>, StateError> {
-        let txn = self.db.begin_read().map_err(|e| self.io(e))?;
-        let table = txn.open_table(FEED_ITEMS).map_err(|e| self.io(e))?;
-        let mut out = Vec::new();
-        for row in table.iter().map_err(|e| self.io(e))? {
-            let (k, v) = row.map_err(|e| self.io(e))?;
-            out.push((k.value(), v.value()));
-        }
-        Ok(out)
-    }
-
-    /// Writes checkpoint, dedup and feed memory changes in one durable transaction.
-    pub fn commit(&self, commit: &Commit) -> Result<(), StateError> {
-        let Commit { files, dedup, feeds, sinks } = commit;
-        let txn = self.db.begin_write().map_err(|e| self.io(e))?;
-        let mut buf = Vec::new();
-        {
-            let mut table = txn.open_table(FEED_ITEMS).map_err(|e| self.io(e))?;
-            for key in &feeds.removed {
-                table.remove(*key).map_err(|e| self.io(e))?;
-            }
-            for (key, at) in &feeds.added {
-                table.insert(*key, *at).map_err(|e| self.io(e))?;
-            }
-            let mut table = txn.open_table(FILES).map_err(|e| self.io(e))?;
-            for (key, cp) in files {
-                match cp {
-                    Some(cp) => {
-                        cp.encode(&mut buf);
-                        table.insert((key.dev, key.ino), buf.as_slice()).map_err(|e| self.io(e))?;
-                    }
-                    None => {
-                        table.remove((key.dev, key.ino)).map_err(|e| self.io(e))?;
-                    }
-                }
-            }
-            let mut table = txn.open_table(DEDUP).map_err(|e| self.io(e))?;
-            if !dedup.removed.is_empty() {
-                table.retain_in(dedup.removed.clone(), |_, _| false).map_err(|e| self.io(e))?;
-            }
-            for r in &dedup.added {
-                r.encode(&mut buf);
-                table.insert(r.seq, buf.as_slice()).map_err(|e| self.io(e))?;
-            }
-            let mut table = txn.open_table(DEDUP_IN_FLIGHT).map_err(|e| self.io(e))?;
-            if !dedup.removed.is_empty() {
-                table.retain_in(dedup.removed.clone(), |_, _| false).map_err(|e| self.io(e))?;
-            }
-            for seq in &dedup.landed {
-                table.remove(*seq).map_err(|e| self.io(e))?;
-            }
-            for f in &dedup.in_flight {
-                table.insert(f.seq, f.encode().as_slice()).map_err(|e| self.io(e))?;
-            }
-            let mut table = txn.open_table(SINKS).map_err(|e| self.io(e))?;
-            for (name, position) in sinks {
-                table.insert(name.as_str(), position.as_slice()).map_err(|e| self.io(e))?;
-            }
-        }
-        txn.commit().map_err(|e| self.io(e))
+        finish(result.is_ok());
+        result
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stages::dedup::MatchKind;
 
-    #[test]
-    fn round_trip_and_delete() {
-        let dir = tempfile::tempdir().unwrap();
-        let key = FileKey { dev: 3, ino: 9 };
-        let cp = FileCheckpoint {
-            path: "/x/a.txt".into(),
-            head_len: 5,
-            head_hash: 42,
-            size: 5,
-            mtime_ns: 1,
-            committed: 5,
-            complete: true,
-            done: vec![(7, 9)],
-        };
-        {
-            let s = StateStore::open(dir.path(), 1 << 20).unwrap();
-            let record = |seq: u64, id: &str| DedupRecord {
-                seq,
-                seen_at: seq as i64 * 10,
-                id: id.into(),
-                story: 9,
-                exact: seq,
-                sketch: crate::stages::dedup::Sketcher::new(3).sketch(["some words in a body"]).map(|s| s.sketch),
-                lead_keys: vec![1, 2, 3],
-            };
-            let added = vec![record(2, "b"), record(1, "a")];
-            s.commit(&Commit {
-                files: vec![(key, Some(cp.clone()))],
-                dedup: DedupChanges {
-                    added,
-                    removed: 0..0,
-                    in_flight: vec![InFlight { seq: 2, origin: 5, kind: MatchKind::New, similarity: 0.0 }],
-                    landed: vec![],
-                },
-                feeds: FeedChanges { added: vec![(7, 100), (8, 200)], removed: vec![] },
-                sinks: vec![("articles".into(), vec![1, 2, 3])],
-            })
-            .unwrap();
+    /// A component that remembers numbers in a table of its own.
+    #[derive(Default)]
+    struct Numbers {
+        new: Mutex<Vec<u64>>,
+        fail: std::sync::atomic::AtomicBool,
+    }
+
+    const NUMBERS: TableDefinition<u64, u64> = TableDefinition::new("numbers_test");
+
+    impl Persist for Numbers {
+        type Changes = Vec<u64>;
+
+        fn take(&self) -> Vec<u64> {
+            std::mem::take(&mut *self.new.lock().unwrap())
         }
-        let s = StateStore::open(dir.path(), 1 << 20).unwrap();
-        assert_eq!(s.load_checkpoints().unwrap(), vec![(key, cp)]);
-        let mut d = vec![];
-        s.load_dedup(|r| d.push(r)).unwrap();
-        assert_eq!(d.iter().map(|r| &*r.id).collect::<Vec<_>>(), ["a", "b"]);
-        assert!(d[0].sketch.is_some());
-        assert_eq!(s.load_feed_items().unwrap(), [(7, 100), (8, 200)]);
-        assert_eq!(s.load_dedup_in_flight().unwrap().iter().map(|f| (f.seq, f.origin)).collect::<Vec<_>>(), [(2, 5)]);
-        assert_eq!(s.sink_position("articles").unwrap(), Some(vec![1, 2, 3]));
-        assert_eq!(s.sink_position("rejected").unwrap(), None);
-        s.commit(&Commit {
-            files: vec![(key, None)],
-            dedup: DedupChanges { added: vec![], removed: 0..2, in_flight: vec![], landed: vec![2] },
-            feeds: FeedChanges { added: vec![], removed: vec![7] },
-            sinks: vec![],
+
+        fn is_empty(changes: &Vec<u64>) -> bool {
+            changes.is_empty()
+        }
+
+        fn write(changes: &Vec<u64>, txn: &WriteTransaction) -> Result<(), redb::Error> {
+            let mut table = txn.open_table(NUMBERS)?;
+            for n in changes {
+                table.insert(*n, n * 10)?;
+            }
+            Ok(())
+        }
+
+        fn requeue(&self, changes: Vec<u64>) {
+            let mut new = self.new.lock().unwrap();
+            let later = std::mem::replace(&mut *new, changes);
+            new.extend(later);
+        }
+    }
+
+    /// A component whose writes fail while `fail` is set.
+    struct Flaky(Arc<Numbers>);
+
+    impl Part for Flaky {
+        fn write(&self, _txn: &WriteTransaction) -> Result<bool, redb::Error> {
+            if self.0.fail.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(redb::Error::Corrupted("the disk is full".into()));
+            }
+            Ok(false)
+        }
+
+        fn finish(&self, _committed: bool) {}
+    }
+
+    fn stored(s: &StateStore) -> Vec<(u64, u64)> {
+        let mut out = Vec::new();
+        rows(&s.read().unwrap(), NUMBERS, |k, v| {
+            out.push((k, v));
+            Ok(())
         })
         .unwrap();
-        assert_eq!(s.load_feed_items().unwrap(), [(8, 200)]);
-        assert!(s.load_dedup_in_flight().unwrap().is_empty());
-        assert!(s.load_checkpoints().unwrap().is_empty());
-        assert_eq!(s.load_dedup(|_| {}).unwrap(), 1);
-        assert_eq!(s.reset_dedup().unwrap(), 1);
-        assert_eq!(s.load_dedup(|_| {}).unwrap(), 0);
+        out
     }
 
     #[test]
-    fn damaged_dedup_entry_names_the_way_out() {
+    fn a_commit_writes_every_part_and_the_positions_together_or_gives_the_changes_back() {
         let dir = tempfile::tempdir().unwrap();
         let s = StateStore::open(dir.path(), 1 << 20).unwrap();
-        let txn = s.db.begin_write().unwrap();
-        txn.open_table(DEDUP).unwrap().insert(5, b"\x01garbage".as_slice()).unwrap();
-        txn.commit().unwrap();
-        let msg = s.load_dedup(|_| {}).unwrap_err().to_string();
-        assert!(msg.contains("damaged dedup entry 5") && msg.contains("newsmill reset-dedup"), "{msg}");
-        assert_eq!(s.reset_dedup().unwrap(), 1);
-        assert_eq!(s.load_dedup(|_| {}).unwrap(), 0);
-    }
+        assert!(stored(&s).is_empty(), "a table never written reads as empty");
+        let numbers = Arc::new(Numbers::default());
+        let parts = [part(numbers.clone()), Arc::new(Flaky(numbers.clone())) as Arc<dyn Part>];
+        numbers.new.lock().unwrap().extend([1, 2]);
+        s.commit(&parts, &[("articles:out.jsonl".into(), vec![7])]).unwrap();
+        assert_eq!(stored(&s), [(1, 10), (2, 20)]);
+        assert_eq!(s.sink_position("articles:out.jsonl").unwrap(), Some(vec![7]));
 
-    #[test]
-    fn sketch_fingerprint_is_swapped_and_reset() {
-        let dir = tempfile::tempdir().unwrap();
+        // A part fails: nothing of the commit is written, and the changes come back for the next.
+        numbers.new.lock().unwrap().push(3);
+        numbers.fail.store(true, std::sync::atomic::Ordering::Relaxed);
+        let err = s.commit(&parts, &[("articles:out.jsonl".into(), vec![8])]).unwrap_err().to_string();
+        assert!(err.contains("the disk is full") && err.contains(DB_FILE), "{err}");
+        assert_eq!(stored(&s), [(1, 10), (2, 20)]);
+        assert_eq!(s.sink_position("articles:out.jsonl").unwrap(), Some(vec![7]));
+        numbers.new.lock().unwrap().push(4);
+        numbers.fail.store(false, std::sync::atomic::Ordering::Relaxed);
+        s.commit(&parts, &[]).unwrap();
+        assert_eq!(stored(&s), [(1, 10), (2, 20), (3, 30), (4, 40)]);
+        drop(s);
         let s = StateStore::open(dir.path(), 1 << 20).unwrap();
-        assert_eq!(s.swap_sketch_fingerprint(7).unwrap(), None);
-        assert_eq!(s.swap_sketch_fingerprint(8).unwrap(), Some(7));
-        s.reset_dedup().unwrap();
-        assert_eq!(s.swap_sketch_fingerprint(9).unwrap(), None);
+        assert_eq!(stored(&s).len(), 4);
+        assert_eq!(s.sink_position("rejected:x").unwrap(), None);
     }
 
     #[test]

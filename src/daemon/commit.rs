@@ -1,7 +1,7 @@
 //! The commit point: flushes the outputs, acknowledges what they made durable, and commits the
 //! state together with the outputs' positions, in one transaction: the one point that input
 //! checkpoints, dedup window, feed memory and outputs agree on. Each component's persisted state
-//! takes part through [`Persist`]; the outputs through [`Sink`].
+//! takes part through [`crate::state::Persist`]; the outputs through [`Sink`].
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,52 +12,11 @@ use tracing::{error, info};
 use super::stages::Stages;
 use crate::record::Acknowledge;
 use crate::sink::Sink;
-use crate::stages::source::checkpoint::Tracker;
-use crate::stages::source::feed::FeedMemory;
-use crate::state::{Commit, StateStore};
+use crate::state::{Part, StateStore};
 use crate::status::Health;
 
 /// The longest wait between commit attempts while commits fail.
 const MAX_COMMIT_BACKOFF: Duration = Duration::from_secs(30);
-
-/// A component's persisted state as the committer sees it: what changed since the last commit
-/// goes into the next one, and comes back when that commit fails.
-pub(super) trait Persist: Send + Sync {
-    /// Moves the changes since the last call into `commit`.
-    fn take(&self, commit: &mut Commit);
-    /// `commit` failed: its changes are taken again next time.
-    fn requeue(&self, commit: &Commit);
-}
-
-impl Persist for Tracker {
-    fn take(&self, commit: &mut Commit) {
-        commit.files = self.take_changes();
-    }
-
-    fn requeue(&self, commit: &Commit) {
-        Tracker::requeue(self, &commit.files);
-    }
-}
-
-impl Persist for Mutex<crate::stages::dedup::StoryIndex> {
-    fn take(&self, commit: &mut Commit) {
-        commit.dedup = self.lock().unwrap_or_else(|e| e.into_inner()).take_changes();
-    }
-
-    fn requeue(&self, commit: &Commit) {
-        self.lock().unwrap_or_else(|e| e.into_inner()).requeue(&commit.dedup);
-    }
-}
-
-impl Persist for FeedMemory {
-    fn take(&self, commit: &mut Commit) {
-        commit.feeds = self.take_changes();
-    }
-
-    fn requeue(&self, commit: &Commit) {
-        FeedMemory::requeue(self, &commit.feeds);
-    }
-}
 
 /// One output as the committer sees it.
 pub(super) struct Slot {
@@ -82,8 +41,8 @@ pub(super) struct Committer {
     outputs: Mutex<Vec<Slot>>,
     /// Hears of every record made durable.
     acks: Arc<dyn Acknowledge>,
-    /// The persisted state of every component, in the order their changes are taken.
-    parts: Vec<Arc<dyn Persist>>,
+    /// The persisted state of every component.
+    parts: Vec<Arc<dyn Part>>,
     store: Arc<StateStore>,
     /// Where commit outcomes are reported.
     health: Arc<Health>,
@@ -93,7 +52,7 @@ impl Committer {
     pub(super) fn new(
         outputs: Vec<Slot>,
         acks: Arc<dyn Acknowledge>,
-        parts: Vec<Arc<dyn Persist>>,
+        parts: Vec<Arc<dyn Part>>,
         store: Arc<StateStore>,
         health: Arc<Health>,
     ) -> Self {
@@ -134,11 +93,7 @@ impl Committer {
                 }
             });
         }
-        let mut commit = Commit::default();
-        for part in &self.parts {
-            part.take(&mut commit);
-        }
-        commit.sinks = outputs
+        let positions: Vec<(String, Vec<u8>)> = outputs
             .iter()
             .zip(&flushed)
             .filter_map(|(slot, f)| {
@@ -146,12 +101,7 @@ impl Committer {
                 (slot.stored.as_ref() != Some(p)).then(|| (slot.key.clone(), p.clone()))
             })
             .collect();
-        if !commit.is_empty()
-            && let Err(e) = self.store.commit(&commit)
-        {
-            for part in &self.parts {
-                part.requeue(&commit);
-            }
+        if let Err(e) = self.store.commit(&self.parts, &positions) {
             errors.push(e.to_string());
             return Err(errors.join("; "));
         }

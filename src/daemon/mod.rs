@@ -27,9 +27,9 @@ use crate::stages::clean::Cleaner;
 use crate::stages::dedup::Dedup;
 use crate::stages::extract::Extractor;
 use crate::stages::source::{FileSource, Source, SourceContext, SourceError};
-use crate::state::StateError;
+use crate::state::{StateError, part};
 use crate::status::{Health, Probe, StageProbe};
-use commit::{Committer, Persist};
+use commit::Committer;
 use outputs::Outputs;
 use persisted::Persisted;
 use stages::{Logic, Stages};
@@ -143,7 +143,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     *health.config_hash.lock().unwrap_or_else(|e| e.into_inner()) = config_hash(&cfg);
     // Documents are acknowledged to their source once their output is durable.
     let acks = source.acknowledger();
-    let parts: Vec<Arc<dyn Persist>> = vec![state.tracker.clone(), state.index.clone(), state.feeds.clone()];
+    let parts = vec![part(state.tracker.clone()), part(state.index.clone()), part(state.feeds.clone())];
     let committer = Arc::new(Committer::new(slots, acks.clone(), parts, state.store.clone(), health.clone()));
     // The outputs' starting positions are committed before anything is written: a crash before
     // the first periodic commit must find a commit point to cut back to.

@@ -9,7 +9,7 @@ use tracing::{info, warn};
 use super::DaemonError;
 use super::outputs::Holds;
 use crate::config::Config;
-use crate::stages::dedup::{Params, SharedIndex, StoryIndex};
+use crate::stages::dedup::{self, Params, SharedIndex, StoryIndex};
 use crate::stages::source::checkpoint::Tracker;
 use crate::stages::source::feed::FeedMemory;
 use crate::state::StateStore;
@@ -40,13 +40,13 @@ impl Persisted {
             }
         }
         let store = Arc::new(StateStore::open(&cfg.state.dir, cfg.state.cache_bytes.get())?);
-        let checkpoints = store.load_checkpoints()?;
+        let checkpoints = crate::stages::source::checkpoint::load(&store)?;
         let now = jiff::Timestamp::now().as_second();
         let mut story_index = StoryIndex::empty(Params::from_config(&cfg.dedup));
         let loading = std::time::Instant::now();
-        let dedup_records = store.load_dedup(|r| story_index.restore(r, now))?;
-        let fingerprint = crate::stages::dedup::sketch_fingerprint(&cfg.dedup);
-        if let Some(old) = store.swap_sketch_fingerprint(fingerprint)?
+        let dedup_records = dedup::persist::load(&store, |r| story_index.restore(r, now))?;
+        let fingerprint = dedup::sketch_fingerprint(&cfg.dedup);
+        if let Some(old) = dedup::persist::swap_sketch_fingerprint(&store, fingerprint)?
             && old != fingerprint
             && dedup_records > 0
         {
@@ -56,7 +56,8 @@ impl Persisted {
                  match only exact copies until they age out. `newsmill reset-dedup` starts the window afresh."
             );
         }
-        let feeds = Arc::new(FeedMemory::new(cfg.source.max_feed_items.get(), store.load_feed_items()?));
+        let feeds =
+            Arc::new(FeedMemory::new(cfg.source.max_feed_items.get(), crate::stages::source::feed::load(&store)?));
         info!(
             files = checkpoints.len(),
             dedup_entries = dedup_records,
@@ -66,7 +67,7 @@ impl Persisted {
             dir = %cfg.state.dir.display(),
             "State loaded."
         );
-        story_index.restore_in_flight(store.load_dedup_in_flight()?);
+        story_index.restore_in_flight(dedup::persist::load_in_flight(&store)?);
         let index: SharedIndex = Arc::new(Mutex::new(story_index));
         let landing = index.clone();
         let tracker = Arc::new(

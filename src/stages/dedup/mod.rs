@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod index;
+pub mod persist;
 pub mod sketch;
 
 use std::sync::{Arc, Mutex};

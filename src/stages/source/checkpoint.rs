@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use super::feed::FeedMemory;
 use crate::record::{FileKey, Ticket};
+use crate::state::{Persist, StateError, StateStore, TableDefinition, WriteTransaction, rows};
 
 /// Bytes hashed at the start of a file to tell a new file from an old one with a reused inode.
 pub(crate) const HEAD_BYTES: usize = 1024;
@@ -501,6 +502,55 @@ fn advance(inner: &mut Inner, key: FileKey) {
 impl crate::record::Acknowledge for Tracker {
     fn ack(&self, ticket: &Ticket) {
         Tracker::ack(self, ticket);
+    }
+}
+
+/// Read positions: (device, inode) -> [`FileCheckpoint::encode`].
+const FILES: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("files_v1");
+
+/// Every persisted checkpoint.
+pub(crate) fn load(store: &StateStore) -> Result<Vec<(FileKey, FileCheckpoint)>, StateError> {
+    let txn = store.read()?;
+    let mut out = Vec::new();
+    rows(&txn, FILES, |(dev, ino), v| {
+        let cp = FileCheckpoint::decode(v).ok_or_else(|| format!("damaged checkpoint for file {dev}:{ino}"))?;
+        out.push((FileKey { dev, ino }, cp));
+        Ok(())
+    })
+    .map_err(|e| store.error(e))?;
+    Ok(out)
+}
+
+impl Persist for Tracker {
+    type Changes = Changes;
+
+    fn take(&self) -> Changes {
+        self.take_changes()
+    }
+
+    fn is_empty(changes: &Changes) -> bool {
+        changes.is_empty()
+    }
+
+    fn write(changes: &Changes, txn: &WriteTransaction) -> Result<(), redb::Error> {
+        let mut table = txn.open_table(FILES)?;
+        let mut buf = Vec::new();
+        for (key, cp) in changes {
+            match cp {
+                Some(cp) => {
+                    cp.encode(&mut buf);
+                    table.insert((key.dev, key.ino), buf.as_slice())?;
+                }
+                None => {
+                    table.remove((key.dev, key.ino))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn requeue(&self, changes: Changes) {
+        Tracker::requeue(self, &changes);
     }
 }
 

@@ -22,6 +22,7 @@ pub use parse::{Dialect, FeedInfo, NotAFeed};
 
 use super::charset::{DecodeError, Decoded, Sniff, decode, decode_owned};
 use crate::record::{InputMeta, Markup};
+use crate::state::{Persist, StateError, StateStore, TableDefinition, WriteTransaction, rows};
 
 /// One feed item, ready to become a document.
 #[derive(Debug, Clone, PartialEq)]
@@ -183,6 +184,48 @@ impl Memory {
             self.added.retain(|(k, _)| *k != old);
             self.removed.push(old);
         }
+    }
+}
+
+/// Feed items handled: item key -> unix seconds.
+const FEED_ITEMS: TableDefinition<u64, i64> = TableDefinition::new("feed_items_v1");
+
+/// Every feed item remembered as handled: (item key, unix seconds).
+pub(crate) fn load(store: &StateStore) -> Result<Vec<(u64, i64)>, StateError> {
+    let txn = store.read()?;
+    let mut out = Vec::new();
+    rows(&txn, FEED_ITEMS, |k, v| {
+        out.push((k, v));
+        Ok(())
+    })
+    .map_err(|e| store.error(e))?;
+    Ok(out)
+}
+
+impl Persist for FeedMemory {
+    type Changes = FeedChanges;
+
+    fn take(&self) -> FeedChanges {
+        self.take_changes()
+    }
+
+    fn is_empty(changes: &FeedChanges) -> bool {
+        changes.is_empty()
+    }
+
+    fn write(changes: &FeedChanges, txn: &WriteTransaction) -> Result<(), redb::Error> {
+        let mut table = txn.open_table(FEED_ITEMS)?;
+        for key in &changes.removed {
+            table.remove(*key)?;
+        }
+        for (key, at) in &changes.added {
+            table.insert(*key, *at)?;
+        }
+        Ok(())
+    }
+
+    fn requeue(&self, changes: FeedChanges) {
+        FeedMemory::requeue(self, &changes);
     }
 }
 
