@@ -144,45 +144,19 @@ impl Stages {
             acks: acks.clone(),
         };
         let mut pools: [Option<Arc<Stage>>; 6] = Default::default();
-        let workers = |id: StageId| size(id).0;
         let dl = || Some(dead_letter.clone());
-        pools[StageId::Clean.index()] = Some(Arc::new(spawn_stage(
-            logic.cleaner,
-            workers(StageId::Clean),
-            clean_rx,
-            Some(extract_tx),
-            ctx(StageId::Clean, dl()),
-        )));
-        pools[StageId::Extract.index()] = Some(Arc::new(spawn_stage(
-            logic.extractor,
-            workers(StageId::Extract),
-            extract_rx,
-            Some(dedup_tx),
-            ctx(StageId::Extract, dl()),
-        )));
-        pools[StageId::Dedup.index()] = Some(Arc::new(spawn_stage(
-            logic.dedup,
-            workers(StageId::Dedup),
-            dedup_rx,
-            Some(sink_tx),
-            ctx(StageId::Dedup, dl()),
-        )));
-        pools[StageId::Sink.index()] = Some(Arc::new(spawn_stage(
-            Arc::new(logic.sink),
-            workers(StageId::Sink),
-            sink_rx,
-            None,
-            ctx(StageId::Sink, dl()),
-        )));
+        let mut start = |id: StageId, stage: Stage| pools[id.index()] = Some(Arc::new(stage));
+        let workers = |id: StageId| size(id).0;
+        let (clean, extract, dedup) = (StageId::Clean, StageId::Extract, StageId::Dedup);
+        start(clean, spawn_stage(logic.cleaner, workers(clean), clean_rx, Some(extract_tx), ctx(clean, dl())));
+        start(extract, spawn_stage(logic.extractor, workers(extract), extract_rx, Some(dedup_tx), ctx(extract, dl())));
+        start(dedup, spawn_stage(logic.dedup, workers(dedup), dedup_rx, Some(sink_tx), ctx(dedup, dl())));
+        let sink = StageId::Sink;
+        start(sink, spawn_stage(Arc::new(logic.sink), workers(sink), sink_rx, None, ctx(sink, dl())));
         // The dead letter has nowhere to send its own failures (they are logged): its input
         // closes once every other stage, and so every sender, is gone.
-        pools[StageId::DeadLetter.index()] = Some(Arc::new(spawn_stage(
-            Arc::new(logic.dead_letter),
-            workers(StageId::DeadLetter),
-            dl_rx,
-            None,
-            ctx(StageId::DeadLetter, None),
-        )));
+        let dead = StageId::DeadLetter;
+        start(dead, spawn_stage(Arc::new(logic.dead_letter), workers(dead), dl_rx, None, ctx(dead, None)));
         let ends = SourceEnds { out: clean_tx, dead_letter, counters: counters[StageId::Source.index()].clone() };
         (Self { counters, pools, queues }, ends)
     }

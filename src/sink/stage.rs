@@ -3,13 +3,14 @@
 //! each retries with backoff while the output fails: a full disk stalls the pipeline, it never
 //! loses a record.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use tracing::warn;
 
 use super::{Record, Sink, SinkError};
 use crate::live::Live;
-use crate::record::{Extracted, Reject, Rejection};
+use crate::record::{Extracted, Reject, Rejection, Tracked};
 use crate::runner::{Outcome, Transform};
 
 /// Writes `record` to the current output of `output`, until it is written; a record that cannot
@@ -28,48 +29,56 @@ fn write(output: &Live<dyn Sink>, record: Record<'_>) -> Result<(), Reject> {
     )
 }
 
-/// The sink stage: hands articles to the articles output.
-pub struct SinkStage {
-    output: Arc<Live<dyn Sink>>,
+/// What an output stage writes: articles (the sink) or rejections (the dead letter).
+pub trait Written: Tracked + Send + 'static {
+    /// The stage's name.
+    const STAGE: &'static str;
+    /// The record to write.
+    fn record(&self) -> Record<'_>;
 }
 
-impl SinkStage {
+impl Written for Extracted {
+    const STAGE: &'static str = "sink";
+
+    fn record(&self) -> Record<'_> {
+        Record::Article(&self.article)
+    }
+}
+
+impl Written for Rejection {
+    const STAGE: &'static str = "dead_letter";
+
+    fn record(&self) -> Record<'_> {
+        Record::Rejection(self)
+    }
+}
+
+/// A stage that hands what it takes to an output.
+pub struct OutputStage<I> {
+    output: Arc<Live<dyn Sink>>,
+    _takes: PhantomData<fn(I)>,
+}
+
+impl<I> OutputStage<I> {
     /// Writes to whichever output `output` holds when a record arrives.
     pub fn new(output: Arc<Live<dyn Sink>>) -> Self {
-        Self { output }
+        Self { output, _takes: PhantomData }
     }
 }
 
-impl Transform for SinkStage {
-    type In = Extracted;
+impl<I: Written> Transform for OutputStage<I> {
+    type In = I;
     type Out = ();
-    const STAGE: &'static str = "sink";
+    const STAGE: &'static str = I::STAGE;
     const BLOCKING: bool = true;
 
-    fn process(&self, doc: Extracted) -> Result<Outcome<()>, Reject> {
-        write(&self.output, Record::Article(&doc.article)).map(Outcome::Emit)
+    fn process(&self, item: I) -> Result<Outcome<()>, Reject> {
+        write(&self.output, item.record()).map(Outcome::Emit)
     }
 }
+
+/// The sink stage: hands articles to the articles output.
+pub type SinkStage = OutputStage<Extracted>;
 
 /// The dead-letter stage: hands rejections to the dead-letter output.
-pub struct DeadLetterStage {
-    output: Arc<Live<dyn Sink>>,
-}
-
-impl DeadLetterStage {
-    /// Writes to whichever output `output` holds when a rejection arrives.
-    pub fn new(output: Arc<Live<dyn Sink>>) -> Self {
-        Self { output }
-    }
-}
-
-impl Transform for DeadLetterStage {
-    type In = Rejection;
-    type Out = ();
-    const STAGE: &'static str = "dead_letter";
-    const BLOCKING: bool = true;
-
-    fn process(&self, rejection: Rejection) -> Result<Outcome<()>, Reject> {
-        write(&self.output, Record::Rejection(&rejection)).map(Outcome::Emit)
-    }
-}
+pub type DeadLetterStage = OutputStage<Rejection>;

@@ -266,79 +266,48 @@ impl Rules {
     /// Compiles the rules of `cfg`, naming every pattern that does not compile.
     pub(crate) fn compile(cfg: &CleanConfig) -> Result<Self, RulesError> {
         let mut errors = Vec::new();
+        // A pattern that does not compile is named, and the empty class (which matches nothing)
+        // stands in for it, so that every bad pattern is found in one go; nothing built with it
+        // is returned.
+        let never = Regex::new(r"[^\s\S]").map_err(|e| RulesError(vec![("(built-in)", e.to_string())]))?;
         let mut one = |key: &'static str, pattern: &str| {
-            Regex::new(pattern).map_err(|e| errors.push((key, format!("bad regular expression: {e}")))).ok()
-        };
-        let copyright = one("copyright_pattern", &cfg.copyright_pattern);
-        let credit = one("credit_pattern", &cfg.credit_pattern);
-        let caption_credit = one("caption_credit_pattern", &cfg.caption_credit_pattern);
-        let caption = one("caption_pattern", &cfg.caption_pattern);
-        let comments_start = one("comments_start_pattern", &cfg.comments_start_pattern);
-        let teaser = one("teaser_pattern", &cfg.teaser_pattern);
-        let tags = one("tags_pattern", &cfg.tags_pattern);
-        let share = one("share_pattern", &cfg.share_pattern);
-        let identifier = one("identifier_pattern", &cfg.identifier_pattern);
-        let byline = one("byline_pattern", &cfg.byline_pattern);
-        let dateline = one("dateline_pattern", &cfg.dateline_pattern);
-        let drop = pattern_set("drop_patterns", &cfg.drop_patterns, &mut errors);
-        let keep = pattern_set("keep_patterns", &cfg.keep_patterns, &mut errors);
-        let (
-            Some(copyright),
-            Some(credit),
-            Some(caption_credit),
-            Some(caption),
-            Some(comments_start),
-            Some(teaser),
-            Some(tags),
-            Some(share),
-            Some(identifier),
-            Some(byline),
-            Some(dateline),
-            Some(drop),
-            Some(keep),
-        ) = (
-            copyright,
-            credit,
-            caption_credit,
-            caption,
-            comments_start,
-            teaser,
-            tags,
-            share,
-            identifier,
-            byline,
-            dateline,
-            drop,
-            keep,
-        )
-        else {
-            return Err(RulesError(errors));
+            Regex::new(pattern).unwrap_or_else(|e| {
+                errors.push((key, format!("bad regular expression: {e}")));
+                never.clone()
+            })
         };
         let ui: HashSet<String> = cfg.ui_labels.iter().map(|l| l.to_lowercase()).collect();
-        Ok(Self {
+        let mut rules = Self {
             max_label_bytes: ui.iter().map(String::len).max().unwrap_or(0),
             ui,
-            copyright_or_caption: Regex::new(&format!("(?:{})|(?:{})", cfg.copyright_pattern, cfg.caption_pattern))
-                .ok(),
-            copyright,
-            credit,
-            caption_credit,
-            caption,
-            comments_start,
-            teaser,
-            tags,
-            share,
-            identifier,
-            byline,
-            dateline,
-            drop,
-            keep,
-        })
+            copyright: one("copyright_pattern", &cfg.copyright_pattern),
+            credit: one("credit_pattern", &cfg.credit_pattern),
+            caption_credit: one("caption_credit_pattern", &cfg.caption_credit_pattern),
+            caption: one("caption_pattern", &cfg.caption_pattern),
+            copyright_or_caption: None,
+            comments_start: one("comments_start_pattern", &cfg.comments_start_pattern),
+            teaser: one("teaser_pattern", &cfg.teaser_pattern),
+            tags: one("tags_pattern", &cfg.tags_pattern),
+            share: one("share_pattern", &cfg.share_pattern),
+            identifier: one("identifier_pattern", &cfg.identifier_pattern),
+            byline: one("byline_pattern", &cfg.byline_pattern),
+            dateline: one("dateline_pattern", &cfg.dateline_pattern),
+            drop: RegexSet::empty(),
+            keep: RegexSet::empty(),
+        };
+        rules.drop = pattern_set("drop_patterns", &cfg.drop_patterns, &mut errors);
+        rules.keep = pattern_set("keep_patterns", &cfg.keep_patterns, &mut errors);
+        if !errors.is_empty() {
+            return Err(RulesError(errors));
+        }
+        rules.copyright_or_caption =
+            Regex::new(&format!("(?:{})|(?:{})", cfg.copyright_pattern, cfg.caption_pattern)).ok();
+        Ok(rules)
     }
 }
 
 /// One set of patterns; a pattern that does not compile is named on its own.
-fn pattern_set(key: &'static str, patterns: &[String], errors: &mut Vec<(&'static str, String)>) -> Option<RegexSet> {
+fn pattern_set(key: &'static str, patterns: &[String], errors: &mut Vec<(&'static str, String)>) -> RegexSet {
     let before = errors.len();
     for p in patterns {
         if let Err(e) = Regex::new(p) {
@@ -346,9 +315,12 @@ fn pattern_set(key: &'static str, patterns: &[String], errors: &mut Vec<(&'stati
         }
     }
     if errors.len() > before {
-        return None;
+        return RegexSet::empty();
     }
-    RegexSet::new(patterns).map_err(|e| errors.push((key, e.to_string()))).ok()
+    RegexSet::new(patterns).unwrap_or_else(|e| {
+        errors.push((key, e.to_string()));
+        RegexSet::empty()
+    })
 }
 
 #[cfg(test)]
