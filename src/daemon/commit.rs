@@ -146,29 +146,27 @@ impl Committer {
 
 /// Commits every `flush_interval_ms` (read afresh each time: a reload may change it) until
 /// `stop`, backing off while commits fail; logs the stages' counters about once a minute.
-pub(super) fn spawn_loop(
+pub(super) async fn run_loop(
     committer: Arc<Committer>,
     flush_interval_ms: Arc<std::sync::atomic::AtomicU64>,
     stages: Arc<Stages>,
     stop: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticks = 0u64;
-        let mut failures = 0u32;
-        loop {
-            let interval = Duration::from_millis(flush_interval_ms.load(std::sync::atomic::Ordering::Relaxed));
-            // While the disk is full (or the state unwritable), retry less and less often.
-            let wait = (interval * 2u32.saturating_pow(failures.min(16))).min(MAX_COMMIT_BACKOFF.max(interval));
-            tokio::select! {
-                () = tokio::time::sleep(wait) => {
-                    failures = if committer.commit_async().await { 0 } else { failures + 1 };
-                }
-                () = stop.cancelled() => break,
+) {
+    let mut ticks = 0u64;
+    let mut failures = 0u32;
+    loop {
+        let interval = Duration::from_millis(flush_interval_ms.load(std::sync::atomic::Ordering::Relaxed));
+        // While the disk is full (or the state unwritable), retry less and less often.
+        let wait = (interval * 2u32.saturating_pow(failures.min(16))).min(MAX_COMMIT_BACKOFF.max(interval));
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {
+                failures = if committer.commit_async().await { 0 } else { failures + 1 };
             }
-            ticks += 1;
-            if ticks % (60_000 / wait.as_millis().max(1) as u64).max(1) == 0 {
-                stages.log_counters();
-            }
+            () = stop.cancelled() => break,
         }
-    })
+        ticks += 1;
+        if ticks % (60_000 / wait.as_millis().max(1) as u64).max(1) == 0 {
+            stages.log_counters();
+        }
+    }
 }

@@ -171,22 +171,13 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     }));
     let probe = Arc::new(probe(&stages, &state, &dedup, &outputs, &health));
     let progress = (once && std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .then(|| tokio::spawn(show_progress(probe.clone(), stop.child_token())));
-    let server_stop = CancellationToken::new();
-    let server = if cfg.metrics.enabled && !once {
-        let listener = tokio::net::TcpListener::bind(&cfg.metrics.listen)
-            .await
-            .map_err(|source| DaemonError::Metrics { addr: cfg.metrics.listen.clone(), source })?;
-        Some(tokio::spawn(crate::http::serve(listener, probe.clone(), server_stop.clone())))
-    } else {
-        None
-    };
+        .then(|| Task::spawn("progress", |stop| show_progress(probe.clone(), stop)));
+    let server = if cfg.metrics.enabled && !once { Some(serve_metrics(&cfg, probe.clone()).await?) } else { None };
     info!(once, inputs = ?cfg.source.paths, output = %cfg.sink.output().key("articles"), "Pipeline started.");
     cfg.warn_removed_keys();
 
     // Run: commit periodically and apply reloads while the stages work.
     let flush_interval_ms = Arc::new(AtomicU64::new(cfg.sink.flush_interval_ms.get()));
-    let reload_stop = CancellationToken::new();
     let reloader = match (control.config_path, control.reload_rx) {
         (Some(path), Some(rx)) if !once => {
             let parts = reload::Reloadable {
@@ -204,44 +195,67 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
             };
             let watcher =
                 if cfg.reload.watch { control.reload_tx.and_then(|tx| reload::watch(&path, tx)) } else { None };
-            let (boot, health, stop) = (cfg.clone(), health.clone(), reload_stop.clone());
-            Some(tokio::spawn(reload::run_loop(path, rx, Arc::new(parts), boot, health, stop, watcher)))
+            let (boot, health) = (cfg.clone(), health.clone());
+            Some(Task::spawn("reload", |stop| reload::run_loop(path, rx, Arc::new(parts), boot, health, stop, watcher)))
         }
         _ => None,
     };
-    let commit_stop = CancellationToken::new();
-    let commit_loop = commit::spawn_loop(committer.clone(), flush_interval_ms, stages.clone(), commit_stop.clone());
+    let commit_loop = {
+        let (committer, stages) = (committer.clone(), stages.clone());
+        Task::spawn("commit", |stop| commit::run_loop(committer, flush_interval_ms, stages, stop))
+    };
 
     // Drain: the source ends (stopped, or its input read), then each stage in turn.
     let grace = Duration::from_millis(cfg.runtime.shutdown_grace_ms.get());
     let forced = drain(source_task, &stages, &stop, grace).await;
 
     // Stop the helpers, then the final commit: everything written becomes durable and acknowledged.
-    reload_stop.cancel();
-    if let Some(r) = reloader {
-        stages::report("reload", r.await);
+    for task in [reloader, Some(commit_loop)].into_iter().flatten() {
+        task.finish().await;
     }
-    commit_stop.cancel();
-    stages::report("commit", commit_loop.await);
     committer.commit_async().await;
     stages.log_counters();
     if let Some(p) = progress {
-        p.abort();
+        p.finish().await;
         eprintln!();
     }
-    server_stop.cancel();
     if let Some(server) = server {
-        stages::report("metrics", server.await);
+        server.finish().await;
     }
     info!(forced, in_flight = state.tracker.lag().in_flight, "Pipeline stopped.");
-    let stages = StageId::ALL
-        .iter()
-        .map(|&id| {
-            let (received, sent, rejected, dropped) = stages.counters(id).snapshot();
-            StageSummary { stage: id.name(), received, sent, rejected, dropped }
-        })
-        .collect();
-    Ok(Summary { stages, forced })
+    Ok(stages.summary(forced))
+}
+
+/// A helper task that runs until asked to stop.
+struct Task {
+    name: &'static str,
+    stop: CancellationToken,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl Task {
+    /// Spawns `run(stop)`.
+    fn spawn<F: Future<Output = ()> + Send + 'static>(
+        name: &'static str,
+        run: impl FnOnce(CancellationToken) -> F,
+    ) -> Self {
+        let stop = CancellationToken::new();
+        Self { name, handle: tokio::spawn(run(stop.clone())), stop }
+    }
+
+    /// Asks it to stop and waits for it.
+    async fn finish(self) {
+        self.stop.cancel();
+        stages::report(self.name, self.handle.await);
+    }
+}
+
+/// Serves `/metrics`, `/health`, `/ready` and `/status` on `[metrics] listen`.
+async fn serve_metrics(cfg: &Config, probe: Arc<Probe>) -> Result<Task, DaemonError> {
+    let listener = tokio::net::TcpListener::bind(&cfg.metrics.listen)
+        .await
+        .map_err(|source| DaemonError::Metrics { addr: cfg.metrics.listen.clone(), source })?;
+    Ok(Task::spawn("metrics", |stop| crate::http::serve(listener, probe, stop)))
 }
 
 /// Commits the outputs' starting positions.

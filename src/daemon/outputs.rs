@@ -40,7 +40,6 @@ impl Holds {
 
 /// One output in use.
 pub(super) struct Output {
-    holds: Holds,
     /// What the writers write to.
     pub current: Arc<Live<dyn Sink>>,
     /// Bytes written by the outputs a reload replaced, so that the byte counter never goes back.
@@ -85,12 +84,8 @@ impl Outputs {
     pub(super) fn open(cfg: &Config, store: &StateStore) -> Result<(Self, Vec<Slot>), OpenError> {
         let (articles, a) = open(Holds::Articles, cfg, store)?;
         let (rejected, r) = open(Holds::Rejected, cfg, store)?;
-        let output =
-            |holds, sink| Output { holds, current: Arc::new(Live::new(sink)), replaced_bytes: AtomicU64::new(0) };
-        Ok((
-            Self { articles: output(Holds::Articles, articles), rejected: output(Holds::Rejected, rejected) },
-            vec![a, r],
-        ))
+        let output = |sink| Output { current: Arc::new(Live::new(sink)), replaced_bytes: AtomicU64::new(0) };
+        Ok((Self { articles: output(articles), rejected: output(rejected) }, vec![a, r]))
     }
 
     /// Whether either output is standard output.
@@ -120,7 +115,6 @@ impl Outputs {
         let output = self.get(holds);
         let old = output.current.replace(sink);
         output.replaced_bytes.fetch_add(old.bytes_written(), Ordering::Relaxed);
-        debug_assert_eq!(output.holds, holds);
         Ok(())
     }
 

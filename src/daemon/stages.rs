@@ -191,6 +191,18 @@ impl Stages {
         self.pools.iter().flatten().flat_map(|p| p.abort_handles()).for_each(|a| a.abort());
     }
 
+    /// Every stage's counters, for the end of a run.
+    pub(super) fn summary(&self, forced: bool) -> super::Summary {
+        let stages = StageId::ALL
+            .iter()
+            .map(|&id| {
+                let (received, sent, rejected, dropped) = self.counters(id).snapshot();
+                super::StageSummary { stage: id.name(), received, sent, rejected, dropped }
+            })
+            .collect();
+        super::Summary { stages, forced }
+    }
+
     /// Logs every stage's counters.
     pub(super) fn log_counters(&self) {
         for id in StageId::ALL {
