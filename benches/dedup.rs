@@ -5,7 +5,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use newsmill::config::DedupConfig;
-use newsmill::stages::dedup::{Params, Sketcher, StoryIndex};
+use newsmill::stages::dedup::{Sketcher, StoryIndex};
 
 const WORDS: &[&str] = &[
     "the",
@@ -81,7 +81,14 @@ fn lookup(c: &mut Criterion) {
     let cfg = DedupConfig::default();
     let mut sketcher = Sketcher::new(5);
     let held = 100_000u64;
-    let mut index = StoryIndex::new(Params { max_entries: held as usize, ..Params::from_config(&cfg) }, vec![], 0);
+    let mut index = StoryIndex::new(
+        DedupConfig {
+            max_entries: std::num::NonZeroUsize::new(held as usize).unwrap_or(std::num::NonZeroUsize::MIN),
+            ..cfg
+        },
+        vec![],
+        0,
+    );
     for i in 0..held {
         let s = sketcher.sketch(body(i, 4).iter().map(String::as_str));
         index.check_and_insert(&format!("d{i}"), 0, i, s.as_ref(), 0);

@@ -10,7 +10,7 @@
 use std::io::{BufRead, Write};
 use std::time::Instant;
 
-use newsmill::stages::dedup::{Params, Sketcher, StoryIndex};
+use newsmill::stages::dedup::{Sketcher, StoryIndex};
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
@@ -46,7 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // only ever slows a run down.
     let repeat: usize = arg(&args, "--repeat").map_or(Ok(3), |r| r.parse())?;
     let mut sketcher = Sketcher::new(cfg.shingle_words.get());
-    let (mut index, mut verdicts, mut secs) = (StoryIndex::new(Params::from_config(&cfg), vec![], 0), vec![], f64::MAX);
+    let (mut index, mut verdicts, mut secs) = (StoryIndex::new(cfg.clone(), vec![], 0), vec![], f64::MAX);
     let mut sketch_secs = f64::MAX;
     for _ in 0..repeat.max(1) {
         let start = Instant::now();
@@ -54,7 +54,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::hint::black_box(sketcher.sketch(body.iter().map(String::as_str)));
         }
         sketch_secs = sketch_secs.min(start.elapsed().as_secs_f64());
-        index = StoryIndex::new(Params::from_config(&cfg), vec![], 0);
+        index = StoryIndex::new(cfg.clone(), vec![], 0);
         verdicts = Vec::with_capacity(docs.len());
         let start = Instant::now();
         for ((id, body), hash) in docs.iter().zip(&hashes) {

@@ -9,7 +9,7 @@ use tracing::{info, warn};
 use super::DaemonError;
 use super::outputs::Holds;
 use crate::config::Config;
-use crate::stages::dedup::{self, Params, SharedIndex, StoryIndex};
+use crate::stages::dedup::{self, SharedIndex, StoryIndex};
 use crate::stages::source::checkpoint::Tracker;
 use crate::stages::source::feed::FeedMemory;
 use crate::state::StateStore;
@@ -42,7 +42,7 @@ impl Persisted {
         let store = Arc::new(StateStore::open(&cfg.state.dir, cfg.state.cache_bytes.get())?);
         let checkpoints = crate::stages::source::checkpoint::load(&store)?;
         let now = jiff::Timestamp::now().as_second();
-        let mut story_index = StoryIndex::empty(Params::from_config(&cfg.dedup));
+        let mut story_index = StoryIndex::empty(cfg.dedup.clone());
         let loading = std::time::Instant::now();
         let dedup_records = dedup::persist::load(&store, |r| story_index.restore(r, now))?;
         let fingerprint = dedup::sketch_fingerprint(&cfg.dedup);

@@ -27,7 +27,7 @@ use crate::config::{
 use crate::live::{Live, LiveKeys};
 use crate::logging::LevelHandle;
 use crate::stages::clean::Cleaner;
-use crate::stages::dedup::{Dedup, Params, SharedIndex};
+use crate::stages::dedup::{Dedup, SharedIndex};
 use crate::stages::extract::Extractor;
 use crate::stages::source::Globs;
 use crate::state::StateStore;
@@ -131,7 +131,7 @@ impl Reloadable {
             self.index
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .set_params(Params::from_config(&eff.dedup), jiff::Timestamp::now().as_second());
+                .reconfigure(&eff.dedup, jiff::Timestamp::now().as_second());
         }
         for id in StageId::POOLED {
             let (Some(pool), Some((workers, _))) = (self.stages.pool(id), id.sizes(&eff)) else { continue };

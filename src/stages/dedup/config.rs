@@ -99,6 +99,11 @@ impl DedupConfig {
     /// What a reload changes in place: everything but the sketch layout.
     pub(crate) const LIVE: LiveKeys = LiveKeys::AllBut(Self::RESTART);
 
+    /// `max_age_hours` in seconds.
+    pub fn max_age_secs(&self) -> i64 {
+        i64::try_from(self.max_age_hours.get().saturating_mul(3600)).unwrap_or(i64::MAX)
+    }
+
     /// This config with the sketch layout of `running` (a reload keeps it until the restart).
     pub(crate) fn with_layout_of(&self, running: &Self) -> Self {
         Self {

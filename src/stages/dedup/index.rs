@@ -16,6 +16,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use super::config::DedupConfig;
 use super::sketch::{ENTITY_SLOTS, LEAD_SLOTS, SLOTS, Sketch, Sketched};
 
 /// Most steps taken along one band's chain per lookup.
@@ -26,37 +27,6 @@ const MAX_CHAIN_STEPS: usize = 48;
 const LEAD_WEIGHT: f64 = 1.0;
 /// Format version of a persisted entry.
 pub(crate) const RECORD_VERSION: u8 = 1;
-
-/// What the index needs from the configuration.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Params {
-    /// Most entries held.
-    pub max_entries: usize,
-    /// Entries older than this (seconds) are evicted.
-    pub max_age_secs: i64,
-    /// Whether to search for near copies at all (exact copies are always found).
-    pub near: bool,
-    /// LSH bands.
-    pub bands: usize,
-    /// Signature slots per band.
-    pub rows: usize,
-    /// LSH bands over the lead signature.
-    pub lead_bands: usize,
-    /// Lead signature slots per band.
-    pub lead_rows: usize,
-    /// Least containment for a near copy.
-    pub threshold: f64,
-    /// Least ratio of number containment to text containment for a near copy.
-    pub number_agreement: f64,
-    /// Least ratio of name containment to text containment, where numbers are too few to judge.
-    pub name_agreement: f64,
-    /// Bodies with fewer shingles are matched exactly only.
-    pub min_shingles: u32,
-    /// Fewer numbers (names) than this on either side skips the number (name) check.
-    pub min_entities: u32,
-    /// Most candidates verified per lookup.
-    pub max_candidates: usize,
-}
 
 /// How a document relates to what the index held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,7 +250,8 @@ struct Story {
 /// The window of documents seen, grouped into stories.
 #[derive(Debug)]
 pub struct StoryIndex {
-    params: Params,
+    /// `[dedup]`, with the table layout the index was built with.
+    cfg: DedupConfig,
     entries: VecDeque<Entry>,
     /// Per entry and table (bands, then lead bands): distance to the next older entry in the same
     /// bucket (0: none).
@@ -306,9 +277,9 @@ pub struct StoryIndex {
 }
 
 impl StoryIndex {
-    /// An index with the given parameters, filled from persisted records (any order).
-    pub fn new(params: Params, mut loaded: Vec<DedupRecord>, now: i64) -> Self {
-        let mut idx = Self::empty(params);
+    /// An index of `cfg`'s settings, filled from persisted records (any order).
+    pub fn new(cfg: DedupConfig, mut loaded: Vec<DedupRecord>, now: i64) -> Self {
+        let mut idx = Self::empty(cfg);
         loaded.sort_by_key(|r| r.seq);
         for r in loaded {
             idx.restore(r, now);
@@ -317,12 +288,11 @@ impl StoryIndex {
     }
 
     /// An empty index.
-    pub fn empty(params: Params) -> Self {
-        let bands = params.bands.max(1);
-        let tables = bands + params.lead_bands;
-        let buckets = params.max_entries.clamp(1024, 1 << 22).next_power_of_two();
+    pub fn empty(cfg: DedupConfig) -> Self {
+        let tables = cfg.bands.get() + cfg.lead_bands;
+        let buckets = cfg.max_entries.get().clamp(1024, 1 << 22).next_power_of_two();
         Self {
-            params: Params { bands, ..params },
+            cfg,
             entries: VecDeque::new(),
             links: VecDeque::new(),
             lead_keys: VecDeque::new(),
@@ -362,10 +332,8 @@ impl StoryIndex {
     /// Takes new thresholds and window bounds (a config reload). The table layout (`bands`,
     /// `rows`, `lead_bands`, `lead_rows`) stays: held entries are indexed by it. A smaller window
     /// evicts at once.
-    pub(crate) fn set_params(&mut self, params: Params, now: i64) {
-        let p = &self.params;
-        self.params =
-            Params { bands: p.bands, rows: p.rows, lead_bands: p.lead_bands, lead_rows: p.lead_rows, ..params };
+    pub(crate) fn reconfigure(&mut self, cfg: &DedupConfig, now: i64) {
+        self.cfg = cfg.with_layout_of(&self.cfg);
         self.evict(now);
     }
 
@@ -378,7 +346,7 @@ impl StoryIndex {
         if r.seq < self.next_seq() {
             return;
         }
-        if r.seq - self.next_seq() > self.params.max_entries as u64 {
+        if r.seq - self.next_seq() > self.cfg.max_entries.get() as u64 {
             // A gap wider than the window: everything before it would be evicted anyway.
             self.evict_while(|_| true);
             self.front = r.seq;
@@ -490,17 +458,17 @@ impl StoryIndex {
 
     /// The best near copy held: its story and similarity.
     fn near(&self, q: &Sketched, lead: &[u32]) -> Option<(u64, f64)> {
-        let p = &self.params;
+        let p = &self.cfg;
         let s = &q.sketch;
         if !p.near || s.shingles < p.min_shingles {
             return None;
         }
-        let mut seen: Vec<u64> = Vec::with_capacity(p.max_candidates);
+        let mut seen: Vec<u64> = Vec::with_capacity(p.max_candidates.get());
         let mut best: Option<(u64, f64, f64)> = None;
         let newest = self.next_seq().checked_sub(1)?;
-        let tables = p.bands + p.lead_bands;
+        let tables = p.bands.get() + p.lead_bands;
         'tables: for table in 0..tables {
-            let key = match table.checked_sub(p.bands) {
+            let key = match table.checked_sub(p.bands.get()) {
                 None => self.band_key(&s.sig, table),
                 Some(lb) => lead[lb],
             };
@@ -512,7 +480,7 @@ impl StoryIndex {
             for _ in 0..MAX_CHAIN_STEPS {
                 let Some(e) = self.entry(seq) else { break };
                 let at = (seq - self.front) as usize;
-                let same = match table.checked_sub(p.bands) {
+                let same = match table.checked_sub(p.bands.get()) {
                     None => self.band_key(&e.sketch.sig, table) == key,
                     Some(lb) => self.lead_keys[at * p.lead_bands + lb] == key,
                 };
@@ -529,7 +497,7 @@ impl StoryIndex {
                             best = Some((e.story, sim, resemblance));
                         }
                     }
-                    if seen.len() >= p.max_candidates {
+                    if seen.len() >= p.max_candidates.get() {
                         break 'tables;
                     }
                 }
@@ -545,7 +513,7 @@ impl StoryIndex {
 
     /// Resemblance and similarity (containment) of a candidate, if it is a near copy.
     fn verify(&self, s: &Sketch, c: &Sketch) -> Option<(f64, f64)> {
-        let p = &self.params;
+        let p = &self.cfg;
         if c.shingles < p.min_shingles {
             return None;
         }
@@ -570,7 +538,7 @@ impl StoryIndex {
 
     /// The key of one band of the body signature.
     fn band_key(&self, sig: &[u16; SLOTS], band: usize) -> u32 {
-        let r = self.params.rows;
+        let r = self.cfg.rows.get();
         let at = (band * r).min(SLOTS);
         let mut h = band as u64;
         for &v in &sig[at..(at + r).min(SLOTS)] {
@@ -581,8 +549,8 @@ impl StoryIndex {
 
     /// The keys of the lead signature's bands.
     fn lead_keys_of(&self, lead: &[u32; LEAD_SLOTS]) -> Vec<u32> {
-        let r = self.params.lead_rows;
-        (0..self.params.lead_bands)
+        let r = self.cfg.lead_rows.get();
+        (0..self.cfg.lead_bands)
             .map(|band| {
                 let at = (band * r).min(LEAD_SLOTS);
                 let mut h = !(band as u64);
@@ -601,8 +569,8 @@ impl StoryIndex {
 
     fn push(&mut self, e: Entry, lead: &[u32]) {
         let seq = self.next_seq();
-        let p = &self.params;
-        let (bands, lead_bands) = (p.bands, p.lead_bands);
+        let p = &self.cfg;
+        let (bands, lead_bands) = (p.bands.get(), p.lead_bands);
         let indexed = p.near && e.sketch.shingles >= p.min_shingles;
         for table in 0..bands + lead_bands {
             let key = match table.checked_sub(bands) {
@@ -645,8 +613,8 @@ impl StoryIndex {
     }
 
     fn evict(&mut self, now: i64) {
-        let oldest_allowed = now.saturating_sub(self.params.max_age_secs);
-        let max_entries = self.params.max_entries;
+        let oldest_allowed = now.saturating_sub(self.cfg.max_age_secs());
+        let max_entries = self.cfg.max_entries.get();
         self.evict_while(|idx| idx.entries.len() > max_entries || idx.entries[0].seen_at < oldest_allowed);
     }
 
@@ -655,8 +623,8 @@ impl StoryIndex {
         while !self.entries.is_empty() && cond(self) {
             let seq = self.front;
             let Some(e) = self.entries.pop_front() else { break };
-            self.links.drain(..(self.params.bands + self.params.lead_bands).min(self.links.len()));
-            self.lead_keys.drain(..self.params.lead_bands.min(self.lead_keys.len()));
+            self.links.drain(..(self.cfg.bands.get() + self.cfg.lead_bands).min(self.links.len()));
+            self.lead_keys.drain(..self.cfg.lead_bands.min(self.lead_keys.len()));
             self.front += 1;
             if e.id.is_empty() {
                 continue;
@@ -690,8 +658,8 @@ impl StoryIndex {
                     exact: e.exact,
                     sketch: (e.sketch.shingles > 0).then(|| e.sketch.clone()),
                     lead_keys: {
-                        let at = (seq - self.front) as usize * self.params.lead_bands;
-                        self.lead_keys.range(at..at + self.params.lead_bands).copied().collect()
+                        let at = (seq - self.front) as usize * self.cfg.lead_bands;
+                        self.lead_keys.range(at..at + self.cfg.lead_bands).copied().collect()
                     },
                 })
             })
@@ -759,6 +727,7 @@ fn new_story_id(id: &str, seq: u64, now: i64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::num::{nz, nz64};
     use crate::stages::dedup::Sketcher;
     use proptest::prelude::*;
 
@@ -773,8 +742,8 @@ mod tests {
          until the public holiday on 22 January.",
     ];
 
-    fn params() -> Params {
-        Params::from_config(&crate::stages::dedup::config::DedupConfig::default())
+    fn params() -> DedupConfig {
+        DedupConfig::default()
     }
 
     fn sk(paragraphs: &[&str]) -> Sketched {
@@ -880,7 +849,8 @@ mod tests {
 
     #[test]
     fn evicts_by_count_and_by_age_and_the_story_moves_on() {
-        let mut idx = StoryIndex::new(Params { max_entries: 2, max_age_secs: 100, ..params() }, vec![], 0);
+        let mut idx =
+            StoryIndex::new(DedupConfig { max_entries: nz(2), max_age_hours: nz64(1), ..params() }, vec![], 0);
         let a = check(&mut idx, "a", STORY, 0);
         check(&mut idx, "b", &STORY[..3], 1);
         check(&mut idx, "c", &STORY[1..], 2);
@@ -888,14 +858,14 @@ mod tests {
         // "a" is gone; the story lives on in "b" and "c", and its id with it.
         let d = check(&mut idx, "d", STORY, 3);
         assert_eq!((d.story, d.duplicate_of.as_deref()), (a.story, Some("b")));
-        let late = check(&mut idx, "e", STORY, 500);
+        let late = check(&mut idx, "e", STORY, 3_700);
         assert_eq!(late.kind, MatchKind::New, "everything was older than max_age");
         assert_eq!(idx.len(), 1);
     }
 
     #[test]
     fn persisted_changes_rebuild_the_same_index() {
-        let mut idx = StoryIndex::new(Params { max_entries: 3, ..params() }, vec![], 0);
+        let mut idx = StoryIndex::new(DedupConfig { max_entries: nz(3), ..params() }, vec![], 0);
         let a = check(&mut idx, "a", STORY, 0);
         let mut stored: std::collections::BTreeMap<u64, Vec<u8>> = Default::default();
         let mut apply = |ch: &DedupChanges| {
@@ -924,7 +894,7 @@ mod tests {
         apply(&ch);
         let records: Vec<DedupRecord> =
             stored.iter().map(|(seq, bytes)| DedupRecord::decode(*seq, bytes).unwrap()).collect();
-        let mut back = StoryIndex::new(Params { max_entries: 3, ..params() }, records, 3);
+        let mut back = StoryIndex::new(DedupConfig { max_entries: nz(3), ..params() }, records, 3);
         assert_eq!(back.len(), 3);
         let copy = check(&mut back, "e", &STORY[..2], 4);
         assert_eq!((copy.kind, copy.story, copy.duplicate_of.as_deref()), (MatchKind::Exact, a.story, Some("b")));
@@ -957,10 +927,10 @@ mod tests {
     proptest! {
         #[test]
         fn any_sequence_of_documents_keeps_the_bounds(
-            docs in proptest::collection::vec((0usize..6, 0usize..4, 0i64..50), 1..80),
+            docs in proptest::collection::vec((0usize..6, 0usize..4, 0i64..6_000), 1..80),
             max_entries in 1usize..8,
         ) {
-            let mut idx = StoryIndex::new(Params { max_entries, max_age_secs: 30, ..params() }, vec![], 0);
+            let mut idx = StoryIndex::new(DedupConfig { max_entries: nz(max_entries), max_age_hours: nz64(1), ..params() }, vec![], 0);
             let mut now = 0;
             for (n, (id, len, dt)) in docs.into_iter().enumerate() {
                 now += dt;

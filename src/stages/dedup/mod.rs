@@ -10,33 +10,12 @@ pub mod sketch;
 
 use std::sync::{Arc, Mutex};
 
-pub use index::{DedupChanges, DedupRecord, InFlight, MatchKind, Params, StoryIndex, Verdict};
+pub use index::{DedupChanges, DedupRecord, InFlight, MatchKind, StoryIndex, Verdict};
 pub use sketch::{LEAD_SLOTS, SLOTS, Sketch, Sketched, Sketcher};
 
 use self::config::{DedupAction, DedupConfig};
 use crate::record::{Extracted, Reject};
 use crate::runner::{Outcome, Transform};
-
-impl Params {
-    /// The index parameters of a `[dedup]` section.
-    pub fn from_config(cfg: &DedupConfig) -> Self {
-        Self {
-            max_entries: cfg.max_entries.get(),
-            max_age_secs: i64::try_from(cfg.max_age_hours.get().saturating_mul(3600)).unwrap_or(i64::MAX),
-            near: cfg.near,
-            bands: cfg.bands.get(),
-            rows: cfg.rows.get(),
-            lead_bands: cfg.lead_bands,
-            lead_rows: cfg.lead_rows.get(),
-            threshold: cfg.threshold,
-            number_agreement: cfg.number_agreement,
-            name_agreement: cfg.name_agreement,
-            min_shingles: cfg.min_shingles,
-            min_entities: cfg.min_entities,
-            max_candidates: cfg.max_candidates.get(),
-        }
-    }
-}
 
 /// A fingerprint of the settings that decide what a sketch means (shingle length, lead bands and
 /// the sketch layout): entries sketched under another one only ever match exactly.
@@ -200,7 +179,7 @@ mod tests {
             Extracted { prov, article }
         };
         let stage = |cfg: DedupConfig| {
-            let index = StoryIndex::new(Params::from_config(&cfg), vec![], 0);
+            let index = StoryIndex::new(cfg.clone(), vec![], 0);
             Dedup::new(&cfg, Arc::new(Mutex::new(index)))
         };
         let tag = stage(DedupConfig::default());
