@@ -246,7 +246,7 @@ pub struct Line {
     pub class: LineClass,
     /// Its word count ([`crate::text::word_count`]), measured once for every rule that needs it.
     pub words: usize,
-    /// Whether it reads as prose ([`crate::text::is_prose`]).
+    /// Whether it reads as prose ([`crate::text::is_prose_counted`]).
     pub prose: bool,
     /// The line model's probability that this is article text, when the model judged it.
     pub score: Option<f32>,

@@ -3,7 +3,7 @@
 
 /// Interface labels that are never article text, matched on the whole line (lower-cased, outer
 /// punctuation trimmed). Many languages, because sites are.
-pub(crate) const UI_LABELS: &[&str] = &[
+pub const UI_LABELS: &[&str] = &[
     // English
     "close",
     "text size",
@@ -192,42 +192,42 @@ pub(crate) const UI_LABELS: &[&str] = &[
 ];
 
 /// Default `copyright_pattern`: a copyright notice (names the publisher; the text is dropped).
-pub(crate) const COPYRIGHT_PATTERN: &str = r"(?i)^\s*(?:©|ⓒ|\(c\)|copyright(?-u:\b))(?:\s*(?:©|\(c\)))?\s*(?:(?:19|20)\d{2}|\p{L}[\p{L}.&'-]*\s+\p{L})|all rights reserved|is subject to copyright|무단\s*전재|재배포\s*금지|版权所有|版權所有|無断転載|無斷轉載|tous droits réservés|alle rechte vorbehalten|todos los derechos reservados|все права защищены";
+pub const COPYRIGHT_PATTERN: &str = r"(?i)^\s*(?:©|ⓒ|\(c\)|copyright(?-u:\b))(?:\s*(?:©|\(c\)))?\s*(?:(?:19|20)\d{2}|\p{L}[\p{L}.&'-]*\s+\p{L})|all rights reserved|is subject to copyright|무단\s*전재|재배포\s*금지|版权所有|版權所有|無断転載|無斷轉載|tous droits réservés|alle rechte vorbehalten|todos los derechos reservados|все права защищены";
 
 /// Default `credit_pattern`: an image credit line; group 1 is the credit.
-pub(crate) const CREDIT_PATTERN: &str = r"(?i)^[\[(]?\s*(?:image source|image credit|photo credit|photo|photograph|image|picture|credit|사진|이미지|写真|图片|圖片|foto|bild)\s*[=:：]\s*([^\])]{1,150}?)\s*[\])]?$";
+pub const CREDIT_PATTERN: &str = r"(?i)^[\[(]?\s*(?:image source|image credit|photo credit|photo|photograph|image|picture|credit|사진|이미지|写真|图片|圖片|foto|bild)\s*[=:：]\s*([^\])]{1,150}?)\s*[\])]?$";
 
 /// Default `caption_credit_pattern`: an image caption that ends in its credit, as wire photos
 /// do ("... in Hialeah, Fla. (AP Photo/Alan Diaz, File)"); group 1 is the credit.
-pub(crate) const CAPTION_CREDIT_PATTERN: &str = r"(?i)\s[(\[](?:\p{Lu}[\w.&'-]*\s+){0,3}(?:photo|photograph|image|picture|foto|credit)s?\s*(?:/|:|by\s)\s*([^()\[\]]{2,80}?)\s*[)\]]$";
+pub const CAPTION_CREDIT_PATTERN: &str = r"(?i)\s[(\[](?:\p{Lu}[\w.&'-]*\s+){0,3}(?:photo|photograph|image|picture|foto|credit)s?\s*(?:/|:|by\s)\s*([^()\[\]]{2,80}?)\s*[)\]]$";
 
 /// Default `caption_pattern`: the conventions of press photo captions ("FILE PHOTO: ...", "In this
 /// Jan. 8 photo, ...", "Mark Esper, left, and Ngo Xuan Lich shake hands ..."): such a line describes
 /// a picture, and is its caption rather than article text. Its word boundaries are ASCII ones
 /// (`(?-u:\b)`): with a Unicode boundary the regex engine cannot use its DFA on lines with
 /// non-ASCII text, and this pattern alone doubled the cost of cleaning a page.
-pub(crate) const CAPTION_PATTERN: &str = r"(?:^(?i:file photo|file|photo|pictured|handout)\s*[:–—-]\s|(?i:(?-u:\b)in this (?:\S+ ){0,6}(?:photo|image|picture|photograph|frame grab|video grab|screen ?shot|handout)(?-u:\b))|\p{Lu}[\p{L}.'’-]*(?: \((?:left|right|centre|center)\)|, (?:left|right|centre|center|second (?:from )?(?:left|right)|from left|front|rear),(?: |$))|[.!?][\x22”’]? \(\p{Lu}[\p{L}.'’&-]*(?:[ /]\p{Lu}[\p{L}.'’&-]*){0,4}\)$)";
+pub const CAPTION_PATTERN: &str = r"(?:^(?i:file photo|file|photo|pictured|handout)\s*[:–—-]\s|(?i:(?-u:\b)in this (?:\S+ ){0,6}(?:photo|image|picture|photograph|frame grab|video grab|screen ?shot|handout)(?-u:\b))|\p{Lu}[\p{L}.'’-]*(?: \((?:left|right|centre|center)\)|, (?:left|right|centre|center|second (?:from )?(?:left|right)|from left|front|rear),(?: |$))|[.!?][\x22”’]? \(\p{Lu}[\p{L}.'’&-]*(?:[ /]\p{Lu}[\p{L}.'’&-]*){0,4}\)$)";
 
 /// Default `comments_start_pattern`: the heading of a readers' comments section, after the image
 /// placeholder a text browser may put before it (`[comments] Post a comment`).
-pub(crate) const COMMENTS_START_PATTERN: &str = r"(?i)^(?:\[[^\]]*\]\s*)?(?:(?:\d+\s+)?(?:readers?'?\s+|your\s+|user\s+|latest\s+)?comments?(?:\s*\(\d+\))?(?:\s+are\s+(?:now\s+)?closed.*)?[:.]?$|(?:post|leave|add|write|submit)\s+(?:a\s+|your\s+)?(?:comment|reply|view)s?(?-u:\b)|(?:have\s+)?your\s+say$|readers?'?\s+views?(?:\s*\(\d+\))?$|comments\s+are\s+(?:now\s+)?closed|(?:\d+\s+)?(?:kommentare|commentaires|comentarios|댓글|コメント|评论|評論)(?:\s*\(\d+\))?:?$)";
+pub const COMMENTS_START_PATTERN: &str = r"(?i)^(?:\[[^\]]*\]\s*)?(?:(?:\d+\s+)?(?:readers?'?\s+|your\s+|user\s+|latest\s+)?comments?(?:\s*\(\d+\))?(?:\s+are\s+(?:now\s+)?closed.*)?[:.]?$|(?:post|leave|add|write|submit)\s+(?:a\s+|your\s+)?(?:comment|reply|view)s?(?-u:\b)|(?:have\s+)?your\s+say$|readers?'?\s+views?(?:\s*\(\d+\))?$|comments\s+are\s+(?:now\s+)?closed|(?:\d+\s+)?(?:kommentare|commentaires|comentarios|댓글|コメント|评论|評論)(?:\s*\(\d+\))?:?$)";
 
 /// Default `teaser_pattern`: a link to another article inside this one ("SEE MORE: ...",
 /// "Related: ...", "READ MORE: ...", a headline tagged "[VIDEO]" or "[INSIGHT]").
-pub(crate) const TEASER_PATTERN: &str = r"(?i)^(?:see more|read more|related|also read|read also|must read|more on this|watch|most read|top stories|recommended)\s*[:|]\s*\S|\s\[(?:video|videos|pics|photos|gallery|insight|reaction|analysis|latest|live|poll|report|update)\]\s*\|?$";
+pub const TEASER_PATTERN: &str = r"(?i)^(?:see more|read more|related|also read|read also|must read|more on this|watch|most read|top stories|recommended)\s*[:|]\s*\S|\s\[(?:video|videos|pics|photos|gallery|insight|reaction|analysis|latest|live|poll|report|update)\]\s*\|?$";
 
 /// Default `tags_pattern`: the list of an article's tags or topics under a label ("Tags: ...",
 /// "Etiketler: ...", "Теги: ...", "标签：..."), in the languages of the other rules and more.
-pub(crate) const TAGS_PATTERN: &str = r"(?i)^(?:tags?|tagged(?: with| in)?|topics|filed under|keywords|schlagwörter|stichwörter|themen|étiquettes|mots[- ]clés|etiquetas|palabras clave|etiketler|anahtar kelimeler|теги|метки|ключевые слова|الوسوم|الكلمات المفتاحية|标签|標籤|关键词|關鍵詞|タグ|태그|키워드)\s*[:：]";
+pub const TAGS_PATTERN: &str = r"(?i)^(?:tags?|tagged(?: with| in)?|topics|filed under|keywords|schlagwörter|stichwörter|themen|étiquettes|mots[- ]clés|etiquetas|palabras clave|etiketler|anahtar kelimeler|теги|метки|ключевые слова|الوسوم|الكلمات المفتاحية|标签|標籤|关键词|關鍵詞|タグ|태그|키워드)\s*[:：]";
 
 /// Default `share_pattern`: share and follow prompts.
-pub(crate) const SHARE_PATTERN: &str = r"(?i)^(join us on|follow us(?-u:\b)|follow [\w.@ ]{1,40} on (?:instagram|facebook|twitter|youtube|tiktok)|share (this|on|via|the|article)(?-u:\b)|like us on|find us on|connect with us|subscribe (to|for|now)(?-u:\b)|sign up (for|to)(?-u:\b)|get (our|the) newsletter|click here(?-u:\b)|download (our|the) app|공유하기|구독하기|페이스북|트위터|카카오톡)";
+pub const SHARE_PATTERN: &str = r"(?i)^(join us on|follow us(?-u:\b)|follow [\w.@ ]{1,40} on (?:instagram|facebook|twitter|youtube|tiktok)|share (this|on|via|the|article)(?-u:\b)|like us on|find us on|connect with us|subscribe (to|for|now)(?-u:\b)|sign up (for|to)(?-u:\b)|get (our|the) newsletter|click here(?-u:\b)|download (our|the) app|공유하기|구독하기|페이스북|트위터|카카오톡)";
 
 /// Default `identifier_pattern`: a code identifier leaked into the page (`bar_progress`).
-pub(crate) const IDENTIFIER_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$";
+pub const IDENTIFIER_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$";
 
 /// Default `byline_pattern`: an author line.
-pub(crate) const BYLINE_PATTERN: &str = r"^(?:(?i:by|written by|reported by|reporter|posted by|author|von|par|por|di|door|автор)[:\s]+\p{Lu}|[가-힣]{2,4}\s?(?:기자|특파원|기상캐스터)(?:\s|$|[(\[]|=)|\S{2,6}\s?(?:記者|记者))";
+pub const BYLINE_PATTERN: &str = r"^(?:(?i:by|written by|reported by|reporter|posted by|author|von|par|por|di|door|автор)[:\s]+\p{Lu}|[가-힣]{2,4}\s?(?:기자|특파원|기상캐스터)(?:\s|$|[(\[]|=)|\S{2,6}\s?(?:記者|记者))";
 
 /// Default `dateline_pattern`: words that introduce a publication date.
-pub(crate) const DATELINE_PATTERN: &str = r"(?i)^(published|updated|posted|last updated|last edited|edited|created|modified|date|입력|수정|등록|발행|승인|登録|更新|公開|发布|發佈|发表|时间|時間|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado|опубликовано|обновлено)(?-u:\b)";
+pub const DATELINE_PATTERN: &str = r"(?i)^(published|updated|posted|last updated|last edited|edited|created|modified|date|입력|수정|등록|발행|승인|登録|更新|公開|发布|發佈|发表|时间|時間|veröffentlicht|aktualisiert|publié|mis à jour|publicado|actualizado|опубликовано|обновлено)(?-u:\b)";
