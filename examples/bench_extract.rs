@@ -18,6 +18,11 @@ use newsmill::stages::clean::Cleaner;
 use newsmill::stages::extract::Extractor;
 use newsmill::stages::source::charset::{Sniff, decode};
 
+/// The daemon's allocator, so that clean + extract are timed as the daemon runs them.
+#[cfg(unix)]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let mut target = 3_000;

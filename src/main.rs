@@ -78,7 +78,6 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    limit_malloc_arenas();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run { config, once } => run(&config, once),
@@ -97,17 +96,13 @@ fn main() -> ExitCode {
     }
 }
 
-/// glibc gives every thread that allocates under contention an arena of its own and keeps freed
-/// memory there; documents are allocated on reader threads and freed on the sink's, so a long run's
-/// RSS grows far past its live data (measured over a 1 GB backlog: 260 MB peak RSS, 129 MB with two arenas).
-/// Two arenas serve the pipeline's threads with little contention. Must run before any thread starts.
-fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator tuning; called before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
+/// jemalloc serves the pipeline's pattern (documents allocated on reader threads and freed on
+/// others) without the lock waits of glibc's arenas: on 120,000 page dumps (`scripts/bench.sh`)
+/// 5,718-5,876 docs/s against 4,499-5,244, peak RSS 322 MB against 312-314 MB; on 3,640 benchmark
+/// dumps 5% less CPU and a fifth fewer thread switches.
+#[cfg(unix)]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn load(path: &Path) -> Result<Config, ExitCode> {
     Config::load(path).map_err(|e| {
