@@ -19,6 +19,6 @@ fuzz_target!(|data: &[u8]| {
         if let Err(e) = newsmill::stages::clean::Cleaner::new(&cfg.clean) {
             panic!("validation passed a config whose cleaner does not build: {e}");
         }
-        let _ = newsmill::stages::dedup::Params::from_config(&cfg.dedup);
+        let _ = cfg.dedup.max_age_secs();
     }
 });

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     assert!(page.blocks.len() <= 50);
     assert!(page.blocks.iter().all(|b| b.text.len() <= 200));
     if let Some(cleaner) = CLEANER.as_ref() {
-        let _ = cleaner.classify_html(&html, None);
+        let _ = cleaner.classify_html(&html);
         let doc = Document::standalone("fuzz", std::path::Path::new("/in/fuzz.html"), Format::Html, Markup::Html, html.into_owned());
         if let Ok(Outcome::Emit(cleaned)) = cleaner.process(doc) {
             let _ = EXTRACTOR.extract(cleaned);
