@@ -140,7 +140,8 @@ fn run(path: &Path, once: bool) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let log_level = newsmill::logging::init(&cfg.log);
-    let cfg_copy = cfg.clone();
+    // An output on standard output keeps it for records alone.
+    let summary_to_stderr = newsmill::daemon::writes_to_stdout(&cfg);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start runtime")?;
     let summary = runtime.block_on(async {
         let stop = CancellationToken::new();
@@ -157,8 +158,7 @@ fn run(path: &Path, once: bool) -> anyhow::Result<ExitCode> {
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     if once {
         let summary = serde_json::to_string(&summary)?;
-        // An output on standard output keeps it for records alone.
-        if newsmill::daemon::writes_to_stdout(&cfg_copy) { eprintln!("{summary}") } else { println!("{summary}") }
+        if summary_to_stderr { eprintln!("{summary}") } else { println!("{summary}") }
     }
     Ok(if summary.forced { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
