@@ -132,6 +132,24 @@ impl<T> Receiver<T> {
     }
 }
 
+/// What the status probe and a reload see of a channel, whatever it carries.
+pub trait Queue: Send + Sync {
+    /// (items waiting, bound).
+    fn depth(&self) -> (usize, usize);
+    /// A new bound.
+    fn set_capacity(&self, n: usize);
+}
+
+impl<T: Send + 'static> Queue for Control<T> {
+    fn depth(&self) -> (usize, usize) {
+        Control::depth(self)
+    }
+
+    fn set_capacity(&self, n: usize) {
+        Control::set_capacity(self, n);
+    }
+}
+
 /// Reads a channel's depth and changes its bound (held by the probe and the reloader).
 pub struct Control<T> {
     items: async_channel::WeakReceiver<T>,

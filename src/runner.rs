@@ -242,14 +242,19 @@ impl<T: Transform> Transform for Live<T> {
 }
 
 /// What a worker does after one item.
-enum Next<T> {
+enum Next<'a, T> {
     Send(T),
-    DeadLetter(Box<Rejection>),
+    DeadLetter(&'a DeadLetterTx, Box<Rejection>),
     Done,
 }
 
 /// Runs the transform on one item and applies the error policy; the caller does the sending.
-fn handle<T: Transform>(transform: &T, item: T::In, ctx: &StageContext, timing: &metrics::Histogram) -> Next<T::Out> {
+fn handle<'c, T: Transform>(
+    transform: &T,
+    item: T::In,
+    ctx: &'c StageContext,
+    timing: &metrics::Histogram,
+) -> Next<'c, T::Out> {
     inc(&ctx.counters.received);
     let prov = item.prov().cloned();
     let doc = prov.as_ref().map_or("-", |p| &*p.id);
@@ -275,24 +280,29 @@ fn handle<T: Transform>(transform: &T, item: T::In, ctx: &StageContext, timing: 
         Ok(Err(reject)) => {
             warn!(doc, path = %path.display(), kind = reject.kind, reason = %reject.reason, "Rejected input.");
             inc(&ctx.counters.rejected);
-            dead_letter(T::STAGE, prov.as_ref(), reject)
+            dead_letter(T::STAGE, prov.as_ref(), ctx, reject)
         }
         Err(panic) => {
             let message = panic_message(panic.as_ref());
             error!(doc, path = %path.display(), panic = %message, "Transform panicked; input sent to the dead letter.");
             inc(&ctx.counters.rejected);
             let reject = Reject::new("panic", format!("{} worker panicked: {message}", T::STAGE), String::new());
-            dead_letter(T::STAGE, prov.as_ref(), reject)
+            dead_letter(T::STAGE, prov.as_ref(), ctx, reject)
         }
     }
 }
 
-/// The dead-letter record for a refused item; an item without provenance (a rejection the dead
-/// letter itself failed on) can only be logged.
-fn dead_letter<T>(stage: &'static str, prov: Option<&Provenance>, reject: Reject) -> Next<T> {
-    match prov {
-        Some(p) => Next::DeadLetter(Box::new(rejection(stage, p, reject))),
-        None => {
+/// The dead-letter record for a refused item; what the dead letter itself failed on (it has no
+/// provenance and no dead letter to go to) can only be logged.
+fn dead_letter<'c, T>(
+    stage: &'static str,
+    prov: Option<&Provenance>,
+    ctx: &'c StageContext,
+    reject: Reject,
+) -> Next<'c, T> {
+    match (prov, &ctx.dead_letter) {
+        (Some(p), Some(dl)) => Next::DeadLetter(dl, Box::new(rejection(stage, p, reject))),
+        _ => {
             error!(stage, kind = reject.kind, reason = %reject.reason, "A rejection could not be written anywhere.");
             Next::Done
         }
@@ -321,10 +331,7 @@ async fn run_async_worker<T: Transform>(
                 }
                 inc(&ctx.counters.sent);
             }
-            Next::DeadLetter(r) => match &ctx.dead_letter {
-                Some(dl) => dl.send(*r).await,
-                None => error!(reason = %r.reason, "No dead letter here; rejection not recorded."),
-            },
+            Next::DeadLetter(dl, r) => dl.send(*r).await,
             Next::Done => {}
         }
     }
@@ -353,10 +360,7 @@ fn run_blocking_worker<T: Transform>(
                 }
                 inc(&ctx.counters.sent);
             }
-            Next::DeadLetter(r) => match &ctx.dead_letter {
-                Some(dl) => dl.send_blocking(*r),
-                None => error!(reason = %r.reason, "No dead letter here; rejection not recorded."),
-            },
+            Next::DeadLetter(dl, r) => dl.send_blocking(*r),
             Next::Done => {}
         }
     }

@@ -26,10 +26,10 @@ pub struct StageProbe {
     pub name: &'static str,
     /// Its counters.
     pub counters: Arc<StageCounters>,
-    /// Its input queue: (items waiting, capacity); `None` for the source.
-    pub queue: Option<Box<dyn Fn() -> (usize, usize) + Send + Sync>>,
-    /// Workers it runs.
-    pub workers: Box<dyn Fn() -> usize + Send + Sync>,
+    /// Its input queue; `None` for the source.
+    pub queue: Option<Arc<dyn crate::channel::Queue>>,
+    /// Its workers; `None` for the source (one task).
+    pub pool: Option<Arc<crate::runner::Stage>>,
 }
 
 /// Outcomes of commits and reloads, kept by the pipeline.
@@ -176,7 +176,7 @@ impl Probe {
             .iter()
             .map(|s| {
                 let (received, sent, rejected, dropped) = s.counters.snapshot();
-                let (queue_depth, queue_capacity) = s.queue.as_ref().map_or((0, 0), |q| q());
+                let (queue_depth, queue_capacity) = s.queue.as_ref().map_or((0, 0), |q| q.depth());
                 StageStatus {
                     stage: s.name,
                     received,
@@ -185,7 +185,7 @@ impl Probe {
                     dropped,
                     queue_depth,
                     queue_capacity,
-                    workers: (s.workers)() as u64,
+                    workers: s.pool.as_ref().map_or(1, |p| p.workers()) as u64,
                 }
             })
             .collect();

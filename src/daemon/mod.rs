@@ -17,7 +17,6 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-pub use reload::{Applied, changed_keys, is_live};
 pub use stages::StageId;
 
 use crate::config::Config;
@@ -119,7 +118,7 @@ pub struct Control {
 
 /// Whether the summary of `run --once` must stay off standard output (an output writes there).
 pub fn writes_to_stdout(cfg: &Config) -> bool {
-    Outputs::uses_stdout(cfg)
+    [cfg.sink.kind, cfg.dead_letter.kind].contains(&crate::sink::SinkKind::Stdout)
 }
 
 /// Runs the daemon until `stop` is cancelled (or, with `once`, until the inputs are read).
@@ -309,19 +308,11 @@ fn probe(
 ) -> Probe {
     let stage_probes = StageId::ALL
         .iter()
-        .map(|&id| {
-            let queue: Option<Box<dyn Fn() -> (usize, usize) + Send + Sync>> = stages.queue(id).map(|q| {
-                let q = q.clone();
-                Box::new(move || q.depth()) as Box<dyn Fn() -> (usize, usize) + Send + Sync>
-            });
-            let workers: Box<dyn Fn() -> usize + Send + Sync> = match stages.pool(id) {
-                Some(pool) => {
-                    let pool = pool.clone();
-                    Box::new(move || pool.workers())
-                }
-                None => Box::new(|| 1),
-            };
-            StageProbe { name: id.name(), counters: stages.counters(id).clone(), queue, workers }
+        .map(|&id| StageProbe {
+            name: id.name(),
+            counters: stages.counters(id).clone(),
+            queue: stages.queue(id).cloned(),
+            pool: stages.pool(id).cloned(),
         })
         .collect();
     let outputs = outputs.clone();

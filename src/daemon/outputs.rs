@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::commit::{Committer, Slot};
 use crate::config::Config;
 use crate::live::Live;
-use crate::sink::{OutputSettings, Sink, SinkError, SinkKind};
+use crate::sink::{OutputSettings, Sink, SinkError};
 use crate::state::StateStore;
 
 /// Which output.
@@ -86,11 +86,6 @@ impl Outputs {
         let (rejected, r) = open(Holds::Rejected, cfg, store)?;
         let output = |sink| Output { current: Arc::new(Live::new(sink)), replaced_bytes: AtomicU64::new(0) };
         Ok((Self { articles: output(articles), rejected: output(rejected) }, vec![a, r]))
-    }
-
-    /// Whether either output is standard output.
-    pub(super) fn uses_stdout(cfg: &Config) -> bool {
-        cfg.sink.kind == SinkKind::Stdout || cfg.dead_letter.kind == SinkKind::Stdout
     }
 
     fn get(&self, holds: Holds) -> &Output {

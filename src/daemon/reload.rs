@@ -48,12 +48,12 @@ fn live_keys(section: &str) -> LiveKeys {
 }
 
 /// Whether `key` (`section.key`) is applied in place.
-pub fn is_live(key: &str) -> bool {
+pub(super) fn is_live(key: &str) -> bool {
     key.split_once('.').is_some_and(|(section, key)| live_keys(section).contains(key))
 }
 
 /// Every key (`section.key`) whose value differs between two configs.
-pub fn changed_keys(old: &Config, new: &Config) -> Vec<String> {
+pub(super) fn changed_keys(old: &Config, new: &Config) -> Vec<String> {
     let (Ok(Value::Object(a)), Ok(Value::Object(b))) = (serde_json::to_value(old), serde_json::to_value(new)) else {
         return vec!["(config)".into()];
     };
@@ -95,7 +95,7 @@ pub(super) struct Reloadable {
 
 /// What a reload did.
 #[derive(Debug, Default, Clone, PartialEq)]
-pub struct Applied {
+pub(super) struct Applied {
     /// Keys that changed and took effect.
     pub applied: Vec<String>,
     /// Keys that differ from the running config but wait for a restart.
@@ -151,7 +151,8 @@ impl Reloadable {
         }
         for id in StageId::POOLED {
             let (Some(queue), Some((_, capacity))) = (self.stages.queue(id), id.sizes(&eff)) else { continue };
-            if key(&format!("{}.channel_capacity", id.name())) && is_live(&format!("{}.channel_capacity", id.name())) {
+            let setting = format!("{}.channel_capacity", id.name());
+            if key(&setting) && is_live(&setting) {
                 queue.set_capacity(capacity);
             }
         }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tracing::{error, info};
 
-use crate::channel::Control;
+use crate::channel::Queue;
 use crate::config::Config;
 use crate::live::Live;
 use crate::record::{Acknowledge, Cleaned, Document, Extracted, Rejection};
@@ -69,24 +69,6 @@ impl StageId {
 
     fn index(self) -> usize {
         self as usize
-    }
-}
-
-/// What the status probe and a reload see of one stage's input channel.
-pub(super) trait Queue: Send + Sync {
-    /// (items waiting, bound).
-    fn depth(&self) -> (usize, usize);
-    /// A new bound.
-    fn set_capacity(&self, n: usize);
-}
-
-impl<T: Send + 'static> Queue for Control<T> {
-    fn depth(&self) -> (usize, usize) {
-        Control::depth(self)
-    }
-
-    fn set_capacity(&self, n: usize) {
-        Control::set_capacity(self, n);
     }
 }
 

@@ -3,7 +3,8 @@
 //! tickets of the records it made durable, so that their input can be acknowledged, and its
 //! position to commit), and hears when the state holds that position. The daemon's committer
 //! stores the positions of every output in the same transaction as the input checkpoints they
-//! cover. A kind is added in a file of its own here plus one arm in [`open`].
+//! cover. A kind is added in a file of its own here, its [`SinkKind`] variant and its arm in [`open`]
+//! (and in [`OutputSettings::key`] when it writes no file).
 
 pub mod config;
 mod file;
