@@ -31,9 +31,28 @@ pub trait Acknowledge: Send + Sync {
     fn ack(&self, ticket: &Ticket);
 }
 
-/// A document's byte range in its input file, used to acknowledge it end to end.
+/// Several listeners to the same acknowledgements (the source, the dedup window), in order.
+pub struct AckAll(pub Vec<Arc<dyn Acknowledge>>);
+
+impl Acknowledge for AckAll {
+    fn ack(&self, ticket: &Ticket) {
+        self.0.iter().for_each(|a| a.ack(ticket));
+    }
+}
+
+/// A document's place in its input, used to acknowledge it end to end: a byte range of a file,
+/// or a message of a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ticket {
+pub enum Ticket {
+    /// A document of a file.
+    File(FileTicket),
+    /// A message of a broker's stream.
+    Message(MessageTicket),
+}
+
+/// A document's byte range in its input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileTicket {
     /// The file.
     pub file: FileKey,
     /// The generation of the file's checkpoint this ticket belongs to (bumped when a file is replaced).
@@ -54,16 +73,44 @@ pub struct Ticket {
     pub doc_len: u64,
 }
 
+/// A message of a stream (a JetStream stream sequence), the same on every delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageTicket {
+    /// Which stream and consumer (a hash of their names): tells sources apart.
+    pub source: u64,
+    /// The message's sequence number in its stream.
+    pub seq: u64,
+}
+
 impl Ticket {
-    /// Where the document sits in its input, the same on every read of the same file (unlike
-    /// `generation`, which is per run): lets the dedup index recognise a document it saw before a
-    /// crash but whose output did not survive it. Never 0.
+    /// Where the document sits in its input, the same on every read of the same file or every
+    /// delivery of the same message (unlike a file's `generation`, which is per run): lets the
+    /// dedup index recognise a document it saw before a crash but whose output did not survive
+    /// it. Never 0.
     pub(crate) fn origin(&self) -> u64 {
         let mut h = xxhash_rust::xxh3::Xxh3::new();
-        for n in [self.file.dev, self.file.ino, self.doc_start, self.doc_len, self.item] {
-            h.update(&n.to_le_bytes());
+        match self {
+            Ticket::File(t) => {
+                for n in [t.file.dev, t.file.ino, t.doc_start, t.doc_len, t.item] {
+                    h.update(&n.to_le_bytes());
+                }
+            }
+            Ticket::Message(m) => {
+                h.update(b"message");
+                for n in [m.source, m.seq] {
+                    h.update(&n.to_le_bytes());
+                }
+            }
         }
         h.digest().max(1)
+    }
+
+    /// The file range, for a document of a file.
+    pub fn file(&self) -> Option<&FileTicket> {
+        match self {
+            Ticket::File(t) => Some(t),
+            Ticket::Message(_) => None,
+        }
     }
 }
 
@@ -121,7 +168,7 @@ impl Document {
                 id: id.into(),
                 path: path.into(),
                 offset: None,
-                ticket: Ticket {
+                ticket: Ticket::File(FileTicket {
                     file: FileKey { dev: 0, ino: 0 },
                     generation: 0,
                     start: 0,
@@ -129,7 +176,7 @@ impl Document {
                     item: 0,
                     doc_start: 0,
                     doc_len: len,
-                },
+                }),
             },
             format,
             charset: None,

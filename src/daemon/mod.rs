@@ -21,6 +21,7 @@ pub use stages::StageId;
 
 use crate::config::Config;
 use crate::live::Live;
+use crate::record::{AckAll, Acknowledge};
 use crate::sink::{DeadLetterStage, SinkError, SinkStage};
 use crate::stages::clean::Cleaner;
 use crate::stages::dedup::Dedup;
@@ -140,8 +141,9 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let dedup = Arc::new(Live::of(Dedup::new(&cfg.dedup, state.index.clone())));
     let health = Arc::new(Health::default());
     *health.config_hash.lock().unwrap_or_else(|e| e.into_inner()) = config_hash(&cfg);
-    // Documents are acknowledged to their source once their output is durable.
-    let acks = source.acknowledger();
+    // Documents are acknowledged to their source once their output is durable, and their dedup
+    // entries become final.
+    let acks: Arc<dyn Acknowledge> = Arc::new(AckAll(vec![source.acknowledger(), state.index.clone()]));
     let parts = vec![part(state.tracker.clone()), part(state.index.clone()), part(state.feeds.clone())];
     let committer = Arc::new(Committer::new(slots, acks.clone(), parts, state.store.clone(), health.clone()));
     // The outputs' starting positions are committed before anything is written: a crash before

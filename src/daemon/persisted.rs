@@ -69,15 +69,8 @@ impl Persisted {
         );
         story_index.restore_in_flight(dedup::persist::load_in_flight(&store)?);
         let index: SharedIndex = Arc::new(Mutex::new(story_index));
-        let landing = index.clone();
-        let tracker = Arc::new(
-            Tracker::new(cfg.source.max_tracked_files.get(), checkpoints)
-                .with_feed_memory(feeds.clone())
-                // A document acknowledged is durably handled: its dedup entry is final.
-                .with_ack_listener(Arc::new(move |t| {
-                    landing.lock().unwrap_or_else(|e| e.into_inner()).land(t.origin())
-                })),
-        );
+        let tracker =
+            Arc::new(Tracker::new(cfg.source.max_tracked_files.get(), checkpoints).with_feed_memory(feeds.clone()));
         Ok(Self { store, tracker, index, feeds })
     }
 }

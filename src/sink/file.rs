@@ -461,7 +461,7 @@ mod tests {
     use crate::record::FileKey;
 
     fn ticket(n: u64) -> Ticket {
-        Ticket {
+        Ticket::File(crate::record::FileTicket {
             file: FileKey { dev: 1, ino: 2 },
             generation: 1,
             start: n,
@@ -469,7 +469,7 @@ mod tests {
             item: 0,
             doc_start: n,
             doc_len: 1,
-        }
+        })
     }
 
     fn write(f: &JsonlFile, n: u64) {
@@ -659,14 +659,14 @@ mod model {
             for op in ops {
                 match op {
                     Op::Append => {
-                        let t = Ticket { file: crate::record::FileKey { dev: 0, ino: 0 }, generation: 0, start: next, end: next + 1, item: 0, doc_start: next, doc_len: 1 };
+                        let t = Ticket::File(crate::record::FileTicket { file: crate::record::FileKey { dev: 0, ino: 0 }, generation: 0, start: next, end: next + 1, item: 0, doc_start: next, doc_len: 1 });
                         if f.append(&next, Some(t)).is_ok() {
                             next += 1;
                         }
                     }
                     Op::Flush => {
                         if let Ok(done) = f.flush() {
-                            flushed.extend(done.tickets.iter().map(|t| t.start));
+                            flushed.extend(done.tickets.iter().filter_map(|t| t.file()).map(|t| t.start));
                             last = Some(done.position);
                         }
                     }

@@ -98,6 +98,15 @@ pub trait Sink: Send + Sync + 'static {
     fn committed(&self, position: &[u8]);
     /// Bytes written since start (for metrics).
     fn bytes_written(&self) -> u64;
+    /// Sets aside every record written so far for the next `flush`, and says whether there were
+    /// any. An output that cannot take back what it sends (a database, a broker) sends only what
+    /// was set aside, and the committer makes the dedup answers those records carry durable in
+    /// between: a document read again after a crash then gets the answer its record went out
+    /// with, and the output's own idempotence (by id) keeps one copy. An output cut back to its
+    /// committed position on start needs none of this (the default sets nothing aside).
+    fn seal(&self) -> bool {
+        false
+    }
     /// New rotation limits (a config reload; 0 turns one off). Outputs without files ignore them.
     fn set_rotation(&self, _max_file_bytes: u64, _rotate_interval_ms: u64) {}
 }

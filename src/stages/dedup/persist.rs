@@ -59,6 +59,13 @@ pub(crate) fn swap_sketch_fingerprint(store: &StateStore, fingerprint: u64) -> R
     store.write(|txn| Ok(txn.open_table(DEDUP_META)?.insert("sketch", fingerprint)?.map(|v| v.value())))
 }
 
+/// A document acknowledged is durably handled: its entry is final.
+impl crate::record::Acknowledge for Mutex<StoryIndex> {
+    fn ack(&self, ticket: &crate::record::Ticket) {
+        self.lock().unwrap_or_else(|e| e.into_inner()).land(ticket.origin());
+    }
+}
+
 impl Persist for Mutex<StoryIndex> {
     type Changes = DedupChanges;
 

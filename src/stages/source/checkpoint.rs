@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use super::feed::FeedMemory;
-use crate::record::{FileKey, Ticket};
+use crate::record::{FileKey, FileTicket, Ticket};
 use crate::state::{Persist, StateError, StateStore, TableDefinition, WriteTransaction, rows};
 
 /// Bytes hashed at the start of a file to tell a new file from an old one with a reused inode.
@@ -175,8 +175,6 @@ pub struct Tracker {
     max_files: usize,
     /// Where acknowledged feed items are remembered.
     feeds: Option<Arc<FeedMemory>>,
-    /// Told of every acknowledged document (outside the tracker's lock).
-    on_ack: Option<AckListener>,
 }
 
 impl std::fmt::Debug for Tracker {
@@ -184,9 +182,6 @@ impl std::fmt::Debug for Tracker {
         f.debug_struct("Tracker").field("max_files", &self.max_files).finish_non_exhaustive()
     }
 }
-
-/// Called with every acknowledged ticket.
-pub(crate) type AckListener = Arc<dyn Fn(&Ticket) + Send + Sync>;
 
 /// How far the source is behind (for status and metrics).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -222,13 +217,7 @@ impl Tracker {
             };
             inner.files.insert(key, entry);
         }
-        Self { inner: Mutex::new(inner), max_files, feeds: None, on_ack: None }
-    }
-
-    /// Tells `listener` of every acknowledged document (the dedup index confirms its entry).
-    pub(crate) fn with_ack_listener(mut self, listener: AckListener) -> Self {
-        self.on_ack = Some(listener);
-        self
+        Self { inner: Mutex::new(inner), max_files, feeds: None }
     }
 
     /// Remembers every acknowledged feed item in `feeds`, at the moment it is acknowledged: a
@@ -324,7 +313,7 @@ impl Tracker {
     /// Records that a document occupying `ticket` is on its way. Returns false when the document
     /// was durably handled before the last stop (it is then acknowledged here and must not be
     /// sent again).
-    pub(crate) fn register(&self, ticket: &Ticket) -> bool {
+    pub(crate) fn register(&self, ticket: &FileTicket) -> bool {
         let mut inner = self.lock();
         if let Some(e) = inner.files.get_mut(&ticket.file)
             && e.generation == ticket.generation
@@ -365,7 +354,7 @@ impl Tracker {
     }
 
     /// The document occupying `ticket` is durably written (or rejected, or dropped on purpose).
-    pub(crate) fn ack(&self, ticket: &Ticket) {
+    pub(crate) fn ack(&self, ticket: &FileTicket) {
         let mut inner = self.lock();
         if let Some(e) = inner.files.get_mut(&ticket.file)
             && e.generation == ticket.generation
@@ -378,12 +367,6 @@ impl Tracker {
             // Even when the prefix cannot move yet, the acknowledged range is persisted.
             inner.dirty.insert(ticket.file, true);
             advance(&mut inner, ticket.file);
-        }
-        drop(inner);
-        // Also for a ticket of a file version replaced meanwhile (its position no longer
-        // counts): the document itself is durably handled.
-        if let Some(listener) = &self.on_ack {
-            listener(ticket);
         }
     }
 
@@ -501,7 +484,9 @@ fn advance(inner: &mut Inner, key: FileKey) {
 
 impl crate::record::Acknowledge for Tracker {
     fn ack(&self, ticket: &Ticket) {
-        Tracker::ack(self, ticket);
+        if let Ticket::File(t) = ticket {
+            Tracker::ack(self, t);
+        }
     }
 }
 
@@ -571,8 +556,8 @@ mod tests {
         }
     }
 
-    fn ticket(generation: u64, start: u64, end: u64) -> Ticket {
-        Ticket {
+    fn ticket(generation: u64, start: u64, end: u64) -> FileTicket {
+        FileTicket {
             file: FileKey { dev: 1, ino: 7 },
             generation,
             start,
@@ -588,7 +573,7 @@ mod tests {
         let feeds = Arc::new(FeedMemory::new(10, vec![]));
         let t = Tracker::new(10, vec![]).with_feed_memory(feeds.clone());
         let Plan::Read { generation, .. } = t.plan(&obs(30, 1), true, 1) else { panic!() };
-        let item = Ticket { item: 99, ..ticket(generation, 0, 30) };
+        let item = FileTicket { item: 99, ..ticket(generation, 0, 30) };
         t.register(&item);
         t.finish_read(item.file, generation, 30);
         assert!(!feeds.contains(99));
@@ -614,25 +599,6 @@ mod tests {
         assert_eq!(t.plan(&obs(30, 1), false, 2), Plan::Skip);
         // Appended data is read from where the last read stopped.
         assert!(matches!(t.plan(&obs(45, 1), false, 3), Plan::Read { from: 30, .. }));
-    }
-
-    #[test]
-    fn every_acknowledged_document_is_reported_even_from_a_replaced_version() {
-        let heard = Arc::new(Mutex::new(Vec::new()));
-        let h = heard.clone();
-        let t =
-            Tracker::new(10, vec![]).with_ack_listener(Arc::new(move |tk: &Ticket| h.lock().unwrap().push(tk.start)));
-        let Plan::Read { generation, .. } = t.plan(&obs(30, 1), false, 1) else { panic!() };
-        t.register(&ticket(generation, 0, 10));
-        t.register(&ticket(generation, 10, 30));
-        t.finish_read(FileKey { dev: 1, ino: 7 }, generation, 30);
-        t.ack(&ticket(generation, 0, 10));
-        // The file is replaced while the second document is on its way; its output still lands.
-        t.ack(&ticket(generation, 10, 30));
-        let Plan::Read { generation: g2, .. } = t.plan(&obs(30, 2), false, 2) else { panic!() };
-        assert_ne!(g2, generation);
-        t.ack(&ticket(generation, 10, 30));
-        assert_eq!(*heard.lock().unwrap(), [0, 10, 10]);
     }
 
     #[test]

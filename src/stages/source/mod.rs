@@ -23,7 +23,7 @@ use tracing::{debug, info, info_span, warn};
 
 use self::checkpoint::{HEAD_BYTES, Observed, Plan, Tracker};
 use self::config::{FollowSymlinks, SourceConfig};
-use crate::record::{Acknowledge, Document, FileKey, Rejection, now_rfc3339};
+use crate::record::{Acknowledge, Document, FileKey, Rejection, Ticket, now_rfc3339};
 use crate::runner::DeadLetterTx;
 use crate::runner::StageCounters;
 use reader::{Emit, FileJob, Kind, Limits, read_job};
@@ -334,7 +334,9 @@ fn read_one(job: &FileJob, reading: &Reading, limits: Limits) -> u64 {
         ctx.counters.received.fetch_add(1, Ordering::Relaxed);
         match ev {
             Emit::Doc(doc) => {
-                if !tracker.register(&doc.prov.ticket) {
+                if let Some(t) = doc.prov.ticket.file()
+                    && !tracker.register(t)
+                {
                     debug!(doc = %doc.prov.id, "Already written before the last stop; skipped.");
                     ctx.counters.dropped.fetch_add(1, Ordering::Relaxed);
                     return true;
@@ -347,7 +349,7 @@ fn read_one(job: &FileJob, reading: &Reading, limits: Limits) -> u64 {
                 sent
             }
             Emit::Reject(r) => {
-                if let Some(t) = &r.ticket
+                if let Some(t) = r.ticket.as_ref().and_then(Ticket::file)
                     && !tracker.register(t)
                 {
                     debug!(path = %r.path, offset = r.offset, "Rejection already recorded before the last stop; skipped.");

@@ -13,7 +13,9 @@ use serde_json::Value;
 use super::charset::{Decoded, How, Sniff, decode_owned};
 use super::config::ItemsWithoutText;
 use super::feed::{FeedMemory, decode_feed_owned, parse};
-use crate::record::{Document, FileKey, Format, InputMeta, Markup, Provenance, Rejection, Ticket, now_rfc3339};
+use crate::record::{
+    Document, FileKey, FileTicket, Format, InputMeta, Markup, Provenance, Rejection, Ticket, now_rfc3339,
+};
 
 /// Which reader a file needs, from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +133,7 @@ pub(crate) fn read_job(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit)
             };
             let taken = emit(ev);
             // Only once taken: a panic inside `emit` leaves its document to the panic record.
-            if let Some(t) = ticket {
+            if let Some(Ticket::File(t)) = ticket {
                 handed_out = handed_out.max(t.end);
             }
             taken
@@ -186,8 +188,8 @@ impl FileJob {
     }
 
     /// The ticket of a document occupying `range` of this file.
-    fn ticket(&self, range: (u64, u64), doc: (u64, u64)) -> Ticket {
-        Ticket {
+    fn ticket(&self, range: (u64, u64), doc: (u64, u64)) -> FileTicket {
+        FileTicket {
             file: self.key,
             generation: self.generation,
             start: range.0,
@@ -202,7 +204,7 @@ impl FileJob {
 fn reject(
     job: &FileJob,
     id: Option<String>,
-    ticket: Ticket,
+    ticket: FileTicket,
     kind: &'static str,
     reason: String,
     excerpt: &[u8],
@@ -218,7 +220,7 @@ fn reject(
         reason,
         excerpt,
         rejected_at: now_rfc3339(),
-        ticket: Some(ticket),
+        ticket: Some(Ticket::File(ticket)),
     })
 }
 
@@ -264,7 +266,8 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
     if text.trim().is_empty() {
         return done(emit(bad("no_text", "file has no text".into(), &excerpt)));
     }
-    let prov = Provenance { id, path: job.path.clone(), offset: None, ticket: job.ticket(range, (0, job.size)) };
+    let prov =
+        Provenance { id, path: job.path.clone(), offset: None, ticket: Ticket::File(job.ticket(range, (0, job.size))) };
     done(emit(Emit::Doc(Document {
         prov,
         format: job.kind.format,
@@ -324,7 +327,7 @@ fn read_feed(job: &FileJob, limits: Limits, bytes: Vec<u8>, emit: &mut dyn FnMut
             tracing::warn!(path = %job.path.display(), item = %item.id, "Feed item has no byte range left; it will be read on the next change of the file.");
             return true;
         }
-        let ticket = Ticket { item: item.key, ..job.ticket((prev_end, end), (0, 0)) };
+        let ticket = FileTicket { item: item.key, ..job.ticket((prev_end, end), (0, 0)) };
         prev_end = end;
         let ev = item_event(job, limits, item, ticket, dialect, decoded.charset);
         rejected += usize::from(matches!(ev, Emit::Reject(_)));
@@ -360,7 +363,7 @@ fn item_event(
     job: &FileJob,
     limits: Limits,
     item: super::feed::FeedItem,
-    ticket: Ticket,
+    ticket: FileTicket,
     dialect: &super::feed::Dialect,
     charset: Option<&'static str>,
 ) -> Emit {
@@ -390,7 +393,7 @@ fn item_event(
     let mut meta = item.meta;
     meta.headline_only = headline_only;
     Emit::Doc(Document {
-        prov: Provenance { id: item.id.into(), path: job.path.clone(), offset: None, ticket },
+        prov: Provenance { id: item.id.into(), path: job.path.clone(), offset: None, ticket: Ticket::File(ticket) },
         format: Format::Feed,
         charset,
         text: item.text,
@@ -585,7 +588,7 @@ impl Parsed {
             id: self.id.unwrap_or(derived_id).into(),
             path: job.path.clone(),
             offset: Some(doc.0),
-            ticket: job.ticket(range, doc),
+            ticket: Ticket::File(job.ticket(range, doc)),
         };
         Emit::Doc(Document {
             prov,
@@ -685,11 +688,11 @@ mod tests {
             let p = dir.path().join("x.jsonl");
             std::fs::write(&p, bytes).unwrap();
             let (out, next) = collect(&job(&p, from, false));
-            let t: Vec<Ticket> = out
+            let t: Vec<FileTicket> = out
                 .iter()
                 .map(|e| match e {
-                    Emit::Doc(d) => d.prov.ticket,
-                    Emit::Reject(r) => r.ticket.unwrap(),
+                    Emit::Doc(d) => *d.prov.ticket.file().unwrap(),
+                    Emit::Reject(r) => *r.ticket.unwrap().file().unwrap(),
                 })
                 .collect();
             (t, next)
@@ -703,8 +706,8 @@ mod tests {
         assert_eq!((early[0].doc_start, early[0].doc_len), (all[0].doc_start, all[0].doc_len));
         assert_eq!((late[0].doc_start, late[0].doc_len), (all[1].doc_start, all[1].doc_len));
         assert_ne!(late[0].start, all[1].start, "the ranges differ");
-        assert_eq!(early[0].origin(), all[0].origin());
-        assert_eq!(late[0].origin(), all[1].origin());
+        assert_eq!(Ticket::File(early[0]).origin(), Ticket::File(all[0]).origin());
+        assert_eq!(Ticket::File(late[0]).origin(), Ticket::File(all[1]).origin());
     }
 
     proptest::proptest! {
@@ -726,8 +729,8 @@ mod tests {
             let mut at = 0;
             for e in &out {
                 let t = match e {
-                    Emit::Doc(d) => &d.prov.ticket,
-                    Emit::Reject(r) => r.ticket.as_ref().unwrap(),
+                    Emit::Doc(d) => d.prov.ticket.file().unwrap(),
+                    Emit::Reject(r) => r.ticket.as_ref().and_then(Ticket::file).unwrap(),
                 };
                 proptest::prop_assert_eq!(t.start, at);
                 proptest::prop_assert!(t.end > t.start);
@@ -763,7 +766,7 @@ mod tests {
         let Emit::Reject(r) = &out[1] else { panic!("{out:?}") };
         assert_eq!(r.kind, "panic");
         assert!(r.reason.contains("boom on b"), "{}", r.reason);
-        let t = r.ticket.unwrap();
+        let t = *r.ticket.unwrap().file().unwrap();
         assert_eq!((t.start, t.end), (first.len() as u64, j.size), "the rest of the file, after what was handed out");
     }
 
@@ -815,8 +818,8 @@ mod tests {
             let mut accounted = 0;
             for e in &out {
                 let (t, id) = match e {
-                    Emit::Doc(d) => (d.prov.ticket, Some(d.prov.id.to_string())),
-                    Emit::Reject(r) => (r.ticket.unwrap(), r.id.clone()),
+                    Emit::Doc(d) => (*d.prov.ticket.file().unwrap(), Some(d.prov.id.to_string())),
+                    Emit::Reject(r) => (*r.ticket.unwrap().file().unwrap(), r.id.clone()),
                 };
                 if t.item == 0 {
                     // Only a feed without items is rejected as a whole.
@@ -841,7 +844,7 @@ mod tests {
                         },
                         _ => rejected += 1,
                     },
-                    Emit::Reject(r) if r.ticket.is_some_and(|t| t.item != 0) => rejected += 1,
+                    Emit::Reject(r) if r.ticket.is_some_and(|t| t.file().is_some_and(|t| t.item != 0)) => rejected += 1,
                     Emit::Reject(_) => {}
                 }
             }
@@ -902,8 +905,8 @@ mod tests {
         let mut at = 0;
         for e in &out {
             let t = match e {
-                Emit::Doc(d) => &d.prov.ticket,
-                Emit::Reject(r) => r.ticket.as_ref().unwrap(),
+                Emit::Doc(d) => d.prov.ticket.file().unwrap(),
+                Emit::Reject(r) => r.ticket.as_ref().and_then(Ticket::file).unwrap(),
             };
             assert_eq!(t.start, at);
             at = t.end;
