@@ -171,7 +171,7 @@ pub(super) async fn run_loop(
             () = stop.cancelled() => break,
         }
         ticks += 1;
-        if ticks % (60_000 / wait.as_millis().max(1) as u64).max(1) == 0 {
+        if ticks.is_multiple_of((60_000 / wait.as_millis().max(1) as u64).max(1)) {
             stages.log_counters();
         }
     }
