@@ -16,6 +16,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 pub use crate::logging::{LogConfig, LogFormat};
 use crate::num::{nz, nz64};
 pub use crate::sink::config::{DeadLetterConfig, SinkConfig, SinkKind};
+pub use crate::sink::postgres::PostgresConfig;
 pub use crate::stages::clean::config::CleanConfig;
 pub use crate::stages::dedup::config::{DedupAction, DedupConfig};
 pub use crate::stages::extract::config::ExtractConfig;
@@ -36,6 +37,8 @@ pub struct Config {
     pub sink: SinkConfig,
     /// Where rejected input goes.
     pub dead_letter: DeadLetterConfig,
+    /// The PostgreSQL server, for `postgres` outputs.
+    pub postgres: PostgresConfig,
     /// Persistent state: read positions and the dedup window.
     pub state: StateConfig,
     /// Logging.
@@ -198,6 +201,7 @@ impl Config {
                 "runtime" => section(value).map(|s| config.runtime = s),
                 "metrics" => section(value).map(|s| config.metrics = s),
                 "reload" => section(value).map(|s| config.reload = s),
+                "postgres" => section(value).map(|s| config.postgres = s),
                 other => {
                     problems.at(span.clone(), format!("unknown section `{other}`, expected one of {SECTIONS}"));
                     Ok(())
@@ -236,6 +240,9 @@ impl Config {
         section("extract", self.extract.problems());
         section("dedup", self.dedup.problems());
         section("log", self.log.problems());
+        if [self.sink.kind, self.dead_letter.kind].contains(&crate::sink::SinkKind::Postgres) {
+            section("postgres", self.postgres.problems());
+        }
         if self.metrics.listen.parse::<std::net::SocketAddr>().is_err() {
             errors.push(("metrics.listen".into(), format!("`{}` is not an address:port", self.metrics.listen)));
         }
@@ -251,7 +258,8 @@ impl Config {
     }
 }
 
-const SECTIONS: &str = "source, clean, extract, dedup, sink, dead_letter, state, log, runtime, metrics, reload";
+const SECTIONS: &str =
+    "source, clean, extract, dedup, sink, dead_letter, postgres, state, log, runtime, metrics, reload";
 
 fn section<'a, T: Deserialize<'a>>(value: toml::Spanned<DeValue<'a>>) -> Result<T, toml::de::Error> {
     T::deserialize(ValueDeserializer::from(value))

@@ -50,6 +50,13 @@ enum Command {
         #[arg(long, short, default_value = "config/newsmill.toml")]
         config: PathBuf,
     },
+    /// Create the tables the configured outputs need on their servers (PostgreSQL), or add the
+    /// columns a newer version has; running it again changes nothing.
+    Migrate {
+        /// Config file.
+        #[arg(long, short, default_value = "config/newsmill.toml")]
+        config: PathBuf,
+    },
     /// Show a running daemon's per-stage throughput and queue depths, refreshed live (polls its
     /// `/status`).
     Top {
@@ -85,6 +92,7 @@ fn main() -> ExitCode {
         Command::Process { config, files } => process(&config, &files),
         Command::Explain { config, file } => explain(&config, &file),
         Command::ResetDedup { config } => reset_dedup(&config),
+        Command::Migrate { config } => migrate(&config),
         Command::Top { config, addr, interval_ms, once } => top(&config, addr, interval_ms, once),
     };
     match result {
@@ -131,6 +139,22 @@ fn reset_dedup(path: &Path) -> anyhow::Result<ExitCode> {
     let store = newsmill::state::StateStore::open(&cfg.state.dir, cfg.state.cache_bytes.get())?;
     let n = newsmill::stages::dedup::persist::reset(&store)?;
     println!("{}: dedup window emptied ({n} entries dropped)", cfg.state.dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn migrate(path: &Path) -> anyhow::Result<ExitCode> {
+    let cfg = match load(path) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start runtime")?;
+    let done = runtime.block_on(newsmill::daemon::migrate(&cfg)).map_err(|e| anyhow::anyhow!(e))?;
+    if done.is_empty() {
+        println!("{}: no output needs a server's tables (`[sink] kind`, `[dead_letter] kind`)", path.display());
+    }
+    for line in done {
+        println!("{line}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -650,6 +650,28 @@ pub struct Rejection {
     pub ticket: Option<Ticket>,
 }
 
+impl Rejection {
+    /// Stands for the rejected input, the same on every read of it (its place in its input, or
+    /// its path and offset, with the stage and the kind): an output keyed by it holds one
+    /// record per rejected input however often a crash makes it read again.
+    pub fn key(&self) -> String {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        match &self.ticket {
+            Some(t) => h.update(&t.origin().to_le_bytes()),
+            None => {
+                h.update(self.path.as_bytes());
+                h.update(&self.offset.unwrap_or(u64::MAX).to_le_bytes());
+                h.update(self.id.as_deref().unwrap_or_default().as_bytes());
+            }
+        }
+        for part in [self.stage, self.kind] {
+            h.update(&[0]);
+            h.update(part.as_bytes());
+        }
+        format!("{:032x}", h.digest128())
+    }
+}
+
 /// A stage's refusal of one item: becomes a [`Rejection`] in the runner.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{reason}")]

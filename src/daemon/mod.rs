@@ -31,6 +31,7 @@ use crate::state::{StateError, part};
 use crate::status::{Health, Probe, StageProbe};
 use commit::Committer;
 use outputs::Outputs;
+pub use outputs::migrate;
 use persisted::Persisted;
 use stages::{Logic, Stages};
 
@@ -41,7 +42,7 @@ pub enum DaemonError {
     #[error(transparent)]
     State(#[from] StateError),
     /// An output could not be opened.
-    #[error("cannot open output: {0}")]
+    #[error("cannot open output")]
     Sink(#[from] SinkError),
     /// The source could not be set up.
     #[error(transparent)]
@@ -57,6 +58,9 @@ pub enum DaemonError {
         /// Why.
         source: std::io::Error,
     },
+    /// A task of the daemon's start-up failed (a bug).
+    #[error("start-up task failed: {0}")]
+    Task(String),
     /// There is no state, but the outputs hold records: starting afresh would write them twice.
     #[error(
         "the state database {state} does not exist, but {output} already holds records: starting afresh would \
@@ -126,7 +130,13 @@ pub fn writes_to_stdout(cfg: &Config) -> bool {
 pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Control) -> Result<Summary, DaemonError> {
     // Open: the state, the outputs at their committed positions, the stages' logic.
     let state = Persisted::open(&cfg)?;
-    let (outputs, slots) = Outputs::open(&cfg, &state.store)?;
+    // Off the async threads: an output may connect to its server here.
+    let (outputs, slots) = {
+        let (cfg, store) = (cfg.clone(), state.store.clone());
+        tokio::task::spawn_blocking(move || Outputs::open(&cfg, &store))
+            .await
+            .map_err(|e| DaemonError::Task(e.to_string()))??
+    };
     let outputs = Arc::new(outputs);
     let source = FileSource::new(
         &cfg.source,
@@ -174,7 +184,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let progress = (once && std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .then(|| Task::spawn("progress", |stop| show_progress(probe.clone(), stop)));
     let server = if cfg.metrics.enabled && !once { Some(serve_metrics(&cfg, probe.clone()).await?) } else { None };
-    info!(once, inputs = ?cfg.source.paths, output = %cfg.sink.output().key("articles"), "Pipeline started.");
+    info!(once, inputs = ?cfg.source.paths, output = %cfg.sink.output(&cfg.postgres).key(), "Pipeline started.");
     cfg.warn_removed_keys();
 
     // Run: commit periodically and apply reloads while the stages work.

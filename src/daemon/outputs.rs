@@ -8,33 +8,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::commit::{Committer, Slot};
 use crate::config::Config;
 use crate::live::Live;
-use crate::sink::{OutputSettings, Sink, SinkError};
+use crate::sink::{Holds, OutputSettings, Sink, SinkError};
 use crate::state::StateStore;
 
-/// Which output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Holds {
-    /// `[sink]`.
-    Articles,
-    /// `[dead_letter]`.
-    Rejected,
-}
-
-impl Holds {
-    /// The name its key in the state starts with.
-    fn name(self) -> &'static str {
-        match self {
-            Holds::Articles => "articles",
-            Holds::Rejected => "rejected",
-        }
-    }
-
-    /// How `cfg` says it is opened.
-    pub(super) fn settings(self, cfg: &Config) -> OutputSettings {
-        match self {
-            Holds::Articles => cfg.sink.output(),
-            Holds::Rejected => cfg.dead_letter.output(cfg.sink.buffer_bytes.get()),
-        }
+/// How `cfg` says the output that `holds` is opened.
+pub(super) fn settings(holds: Holds, cfg: &Config) -> OutputSettings {
+    match holds {
+        Holds::Articles => cfg.sink.output(&cfg.postgres),
+        Holds::Rejections => cfg.dead_letter.output(cfg.sink.buffer_bytes.get(), &cfg.postgres),
     }
 }
 
@@ -61,8 +42,8 @@ pub(super) struct Outputs {
 
 /// Opens `holds` as `cfg` says, at its committed position: the committer's slot for it.
 fn open(holds: Holds, cfg: &Config, store: &StateStore) -> Result<(Arc<dyn Sink>, Slot), OpenError> {
-    let settings = holds.settings(cfg);
-    let key = settings.key(holds.name());
+    let settings = settings(holds, cfg);
+    let key = settings.key();
     let stored = store.sink_position(&key)?;
     let sink = crate::sink::open(&settings, stored.as_deref())?;
     Ok((sink.clone(), Slot::new(key, sink, stored)))
@@ -83,7 +64,7 @@ impl Outputs {
     /// Opens both outputs; returns them and their slots for the committer.
     pub(super) fn open(cfg: &Config, store: &StateStore) -> Result<(Self, Vec<Slot>), OpenError> {
         let (articles, a) = open(Holds::Articles, cfg, store)?;
-        let (rejected, r) = open(Holds::Rejected, cfg, store)?;
+        let (rejected, r) = open(Holds::Rejections, cfg, store)?;
         let output = |sink| Output { current: Arc::new(Live::new(sink)), replaced_bytes: AtomicU64::new(0) };
         Ok((Self { articles: output(articles), rejected: output(rejected) }, vec![a, r]))
     }
@@ -91,7 +72,7 @@ impl Outputs {
     fn get(&self, holds: Holds) -> &Output {
         match holds {
             Holds::Articles => &self.articles,
-            Holds::Rejected => &self.rejected,
+            Holds::Rejections => &self.rejected,
         }
     }
 
@@ -115,9 +96,21 @@ impl Outputs {
 
     /// New rotation limits for both.
     pub(super) fn set_rotation(&self, cfg: &Config) {
-        for holds in [Holds::Articles, Holds::Rejected] {
-            let s = holds.settings(cfg);
+        for holds in [Holds::Articles, Holds::Rejections] {
+            let s = settings(holds, cfg);
             self.get(holds).current.get().set_rotation(s.max_file_bytes, s.rotate_interval_ms);
         }
     }
+}
+
+/// Creates (or completes) what the outputs of `cfg` need on their servers (`newsmill migrate`):
+/// the PostgreSQL schema and tables of `postgres` outputs. One line per output it prepared.
+pub async fn migrate(cfg: &Config) -> Result<Vec<String>, String> {
+    let targets: Vec<_> = [Holds::Articles, Holds::Rejections]
+        .into_iter()
+        .map(|holds| settings(holds, cfg))
+        .filter(|s| s.kind == crate::sink::SinkKind::Postgres)
+        .map(|s| (s.holds, s.postgres))
+        .collect();
+    crate::sink::postgres::migrate(&targets).await
 }

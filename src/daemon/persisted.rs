@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use tracing::{info, warn};
 
 use super::DaemonError;
-use super::outputs::Holds;
 use crate::config::Config;
+use crate::sink::Holds;
 use crate::stages::dedup::{self, SharedIndex, StoryIndex};
 use crate::stages::source::checkpoint::Tracker;
 use crate::stages::source::feed::FeedMemory;
@@ -30,8 +30,8 @@ impl Persisted {
     pub(super) fn open(cfg: &Config) -> Result<Self, DaemonError> {
         let db = cfg.state.dir.join(crate::state::DB_FILE);
         if !db.exists() {
-            for holds in [Holds::Articles, Holds::Rejected] {
-                let settings = holds.settings(cfg);
+            for holds in [Holds::Articles, Holds::Rejections] {
+                let settings = super::outputs::settings(holds, cfg);
                 if settings.kind == crate::sink::SinkKind::Jsonl
                     && std::fs::metadata(&settings.path).is_ok_and(|m| m.len() > 0)
                 {

@@ -19,13 +19,15 @@ use tokio_util::sync::CancellationToken;
 use tracing::{error, info, warn};
 
 use super::commit::Committer;
-use super::outputs::{Holds, Outputs};
+use super::outputs::{self, Outputs};
 use super::stages::{StageId, Stages};
 use crate::config::{
     CleanConfig, Config, DeadLetterConfig, DedupConfig, ExtractConfig, LogConfig, SinkConfig, SourceConfig,
 };
 use crate::live::{Live, LiveKeys};
 use crate::logging::LevelHandle;
+use crate::sink::Holds;
+use crate::sink::postgres::PostgresConfig;
 use crate::stages::clean::Cleaner;
 use crate::stages::dedup::{Dedup, SharedIndex};
 use crate::stages::extract::Extractor;
@@ -43,6 +45,7 @@ fn live_keys(section: &str) -> LiveKeys {
         "sink" => SinkConfig::LIVE,
         "dead_letter" => DeadLetterConfig::LIVE,
         "log" => LogConfig::LIVE,
+        "postgres" => PostgresConfig::LIVE,
         _ => LiveKeys::None,
     }
 }
@@ -139,15 +142,14 @@ impl Reloadable {
                 pool.scale(workers);
             }
         }
-        if key("sink.path") {
-            self.outputs
-                .reopen(Holds::Articles, &eff, &self.store, &self.committer)
-                .map_err(|e| format!("sink.path: {e}"))?;
-        }
-        if key("dead_letter.path") {
-            self.outputs
-                .reopen(Holds::Rejected, &eff, &self.store, &self.committer)
-                .map_err(|e| format!("dead_letter.path: {e}"))?;
+        // An output moves when where it writes changes (a path, a table, the server's settings).
+        for (holds, section) in [(Holds::Articles, "sink"), (Holds::Rejections, "dead_letter")] {
+            let (was, now) = (outputs::settings(holds, old), outputs::settings(holds, &eff));
+            if was.kind == now.kind && (was.key() != now.key() || was.postgres != now.postgres) {
+                self.outputs
+                    .reopen(holds, &eff, &self.store, &self.committer)
+                    .map_err(|e| format!("{section}: {e}"))?;
+            }
         }
         for id in StageId::POOLED {
             let (Some(queue), Some((_, capacity))) = (self.stages.queue(id), id.sizes(&eff)) else { continue };

@@ -5,8 +5,29 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::postgres::PostgresTarget;
+use super::postgres::config::{ArticlesTable, PostgresConfig, RejectionsTable};
 use crate::live::LiveKeys;
 use crate::num::{nz, nz64};
+
+/// What an output holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    /// Articles (`[sink]`).
+    Articles,
+    /// Rejections (`[dead_letter]`).
+    Rejections,
+}
+
+impl Holds {
+    /// Its name in the state, in metrics and in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Holds::Articles => "articles",
+            Holds::Rejections => "rejected",
+        }
+    }
+}
 
 /// The kinds of output, for `[sink] kind` and `[dead_letter] kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -19,11 +40,16 @@ pub enum SinkKind {
     /// stderr). What was written after the last commit is written again after a crash: at least
     /// once.
     Stdout,
+    /// Rows of a PostgreSQL table (`[postgres]`, and the table in `[sink.postgres]` or
+    /// `[dead_letter.postgres]`), inserted idempotently by id: exactly once.
+    Postgres,
 }
 
 /// What opening an output needs, from `[sink]` or `[dead_letter]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputSettings {
+    /// What it holds.
+    pub holds: Holds,
     /// The kind.
     pub kind: SinkKind,
     /// The file, for `jsonl`.
@@ -34,14 +60,18 @@ pub struct OutputSettings {
     pub rotate_interval_ms: u64,
     /// Serialized records held before they are written out between flushes.
     pub buffer_bytes: usize,
+    /// The server and table, for `postgres`.
+    pub postgres: PostgresTarget,
 }
 
 impl OutputSettings {
     /// The output's key in the state: what it holds (`articles`, `rejected`) and where it goes.
-    pub fn key(&self, holds: &str) -> String {
+    pub fn key(&self) -> String {
+        let holds = self.holds.name();
         match self.kind {
             SinkKind::Jsonl => format!("{holds}:{}", self.path.display()),
             SinkKind::Stdout => format!("{holds}:stdout"),
+            SinkKind::Postgres => format!("{holds}:postgres:{}.{}", self.postgres.server.schema, self.postgres.table),
         }
     }
 }
@@ -65,8 +95,11 @@ pub struct SinkConfig {
     pub max_file_bytes: u64,
     /// Rotate the output once it is this old (0: never).
     pub rotate_interval_ms: u64,
-    /// Serialized records held in memory between flushes before they are written out.
+    /// Serialized records held in memory between flushes before they are written out (for
+    /// `postgres`, all that waits for the next flush: past it the pipeline waits).
     pub buffer_bytes: NonZeroUsize,
+    /// The table, for `postgres`.
+    pub postgres: ArticlesTable,
 }
 
 impl Default for SinkConfig {
@@ -80,6 +113,7 @@ impl Default for SinkConfig {
             max_file_bytes: 1 << 30,
             rotate_interval_ms: 24 * 3_600_000,
             buffer_bytes: nz(1 << 20),
+            postgres: ArticlesTable::default(),
         }
     }
 }
@@ -100,6 +134,8 @@ pub struct DeadLetterConfig {
     pub max_file_bytes: u64,
     /// Rotate the file once it is this old (0: never).
     pub rotate_interval_ms: u64,
+    /// The table, for `postgres`.
+    pub postgres: RejectionsTable,
 }
 
 impl Default for DeadLetterConfig {
@@ -111,6 +147,7 @@ impl Default for DeadLetterConfig {
             excerpt_bytes: nz(512),
             max_file_bytes: 1 << 30,
             rotate_interval_ms: 24 * 3_600_000,
+            postgres: RejectionsTable::default(),
         }
     }
 }
@@ -120,30 +157,34 @@ impl SinkConfig {
     /// drains the old one).
     pub(crate) const LIVE: LiveKeys = LiveKeys::AllBut(&["kind", "buffer_bytes"]);
 
-    /// How the articles output is opened.
-    pub fn output(&self) -> OutputSettings {
+    /// How the articles output is opened (`postgres`: the `[postgres]` server).
+    pub fn output(&self, postgres: &PostgresConfig) -> OutputSettings {
         OutputSettings {
+            holds: Holds::Articles,
             kind: self.kind,
             path: self.path.clone(),
             max_file_bytes: self.max_file_bytes,
             rotate_interval_ms: self.rotate_interval_ms,
             buffer_bytes: self.buffer_bytes.get(),
+            postgres: PostgresTarget { server: postgres.clone(), table: self.postgres.table.clone() },
         }
     }
 }
 
 impl DeadLetterConfig {
     /// What a reload changes in place: where rejections go and when the file rotates.
-    pub(crate) const LIVE: LiveKeys = LiveKeys::Only(&["path", "max_file_bytes", "rotate_interval_ms"]);
+    pub(crate) const LIVE: LiveKeys = LiveKeys::Only(&["path", "max_file_bytes", "rotate_interval_ms", "postgres"]);
 
     /// How the dead letter is opened (buffered like the articles output: `buffer_bytes`).
-    pub fn output(&self, buffer_bytes: usize) -> OutputSettings {
+    pub fn output(&self, buffer_bytes: usize, postgres: &PostgresConfig) -> OutputSettings {
         OutputSettings {
+            holds: Holds::Rejections,
             kind: self.kind,
             path: self.path.clone(),
             max_file_bytes: self.max_file_bytes,
             rotate_interval_ms: self.rotate_interval_ms,
             buffer_bytes,
+            postgres: PostgresTarget { server: postgres.clone(), table: self.postgres.table.clone() },
         }
     }
 }
@@ -156,6 +197,22 @@ pub fn problems(sink: &SinkConfig, dead_letter: &DeadLetterConfig) -> Vec<(&'sta
     }
     if dead_letter.kind == SinkKind::Jsonl && dead_letter.path.as_os_str().is_empty() {
         errors.push(("dead_letter.path", "must not be empty".into()));
+    }
+    for (kind, table, key) in [
+        (sink.kind, &sink.postgres.table, "sink.postgres.table"),
+        (dead_letter.kind, &dead_letter.postgres.table, "dead_letter.postgres.table"),
+    ] {
+        if let Some(why) =
+            (kind == SinkKind::Postgres).then(|| super::postgres::config::bad_identifier(table)).flatten()
+        {
+            errors.push((key, why));
+        }
+    }
+    if sink.kind == SinkKind::Postgres
+        && dead_letter.kind == SinkKind::Postgres
+        && sink.postgres.table == dead_letter.postgres.table
+    {
+        errors.push(("dead_letter.postgres.table", "must differ from sink.postgres.table".into()));
     }
     match (sink.kind, dead_letter.kind) {
         (SinkKind::Jsonl, SinkKind::Jsonl) if sink.path == dead_letter.path => {

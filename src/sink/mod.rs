@@ -6,15 +6,17 @@
 //! cover. A kind is added in a file of its own here, its [`SinkKind`] variant and its arm in [`open`]
 //! (and in [`OutputSettings::key`] when it writes no file).
 
+mod batch;
 pub mod config;
 mod file;
+pub mod postgres;
 mod stage;
 mod stdout;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use config::{OutputSettings, SinkKind};
+pub use config::{Holds, OutputSettings, SinkKind};
 pub use file::{FileOptions, Flushed, JsonlFile, Position, format_ms, rotated_name};
 pub use stage::{DeadLetterStage, SinkStage};
 pub use stdout::Stdout;
@@ -35,6 +37,29 @@ pub enum SinkError {
     /// The record could not be serialized.
     #[error("cannot serialize record: {0}")]
     Serialize(#[from] serde_json::Error),
+    /// The output holds as much as it may until a flush sends it (retried quietly: the
+    /// pipeline waits).
+    #[error("output full ({held_bytes} bytes wait for the next flush)")]
+    Full {
+        /// Bytes held.
+        held_bytes: usize,
+    },
+    /// A server (database, broker) failed or cannot be reached (retried).
+    #[error("{output}: {message}")]
+    Server {
+        /// The output.
+        output: String,
+        /// Why.
+        message: String,
+    },
+    /// The output cannot be used as configured (a missing table): a person must act.
+    #[error("{output}: {message}")]
+    Setup {
+        /// The output.
+        output: String,
+        /// Why, and what to do.
+        message: String,
+    },
     /// The position stored in the state is not one this output wrote.
     #[error(
         "the state's committed position for {path} is damaged; move the state directory aside to start afresh \
@@ -121,10 +146,13 @@ pub struct SinkFlushed {
 }
 
 /// Opens an output of the kind `settings` names, at the position `committed` the state holds
-/// for it.
+/// for it. Outputs that talk to a server connect here: call it off the async threads.
 pub fn open(settings: &OutputSettings, committed: Option<&[u8]>) -> Result<Arc<dyn Sink>, SinkError> {
     Ok(match settings.kind {
         SinkKind::Jsonl => Arc::new(file::open(settings, committed)?),
         SinkKind::Stdout => Arc::new(Stdout::new(settings.buffer_bytes)),
+        SinkKind::Postgres => {
+            Arc::new(postgres::PostgresOutput::open(settings.holds, &settings.postgres, settings.buffer_bytes)?)
+        }
     })
 }

@@ -18,10 +18,14 @@ use crate::runner::{Outcome, Transform};
 fn write(output: &Live<dyn Sink>, record: Record<'_>) -> Result<(), Reject> {
     crate::retry::blocking(
         // Taken afresh on every try: a reload may have replaced a failing output.
-        || match output.get().write(record) {
-            Ok(()) => Ok(Ok(())),
-            Err(SinkError::Serialize(e)) => Ok(Err(Reject::new("unserializable", e.to_string(), record.id()))),
-            Err(error) => Err(error),
+        || loop {
+            break match output.get().write(record) {
+                Ok(()) => Ok(Ok(())),
+                Err(SinkError::Serialize(e)) => Ok(Err(Reject::new("unserializable", e.to_string(), record.id()))),
+                // The output waited for room already; the next flush makes some.
+                Err(SinkError::Full { .. }) => continue,
+                Err(error) => Err(error),
+            };
         },
         |error, wait| {
             warn!(%error, doc = %record.id(), retry_in_ms = wait.as_millis() as u64, "Output write failed; retrying.");

@@ -1,0 +1,272 @@
+//! The `postgres` output: articles (or rejections) as rows of a table, the stable fields as
+//! columns and the whole record as `jsonb`.
+//!
+//! Records wait in memory ([`Batches`]) until the committer seals them and has made their dedup
+//! answers durable; the flush then sends the sealed batch in one transaction of batched
+//! `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING` statements, and only after it
+//! commits are their inputs acknowledged. A record sent again after a crash (its input was not
+//! yet acknowledged) carries the same key and the same dedup answer, and the insert leaves the
+//! row there alone: exactly one row per input. While the server is unreachable, flushes fail
+//! and are retried with the committer's backoff (reconnecting each time), the batches fill, and
+//! the pipeline stops taking input.
+
+pub mod config;
+pub(crate) mod schema;
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, NoTls};
+use tracing::{info, warn};
+
+pub use self::config::PostgresConfig;
+use super::batch::{Batches, Item};
+use super::{Holds, Record, Sink, SinkError, SinkFlushed};
+
+/// Where a `postgres` output writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostgresTarget {
+    /// The server.
+    pub server: PostgresConfig,
+    /// The table (in `server.schema`).
+    pub table: String,
+}
+
+/// One row: a text value (or NULL) per column of [`schema::columns`].
+type Row = Vec<Option<String>>;
+
+/// See the module docs.
+pub struct PostgresOutput {
+    holds: Holds,
+    target: PostgresTarget,
+    /// The insert statement.
+    insert: String,
+    batches: Batches<Row>,
+    /// The connection, once made (dropped after an error, made again on the next flush).
+    client: Mutex<Option<Client>>,
+    runtime: tokio::runtime::Handle,
+    /// JSON bytes of the records sent.
+    written: AtomicU64,
+    /// Rows sent since start: the position committed (the table itself is the truth).
+    sent: AtomicU64,
+}
+
+impl PostgresOutput {
+    /// An output for `holds` into `target`, holding at most `buffer_bytes` of records between
+    /// flushes. Connects at once to check that the table is there (an error that names
+    /// `newsmill migrate` if not); an unreachable server is only a warning: the first flushes
+    /// will connect. Must be called off the async threads.
+    pub fn open(holds: Holds, target: &PostgresTarget, buffer_bytes: usize) -> Result<Self, SinkError> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|e| setup(holds, target, format!("no async runtime to connect from: {e}")))?;
+        let out = Self {
+            holds,
+            insert: schema::insert(holds, &target.server.schema, &target.table),
+            target: target.clone(),
+            batches: Batches::new(buffer_bytes),
+            client: Mutex::new(None),
+            runtime,
+            written: AtomicU64::new(0),
+            sent: AtomicU64::new(0),
+        };
+        match out.runtime.block_on(out.connect()) {
+            Ok(client) => *out.client.lock().unwrap_or_else(|e| e.into_inner()) = Some(client),
+            Err(Problem::Schema(why)) => return Err(setup(holds, target, why)),
+            Err(Problem::Server(why)) => {
+                warn!(output = holds.name(), table = %out.table(), error = %why, "PostgreSQL is unreachable; will connect on the next flushes.")
+            }
+        }
+        Ok(out)
+    }
+
+    fn table(&self) -> String {
+        schema::qualified(&self.target.server.schema, &self.target.table)
+    }
+
+    /// Connects and checks the table.
+    async fn connect(&self) -> Result<Client, Problem> {
+        let server = &self.target.server;
+        let mut pg: tokio_postgres::Config =
+            server.url.parse().map_err(|e| Problem::Schema(format!("bad url: {e}")))?;
+        let timeout = Duration::from_millis(server.connect_timeout_ms.get());
+        pg.connect_timeout(timeout).application_name("newsmill");
+        let (client, connection) = tokio::time::timeout(timeout, pg.connect(NoTls))
+            .await
+            .map_err(|_| Problem::Server(format!("no connection within {} ms", timeout.as_millis())))?
+            .map_err(|e| Problem::Server(e.to_string()))?;
+        let holds = self.holds;
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                warn!(output = holds.name(), %error, "PostgreSQL connection lost.");
+            }
+        });
+        schema::check(&client, self.holds, &server.schema, &self.target.table).await.map_err(Problem::Schema)?;
+        Ok(client)
+    }
+
+    /// Sends `items` in one transaction.
+    async fn send(&self, client: &mut Client, items: &[Item<Row>]) -> Result<u64, tokio_postgres::Error> {
+        let tx = client.transaction().await?;
+        let statement = tx.prepare(&self.insert).await?;
+        let mut inserted = 0;
+        let columns = schema::columns(self.holds).len();
+        for chunk in items.chunks(self.target.server.batch_rows.get()) {
+            let arrays: Vec<Vec<Option<&str>>> = (0..columns)
+                .map(|c| chunk.iter().map(|i| i.body.get(c).and_then(|v| v.as_deref())).collect())
+                .collect();
+            let params: Vec<&(dyn ToSql + Sync)> = arrays.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
+            inserted += tx.execute(&statement, &params).await?;
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// One flush of the sealed batch: connect if need be, send, and keep the connection only if
+    /// it worked.
+    fn send_sealed(&self, items: &[Item<Row>]) -> Result<(), SinkError> {
+        let label = self.holds.name();
+        let started = Instant::now();
+        let taken = self.client.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let deadline = Duration::from_millis(self.target.server.statement_timeout_ms.get());
+        let result = self.runtime.block_on(async {
+            let mut client = match taken.filter(|c| !c.is_closed()) {
+                Some(c) => c,
+                None => {
+                    let c = self.connect().await.map_err(Problem::into_message)?;
+                    info!(output = label, table = %self.table(), "Connected to PostgreSQL.");
+                    c
+                }
+            };
+            match tokio::time::timeout(deadline, self.send(&mut client, items)).await {
+                Ok(Ok(inserted)) => Ok((client, inserted)),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(_) => Err(format!("no answer within {} ms", deadline.as_millis())),
+            }
+        });
+        match result {
+            Ok((client, inserted)) => {
+                *self.client.lock().unwrap_or_else(|e| e.into_inner()) = Some(client);
+                metrics::histogram!("newsmill_output_flush_seconds", "output" => label).record(started.elapsed());
+                metrics::histogram!("newsmill_output_batch_records", "output" => label).record(items.len() as f64);
+                let again = items.len() as u64 - inserted;
+                if again > 0 {
+                    // Records sent before a crash and sent again now: already there.
+                    metrics::counter!("newsmill_output_already_present_total", "output" => label).increment(again);
+                }
+                self.sent.fetch_add(items.len() as u64, Ordering::Relaxed);
+                self.written.fetch_add(items.iter().map(|i| i.bytes as u64).sum(), Ordering::Relaxed);
+                Ok(())
+            }
+            Err(message) => {
+                metrics::counter!("newsmill_output_retries_total", "output" => label).increment(1);
+                Err(SinkError::Server { output: format!("{label} ({})", self.table()), message })
+            }
+        }
+    }
+}
+
+/// Why connecting failed.
+enum Problem {
+    /// The server could not be reached (retry).
+    Server(String),
+    /// The table is missing or wrong (a person must act).
+    Schema(String),
+}
+
+impl Problem {
+    fn into_message(self) -> String {
+        match self {
+            Problem::Server(m) | Problem::Schema(m) => m,
+        }
+    }
+}
+
+fn setup(holds: Holds, target: &PostgresTarget, message: String) -> SinkError {
+    SinkError::Setup {
+        output: format!("{} ({})", holds.name(), schema::qualified(&target.server.schema, &target.table)),
+        message,
+    }
+}
+
+/// The row of a record, and its JSON.
+fn row(record: Record<'_>) -> Result<(Row, usize), SinkError> {
+    let json = serde_json::to_string(&record)?;
+    let bytes = json.len();
+    let s = |v: &Option<String>| v.clone();
+    let row = match record {
+        Record::Article(a) => vec![
+            Some(a.id.clone()),
+            s(&a.url),
+            s(&a.title),
+            s(&a.byline),
+            s(&a.publisher),
+            s(&a.published),
+            s(&a.lang),
+            a.page_type.map(|p| p.name().to_string()),
+            s(&a.story_id),
+            a.dedup.map(str::to_string),
+            s(&a.duplicate_of),
+            a.similarity.map(|v| v.to_string()),
+            Some(a.word_count.to_string()),
+            Some(a.content_hash.clone()),
+            Some(a.ingested_at.clone()).filter(|t| !t.is_empty()),
+            Some(json),
+        ],
+        Record::Rejection(r) => vec![
+            Some(r.key()),
+            s(&r.id),
+            Some(r.path.clone()),
+            Some(r.stage.to_string()),
+            Some(r.kind.to_string()),
+            Some(r.reason.clone()),
+            Some(r.rejected_at.clone()).filter(|t| !t.is_empty()),
+            Some(json),
+        ],
+    };
+    Ok((row, bytes))
+}
+
+impl Sink for PostgresOutput {
+    fn write(&self, record: Record<'_>) -> Result<(), SinkError> {
+        let (body, bytes) = row(record)?;
+        self.batches.push(Item { body, bytes, ticket: record.ticket() })
+    }
+
+    fn seal(&self) -> bool {
+        self.batches.seal()
+    }
+
+    fn flush(&self) -> Result<SinkFlushed, SinkError> {
+        let tickets = self.batches.send_sealed(|items| self.send_sealed(items))?;
+        Ok(SinkFlushed { tickets, position: self.sent.load(Ordering::Relaxed).to_le_bytes().to_vec() })
+    }
+
+    fn committed(&self, _position: &[u8]) {}
+
+    fn bytes_written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+}
+
+/// Creates (or completes) the schema and tables of `targets`; returns what it did, one line each.
+pub async fn migrate(targets: &[(Holds, PostgresTarget)]) -> Result<Vec<String>, String> {
+    let mut done = Vec::new();
+    for (holds, target) in targets {
+        let server = &target.server;
+        let mut pg: tokio_postgres::Config = server.url.parse().map_err(|e| format!("[postgres] url: {e}"))?;
+        pg.connect_timeout(Duration::from_millis(server.connect_timeout_ms.get())).application_name("newsmill migrate");
+        let (client, connection) = pg.connect(NoTls).await.map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
+        let conn = tokio::spawn(connection);
+        let table = schema::qualified(&server.schema, &target.table);
+        for statement in schema::create(*holds, &server.schema, &target.table) {
+            client.batch_execute(&statement).await.map_err(|e| format!("{table}: {statement}: {e}"))?;
+        }
+        schema::check(&client, *holds, &server.schema, &target.table).await?;
+        done.push(format!("{table}: ready for {}", holds.name()));
+        drop(client);
+        let _ = conn.await;
+    }
+    Ok(done)
+}
