@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub mod harness;
+pub mod services;
 
 /// A scratch working directory with `inbox/`, `out/`, `state/` and a config pointing at them.
 pub struct Scratch {

@@ -141,7 +141,7 @@ impl PostgresOutput {
             };
             match tokio::time::timeout(deadline, self.send(&mut client, items)).await {
                 Ok(Ok(inserted)) => Ok((client, inserted)),
-                Ok(Err(e)) => Err(e.to_string()),
+                Ok(Err(e)) => Err(message(&e)),
                 Err(_) => Err(format!("no answer within {} ms", deadline.as_millis())),
             }
         });
@@ -190,11 +190,49 @@ fn setup(holds: Holds, target: &PostgresTarget, message: String) -> SinkError {
     }
 }
 
+/// A server error with what the server said (the client's own text is only "db error").
+fn message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({}): {}", e, db.code().code(), db.message()),
+        None => e.to_string(),
+    }
+}
+
+/// PostgreSQL's text and `jsonb` refuse the NUL character, which rejected binary input quotes:
+/// it becomes U+FFFD in columns and in the record's JSON (`\u0000` escapes, found by walking the
+/// escapes so that an escaped backslash followed by `u0000` text is left alone).
+fn without_nul(text: String) -> String {
+    if text.contains('\0') { text.replace('\0', "\u{FFFD}") } else { text }
+}
+
+fn json_without_nul(json: String) -> String {
+    if !json.contains("\\u0000") {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len());
+    let mut rest = json.as_str();
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let escape = &rest[at..];
+        if escape.starts_with("\\u0000") {
+            out.push_str("\\ufffd");
+            rest = &escape[6..];
+        } else {
+            // A backslash and the character it escapes, kept as they are.
+            let len = escape[1..].chars().next().map_or(1, |c| 1 + c.len_utf8());
+            out.push_str(&escape[..len]);
+            rest = &escape[len..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The row of a record, and its JSON.
 fn row(record: Record<'_>) -> Result<(Row, usize), SinkError> {
-    let json = serde_json::to_string(&record)?;
+    let json = json_without_nul(serde_json::to_string(&record)?);
     let bytes = json.len();
-    let s = |v: &Option<String>| v.clone();
+    let s = |v: &Option<String>| v.clone().map(without_nul);
     let row = match record {
         Record::Article(a) => vec![
             Some(a.id.clone()),
@@ -217,10 +255,10 @@ fn row(record: Record<'_>) -> Result<(Row, usize), SinkError> {
         Record::Rejection(r) => vec![
             Some(r.key()),
             s(&r.id),
-            Some(r.path.clone()),
+            Some(without_nul(r.path.clone())),
             Some(r.stage.to_string()),
             Some(r.kind.to_string()),
-            Some(r.reason.clone()),
+            Some(without_nul(r.reason.clone())),
             Some(r.rejected_at.clone()).filter(|t| !t.is_empty()),
             Some(json),
         ],
@@ -269,4 +307,32 @@ pub async fn migrate(targets: &[(Holds, PostgresTarget)]) -> Result<Vec<String>,
         let _ = conn.await;
     }
     Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_characters_become_replacement_characters_and_nothing_else_changes() {
+        let rejection = crate::record::Rejection {
+            id: Some("a\0b".into()),
+            path: "/in/x".into(),
+            offset: None,
+            stage: "source",
+            kind: "binary",
+            reason: "not text".into(),
+            excerpt: "\0\u{1}\\u0000 quoted \"\\\\u0000\"".into(),
+            rejected_at: "2026-12-05T00:00:00Z".into(),
+            ticket: None,
+        };
+        let (row, _) = row(Record::Rejection(&rejection)).unwrap();
+        assert_eq!(row[1].as_deref(), Some("a\u{FFFD}b"));
+        let json = row.last().cloned().flatten().unwrap();
+        assert!(!json.contains("\\u0000\\u0001"), "{json}");
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["excerpt"], "\u{FFFD}\u{1}\\u0000 quoted \"\\\\u0000\"", "escaped text that reads u0000 stays");
+        assert_eq!(back["id"], "a\u{FFFD}b");
+        assert_eq!(json_without_nul("{\"a\":\"x\"}".into()), "{\"a\":\"x\"}");
+    }
 }
