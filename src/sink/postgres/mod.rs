@@ -214,9 +214,9 @@ fn json_without_nul(json: String) -> String {
     while let Some(at) = rest.find('\\') {
         out.push_str(&rest[..at]);
         let escape = &rest[at..];
-        if escape.starts_with("\\u0000") {
+        if let Some(after) = escape.strip_prefix("\\u0000") {
             out.push_str("\\ufffd");
-            rest = &escape[6..];
+            rest = after;
         } else {
             // A backslash and the character it escapes, kept as they are.
             let len = escape[1..].chars().next().map_or(1, |c| 1 + c.len_utf8());
