@@ -20,7 +20,7 @@ pub use crate::sink::postgres::PostgresConfig;
 pub use crate::stages::clean::config::CleanConfig;
 pub use crate::stages::dedup::config::{DedupAction, DedupConfig};
 pub use crate::stages::extract::config::ExtractConfig;
-pub use crate::stages::source::config::{FollowSymlinks, ItemsWithoutText, SourceConfig};
+pub use crate::stages::source::config::{FollowSymlinks, ItemsWithoutText, SourceConfig, SourceKind};
 
 /// Everything newsmill reads from its TOML file.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -39,6 +39,8 @@ pub struct Config {
     pub dead_letter: DeadLetterConfig,
     /// The PostgreSQL server, for `postgres` outputs.
     pub postgres: PostgresConfig,
+    /// The NATS server, for a `nats` source and `nats` outputs.
+    pub nats: crate::nats::NatsConfig,
     /// Persistent state: read positions and the dedup window.
     pub state: StateConfig,
     /// Logging.
@@ -76,6 +78,12 @@ impl Default for MetricsConfig {
 }
 
 impl Config {
+    /// Whether anything talks to the NATS server.
+    pub fn uses_nats(&self) -> bool {
+        [self.sink.kind, self.dead_letter.kind].contains(&crate::sink::SinkKind::Nats)
+            || self.source.kind == SourceKind::Nats
+    }
+
     /// Warns about keys of removed features: the config still loads, but they do nothing.
     pub(crate) fn warn_removed_keys(&self) {
         for key in self.clean.removed_keys() {
@@ -202,6 +210,7 @@ impl Config {
                 "metrics" => section(value).map(|s| config.metrics = s),
                 "reload" => section(value).map(|s| config.reload = s),
                 "postgres" => section(value).map(|s| config.postgres = s),
+                "nats" => section(value).map(|s| config.nats = s),
                 other => {
                     problems.at(span.clone(), format!("unknown section `{other}`, expected one of {SECTIONS}"));
                     Ok(())
@@ -243,6 +252,9 @@ impl Config {
         if [self.sink.kind, self.dead_letter.kind].contains(&crate::sink::SinkKind::Postgres) {
             section("postgres", self.postgres.problems());
         }
+        if self.uses_nats() {
+            section("nats", self.nats.problems());
+        }
         if self.metrics.listen.parse::<std::net::SocketAddr>().is_err() {
             errors.push(("metrics.listen".into(), format!("`{}` is not an address:port", self.metrics.listen)));
         }
@@ -259,7 +271,7 @@ impl Config {
 }
 
 const SECTIONS: &str =
-    "source, clean, extract, dedup, sink, dead_letter, postgres, state, log, runtime, metrics, reload";
+    "source, clean, extract, dedup, sink, dead_letter, postgres, nats, state, log, runtime, metrics, reload";
 
 fn section<'a, T: Deserialize<'a>>(value: toml::Spanned<DeValue<'a>>) -> Result<T, toml::de::Error> {
     T::deserialize(ValueDeserializer::from(value))

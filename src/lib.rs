@@ -11,6 +11,7 @@ pub mod http;
 pub mod lang;
 pub mod live;
 pub mod logging;
+pub mod nats;
 mod num;
 pub mod offline;
 pub mod record;

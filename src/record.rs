@@ -80,6 +80,8 @@ pub struct MessageTicket {
     pub source: u64,
     /// The message's sequence number in its stream.
     pub seq: u64,
+    /// Which of the message's documents (a feed's items; 0 for one document).
+    pub part: u32,
 }
 
 impl Ticket {
@@ -97,7 +99,7 @@ impl Ticket {
             }
             Ticket::Message(m) => {
                 h.update(b"message");
-                for n in [m.source, m.seq] {
+                for n in [m.source, m.seq, u64::from(m.part)] {
                     h.update(&n.to_le_bytes());
                 }
             }

@@ -69,6 +69,8 @@ pub(crate) trait Persist: Send + Sync + 'static {
     fn write(changes: &Self::Changes, txn: &WriteTransaction) -> Result<(), redb::Error>;
     /// The commit that held `changes` failed: they are taken again next time.
     fn requeue(&self, changes: Self::Changes);
+    /// The commit that held `changes` is durable (a source may now tell its broker).
+    fn committed(&self, _changes: Self::Changes) {}
 }
 
 /// One component's part in a commit, as the committer loops over them.
@@ -101,10 +103,10 @@ impl<P: Persist> Part for Pending<P> {
 
     fn finish(&self, committed: bool) {
         let taken = self.taken.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(changes) = taken
-            && !committed
-        {
-            self.part.requeue(changes);
+        match taken {
+            Some(changes) if committed => self.part.committed(changes),
+            Some(changes) => self.part.requeue(changes),
+            None => {}
         }
     }
 }

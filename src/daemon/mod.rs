@@ -20,13 +20,16 @@ use tracing::{info, warn};
 pub use stages::StageId;
 
 use crate::config::Config;
+use crate::config::SourceKind;
 use crate::live::Live;
 use crate::record::{AckAll, Acknowledge};
 use crate::sink::{DeadLetterStage, SinkError, SinkStage};
 use crate::stages::clean::Cleaner;
 use crate::stages::dedup::Dedup;
 use crate::stages::extract::Extractor;
-use crate::stages::source::{FileSource, Source, SourceContext, SourceError};
+use crate::stages::source::nats::{self, NatsSource, acks::MessageAcks};
+use crate::stages::source::reader::Limits;
+use crate::stages::source::{FileSource, Globs, Source, SourceContext, SourceError};
 use crate::state::{StateError, part};
 use crate::status::{Health, Probe, StageProbe};
 use commit::Committer;
@@ -138,14 +141,28 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
             .map_err(|e| DaemonError::Task(e.to_string()))??
     };
     let outputs = Arc::new(outputs);
-    let source = FileSource::new(
-        &cfg.source,
-        cfg.dead_letter.excerpt_bytes.get(),
-        once,
-        state.tracker.clone(),
-        state.feeds.clone(),
-    )?;
-    let globs = source.globs();
+    let limits = Limits::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get());
+    let mut parts = vec![part(state.tracker.clone()), part(state.index.clone()), part(state.feeds.clone())];
+    let (source, globs): (Box<dyn Source>, Option<Globs>) = match cfg.source.kind {
+        SourceKind::Files => {
+            let files = FileSource::new(
+                &cfg.source,
+                cfg.dead_letter.excerpt_bytes.get(),
+                once,
+                state.tracker.clone(),
+                state.feeds.clone(),
+            )?;
+            let globs = files.globs();
+            (Box::new(files), Some(globs))
+        }
+        SourceKind::Nats => {
+            let id = nats::source_id(&cfg.source.nats);
+            let done = nats::acks::load(&state.store, id)?;
+            let acks = Arc::new(MessageAcks::new(id, done, tokio::runtime::Handle::current()));
+            parts.push(part(acks.clone()));
+            (Box::new(NatsSource::new(&cfg.source.nats, &cfg.nats, limits, acks, once)), None)
+        }
+    };
     let cleaner = Arc::new(Live::of(Cleaner::new(&cfg.clean)?));
     let extractor = Arc::new(Live::of(Extractor::new(&cfg.extract)));
     let dedup = Arc::new(Live::of(Dedup::new(&cfg.dedup, state.index.clone())));
@@ -154,7 +171,6 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     // Documents are acknowledged to their source once their output is durable, and their dedup
     // entries become final.
     let acks: Arc<dyn Acknowledge> = Arc::new(AckAll(vec![source.acknowledger(), state.index.clone()]));
-    let parts = vec![part(state.tracker.clone()), part(state.index.clone()), part(state.feeds.clone())];
     let committer = Arc::new(Committer::new(slots, acks.clone(), parts, state.store.clone(), health.clone()));
     // The outputs' starting positions are committed before anything is written: a crash before
     // the first periodic commit must find a commit point to cut back to.
@@ -174,7 +190,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     };
     let (stages, ends) = Stages::start(&cfg, logic, acks);
     let stages = Arc::new(stages);
-    let source_task = tokio::spawn(Box::new(source).run(SourceContext {
+    let source_task = tokio::spawn(source.run(SourceContext {
         out: ends.out,
         dead_letter: ends.dead_letter,
         cancel: stop.child_token(),
@@ -184,7 +200,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let progress = (once && std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .then(|| Task::spawn("progress", |stop| show_progress(probe.clone(), stop)));
     let server = if cfg.metrics.enabled && !once { Some(serve_metrics(&cfg, probe.clone()).await?) } else { None };
-    info!(once, inputs = ?cfg.source.paths, output = %cfg.sink.output(&cfg.postgres).key(), "Pipeline started.");
+    info!(once, inputs = ?cfg.source.paths, output = %cfg.sink.output(&cfg.postgres, &cfg.nats).key(), "Pipeline started.");
     cfg.warn_removed_keys();
 
     // Run: commit periodically and apply reloads while the stages work.

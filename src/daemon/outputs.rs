@@ -14,8 +14,8 @@ use crate::state::StateStore;
 /// How `cfg` says the output that `holds` is opened.
 pub(super) fn settings(holds: Holds, cfg: &Config) -> OutputSettings {
     match holds {
-        Holds::Articles => cfg.sink.output(&cfg.postgres),
-        Holds::Rejections => cfg.dead_letter.output(cfg.sink.buffer_bytes.get(), &cfg.postgres),
+        Holds::Articles => cfg.sink.output(&cfg.postgres, &cfg.nats),
+        Holds::Rejections => cfg.dead_letter.output(cfg.sink.buffer_bytes.get(), &cfg.postgres, &cfg.nats),
     }
 }
 

@@ -46,6 +46,7 @@ fn live_keys(section: &str) -> LiveKeys {
         "dead_letter" => DeadLetterConfig::LIVE,
         "log" => LogConfig::LIVE,
         "postgres" => PostgresConfig::LIVE,
+        "nats" => crate::nats::NatsConfig::LIVE,
         _ => LiveKeys::None,
     }
 }
@@ -90,8 +91,8 @@ pub(super) struct Reloadable {
     pub store: Arc<StateStore>,
     /// The commit loop's interval.
     pub flush_interval_ms: Arc<AtomicU64>,
-    /// The source's globs.
-    pub globs: Globs,
+    /// The file source's globs (none for another source).
+    pub globs: Option<Globs>,
     /// The log level (`None` when logging was set up elsewhere).
     pub log_level: Option<LevelHandle>,
 }
@@ -118,8 +119,10 @@ impl Reloadable {
         let mut eff = new.clone();
         eff.dedup = new.dedup.with_layout_of(&old.dedup);
 
-        if any("source.") {
-            self.globs.set(&eff.source).map_err(|e| format!("source globs: {e}"))?;
+        if any("source.")
+            && let Some(globs) = &self.globs
+        {
+            globs.set(&eff.source).map_err(|e| format!("source globs: {e}"))?;
         }
         if any("clean.") {
             let cleaner = Cleaner::new(&eff.clean).map_err(|e| format!("clean: {e}"))?;
@@ -145,7 +148,8 @@ impl Reloadable {
         // An output moves when where it writes changes (a path, a table, the server's settings).
         for (holds, section) in [(Holds::Articles, "sink"), (Holds::Rejections, "dead_letter")] {
             let (was, now) = (outputs::settings(holds, old), outputs::settings(holds, &eff));
-            if was.kind == now.kind && (was.key() != now.key() || was.postgres != now.postgres) {
+            if was.kind == now.kind && (was.key() != now.key() || was.postgres != now.postgres || was.nats != now.nats)
+            {
                 self.outputs
                     .reopen(holds, &eff, &self.store, &self.committer)
                     .map_err(|e| format!("{section}: {e}"))?;

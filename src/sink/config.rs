@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::nats::{ArticleStream, NatsStream, NatsTarget, RejectionStream};
 use super::postgres::PostgresTarget;
 use super::postgres::config::{ArticlesTable, PostgresConfig, RejectionsTable};
 use crate::live::LiveKeys;
+use crate::nats::NatsConfig;
 use crate::num::{nz, nz64};
 
 /// What an output holds.
@@ -43,6 +45,9 @@ pub enum SinkKind {
     /// Rows of a PostgreSQL table (`[postgres]`, and the table in `[sink.postgres]` or
     /// `[dead_letter.postgres]`), inserted idempotently by id: exactly once.
     Postgres,
+    /// Messages on a NATS JetStream stream (`[nats]`, and the stream in `[sink.nats]` or
+    /// `[dead_letter.nats]`), each with its id as `Nats-Msg-Id`: exactly once.
+    Nats,
 }
 
 /// What opening an output needs, from `[sink]` or `[dead_letter]`.
@@ -62,6 +67,8 @@ pub struct OutputSettings {
     pub buffer_bytes: usize,
     /// The server and table, for `postgres`.
     pub postgres: PostgresTarget,
+    /// The server and stream, for `nats`.
+    pub nats: NatsTarget,
 }
 
 impl OutputSettings {
@@ -72,6 +79,7 @@ impl OutputSettings {
             SinkKind::Jsonl => format!("{holds}:{}", self.path.display()),
             SinkKind::Stdout => format!("{holds}:stdout"),
             SinkKind::Postgres => format!("{holds}:postgres:{}.{}", self.postgres.server.schema, self.postgres.table),
+            SinkKind::Nats => format!("{holds}:nats:{}", self.nats.stream),
         }
     }
 }
@@ -100,6 +108,8 @@ pub struct SinkConfig {
     pub buffer_bytes: NonZeroUsize,
     /// The table, for `postgres`.
     pub postgres: ArticlesTable,
+    /// The stream, for `nats`.
+    pub nats: NatsStream<ArticleStream>,
 }
 
 impl Default for SinkConfig {
@@ -114,6 +124,7 @@ impl Default for SinkConfig {
             rotate_interval_ms: 24 * 3_600_000,
             buffer_bytes: nz(1 << 20),
             postgres: ArticlesTable::default(),
+            nats: NatsStream::default(),
         }
     }
 }
@@ -136,6 +147,8 @@ pub struct DeadLetterConfig {
     pub rotate_interval_ms: u64,
     /// The table, for `postgres`.
     pub postgres: RejectionsTable,
+    /// The stream, for `nats`.
+    pub nats: NatsStream<RejectionStream>,
 }
 
 impl Default for DeadLetterConfig {
@@ -148,6 +161,7 @@ impl Default for DeadLetterConfig {
             max_file_bytes: 1 << 30,
             rotate_interval_ms: 24 * 3_600_000,
             postgres: RejectionsTable::default(),
+            nats: NatsStream::default(),
         }
     }
 }
@@ -158,7 +172,7 @@ impl SinkConfig {
     pub(crate) const LIVE: LiveKeys = LiveKeys::AllBut(&["kind", "buffer_bytes"]);
 
     /// How the articles output is opened (`postgres`: the `[postgres]` server).
-    pub fn output(&self, postgres: &PostgresConfig) -> OutputSettings {
+    pub fn output(&self, postgres: &PostgresConfig, nats: &NatsConfig) -> OutputSettings {
         OutputSettings {
             holds: Holds::Articles,
             kind: self.kind,
@@ -167,16 +181,18 @@ impl SinkConfig {
             rotate_interval_ms: self.rotate_interval_ms,
             buffer_bytes: self.buffer_bytes.get(),
             postgres: PostgresTarget { server: postgres.clone(), table: self.postgres.table.clone() },
+            nats: self.nats.target(nats),
         }
     }
 }
 
 impl DeadLetterConfig {
     /// What a reload changes in place: where rejections go and when the file rotates.
-    pub(crate) const LIVE: LiveKeys = LiveKeys::Only(&["path", "max_file_bytes", "rotate_interval_ms", "postgres"]);
+    pub(crate) const LIVE: LiveKeys =
+        LiveKeys::Only(&["path", "max_file_bytes", "rotate_interval_ms", "postgres", "nats"]);
 
     /// How the dead letter is opened (buffered like the articles output: `buffer_bytes`).
-    pub fn output(&self, buffer_bytes: usize, postgres: &PostgresConfig) -> OutputSettings {
+    pub fn output(&self, buffer_bytes: usize, postgres: &PostgresConfig, nats: &NatsConfig) -> OutputSettings {
         OutputSettings {
             holds: Holds::Rejections,
             kind: self.kind,
@@ -185,6 +201,7 @@ impl DeadLetterConfig {
             rotate_interval_ms: self.rotate_interval_ms,
             buffer_bytes,
             postgres: PostgresTarget { server: postgres.clone(), table: self.postgres.table.clone() },
+            nats: self.nats.target(nats),
         }
     }
 }
@@ -214,6 +231,16 @@ pub fn problems(sink: &SinkConfig, dead_letter: &DeadLetterConfig) -> Vec<(&'sta
     {
         errors.push(("dead_letter.postgres.table", "must differ from sink.postgres.table".into()));
     }
+    if sink.kind == SinkKind::Nats {
+        errors.extend(sink.nats.problems().into_iter().map(|(k, why)| (nats_key("sink", k), why)));
+    }
+    if dead_letter.kind == SinkKind::Nats {
+        errors.extend(dead_letter.nats.problems().into_iter().map(|(k, why)| (nats_key("dead_letter", k), why)));
+    }
+    if sink.kind == SinkKind::Nats && dead_letter.kind == SinkKind::Nats && sink.nats.stream == dead_letter.nats.stream
+    {
+        errors.push(("dead_letter.nats.stream", "must differ from sink.nats.stream".into()));
+    }
     match (sink.kind, dead_letter.kind) {
         (SinkKind::Jsonl, SinkKind::Jsonl) if sink.path == dead_letter.path => {
             errors.push(("dead_letter.path", "must differ from sink.path".into()));
@@ -225,4 +252,14 @@ pub fn problems(sink: &SinkConfig, dead_letter: &DeadLetterConfig) -> Vec<(&'sta
         _ => {}
     }
     errors
+}
+
+/// The dotted key of a `[<section>.nats]` setting.
+fn nats_key(section: &str, key: &str) -> &'static str {
+    match (section, key) {
+        ("sink", "stream") => "sink.nats.stream",
+        ("sink", _) => "sink.nats.subject",
+        (_, "stream") => "dead_letter.nats.stream",
+        _ => "dead_letter.nats.subject",
+    }
 }

@@ -9,6 +9,7 @@
 mod batch;
 pub mod config;
 mod file;
+pub mod nats;
 pub mod postgres;
 mod stage;
 mod stdout;
@@ -59,6 +60,13 @@ pub enum SinkError {
         output: String,
         /// Why, and what to do.
         message: String,
+    },
+    /// The output cannot take this record, ever (it is larger than the server takes): the
+    /// record goes to the dead letter instead.
+    #[error("output refused the record: {reason}")]
+    Refused {
+        /// Why.
+        reason: String,
     },
     /// The position stored in the state is not one this output wrote.
     #[error(
@@ -153,6 +161,9 @@ pub fn open(settings: &OutputSettings, committed: Option<&[u8]>) -> Result<Arc<d
         SinkKind::Stdout => Arc::new(Stdout::new(settings.buffer_bytes)),
         SinkKind::Postgres => {
             Arc::new(postgres::PostgresOutput::open(settings.holds, &settings.postgres, settings.buffer_bytes)?)
+        }
+        SinkKind::Nats => {
+            Arc::new(nats::NatsOutput::open(settings.holds, &settings.nats, settings.buffer_bytes, committed)?)
         }
     })
 }

@@ -22,6 +22,7 @@ fn write(output: &Live<dyn Sink>, record: Record<'_>) -> Result<(), Reject> {
             break match output.get().write(record) {
                 Ok(()) => Ok(Ok(())),
                 Err(SinkError::Serialize(e)) => Ok(Err(Reject::new("unserializable", e.to_string(), record.id()))),
+                Err(SinkError::Refused { reason }) => Ok(Err(Reject::new("refused_by_output", reason, record.id()))),
                 // The output waited for room already; the next flush makes some.
                 Err(SinkError::Full { .. }) => continue,
                 Err(error) => Err(error),

@@ -8,10 +8,24 @@ use serde::{Deserialize, Serialize};
 use crate::live::LiveKeys;
 use crate::num::{nz, nz64};
 
-/// `[source]`: the fetch-from-file source.
+/// Where documents come from, for `[source] kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// Files in watched directories (`paths`), read from their checkpoints.
+    Files,
+    /// Messages of a NATS JetStream stream (`[nats]`, `[source.nats]`).
+    Nats,
+}
+
+/// `[source]`: where documents come from; the file source's settings, and `[source.nats]`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SourceConfig {
+    /// `files` or `nats`.
+    pub kind: SourceKind,
+    /// The stream and consumer, for `nats`.
+    pub nats: super::nats::config::NatsSourceConfig,
     /// Directories to watch; created when missing. Relative paths are taken from the working directory.
     pub paths: Vec<PathBuf>,
     /// Globs (relative to a watched directory) a file must match to be read.
@@ -73,6 +87,8 @@ pub enum FollowSymlinks {
 impl Default for SourceConfig {
     fn default() -> Self {
         Self {
+            kind: SourceKind::Files,
+            nats: Default::default(),
             paths: vec![PathBuf::from("inbox")],
             include: [
                 "**/*.txt",
@@ -114,7 +130,10 @@ impl SourceConfig {
     /// Problems with the section's values, as (key, why).
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut errors = Vec::new();
-        if self.paths.is_empty() {
+        if self.kind == SourceKind::Nats {
+            errors.extend(self.nats.problems());
+        }
+        if self.kind == SourceKind::Files && self.paths.is_empty() {
             errors.push(("paths", "at least one directory is needed".into()));
         }
         for (key, globs) in [("include", &self.include), ("exclude", &self.exclude)] {

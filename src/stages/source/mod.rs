@@ -7,6 +7,7 @@ pub mod charset;
 pub mod checkpoint;
 pub mod config;
 pub mod feed;
+pub mod nats;
 pub mod reader;
 
 use std::collections::{HashMap, HashSet};

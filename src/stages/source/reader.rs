@@ -254,6 +254,22 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
     if job.kind.format == Format::Feed {
         return read_feed(job, limits, bytes, emit);
     }
+    whole_from_bytes(job, id, limits, bytes, emit)
+}
+
+/// The one document of a page held in memory (a file's or a message's bytes).
+fn whole_from_bytes(
+    job: &FileJob,
+    id: Arc<str>,
+    limits: Limits,
+    bytes: Vec<u8>,
+    emit: &mut dyn FnMut(Emit) -> bool,
+) -> u64 {
+    let range = (0, job.size);
+    let done = |taken: bool| if taken { job.size } else { job.from };
+    let bad = |kind, reason: String, excerpt: &[u8]| {
+        reject(job, Some(id.to_string()), job.ticket(range, (0, job.size)), kind, reason, excerpt, limits)
+    };
     let excerpt = bytes[..bytes.len().min(64)].to_vec();
     let sniff = if job.kind.format == Format::Html { Sniff::Html } else { Sniff::Text };
     let decoded = match decode_owned(bytes, sniff) {
@@ -276,6 +292,47 @@ fn read_whole(job: &FileJob, limits: Limits, emit: &mut dyn FnMut(Emit) -> bool)
         markup,
         meta: InputMeta::default(),
     })))
+}
+
+/// Reads one message of a broker as if it were the whole file `path` of `format`: a page
+/// (`Text`, `Html`), a feed (every item), or one JSON object with the JSON-lines fields
+/// (`Jsonl`). A page, or an object without an `id`, takes `id`. Documents and rejections go to
+/// `emit` with file tickets over the payload, in order (the caller makes them its own).
+pub(crate) fn read_message(
+    path: &Path,
+    id: &str,
+    format: Format,
+    bytes: Vec<u8>,
+    limits: Limits,
+    emit: &mut dyn FnMut(Emit) -> bool,
+) {
+    let size = bytes.len() as u64;
+    let job = FileJob::standalone(path, size, Kind { format, gzip: false }, true);
+    let whole = job.ticket((0, size), (0, size));
+    if size > limits.max_document_bytes {
+        let reason = format!("message exceeds max_document_bytes ({})", limits.max_document_bytes);
+        emit(reject(&job, Some(id.into()), whole, "too_large", reason, &bytes, limits));
+        return;
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        emit(reject(&job, Some(id.into()), whole, "empty_message", "message has no content".into(), &bytes, limits));
+        return;
+    }
+    match format {
+        Format::Feed => {
+            read_feed(&job, limits, bytes, emit);
+        }
+        Format::Jsonl => {
+            let content = bytes.trim_ascii();
+            emit(match parse_line(content) {
+                Ok(parsed) => parsed.into_emit(&job, (0, size), (0, size), id.to_string()),
+                Err((kind, reason)) => reject(&job, Some(id.into()), whole, kind, reason, content, limits),
+            });
+        }
+        Format::Text | Format::Html => {
+            whole_from_bytes(&job, id.into(), limits, bytes, emit);
+        }
+    }
 }
 
 /// Stray NULs and control characters the decoder dropped from real text: counted, not a reason
