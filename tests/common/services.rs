@@ -179,3 +179,160 @@ impl Drop for Proxy {
         self.halt();
     }
 }
+
+/// The nats-server binary: `NEWSMILL_NATS_SERVER`, else the one `scripts/test-services.sh`
+/// installs under `target/test-tools` (installed now when missing).
+fn nats_server_bin() -> Result<std::path::PathBuf, String> {
+    if let Some(p) = std::env::var_os("NEWSMILL_NATS_SERVER") {
+        return Ok(p.into());
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = root.join("target/test-tools/nats/bin/nats-server");
+    if !bin.is_file() {
+        let out = std::process::Command::new(root.join("scripts/test-services.sh"))
+            .current_dir(root)
+            .output()
+            .map_err(|e| format!("cannot run scripts/test-services.sh: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("scripts/test-services.sh failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+    }
+    Ok(bin)
+}
+
+/// A NATS server with JetStream of the test's own: its own port and store, stopped (SIGKILL)
+/// and started again at will, killed at the end.
+pub struct NatsServer {
+    pub port: u16,
+    store: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    child: Option<std::process::Child>,
+}
+
+impl NatsServer {
+    /// A running server, or `None` (skipped) when none can be had.
+    pub fn start() -> Option<Self> {
+        let bin = match nats_server_bin() {
+            Ok(b) => b,
+            Err(e) => return skip_or_fail("a current nats-server", e),
+        };
+        let mut s = Self { port: free_port(), store: tempfile::tempdir().expect("tempdir"), bin, child: None };
+        if let Err(e) = s.spawn() {
+            return skip_or_fail("a current nats-server", e);
+        }
+        Some(s)
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    fn spawn(&mut self) -> Result<(), String> {
+        let log = std::fs::File::create(self.store.path().join("server.log")).map_err(|e| e.to_string())?;
+        let child = std::process::Command::new(&self.bin)
+            .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"])
+            .arg(self.store.path().join("js"))
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", self.bin.display()))?;
+        self.child = Some(child);
+        let up = super::wait_for(Duration::from_secs(20), || TcpStream::connect(("127.0.0.1", self.port)).ok());
+        up.map(|_| ()).ok_or_else(|| format!("nats-server did not listen on {}", self.port))
+    }
+
+    /// Kills the server (SIGKILL: what it wrote to its store stays, as after a crash).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts it again on the same port and store.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn().expect("restart nats-server");
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A small NATS client for tests: publish input, read a stream back.
+pub struct Nats {
+    runtime: tokio::runtime::Runtime,
+    js: async_nats::jetstream::Context,
+}
+
+impl Nats {
+    pub fn connect(url: &str) -> Self {
+        let runtime = runtime();
+        let js = runtime.block_on(async {
+            let client = async_nats::connect(url).await.expect("connect to nats");
+            async_nats::jetstream::new(client)
+        });
+        Self { js, runtime }
+    }
+
+    /// Creates a stream capturing `subjects` (file storage).
+    pub fn create_stream(&self, name: &str, subjects: &[&str]) {
+        let cfg = async_nats::jetstream::stream::Config {
+            name: name.into(),
+            subjects: subjects.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        self.runtime.block_on(self.js.get_or_create_stream(cfg)).expect("create stream");
+    }
+
+    /// Publishes each (subject, headers, payload) and waits for every PubAck.
+    pub fn publish(&self, messages: Vec<(String, Vec<(String, String)>, Vec<u8>)>) {
+        self.runtime.block_on(async {
+            let mut acks = Vec::new();
+            for (subject, headers, payload) in messages {
+                let mut h = async_nats::HeaderMap::new();
+                for (k, v) in headers {
+                    h.insert(k.as_str(), v.as_str());
+                }
+                acks.push(self.js.publish_with_headers(subject, h, payload.into()).await.expect("publish"));
+                if acks.len() >= 256 {
+                    for a in acks.drain(..) {
+                        a.await.expect("puback");
+                    }
+                }
+            }
+            for a in acks {
+                a.await.expect("puback");
+            }
+        });
+    }
+
+    /// Every message of `stream`: (Nats-Msg-Id, payload as JSON).
+    pub fn read(&self, stream: &str) -> Vec<(String, serde_json::Value)> {
+        self.runtime.block_on(async {
+            let Ok(mut s) = self.js.get_stream(stream).await else { return Vec::new() };
+            let last = s.info().await.expect("stream info").state.last_sequence;
+            let mut out = Vec::new();
+            for seq in 1..=last {
+                let Ok(m) = s.get_raw_message(seq).await else { continue };
+                let id = m.headers.get("Nats-Msg-Id").map(|v| v.as_str().to_string()).unwrap_or_default();
+                out.push((id, serde_json::from_slice(&m.payload).unwrap_or_default()));
+            }
+            out
+        })
+    }
+
+    /// The consumer's (pending, ack pending).
+    pub fn consumer_lag(&self, stream: &str, consumer: &str) -> (u64, usize) {
+        self.runtime.block_on(async {
+            let s = self.js.get_stream(stream).await.expect("stream");
+            let mut c: async_nats::jetstream::consumer::PullConsumer =
+                s.get_consumer(consumer).await.expect("consumer");
+            let i = c.info().await.expect("info");
+            (i.num_pending, i.num_ack_pending)
+        })
+    }
+}

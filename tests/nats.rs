@@ -1,0 +1,146 @@
+//! The `nats` source and outputs against a current NATS server of the test's own (installed by
+//! `scripts/test-services.sh`): messages of every kind in, every document exactly once out
+//! across SIGKILLs of newsmill and restarts of the server, and the dead letter for bad ones.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::services::{Nats, NatsServer};
+use common::{Scratch, wait_for};
+
+/// A message: (subject, headers, payload).
+type Msg = (String, Vec<(String, String)>, Vec<u8>);
+
+fn source_config(server: &NatsServer) -> String {
+    format!(
+        "[source]\nkind = \"nats\"\n[source.nats]\nstream = \"IN\"\nsubjects = [\"in.>\"]\n\
+         ack_wait_ms = 3000\nprogress_interval_ms = 1000\nmax_deliver = 50\nfetch_expires_ms = 200\n\
+         [nats]\nurl = \"{}\"\n",
+        server.url()
+    )
+}
+
+/// `n` JSON documents, `copies` exact copies of some of them under other ids, and the bad and
+/// the odd: a page by header, a feed of three items, broken JSON, an unknown format.
+fn input(n: usize, copies: usize) -> (Vec<Msg>, usize, usize) {
+    let json = |id: String, i: usize| {
+        let body = serde_json::json!({ "id": id, "text": common::page(i), "url": format!("https://example.com/{i}") });
+        (format!("in.json.{}", i % 3), Vec::new(), body.to_string().into_bytes())
+    };
+    let mut out: Vec<Msg> = (0..n).map(|i| json(format!("doc-{i}"), i)).collect();
+    out.extend((0..copies).map(|i| json(format!("copy-{i}"), i * 3)));
+    let header = |k: &str, v: &str| (k.to_string(), v.to_string());
+    out.push((
+        "in.page".into(),
+        vec![
+            header("Newsmill-Format", "text"),
+            header("Nats-Msg-Id", "page-1"),
+            header("Newsmill-Url", "https://example.com/p"),
+        ],
+        common::page(n + 1).into_bytes(),
+    ));
+    out.push((
+        "in.feed".into(),
+        vec![header("Newsmill-Format", "feed")],
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/feed.rss")).expect("fixture"),
+    ));
+    out.push(("in.bad".into(), Vec::new(), b"{\"id\": \"broken\", \"text\": ".to_vec()));
+    out.push(("in.odd".into(), vec![header("Newsmill-Format", "pdf")], b"%PDF-1.7".to_vec()));
+    (out, n + copies + 1, 2)
+}
+
+/// Articles by id: how many records each has.
+fn by_id(records: &[serde_json::Value]) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for r in records {
+        *m.entry(r["id"].as_str().unwrap_or_default().to_string()).or_default() += 1;
+    }
+    m
+}
+
+/// Every story in `records` has exactly one `new`.
+fn one_new_per_story(records: &[serde_json::Value]) {
+    let mut news: HashMap<&str, usize> = HashMap::new();
+    for r in records {
+        let n = news.entry(r["story_id"].as_str().unwrap_or_default()).or_default();
+        *n += usize::from(r["dedup"] == "new");
+    }
+    let bad: Vec<_> = news.iter().filter(|(_, n)| **n != 1).collect();
+    assert!(bad.is_empty(), "stories without exactly one new: {bad:?}");
+}
+
+#[test]
+fn messages_in_files_out_each_exactly_once_across_kills_and_a_server_restart() {
+    let Some(mut server) = NatsServer::start() else { return };
+    let nats = Nats::connect(&server.url());
+    nats.create_stream("IN", &["in.>"]);
+    let (messages, good_docs, bad) = input(500, 50);
+    let feed_items = 3;
+    nats.publish(messages);
+    let s = Scratch::new(&source_config(&server));
+    for round in 0..4 {
+        let mut d = s.spawn();
+        let seen = wait_for(Duration::from_secs(60), || (s.articles().len() > 60 * (round + 1)).then_some(()));
+        assert!(seen.is_some() || !d.alive(), "no progress; log:\n{}", s.log());
+        d.signal(libc::SIGKILL);
+        drop(d);
+        if round == 1 {
+            server.restart();
+        }
+    }
+    s.run_once();
+
+    let articles = s.articles();
+    let ids = by_id(&articles);
+    let twice: Vec<_> = ids.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "written more than once: {twice:?}");
+    assert_eq!(articles.len(), good_docs + feed_items, "every good document once");
+    assert!(ids.contains_key("doc-0") && ids.contains_key("page-1") && ids.contains_key("copy-7"));
+    assert_eq!(articles.iter().filter(|a| a["dedup"] == "exact").count(), 50);
+    one_new_per_story(&articles);
+    let page = articles.iter().find(|a| a["id"] == "page-1").expect("the page");
+    assert_eq!(page["url"], "https://example.com/p", "the URL header is the page's URL");
+    let rejected = s.rejected();
+    let kinds: Vec<&str> = rejected.iter().filter_map(|r| r["kind"].as_str()).collect();
+    assert_eq!(rejected.len(), bad, "{kinds:?}");
+    assert!(kinds.contains(&"invalid_json") && kinds.contains(&"unknown_format"), "{kinds:?}");
+    // A client of its own: the one from before the server's restart may still be reconnecting.
+    let (pending, ack_pending) = Nats::connect(&server.url()).consumer_lag("IN", "newsmill");
+    assert_eq!((pending, ack_pending), (0, 0), "every message acknowledged");
+}
+
+#[test]
+fn messages_in_nats_out_each_exactly_once_by_id() {
+    let Some(server) = NatsServer::start() else { return };
+    let nats = Nats::connect(&server.url());
+    nats.create_stream("IN", &["in.>"]);
+    let (messages, good_docs, bad) = input(300, 30);
+    nats.publish(messages);
+    let extra = format!(
+        "{}[sink]\nkind = \"nats\"\n[sink.nats]\nstream = \"OUT\"\nsubject = \"out.{{lang}}.{{dedup}}\"\n\
+         [dead_letter]\nkind = \"nats\"\n[dead_letter.nats]\nstream = \"DEAD\"\nsubject = \"dead.{{kind}}\"\n",
+        source_config(&server)
+    );
+    let s = Scratch::new(&extra);
+    for round in 0..3 {
+        let mut d = s.spawn();
+        let seen = wait_for(Duration::from_secs(60), || (nats.read("OUT").len() > 50 * (round + 1)).then_some(()));
+        assert!(seen.is_some() || !d.alive(), "no progress; log:\n{}", s.log());
+        d.signal(libc::SIGKILL);
+        drop(d);
+    }
+    s.run_once();
+    let out = nats.read("OUT");
+    let ids: HashMap<String, usize> = out.iter().fold(HashMap::new(), |mut m, (id, _)| {
+        *m.entry(id.clone()).or_default() += 1;
+        m
+    });
+    assert!(ids.values().all(|n| *n == 1), "a message id twice in the stream");
+    assert_eq!(out.len(), good_docs + 3);
+    assert!(out.iter().all(|(id, record)| record["id"] == id.as_str()), "Nats-Msg-Id is the article id");
+    let records: Vec<serde_json::Value> = out.into_iter().map(|(_, r)| r).collect();
+    one_new_per_story(&records);
+    assert_eq!(nats.read("DEAD").len(), bad);
+}
