@@ -7,11 +7,8 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::services::{Nats, NatsServer};
+use common::services::{Msg, Nats, NatsServer};
 use common::{Scratch, wait_for};
-
-/// A message: (subject, headers, payload).
-type Msg = (String, Vec<(String, String)>, Vec<u8>);
 
 fn source_config(server: &NatsServer) -> String {
     format!(

@@ -262,6 +262,9 @@ impl Drop for NatsServer {
     }
 }
 
+/// A message to publish: (subject, headers, payload).
+pub type Msg = (String, Vec<(String, String)>, Vec<u8>);
+
 /// A small NATS client for tests: publish input, read a stream back.
 pub struct Nats {
     runtime: tokio::runtime::Runtime,
@@ -288,8 +291,8 @@ impl Nats {
         self.runtime.block_on(self.js.get_or_create_stream(cfg)).expect("create stream");
     }
 
-    /// Publishes each (subject, headers, payload) and waits for every PubAck.
-    pub fn publish(&self, messages: Vec<(String, Vec<(String, String)>, Vec<u8>)>) {
+    /// Publishes each message and waits for every PubAck.
+    pub fn publish(&self, messages: Vec<Msg>) {
         self.runtime.block_on(async {
             let mut acks = Vec::new();
             for (subject, headers, payload) in messages {
