@@ -15,85 +15,9 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::stories::{Rng, Story, edited, story};
 use common::{Scratch, read_outputs};
 use serde_json::Value;
-
-/// A small deterministic generator (xorshift64*), so that a failing seed can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
-
-const SYLLABLES: &[&str] = &[
-    "ka", "lo", "mi", "ren", "sa", "tor", "vel", "dan", "pe", "ru", "sol", "ni", "ba", "ge", "fi", "hal", "jo", "mar",
-    "qui", "wen", "za", "bri", "cor", "dus", "el", "fra", "gon", "hu", "in", "kel",
-];
-
-fn word(rng: &mut Rng) -> String {
-    (0..2 + rng.below(2)).map(|_| SYLLABLES[rng.below(SYLLABLES.len() as u64) as usize]).collect()
-}
-
-const STOP_WORDS: &[&str] = &["the", "and", "of", "to", "in", "a", "is", "was", "that", "for", "on", "with", "said"];
-
-/// A sentence of made-up words with English function words mixed in, so that it reads as prose.
-fn sentence(rng: &mut Rng) -> String {
-    let n = 10 + rng.below(10);
-    let mut s: Vec<String> = (0..n)
-        .map(|i| {
-            if i > 0 && rng.chance(40) {
-                STOP_WORDS[rng.below(STOP_WORDS.len() as u64) as usize].to_string()
-            } else {
-                word(rng)
-            }
-        })
-        .collect();
-    let mut first = s[0].clone();
-    first[..1].make_ascii_uppercase();
-    s[0] = first;
-    format!("{}.", s.join(" "))
-}
-
-/// A story: a title and paragraphs of made-up prose (every story differs from every other).
-#[derive(Clone)]
-struct Story {
-    title: String,
-    paragraphs: Vec<String>,
-}
-
-fn story(rng: &mut Rng) -> Story {
-    let title = (0..6).map(|_| word(rng)).collect::<Vec<_>>().join(" ");
-    let paragraphs =
-        (0..3 + rng.below(3)).map(|_| (0..3).map(|_| sentence(rng)).collect::<Vec<_>>().join(" ")).collect();
-    Story { title: title[..1].to_uppercase() + &title[1..], paragraphs }
-}
-
-/// The same story as republished with edits: a few words changed and a sentence added.
-fn edited(rng: &mut Rng, s: &Story) -> Story {
-    let mut out = s.clone();
-    let p = rng.below(out.paragraphs.len() as u64) as usize;
-    let mut words: Vec<String> = out.paragraphs[p].split(' ').map(str::to_string).collect();
-    for _ in 0..2 {
-        let i = 1 + rng.below(words.len() as u64 - 2) as usize;
-        words[i] = word(rng);
-    }
-    out.paragraphs[p] = words.join(" ");
-    out.paragraphs.push(sentence(rng));
-    out
-}
 
 fn page_dump(s: &Story) -> String {
     format!(

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 pub mod harness;
 pub mod services;
+pub mod stories;
 
 /// A scratch working directory with `inbox/`, `out/`, `state/` and a config pointing at them.
 pub struct Scratch {
