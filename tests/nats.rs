@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use common::services::{Msg, Nats, NatsServer};
-use common::{Scratch, wait_for};
+use common::services::{PgSchema, Proxy, free_port};
+use common::{Scratch, http_get, wait_for};
 
 fn source_config(server: &NatsServer) -> String {
     format!(
@@ -104,8 +105,8 @@ fn messages_in_files_out_each_exactly_once_across_kills_and_a_server_restart() {
     assert_eq!(rejected.len(), bad, "{kinds:?}");
     assert!(kinds.contains(&"invalid_json") && kinds.contains(&"unknown_format"), "{kinds:?}");
     // A client of its own: the one from before the server's restart may still be reconnecting.
-    let (pending, ack_pending) = Nats::connect(&server.url()).consumer_lag("IN", "newsmill");
-    assert_eq!((pending, ack_pending), (0, 0), "every message acknowledged");
+    let lag = Nats::connect(&server.url()).consumer_lag("IN", "newsmill");
+    assert_eq!(lag, Some((0, 0)), "every message acknowledged");
 }
 
 #[test]
@@ -140,4 +141,70 @@ fn messages_in_nats_out_each_exactly_once_by_id() {
     let records: Vec<serde_json::Value> = out.into_iter().map(|(_, r)| r).collect();
     one_new_per_story(&records);
     assert_eq!(nats.read("DEAD").len(), bad);
+}
+
+#[test]
+fn an_output_server_down_at_start_holds_the_pipeline_until_it_comes() {
+    let Some(mut server) = NatsServer::stopped() else { return };
+    let s = Scratch::new(&format!(
+        "[sink]\nkind = \"nats\"\n[sink.nats]\nstream = \"OUT\"\nsubject = \"out.all\"\n\
+         [nats]\nurl = \"{}\"\nconnect_timeout_ms = 500\nrequest_timeout_ms = 2000\n",
+        server.url()
+    ));
+    s.write_backlog(120);
+    let mut d = s.spawn();
+    let addr = s.metrics_addr();
+    let unready = wait_for(Duration::from_secs(30), || (http_get(&addr, "/ready").0 == 503).then_some(()));
+    assert!(unready.is_some(), "/ready stays 200 while nothing can be written; log:\n{}", s.log());
+    assert!(d.alive());
+    server.restart();
+    let nats = Nats::connect(&server.url());
+    let all = wait_for(Duration::from_secs(60), || (nats.read("OUT").len() == 120).then_some(()));
+    assert!(all.is_some(), "{} messages after the server came; log:\n{}", nats.read("OUT").len(), s.log());
+    assert!(wait_for(Duration::from_secs(30), || (http_get(&addr, "/ready").0 == 200).then_some(())).is_some());
+    assert_eq!(d.stop(), Some(0));
+    assert_eq!(nats.read("OUT").len(), 120, "nothing doubled");
+}
+
+#[test]
+fn a_message_delivered_max_deliver_times_goes_to_the_dead_letter_unread_and_is_terminated() {
+    let Some(server) = NatsServer::start() else { return };
+    let Some(schema) = PgSchema::new() else { return };
+    let nats = Nats::connect(&server.url());
+    nats.create_stream("IN", &["in.>"]);
+    let doc = serde_json::json!({ "id": "poison", "text": common::page(7) }).to_string().into_bytes();
+    nats.publish(vec![("in.x".into(), vec![("Nats-Msg-Id".into(), "poison".into())], doc)]);
+    // The articles go to PostgreSQL through a proxy that is down: the first delivery is read and
+    // its output never becomes durable; newsmill dies with it.
+    let port = free_port();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/{}", schema.url.rsplit('/').next().unwrap_or("postgres"));
+    let config = |pg: &str| {
+        format!(
+            "[source]\nkind = \"nats\"\n[source.nats]\nstream = \"IN\"\nsubjects = [\"in.>\"]\nack_wait_ms = 2000\n\
+             progress_interval_ms = 500\nmax_deliver = 2\nfetch_expires_ms = 200\n[nats]\nurl = \"{}\"\n\
+             [sink]\nkind = \"postgres\"\n[postgres]\nurl = \"{pg}\"\nschema = \"{}\"\nconnect_timeout_ms = 500\n",
+            server.url(),
+            schema.name
+        )
+    };
+    let s = Scratch::new(&config(&schema.url));
+    let m = s.cmd(&["migrate", "--config", s.config.to_str().unwrap()]).output().unwrap();
+    assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+    s.rewrite_config(&config(&url));
+    let d = s.spawn();
+    let read =
+        wait_for(Duration::from_secs(30), || (nats.consumer_lag("IN", "newsmill") == Some((0, 1))).then_some(()));
+    assert!(read.is_some(), "the message was not delivered; log:\n{}", s.log());
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(nats.consumer_lag("IN", "newsmill"), Some((0, 1)), "kept alive while on its way, not acknowledged");
+    d.signal(libc::SIGKILL);
+    drop(d);
+    // The second delivery is the last one allowed: dead-lettered unread, then terminated.
+    let _proxy = Proxy::start(port, "127.0.0.1:5432");
+    s.run_once();
+    let rejected = s.rejected();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!((rejected[0]["kind"].as_str(), rejected[0]["id"].as_str()), (Some("redelivered"), Some("poison")));
+    assert_eq!(schema.count(&format!("SELECT count(*) FROM \"{}\".newsmill_articles", schema.name)), 0);
+    assert_eq!(nats.consumer_lag("IN", "newsmill"), Some((0, 0)), "terminated: never delivered again");
 }

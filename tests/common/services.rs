@@ -212,15 +212,19 @@ pub struct NatsServer {
 impl NatsServer {
     /// A running server, or `None` (skipped) when none can be had.
     pub fn start() -> Option<Self> {
-        let bin = match nats_server_bin() {
-            Ok(b) => b,
-            Err(e) => return skip_or_fail("a current nats-server", e),
-        };
-        let mut s = Self { port: free_port(), store: tempfile::tempdir().expect("tempdir"), bin, child: None };
+        let mut s = Self::stopped()?;
         if let Err(e) = s.spawn() {
             return skip_or_fail("a current nats-server", e);
         }
         Some(s)
+    }
+
+    /// A server not started yet (its port chosen): `restart` starts it.
+    pub fn stopped() -> Option<Self> {
+        match nats_server_bin() {
+            Ok(bin) => Some(Self { port: free_port(), store: tempfile::tempdir().expect("tempdir"), bin, child: None }),
+            Err(e) => skip_or_fail("a current nats-server", e),
+        }
     }
 
     pub fn url(&self) -> String {
@@ -328,14 +332,13 @@ impl Nats {
         })
     }
 
-    /// The consumer's (pending, ack pending).
-    pub fn consumer_lag(&self, stream: &str, consumer: &str) -> (u64, usize) {
+    /// The consumer's (pending, ack pending); `None` while it does not exist.
+    pub fn consumer_lag(&self, stream: &str, consumer: &str) -> Option<(u64, usize)> {
         self.runtime.block_on(async {
-            let s = self.js.get_stream(stream).await.expect("stream");
-            let mut c: async_nats::jetstream::consumer::PullConsumer =
-                s.get_consumer(consumer).await.expect("consumer");
-            let i = c.info().await.expect("info");
-            (i.num_pending, i.num_ack_pending)
+            let s = self.js.get_stream(stream).await.ok()?;
+            let mut c: async_nats::jetstream::consumer::PullConsumer = s.get_consumer(consumer).await.ok()?;
+            let i = c.info().await.ok()?;
+            Some((i.num_pending, i.num_ack_pending))
         })
     }
 }
