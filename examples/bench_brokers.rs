@@ -47,19 +47,55 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
-/// `newsmill run --once` on `config`: seconds.
-fn run_once(bin: &Path, config: &Path) -> f64 {
+/// The machine's busy CPU time so far, seconds (every process: newsmill and the servers).
+fn busy_cpu() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let fields: Vec<f64> =
+        stat.lines().next().unwrap_or_default().split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+    // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+    let busy: f64 = fields.iter().enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, v)| v).sum();
+    busy / 100.0
+}
+
+/// CPU seconds of the children that ended so far.
+fn children_cpu() -> f64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes one rusage into the buffer it is given.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
+/// One timed run: wall seconds, newsmill's CPU seconds, and every other process' CPU seconds.
+struct Timing {
+    wall: f64,
+    newsmill_cpu: f64,
+    other_cpu: f64,
+}
+
+/// `newsmill run --once` on `config`.
+fn run_once(bin: &Path, config: &Path) -> Timing {
+    let (busy, children) = (busy_cpu(), children_cpu());
     let started = Instant::now();
     let out = Command::new(bin)
         .args(["run", "--once", "--config"])
         .arg(config)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", std::env::var("NEWSMILL_BENCH_LOG").map_or("warn", |_| "info"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .output()
         .expect("run newsmill");
     assert!(out.status.success(), "newsmill failed: {}", String::from_utf8_lossy(&out.stderr));
-    started.elapsed().as_secs_f64()
+    if let Ok(dir) = std::env::var("NEWSMILL_BENCH_LOG") {
+        let name = config.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let _ = std::fs::write(Path::new(&dir).join(format!("{name}.log")), &out.stderr);
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let newsmill_cpu = children_cpu() - children;
+    Timing { wall, newsmill_cpu, other_cpu: (busy_cpu() - busy - newsmill_cpu).max(0.0) }
 }
 
 fn psql(url: &str, sql: &str) {
@@ -163,8 +199,9 @@ fn main() {
             ),
         )
         .expect("config");
-        let secs = run_once(&bin, &config);
-        files_rates.push(docs as f64 / secs);
+        let t = run_once(&bin, &config);
+        files_rates.push(docs as f64 / t.wall);
+        let files_cpu = (t.newsmill_cpu, t.other_cpu);
 
         // NATS in, PostgreSQL out.
         let stream = format!("BENCH{r}");
@@ -184,15 +221,21 @@ fn main() {
         .expect("config");
         let migrated = Command::new(&bin).args(["migrate", "--config"]).arg(&config).output().expect("migrate");
         assert!(migrated.status.success(), "migrate: {}", String::from_utf8_lossy(&migrated.stderr));
-        let secs = run_once(&bin, &config);
-        broker_rates.push(docs as f64 / secs);
+        let t = run_once(&bin, &config);
+        broker_rates.push(docs as f64 / t.wall);
         psql(&pg, &format!("DROP SCHEMA \"{schema}\" CASCADE"));
         let _ = std::fs::remove_dir_all(&dir);
+        let ms = |cpu: f64| cpu * 1000.0 / docs as f64;
         eprintln!(
-            "run {}: files -> files {:.0} docs/s, NATS -> PostgreSQL {:.0} docs/s",
+            "run {}: files -> files {:.0} docs/s (CPU/doc: newsmill {:.2} ms, other {:.2} ms), \
+             NATS -> PostgreSQL {:.0} docs/s (newsmill {:.2} ms, servers and other {:.2} ms)",
             r + 1,
             files_rates[r],
-            broker_rates[r]
+            ms(files_cpu.0),
+            ms(files_cpu.1),
+            broker_rates[r],
+            ms(t.newsmill_cpu),
+            ms(t.other_cpu),
         );
     }
     let _ = nats.kill();

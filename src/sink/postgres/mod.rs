@@ -301,8 +301,15 @@ pub async fn migrate(targets: &[(Holds, PostgresTarget)]) -> Result<Vec<String>,
         for statement in schema::create(*holds, &server.schema, &target.table) {
             client.batch_execute(&statement).await.map_err(|e| format!("{table}: {statement}: {e}"))?;
         }
+        let tuned = match client.batch_execute(&schema::tune(&server.schema, &target.table)).await {
+            Ok(()) => "",
+            Err(e) => {
+                warn!(%table, error = %message(&e), "The record column keeps the server's default compression.");
+                " (default compression: the server has no lz4)"
+            }
+        };
         schema::check(&client, *holds, &server.schema, &target.table).await?;
-        done.push(format!("{table}: ready for {}", holds.name()));
+        done.push(format!("{table}: ready for {}{tuned}", holds.name()));
         drop(client);
         let _ = conn.await;
     }

@@ -44,6 +44,26 @@ pub(crate) fn source_id(cfg: &NatsSourceConfig) -> u64 {
     xxhash_rust::xxh3::xxh3_64(format!("{}\0{}", cfg.stream, cfg.consumer).as_bytes()).max(1)
 }
 
+/// A delivered message to be read (or rejected unread).
+struct Delivered {
+    seq: u64,
+    id: String,
+    path: Arc<std::path::Path>,
+    url: Option<String>,
+    message: jetstream::Message,
+    work: Work,
+}
+
+/// What becomes of a delivered message.
+enum Work {
+    /// Read it as this format.
+    Read(Format),
+    /// Its last allowed delivery: to the dead letter unread, then terminated.
+    Poison(Rejection),
+    /// Rejected unread (an unknown format).
+    Reject(Rejection),
+}
+
 /// See the module docs.
 pub(crate) struct NatsSource {
     /// Return once the consumer has nothing more to deliver (`run --once`).
@@ -107,15 +127,15 @@ impl NatsSource {
         Ok(consumer)
     }
 
-    /// Turns one delivered message into documents and rejections and hands them on; false when
-    /// the pipeline is closing.
-    async fn handle(&self, message: jetstream::Message, ctx: &SourceContext) -> bool {
+    /// What a delivered message needs: `None` when it is not to be read (handled already, on its
+    /// way, or without JetStream metadata).
+    fn sort(&self, message: jetstream::Message, ctx: &SourceContext) -> Option<Delivered> {
         ctx.counters.received.fetch_add(1, Ordering::Relaxed);
         let (seq, delivered) = match message.info() {
             Ok(info) => (info.stream_sequence, info.delivered),
             Err(error) => {
                 warn!(%error, subject = %message.subject, "A NATS message without JetStream metadata; ignored.");
-                return true;
+                return None;
             }
         };
         if delivered > 1 {
@@ -126,7 +146,7 @@ impl NatsSource {
             Arrival::Done | Arrival::OnItsWay => {
                 debug!(seq, delivered, "Message handled already or on its way; not read again.");
                 ctx.counters.dropped.fetch_add(1, Ordering::Relaxed);
-                return true;
+                return None;
             }
         }
         let path: Arc<std::path::Path> = PathBuf::from(format!("nats://{}/{seq}", self.cfg.stream)).into();
@@ -134,90 +154,112 @@ impl NatsSource {
         let id = header(async_nats::header::NATS_MESSAGE_ID.as_ref())
             .filter(|i| !i.trim().is_empty())
             .unwrap_or_else(|| format!("{}-{seq}", self.cfg.stream));
-        let ticket = |part: u32| Ticket::Message(MessageTicket { source: self.acks.source, seq, part });
-        let mut out: Vec<Emit> = Vec::new();
-        if u64::try_from(delivered).unwrap_or(0) >= self.cfg.max_deliver.get() {
+        let rejection = |kind: &'static str, reason: String, excerpt: String| Rejection {
+            id: Some(id.clone()),
+            path: path.display().to_string(),
+            offset: None,
+            stage: "source",
+            kind,
+            reason,
+            excerpt,
+            rejected_at: now_rfc3339(),
+            ticket: None,
+        };
+        let work = if u64::try_from(delivered).unwrap_or(0) >= self.cfg.max_deliver.get() {
             metrics::counter!("newsmill_nats_poison_total").increment(1);
-            out.push(Emit::Reject(Rejection {
-                id: Some(id.clone()),
-                path: path.display().to_string(),
-                offset: None,
-                stage: "source",
-                kind: "redelivered",
-                reason: format!(
+            let excerpt = &message.payload[..message.payload.len().min(self.limits.excerpt_bytes)];
+            Work::Poison(rejection(
+                "redelivered",
+                format!(
                     "delivered {delivered} times (max_deliver) without being handled: a message that stops newsmill \
                      each time it is read; terminated"
                 ),
-                excerpt: String::from_utf8_lossy(
-                    &message.payload[..message.payload.len().min(self.limits.excerpt_bytes)],
-                )
-                .into_owned(),
-                rejected_at: now_rfc3339(),
-                ticket: Some(ticket(0)),
-            }));
+                String::from_utf8_lossy(excerpt).into_owned(),
+            ))
         } else {
-            let format = match header(FORMAT_HEADER).map(|f| f.trim().to_ascii_lowercase()).as_deref() {
-                Some("html") => Ok(Format::Html),
-                Some("text" | "txt") => Ok(Format::Text),
-                Some("feed" | "rss" | "atom") => Ok(Format::Feed),
-                Some("json" | "jsonl") | None => Ok(Format::Jsonl),
-                Some(other) => Err(other.to_string()),
-            };
-            match format {
-                Ok(format) => {
-                    let (limits, url, payload) = (self.limits, header(URL_HEADER), message.payload.to_vec());
-                    let (p, i) = (path.clone(), id.clone());
-                    // Decoding and feed parsing are CPU work: off the async threads.
-                    let read = tokio::task::spawn_blocking(move || {
-                        let mut out = Vec::new();
-                        read_message(&p, &i, format, payload, limits, &mut |e| {
+            match header(FORMAT_HEADER).map(|f| f.trim().to_ascii_lowercase()).as_deref() {
+                Some("html") => Work::Read(Format::Html),
+                Some("text" | "txt") => Work::Read(Format::Text),
+                Some("feed" | "rss" | "atom") => Work::Read(Format::Feed),
+                Some("json" | "jsonl") | None => Work::Read(Format::Jsonl),
+                Some(other) => Work::Reject(rejection(
+                    "unknown_format",
+                    format!("{FORMAT_HEADER}: `{other}` is none of html, text, feed, json"),
+                    String::new(),
+                )),
+            }
+        };
+        Some(Delivered { seq, id, path, url: header(URL_HEADER), message, work })
+    }
+
+    /// Turns a chunk of delivered messages into documents and rejections and hands them on;
+    /// false when the pipeline is closing. The reading (decoding, feed parsing: CPU work) of the
+    /// whole chunk runs in one go off the async threads: one hand-over per chunk, not per message,
+    /// so that a busy machine does not starve the pipeline of input.
+    async fn handle(&self, messages: Vec<jetstream::Message>, ctx: &SourceContext) -> bool {
+        let sorted: Vec<Delivered> = messages.into_iter().filter_map(|m| self.sort(m, ctx)).collect();
+        let jobs: Vec<_> = sorted
+            .iter()
+            .map(|d| match d.work {
+                Work::Read(format) => Some((d.path.clone(), d.id.clone(), format, d.message.payload.to_vec())),
+                _ => None,
+            })
+            .collect();
+        let limits = self.limits;
+        let read = tokio::task::spawn_blocking(move || {
+            jobs.into_iter()
+                .map(|job| {
+                    let mut out = Vec::new();
+                    if let Some((path, id, format, payload)) = job {
+                        read_message(&path, &id, format, payload, limits, &mut |e| {
                             out.push(e);
                             true
                         });
-                        out
-                    })
-                    .await;
-                    out = read.unwrap_or_default();
-                    for (part, e) in out.iter_mut().enumerate() {
-                        let t = ticket(u32::try_from(part).unwrap_or(u32::MAX));
-                        match e {
-                            Emit::Doc(d) => {
-                                d.prov.ticket = t;
-                                if d.meta.url.is_none() {
-                                    d.meta.url.clone_from(&url);
-                                }
-                            }
-                            Emit::Reject(r) => r.ticket = Some(t),
+                    }
+                    out
+                })
+                .collect::<Vec<Vec<Emit>>>()
+        })
+        .await
+        .unwrap_or_default();
+        for (d, mut out) in sorted.into_iter().zip(read.into_iter().chain(std::iter::repeat_with(Vec::new))) {
+            let poison = matches!(d.work, Work::Poison(_));
+            match d.work {
+                Work::Poison(r) | Work::Reject(r) => out = vec![Emit::Reject(r)],
+                Work::Read(_) => {}
+            }
+            let ticket = |part: usize| {
+                Ticket::Message(MessageTicket {
+                    source: self.acks.source,
+                    seq: d.seq,
+                    part: u32::try_from(part).unwrap_or(u32::MAX),
+                })
+            };
+            for (part, e) in out.iter_mut().enumerate() {
+                match e {
+                    Emit::Doc(doc) => {
+                        doc.prov.ticket = ticket(part);
+                        if doc.meta.url.is_none() {
+                            doc.meta.url.clone_from(&d.url);
                         }
                     }
+                    Emit::Reject(r) => r.ticket = Some(ticket(part)),
                 }
-                Err(other) => out.push(Emit::Reject(Rejection {
-                    id: Some(id.clone()),
-                    path: path.display().to_string(),
-                    offset: None,
-                    stage: "source",
-                    kind: "unknown_format",
-                    reason: format!("{FORMAT_HEADER}: `{other}` is none of html, text, feed, json"),
-                    excerpt: String::new(),
-                    rejected_at: now_rfc3339(),
-                    ticket: Some(ticket(0)),
-                })),
             }
-        }
-        let poison = out.iter().any(|e| matches!(e, Emit::Reject(r) if r.kind == "redelivered"));
-        self.acks.deliver(seq, message, u32::try_from(out.len()).unwrap_or(u32::MAX), poison);
-        for e in out {
-            match e {
-                Emit::Doc(doc) => {
-                    if ctx.out.send(doc).await.is_err() {
-                        return false;
+            self.acks.deliver(d.seq, d.message, u32::try_from(out.len()).unwrap_or(u32::MAX), poison);
+            for e in out {
+                match e {
+                    Emit::Doc(doc) => {
+                        if ctx.out.send(doc).await.is_err() {
+                            return false;
+                        }
+                        ctx.counters.sent.fetch_add(1, Ordering::Relaxed);
                     }
-                    ctx.counters.sent.fetch_add(1, Ordering::Relaxed);
-                }
-                Emit::Reject(r) => {
-                    warn!(path = %r.path, kind = r.kind, reason = %r.reason, "Rejected input.");
-                    ctx.counters.rejected.fetch_add(1, Ordering::Relaxed);
-                    ctx.dead_letter.send(r).await;
+                    Emit::Reject(r) => {
+                        warn!(path = %r.path, kind = r.kind, reason = %r.reason, "Rejected input.");
+                        ctx.counters.rejected.fetch_add(1, Ordering::Relaxed);
+                        ctx.dead_letter.send(r).await;
+                    }
                 }
             }
         }
@@ -315,30 +357,39 @@ impl NatsSource {
                 () = ctx.cancel.cancelled() => break,
             };
             let mut got = 0usize;
+            let mut chunks = (&mut batch).ready_chunks(self.cfg.fetch_batch.get());
             loop {
                 let next = tokio::select! {
-                    n = batch.next() => n,
+                    n = chunks.next() => n,
                     () = ctx.cancel.cancelled() => break 'pull,
                 };
-                got += usize::from(matches!(next, Some(Ok(_))));
-                match next {
-                    None => {
-                        if self.once && got == 0 && self.drained(&consumer).await {
-                            info!(stream = %self.cfg.stream, "Nothing more to read from NATS.");
-                            break 'pull;
+                let Some(chunk) = next else {
+                    if self.once && got == 0 && self.drained(&consumer).await {
+                        info!(stream = %self.cfg.stream, "Nothing more to read from NATS.");
+                        break 'pull;
+                    }
+                    break;
+                };
+                let mut messages = Vec::with_capacity(chunk.len());
+                let mut ended = false;
+                for m in chunk {
+                    match m {
+                        Ok(m) => messages.push(m),
+                        Err(error) => {
+                            debug!(%error, "NATS pull ended early.");
+                            ended = true;
                         }
-                        break;
                     }
-                    Some(Ok(message)) => {
-                        failures = 0;
-                        if !self.handle(message, &ctx).await {
-                            break 'pull;
-                        }
+                }
+                got += messages.len();
+                if !messages.is_empty() {
+                    failures = 0;
+                    if !self.handle(messages, &ctx).await {
+                        break 'pull;
                     }
-                    Some(Err(error)) => {
-                        debug!(%error, "NATS pull ended early.");
-                        break;
-                    }
+                }
+                if ended {
+                    break;
                 }
             }
         }
