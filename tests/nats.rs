@@ -208,3 +208,27 @@ fn a_message_delivered_max_deliver_times_goes_to_the_dead_letter_unread_and_is_t
     assert_eq!(schema.count(&format!("SELECT count(*) FROM \"{}\".newsmill_articles", schema.name)), 0);
     assert_eq!(nats.consumer_lag("IN", "newsmill"), Some((0, 0)), "terminated: never delivered again");
 }
+
+#[test]
+fn a_reload_applies_the_consumer_settings_without_losing_a_message() {
+    let Some(server) = NatsServer::start() else { return };
+    let nats = Nats::connect(&server.url());
+    nats.create_stream("IN", &["in.>"]);
+    let (messages, good_docs, _) = input(200, 0);
+    let (first, rest) = messages.split_at(100);
+    nats.publish(first.to_vec());
+    let s = Scratch::new(&source_config(&server));
+    let d = s.spawn();
+    assert!(wait_for(Duration::from_secs(60), || (s.articles().len() >= 50).then_some(())).is_some(), "{}", s.log());
+    s.rewrite_config(&format!("{}[source.nats]\nmax_ack_pending = 77\nfetch_batch = 8\n", source_config(&server)));
+    d.signal(libc::SIGHUP);
+    let reloaded =
+        wait_for(Duration::from_secs(30), || s.log().contains("NATS source settings reloaded").then_some(()));
+    assert!(reloaded.is_some(), "log:\n{}", s.log());
+    nats.publish(rest.to_vec());
+    let all = wait_for(Duration::from_secs(60), || (s.articles().len() == good_docs + 3).then_some(()));
+    assert!(all.is_some(), "{} articles; log:\n{}", s.articles().len(), s.log());
+    assert_eq!(nats.consumer_max_ack_pending("IN", "newsmill"), Some(77), "the consumer took the new setting");
+    assert_eq!(d.stop(), Some(0));
+    assert_eq!(by_id(&s.articles()).values().filter(|n| **n != 1).count(), 0);
+}

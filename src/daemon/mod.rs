@@ -27,7 +27,7 @@ use crate::sink::{DeadLetterStage, SinkError, SinkStage};
 use crate::stages::clean::Cleaner;
 use crate::stages::dedup::Dedup;
 use crate::stages::extract::Extractor;
-use crate::stages::source::nats::{self, NatsSource, acks::MessageAcks};
+use crate::stages::source::nats::{self, NatsSource, SourceSettings, acks::MessageAcks};
 use crate::stages::source::reader::Limits;
 use crate::stages::source::{FileSource, Globs, Source, SourceContext, SourceError};
 use crate::state::{StateError, part};
@@ -143,7 +143,8 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let outputs = Arc::new(outputs);
     let limits = Limits::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get());
     let mut parts = vec![part(state.tracker.clone()), part(state.index.clone()), part(state.feeds.clone())];
-    let (source, globs): (Box<dyn Source>, Option<Globs>) = match cfg.source.kind {
+    let (source, globs, nats_settings): (Box<dyn Source>, Option<Globs>, Option<SourceSettings>) = match cfg.source.kind
+    {
         SourceKind::Files => {
             let files = FileSource::new(
                 &cfg.source,
@@ -153,14 +154,15 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
                 state.feeds.clone(),
             )?;
             let globs = files.globs();
-            (Box::new(files), Some(globs))
+            (Box::new(files), Some(globs), None)
         }
         SourceKind::Nats => {
             let id = nats::source_id(&cfg.source.nats);
             let done = nats::acks::load(&state.store, id)?;
             let acks = Arc::new(MessageAcks::new(id, done, tokio::runtime::Handle::current()));
             parts.push(part(acks.clone()));
-            (Box::new(NatsSource::new(&cfg.source.nats, &cfg.nats, limits, acks, once)), None)
+            let (nats, settings) = NatsSource::new(&cfg.source.nats, &cfg.nats, limits, acks, once);
+            (Box::new(nats), None, Some(settings))
         }
     };
     let cleaner = Arc::new(Live::of(Cleaner::new(&cfg.clean)?));
@@ -218,6 +220,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
                 store: state.store.clone(),
                 flush_interval_ms: flush_interval_ms.clone(),
                 globs,
+                nats_settings,
                 log_level: control.log_level,
             };
             let watcher =

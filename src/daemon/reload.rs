@@ -93,6 +93,8 @@ pub(super) struct Reloadable {
     pub flush_interval_ms: Arc<AtomicU64>,
     /// The file source's globs (none for another source).
     pub globs: Option<Globs>,
+    /// The NATS source's settings (none for another source).
+    pub nats_settings: Option<crate::stages::source::nats::SourceSettings>,
     /// The log level (`None` when logging was set up elsewhere).
     pub log_level: Option<LevelHandle>,
 }
@@ -118,11 +120,23 @@ impl Reloadable {
         // their running values.
         let mut eff = new.clone();
         eff.dedup = new.dedup.with_layout_of(&old.dedup);
+        // The servers' addresses take a restart.
+        eff.nats.url.clone_from(&old.nats.url);
+        eff.postgres.url.clone_from(&old.postgres.url);
 
         if any("source.")
             && let Some(globs) = &self.globs
         {
             globs.set(&eff.source).map_err(|e| format!("source globs: {e}"))?;
+        }
+        if (any("source.nats") || any("nats."))
+            && let Some(settings) = &self.nats_settings
+        {
+            let (was, now) = (&old.source.nats, &eff.source.nats);
+            if (&was.stream, &was.consumer) != (&now.stream, &now.consumer) {
+                warn!("[source.nats] stream and consumer name the source's state: they change at the next restart.");
+            }
+            settings.send_replace((now.clone(), eff.nats.clone()));
         }
         if any("clean.") {
             let cleaner = Cleaner::new(&eff.clean).map_err(|e| format!("clean: {e}"))?;

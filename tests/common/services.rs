@@ -332,6 +332,15 @@ impl Nats {
         })
     }
 
+    /// The consumer's `max_ack_pending` setting.
+    pub fn consumer_max_ack_pending(&self, stream: &str, consumer: &str) -> Option<i64> {
+        self.runtime.block_on(async {
+            let s = self.js.get_stream(stream).await.ok()?;
+            let mut c: async_nats::jetstream::consumer::PullConsumer = s.get_consumer(consumer).await.ok()?;
+            Some(c.info().await.ok()?.config.max_ack_pending)
+        })
+    }
+
     /// The consumer's (pending, ack pending); `None` while it does not exist.
     pub fn consumer_lag(&self, stream: &str, consumer: &str) -> Option<(u64, usize)> {
         self.runtime.block_on(async {

@@ -125,7 +125,7 @@ impl Default for SourceConfig {
 impl SourceConfig {
     /// What a reload changes in place: which files are read. The directories and the rest need a
     /// restart.
-    pub(crate) const LIVE: LiveKeys = LiveKeys::Only(&["include", "exclude"]);
+    pub(crate) const LIVE: LiveKeys = LiveKeys::Only(&["include", "exclude", "nats"]);
 
     /// Problems with the section's values, as (key, why).
     pub fn problems(&self) -> Vec<(&'static str, String)> {

@@ -68,6 +68,8 @@ enum Work {
 pub(crate) struct NatsSource {
     /// Return once the consumer has nothing more to deliver (`run --once`).
     once: bool,
+    /// Settings from reloads.
+    settings: tokio::sync::watch::Receiver<(NatsSourceConfig, NatsConfig)>,
     cfg: NatsSourceConfig,
     server: NatsConfig,
     limits: Limits,
@@ -76,15 +78,17 @@ pub(crate) struct NatsSource {
 
 impl NatsSource {
     /// A source reading `cfg`'s consumer on `server`, acknowledging through `acks`.
-    /// With `once` it returns when the consumer has nothing more to deliver.
+    /// With `once` it returns when the consumer has nothing more to deliver. The sender it
+    /// returns passes new settings to it while it runs.
     pub fn new(
         cfg: &NatsSourceConfig,
         server: &NatsConfig,
         limits: Limits,
         acks: Arc<MessageAcks>,
         once: bool,
-    ) -> Self {
-        Self { once, cfg: cfg.clone(), server: server.clone(), limits, acks }
+    ) -> (Self, SourceSettings) {
+        let (tx, settings) = tokio::sync::watch::channel((cfg.clone(), server.clone()));
+        (Self { once, settings, cfg: cfg.clone(), server: server.clone(), limits, acks }, tx)
     }
 
     /// The stream and the durable consumer, created when missing (with `create`).
@@ -302,39 +306,81 @@ impl NatsSource {
         consumer.info().await.is_ok_and(|i| i.num_pending == 0 && i.num_ack_pending <= mine)
     }
 
-    async fn run_inner(self, ctx: SourceContext) {
+    /// Connects and finds the consumer, retrying until it works; `None` when cancelled first.
+    async fn open(&self, ctx: &SourceContext) -> Option<(jetstream::Context, PullConsumer)> {
         let client = match self.server.connect().await {
             Ok(c) => c,
             Err(error) => {
-                warn!(%error, "NATS source cannot start; check [nats].");
-                return;
+                // Only a setting can make this fail (the client retries an absent server itself).
+                warn!(%error, "NATS source cannot connect; check [nats]. Reading nothing until a reload fixes it.");
+                ctx.cancel.cancelled().await;
+                return None;
             }
         };
         let js = jetstream::new(client);
+        let consumer = self.find_consumer(&js, ctx).await?;
+        Some((js, consumer))
+    }
+
+    async fn find_consumer(&self, js: &jetstream::Context, ctx: &SourceContext) -> Option<PullConsumer> {
         let mut wait = Duration::from_millis(200);
-        let consumer = loop {
-            match self.consumer(&js).await {
-                Ok(c) => break c,
+        loop {
+            match self.consumer(js).await {
+                Ok(c) => {
+                    info!(stream = %self.cfg.stream, consumer = %self.cfg.consumer, "Reading from NATS.");
+                    return Some(c);
+                }
                 Err(error) => {
                     warn!(%error, retry_in_ms = wait.as_millis() as u64, "NATS consumer not ready; retrying.");
                     tokio::select! {
                         () = tokio::time::sleep(wait) => {}
-                        () = ctx.cancel.cancelled() => return,
+                        () = ctx.cancel.cancelled() => return None,
                     }
                     wait = (wait * 2).min(Duration::from_secs(10));
                 }
             }
-        };
-        info!(stream = %self.cfg.stream, consumer = %self.cfg.consumer, "Reading from NATS.");
-        let stop_watch = ctx.cancel.child_token();
-        let watcher = tokio::spawn(Self::watch(
-            self.acks.clone(),
-            consumer.clone(),
-            Duration::from_millis(self.cfg.progress_interval_ms.get()),
-            stop_watch.clone(),
-        ));
+        }
+    }
+
+    async fn run_inner(mut self, ctx: SourceContext) {
+        let Some((mut js, mut consumer)) = self.open(&ctx).await else { return };
+        loop {
+            let stop_watch = ctx.cancel.child_token();
+            let watcher = tokio::spawn(Self::watch(
+                self.acks.clone(),
+                consumer.clone(),
+                Duration::from_millis(self.cfg.progress_interval_ms.get()),
+                stop_watch.clone(),
+            ));
+            let outcome = self.pull(&consumer, &ctx).await;
+            stop_watch.cancel();
+            let _ = watcher.await;
+            if outcome == Pulled::Stop {
+                return;
+            }
+            // A reload: the new settings, on a new connection when the server's changed.
+            let (cfg, server) = self.settings.borrow_and_update().clone();
+            let reconnect = server != self.server;
+            self.cfg = NatsSourceConfig { stream: self.cfg.stream.clone(), consumer: self.cfg.consumer.clone(), ..cfg };
+            self.server = server;
+            info!(reconnect, "NATS source settings reloaded.");
+            let reopened = if reconnect {
+                self.open(&ctx).await
+            } else {
+                self.find_consumer(&js, &ctx).await.map(|c| (js.clone(), c))
+            };
+            let Some(next) = reopened else { return };
+            (js, consumer) = next;
+        }
+    }
+
+    /// Pulls and hands on messages until cancelled, done (`once`), or reconfigured.
+    async fn pull(&mut self, consumer: &PullConsumer, ctx: &SourceContext) -> Pulled {
         let mut failures = 0u32;
-        'pull: while !ctx.cancel.is_cancelled() {
+        while !ctx.cancel.is_cancelled() {
+            if self.settings.has_changed().unwrap_or(false) {
+                return Pulled::Reconfigured;
+            }
             let batch = consumer
                 .fetch()
                 .max_messages(self.cfg.fetch_batch.get())
@@ -349,24 +395,24 @@ impl NatsSource {
                         let backoff = Duration::from_millis(100 * u64::from(failures.min(50)));
                         tokio::select! {
                             () = tokio::time::sleep(backoff) => {}
-                            () = ctx.cancel.cancelled() => break 'pull,
+                            () = ctx.cancel.cancelled() => return Pulled::Stop,
                         }
                         continue;
                     }
                 },
-                () = ctx.cancel.cancelled() => break,
+                () = ctx.cancel.cancelled() => return Pulled::Stop,
             };
             let mut got = 0usize;
             let mut chunks = (&mut batch).ready_chunks(self.cfg.fetch_batch.get());
             loop {
                 let next = tokio::select! {
                     n = chunks.next() => n,
-                    () = ctx.cancel.cancelled() => break 'pull,
+                    () = ctx.cancel.cancelled() => return Pulled::Stop,
                 };
                 let Some(chunk) = next else {
-                    if self.once && got == 0 && self.drained(&consumer).await {
+                    if self.once && got == 0 && self.drained(consumer).await {
                         info!(stream = %self.cfg.stream, "Nothing more to read from NATS.");
-                        break 'pull;
+                        return Pulled::Stop;
                     }
                     break;
                 };
@@ -384,8 +430,8 @@ impl NatsSource {
                 got += messages.len();
                 if !messages.is_empty() {
                     failures = 0;
-                    if !self.handle(messages, &ctx).await {
-                        break 'pull;
+                    if !self.handle(messages, ctx).await {
+                        return Pulled::Stop;
                     }
                 }
                 if ended {
@@ -393,10 +439,22 @@ impl NatsSource {
                 }
             }
         }
-        stop_watch.cancel();
-        let _ = watcher.await;
+        Pulled::Stop
     }
 }
+
+/// How pulling ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pulled {
+    /// Cancelled, the pipeline closing, or the input done (`once`).
+    Stop,
+    /// New settings arrived.
+    Reconfigured,
+}
+
+/// New settings for a running `nats` source (a config reload): `[source.nats]` (its stream and
+/// consumer names stay: they name the source's state) and `[nats]`.
+pub type SourceSettings = tokio::sync::watch::Sender<(NatsSourceConfig, NatsConfig)>;
 
 impl Source for NatsSource {
     fn acknowledger(&self) -> Arc<dyn Acknowledge> {
