@@ -184,7 +184,7 @@ fn run(path: &Path, once: bool) -> anyhow::Result<ExitCode> {
         let summary = serde_json::to_string(&summary)?;
         if summary_to_stderr { eprintln!("{summary}") } else { println!("{summary}") }
     }
-    Ok(if summary.forced { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if summary.forced || !summary.committed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 /// First SIGINT/SIGTERM: graceful stop. Second: exit at once (state stays at its last commit).

@@ -232,3 +232,97 @@ fn a_reload_applies_the_consumer_settings_without_losing_a_message() {
     assert_eq!(d.stop(), Some(0));
     assert_eq!(by_id(&s.articles()).values().filter(|n| **n != 1).count(), 0);
 }
+
+/// A test CA (ca.pem) and a certificate it signed for 127.0.0.1 (cert.pem, key.pem) in `dir`, or
+/// `None` (skipped) without openssl.
+fn certificate(dir: &std::path::Path) -> Option<()> {
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").ok()?;
+    let steps: [&[&str]; 3] = [
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=newsmill test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ],
+        &["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "key.pem", "-out", "server.csr"],
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "san.ext",
+            "-out",
+            "cert.pem",
+        ],
+    ];
+    for args in steps {
+        match std::process::Command::new("openssl").args(args).current_dir(dir).output() {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => return common::services::skip_or_fail("openssl", String::from_utf8_lossy(&o.stderr)),
+            Err(e) => return common::services::skip_or_fail("openssl", e),
+        }
+    }
+    Some(())
+}
+
+#[test]
+fn a_server_with_tls_and_a_token_is_reached_with_the_secret_from_the_environment() {
+    let certs = tempfile::tempdir().unwrap();
+    if certificate(certs.path()).is_none() {
+        return;
+    }
+    let (cert, key, ca) = (certs.path().join("cert.pem"), certs.path().join("key.pem"), certs.path().join("ca.pem"));
+    let Some(server) = NatsServer::start_with(&[
+        "--tls",
+        "--tlscert",
+        cert.to_str().unwrap(),
+        "--tlskey",
+        key.to_str().unwrap(),
+        "--auth",
+        "s3cret-token",
+    ]) else {
+        return;
+    };
+    let s = Scratch::new(&format!(
+        "[sink]\nkind = \"nats\"\n[sink.nats]\nstream = \"OUT\"\nsubject = \"out.{{lang}}\"\n\
+         [nats]\nurl = \"tls://127.0.0.1:{}\"\ntoken = \"${{NATS_TOKEN}}\"\ntls_ca_file = \"{}\"\ntls_required = true\n",
+        server.port,
+        ca.display()
+    ));
+    s.write_backlog(20);
+    let out = s
+        .cmd(&["run", "--once", "--config", s.config.to_str().unwrap()])
+        .env("NATS_TOKEN", "s3cret-token")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let read = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+        let client = async_nats::ConnectOptions::with_token("s3cret-token".into())
+            .add_root_certificates(ca.clone())
+            .require_tls(true)
+            .connect(format!("tls://127.0.0.1:{}", server.port))
+            .await
+            .expect("connect with TLS and the token");
+        let js = async_nats::jetstream::new(client);
+        let mut stream = js.get_stream("OUT").await.expect("the output stream");
+        stream.info().await.expect("info").state.messages
+    });
+    assert_eq!(read, 20, "every article went over TLS, authenticated by the token");
+}

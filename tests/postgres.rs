@@ -134,3 +134,20 @@ fn a_server_down_at_start_cut_off_and_terminated_stalls_the_pipeline_and_loses_n
     assert_eq!(one_new_per_story(&schema), 400);
     assert_eq!(rows(), 400);
 }
+
+#[test]
+fn run_once_fails_when_its_output_stays_away_and_the_next_run_writes_everything() {
+    let Some(schema) = PgSchema::new() else { return };
+    migrate(&Scratch::new(&config(&schema, &schema.url)));
+    let port = free_port();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/{}", schema.url.rsplit('/').next().unwrap_or("postgres"));
+    let s = Scratch::new(&format!("{}[runtime]\nshutdown_grace_ms = 1500\n", config(&schema, &url)));
+    s.write_backlog(30);
+    let out = s.cmd(&["run", "--once", "--config", s.config.to_str().unwrap()]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("last commit failed"), "{err}");
+    let _proxy = Proxy::start(port, "127.0.0.1:5432");
+    s.run_once();
+    assert_eq!(schema.count(&format!("SELECT count(*) FROM {}", articles(&schema))), 30);
+}

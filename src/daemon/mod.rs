@@ -15,7 +15,7 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 pub use stages::StageId;
 
@@ -109,6 +109,9 @@ pub struct Summary {
     pub stages: Vec<StageSummary>,
     /// The grace period ran out and some tasks were aborted (their input will be read again).
     pub forced: bool,
+    /// The last commit made everything written durable (false: an output or the state could
+    /// not be written within the grace period; what it held is read again on the next start).
+    pub committed: bool,
 }
 
 /// How the process steers a running daemon besides stopping it.
@@ -243,7 +246,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     for task in [reloader, Some(commit_loop)].into_iter().flatten() {
         task.finish().await;
     }
-    committer.commit_async().await;
+    let committed = last_commit(&committer, grace).await;
     stages.log_counters();
     if let Some(p) = progress {
         p.finish().await;
@@ -252,8 +255,29 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     if let Some(server) = server {
         server.finish().await;
     }
-    info!(forced, in_flight = state.tracker.lag().in_flight, "Pipeline stopped.");
-    Ok(stages.summary(forced))
+    info!(forced, committed, in_flight = state.tracker.lag().in_flight, "Pipeline stopped.");
+    Ok(Summary { committed, ..stages.summary(forced) })
+}
+
+/// The last commit, tried again while it fails (an output's server away, a full disk) until it
+/// works or `grace` runs out; whether it worked.
+async fn last_commit(committer: &Arc<Committer>, grace: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + grace;
+    let mut wait = Duration::from_millis(200);
+    loop {
+        if committer.commit_async().await {
+            return true;
+        }
+        if tokio::time::Instant::now() + wait > deadline {
+            error!(
+                "The last commit failed within the grace period: what was not committed is not acknowledged and is read \
+                 again on the next start."
+            );
+            return false;
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(5));
+    }
 }
 
 /// A helper task that runs until asked to stop.

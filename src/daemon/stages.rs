@@ -182,7 +182,7 @@ impl Stages {
                 super::StageSummary { stage: id.name(), received, sent, rejected, dropped }
             })
             .collect();
-        super::Summary { stages, forced }
+        super::Summary { stages, forced, committed: true }
     }
 
     /// Logs every stage's counters.

@@ -207,6 +207,8 @@ pub struct NatsServer {
     store: tempfile::TempDir,
     bin: std::path::PathBuf,
     child: Option<std::process::Child>,
+    /// Further command-line options (authentication, TLS).
+    args: Vec<String>,
 }
 
 impl NatsServer {
@@ -222,9 +224,30 @@ impl NatsServer {
     /// A server not started yet (its port chosen): `restart` starts it.
     pub fn stopped() -> Option<Self> {
         match nats_server_bin() {
-            Ok(bin) => Some(Self { port: free_port(), store: tempfile::tempdir().expect("tempdir"), bin, child: None }),
+            Ok(bin) => Some(Self {
+                port: free_port(),
+                store: tempfile::tempdir().expect("tempdir"),
+                bin,
+                child: None,
+                args: Vec::new(),
+            }),
             Err(e) => skip_or_fail("a current nats-server", e),
         }
+    }
+
+    /// A running server started with `args` besides the usual ones.
+    pub fn start_with(args: &[&str]) -> Option<Self> {
+        let mut s = Self::stopped()?;
+        s.args = args.iter().map(|a| a.to_string()).collect();
+        if let Err(e) = s.spawn() {
+            return skip_or_fail("a current nats-server", e);
+        }
+        Some(s)
+    }
+
+    /// Where its store and logs are (and where a test may put certificates).
+    pub fn dir(&self) -> &std::path::Path {
+        self.store.path()
     }
 
     pub fn url(&self) -> String {
@@ -236,6 +259,7 @@ impl NatsServer {
         let child = std::process::Command::new(&self.bin)
             .args(["-js", "-a", "127.0.0.1", "-p", &self.port.to_string(), "-sd"])
             .arg(self.store.path().join("js"))
+            .args(&self.args)
             .stdout(std::process::Stdio::null())
             .stderr(log)
             .spawn()
