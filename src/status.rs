@@ -43,6 +43,8 @@ pub struct Health {
     pub commits_failed: AtomicU64,
     /// The last commit failed: the outputs are not writable right now.
     pub stalled: AtomicBool,
+    /// The source cannot reach its input (a broker that is away).
+    pub input_down: Arc<AtomicBool>,
     /// Config reloads applied.
     pub reloads_ok: AtomicU64,
     /// Config reloads refused (invalid config).
@@ -91,8 +93,10 @@ pub struct Status {
     pub uptime_secs: u64,
     /// Hash of the running config's text (xxh3-64, hex).
     pub config_hash: String,
-    /// State loaded and outputs writable.
+    /// State loaded, outputs writable and the input reachable.
     pub ready: bool,
+    /// The source cannot reach its input (a broker that is away).
+    pub input_down: bool,
     /// Per stage, in pipeline order.
     pub stages: Vec<StageStatus>,
     /// The source's lag.
@@ -195,11 +199,13 @@ impl Probe {
         };
         let (bytes, dead_letter_bytes) = (self.output_bytes)();
         let stalled = h.stalled.load(Ordering::Relaxed);
+        let input_down = h.input_down.load(Ordering::Relaxed);
         Status {
             version: env!("CARGO_PKG_VERSION"),
             uptime_secs: self.started.elapsed().as_secs(),
             config_hash: h.config_hash.lock().unwrap_or_else(|e| e.into_inner()).clone(),
-            ready: !stalled,
+            ready: !stalled && !input_down,
+            input_down,
             stages,
             source: self.tracker.lag(),
             dedup: DedupStatus {

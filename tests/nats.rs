@@ -326,3 +326,26 @@ fn a_server_with_tls_and_a_token_is_reached_with_the_secret_from_the_environment
     });
     assert_eq!(read, 20, "every article went over TLS, authenticated by the token");
 }
+
+#[test]
+fn a_source_server_down_at_start_is_not_ready_and_reading_starts_when_it_comes() {
+    let Some(mut server) = NatsServer::stopped() else { return };
+    let s = Scratch::new(&format!(
+        "{}[nats]\nconnect_timeout_ms = 500\nrequest_timeout_ms = 1000\n",
+        source_config(&server)
+    ));
+    let mut d = s.spawn();
+    let addr = s.metrics_addr();
+    let unready = wait_for(Duration::from_secs(30), || (http_get(&addr, "/ready").0 == 503).then_some(()));
+    assert!(unready.is_some(), "/ready stays 200 without the input's server; log:\n{}", s.log());
+    assert!(d.alive());
+    server.restart();
+    let nats = Nats::connect(&server.url());
+    assert!(wait_for(Duration::from_secs(60), || nats.consumer_lag("IN", "newsmill")).is_some(), "{}", s.log());
+    let (messages, good_docs, _) = input(50, 0);
+    nats.publish(messages);
+    let all = wait_for(Duration::from_secs(60), || (s.articles().len() == good_docs + 3).then_some(()));
+    assert!(all.is_some(), "{} articles; log:\n{}", s.articles().len(), s.log());
+    assert!(wait_for(Duration::from_secs(30), || (http_get(&addr, "/ready").0 == 200).then_some(())).is_some());
+    assert_eq!(d.stop(), Some(0));
+}

@@ -200,6 +200,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
         dead_letter: ends.dead_letter,
         cancel: stop.child_token(),
         counters: ends.counters,
+        input_down: health.input_down.clone(),
     }));
     let probe = Arc::new(probe(&stages, &state, &dedup, &outputs, &health));
     let progress = (once && std::io::IsTerminal::is_terminal(&std::io::stderr()))

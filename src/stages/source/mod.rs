@@ -39,6 +39,8 @@ pub struct SourceContext {
     pub cancel: CancellationToken,
     /// The source's counters.
     pub counters: Arc<StageCounters>,
+    /// Set while the source cannot reach its input (a broker that is away): not ready.
+    pub input_down: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A producer of documents. Every document (and every rejection of input) carries a

@@ -271,13 +271,36 @@ impl NatsSource {
     }
 
     /// Keeps messages on their way alive and reports the consumer's figures until `stop`.
-    async fn watch(acks: Arc<MessageAcks>, consumer: PullConsumer, every: Duration, stop: CancellationToken) {
+    async fn watch(
+        acks: Arc<MessageAcks>,
+        consumer: PullConsumer,
+        client: async_nats::Client,
+        input_down: Arc<std::sync::atomic::AtomicBool>,
+        every: Duration,
+        stop: CancellationToken,
+    ) {
         let mut consumer = consumer;
+        // The connection's state is looked at more often than the keep-alives are due.
+        let tick = every.min(Duration::from_secs(1));
+        let mut since_alive = Duration::ZERO;
         loop {
             tokio::select! {
-                () = tokio::time::sleep(every) => {}
+                () = tokio::time::sleep(tick) => {}
                 () = stop.cancelled() => return,
             }
+            let down = client.connection_state() != async_nats::connection::State::Connected;
+            if input_down.swap(down, Ordering::Relaxed) != down {
+                if down {
+                    warn!("NATS source disconnected; waiting for the server (not ready).");
+                } else {
+                    info!("NATS source connected again.");
+                }
+            }
+            since_alive += tick;
+            if since_alive < every {
+                continue;
+            }
+            since_alive = Duration::ZERO;
             let kept = acks.keep_alive(every);
             if kept > 0 {
                 metrics::counter!("newsmill_nats_progress_acks_total").increment(kept as u64);
@@ -328,9 +351,11 @@ impl NatsSource {
             match self.consumer(js).await {
                 Ok(c) => {
                     info!(stream = %self.cfg.stream, consumer = %self.cfg.consumer, "Reading from NATS.");
+                    ctx.input_down.store(false, Ordering::Relaxed);
                     return Some(c);
                 }
                 Err(error) => {
+                    ctx.input_down.store(true, Ordering::Relaxed);
                     warn!(%error, retry_in_ms = wait.as_millis() as u64, "NATS consumer not ready; retrying.");
                     tokio::select! {
                         () = tokio::time::sleep(wait) => {}
@@ -349,6 +374,8 @@ impl NatsSource {
             let watcher = tokio::spawn(Self::watch(
                 self.acks.clone(),
                 consumer.clone(),
+                js.client(),
+                ctx.input_down.clone(),
                 Duration::from_millis(self.cfg.progress_interval_ms.get()),
                 stop_watch.clone(),
             ));
