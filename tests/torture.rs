@@ -12,7 +12,6 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::stories::{Rng, Story, edited, story};
@@ -149,12 +148,7 @@ fn torture(docs: usize, kills: usize, seed: u64) {
     let started = Instant::now();
     let log = std::fs::OpenOptions::new().create(true).append(true).open(s.root().join("daemon.log")).expect("log");
     for k in 0..kills {
-        let mut child = s
-            .cmd(&["run", "--config", s.config.to_str().expect("utf-8")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log.try_clone().expect("log")))
-            .spawn()
-            .expect("spawn");
+        let mut child = s.spawn_logging_to(&log);
         // Kill at a random moment: mostly while busy, sometimes right at start-up.
         let wait = if rng.chance(15) { rng.below(60) } else { 100 + rng.below(900) };
         std::thread::sleep(Duration::from_millis(wait));

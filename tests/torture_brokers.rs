@@ -12,7 +12,6 @@
 mod common;
 
 use std::collections::{BTreeMap, HashMap};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::Scratch;
@@ -138,12 +137,7 @@ fn torture(out: Out, docs: usize, kills: usize, restarts: usize, terminations: u
     let started = Instant::now();
     let log = std::fs::OpenOptions::new().create(true).append(true).open(s.root().join("daemon.log")).expect("log");
     for k in 0..kills {
-        let mut child = s
-            .cmd(&["run", "--config", s.config.to_str().expect("utf-8")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log.try_clone().expect("log")))
-            .spawn()
-            .expect("spawn");
+        let mut child = s.spawn_logging_to(&log);
         let wait = if rng.chance(15) { rng.below(60) } else { 200 + rng.below(1200) };
         std::thread::sleep(Duration::from_millis(wait));
         if restart_at.contains(&k) {

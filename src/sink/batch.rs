@@ -7,8 +7,59 @@
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use super::SinkError;
+use super::{Record, Sink, SinkError, SinkFlushed};
 use crate::record::Ticket;
+
+/// The server side of an output that sends sealed batches (a database, a broker): how a record
+/// is sent, and the sending. [`Sealed`] makes it a [`Sink`].
+pub(crate) trait Server: Send + Sync + 'static {
+    /// A record as the server takes it (a row, a message).
+    type Body: Send + Sync + 'static;
+    /// The record as sent, and the bytes it holds; `Refused` for one the server can never take.
+    fn body(&self, record: Record<'_>) -> Result<(Self::Body, usize), SinkError>;
+    /// Sends a sealed batch; after an error it is sent again whole, so a repeat must leave one
+    /// copy of each record (keys, message ids).
+    fn send(&self, items: &[Item<Self::Body>]) -> Result<(), SinkError>;
+    /// Where the output stands, committed with the state.
+    fn position(&self) -> Vec<u8>;
+    /// Bytes sent since start.
+    fn bytes_sent(&self) -> u64;
+}
+
+/// A [`Server`] with its bounded batches: the output the daemon sees.
+pub(crate) struct Sealed<S: Server> {
+    server: S,
+    batches: Batches<S::Body>,
+}
+
+impl<S: Server> Sealed<S> {
+    /// `server`, holding at most `buffer_bytes` of records between flushes.
+    pub fn new(server: S, buffer_bytes: usize) -> Self {
+        Self { server, batches: Batches::new(buffer_bytes) }
+    }
+}
+
+impl<S: Server> Sink for Sealed<S> {
+    fn write(&self, record: Record<'_>) -> Result<(), SinkError> {
+        let (body, bytes) = self.server.body(record)?;
+        self.batches.push(Item { body, bytes, ticket: record.ticket() })
+    }
+
+    fn seal(&self) -> bool {
+        self.batches.seal()
+    }
+
+    fn flush(&self) -> Result<SinkFlushed, SinkError> {
+        let tickets = self.batches.send_sealed(|items| self.server.send(items))?;
+        Ok(SinkFlushed { tickets, position: self.server.position() })
+    }
+
+    fn committed(&self, _position: &[u8]) {}
+
+    fn bytes_written(&self) -> u64 {
+        self.server.bytes_sent()
+    }
+}
 
 /// One record as an output will send it.
 #[derive(Debug, Clone)]

@@ -160,10 +160,12 @@ pub fn open(settings: &OutputSettings, committed: Option<&[u8]>) -> Result<Arc<d
         SinkKind::Jsonl => Arc::new(file::open(settings, committed)?),
         SinkKind::Stdout => Arc::new(Stdout::new(settings.buffer_bytes)),
         SinkKind::Postgres => {
-            Arc::new(postgres::PostgresOutput::open(settings.holds, &settings.postgres, settings.buffer_bytes)?)
+            let server = postgres::PostgresOutput::open(settings.holds, &settings.postgres)?;
+            Arc::new(batch::Sealed::new(server, settings.buffer_bytes))
         }
         SinkKind::Nats => {
-            Arc::new(nats::NatsOutput::open(settings.holds, &settings.nats, settings.buffer_bytes, committed)?)
+            let server = nats::NatsOutput::open(settings.holds, &settings.nats, committed)?;
+            Arc::new(batch::Sealed::new(server, settings.buffer_bytes))
         }
     })
 }

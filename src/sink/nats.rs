@@ -19,8 +19,8 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
-use super::batch::{Batches, Item};
-use super::{Holds, Record, Sink, SinkError, SinkFlushed};
+use super::batch::{Item, Server};
+use super::{Holds, Record, SinkError};
 use crate::nats::NatsConfig;
 use crate::num::nz;
 
@@ -160,7 +160,6 @@ struct Link {
 pub struct NatsOutput {
     holds: Holds,
     target: NatsTarget,
-    batches: Batches<Message>,
     link: tokio::sync::Mutex<Option<Link>>,
     runtime: tokio::runtime::Handle,
     /// The stream sequence of the last PubAck: the position committed.
@@ -178,12 +177,7 @@ impl NatsOutput {
     /// An output for `holds` into `target`, at the committed position `committed`. Connects in
     /// the background (an unreachable server is only a warning); must be called off the async
     /// threads.
-    pub fn open(
-        holds: Holds,
-        target: &NatsTarget,
-        buffer_bytes: usize,
-        committed: Option<&[u8]>,
-    ) -> Result<Self, SinkError> {
+    pub fn open(holds: Holds, target: &NatsTarget, committed: Option<&[u8]>) -> Result<Self, SinkError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|e| SinkError::Setup {
             output: holds.name().into(),
             message: format!("no async runtime to connect from: {e}"),
@@ -192,7 +186,6 @@ impl NatsOutput {
         let out = Self {
             holds,
             target: target.clone(),
-            batches: Batches::new(buffer_bytes),
             link: tokio::sync::Mutex::new(None),
             runtime,
             last_seq: AtomicU64::new(opened_at),
@@ -390,25 +383,24 @@ impl NatsOutput {
     }
 }
 
-impl Sink for NatsOutput {
-    fn write(&self, record: Record<'_>) -> Result<(), SinkError> {
+impl Server for NatsOutput {
+    type Body = Message;
+
+    fn body(&self, record: Record<'_>) -> Result<(Message, usize), SinkError> {
         let body = self.message(record)?;
         let bytes = body.payload.len();
-        self.batches.push(Item { body, bytes, ticket: record.ticket() })
+        Ok((body, bytes))
     }
 
-    fn seal(&self) -> bool {
-        self.batches.seal()
+    fn send(&self, items: &[Item<Message>]) -> Result<(), SinkError> {
+        self.send_sealed(items)
     }
 
-    fn flush(&self) -> Result<SinkFlushed, SinkError> {
-        let tickets = self.batches.send_sealed(|items| self.send_sealed(items))?;
-        Ok(SinkFlushed { tickets, position: self.last_seq.load(Ordering::Relaxed).to_le_bytes().to_vec() })
+    fn position(&self) -> Vec<u8> {
+        self.last_seq.load(Ordering::Relaxed).to_le_bytes().to_vec()
     }
 
-    fn committed(&self, _position: &[u8]) {}
-
-    fn bytes_written(&self) -> u64 {
+    fn bytes_sent(&self) -> u64 {
         self.written.load(Ordering::Relaxed)
     }
 }

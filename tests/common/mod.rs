@@ -84,6 +84,16 @@ impl Scratch {
         Daemon { child }
     }
 
+    /// Starts the daemon with its stderr appended to `log` (harnesses that start it many times and
+    /// kill it).
+    pub fn spawn_logging_to(&self, log: &std::fs::File) -> Child {
+        self.cmd(&["run", "--config", self.config.to_str().expect("utf-8")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log.try_clone().expect("log")))
+            .spawn()
+            .expect("spawn")
+    }
+
     /// Writes `n` distinct seed-shaped pages into the inbox.
     pub fn write_backlog(&self, n: usize) {
         for i in 0..n {

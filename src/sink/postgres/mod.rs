@@ -1,7 +1,7 @@
 //! The `postgres` output: articles (or rejections) as rows of a table, the stable fields as
 //! columns and the whole record as `jsonb`.
 //!
-//! Records wait in memory ([`Batches`]) until the committer seals them and has made their dedup
+//! Records wait in memory ([`super::batch::Sealed`]) until the committer seals them and has made their dedup
 //! answers durable; the flush then sends the sealed batch in one transaction of batched
 //! `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING` statements, and only after it
 //! commits are their inputs acknowledged. A record sent again after a crash (its input was not
@@ -22,8 +22,8 @@ use tokio_postgres::{Client, NoTls};
 use tracing::{info, warn};
 
 pub use self::config::PostgresConfig;
-use super::batch::{Batches, Item};
-use super::{Holds, Record, Sink, SinkError, SinkFlushed};
+use super::batch::{Item, Server};
+use super::{Holds, Record, SinkError};
 
 /// Where a `postgres` output writes.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +43,6 @@ pub struct PostgresOutput {
     target: PostgresTarget,
     /// The insert statement.
     insert: String,
-    batches: Batches<Row>,
     /// The connection, once made (dropped after an error, made again on the next flush).
     client: Mutex<Option<Client>>,
     runtime: tokio::runtime::Handle,
@@ -54,18 +53,16 @@ pub struct PostgresOutput {
 }
 
 impl PostgresOutput {
-    /// An output for `holds` into `target`, holding at most `buffer_bytes` of records between
-    /// flushes. Connects at once to check that the table is there (an error that names
-    /// `newsmill migrate` if not); an unreachable server is only a warning: the first flushes
-    /// will connect. Must be called off the async threads.
-    pub fn open(holds: Holds, target: &PostgresTarget, buffer_bytes: usize) -> Result<Self, SinkError> {
+    /// An output for `holds` into `target`. Connects at once to check that the table is there
+    /// (an error that names `newsmill migrate` if not); an unreachable server is only a warning:
+    /// the first flushes will connect. Must be called off the async threads.
+    pub fn open(holds: Holds, target: &PostgresTarget) -> Result<Self, SinkError> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|e| setup(holds, target, format!("no async runtime to connect from: {e}")))?;
         let out = Self {
             holds,
             insert: schema::insert(holds, &target.server.schema, &target.table),
             target: target.clone(),
-            batches: Batches::new(buffer_bytes),
             client: Mutex::new(None),
             runtime,
             written: AtomicU64::new(0),
@@ -266,24 +263,22 @@ fn row(record: Record<'_>) -> Result<(Row, usize), SinkError> {
     Ok((row, bytes))
 }
 
-impl Sink for PostgresOutput {
-    fn write(&self, record: Record<'_>) -> Result<(), SinkError> {
-        let (body, bytes) = row(record)?;
-        self.batches.push(Item { body, bytes, ticket: record.ticket() })
+impl Server for PostgresOutput {
+    type Body = Row;
+
+    fn body(&self, record: Record<'_>) -> Result<(Row, usize), SinkError> {
+        row(record)
     }
 
-    fn seal(&self) -> bool {
-        self.batches.seal()
+    fn send(&self, items: &[Item<Row>]) -> Result<(), SinkError> {
+        self.send_sealed(items)
     }
 
-    fn flush(&self) -> Result<SinkFlushed, SinkError> {
-        let tickets = self.batches.send_sealed(|items| self.send_sealed(items))?;
-        Ok(SinkFlushed { tickets, position: self.sent.load(Ordering::Relaxed).to_le_bytes().to_vec() })
+    fn position(&self) -> Vec<u8> {
+        self.sent.load(Ordering::Relaxed).to_le_bytes().to_vec()
     }
 
-    fn committed(&self, _position: &[u8]) {}
-
-    fn bytes_written(&self) -> u64 {
+    fn bytes_sent(&self) -> u64 {
         self.written.load(Ordering::Relaxed)
     }
 }
