@@ -118,14 +118,16 @@ impl MessageAcks {
         inner.in_flight.insert(seq, Delivery { message, remaining: parts, touched: Instant::now(), poison });
     }
 
-    /// Keeps alive every message on its way for longer than `every`.
+    /// Keeps alive every message on its way for longer than `every`: also those whose documents
+    /// are all handled but not yet committed (a state that cannot be written holds them), lest
+    /// the server spend their deliveries meanwhile.
     pub fn keep_alive(&self, every: Duration) -> usize {
         let now = Instant::now();
         let due: Vec<jetstream::Message> = self
             .lock()
             .in_flight
             .values_mut()
-            .filter(|d| d.remaining > 0 && now.duration_since(d.touched) >= every)
+            .filter(|d| now.duration_since(d.touched) >= every)
             .map(|d| {
                 d.touched = now;
                 d.message.clone()
