@@ -224,6 +224,18 @@ mod tests {
         assert!(bad_template("news.{lang", &["lang"]).is_some());
     }
 
+    proptest::proptest! {
+        /// Whatever a record holds, its subject has the template's tokens and no wildcard,
+        /// space or empty token.
+        #[test]
+        fn any_value_makes_a_valid_subject(value in "\\PC*") {
+            let s = subject("news.{lang}.x", |_| Some(value.clone()));
+            proptest::prop_assert_eq!(s.split('.').count(), 3);
+            proptest::prop_assert!(s.split('.').all(|t| !t.is_empty()));
+            proptest::prop_assert!(!s.contains(['*', '>', ' ', '\t', '\n']));
+        }
+    }
+
     #[test]
     fn one_way_to_authenticate() {
         assert!(NatsConfig::default().problems().is_empty());

@@ -17,8 +17,8 @@ fuzz_target!(|data: &[u8]| {
     let (mut at, mut items, mut file_level) = (0u64, 0usize, 0usize);
     let next = read_feed_bytes(std::path::Path::new("fuzz.rss"), data.to_vec(), limits, &mut |ev| {
         let ticket = match &ev {
-            Emit::Doc(d) => d.prov.ticket,
-            Emit::Reject(r) => r.ticket.expect("a feed's rejections have tickets"),
+            Emit::Doc(d) => *d.prov.ticket.file().expect("a file's document has a file ticket"),
+            Emit::Reject(r) => r.ticket.and_then(|t| t.file().copied()).expect("a feed's rejections have file tickets"),
         };
         if ticket.item == 0 {
             file_level += 1;

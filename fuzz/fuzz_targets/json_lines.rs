@@ -13,8 +13,8 @@ fuzz_target!(|data: &[u8]| {
         let mut at = 0u64;
         let next = read_json_lines(std::path::Path::new("fuzz.jsonl"), data, final_read, limits, &mut |ev| {
             let ticket = match &ev {
-                Emit::Doc(d) => d.prov.ticket,
-                Emit::Reject(r) => r.ticket.expect("a line's rejection has a ticket"),
+                Emit::Doc(d) => *d.prov.ticket.file().expect("a file's document has a file ticket"),
+                Emit::Reject(r) => r.ticket.and_then(|t| t.file().copied()).expect("a line's rejection has a file ticket"),
             };
             assert_eq!(ticket.start, at, "documents tile the file");
             assert!(ticket.end > ticket.start && ticket.end <= data.len() as u64);

@@ -337,4 +337,14 @@ mod tests {
         assert_eq!(back["id"], "a\u{FFFD}b");
         assert_eq!(json_without_nul("{\"a\":\"x\"}".into()), "{\"a\":\"x\"}");
     }
+
+    proptest::proptest! {
+        /// Any text survives the trip through the record's JSON, NULs aside.
+        #[test]
+        fn any_text_round_trips_with_nuls_replaced(text in "(\\PC|\\x00|\\\\|u0000|\\x01)*") {
+            let json = json_without_nul(serde_json::to_string(&text).unwrap());
+            let back: String = serde_json::from_str(&json).unwrap();
+            proptest::prop_assert_eq!(back, text.replace('\0', "\u{FFFD}"));
+        }
+    }
 }

@@ -298,7 +298,7 @@ fn whole_from_bytes(
 /// (`Text`, `Html`), a feed (every item), or one JSON object with the JSON-lines fields
 /// (`Jsonl`). A page, or an object without an `id`, takes `id`. Documents and rejections go to
 /// `emit` with file tickets over the payload, in order (the caller makes them its own).
-pub(crate) fn read_message(
+pub fn read_message(
     path: &Path,
     id: &str,
     format: Format,
