@@ -349,3 +349,30 @@ fn a_source_server_down_at_start_is_not_ready_and_reading_starts_when_it_comes()
     assert!(wait_for(Duration::from_secs(30), || (http_get(&addr, "/ready").0 == 200).then_some(())).is_some());
     assert_eq!(d.stop(), Some(0));
 }
+
+#[test]
+fn a_server_with_users_is_reached_with_a_user_and_password() {
+    let Some(server) = NatsServer::start_with(&["--user", "newsmill", "--pass", "p4ss"]) else { return };
+    let base = format!(
+        "[sink]\nkind = \"nats\"\n[sink.nats]\nstream = \"OUT\"\nsubject = \"out.all\"\n\
+         [nats]\nurl = \"{}\"\nuser = \"newsmill\"\npassword = \"${{NATS_PASSWORD}}\"\n",
+        server.url()
+    );
+    let s = Scratch::new(&base);
+    s.write_backlog(10);
+    let out = s
+        .cmd(&["run", "--once", "--config", s.config.to_str().unwrap()])
+        .env("NATS_PASSWORD", "p4ss")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let nats = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+        let client = async_nats::ConnectOptions::with_user_and_password("newsmill".into(), "p4ss".into())
+            .connect(server.url())
+            .await
+            .expect("connect as the user");
+        let mut stream = async_nats::jetstream::new(client).get_stream("OUT").await.expect("the output stream");
+        stream.info().await.expect("info").state.messages
+    });
+    assert_eq!(nats, 10);
+}
