@@ -116,6 +116,13 @@ impl NatsConfig {
             .request_timeout(Some(self.request_timeout()))
             .retry_on_initial_connect()
             .max_reconnects(None::<usize>)
+            .event_callback(|event| async move {
+                match event {
+                    async_nats::Event::Connected => tracing::info!("Connected to NATS."),
+                    async_nats::Event::Disconnected => tracing::warn!("Disconnected from NATS; reconnecting."),
+                    other => tracing::warn!(event = %other, "NATS connection event."),
+                }
+            })
             .require_tls(self.tls_required);
         if !self.token.is_empty() {
             options = options.token(self.token.clone());

@@ -376,3 +376,29 @@ fn a_server_with_users_is_reached_with_a_user_and_password() {
     });
     assert_eq!(nats, 10);
 }
+
+#[test]
+fn a_server_that_wants_an_nkey_is_reached_with_the_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let user = nkeys::KeyPair::new_user();
+    let conf = dir.path().join("server.conf");
+    std::fs::write(&conf, format!("authorization {{ users = [ {{ nkey: {} }} ] }}\n", user.public_key())).unwrap();
+    let Some(server) = NatsServer::start_with(&["-c", conf.to_str().unwrap()]) else { return };
+    let s = Scratch::new(&format!(
+        "[sink]\nkind = \"nats\"\n[sink.nats]\nstream = \"OUT\"\nsubject = \"out.all\"\n\
+         [nats]\nurl = \"{}\"\nnkey_seed = \"${{NATS_NKEY}}\"\n",
+        server.url()
+    ));
+    s.write_backlog(10);
+    let seed = user.seed().unwrap();
+    let out =
+        s.cmd(&["run", "--once", "--config", s.config.to_str().unwrap()]).env("NATS_NKEY", &seed).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sent = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+        let client =
+            async_nats::ConnectOptions::with_nkey(seed).connect(server.url()).await.expect("connect with the nkey");
+        let mut stream = async_nats::jetstream::new(client).get_stream("OUT").await.expect("the output stream");
+        stream.info().await.expect("info").state.messages
+    });
+    assert_eq!(sent, 10);
+}
