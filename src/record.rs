@@ -1,8 +1,9 @@
 //! The types that flow between stages: a source `Document`, a `Cleaned` document, the output
 //! `Article`, and the `Rejection` that goes to the dead letter instead.
 //!
-//! Every item carries a [`Ticket`]: its place in its input file. The sink hands tickets back once the
-//! record is durable, and only then may the source's checkpoint move past it.
+//! Every item carries a [`Ticket`]: its place in its input (a file's byte range, a stream's
+//! message). The outputs hand tickets back once the record is durable, and only then may the
+//! source count it as done (move a file's checkpoint, acknowledge a message).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -121,7 +122,7 @@ impl Ticket {
 pub struct Provenance {
     /// The document's stable id (shared: every stage keeps a copy for its error path).
     pub id: Arc<str>,
-    /// The input file.
+    /// The input file (for a message: `nats://STREAM/SEQUENCE`).
     pub path: Arc<Path>,
     /// Byte offset of the document in a multi-document file (JSON lines), `None` for whole files.
     pub offset: Option<u64>,
