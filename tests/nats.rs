@@ -49,6 +49,15 @@ fn input(n: usize, copies: usize) -> (Vec<Msg>, usize, usize) {
     (out, n + copies + 1, 2)
 }
 
+/// Messages in `stream`, read by a client connected with `options` to `url`.
+fn messages_in(options: async_nats::ConnectOptions, url: String, stream: &str) -> u64 {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+        let client = options.connect(url).await.expect("connect");
+        let mut stream = async_nats::jetstream::new(client).get_stream(stream).await.expect("the stream");
+        stream.info().await.expect("info").state.messages
+    })
+}
+
 /// Articles by id: how many records each has.
 fn by_id(records: &[serde_json::Value]) -> HashMap<String, usize> {
     let mut m = HashMap::new();
@@ -313,17 +322,10 @@ fn a_server_with_tls_and_a_token_is_reached_with_the_secret_from_the_environment
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let read = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-        let client = async_nats::ConnectOptions::with_token("s3cret-token".into())
-            .add_root_certificates(ca.clone())
-            .require_tls(true)
-            .connect(format!("tls://127.0.0.1:{}", server.port))
-            .await
-            .expect("connect with TLS and the token");
-        let js = async_nats::jetstream::new(client);
-        let mut stream = js.get_stream("OUT").await.expect("the output stream");
-        stream.info().await.expect("info").state.messages
-    });
+    let options = async_nats::ConnectOptions::with_token("s3cret-token".into())
+        .add_root_certificates(ca.clone())
+        .require_tls(true);
+    let read = messages_in(options, format!("tls://127.0.0.1:{}", server.port), "OUT");
     assert_eq!(read, 20, "every article went over TLS, authenticated by the token");
 }
 
@@ -366,15 +368,8 @@ fn a_server_with_users_is_reached_with_a_user_and_password() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let nats = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-        let client = async_nats::ConnectOptions::with_user_and_password("newsmill".into(), "p4ss".into())
-            .connect(server.url())
-            .await
-            .expect("connect as the user");
-        let mut stream = async_nats::jetstream::new(client).get_stream("OUT").await.expect("the output stream");
-        stream.info().await.expect("info").state.messages
-    });
-    assert_eq!(nats, 10);
+    let options = async_nats::ConnectOptions::with_user_and_password("newsmill".into(), "p4ss".into());
+    assert_eq!(messages_in(options, server.url(), "OUT"), 10);
 }
 
 #[test]
@@ -394,11 +389,5 @@ fn a_server_that_wants_an_nkey_is_reached_with_the_seed() {
     let out =
         s.cmd(&["run", "--once", "--config", s.config.to_str().unwrap()]).env("NATS_NKEY", &seed).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let sent = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-        let client =
-            async_nats::ConnectOptions::with_nkey(seed).connect(server.url()).await.expect("connect with the nkey");
-        let mut stream = async_nats::jetstream::new(client).get_stream("OUT").await.expect("the output stream");
-        stream.info().await.expect("info").state.messages
-    });
-    assert_eq!(sent, 10);
+    assert_eq!(messages_in(async_nats::ConnectOptions::with_nkey(seed), server.url(), "OUT"), 10);
 }

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::stories::{Rng, Story, edited, story};
+use common::stories::{Rng, Story, pick};
 use common::{Scratch, read_outputs};
 use serde_json::Value;
 
@@ -79,15 +79,7 @@ fn generate(docs: usize, parts: usize, seed: u64) -> Backlog {
             let records = if text_file { 1 } else { (5 + rng.below(300)) as usize };
             for _ in 0..records.min(part_end - made) {
                 // Pick the story: mostly new, some exact copies, some edited copies.
-                let roll = rng.below(100);
-                let (group, s) = if stories.is_empty() || roll < 80 {
-                    stories.push(story(&mut rng));
-                    (stories.len() - 1, stories[stories.len() - 1].clone())
-                } else {
-                    let g = rng.below(stories.len() as u64) as usize;
-                    let s = if roll < 90 { stories[g].clone() } else { edited(&mut rng, &stories[g]) };
-                    (g, s)
-                };
+                let (group, s) = pick(&mut rng, &mut stories);
                 made += 1;
                 if text_file {
                     bytes = page_dump(&s).into_bytes();

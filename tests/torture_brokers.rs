@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::Scratch;
 use common::services::{Msg, Nats, NatsServer, PgSchema};
-use common::stories::{Rng, Story, edited, story};
+use common::stories::{Rng, Story, pick};
 
 /// Where the articles go.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,15 +38,7 @@ fn generate(docs: usize, parts: usize, seed: u64) -> (Vec<Vec<Msg>>, HashMap<Str
             expected.insert(id.clone(), None);
             format!("{{\"id\": \"{id}\", \"text\": broken").into_bytes()
         } else {
-            let roll = rng.below(100);
-            let (group, s) = if stories.is_empty() || roll < 80 {
-                stories.push(story(&mut rng));
-                (stories.len() - 1, stories[stories.len() - 1].clone())
-            } else {
-                let g = rng.below(stories.len() as u64) as usize;
-                let s = if roll < 90 { stories[g].clone() } else { edited(&mut rng, &stories[g]) };
-                (g, s)
-            };
+            let (group, s) = pick(&mut rng, &mut stories);
             expected.insert(id.clone(), Some(group));
             serde_json::json!({ "id": id, "title": s.title, "text": s.paragraphs.join("\n\n") })
                 .to_string()

@@ -77,3 +77,16 @@ pub fn edited(rng: &mut Rng, s: &Story) -> Story {
     out.paragraphs.push(sentence(rng));
     out
 }
+
+/// The story of the next document: mostly a new one, some exact copies and some edited copies of
+/// earlier ones (80/10/10); its number among `stories` and its text.
+pub fn pick(rng: &mut Rng, stories: &mut Vec<Story>) -> (usize, Story) {
+    let roll = rng.below(100);
+    if stories.is_empty() || roll < 80 {
+        stories.push(story(rng));
+        return (stories.len() - 1, stories[stories.len() - 1].clone());
+    }
+    let g = rng.below(stories.len() as u64) as usize;
+    let s = if roll < 90 { stories[g].clone() } else { edited(rng, &stories[g]) };
+    (g, s)
+}
