@@ -32,6 +32,9 @@ pub fn template_fields(holds: Holds) -> &'static [&'static str] {
     }
 }
 
+/// A NATS server's `max_payload` unless configured otherwise.
+const DEFAULT_MAX_PAYLOAD: usize = 1024 * 1024;
+
 /// Most messages read back from the stream on start (beyond them, the duplicate window alone
 /// keeps records sent before a crash from being sent twice).
 const MAX_READ_BACK: u64 = 100_000;
@@ -372,9 +375,14 @@ impl NatsOutput {
                 r.key(),
             ),
         };
-        let max = self.max_payload.load(Ordering::Relaxed);
+        // Until the server has said, its default: a record it cannot take must be refused here,
+        // where it can go to the dead letter, not at the flush, where it would hold its batch.
+        let max = match self.max_payload.load(Ordering::Relaxed) {
+            0 => DEFAULT_MAX_PAYLOAD,
+            known => known,
+        };
         // The id header and some room for the protocol's own.
-        if max > 0 && payload.len() + id.len() + 64 > max {
+        if payload.len() + id.len() + 64 > max {
             return Err(SinkError::Refused {
                 reason: format!("record of {} bytes exceeds the NATS server's max_payload ({max})", payload.len()),
             });
