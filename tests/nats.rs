@@ -242,11 +242,12 @@ fn a_reload_applies_the_consumer_settings_without_losing_a_message() {
     assert_eq!(by_id(&s.articles()).values().filter(|n| **n != 1).count(), 0);
 }
 
-/// A test CA (ca.pem) and a certificate it signed for 127.0.0.1 (cert.pem, key.pem) in `dir`, or
-/// `None` (skipped) without openssl.
+/// A test CA (ca.pem), a server certificate it signed for 127.0.0.1 (cert.pem, key.pem) and a
+/// client certificate (client.pem, client.key) in `dir`, or `None` (skipped) without openssl.
 fn certificate(dir: &std::path::Path) -> Option<()> {
     std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").ok()?;
-    let steps: [&[&str]; 3] = [
+    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").ok()?;
+    let steps: [&[&str]; 5] = [
         &[
             "req",
             "-x509",
@@ -279,6 +280,35 @@ fn certificate(dir: &std::path::Path) -> Option<()> {
             "san.ext",
             "-out",
             "cert.pem",
+        ],
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=newsmill",
+            "-keyout",
+            "client.key",
+            "-out",
+            "client.csr",
+        ],
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "client.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "client.ext",
+            "-out",
+            "client.pem",
         ],
     ];
     for args in steps {
@@ -390,4 +420,30 @@ fn a_server_that_wants_an_nkey_is_reached_with_the_seed() {
         s.cmd(&["run", "--once", "--config", s.config.to_str().unwrap()]).env("NATS_NKEY", &seed).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(messages_in(async_nats::ConnectOptions::with_nkey(seed), server.url(), "OUT"), 10);
+}
+
+#[test]
+fn a_server_that_verifies_clients_is_reached_with_a_client_certificate() {
+    let certs = tempfile::tempdir().unwrap();
+    if certificate(certs.path()).is_none() {
+        return;
+    }
+    let p = |n: &str| certs.path().join(n).display().to_string();
+    let tls =
+        ["--tls", "--tlscert", &p("cert.pem"), "--tlskey", &p("key.pem"), "--tlscacert", &p("ca.pem"), "--tlsverify"];
+    let Some(server) = NatsServer::start_with(&tls) else { return };
+    let s = Scratch::new(&format!(
+        "[sink]\nkind = \"nats\"\n[sink.nats]\nstream = \"OUT\"\nsubject = \"out.all\"\n\
+         [nats]\nurl = \"tls://127.0.0.1:{}\"\ntls_ca_file = \"{}\"\ntls_cert_file = \"{}\"\ntls_key_file = \"{}\"\n",
+        server.port,
+        p("ca.pem"),
+        p("client.pem"),
+        p("client.key")
+    ));
+    s.write_backlog(10);
+    s.run_once();
+    let options = async_nats::ConnectOptions::new()
+        .add_root_certificates(certs.path().join("ca.pem"))
+        .add_client_certificate(certs.path().join("client.pem"), certs.path().join("client.key"));
+    assert_eq!(messages_in(options, format!("tls://127.0.0.1:{}", server.port), "OUT"), 10);
 }

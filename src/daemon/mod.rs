@@ -146,6 +146,8 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let outputs = Arc::new(outputs);
     let limits = Limits::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get());
     let mut parts = vec![part(state.tracker.clone()), part(state.index.clone()), part(state.feeds.clone())];
+    // The NATS source's acknowledgements, flushed at the very end.
+    let mut message_acks = None;
     let (source, globs, nats_settings): (Box<dyn Source>, Option<Globs>, Option<SourceSettings>) = match cfg.source.kind
     {
         SourceKind::Files => {
@@ -164,6 +166,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
             let done = nats::acks::load(&state.store, id)?;
             let acks = Arc::new(MessageAcks::new(id, done, tokio::runtime::Handle::current()));
             parts.push(part(acks.clone()));
+            message_acks = Some(acks.clone());
             let (nats, settings) = NatsSource::new(&cfg.source.nats, &cfg.nats, limits, acks, once);
             (Box::new(nats), None, Some(settings))
         }
@@ -248,6 +251,9 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
         task.finish().await;
     }
     let committed = last_commit(&committer, grace).await;
+    if let Some(acks) = &message_acks {
+        acks.settle(Duration::from_secs(5)).await;
+    }
     stages.log_counters();
     if let Some(p) = progress {
         p.finish().await;

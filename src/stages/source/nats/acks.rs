@@ -64,6 +64,10 @@ pub(crate) struct MessageAcks {
     pub source: u64,
     inner: Mutex<Inner>,
     runtime: tokio::runtime::Handle,
+    /// Acknowledgements handed to the client and not yet written into it.
+    sending: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// The connection they go out on (flushed at the end of a run).
+    client: Mutex<Option<async_nats::Client>>,
 }
 
 /// What a commit writes for the source.
@@ -86,7 +90,13 @@ pub(crate) enum Arrival {
 impl MessageAcks {
     /// The acknowledgements of `source`, with the sequences the state says are done.
     pub fn new(source: u64, done: BTreeSet<u64>, runtime: tokio::runtime::Handle) -> Self {
-        Self { source, inner: Mutex::new(Inner { done, ..Inner::default() }), runtime }
+        Self {
+            source,
+            inner: Mutex::new(Inner { done, ..Inner::default() }),
+            runtime,
+            sending: Default::default(),
+            client: Mutex::new(None),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -156,12 +166,34 @@ impl MessageAcks {
         (inner.in_flight.len(), inner.done.len())
     }
 
+    /// The connection the source reads on.
+    pub fn set_client(&self, client: async_nats::Client) {
+        *self.client.lock().unwrap_or_else(|e| e.into_inner()) = Some(client);
+    }
+
+    /// Waits (at most `within`) until every acknowledgement sent so far has reached the server's
+    /// connection and it is flushed: the end of a run sends its last commit's acknowledgements
+    /// before the process exits (one lost would only be a redelivery, answered by the done table).
+    pub async fn settle(&self, within: Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        while self.sending.load(std::sync::atomic::Ordering::Acquire) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let client = self.client.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(client) = client {
+            let _ = tokio::time::timeout_at(deadline, client.flush()).await;
+        }
+    }
+
     fn send(&self, message: jetstream::Message, kind: AckKind) {
-        // Fire and forget: a lost acknowledgement is a redelivery, which the done table answers.
+        // Not waited for: a lost acknowledgement is a redelivery, which the done table answers.
+        let sending = self.sending.clone();
+        sending.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.runtime.spawn(async move {
             if let Err(error) = message.ack_with(kind).await {
                 debug!(%error, "Acknowledgement to NATS not sent; the message will come again and be acknowledged then.");
             }
+            sending.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
         });
     }
 }

@@ -340,6 +340,7 @@ impl NatsSource {
                 return None;
             }
         };
+        self.acks.set_client(client.clone());
         let js = jetstream::new(client);
         let consumer = self.find_consumer(&js, ctx).await?;
         Some((js, consumer))
