@@ -247,77 +247,29 @@ fn a_reload_applies_the_consumer_settings_without_losing_a_message() {
 fn certificate(dir: &std::path::Path) -> Option<()> {
     std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").ok()?;
     std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").ok()?;
-    let steps: [&[&str]; 5] = [
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=newsmill test CA",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-        ],
-        &["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "key.pem", "-out", "server.csr"],
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "1",
-            "-extfile",
-            "san.ext",
-            "-out",
-            "cert.pem",
-        ],
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=newsmill",
-            "-keyout",
-            "client.key",
-            "-out",
-            "client.csr",
-        ],
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "client.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "1",
-            "-extfile",
-            "client.ext",
-            "-out",
-            "client.pem",
-        ],
-    ];
-    for args in steps {
-        match std::process::Command::new("openssl").args(args).current_dir(dir).output() {
+    let ca = "req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-CA -keyout ca.key -out ca.pem".to_string();
+    // A key and a request for `name`, then the CA's signature with the extensions in `ext`.
+    let signed = |name: &str, subject: &str, ext: &str| {
+        [
+            format!("req -newkey rsa:2048 -nodes -subj /CN={subject} -keyout {name}.key -out {name}.csr"),
+            format!(
+                "x509 -req -in {name}.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile {ext} -out {name}.pem"
+            ),
+        ]
+    };
+    let mut steps = vec![ca];
+    steps.extend(signed("server", "127.0.0.1", "san.ext"));
+    steps.extend(signed("client", "newsmill", "client.ext"));
+    for step in steps {
+        match std::process::Command::new("openssl").args(step.split(' ')).current_dir(dir).output() {
             Ok(o) if o.status.success() => {}
             Ok(o) => return common::services::skip_or_fail("openssl", String::from_utf8_lossy(&o.stderr)),
             Err(e) => return common::services::skip_or_fail("openssl", e),
         }
     }
+    // The server's files under the names the tests use.
+    std::fs::rename(dir.join("server.pem"), dir.join("cert.pem")).ok()?;
+    std::fs::rename(dir.join("server.key"), dir.join("key.pem")).ok()?;
     Some(())
 }
 

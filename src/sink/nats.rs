@@ -324,33 +324,6 @@ impl NatsOutput {
         Ok((last, again))
     }
 
-    fn send_sealed(&self, items: &[Item<Message>]) -> Result<(), SinkError> {
-        let label = self.holds.name();
-        let result = self.runtime.block_on(async {
-            let mut link = self.link.lock().await;
-            let js = match self.ready(&mut link).await {
-                Ok(l) => l.js.clone(),
-                Err(e) => return Err(e),
-            };
-            self.publish(&js, items).await
-        });
-        match result {
-            Ok((last, again)) => {
-                metrics::histogram!("newsmill_output_batch_records", "output" => label).record(items.len() as f64);
-                if again > 0 {
-                    metrics::counter!("newsmill_output_already_present_total", "output" => label).increment(again);
-                }
-                self.last_seq.fetch_max(last, Ordering::Relaxed);
-                self.written.fetch_add(items.iter().map(|i| i.bytes as u64).sum(), Ordering::Relaxed);
-                Ok(())
-            }
-            Err(message) => {
-                metrics::counter!("newsmill_output_retries_total", "output" => label).increment(1);
-                Err(SinkError::Server { output: self.name(), message })
-            }
-        }
-    }
-
     /// The message of a record.
     fn message(&self, record: Record<'_>) -> Result<Message, SinkError> {
         let payload = serde_json::to_vec(&record)?;
@@ -401,7 +374,30 @@ impl Server for NatsOutput {
     }
 
     fn send(&self, items: &[Item<Message>]) -> Result<(), SinkError> {
-        self.send_sealed(items)
+        let label = self.holds.name();
+        let result = self.runtime.block_on(async {
+            let mut link = self.link.lock().await;
+            let js = match self.ready(&mut link).await {
+                Ok(l) => l.js.clone(),
+                Err(e) => return Err(e),
+            };
+            self.publish(&js, items).await
+        });
+        match result {
+            Ok((last, again)) => {
+                metrics::histogram!("newsmill_output_batch_records", "output" => label).record(items.len() as f64);
+                if again > 0 {
+                    metrics::counter!("newsmill_output_already_present_total", "output" => label).increment(again);
+                }
+                self.last_seq.fetch_max(last, Ordering::Relaxed);
+                self.written.fetch_add(items.iter().map(|i| i.bytes as u64).sum(), Ordering::Relaxed);
+                Ok(())
+            }
+            Err(message) => {
+                metrics::counter!("newsmill_output_retries_total", "output" => label).increment(1);
+                Err(SinkError::Server { output: self.name(), message })
+            }
+        }
     }
 
     fn position(&self) -> Vec<u8> {

@@ -103,8 +103,8 @@ impl PostgresOutput {
         Ok(client)
     }
 
-    /// Sends `items` in one transaction.
-    async fn send(&self, client: &mut Client, items: &[Item<Row>]) -> Result<u64, tokio_postgres::Error> {
+    /// Inserts `items` in one transaction; how many rows were new.
+    async fn insert(&self, client: &mut Client, items: &[Item<Row>]) -> Result<u64, tokio_postgres::Error> {
         let tx = client.transaction().await?;
         let statement = tx.prepare(&self.insert).await?;
         let mut inserted = 0;
@@ -118,49 +118,6 @@ impl PostgresOutput {
         }
         tx.commit().await?;
         Ok(inserted)
-    }
-
-    /// One flush of the sealed batch: connect if need be, send, and keep the connection only if
-    /// it worked.
-    fn send_sealed(&self, items: &[Item<Row>]) -> Result<(), SinkError> {
-        let label = self.holds.name();
-        let started = Instant::now();
-        let taken = self.client.lock().unwrap_or_else(|e| e.into_inner()).take();
-        let deadline = Duration::from_millis(self.target.server.statement_timeout_ms.get());
-        let result = self.runtime.block_on(async {
-            let mut client = match taken.filter(|c| !c.is_closed()) {
-                Some(c) => c,
-                None => {
-                    let c = self.connect().await.map_err(Problem::into_message)?;
-                    info!(output = label, table = %self.table(), "Connected to PostgreSQL.");
-                    c
-                }
-            };
-            match tokio::time::timeout(deadline, self.send(&mut client, items)).await {
-                Ok(Ok(inserted)) => Ok((client, inserted)),
-                Ok(Err(e)) => Err(message(&e)),
-                Err(_) => Err(format!("no answer within {} ms", deadline.as_millis())),
-            }
-        });
-        match result {
-            Ok((client, inserted)) => {
-                *self.client.lock().unwrap_or_else(|e| e.into_inner()) = Some(client);
-                metrics::histogram!("newsmill_output_flush_seconds", "output" => label).record(started.elapsed());
-                metrics::histogram!("newsmill_output_batch_records", "output" => label).record(items.len() as f64);
-                let again = items.len() as u64 - inserted;
-                if again > 0 {
-                    // Records sent before a crash and sent again now: already there.
-                    metrics::counter!("newsmill_output_already_present_total", "output" => label).increment(again);
-                }
-                self.sent.fetch_add(items.len() as u64, Ordering::Relaxed);
-                self.written.fetch_add(items.iter().map(|i| i.bytes as u64).sum(), Ordering::Relaxed);
-                Ok(())
-            }
-            Err(message) => {
-                metrics::counter!("newsmill_output_retries_total", "output" => label).increment(1);
-                Err(SinkError::Server { output: format!("{label} ({})", self.table()), message })
-            }
-        }
     }
 }
 
@@ -270,8 +227,46 @@ impl Server for PostgresOutput {
         row(record)
     }
 
+    /// Connects if need be, inserts, and keeps the connection only if that worked.
     fn send(&self, items: &[Item<Row>]) -> Result<(), SinkError> {
-        self.send_sealed(items)
+        let label = self.holds.name();
+        let started = Instant::now();
+        let taken = self.client.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let deadline = Duration::from_millis(self.target.server.statement_timeout_ms.get());
+        let result = self.runtime.block_on(async {
+            let mut client = match taken.filter(|c| !c.is_closed()) {
+                Some(c) => c,
+                None => {
+                    let c = self.connect().await.map_err(Problem::into_message)?;
+                    info!(output = label, table = %self.table(), "Connected to PostgreSQL.");
+                    c
+                }
+            };
+            match tokio::time::timeout(deadline, self.insert(&mut client, items)).await {
+                Ok(Ok(inserted)) => Ok((client, inserted)),
+                Ok(Err(e)) => Err(message(&e)),
+                Err(_) => Err(format!("no answer within {} ms", deadline.as_millis())),
+            }
+        });
+        match result {
+            Ok((client, inserted)) => {
+                *self.client.lock().unwrap_or_else(|e| e.into_inner()) = Some(client);
+                metrics::histogram!("newsmill_output_flush_seconds", "output" => label).record(started.elapsed());
+                metrics::histogram!("newsmill_output_batch_records", "output" => label).record(items.len() as f64);
+                let again = items.len() as u64 - inserted;
+                if again > 0 {
+                    // Records sent before a crash and sent again now: already there.
+                    metrics::counter!("newsmill_output_already_present_total", "output" => label).increment(again);
+                }
+                self.sent.fetch_add(items.len() as u64, Ordering::Relaxed);
+                self.written.fetch_add(items.iter().map(|i| i.bytes as u64).sum(), Ordering::Relaxed);
+                Ok(())
+            }
+            Err(message) => {
+                metrics::counter!("newsmill_output_retries_total", "output" => label).increment(1);
+                Err(SinkError::Server { output: format!("{label} ({})", self.table()), message })
+            }
+        }
     }
 
     fn position(&self) -> Vec<u8> {
