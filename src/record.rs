@@ -131,7 +131,7 @@ pub struct Provenance {
 }
 
 /// The input formats the file source reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// A plain-text page dump, one document per file.
@@ -541,7 +541,7 @@ pub struct Cleaned {
 }
 
 /// Where an article came from, as written in the output.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct SourceInfo {
     /// The input file's path.
     pub path: String,
@@ -550,12 +550,12 @@ pub struct SourceInfo {
     /// The input format.
     pub format: Format,
     /// The charset the input was decoded from when it was not UTF-8.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub charset: Option<&'static str>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "read::charset")]
+    pub charset: Option<read::Fixed>,
 }
 
 /// An image caption with its credit.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Caption {
     /// The caption text.
     pub text: String,
@@ -564,8 +564,9 @@ pub struct Caption {
 }
 
 /// The output record: one per article, one JSON line in the sink. Field names are a stable API
-/// (documented in README.md).
-#[derive(Debug, Clone, Serialize)]
+/// (documented in README.md). It is read back from the internal stream between the extract and
+/// dedup roles.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Article {
     /// Stable document id.
     pub id: String,
@@ -601,11 +602,11 @@ pub struct Article {
     pub page_type: Option<PageType>,
     /// The input stated a headline but no text: `body` is empty on purpose (feed items, with
     /// `feed_items_without_text = "emit"`). Written only when true.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub headline_only: bool,
     /// A line or document was cut at a configured limit (`max_line_bytes`, ...): the body is
     /// not the whole input. Written only when true.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
     /// Words in the body (CJK characters count one each).
     pub word_count: usize,
@@ -621,12 +622,44 @@ pub struct Article {
     /// estimated share of the shorter body found in the other. `None` for a story's first document.
     pub similarity: Option<f64>,
     /// `exact` or `near` for duplicates, `new` for a story's first document.
-    pub dedup: Option<&'static str>,
+    #[serde(default, deserialize_with = "read::dedup")]
+    pub dedup: Option<read::Fixed>,
     /// When newsmill read the document (RFC 3339, UTC).
     pub ingested_at: String,
+    /// The body's dedup sketch (hex), carried on the internal stream from the extract role to the
+    /// dedup role, which takes it out: never in an output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sketch: Option<String>,
     /// For acknowledgement; not written.
     #[serde(skip)]
     pub ticket: Option<Ticket>,
+}
+
+/// Reading back the output's fields that hold one of a few fixed names.
+mod read {
+    use serde::{Deserialize, Deserializer};
+
+    /// One of a few fixed names (spelled so that serde does not take the field for text
+    /// borrowed from the input, which `'static` would make impossible to read).
+    pub type Fixed = &'static str;
+
+    /// A charset's name, as the decoder names it (unknown names are dropped).
+    pub(super) fn charset<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'static str>, D::Error> {
+        let name = Option::<String>::deserialize(d)?;
+        Ok(name.and_then(|n| encoding_rs::Encoding::for_label(n.as_bytes())).map(|e| e.name()))
+    }
+
+    /// `new`, `exact` or `near`.
+    pub(super) fn dedup<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'static str>, D::Error> {
+        let kind = Option::<String>::deserialize(d)?;
+        kind.map(|k| match k.as_str() {
+            "new" => Ok("new"),
+            "exact" => Ok("exact"),
+            "near" => Ok("near"),
+            other => Err(serde::de::Error::unknown_variant(other, &["new", "exact", "near"])),
+        })
+        .transpose()
+    }
 }
 
 /// An input that could not be turned into an article, with the reason; one line in the dead letter.

@@ -37,6 +37,67 @@ pub struct Sketched {
     pub lead: [u32; LEAD_SLOTS],
 }
 
+impl Sketched {
+    /// Bytes of the carried form: layout fingerprint, three counts, the slots, the lead.
+    const CARRIED_BYTES: usize = 8 + 3 * 4 + (SLOTS + 2 * ENTITY_SLOTS) * 2 + LEAD_SLOTS * 4;
+
+    /// The form carried on the internal stream between the extract and dedup roles (hex), marked
+    /// with the sketch layout's fingerprint so that a dedup role configured otherwise sketches the
+    /// body again instead of comparing unlike sketches.
+    pub fn to_hex(&self, layout: u64) -> String {
+        let s = &self.sketch;
+        let mut bytes = Vec::with_capacity(Self::CARRIED_BYTES);
+        bytes.extend_from_slice(&layout.to_le_bytes());
+        for n in [s.shingles, s.number_count, s.name_count] {
+            bytes.extend_from_slice(&n.to_le_bytes());
+        }
+        s.sig.iter().chain(&s.numbers).chain(&s.names).for_each(|v| bytes.extend_from_slice(&v.to_le_bytes()));
+        self.lead.iter().for_each(|v| bytes.extend_from_slice(&v.to_le_bytes()));
+        let mut out = String::with_capacity(bytes.len() * 2);
+        for b in bytes {
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+        out
+    }
+
+    /// Reads [`Sketched::to_hex`]; `None` when it was made under another layout or is damaged.
+    pub fn from_hex(text: &str, layout: u64) -> Option<Self> {
+        let text = text.as_bytes();
+        if text.len() != Self::CARRIED_BYTES * 2 {
+            return None;
+        }
+        let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        let bytes: Vec<u8> =
+            text.chunks_exact(2).map(|p| Some(nibble(p[0])? << 4 | nibble(p[1])?)).collect::<Option<_>>()?;
+        let mut r = bytes.as_slice();
+        let mut take = |n: usize| {
+            let (head, rest) = r.split_at_checked(n)?;
+            r = rest;
+            Some(head)
+        };
+        let u64_at = |b: &[u8]| b.try_into().ok().map(u64::from_le_bytes);
+        if u64_at(take(8)?)? != layout {
+            return None;
+        }
+        let mut u32s = || take(4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+        let (shingles, number_count, name_count) = (u32s()?, u32s()?, u32s()?);
+        let mut sig = [0u16; SLOTS];
+        let mut numbers = [0u16; ENTITY_SLOTS];
+        let mut names = [0u16; ENTITY_SLOTS];
+        for v in sig.iter_mut().chain(numbers.iter_mut()).chain(names.iter_mut()) {
+            *v = u16::from_le_bytes(take(2)?.try_into().ok()?);
+        }
+        let mut lead = [0u32; LEAD_SLOTS];
+        for v in &mut lead {
+            *v = u32::from_le_bytes(take(4)?.try_into().ok()?);
+        }
+        Some(Self { sketch: Sketch { sig, numbers, names, shingles, number_count, name_count }, lead })
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// The sketch of one body, as the index keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sketch {

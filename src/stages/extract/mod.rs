@@ -150,6 +150,7 @@ impl Extractor {
             similarity: None,
             dedup: None,
             ingested_at: now_rfc3339(),
+            sketch: None,
             ticket: Some(doc.prov.ticket),
         };
         Ok(Extracted { prov: doc.prov, article })
