@@ -41,6 +41,9 @@ pub struct Config {
     pub postgres: PostgresConfig,
     /// The NATS server, for a `nats` source and `nats` outputs.
     pub nats: crate::nats::NatsConfig,
+    /// The internal stream between `run --role extract` and `run --role dedup`, and the dedup
+    /// owner's lease.
+    pub handoff: crate::stages::source::handoff::HandoffConfig,
     /// Persistent state: read positions and the dedup window.
     pub state: StateConfig,
     /// Logging.
@@ -249,6 +252,7 @@ impl Config {
         section("extract", self.extract.problems());
         section("dedup", self.dedup.problems());
         section("log", self.log.problems());
+        section("handoff", self.handoff.problems());
         if [self.sink.kind, self.dead_letter.kind].contains(&crate::sink::SinkKind::Postgres) {
             section("postgres", self.postgres.problems());
         }

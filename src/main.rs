@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
 use newsmill::config::Config;
+use newsmill::daemon::role::{Duty, Role, RoleError};
 
 #[derive(Parser)]
 #[command(name = "newsmill", version, about = "Turns raw scraped news pages into clean, deduplicated articles.")]
@@ -27,6 +28,11 @@ enum Command {
         /// Process what the inputs hold now, drain, and exit.
         #[arg(long)]
         once: bool,
+        /// Which part of the work this process does: `all`; `extract` (any number of them: input
+        /// to the internal stream); `dedup` (one owner, the others standing by: internal stream
+        /// to the outputs). docs/scale-out.md.
+        #[arg(long, default_value = "all")]
+        role: Role,
     },
     /// Validate a config file and print every problem with file:line:column.
     Check {
@@ -87,7 +93,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { config, once } => run(&config, once),
+        Command::Run { config, once, role } => run(&config, once, role),
         Command::Check { config } => check(&config),
         Command::Process { config, files } => process(&config, &files),
         Command::Explain { config, file } => explain(&config, &file),
@@ -158,7 +164,10 @@ fn migrate(path: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn run(path: &Path, once: bool) -> anyhow::Result<ExitCode> {
+/// Exit code of a dedup owner that found another process owns the lease now.
+const FENCED: u8 = 3;
+
+fn run(path: &Path, once: bool, role: Role) -> anyhow::Result<ExitCode> {
     let cfg = match load(path) {
         Ok(c) => c,
         Err(code) => return Ok(code),
@@ -176,9 +185,29 @@ fn run(path: &Path, once: bool) -> anyhow::Result<ExitCode> {
             reload_tx: Some(reload_tx),
             reload_rx: Some(reload_rx),
             log_level,
+            role: Duty::All,
         };
-        newsmill::daemon::run(cfg, once, stop, control).await
-    })?;
+        match role {
+            Role::All => newsmill::daemon::run(cfg, once, stop, control).await.map_err(RoleError::from),
+            Role::Extract => {
+                newsmill::daemon::run(cfg, once, stop, newsmill::daemon::Control { role: Duty::Extract, ..control })
+                    .await
+                    .map_err(RoleError::from)
+            }
+            Role::Dedup => newsmill::daemon::role::run_dedup(cfg, once, stop, control).await,
+        }
+    });
+    let summary = match summary {
+        Ok(s) => s,
+        Err(e @ RoleError::Fenced(_)) => {
+            // Its tasks may still be running: leave without waiting for them (nothing of theirs
+            // can be written any more, and the state holds the last commit).
+            tracing::error!(error = %e, "Stopping.");
+            eprintln!("newsmill: {e}");
+            std::process::exit(i32::from(FENCED));
+        }
+        Err(e) => return Err(e.into()),
+    };
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     if once {
         let summary = serde_json::to_string(&summary)?;

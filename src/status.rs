@@ -13,6 +13,7 @@ use serde::Serialize;
 use crate::runner::StageCounters;
 use crate::stages::dedup::{DedupCounts, SharedIndex};
 use crate::stages::source::checkpoint::{Lag, Tracker};
+use crate::stages::source::handoff::Position;
 
 pub use crate::runner::PROCESSING_SECONDS;
 
@@ -82,6 +83,32 @@ pub struct Probe {
     pub health: Arc<Health>,
     /// When the pipeline started.
     pub started: Instant,
+    /// The process' role.
+    pub role: RoleProbe,
+}
+
+/// The process' role (`run --role`) and, in the dedup role, how far it has read.
+pub struct RoleProbe {
+    /// `all`, `extract` or `dedup`.
+    pub role: &'static str,
+    /// `active`, or `standby` (a dedup process waiting for the lease).
+    pub state: &'static str,
+    /// The dedup role's position in the internal stream.
+    pub handoff: Option<Arc<Position>>,
+}
+
+/// `/status`' `role`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoleStatus {
+    /// `all`, `extract` or `dedup`.
+    pub role: &'static str,
+    /// `active`, or `standby`.
+    pub state: &'static str,
+    /// The dedup role: the internal stream's sequence up to which everything is committed.
+    pub position: Option<u64>,
+    /// The dedup role: messages of the internal stream not yet committed here (read and on
+    /// their way, or not read yet).
+    pub lag: Option<u64>,
 }
 
 /// Everything `/status` says.
@@ -107,6 +134,8 @@ pub struct Status {
     pub sink: SinkStatus,
     /// Config reloads.
     pub reloads: ReloadStatus,
+    /// The process' role.
+    pub role: RoleStatus,
 }
 
 /// One stage's figures.
@@ -227,6 +256,12 @@ impl Probe {
                 ok: h.reloads_ok.load(Ordering::Relaxed),
                 failed: h.reloads_failed.load(Ordering::Relaxed),
             },
+            role: RoleStatus {
+                role: self.role.role,
+                state: self.role.state,
+                position: self.role.handoff.as_ref().map(|p| p.durable()),
+                lag: self.role.handoff.as_ref().map(|p| p.lag()),
+            },
         }
     }
 }
@@ -263,4 +298,9 @@ pub(crate) fn export(s: &Status) {
     gauge!("newsmill_documents_in_flight").set(s.source.in_flight as f64);
     counter!("newsmill_reloads_total", "result" => "ok").absolute(s.reloads.ok);
     counter!("newsmill_reloads_total", "result" => "failed").absolute(s.reloads.failed);
+    gauge!("newsmill_role", "role" => s.role.role, "state" => s.role.state).set(1.0);
+    if let (Some(position), Some(lag)) = (s.role.position, s.role.lag) {
+        gauge!("newsmill_dedup_position").set(position as f64);
+        gauge!("newsmill_dedup_lag").set(lag as f64);
+    }
 }

@@ -55,8 +55,19 @@ pub(crate) fn render(prev: Option<&Value>, cur: &Value, elapsed: Duration) -> St
     let secs = elapsed.as_secs_f64().max(1e-3);
     let mut out = String::new();
     let ready = if cur["ready"] == true { "ready" } else { "NOT READY (outputs or state not writable)" };
+    // The role, and in the dedup role where it stands in the internal stream.
+    let role = &cur["role"];
+    let role = match (role["role"].as_str(), role["position"].as_u64()) {
+        (Some(name), Some(pos)) => format!(
+            "  role {name} ({})  position {pos}  lag {}",
+            role["state"].as_str().unwrap_or("?"),
+            n(&role["lag"])
+        ),
+        (Some(name), None) => format!("  role {name}"),
+        _ => String::new(),
+    };
     out.push_str(&format!(
-        "newsmill {}  up {}s  config {}  {}\n\n",
+        "newsmill {}  up {}s  config {}  {}{role}\n\n",
         cur["version"].as_str().unwrap_or("?"),
         n(&cur["uptime_secs"]),
         cur["config_hash"].as_str().unwrap_or("?"),
@@ -169,13 +180,15 @@ mod tests {
                 "dedup": {"held": 7, "stories": 6, "new": 6, "exact": 1, "near": 0},
                 "source": {"files": 3, "unread_bytes": 10, "uncommitted_bytes": 0, "in_flight": 2},
                 "sink": {"bytes": 100, "commits_ok": 4, "commits_failed": 0},
-                "reloads": {"ok": 1, "failed": 0}
+                "reloads": {"ok": 1, "failed": 0},
+                "role": {"role": "dedup", "state": "standby", "position": 90, "lag": 12}
             })
         };
         let t = render(Some(&status(100)), &status(300), Duration::from_secs(2));
         let clean = t.lines().find(|l| l.starts_with("clean")).unwrap();
         assert!(clean.contains("100.0") && clean.contains("5/64") && clean.contains(" 2 "), "{clean}");
         assert!(t.contains("held 7") && t.contains("reloads 1 ok") && t.contains("ready"), "{t}");
+        assert!(t.lines().next().unwrap().ends_with("role dedup (standby)  position 90  lag 12"), "{t}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod commit;
 mod outputs;
 mod persisted;
 mod reload;
+pub mod role;
 mod stages;
 
 use std::sync::Arc;
@@ -23,19 +24,22 @@ use crate::config::Config;
 use crate::config::SourceKind;
 use crate::live::Live;
 use crate::record::{AckAll, Acknowledge};
+use crate::sink::postgres::lease::Fence;
 use crate::sink::{DeadLetterStage, SinkError, SinkStage};
 use crate::stages::clean::Cleaner;
 use crate::stages::dedup::Dedup;
 use crate::stages::extract::Extractor;
+use crate::stages::source::handoff::{HandoffSource, Position};
 use crate::stages::source::nats::{self, NatsSource, SourceSettings, acks::MessageAcks};
 use crate::stages::source::reader::Limits;
 use crate::stages::source::{FileSource, Globs, Source, SourceContext, SourceError};
 use crate::state::{StateError, part};
-use crate::status::{Health, Probe, StageProbe};
+use crate::status::{Health, Probe, RoleProbe, StageProbe};
 use commit::Committer;
 use outputs::Outputs;
 pub use outputs::migrate;
 use persisted::Persisted;
+use role::Duty;
 use stages::{Logic, Stages};
 
 /// Why the daemon could not start.
@@ -125,6 +129,8 @@ pub struct Control {
     pub reload_rx: Option<tokio::sync::mpsc::Receiver<()>>,
     /// Changes the log level.
     pub log_level: Option<crate::logging::LevelHandle>,
+    /// What this run does, by the process' role.
+    pub role: role::Duty,
 }
 
 /// Whether the summary of `run --once` must stay off standard output (an output writes there).
@@ -134,12 +140,14 @@ pub fn writes_to_stdout(cfg: &Config) -> bool {
 
 /// Runs the daemon until `stop` is cancelled (or, with `once`, until the inputs are read).
 pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Control) -> Result<Summary, DaemonError> {
+    let duty = control.role.clone();
+    let cfg = duty.adapt(cfg);
     // Open: the state, the outputs at their committed positions, the stages' logic.
     let state = Persisted::open(&cfg)?;
     // Off the async threads: an output may connect to its server here.
     let (outputs, slots) = {
-        let (cfg, store) = (cfg.clone(), state.store.clone());
-        tokio::task::spawn_blocking(move || Outputs::open(&cfg, &store))
+        let (cfg, store, fence) = (cfg.clone(), state.store.clone(), duty.fence().cloned());
+        tokio::task::spawn_blocking(move || Outputs::open(&cfg, &store, fence))
             .await
             .map_err(|e| DaemonError::Task(e.to_string()))??
     };
@@ -148,32 +156,46 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let mut parts = vec![part(state.tracker.clone()), part(state.index.clone()), part(state.feeds.clone())];
     // The NATS source's acknowledgements, flushed at the very end.
     let mut message_acks = None;
-    let (source, globs, nats_settings): (Box<dyn Source>, Option<Globs>, Option<SourceSettings>) = match cfg.source.kind
-    {
-        SourceKind::Files => {
-            let files = FileSource::new(
-                &cfg.source,
-                cfg.dead_letter.excerpt_bytes.get(),
-                once,
-                state.tracker.clone(),
-                state.feeds.clone(),
-            )?;
-            let globs = files.globs();
-            (Box::new(files), Some(globs), None)
-        }
-        SourceKind::Nats => {
-            let id = nats::source_id(&cfg.source.nats);
-            let done = nats::acks::load(&state.store, id)?;
-            let acks = Arc::new(MessageAcks::new(id, done, tokio::runtime::Handle::current()));
-            parts.push(part(acks.clone()));
-            message_acks = Some(acks.clone());
-            let (nats, settings) = NatsSource::new(&cfg.source.nats, &cfg.nats, limits, acks, once);
-            (Box::new(nats), None, Some(settings))
-        }
-    };
+    // The dedup role's position in the internal stream.
+    let mut handoff = None;
+    let (source, globs, nats_settings): (Box<dyn Source>, Option<Globs>, Option<SourceSettings>) =
+        match (&duty, cfg.source.kind) {
+            // The dedup role reads the internal stream, whatever the input is.
+            (Duty::Own { fence: Fence { position: durable, .. } }, _)
+            | (Duty::StandBy { position: durable, .. }, _) => {
+                let limit = match &duty {
+                    Duty::StandBy { limit, .. } => Some(limit.clone()),
+                    _ => None,
+                };
+                let position = Position::load(&state.store, &cfg.handoff, durable.clone())?;
+                parts.push(part(position.clone()));
+                handoff = Some(position.clone());
+                (Box::new(HandoffSource::new(&cfg.handoff, &cfg.nats, position, limit, once)), None, None)
+            }
+            (_, SourceKind::Files) => {
+                let files = FileSource::new(
+                    &cfg.source,
+                    cfg.dead_letter.excerpt_bytes.get(),
+                    once,
+                    state.tracker.clone(),
+                    state.feeds.clone(),
+                )?;
+                let globs = files.globs();
+                (Box::new(files), Some(globs), None)
+            }
+            (_, SourceKind::Nats) => {
+                let id = nats::source_id(&cfg.source.nats);
+                let done = nats::acks::load(&state.store, id)?;
+                let acks = Arc::new(MessageAcks::new(id, done, tokio::runtime::Handle::current()));
+                parts.push(part(acks.clone()));
+                message_acks = Some(acks.clone());
+                let (nats, settings) = NatsSource::new(&cfg.source.nats, &cfg.nats, limits, acks, once);
+                (Box::new(nats), None, Some(settings))
+            }
+        };
     let cleaner = Arc::new(Live::of(Cleaner::new(&cfg.clean)?));
     let extractor = Arc::new(Live::of(Extractor::new(&cfg.extract)));
-    let dedup = Arc::new(Live::of(Dedup::new(&cfg.dedup, state.index.clone())));
+    let dedup = Arc::new(Live::of(Dedup::new(&cfg.dedup, state.index.clone()).with_mode(duty.dedup_mode())));
     let health = Arc::new(Health::default());
     *health.config_hash.lock().unwrap_or_else(|e| e.into_inner()) = config_hash(&cfg);
     // Documents are acknowledged to their source once their output is durable, and their dedup
@@ -200,16 +222,18 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let stages = Arc::new(stages);
     let source_task = tokio::spawn(source.run(SourceContext {
         out: ends.out,
+        extracted: ends.extracted,
         dead_letter: ends.dead_letter,
         cancel: stop.child_token(),
         counters: ends.counters,
         input_down: health.input_down.clone(),
     }));
-    let probe = Arc::new(probe(&stages, &state, &dedup, &outputs, &health));
+    let role = RoleProbe { role: duty.role().name(), state: duty.state(), handoff };
+    let probe = Arc::new(probe(&stages, &state, &dedup, &outputs, &health, role));
     let progress = (once && std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .then(|| Task::spawn("progress", |stop| show_progress(probe.clone(), stop)));
     let server = if cfg.metrics.enabled && !once { Some(serve_metrics(&cfg, probe.clone()).await?) } else { None };
-    info!(once, inputs = ?cfg.source.paths, output = %cfg.sink.output(&cfg.postgres, &cfg.nats).key(), "Pipeline started.");
+    info!(once, role = duty.role().name(), state = duty.state(), inputs = ?cfg.source.paths, output = %cfg.sink.output(&cfg.postgres, &cfg.nats).key(), "Pipeline started.");
     cfg.warn_removed_keys();
 
     // Run: commit periodically and apply reloads while the stages work.
@@ -217,6 +241,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let reloader = match (control.config_path, control.reload_rx) {
         (Some(path), Some(rx)) if !once => {
             let parts = reload::Reloadable {
+                duty: duty.clone(),
                 cleaner,
                 extractor,
                 dedup,
@@ -367,6 +392,7 @@ fn probe(
     dedup: &Live<Dedup>,
     outputs: &Arc<Outputs>,
     health: &Arc<Health>,
+    role: RoleProbe,
 ) -> Probe {
     let stage_probes = StageId::ALL
         .iter()
@@ -386,6 +412,7 @@ fn probe(
         output_bytes: Box::new(move || (outputs.articles.bytes_written(), outputs.rejected.bytes_written())),
         health: health.clone(),
         started: std::time::Instant::now(),
+        role,
     }
 }
 

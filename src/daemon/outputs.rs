@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::commit::{Committer, Slot};
 use crate::config::Config;
 use crate::live::Live;
+use crate::sink::postgres::lease::Fence;
 use crate::sink::{Holds, OutputSettings, Sink, SinkError};
 use crate::state::StateStore;
 
@@ -38,11 +39,20 @@ impl Output {
 pub(super) struct Outputs {
     pub articles: Output,
     pub rejected: Output,
+    /// The dedup owner's fence, for the outputs a reload opens too.
+    fence: Option<Fence>,
 }
 
-/// Opens `holds` as `cfg` says, at its committed position: the committer's slot for it.
-fn open(holds: Holds, cfg: &Config, store: &StateStore) -> Result<(Arc<dyn Sink>, Slot), OpenError> {
-    let settings = settings(holds, cfg);
+/// Opens `holds` as `cfg` says, at its committed position: the committer's slot for it. A
+/// `postgres` output checks `fence` in every flush.
+fn open(
+    holds: Holds,
+    cfg: &Config,
+    store: &StateStore,
+    fence: Option<&Fence>,
+) -> Result<(Arc<dyn Sink>, Slot), OpenError> {
+    let mut settings = settings(holds, cfg);
+    settings.postgres.fence = fence.cloned();
     let key = settings.key();
     let stored = store.sink_position(&key)?;
     let sink = crate::sink::open(&settings, stored.as_deref())?;
@@ -62,11 +72,11 @@ pub(super) enum OpenError {
 
 impl Outputs {
     /// Opens both outputs; returns them and their slots for the committer.
-    pub(super) fn open(cfg: &Config, store: &StateStore) -> Result<(Self, Vec<Slot>), OpenError> {
-        let (articles, a) = open(Holds::Articles, cfg, store)?;
-        let (rejected, r) = open(Holds::Rejections, cfg, store)?;
+    pub(super) fn open(cfg: &Config, store: &StateStore, fence: Option<Fence>) -> Result<(Self, Vec<Slot>), OpenError> {
+        let (articles, a) = open(Holds::Articles, cfg, store, fence.as_ref())?;
+        let (rejected, r) = open(Holds::Rejections, cfg, store, fence.as_ref())?;
         let output = |sink| Output { current: Arc::new(Live::new(sink)), replaced_bytes: AtomicU64::new(0) };
-        Ok((Self { articles: output(articles), rejected: output(rejected) }, vec![a, r]))
+        Ok((Self { articles: output(articles), rejected: output(rejected), fence }, vec![a, r]))
     }
 
     fn get(&self, holds: Holds) -> &Output {
@@ -86,7 +96,7 @@ impl Outputs {
         store: &StateStore,
         committer: &Committer,
     ) -> Result<(), String> {
-        let (sink, slot) = open(holds, cfg, store).map_err(|e| e.to_string())?;
+        let (sink, slot) = open(holds, cfg, store, self.fence.as_ref()).map_err(|e| e.to_string())?;
         committer.replace_output(holds.name(), slot)?;
         let output = self.get(holds);
         let old = output.current.replace(sink);

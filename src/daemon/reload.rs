@@ -80,6 +80,8 @@ pub(super) fn changed_keys(old: &Config, new: &Config) -> Vec<String> {
 
 /// The running parts a reload can change.
 pub(super) struct Reloadable {
+    /// What this process' role does (a reloaded config is adapted to it).
+    pub duty: super::role::Duty,
     pub cleaner: Arc<Live<Cleaner>>,
     pub extractor: Arc<Live<Extractor>>,
     pub dedup: Arc<Live<Dedup>>,
@@ -218,7 +220,8 @@ pub(super) async fn run_loop(
             }
         };
         let new = match loaded {
-            Ok(new) => new,
+            // As this process' role runs it (its outputs, its workers).
+            Ok(new) => parts.duty.adapt(new),
             Err(e) => {
                 for problem in e.problems() {
                     error!(%problem, "Config reload refused; the running config stays.");

@@ -94,6 +94,8 @@ pub(super) struct Stages {
 pub(super) struct SourceEnds {
     /// Where documents go.
     pub out: crate::channel::Sender<Document>,
+    /// Where articles already extracted go (the dedup role's source): the dedup stage's input.
+    pub extracted: crate::channel::Sender<Extracted>,
     /// Where the source's rejections go.
     pub dead_letter: DeadLetterTx,
     /// The source's counters.
@@ -131,6 +133,7 @@ impl Stages {
         let workers = |id: StageId| size(id).0;
         let (clean, extract, dedup) = (StageId::Clean, StageId::Extract, StageId::Dedup);
         start(clean, spawn_stage(logic.cleaner, workers(clean), clean_rx, Some(extract_tx), ctx(clean, dl())));
+        let extracted = dedup_tx.clone();
         start(extract, spawn_stage(logic.extractor, workers(extract), extract_rx, Some(dedup_tx), ctx(extract, dl())));
         start(dedup, spawn_stage(logic.dedup, workers(dedup), dedup_rx, Some(sink_tx), ctx(dedup, dl())));
         let sink = StageId::Sink;
@@ -139,7 +142,8 @@ impl Stages {
         // closes once every other stage, and so every sender, is gone.
         let dead = StageId::DeadLetter;
         start(dead, spawn_stage(Arc::new(logic.dead_letter), workers(dead), dl_rx, None, ctx(dead, None)));
-        let ends = SourceEnds { out: clean_tx, dead_letter, counters: counters[StageId::Source.index()].clone() };
+        let ends =
+            SourceEnds { out: clean_tx, extracted, dead_letter, counters: counters[StageId::Source.index()].clone() };
         (Self { counters, pools, queues }, ends)
     }
 

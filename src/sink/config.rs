@@ -48,6 +48,9 @@ pub enum SinkKind {
     /// Messages on a NATS JetStream stream (`[nats]`, and the stream in `[sink.nats]` or
     /// `[dead_letter.nats]`), each with its id as `Nats-Msg-Id`: exactly once.
     Nats,
+    /// Nothing: records are counted and acknowledged, and kept nowhere (a dedup process standing
+    /// by; measuring the pipeline without an output).
+    Discard,
 }
 
 /// What opening an output needs, from `[sink]` or `[dead_letter]`.
@@ -80,6 +83,7 @@ impl OutputSettings {
             SinkKind::Stdout => format!("{holds}:stdout"),
             SinkKind::Postgres => format!("{holds}:postgres:{}.{}", self.postgres.server.schema, self.postgres.table),
             SinkKind::Nats => format!("{holds}:nats:{}", self.nats.stream),
+            SinkKind::Discard => format!("{holds}:discard"),
         }
     }
 }
@@ -180,7 +184,7 @@ impl SinkConfig {
             max_file_bytes: self.max_file_bytes,
             rotate_interval_ms: self.rotate_interval_ms,
             buffer_bytes: self.buffer_bytes.get(),
-            postgres: PostgresTarget { server: postgres.clone(), table: self.postgres.table.clone() },
+            postgres: PostgresTarget { server: postgres.clone(), table: self.postgres.table.clone(), fence: None },
             nats: self.nats.target(nats),
         }
     }
@@ -200,7 +204,7 @@ impl DeadLetterConfig {
             max_file_bytes: self.max_file_bytes,
             rotate_interval_ms: self.rotate_interval_ms,
             buffer_bytes,
-            postgres: PostgresTarget { server: postgres.clone(), table: self.postgres.table.clone() },
+            postgres: PostgresTarget { server: postgres.clone(), table: self.postgres.table.clone(), fence: None },
             nats: self.nats.target(nats),
         }
     }

@@ -8,6 +8,7 @@
 
 mod batch;
 pub mod config;
+mod discard;
 mod file;
 pub mod nats;
 pub mod postgres;
@@ -159,6 +160,7 @@ pub fn open(settings: &OutputSettings, committed: Option<&[u8]>) -> Result<Arc<d
     Ok(match settings.kind {
         SinkKind::Jsonl => Arc::new(file::open(settings, committed)?),
         SinkKind::Stdout => Arc::new(Stdout::new(settings.buffer_bytes)),
+        SinkKind::Discard => Arc::new(discard::Discard::default()),
         SinkKind::Postgres => {
             let server = postgres::PostgresOutput::open(settings.holds, &settings.postgres)?;
             Arc::new(batch::Sealed::new(server, settings.buffer_bytes))

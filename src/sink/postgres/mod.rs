@@ -11,6 +11,7 @@
 //! the pipeline stops taking input.
 
 pub mod config;
+pub mod lease;
 pub(crate) mod schema;
 
 use std::sync::Mutex;
@@ -32,6 +33,8 @@ pub struct PostgresTarget {
     pub server: PostgresConfig,
     /// The table (in `server.schema`).
     pub table: String,
+    /// The dedup owner's fence, checked in every flush's transaction (`--role dedup`).
+    pub fence: Option<lease::Fence>,
 }
 
 /// One row: a text value (or NULL) per column of [`schema::columns`].
@@ -103,8 +106,9 @@ impl PostgresOutput {
         Ok(client)
     }
 
-    /// Inserts `items` in one transaction; how many rows were new.
-    async fn insert(&self, client: &mut Client, items: &[Item<Row>]) -> Result<u64, tokio_postgres::Error> {
+    /// Inserts `items` in one transaction, checking the fence if there is one; how many rows
+    /// were new.
+    async fn insert(&self, client: &mut Client, items: &[Item<Row>]) -> Result<u64, Failed> {
         let tx = client.transaction().await?;
         let statement = tx.prepare(&self.insert).await?;
         let mut inserted = 0;
@@ -116,8 +120,29 @@ impl PostgresOutput {
             let params: Vec<&(dyn ToSql + Sync)> = arrays.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
             inserted += tx.execute(&statement, &params).await?;
         }
+        if let Some(fence) = &self.target.fence {
+            let fenced = lease::Fence::statement(&self.target.server.schema);
+            if tx.execute(&fenced, &[&fence.lease, &fence.epoch, &fence.position()]).await? == 0 {
+                // Dropping the transaction rolls it back: not a row of a stale owner lands.
+                return Err(Failed::Fenced);
+            }
+        }
         tx.commit().await?;
         Ok(inserted)
+    }
+}
+
+/// Why a flush's transaction failed.
+enum Failed {
+    /// The server said no.
+    Db(tokio_postgres::Error),
+    /// Another process holds the lease now.
+    Fenced,
+}
+
+impl From<tokio_postgres::Error> for Failed {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Failed::Db(e)
     }
 }
 
@@ -244,7 +269,16 @@ impl Server for PostgresOutput {
             };
             match tokio::time::timeout(deadline, self.insert(&mut client, items)).await {
                 Ok(Ok(inserted)) => Ok((client, inserted)),
-                Ok(Err(e)) => Err(message(&e)),
+                Ok(Err(Failed::Db(e))) => Err(message(&e)),
+                Ok(Err(Failed::Fenced)) => {
+                    if let Some(fence) = &self.target.fence {
+                        fence.lost.cancel();
+                    }
+                    Err(format!(
+                        "fenced: the lease's epoch is no longer {}, another process owns it",
+                        self.target.fence.as_ref().map_or(0, |f| f.epoch)
+                    ))
+                }
                 Err(_) => Err(format!("no answer within {} ms", deadline.as_millis())),
             }
         });
@@ -300,6 +334,13 @@ pub async fn migrate(targets: &[(Holds, PostgresTarget)]) -> Result<Vec<String>,
         };
         schema::check(&client, *holds, &server.schema, &target.table).await?;
         done.push(format!("{table}: ready for {}{tuned}", holds.name()));
+        if *holds == Holds::Articles {
+            // The dedup role's lease lives beside its articles.
+            for statement in lease::create(&server.schema) {
+                client.batch_execute(&statement).await.map_err(|e| format!("{statement}: {e}"))?;
+            }
+            done.push(format!("{}: ready for the dedup role's lease", schema::qualified(&server.schema, lease::TABLE)));
+        }
         drop(client);
         let _ = conn.await;
     }

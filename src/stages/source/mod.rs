@@ -7,6 +7,7 @@ pub mod charset;
 pub mod checkpoint;
 pub mod config;
 pub mod feed;
+pub mod handoff;
 pub mod nats;
 pub mod reader;
 
@@ -33,6 +34,9 @@ use reader::{Emit, FileJob, Kind, Limits, read_job};
 pub struct SourceContext {
     /// Where documents go.
     pub out: crate::channel::Sender<Document>,
+    /// Where articles already extracted go (the internal stream between roles): straight to
+    /// dedup. Other sources drop it.
+    pub extracted: crate::channel::Sender<crate::record::Extracted>,
     /// Where bad input goes.
     pub dead_letter: DeadLetterTx,
     /// Cancelled on shutdown.
