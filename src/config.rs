@@ -214,6 +214,7 @@ impl Config {
                 "reload" => section(value).map(|s| config.reload = s),
                 "postgres" => section(value).map(|s| config.postgres = s),
                 "nats" => section(value).map(|s| config.nats = s),
+                "handoff" => section(value).map(|s| config.handoff = s),
                 other => {
                     problems.at(span.clone(), format!("unknown section `{other}`, expected one of {SECTIONS}"));
                     Ok(())
@@ -275,7 +276,7 @@ impl Config {
 }
 
 const SECTIONS: &str =
-    "source, clean, extract, dedup, sink, dead_letter, postgres, nats, state, log, runtime, metrics, reload";
+    "source, clean, extract, dedup, sink, dead_letter, postgres, nats, handoff, state, log, runtime, metrics, reload";
 
 fn section<'a, T: Deserialize<'a>>(value: toml::Spanned<DeValue<'a>>) -> Result<T, toml::de::Error> {
     T::deserialize(ValueDeserializer::from(value))

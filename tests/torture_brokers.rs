@@ -15,40 +15,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use common::Scratch;
-use common::services::{Msg, Nats, NatsServer, PgSchema};
-use common::stories::{Rng, Story, pick};
+use common::services::{Nats, NatsServer, PgSchema};
+use common::stories::{Rng, messages};
 
 /// Where the articles go.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Out {
     Postgres,
     Nats,
-}
-
-/// The messages to publish, in installments, and the story of each good id (`None`: bad).
-fn generate(docs: usize, parts: usize, seed: u64) -> (Vec<Vec<Msg>>, HashMap<String, Option<usize>>) {
-    let mut rng = Rng(seed.max(1));
-    let mut stories: Vec<Story> = Vec::new();
-    let mut expected = HashMap::new();
-    let mut installments = vec![Vec::new(); parts.max(1)];
-    let per_part = docs.div_ceil(parts.max(1));
-    for n in 0..docs {
-        let id = format!("d{n}");
-        let payload = if rng.chance(2) {
-            expected.insert(id.clone(), None);
-            format!("{{\"id\": \"{id}\", \"text\": broken").into_bytes()
-        } else {
-            let (group, s) = pick(&mut rng, &mut stories);
-            expected.insert(id.clone(), Some(group));
-            serde_json::json!({ "id": id, "title": s.title, "text": s.paragraphs.join("\n\n") })
-                .to_string()
-                .into_bytes()
-        };
-        // Crawlers name their messages: the id of a document too broken to read its own.
-        let headers = vec![("Nats-Msg-Id".to_string(), id.clone())];
-        installments[n / per_part].push((format!("in.{}", n % 4), headers, payload));
-    }
-    (installments, expected)
 }
 
 /// What the outputs hold: (id, dedup, duplicate_of) of the articles, and the rejected ids.
@@ -119,7 +93,7 @@ fn torture(out: Out, docs: usize, kills: usize, restarts: usize, terminations: u
         let m = s.cmd(&["migrate", "--config", s.config.to_str().expect("utf-8")]).output().expect("migrate");
         assert!(m.status.success(), "migrate: {}", String::from_utf8_lossy(&m.stderr));
     }
-    let (installments, expected) = generate(docs, kills + 1, seed);
+    let (installments, expected) = messages(docs, kills + 1, seed);
     nats.publish(installments[0].clone());
     let mut rng = Rng(seed ^ 0x9E37_79B9_7F4A_7C15);
     // Which rounds restart the server and terminate the database's connections.

@@ -1,5 +1,10 @@
-//! Generated news for the torture harnesses: made-up stories of prose, and edited copies of
-//! them that dedup must find, from a seeded generator so that a failing run can be replayed.
+//! Generated news for the torture harnesses: made-up stories of prose, edited copies of them
+//! that dedup must find, and the messages that carry them, from a seeded generator so that a
+//! failing run can be replayed.
+
+use std::collections::HashMap;
+
+use super::services::Msg;
 
 /// A small deterministic generator (xorshift64*), so that a failing seed can be replayed.
 pub struct Rng(pub u64);
@@ -89,4 +94,31 @@ pub fn pick(rng: &mut Rng, stories: &mut Vec<Story>) -> (usize, Story) {
     let g = rng.below(stories.len() as u64) as usize;
     let s = if roll < 90 { stories[g].clone() } else { edited(rng, &stories[g]) };
     (g, s)
+}
+
+/// The messages to publish to a NATS stream on subjects `in.0`..`in.3`, in `parts` installments, and
+/// the story of each good id (`None`: a broken message); 2% are broken.
+pub fn messages(docs: usize, parts: usize, seed: u64) -> (Vec<Vec<Msg>>, HashMap<String, Option<usize>>) {
+    let mut rng = Rng(seed.max(1));
+    let mut stories: Vec<Story> = Vec::new();
+    let mut expected = HashMap::new();
+    let mut installments = vec![Vec::new(); parts.max(1)];
+    let per_part = docs.div_ceil(parts.max(1));
+    for n in 0..docs {
+        let id = format!("d{n}");
+        let payload = if rng.chance(2) {
+            expected.insert(id.clone(), None);
+            format!("{{\"id\": \"{id}\", \"text\": broken").into_bytes()
+        } else {
+            let (group, s) = pick(&mut rng, &mut stories);
+            expected.insert(id.clone(), Some(group));
+            serde_json::json!({ "id": id, "title": s.title, "text": s.paragraphs.join("\n\n") })
+                .to_string()
+                .into_bytes()
+        };
+        // Crawlers name their messages: the id of a document too broken to read its own.
+        let headers = vec![("Nats-Msg-Id".to_string(), id.clone())];
+        installments[n / per_part].push((format!("in.{}", n % 4), headers, payload));
+    }
+    (installments, expected)
 }
