@@ -320,6 +320,133 @@ fn scale_out_long() {
     scale_out(docs, 3, kills, kills / 5, env_or("NEWSMILL_TORTURE_SEED", 1));
 }
 
+/// An owner that was paused while its lease was taken from it (its lock's connection ended, as
+/// on a network partition) and then goes on: it writes nothing, and stops (exit code 3).
+#[test]
+fn a_stale_owner_cannot_write() {
+    let Some(server) = NatsServer::start() else { return };
+    let Some(schema) = PgSchema::new() else { return };
+    let nats = Nats::connect(&server.url());
+    nats.create_stream("IN", &["in.>"]);
+    let shared = config(&server, &schema, "dedup");
+    let (installments, expected) = messages(600, 2, 7);
+    let mut extract = Process::new("extract", &shared);
+    let (mut first, mut second) = (Process::new("dedup", &shared), Process::new("dedup", &shared));
+    let m = first.scratch.cmd(&["migrate", "--config", first.scratch.config.to_str().expect("utf-8")]).output();
+    assert!(m.expect("migrate").status.success());
+    first.start();
+    let owner = wait_for(Duration::from_secs(30), || owner_pid(&schema, "dedup"));
+    assert_eq!(owner, first.pid(), "the first dedup process owns the lease");
+    second.start();
+    extract.start();
+    nats.publish(installments[0].clone());
+    let articles = format!("SELECT count(*) FROM \"{}\".newsmill_articles", schema.name);
+    assert!(wait_for(Duration::from_secs(120), || (schema.count(&articles) > 0).then_some(())).is_some());
+
+    // Pause the owner and end its lock's connection: the other process takes the lease.
+    let pid = i32::try_from(first.pid().expect("running")).expect("pid");
+    // SAFETY: kill(2) on a child of ours with a valid signal number has no memory effects.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let ended = schema.count(
+        "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted \
+         AND l.pid <> pg_backend_pid()",
+    );
+    assert_eq!(ended, 1, "the owner's lock connection");
+    let took = wait_for(Duration::from_secs(30), || (owner_pid(&schema, "dedup") == second.pid()).then_some(()));
+    assert!(took.is_some(), "the standby took the lease");
+    let epoch = schema.count(&format!("SELECT epoch FROM \"{}\".newsmill_leases", schema.name));
+    nats.publish(installments[1].clone());
+    let good = expected.values().filter(|g| g.is_some()).count() as u64;
+    assert!(wait_for(Duration::from_secs(120), || (schema.count(&articles) >= good).then_some(())).is_some());
+
+    // The stale owner goes on: it finds it lost the lease and stops, writing nothing.
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    let mut child = first.child.take().expect("running");
+    let status = wait_for(Duration::from_secs(30), || child.try_wait().expect("try_wait"));
+    assert_eq!(status.and_then(|s| s.code()), Some(3), "log:\n{}", first.log_tail());
+    assert!(first.scratch.log().contains("fenced") || first.scratch.log().contains("lease connection is gone"));
+    let lease = format!("SELECT epoch FROM \"{}\".newsmill_leases", schema.name);
+    assert_eq!(schema.count(&lease), epoch, "the stale owner did not take the lease back");
+    assert_eq!(schema.count(&articles), good, "every article once, none of the stale owner's twice");
+    assert_eq!(second.stop(), Some(0));
+    assert_eq!(extract.stop(), Some(0));
+}
+
+/// The fence itself: a flush under an epoch the lease has moved past leaves no row, and says the
+/// lease is lost; under the current epoch it writes and records the owner's position.
+#[test]
+fn a_flush_under_an_old_epoch_writes_nothing() {
+    use newsmill::sink::Record;
+    use newsmill::sink::postgres::lease::{Fence, Lease};
+    let Some(schema) = PgSchema::new() else { return };
+    let s = Scratch::new(&format!(
+        "[sink]\nkind = \"postgres\"\n[postgres]\nurl = \"{}\"\nschema = \"{}\"\n",
+        schema.url, schema.name
+    ));
+    let m = s.cmd(&["migrate", "--config", s.config.to_str().expect("utf-8")]).output().expect("migrate");
+    assert!(m.status.success(), "migrate: {}", String::from_utf8_lossy(&m.stderr));
+    let cfg = newsmill::config::Config::load(&s.config).expect("config");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    // Two owners in turn: the first's lock connection ends, the second takes the lease.
+    let (old, new, _holding) = runtime.block_on(async {
+        let first = Lease::connect(&cfg.postgres, "fence-test").await.expect("lease");
+        let old = first.try_take("first").await.expect("try").expect("free");
+        drop(first);
+        let second = Lease::connect(&cfg.postgres, "fence-test").await.expect("lease");
+        let new = wait_for_async(|| second.try_take("second")).await;
+        (old, new, second)
+    });
+    assert_eq!(new.epoch, old.epoch + 1);
+    let article: newsmill::record::Article = serde_json::from_value(serde_json::json!({
+        "id": "a1", "source": {"path": "/in/a1", "offset": null, "format": "text"}, "url": null, "title": "T",
+        "subtitle": null, "body": ["Some text."], "byline": null, "publisher": null, "published": null,
+        "updated": null, "lang": "en", "captions": [], "image": null, "categories": [], "word_count": 2,
+        "content_hash": "00", "duplicate_of": null, "story_id": "01", "similarity": null, "dedup": "new",
+        "ingested_at": "2026-12-05T00:00:00Z"
+    }))
+    .expect("article");
+    let flush = |epoch: i64| {
+        let fence = Fence {
+            lease: "fence-test".into(),
+            epoch,
+            position: std::sync::Arc::new(std::sync::atomic::AtomicU64::new(42)),
+            lost: tokio_util::sync::CancellationToken::new(),
+        };
+        let mut settings = cfg.sink.output(&cfg.postgres, &cfg.nats);
+        settings.postgres.fence = Some(fence.clone());
+        let article = article.clone();
+        // An output that talks to its server runs off the async threads.
+        let task = runtime.spawn_blocking(move || {
+            let out = newsmill::sink::open(&settings, None).expect("open");
+            out.write(Record::Article(&article)).expect("write");
+            out.seal();
+            out.flush().map(|_| ()).map_err(|e| e.to_string())
+        });
+        let result = runtime.block_on(task).expect("flush task");
+        (result, fence.lost.is_cancelled())
+    };
+    let rows = format!("SELECT count(*) FROM \"{}\".newsmill_articles", schema.name);
+    let (stale, lost) = flush(old.epoch);
+    assert!(stale.is_err() && lost, "a stale owner's flush fails and says the lease is lost");
+    assert_eq!(schema.count(&rows), 0, "and leaves no row");
+    let (current, lost) = flush(new.epoch);
+    assert!(current.is_ok() && !lost, "{current:?}");
+    assert_eq!(schema.count(&rows), 1);
+    let position = format!("SELECT position FROM \"{}\".newsmill_leases WHERE name = 'fence-test'", schema.name);
+    assert_eq!(schema.count(&position), 42, "the owner's position is recorded with its rows");
+}
+
+/// Polls `f` until it gives `Some`.
+async fn wait_for_async<T, F: Future<Output = Result<Option<T>, String>>>(mut f: impl FnMut() -> F) -> T {
+    for _ in 0..200 {
+        if let Ok(Some(v)) = f().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("not within 10 s");
+}
+
 #[test]
 fn adjusted_rand_index_of_equal_and_split_partitions() {
     let p = |pairs: &[(&str, &str)]| pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
