@@ -170,6 +170,10 @@ pub async fn run_dedup(
     if cfg.sink.kind != SinkKind::Postgres {
         return Err(RoleError::NeedsPostgres(format!("{:?}", cfg.sink.kind).to_lowercase()));
     }
+    if cfg.metrics.enabled && !once {
+        // Before the first takeover is counted.
+        crate::http::prometheus();
+    }
     let interval = Duration::from_millis(cfg.handoff.lease_interval_ms.get());
     let holder = holder();
     let position = Arc::new(AtomicU64::new(0));
@@ -277,4 +281,33 @@ fn stopped() -> Summary {
 fn holder() -> String {
     let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
     format!("{host}/{}", std::process::id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_duty_runs_the_config_its_way() {
+        let mut cfg = Config::default();
+        cfg.sink.kind = SinkKind::Postgres;
+        cfg.dedup.workers = crate::num::nz(4);
+        let extract = Duty::Extract.adapt(cfg.clone());
+        assert_eq!(extract.sink.kind, SinkKind::Nats);
+        assert_eq!(
+            (extract.sink.nats.stream.as_str(), extract.sink.nats.subject.as_str()),
+            (cfg.handoff.stream.as_str(), cfg.handoff.subject.as_str())
+        );
+        assert_eq!(Duty::Extract.dedup_mode(), Mode::Sketch);
+        let (_tx, limit) = tokio::sync::watch::channel(0);
+        let standby = Duty::StandBy { limit, position: Arc::default() };
+        let adapted = standby.adapt(cfg.clone());
+        assert_eq!((adapted.sink.kind, adapted.dead_letter.kind), (SinkKind::Discard, SinkKind::Discard));
+        assert_eq!(adapted.dedup.workers.get(), 1, "the stream's order is the stories' order");
+        assert_eq!((standby.role(), standby.state(), standby.dedup_mode()), (Role::Dedup, "standby", Mode::Replay));
+        let all = Duty::All.adapt(cfg.clone());
+        assert_eq!((all.sink.kind, all.dedup.workers.get()), (SinkKind::Postgres, 4));
+        assert_eq!("dedup".parse::<Role>(), Ok(Role::Dedup));
+        assert!("both".parse::<Role>().is_err());
+    }
 }
