@@ -414,6 +414,15 @@ mod tests {
     }
 
     #[test]
+    fn the_scale_out_example_config_is_valid() {
+        let text = include_str!("../contrib/scale-out.toml");
+        let env = |n: &str| (n == "NEWSMILL_STATE_DIR").then(|| "/var/lib/newsmill/extract-1".to_string());
+        let cfg = Config::from_toml(text, Path::new("scale-out.toml"), &env).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cfg.sink.kind, crate::sink::SinkKind::Postgres, "the dedup role needs it");
+        assert_eq!(cfg.state.dir, Path::new("/var/lib/newsmill/extract-1"));
+    }
+
+    #[test]
     fn shipped_config_documents_every_key() {
         let text = include_str!("../config/newsmill.toml");
         let (root, errs) = DeTable::parse_recoverable(text);
