@@ -386,6 +386,7 @@ impl Server for NatsOutput {
         match result {
             Ok((last, again)) => {
                 metrics::histogram!("newsmill_output_batch_records", "output" => label).record(items.len() as f64);
+                metrics::counter!("newsmill_output_records_total", "output" => label).increment(items.len() as u64);
                 if again > 0 {
                     metrics::counter!("newsmill_output_already_present_total", "output" => label).increment(again);
                 }

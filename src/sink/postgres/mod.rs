@@ -287,6 +287,7 @@ impl Server for PostgresOutput {
                 *self.client.lock().unwrap_or_else(|e| e.into_inner()) = Some(client);
                 metrics::histogram!("newsmill_output_flush_seconds", "output" => label).record(started.elapsed());
                 metrics::histogram!("newsmill_output_batch_records", "output" => label).record(items.len() as f64);
+                metrics::counter!("newsmill_output_records_total", "output" => label).increment(items.len() as u64);
                 let again = items.len() as u64 - inserted;
                 if again > 0 {
                     // Records sent before a crash and sent again now: already there.
