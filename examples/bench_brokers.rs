@@ -11,62 +11,17 @@
 //! (`scripts/bench-brokers.sh` does the building and the finding.) PostgreSQL: the machine's, or
 //! `NEWSMILL_TEST_POSTGRES_URL`.
 
-use std::net::TcpListener;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
-fn arg_value(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
-}
-
-fn pages(dirs: &[PathBuf]) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for d in dirs {
-        let Ok(entries) = std::fs::read_dir(d) else { continue };
-        let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        names.sort();
-        for p in names {
-            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
-            if ["txt", "html", "htm"].contains(&ext.as_str())
-                && let Ok(bytes) = std::fs::read(&p)
-            {
-                out.push((ext, bytes));
-            }
-        }
-    }
-    out
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(4333)
-}
+use support::{arg_value, busy_cpu, children_cpu, pages, positional, psql, publish};
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(0.0)
-}
-
-/// The machine's busy CPU time so far, seconds (every process: newsmill and the servers).
-fn busy_cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let fields: Vec<f64> =
-        stat.lines().next().unwrap_or_default().split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
-    // user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
-    let busy: f64 = fields.iter().enumerate().filter(|(i, _)| *i != 3 && *i != 4).map(|(_, v)| v).sum();
-    busy / 100.0
-}
-
-/// CPU seconds of the children that ended so far.
-fn children_cpu() -> f64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: getrusage writes one rusage into the buffer it is given.
-    let usage = unsafe {
-        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
-        usage.assume_init()
-    };
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
 
 /// One timed run: wall seconds, newsmill's CPU seconds, and every other process' CPU seconds.
@@ -98,51 +53,6 @@ fn run_once(bin: &Path, config: &Path) -> Timing {
     Timing { wall, newsmill_cpu, other_cpu: (busy_cpu() - busy - newsmill_cpu).max(0.0) }
 }
 
-fn psql(url: &str, sql: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    rt.block_on(async {
-        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await.expect("connect to PostgreSQL");
-        let conn = tokio::spawn(conn);
-        client.batch_execute(sql).await.expect(sql);
-        drop(client);
-        let _ = conn.await;
-    });
-}
-
-fn publish(url: &str, stream: &str, pages: &[(String, Vec<u8>)], copies: usize) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    rt.block_on(async {
-        let client = async_nats::connect(url).await.expect("connect to NATS");
-        let js = async_nats::jetstream::new(client);
-        js.get_or_create_stream(async_nats::jetstream::stream::Config {
-            name: stream.into(),
-            subjects: vec![format!("{stream}.>")],
-            ..Default::default()
-        })
-        .await
-        .expect("stream");
-        let mut acks = Vec::new();
-        for k in 0..copies {
-            for (i, (ext, bytes)) in pages.iter().enumerate() {
-                let mut h = async_nats::HeaderMap::new();
-                h.insert("Newsmill-Format", if ext == "txt" { "text" } else { "html" });
-                h.insert("Nats-Msg-Id", format!("c{k}-p{i}").as_str());
-                acks.push(
-                    js.publish_with_headers(format!("{stream}.pages"), h, bytes.clone().into()).await.expect("publish"),
-                );
-                if acks.len() >= 512 {
-                    for a in acks.drain(..) {
-                        a.await.expect("puback");
-                    }
-                }
-            }
-        }
-        for a in acks {
-            a.await.expect("puback");
-        }
-    });
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let bin = PathBuf::from(arg_value(&args, "--bin").unwrap_or_else(|| "target/release/newsmill".into()));
@@ -151,33 +61,13 @@ fn main() {
     );
     let copies: usize = arg_value(&args, "--copies").and_then(|v| v.parse().ok()).unwrap_or(10);
     let runs: usize = arg_value(&args, "--runs").and_then(|v| v.parse().ok()).unwrap_or(3);
-    let mut dirs = Vec::new();
-    let mut skip = false;
-    for a in &args {
-        if skip {
-            skip = false;
-        } else if a.starts_with("--") {
-            skip = true;
-        } else {
-            dirs.push(PathBuf::from(a));
-        }
-    }
+    let dirs = positional(&args, &[]);
     let pages = pages(&dirs);
     assert!(!pages.is_empty(), "no *.txt or *.html pages in {dirs:?}");
     let docs = pages.len() * copies;
-    let pg = std::env::var("NEWSMILL_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    let pg = support::postgres_url();
     let work = tempfile::tempdir().expect("tempdir");
-    let port = free_port();
-    let mut nats: Child = Command::new(&server)
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-        .arg(work.path().join("js"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start nats-server");
-    std::thread::sleep(Duration::from_millis(500));
-    let nats_url = format!("nats://127.0.0.1:{port}");
+    let (mut nats, nats_url) = support::start_nats(&server, &work.path().join("js"));
 
     let (mut files_rates, mut broker_rates) = (Vec::new(), Vec::new());
     for r in 0..runs {
