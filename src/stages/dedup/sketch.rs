@@ -526,5 +526,22 @@ mod tests {
             let (sa, sb) = (sk(&a), sk(&b));
             prop_assert!(sa.containment(&sb) > 0.6, "containment {}", sa.containment(&sb));
         }
+
+        /// The form carried between roles reads back as it was, under its layout only; any other
+        /// text is refused, never a panic.
+        #[test]
+        fn carried_sketches_round_trip_and_anything_else_is_refused(
+            text in "\\PC{0,300}",
+            layout in any::<u64>(),
+            garbage in "[0-9a-fA-FxyZ]{0,700}",
+        ) {
+            if let Some(s) = Sketcher::new(5).sketch([text.as_str()]) {
+                let hex = s.to_hex(layout);
+                prop_assert_eq!(Sketched::from_hex(&hex, layout), Some(s));
+                prop_assert_eq!(Sketched::from_hex(&hex, layout ^ 1), None);
+                prop_assert_eq!(Sketched::from_hex(&hex[..hex.len() - 1], layout), None);
+            }
+            let _ = Sketched::from_hex(&garbage, layout);
+        }
     }
 }
