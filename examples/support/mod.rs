@@ -30,9 +30,14 @@ pub fn positional(args: &[String], flags: &[&str]) -> Vec<PathBuf> {
     out
 }
 
-/// The `*.txt` and `*.html` pages in `dirs`: (extension, bytes).
+/// A NATS server's default `max_payload`, less room for the headers: larger pages are left out.
+const MAX_PAGE_BYTES: usize = 1024 * 1024 - 4096;
+
+/// The `*.txt` and `*.html` pages in `dirs`: (extension, bytes); pages too large to publish
+/// are left out (and counted on stderr).
 pub fn pages(dirs: &[PathBuf]) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
+    let mut too_large = 0;
     for d in dirs {
         let Ok(entries) = std::fs::read_dir(d) else { continue };
         let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -42,9 +47,16 @@ pub fn pages(dirs: &[PathBuf]) -> Vec<(String, Vec<u8>)> {
             if ["txt", "html", "htm"].contains(&ext.as_str())
                 && let Ok(bytes) = std::fs::read(&p)
             {
-                out.push((ext, bytes));
+                if bytes.len() > MAX_PAGE_BYTES {
+                    too_large += 1;
+                } else {
+                    out.push((ext, bytes));
+                }
             }
         }
+    }
+    if too_large > 0 {
+        eprintln!("{too_large} pages over {MAX_PAGE_BYTES} bytes left out (larger than a NATS message)");
     }
     out
 }
