@@ -26,7 +26,9 @@ pub struct NatsSourceConfig {
     /// message that stops the daemon each time it is read must not stop it forever).
     pub max_deliver: NonZeroU64,
     /// Messages delivered and not yet acknowledged, at most (across every process of the
-    /// consumer): with the channels, it bounds what is in flight.
+    /// consumer). A message is acknowledged after the commit that makes its output durable, so
+    /// this over `[sink] flush_interval_ms` bounds the input rate (10,000 a second with the
+    /// defaults); memory is bounded by the channels and the outputs' buffers, not by it.
     pub max_ack_pending: NonZeroU64,
     /// Messages asked for in one pull.
     pub fetch_batch: NonZeroUsize,
@@ -45,7 +47,7 @@ impl Default for NatsSourceConfig {
             create: true,
             ack_wait_ms: nz64(30_000),
             max_deliver: nz64(10),
-            max_ack_pending: nz64(1_000),
+            max_ack_pending: nz64(10_000),
             fetch_batch: nz(64),
             fetch_expires_ms: nz64(1_000),
             progress_interval_ms: nz64(10_000),
