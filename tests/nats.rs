@@ -399,3 +399,57 @@ fn a_server_that_verifies_clients_is_reached_with_a_client_certificate() {
         .add_client_certificate(certs.path().join("client.pem"), certs.path().join("client.key"));
     assert_eq!(messages_in(options, format!("tls://127.0.0.1:{}", server.port), "OUT"), 10);
 }
+
+/// What a `nats` output sent after its committed position (a crash between the PubAcks and the
+/// commit), beyond the stream's duplicate window, is read back on start and not sent again.
+#[test]
+fn records_sent_after_the_committed_position_are_not_sent_again_beyond_the_duplicate_window() {
+    use newsmill::sink::Record;
+    let Some(server) = NatsServer::start() else { return };
+    let nats = Nats::connect(&server.url());
+    // A stream whose duplicate window is over long before the output starts again.
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let js = async_nats::jetstream::new(async_nats::connect(server.url()).await.expect("connect"));
+        js.create_stream(async_nats::jetstream::stream::Config {
+            name: "OUT".into(),
+            subjects: vec!["out.>".into()],
+            duplicate_window: Duration::from_millis(200),
+            ..Default::default()
+        })
+        .await
+        .expect("stream");
+    });
+    let sent = |id: &str| ("out.x".to_string(), vec![("Nats-Msg-Id".to_string(), id.to_string())], b"{}".to_vec());
+    // Sequence 1 was committed; 2 and 3 were sent after it.
+    nats.publish(vec![sent("a1"), sent("a2"), sent("a3")]);
+    std::thread::sleep(Duration::from_millis(400));
+    let s = Scratch::new(&format!(
+        "[sink]\nkind = \"nats\"\n[sink.nats]\nstream = \"OUT\"\nsubject = \"out.x\"\n[nats]\nurl = \"{}\"\n",
+        server.url()
+    ));
+    let cfg = newsmill::config::Config::load(&s.config).expect("config");
+    let settings = cfg.sink.output(&cfg.postgres, &cfg.nats);
+    let article = |id: &str| -> newsmill::record::Article {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "source": {"path": "/in/x", "offset": null, "format": "text"}, "url": null, "title": "T",
+            "subtitle": null, "body": ["Some text."], "byline": null, "publisher": null, "published": null,
+            "updated": null, "lang": "en", "captions": [], "image": null, "categories": [], "word_count": 2,
+            "content_hash": "00", "duplicate_of": null, "story_id": "01", "similarity": null, "dedup": "new",
+            "ingested_at": "2026-12-05T00:00:00Z"
+        }))
+        .expect("article")
+    };
+    let task = runtime.spawn_blocking(move || {
+        let out = newsmill::sink::open(&settings, Some(&1u64.to_le_bytes())).expect("open");
+        for id in ["a2", "a3", "a4"] {
+            out.write(Record::Article(&article(id))).expect("write");
+        }
+        out.seal();
+        out.flush().map(|f| f.position).map_err(|e| e.to_string())
+    });
+    let position = runtime.block_on(task).expect("flush task").expect("flush");
+    let ids: Vec<String> = nats.read("OUT").into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids, ["a1", "a2", "a3", "a4"], "a2 and a3 were read back and not sent again");
+    assert_eq!(position, 4u64.to_le_bytes().to_vec(), "the position is the last PubAck's sequence");
+}

@@ -254,19 +254,9 @@ impl NatsOutput {
             let last = stream.info().await.map_err(|e| format!("stream {}: {e}", cfg.stream))?.state.last_sequence;
             if self.opened_at > 0 && last > self.opened_at {
                 let from = (self.opened_at + 1).max(last.saturating_sub(MAX_READ_BACK) + 1);
-                let mut ids = HashSet::new();
-                for seq in from..=last {
-                    match stream.get_raw_message(seq).await {
-                        Ok(m) => {
-                            if let Some(id) = m.headers.get(async_nats::header::NATS_MESSAGE_ID) {
-                                ids.insert(id.as_str().to_string());
-                            }
-                        }
-                        // Deleted or expired: nothing to skip.
-                        Err(e) if e.kind() == jetstream::stream::RawMessageErrorKind::NoMessageFound => {}
-                        Err(e) => return Err(format!("reading back stream {} at {seq}: {e}", cfg.stream)),
-                    }
-                }
+                let ids = read_back(&stream, from, last, self.target.server.request_timeout())
+                    .await
+                    .map_err(|e| format!("reading back stream {} from {from}: {e}", cfg.stream))?;
                 info!(output = self.holds.name(), stream = %cfg.stream, from, to = last, ids = ids.len(), "Read back what was sent after the last commit.");
                 *self.sent_before.lock().unwrap_or_else(|e| e.into_inner()) = ids;
             }
@@ -361,6 +351,42 @@ impl NatsOutput {
             });
         }
         Ok(Message { subject, id, payload: Bytes::from(payload) })
+    }
+}
+
+/// The `Nats-Msg-Id`s of the messages `from..=last` of `stream`, read as headers only by an
+/// ordered consumer, in a stream of pulls rather than one request a message. Messages deleted
+/// or expired since are not there to skip: the read ends when none comes within `wait`.
+async fn read_back(
+    stream: &jetstream::stream::Stream,
+    from: u64,
+    last: u64,
+    wait: Duration,
+) -> Result<HashSet<String>, String> {
+    use futures_util::StreamExt;
+    let consumer = stream
+        .create_consumer(jetstream::consumer::pull::OrderedConfig {
+            deliver_policy: jetstream::consumer::DeliverPolicy::ByStartSequence { start_sequence: from },
+            headers_only: true,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut messages = consumer.messages().await.map_err(|e| e.to_string())?;
+    let mut ids = HashSet::new();
+    loop {
+        let message = match tokio::time::timeout(wait, messages.next()).await {
+            Ok(Some(Ok(m))) => m,
+            Ok(Some(Err(e))) => return Err(e.to_string()),
+            Ok(None) | Err(_) => return Ok(ids),
+        };
+        let seq = message.info().map_err(|e| e.to_string())?.stream_sequence;
+        if let Some(id) = message.headers.as_ref().and_then(|h| h.get(async_nats::header::NATS_MESSAGE_ID)) {
+            ids.insert(id.as_str().to_string());
+        }
+        if seq >= last {
+            return Ok(ids);
+        }
     }
 }
 
