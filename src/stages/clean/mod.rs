@@ -401,19 +401,26 @@ fn wrapped_sentence_end(text: &str) -> bool {
 /// holes in text whose language it has seen little of.) Scores stay the model's, so `explain` can
 /// tell these lines from the ones the model kept.
 fn mend_body_holes(lines: &mut [Line], reach: usize) {
-    for i in 0..lines.len() {
-        let unsure = lines[i].class == LineClass::Drop("model")
-            && lines[i].prose
-            && lines[i].score.is_some_and(|p| p >= EDGE_MIN_SCORE);
+    let doubted = |l: &Line| l.class == LineClass::Drop("model") && l.prose;
+    let mut i = 0;
+    while i < lines.len() {
+        if !doubted(&lines[i]) {
+            i += 1;
+            continue;
+        }
+        // A run of doubted prose lines, judged as one: a last paragraph or two above the footer.
+        let end = (i..lines.len()).find(|&j| !doubted(&lines[j])).unwrap_or(lines.len());
+        let mean = lines[i..end].iter().map(|l| l.score.unwrap_or(0.0)).sum::<f32>() / (end - i) as f32;
         let body =
             |j: Option<usize>| j.and_then(|j| lines.get(j)).is_some_and(|l| l.class == LineClass::Keep && l.prose);
         let edge = |j: Option<usize>| {
             j.and_then(|j| lines.get(j)).is_none_or(|l| !l.prose && !matches!(l.class, LineClass::Keep))
         };
-        let (above, below) = (i.checked_sub(1), Some(i + 1));
-        if unsure && ((body(below) && edge(above)) || (body(above) && edge(below))) {
-            lines[i].class = LineClass::Keep;
+        let (above, below) = (i.checked_sub(1), Some(end));
+        if mean >= EDGE_MIN_SCORE && ((body(below) && edge(above)) || (body(above) && edge(below))) {
+            lines[i..end].iter_mut().for_each(|l| l.class = LineClass::Keep);
         }
+        i = end;
     }
     let kept: Vec<usize> =
         lines.iter().enumerate().filter(|(_, l)| l.class == LineClass::Keep).map(|(i, _)| i).collect();
@@ -820,6 +827,32 @@ mod tests {
         for text in prose {
             assert!(!rules.caption.is_match(text), "{text}");
         }
+    }
+
+    #[test]
+    fn a_doubted_run_of_prose_next_to_the_body_is_judged_as_one() {
+        let line = |class: LineClass, prose: bool, score: f32| Line {
+            text: "text".into(),
+            class,
+            words: 12,
+            prose,
+            score: Some(score),
+            cut: None,
+        };
+        let (keep, doubt) = (LineClass::Keep, LineClass::Drop("model"));
+        let page = |tail: &[f32]| {
+            let mut lines = vec![line(keep.clone(), true, 0.9), line(keep.clone(), true, 0.8)];
+            lines.extend(tail.iter().map(|&p| line(doubt.clone(), true, p)));
+            lines.push(line(doubt.clone(), false, 0.01));
+            mend_body_holes(&mut lines, 2);
+            lines.iter().map(|l| l.class == LineClass::Keep).collect::<Vec<_>>()
+        };
+        // The last two paragraphs, doubted (mean 0.26): kept together.
+        assert_eq!(page(&[0.46, 0.06]), [true, true, true, true, false]);
+        // A run the model is sure of as a whole (mean 0.1) stays out; so does the footer.
+        assert_eq!(page(&[0.15, 0.05]), [true, true, false, false, false]);
+        // One doubted line, as before.
+        assert_eq!(page(&[0.3]), [true, true, true, false]);
     }
 
     #[test]
