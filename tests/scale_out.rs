@@ -347,10 +347,12 @@ fn a_stale_owner_cannot_write() {
     let pid = i32::try_from(first.pid().expect("running")).expect("pid");
     // SAFETY: kill(2) on a child of ours with a valid signal number has no memory effects.
     unsafe { libc::kill(pid, libc::SIGSTOP) };
-    let ended = schema.count(
-        "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted \
-         AND l.pid <> pg_backend_pid()",
-    );
+    // Other tests' leases run beside this one: only this lease's connections.
+    let name = newsmill::sink::postgres::lease::application_name(&schema.name, "dedup");
+    let ended = schema.count(&format!(
+        "SELECT count(pg_terminate_backend(a.pid)) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid \
+         WHERE a.application_name = '{name}' AND l.locktype = 'advisory' AND l.granted"
+    ));
     assert_eq!(ended, 1, "the owner's lock connection");
     let took = wait_for(Duration::from_secs(30), || (owner_pid(&schema, "dedup") == second.pid()).then_some(()));
     assert!(took.is_some(), "the standby took the lease");

@@ -69,6 +69,13 @@ pub(crate) fn create(schema: &str) -> Vec<String> {
     ]
 }
 
+/// The lease connection's `application_name`: `newsmill lease SCHEMA.NAME`, cut to the 63 bytes
+/// PostgreSQL keeps.
+pub fn application_name(schema: &str, lease: &str) -> String {
+    let full = format!("newsmill lease {schema}.{lease}");
+    crate::record::truncate_str(&full, 63).to_string()
+}
+
 /// A lease connection: see the module docs.
 pub struct Lease {
     client: Client,
@@ -93,7 +100,8 @@ impl Lease {
     pub async fn connect(server: &PostgresConfig, name: &str) -> Result<Self, String> {
         let mut pg: tokio_postgres::Config = server.url.parse().map_err(|e| format!("[postgres] url: {e}"))?;
         let timeout = Duration::from_millis(server.connect_timeout_ms.get());
-        pg.connect_timeout(timeout).application_name("newsmill lease");
+        // Named after its lease, so that `pg_stat_activity` says which connection holds which.
+        pg.connect_timeout(timeout).application_name(application_name(&server.schema, name));
         let (client, connection) = tokio::time::timeout(timeout, pg.connect(NoTls))
             .await
             .map_err(|_| format!("no connection to PostgreSQL within {} ms", timeout.as_millis()))?
