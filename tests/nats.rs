@@ -430,20 +430,10 @@ fn records_sent_after_the_committed_position_are_not_sent_again_beyond_the_dupli
     ));
     let cfg = newsmill::config::Config::load(&s.config).expect("config");
     let settings = cfg.sink.output(&cfg.postgres, &cfg.nats);
-    let article = |id: &str| -> newsmill::record::Article {
-        serde_json::from_value(serde_json::json!({
-            "id": id, "source": {"path": "/in/x", "offset": null, "format": "text"}, "url": null, "title": "T",
-            "subtitle": null, "body": ["Some text."], "byline": null, "publisher": null, "published": null,
-            "updated": null, "lang": "en", "captions": [], "image": null, "categories": [], "word_count": 2,
-            "content_hash": "00", "duplicate_of": null, "story_id": "01", "similarity": null, "dedup": "new",
-            "ingested_at": "2026-12-05T00:00:00Z"
-        }))
-        .expect("article")
-    };
     let task = runtime.spawn_blocking(move || {
         let out = newsmill::sink::open(&settings, Some(&1u64.to_le_bytes())).expect("open");
         for id in ["a2", "a3", "a4"] {
-            out.write(Record::Article(&article(id))).expect("write");
+            out.write(Record::Article(&common::article(id))).expect("write");
         }
         out.seal();
         out.flush().map(|f| f.position).map_err(|e| e.to_string())

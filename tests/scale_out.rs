@@ -399,14 +399,7 @@ fn a_flush_under_an_old_epoch_writes_nothing() {
         (old, new, second)
     });
     assert_eq!(new.epoch, old.epoch + 1);
-    let article: newsmill::record::Article = serde_json::from_value(serde_json::json!({
-        "id": "a1", "source": {"path": "/in/a1", "offset": null, "format": "text"}, "url": null, "title": "T",
-        "subtitle": null, "body": ["Some text."], "byline": null, "publisher": null, "published": null,
-        "updated": null, "lang": "en", "captions": [], "image": null, "categories": [], "word_count": 2,
-        "content_hash": "00", "duplicate_of": null, "story_id": "01", "similarity": null, "dedup": "new",
-        "ingested_at": "2026-12-05T00:00:00Z"
-    }))
-    .expect("article");
+    let article = common::article("a1");
     let flush = |epoch: i64| {
         let fence = Fence {
             lease: "fence-test".into(),

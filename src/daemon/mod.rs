@@ -24,7 +24,6 @@ use crate::config::Config;
 use crate::config::SourceKind;
 use crate::live::Live;
 use crate::record::{AckAll, Acknowledge};
-use crate::sink::postgres::lease::Fence;
 use crate::sink::{DeadLetterStage, SinkError, SinkStage};
 use crate::stages::clean::Cleaner;
 use crate::stages::dedup::Dedup;
@@ -161,13 +160,9 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let (source, globs, nats_settings): (Box<dyn Source>, Option<Globs>, Option<SourceSettings>) =
         match (&duty, cfg.source.kind) {
             // The dedup role reads the internal stream, whatever the input is.
-            (Duty::Own { fence: Fence { position: durable, .. } }, _)
-            | (Duty::StandBy { position: durable, .. }, _) => {
-                let limit = match &duty {
-                    Duty::StandBy { limit, .. } => Some(limit.clone()),
-                    _ => None,
-                };
-                let position = Position::load(&state.store, &cfg.handoff, durable.clone())?;
+            (Duty::Own { .. } | Duty::StandBy { .. }, _) => {
+                let (durable, limit) = duty.handoff().unwrap_or_default();
+                let position = Position::load(&state.store, &cfg.handoff, durable)?;
                 parts.push(part(position.clone()));
                 handoff = Some(position.clone());
                 (Box::new(HandoffSource::new(&cfg.handoff, &cfg.nats, position, limit, once)), None, None)

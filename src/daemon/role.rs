@@ -134,6 +134,16 @@ impl Duty {
         cfg
     }
 
+    /// For the dedup role: where its committed position in the internal stream is shared (the
+    /// fence's, or the standby's own), and how far it may read (standing by).
+    pub(crate) fn handoff(&self) -> Option<(Arc<AtomicU64>, Option<Limit>)> {
+        match self {
+            Duty::Own { fence } => Some((fence.position.clone(), None)),
+            Duty::StandBy { limit, position } => Some((position.clone(), Some(limit.clone()))),
+            Duty::All | Duty::Extract => None,
+        }
+    }
+
     /// The owner's fence.
     pub(crate) fn fence(&self) -> Option<&Fence> {
         match self {

@@ -223,6 +223,18 @@ impl Drop for Daemon {
     }
 }
 
+/// A small article record with id `id`, as an output takes it.
+pub fn article(id: &str) -> newsmill::record::Article {
+    serde_json::from_value(serde_json::json!({
+        "id": id, "source": {"path": format!("/in/{id}"), "offset": null, "format": "text"}, "url": null,
+        "title": "T", "subtitle": null, "body": ["Some text."], "byline": null, "publisher": null,
+        "published": null, "updated": null, "lang": "en", "captions": [], "image": null, "categories": [],
+        "word_count": 2, "content_hash": "00", "duplicate_of": null, "story_id": "01", "similarity": null,
+        "dedup": "new", "ingested_at": "2026-12-05T00:00:00Z"
+    }))
+    .expect("an article")
+}
+
 /// A plain HTTP/1.1 GET: (status code, body).
 pub fn http_get(addr: &str, path: &str) -> (u16, String) {
     use std::io::{Read, Write};

@@ -231,10 +231,9 @@ impl HandoffSource {
             c = self.server.connect() => c?,
         };
         let js = jetstream::new(client);
-        let stream = ensure_stream(&js, &self.cfg).await?;
+        let mut stream = ensure_stream(&js, &self.cfg).await?;
         let start = self.position.read() + 1;
-        let mut info = stream.clone();
-        let last = info.info().await.map_err(|e| e.to_string())?.state.last_sequence;
+        let last = stream.info().await.map_err(|e| e.to_string())?.state.last_sequence;
         ctx.input_down.store(false, Ordering::Relaxed);
         self.position.unread.store(last.saturating_sub(start - 1), Ordering::Relaxed);
         if self.once && last < start {
