@@ -298,7 +298,11 @@ pub(crate) fn export(s: &Status) {
     gauge!("newsmill_documents_in_flight").set(s.source.in_flight as f64);
     counter!("newsmill_reloads_total", "result" => "ok").absolute(s.reloads.ok);
     counter!("newsmill_reloads_total", "result" => "failed").absolute(s.reloads.failed);
-    gauge!("newsmill_role", "role" => s.role.role, "state" => s.role.state).set(1.0);
+    // Both states, so that a standby that took over does not go on showing as one.
+    for state in ["active", "standby"] {
+        gauge!("newsmill_role", "role" => s.role.role, "state" => state)
+            .set(f64::from(u8::from(state == s.role.state)));
+    }
     if let (Some(position), Some(lag)) = (s.role.position, s.role.lag) {
         gauge!("newsmill_dedup_position").set(position as f64);
         gauge!("newsmill_dedup_lag").set(lag as f64);

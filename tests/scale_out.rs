@@ -238,6 +238,9 @@ fn scale_out(docs: usize, extractors: usize, kills: usize, owner_kills: usize, s
         assert_eq!(code, Some(0), "a {} process did not stop cleanly; log:\n{}", p.role, p.log_tail());
     }
     let took = started.elapsed();
+    // The extract processes made the internal stream with `[handoff]`'s limits.
+    let mid = nats.stream_config("MID");
+    assert_eq!(mid.max_age, Duration::from_secs(168 * 3600), "{mid:?}");
 
     // The reference: one dedup process reading the same internal stream from start to end.
     let one = Process::new("dedup", &config(&server, &reference, "reference"));

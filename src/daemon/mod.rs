@@ -38,7 +38,6 @@ use commit::Committer;
 use outputs::Outputs;
 pub use outputs::migrate;
 use persisted::Persisted;
-use role::Duty;
 use stages::{Logic, Stages};
 
 /// Why the daemon could not start.
@@ -158,16 +157,15 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     // The dedup role's position in the internal stream.
     let mut handoff = None;
     let (source, globs, nats_settings): (Box<dyn Source>, Option<Globs>, Option<SourceSettings>) =
-        match (&duty, cfg.source.kind) {
+        match (duty.handoff(), cfg.source.kind) {
             // The dedup role reads the internal stream, whatever the input is.
-            (Duty::Own { .. } | Duty::StandBy { .. }, _) => {
-                let (durable, limit) = duty.handoff().unwrap_or_default();
+            (Some((durable, limit)), _) => {
                 let position = Position::load(&state.store, &cfg.handoff, durable)?;
                 parts.push(part(position.clone()));
                 handoff = Some(position.clone());
                 (Box::new(HandoffSource::new(&cfg.handoff, &cfg.nats, position, limit, once)), None, None)
             }
-            (_, SourceKind::Files) => {
+            (None, SourceKind::Files) => {
                 let files = FileSource::new(
                     &cfg.source,
                     cfg.dead_letter.excerpt_bytes.get(),
@@ -178,7 +176,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
                 let globs = files.globs();
                 (Box::new(files), Some(globs), None)
             }
-            (_, SourceKind::Nats) => {
+            (None, SourceKind::Nats) => {
                 let id = nats::source_id(&cfg.source.nats);
                 let done = nats::acks::load(&state.store, id)?;
                 let acks = Arc::new(MessageAcks::new(id, done, tokio::runtime::Handle::current()));

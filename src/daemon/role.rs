@@ -122,6 +122,8 @@ impl Duty {
                 cfg.sink.nats.stream = cfg.handoff.stream.clone();
                 cfg.sink.nats.subject = cfg.handoff.subject.clone();
                 cfg.sink.nats.duplicate_window_ms = cfg.handoff.duplicate_window_ms.get();
+                cfg.sink.nats.max_age_hours = cfg.handoff.max_age_hours;
+                cfg.sink.nats.max_bytes = cfg.handoff.max_bytes;
                 cfg.sink.nats.create_stream = true;
             }
             Duty::Own { .. } => cfg.dedup.workers = crate::num::nz(1),
@@ -215,10 +217,9 @@ pub async fn run_dedup(
             };
             if let Some((run_stop, task)) = standby {
                 run_stop.cancel();
-                match task.await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => warn!(error = %e, "The standing-by run failed."),
-                    Err(e) => warn!(error = %e, "The standing-by run failed."),
+                let ended = task.await.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| e.to_string()));
+                if let Err(error) = ended {
+                    warn!(%error, "The standing-by run failed.");
                 }
             }
             match taken {
@@ -308,6 +309,7 @@ mod tests {
             (extract.sink.nats.stream.as_str(), extract.sink.nats.subject.as_str()),
             (cfg.handoff.stream.as_str(), cfg.handoff.subject.as_str())
         );
+        assert_eq!((extract.sink.nats.max_age_hours, extract.sink.nats.max_bytes), (168, 0), "[handoff]'s limits");
         assert_eq!(Duty::Extract.dedup_mode(), Mode::Sketch);
         let (_tx, limit) = tokio::sync::watch::channel(0);
         let standby = Duty::StandBy { limit, position: Arc::default() };

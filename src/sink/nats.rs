@@ -81,6 +81,10 @@ pub struct NatsStream<K: StreamDefaults> {
     pub create_stream: bool,
     /// The duplicate window of a stream created here: a repeated `Nats-Msg-Id` within it is dropped.
     pub duplicate_window_ms: u64,
+    /// Messages older than this leave a stream created here (0: kept until `max_bytes`).
+    pub max_age_hours: u64,
+    /// Most bytes a stream created here keeps, the oldest going first (0: no limit).
+    pub max_bytes: u64,
     /// Most messages awaiting their PubAck at once.
     pub max_in_flight: std::num::NonZeroUsize,
     #[serde(skip)]
@@ -94,6 +98,8 @@ impl<K: StreamDefaults> Default for NatsStream<K> {
             subject: K::SUBJECT.into(),
             create_stream: true,
             duplicate_window_ms: 600_000,
+            max_age_hours: 0,
+            max_bytes: 0,
             max_in_flight: nz(256),
             _holds: std::marker::PhantomData,
         }
@@ -121,6 +127,8 @@ impl<K: StreamDefaults> NatsStream<K> {
             subject: self.subject.clone(),
             create_stream: self.create_stream,
             duplicate_window_ms: self.duplicate_window_ms,
+            max_age_hours: self.max_age_hours,
+            max_bytes: self.max_bytes,
             max_in_flight: self.max_in_flight.get(),
         }
     }
@@ -139,6 +147,10 @@ pub struct NatsTarget {
     pub create_stream: bool,
     /// A created stream's duplicate window.
     pub duplicate_window_ms: u64,
+    /// A created stream's age limit (0: none).
+    pub max_age_hours: u64,
+    /// A created stream's size limit (0: none).
+    pub max_bytes: u64,
     /// Most messages awaiting their PubAck.
     pub max_in_flight: usize,
 }
@@ -241,6 +253,8 @@ impl NatsOutput {
                             name: cfg.stream.clone(),
                             subjects: vec![crate::nats::subject_filter(&cfg.subject)],
                             duplicate_window: Duration::from_millis(cfg.duplicate_window_ms),
+                            max_age: Duration::from_secs(cfg.max_age_hours.saturating_mul(3600)),
+                            max_bytes: i64::try_from(cfg.max_bytes).ok().filter(|&b| b > 0).unwrap_or(-1),
                             storage: jetstream::stream::StorageType::File,
                             ..Default::default()
                         })

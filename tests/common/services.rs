@@ -356,6 +356,14 @@ impl Nats {
         })
     }
 
+    /// A stream's settings.
+    pub fn stream_config(&self, stream: &str) -> async_nats::jetstream::stream::Config {
+        self.runtime.block_on(async {
+            let mut s = self.js.get_stream(stream).await.expect("the stream");
+            s.info().await.expect("stream info").config.clone()
+        })
+    }
+
     /// The consumer's `max_ack_pending` setting.
     pub fn consumer_max_ack_pending(&self, stream: &str, consumer: &str) -> Option<i64> {
         self.runtime.block_on(async {

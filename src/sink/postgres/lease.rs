@@ -138,7 +138,9 @@ impl Lease {
         if exists.is_some() {
             return Ok(());
         }
-        let mut batch = format!("BEGIN; SELECT pg_advisory_xact_lock({});", self.key ^ 0x5eed);
+        // One lock per schema (the table is the schema's, whatever the lease).
+        let schema_key = xxhash_rust::xxh3::xxh3_64(format!("newsmill_leases\0{}", self.schema).as_bytes()) as i64;
+        let mut batch = format!("BEGIN; SELECT pg_advisory_xact_lock({schema_key});");
         for statement in create(&self.schema) {
             batch.push_str(&statement);
             batch.push(';');

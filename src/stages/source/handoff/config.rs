@@ -12,7 +12,8 @@ use crate::num::nz64;
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HandoffConfig {
-    /// The JetStream stream extracted articles go to (created by whichever role starts first).
+    /// The JetStream stream extracted articles go to (the first extract process creates it, with
+    /// the limits below; a dedup process waits for it).
     pub stream: String,
     /// The subject they are published on.
     pub subject: String,

@@ -33,21 +33,6 @@ const POSITIONS: TableDefinition<u64, u64> = TableDefinition::new("handoff_posit
 /// whoever watches the lease.
 pub type Limit = tokio::sync::watch::Receiver<u64>;
 
-/// Makes sure the internal stream exists (created with `cfg`'s limits when missing).
-pub async fn ensure_stream(js: &jetstream::Context, cfg: &HandoffConfig) -> Result<jetstream::stream::Stream, String> {
-    js.get_or_create_stream(jetstream::stream::Config {
-        name: cfg.stream.clone(),
-        subjects: vec![cfg.subject.clone()],
-        duplicate_window: Duration::from_millis(cfg.duplicate_window_ms.get()),
-        max_age: Duration::from_secs(cfg.max_age_hours.saturating_mul(3600)),
-        max_bytes: i64::try_from(cfg.max_bytes).ok().filter(|&b| b > 0).unwrap_or(-1),
-        storage: jetstream::stream::StorageType::File,
-        ..Default::default()
-    })
-    .await
-    .map_err(|e| format!("stream {}: {e}", cfg.stream))
-}
-
 /// Where the reading stands: the committed position, and the messages read since, in order,
 /// each waiting for its acknowledgement.
 pub struct Position {
@@ -190,6 +175,9 @@ enum Ended {
     Done,
     /// The pipeline closed.
     Closed,
+    /// The stream does not exist yet: the extract role's output creates it (with `[handoff]`'s
+    /// limits), so that there is one definition of it.
+    NoStream,
 }
 
 impl HandoffSource {
@@ -210,6 +198,13 @@ impl HandoffSource {
         loop {
             match self.session(&ctx).await {
                 Ok(Ended::Done | Ended::Closed) => break,
+                Ok(Ended::NoStream) => {
+                    info!(stage = "source", stream = %self.cfg.stream, "No internal stream yet (no extract process has written); waiting.");
+                    tokio::select! {
+                        () = ctx.cancel.cancelled() => break,
+                        () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                    }
+                }
                 Err(error) => {
                     ctx.input_down.store(true, Ordering::Relaxed);
                     warn!(stage = "source", stream = %self.cfg.stream, %error, "Internal stream unreachable; retrying.");
@@ -231,7 +226,17 @@ impl HandoffSource {
             c = self.server.connect() => c?,
         };
         let js = jetstream::new(client);
-        let mut stream = ensure_stream(&js, &self.cfg).await?;
+        let mut stream = match js.get_stream(&self.cfg.stream).await {
+            Ok(stream) => stream,
+            Err(e)
+                if matches!(e.kind(), jetstream::context::GetStreamErrorKind::JetStream(j)
+                if j.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND) =>
+            {
+                ctx.input_down.store(false, Ordering::Relaxed);
+                return Ok(if self.once { Ended::Done } else { Ended::NoStream });
+            }
+            Err(e) => return Err(format!("stream {}: {e}", self.cfg.stream)),
+        };
         let start = self.position.read() + 1;
         let last = stream.info().await.map_err(|e| e.to_string())?.state.last_sequence;
         ctx.input_down.store(false, Ordering::Relaxed);
