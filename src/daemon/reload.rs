@@ -244,8 +244,9 @@ pub(super) async fn run_loop(
                     needs_restart = ?done.needs_restart,
                     "Config reloaded."
                 );
-                health.reloads_ok.fetch_add(1, Ordering::Relaxed);
+                // The hash first: whoever sees the reload counted sees the config it applied.
                 *health.config_hash.lock().unwrap_or_else(|e| e.into_inner()) = super::config_hash(&new);
+                health.reloads_ok.fetch_add(1, Ordering::Relaxed);
                 current = new;
             }
             Err(error) => {
