@@ -6,6 +6,8 @@
 //!     --folds 5 --write src/stages/extract/page_type_weights.rs
 //! ```
 //!
+//! A set named `SET:article` counts its pages without a `page_type` as articles (the older sets);
+//! `SET:article:W` also makes each of its pages weigh W in the fit (default 1).
 //! Every page is read and cleaned as the daemon does it; its row is `page_type::features`. The model
 //! is a softmax over the seven types on standardised inputs, fitted by full-batch Adam with L2 from
 //! zero, so the same pages always give the same weights.
@@ -27,26 +29,38 @@ struct Row {
     x: [f32; N_FEATURES],
     y: usize,
     group: String,
+    set: String,
+    /// How much the row counts in the fit.
+    weight: f32,
 }
 
+/// The rows of `set`; `SET:TYPE` gives every page of the set without a `page_type` that type (the
+/// older sets are all news articles).
 fn load(bench: &Path, set: &str, cleaner: &Cleaner) -> Result<Vec<Row>, Box<dyn std::error::Error>> {
+    let mut parts = set.split(':');
+    let set = parts.next().unwrap_or_default();
+    let untyped = match parts.next() {
+        Some(t) => Some(PageType::from_name(t).ok_or_else(|| format!("no page type {t:?}"))?),
+        None => None,
+    };
+    let weight: f32 = parts.next().map(str::parse).transpose()?.unwrap_or(1.0);
     let mut rows = Vec::new();
     for p in bench::read_set(bench, set)? {
-        let Some(y) = p.truth["page_type"].as_str().and_then(PageType::from_name) else { continue };
+        let Some(y) = p.truth["page_type"].as_str().and_then(PageType::from_name).or(untyped) else { continue };
         let (cleaned, _) = cleaner.clean_document(p.doc);
-        rows.push(Row { x: page_type::features(&cleaned), y: y.index(), group: p.group });
+        rows.push(Row { x: page_type::features(&cleaned), y: y.index(), group: p.group, set: set.to_string(), weight });
     }
     Ok(rows)
 }
 
 /// Fits a softmax on `rows`.
 fn fit(rows: &[&Row], iterations: usize, l2: f32) -> Weights {
-    let n = rows.len().max(1) as f32;
+    let n = rows.iter().map(|r| r.weight).sum::<f32>().max(1.0);
     let mut mean = [0f32; N_FEATURES];
     let mut scale = [1f32; N_FEATURES];
     for i in 0..N_FEATURES {
-        let m = rows.iter().map(|r| r.x[i]).sum::<f32>() / n;
-        let var = rows.iter().map(|r| (r.x[i] - m).powi(2)).sum::<f32>() / n;
+        let m = rows.iter().map(|r| r.weight * r.x[i]).sum::<f32>() / n;
+        let var = rows.iter().map(|r| r.weight * (r.x[i] - m).powi(2)).sum::<f32>() / n;
         mean[i] = m;
         scale[i] = if var > 1e-8 { 1.0 / var.sqrt() } else { 0.0 };
     }
@@ -67,7 +81,7 @@ fn fit(rows: &[&Row], iterations: usize, l2: f32) -> Weights {
             let e: [f32; K] = std::array::from_fn(|k| (logits[k] - top).exp());
             let sum: f32 = e.iter().sum();
             for k in 0..K {
-                let d = e[k] / sum - f32::from(u8::from(k == r.y));
+                let d = r.weight * (e[k] / sum - f32::from(u8::from(k == r.y)));
                 let gk = &mut g[k * (N_FEATURES + 1)..(k + 1) * (N_FEATURES + 1)];
                 for (gi, zi) in gk[..N_FEATURES].iter_mut().zip(zr) {
                     *gi += d * zi / n;
@@ -172,10 +186,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let train: Vec<&Row> = all.iter().filter(|r| fold_of(r) != k).copied().collect();
                 let m = fit(&train, iterations, l2);
                 for r in all.iter().filter(|r| fold_of(r) == k) {
-                    out.push((r.y, page_type::decide(&m, &r.x).page_type.index()));
+                    out.push((r.set.as_str(), r.y, page_type::decide(&m, &r.x).page_type.index()));
                 }
             }
-            report(&format!("cv{folds} by site, {}", sets.join(",")), &out);
+            let pairs = |set: Option<&str>| -> Vec<(usize, usize)> {
+                out.iter().filter(|(s, ..)| set.is_none_or(|set| *s == set)).map(|&(_, y, p)| (y, p)).collect()
+            };
+            report(&format!("cv{folds} by site, {}", sets.join(",")), &pairs(None));
+            if sets.len() > 1 {
+                for set in &sets {
+                    let name = set.split(':').next().unwrap_or(set);
+                    report(&format!("  of which {name}"), &pairs(Some(name)));
+                }
+            }
         }
         let m = fit(&all, iterations, l2);
         let out: Vec<(usize, usize)> =

@@ -395,6 +395,8 @@ mod tests {
         assert_eq!(cfg.state.dir, def.state.dir);
         assert_eq!(cfg.dedup.max_entries, def.dedup.max_entries);
         assert_eq!(cfg.clean.keep_threshold, def.clean.keep_threshold);
+        assert_eq!(cfg.extract.html_body_threshold, def.extract.html_body_threshold);
+        assert_eq!(cfg.extract.text_body_threshold, def.extract.text_body_threshold);
         assert_eq!(cfg.clean.ui_labels, def.clean.ui_labels);
         for (a, b) in [
             (&cfg.clean.copyright_pattern, &def.clean.copyright_pattern),
@@ -490,6 +492,22 @@ mod tests {
         let p = parse("[extract]\naccept_page_types = []\nreject_min_probability = 2.0\n").unwrap_err().problems();
         assert_eq!(p.len(), 2, "{p:?}");
         assert!(p.iter().any(|l| l.contains("accept_page_types") && l.contains("at least one")), "{p:?}");
+    }
+
+    #[test]
+    fn body_thresholds_by_page_type() {
+        use crate::stages::extract::config::BodyThresholds;
+        let def = Config::default();
+        assert_eq!(def.extract.html_body_threshold, BodyThresholds::HTML);
+        assert_eq!(def.extract.text_body_threshold, BodyThresholds::TEXT);
+        // A table names only what it changes; the other types keep their defaults.
+        let cfg = parse("[extract.html_body_threshold]\nlisting = 0.3\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cfg.extract.html_body_threshold, BodyThresholds { listing: 0.3, ..BodyThresholds::HTML });
+        assert_eq!(cfg.extract.text_body_threshold, BodyThresholds::TEXT);
+        let p = parse("[extract.text_body_threshold]\nforum = 1.5\n").unwrap_err().problems();
+        assert!(p.iter().any(|l| l.contains("text_body_threshold") && l.contains("forum")), "{p:?}");
+        let p = parse("[extract.text_body_threshold]\nblog = 0.2\n").unwrap_err().problems();
+        assert!(p[0].starts_with("t.toml:2:1") && p[0].contains("blog"), "{p:?}");
     }
 
     #[test]

@@ -128,11 +128,24 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                     }
                 }
                 text.push_str(&format!("PAGE TYPE {}\n", page_type::explain(&cleaned)));
+                let joins_from = match (!cleaned.meta.headline_only).then(|| page_type::classify(&cleaned)) {
+                    Some(v) => {
+                        let from = cfg.extract.body_threshold(cleaned.signals.is_some(), v.page_type);
+                        if from < cfg.clean.keep_threshold {
+                            text.push_str(&format!(
+                                "BODY      lines the model dropped join the body from {from:.2} on a {} page\n",
+                                v.page_type
+                            ));
+                        }
+                        from
+                    }
+                    None => f32::INFINITY,
+                };
                 for (i, line) in cleaned.lines.iter().enumerate() {
                     if let Some(tag) = tags.get(i) {
                         text.push_str(&format!("<{tag:<6}> "));
                     }
-                    text.push_str(&crate::stages::clean::explain_line(line, cfg.clean.keep_threshold));
+                    text.push_str(&crate::stages::clean::explain_line(line, cfg.clean.keep_threshold, joins_from));
                     text.push('\n');
                 }
                 writeln!(out, "# {}\n{text}", cleaned.prov.id)

@@ -25,6 +25,107 @@ pub struct ExtractConfig {
     /// A page of a type not accepted is rejected only when the page-type model gives that type at
     /// least this probability (0..1); a page it is less sure of is written, with its type.
     pub reject_min_probability: f32,
+    /// HTML pages: per page type, the block-model probability from which a block the cleaner's
+    /// model dropped joins the body. What counts as main content differs by type (a listing's
+    /// items and a shop's short lines look like an article page's menus to a model that learned
+    /// mostly from articles). A value at or above `[clean] keep_threshold` changes nothing for
+    /// that type; keys left out keep their defaults.
+    #[serde(deserialize_with = "BodyThresholds::html")]
+    pub html_body_threshold: BodyThresholds,
+    /// Page dumps and other text: the same, for the line model's probabilities.
+    #[serde(deserialize_with = "BodyThresholds::text")]
+    pub text_body_threshold: BodyThresholds,
+}
+
+/// One probability (0..1) per page type: `[extract.html_body_threshold]`,
+/// `[extract.text_body_threshold]`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BodyThresholds {
+    /// News, blog posts, how-tos, explainers.
+    pub article: f32,
+    /// A company's or school's page about what it offers.
+    pub service: f32,
+    /// A discussion thread.
+    pub forum: f32,
+    /// A shop's or site's collection of items.
+    pub collection: f32,
+    /// An index of links: headlines, events, search results.
+    pub listing: f32,
+    /// One product for sale.
+    pub product: f32,
+    /// A manual's or reference's page.
+    pub documentation: f32,
+}
+
+/// A table of [`BodyThresholds`] as written: the keys it sets.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GivenThresholds {
+    article: Option<f32>,
+    service: Option<f32>,
+    forum: Option<f32>,
+    collection: Option<f32>,
+    listing: Option<f32>,
+    product: Option<f32>,
+    documentation: Option<f32>,
+}
+
+impl BodyThresholds {
+    /// HTML pages' defaults, chosen per type on the WCXB dev pages and checked by grouped
+    /// cross-validation (docs/cleaner-model.md, "The body by page type").
+    pub const HTML: Self = Self {
+        article: 0.5,
+        service: 0.2,
+        forum: 0.4,
+        collection: 0.15,
+        listing: 0.05,
+        product: 0.4,
+        documentation: 0.15,
+    };
+    /// Text's defaults, chosen the same way on the WCXB page dumps.
+    pub const TEXT: Self = Self {
+        article: 0.5,
+        service: 0.05,
+        forum: 0.05,
+        collection: 0.1,
+        listing: 0.05,
+        product: 0.5,
+        documentation: 0.05,
+    };
+
+    /// The threshold for pages of type `t`.
+    pub fn get(&self, t: PageType) -> f32 {
+        match t {
+            PageType::Article => self.article,
+            PageType::Service => self.service,
+            PageType::Forum => self.forum,
+            PageType::Collection => self.collection,
+            PageType::Listing => self.listing,
+            PageType::Product => self.product,
+            PageType::Documentation => self.documentation,
+        }
+    }
+
+    /// These thresholds with the keys `given` sets replaced.
+    fn with(self, given: GivenThresholds) -> Self {
+        Self {
+            article: given.article.unwrap_or(self.article),
+            service: given.service.unwrap_or(self.service),
+            forum: given.forum.unwrap_or(self.forum),
+            collection: given.collection.unwrap_or(self.collection),
+            listing: given.listing.unwrap_or(self.listing),
+            product: given.product.unwrap_or(self.product),
+            documentation: given.documentation.unwrap_or(self.documentation),
+        }
+    }
+
+    fn html<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        GivenThresholds::deserialize(d).map(|g| Self::HTML.with(g))
+    }
+
+    fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        GivenThresholds::deserialize(d).map(|g| Self::TEXT.with(g))
+    }
 }
 
 impl Default for ExtractConfig {
@@ -35,11 +136,19 @@ impl Default for ExtractConfig {
             lang_min_chars: 40,
             accept_page_types: PageType::ALL.to_vec(),
             reject_min_probability: 0.5,
+            html_body_threshold: BodyThresholds::HTML,
+            text_body_threshold: BodyThresholds::TEXT,
         }
     }
 }
 
 impl ExtractConfig {
+    /// From which line-model probability a line the cleaner's model dropped joins the body of a
+    /// page of type `t` (`html`: an HTML page's blocks, else text lines).
+    pub fn body_threshold(&self, html: bool, t: PageType) -> f32 {
+        if html { self.html_body_threshold.get(t) } else { self.text_body_threshold.get(t) }
+    }
+
     /// What a reload changes in place: everything.
     pub(crate) const LIVE: LiveKeys = LiveKeys::All;
 
@@ -51,6 +160,15 @@ impl ExtractConfig {
         }
         if !(0.0..=1.0).contains(&self.reject_min_probability) {
             errors.push(("reject_min_probability", "must be between 0 and 1".into()));
+        }
+        for (key, table) in
+            [("html_body_threshold", &self.html_body_threshold), ("text_body_threshold", &self.text_body_threshold)]
+        {
+            for t in PageType::ALL {
+                if !(0.0..=1.0).contains(&table.get(t)) {
+                    errors.push((key, format!("{t} must be between 0 and 1")));
+                }
+            }
         }
         errors
     }

@@ -69,11 +69,20 @@ impl Extractor {
         let line_with = |class: LineClass| doc.lines.iter().find(|l| l.class == class).map(|l| l.text.clone());
         let title = stated.map(str::to_string).or_else(|| line_with(LineClass::Title));
         let subtitle = line_with(LineClass::Subtitle).filter(|s| Some(s.as_str()) != title.as_deref());
+        // What is main content depends on the page's type: a listing's items and a shop's short
+        // lines read as menus to the cleaner's model, which learned mostly from articles.
+        let doubted_from =
+            verdict.map_or(f32::INFINITY, |v| self.cfg.body_threshold(doc.signals.is_some(), v.page_type));
+        let in_body = |l: &Line| match l.class {
+            LineClass::Keep => true,
+            LineClass::Drop("model") => l.score.is_some_and(|p| p >= doubted_from),
+            _ => false,
+        };
         // A stated title repeated on the page is the headline, not body text.
         let body: Vec<&Line> = doc
             .lines
             .iter()
-            .filter(|l| l.class == LineClass::Keep && !stated.is_some_and(|t| l.text.eq_ignore_ascii_case(t)))
+            .filter(|l| in_body(l) && !stated.is_some_and(|t| l.text.eq_ignore_ascii_case(t)))
             .collect();
         if body.is_empty() && !doc.meta.headline_only {
             let excerpt = excerpt(doc.lines.iter().map(|l| l.text.as_str()));
@@ -295,7 +304,7 @@ fn detect_lang(body: &[String], min_chars: usize) -> Option<String> {
 mod date_and_byline_tests {
     use super::*;
 
-    fn line(text: &str, class: LineClass) -> Line {
+    pub(super) fn line(text: &str, class: LineClass) -> Line {
         Line { text: text.into(), class, words: word_count(text), prose: false, score: None, cut: None }
     }
 
@@ -341,6 +350,51 @@ mod tests {
         doc.meta = meta;
         let Outcome::Emit(cleaned) = cleaner.process(doc)? else { panic!("dropped") };
         Extractor::new(&ExtractConfig::default()).extract(cleaned).map(|e| e.article)
+    }
+
+    #[test]
+    fn lines_the_model_doubted_join_the_body_from_the_page_types_threshold() {
+        let cleaner = Cleaner::new(&CleanConfig::default()).unwrap();
+        let text = include_str!("../../../tests/fixtures/seedlike.txt");
+        let Outcome::Emit(mut cleaned) = cleaner.process(crate::stages::test_document(text)).unwrap() else {
+            panic!("dropped")
+        };
+        let doubted =
+            |text: &str, class, score| Line { score: Some(score), ..date_and_byline_tests::line(text, class) };
+        cleaned.lines.extend([
+            doubted("Show HN: a tram timetable in the terminal (github.com)", LineClass::Drop("model"), 0.3),
+            doubted("12 points by someone 3 hours ago | hide | 4 comments", LineClass::Drop("model"), 0.1),
+            doubted("Subscribe to our newsletter", LineClass::Drop("ui_label"), 0.9),
+        ]);
+        // The same threshold for every type: whatever type the page gets, it applies.
+        let body_from = |t: f32| {
+            let all = config::BodyThresholds {
+                article: t,
+                service: t,
+                forum: t,
+                collection: t,
+                listing: t,
+                product: t,
+                documentation: t,
+            };
+            let cfg = ExtractConfig { text_body_threshold: all, ..ExtractConfig::default() };
+            Extractor::new(&cfg).extract(cleaned.clone()).unwrap().article
+        };
+        let kept = body_from(0.5);
+        assert!(!kept.body.iter().any(|l| l.contains("Show HN") || l.contains("points by")), "{:?}", kept.body);
+        let more = body_from(0.2);
+        assert_eq!(more.body.len(), kept.body.len() + 1, "{:?}", more.body);
+        assert!(more.body.last().is_some_and(|l| l.starts_with("Show HN")));
+        assert_eq!(more.word_count, kept.word_count + word_count(&cleaned.lines[cleaned.lines.len() - 3].text));
+        let most = body_from(0.05);
+        assert!(most.body.iter().any(|l| l.contains("points by")), "{:?}", most.body);
+        assert!(!most.body.iter().any(|l| l.contains("newsletter")), "a rule's drop never joins: {:?}", most.body);
+        // An HTML page's threshold is another table: text is untouched by it.
+        let html_only = ExtractConfig {
+            html_body_threshold: config::BodyThresholds { article: 0.0, ..config::BodyThresholds::HTML },
+            ..ExtractConfig::default()
+        };
+        assert_eq!(Extractor::new(&html_only).extract(cleaned.clone()).unwrap().article.body, kept.body);
     }
 
     #[test]
