@@ -313,6 +313,35 @@ fn every_page_gets_its_type_and_only_accepted_types_are_written() {
     }
 }
 
+/// A listing's items are its main content: the models score them as menus (0.2-0.3), and the
+/// page's type lets them join the body.
+#[test]
+fn a_listing_page_keeps_its_items() {
+    let titles = [
+        "1. Tram line approved after a long night",
+        "6. Show: a map of every late train",
+        "12. A guide to the new ticket zones",
+    ];
+    let s = Scratch::new("");
+    s.drop_file("newest.html", page("newest-links.html"));
+    s.run_once();
+    let articles = s.articles();
+    assert_eq!(articles.len(), 1, "{:#?}", s.rejected());
+    assert_eq!(articles[0]["page_type"], "listing");
+    let text = body(&articles[0]).join("\n");
+    for title in titles {
+        assert!(text.contains(title), "{title} missing: {text}");
+    }
+    assert!(text.contains("12 points by alice"), "{text}");
+
+    // With the listing threshold at the cleaner's own, the items stay out.
+    let off = Scratch::new("[extract.html_body_threshold]\nlisting = 0.5\n");
+    off.drop_file("newest.html", page("newest-links.html"));
+    off.run_once();
+    let text: String = off.articles().iter().map(|a| body(a).join("\n")).collect();
+    assert!(titles.iter().all(|t| !text.contains(t)), "{text}");
+}
+
 /// Page dumps in Turkish, Russian, Arabic, Chinese and Korean, each with a site's menu, a headline,
 /// a deck, a byline, a date, a share button, six paragraphs, tags, related stories and a copyright
 /// line: the six paragraphs are the body, whatever the language, and the headline is the title.

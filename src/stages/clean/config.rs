@@ -84,6 +84,13 @@ pub struct CleanConfig {
     pub headline_min_overlap: f32,
     /// How many of the body's first content words the headline is compared with.
     pub headline_body_terms: NonZeroUsize,
+    /// HTML pages: a later copy of a run of body blocks that repeats earlier kept blocks word for
+    /// word (a page that renders its article twice, for phones and for desktops) is dropped when
+    /// its blocks of at least `repeated_run_block_words` words hold at least this many words; 0
+    /// turns it off. Short repeats (a recipe's "Portion: 1 cup", a teaser above its own lede) stay.
+    pub repeated_run_min_words: usize,
+    /// See `repeated_run_min_words`: the words a block needs to count as the article's prose.
+    pub repeated_run_block_words: NonZeroUsize,
     /// Whole-line interface labels in any language (case-insensitive, outer punctuation ignored).
     pub ui_labels: Vec<String>,
     /// A copyright notice (dropped from the text; names the publisher).
@@ -197,6 +204,8 @@ impl Default for CleanConfig {
             template_max_lines_per_site: None,
             min_model_lines: nz(12),
             sandwich_reach_lines: nz(2),
+            repeated_run_min_words: 150,
+            repeated_run_block_words: nz(25),
             wrapped_tail_words: 2,
             headline_reach_lines: nz(25),
             headline_min_overlap: 0.34,

@@ -86,7 +86,14 @@ impl Extractor {
             .collect();
         if body.is_empty() && !doc.meta.headline_only {
             let excerpt = excerpt(doc.lines.iter().map(|l| l.text.as_str()));
-            return Err(Reject::new("no_body", "no body paragraph found", excerpt));
+            let reason = match verdict {
+                Some(v) if !doc.lines.iter().any(|l| l.class == LineClass::Keep) => format!(
+                    "no body paragraph found: the cleaner kept none, and none of the lines its model doubted reach {doubted_from:.2} (the threshold of a {} page)",
+                    v.page_type
+                ),
+                _ => "no body paragraph found".to_string(),
+            };
+            return Err(Reject::new("no_body", reason, excerpt));
         }
         let mut captions: Vec<Caption> = Vec::new();
         // Nothing was published after it was read: a later date is a review due, an event, an
