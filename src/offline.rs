@@ -128,7 +128,8 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                     }
                 }
                 text.push_str(&format!("PAGE TYPE {}\n", page_type::explain(&cleaned)));
-                let joins_from = match (!cleaned.meta.headline_only).then(|| page_type::classify(&cleaned)) {
+                let verdict = (!cleaned.meta.headline_only).then(|| page_type::classify(&cleaned));
+                let joins_from = match verdict {
                     Some(v) => {
                         let from = cfg.extract.body_threshold(cleaned.signals.is_some(), v.page_type);
                         if from < cfg.clean.keep_threshold {
@@ -141,11 +142,16 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                     }
                     None => f32::INFINITY,
                 };
+                let page_type = verdict.map(|v| v.page_type);
                 for (i, line) in cleaned.lines.iter().enumerate() {
                     if let Some(tag) = tags.get(i) {
                         text.push_str(&format!("<{tag:<6}> "));
                     }
-                    text.push_str(&crate::stages::clean::explain_line(line, cfg.clean.keep_threshold, joins_from));
+                    text.push_str(&crate::stages::clean::explain_line(
+                        line,
+                        cfg.clean.keep_threshold,
+                        crate::stages::extract::joins_body(line, page_type, joins_from),
+                    ));
                     text.push('\n');
                 }
                 writeln!(out, "# {}\n{text}", cleaned.prov.id)

@@ -342,6 +342,27 @@ fn a_listing_page_keeps_its_items() {
     assert!(titles.iter().all(|t| !text.contains(t)), "{text}");
 }
 
+/// On a thread's page the replies are the content, even in an element named `comments` (which on
+/// an article's page holds readers' comments and stays out).
+#[test]
+fn a_threads_replies_are_its_body() {
+    let s = Scratch::new("");
+    s.drop_file("thread.html", page("forum-replies.html"));
+    s.run_once();
+    let articles = s.articles();
+    assert_eq!(articles.len(), 1, "{:#?}", s.rejected());
+    assert_eq!(articles[0]["page_type"], "forum");
+    let text = body(&articles[0]).join("\n");
+    for post in
+        ["My rye starter is a week old", "Nothing is ruined.", "Pour the liquid off", "Same thing happened to mine"]
+    {
+        assert!(text.contains(post), "{post} missing: {text}");
+    }
+    for chrome in ["Sign in to reply", "Similar topics", "Starter not rising", "Quote Like Report"] {
+        assert!(!text.contains(chrome), "{chrome} in body: {text}");
+    }
+}
+
 /// Page dumps in Turkish, Russian, Arabic, Chinese and Korean, each with a site's menu, a headline,
 /// a deck, a byline, a date, a share button, six paragraphs, tags, related stories and a copyright
 /// line: the six paragraphs are the body, whatever the language, and the headline is the title.

@@ -5,10 +5,8 @@ use crate::record::{Cleaned, Document, Line, LineClass};
 
 /// One line of `newsmill explain`: verdict, role, what decided, and the text. `threshold` is the
 /// `keep_threshold` the cleaner ran with: a body line scored below it was kept by the mending rules.
-/// `joins_from` is the probability from which a line the model dropped joins the body all the
-/// same, for the page's type (`[extract] html_body_threshold` / `text_body_threshold`).
-pub(crate) fn explain_line(line: &Line, threshold: f32, joins_from: f32) -> String {
-    let joins = line.class == LineClass::Drop("model") && line.score.is_some_and(|p| p >= joins_from);
+/// `joins`: a line the cleaner dropped joins the body all the same, for the page's type.
+pub(crate) fn explain_line(line: &Line, threshold: f32, joins: bool) -> String {
     let (verdict, role, why) = match &line.class {
         _ if joins => ("KEEP", "body", "page_type".to_string()),
         LineClass::Keep => ("KEEP", "body", String::new()),

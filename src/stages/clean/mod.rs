@@ -67,6 +67,9 @@ struct HtmlPass {
     first: FirstPass,
     /// Blocks left for the model.
     open: Vec<bool>,
+    /// Blocks the model would have judged but a comments section took (a forum's posts, on a
+    /// thread's page).
+    comments: Vec<bool>,
     features: Rows,
     /// Each line's element, for `explain` (empty unless asked for).
     tags: Vec<&'static str>,
@@ -157,12 +160,22 @@ impl Cleaner {
     /// rules and roles apply, the page model does not.
     fn classify_html_page(&self, html: &str, markup: Markup, tags: bool) -> HtmlCleaned {
         let fragment = markup == Markup::HtmlFragment;
-        let HtmlPass { meta, signals, first: FirstPass { mut lines, .. }, open, features, tags } =
+        let HtmlPass { meta, signals, first: FirstPass { mut lines, .. }, open, comments, features, tags } =
             self.html_pass(html, !fragment, tags);
         if fragment {
             return HtmlCleaned { lines, meta, tags, signals };
         }
         self.judge(&self.html_model, &mut lines, &features, &open);
+        if comments.contains(&true) {
+            // Comments stay out of an article, but on a thread's page they are the content: the
+            // extractor decides by the page's type, so they get the model's probability too,
+            // judged among themselves.
+            let words: Vec<f32> = lines.iter().map(|l| l.words as f32).collect();
+            let p = self.html_model.keep_probabilities(&features, &comments, &words);
+            for ((line, p), _) in lines.iter_mut().zip(p).zip(&comments).filter(|(_, c)| **c) {
+                line.score = Some(p);
+            }
+        }
         self.finish_lines(&mut lines);
         drop_repeated_runs(&mut lines, self.cfg.repeated_run_min_words, self.cfg.repeated_run_block_words.get());
         HtmlCleaned { lines, meta, tags, signals }
@@ -196,14 +209,16 @@ impl Cleaner {
         let mut open: Vec<bool> =
             first.lines.iter().zip(&first.forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
         mark_html_roles(&mut first.lines, &blocks, &mut open, &mut meta, &image_alts);
+        let before = open.clone();
         drop_comment_sections(&mut first.lines, &blocks, &mut open, &self.rules.comments_start);
+        let comments = before.iter().zip(&open).map(|(b, o)| *b && !o).collect();
         let features = if measure {
             blocks::join(&line_features(&first.lines), &blocks::dom_features(&blocks))
         } else {
             Rows::default()
         };
         let tags = if tags { blocks.iter().map(|b| b.tag.name()).collect() } else { Vec::new() };
-        HtmlPass { meta, signals, first, open, features, tags }
+        HtmlPass { meta, signals, first, open, comments, features, tags }
     }
 
     /// Rules that judge each line alone.

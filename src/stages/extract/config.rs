@@ -28,8 +28,9 @@ pub struct ExtractConfig {
     /// HTML pages: per page type, the block-model probability from which a block the cleaner's
     /// model dropped joins the body. What counts as main content differs by type (a listing's
     /// items and a shop's short lines look like an article page's menus to a model that learned
-    /// mostly from articles). A value at or above `[clean] keep_threshold` changes nothing for
-    /// that type; keys left out keep their defaults.
+    /// mostly from articles); on a forum page, so do the lines of a comments section (the
+    /// thread's replies). A value at or above `[clean] keep_threshold` changes nothing for that
+    /// type; keys left out keep their defaults.
     #[serde(deserialize_with = "BodyThresholds::html")]
     pub html_body_threshold: BodyThresholds,
     /// Page dumps and other text: the same, for the line model's probabilities.

@@ -9,7 +9,7 @@ use regex::Regex;
 
 use self::config::ExtractConfig;
 use crate::date::{find_date, normalize_stated};
-use crate::record::{Article, Caption, Cleaned, Extracted, Line, LineClass, Reject, SourceInfo, now_rfc3339};
+use crate::record::{Article, Caption, Cleaned, Extracted, Line, LineClass, PageType, Reject, SourceInfo, now_rfc3339};
 use crate::runner::{Outcome, Transform};
 use crate::text::{content_hash, word_count};
 
@@ -69,15 +69,10 @@ impl Extractor {
         let line_with = |class: LineClass| doc.lines.iter().find(|l| l.class == class).map(|l| l.text.clone());
         let title = stated.map(str::to_string).or_else(|| line_with(LineClass::Title));
         let subtitle = line_with(LineClass::Subtitle).filter(|s| Some(s.as_str()) != title.as_deref());
-        // What is main content depends on the page's type: a listing's items and a shop's short
-        // lines read as menus to the cleaner's model, which learned mostly from articles.
         let doubted_from =
             verdict.map_or(f32::INFINITY, |v| self.cfg.body_threshold(doc.signals.is_some(), v.page_type));
-        let in_body = |l: &Line| match l.class {
-            LineClass::Keep => true,
-            LineClass::Drop("model") => l.score.is_some_and(|p| p >= doubted_from),
-            _ => false,
-        };
+        let page_type = verdict.map(|v| v.page_type);
+        let in_body = |l: &Line| l.class == LineClass::Keep || joins_body(l, page_type, doubted_from);
         // A stated title repeated on the page is the headline, not body text.
         let body: Vec<&Line> = doc
             .lines
@@ -175,6 +170,19 @@ impl Extractor {
             ticket: Some(doc.prov.ticket),
         };
         Ok(Extracted { prov: doc.prov, article })
+    }
+}
+
+/// Whether a line the cleaner dropped joins the body all the same on a page of `page_type`, whose
+/// threshold ([`ExtractConfig::body_threshold`]) is `from`. What is main content depends on the
+/// page's type: a listing's items and a shop's short lines read as menus to the cleaner's model,
+/// which learned mostly from articles; on a thread's page the comments section is the thread.
+pub(crate) fn joins_body(line: &Line, page_type: Option<PageType>, from: f32) -> bool {
+    let judged = line.score.is_some_and(|p| p >= from);
+    match line.class {
+        LineClass::Drop("model") => judged,
+        LineClass::Drop("comment_section") => judged && page_type == Some(PageType::Forum),
+        _ => false,
     }
 }
 
@@ -402,6 +410,26 @@ mod tests {
             ..ExtractConfig::default()
         };
         assert_eq!(Extractor::new(&html_only).extract(cleaned.clone()).unwrap().article.body, kept.body);
+    }
+
+    #[test]
+    fn a_comments_section_joins_the_body_of_a_thread_only() {
+        let post = |class, score| Line {
+            score: Some(score),
+            ..date_and_byline_tests::line(
+                "I replaced the opener's battery and it has worked every morning since.",
+                class,
+            )
+        };
+        let comment = post(LineClass::Drop("comment_section"), 0.8);
+        assert!(joins_body(&comment, Some(PageType::Forum), 0.4));
+        assert!(!joins_body(&comment, Some(PageType::Article), 0.4), "readers' comments stay out of an article");
+        assert!(!joins_body(&comment, Some(PageType::Listing), 0.05));
+        assert!(!joins_body(&post(LineClass::Drop("comment_section"), 0.3), Some(PageType::Forum), 0.4));
+        assert!(joins_body(&post(LineClass::Drop("model"), 0.3), Some(PageType::Listing), 0.05));
+        assert!(!joins_body(&post(LineClass::Drop("model"), 0.3), None, f32::INFINITY));
+        assert!(!joins_body(&post(LineClass::Drop("ui_label"), 0.9), Some(PageType::Forum), 0.0));
+        assert!(!joins_body(&post(LineClass::Caption, 0.9), Some(PageType::Forum), 0.0));
     }
 
     #[test]
