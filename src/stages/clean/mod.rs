@@ -175,6 +175,27 @@ impl Cleaner {
             for ((line, p), _) in lines.iter_mut().zip(p).zip(&comments).filter(|(_, c)| **c) {
                 line.score = Some(p);
             }
+            // A "comments" element that holds the page's article, with next to nothing kept
+            // outside it, is a wrapper named after something else (a theme's `comments-area`
+            // around the whole post): its blocks are judged like any other.
+            let threshold = self.cfg.keep_threshold;
+            let article_words = |inside: bool| -> usize {
+                lines
+                    .iter()
+                    .zip(&comments)
+                    .filter(|(l, c)| **c == inside && l.score.is_some_and(|p| p >= threshold))
+                    .map(|(l, _)| l.words)
+                    .sum()
+            };
+            if article_words(false) * 10 < article_words(true) {
+                for (line, _) in lines.iter_mut().zip(&comments).filter(|(_, c)| **c) {
+                    if line.score.is_some_and(|p| p >= threshold) {
+                        line.class = LineClass::Keep;
+                    } else {
+                        line.class = LineClass::Drop("model");
+                    }
+                }
+            }
         }
         self.finish_lines(&mut lines);
         drop_repeated_runs(&mut lines, self.cfg.repeated_run_min_words, self.cfg.repeated_run_block_words.get());
@@ -666,6 +687,40 @@ mod tests {
         let all = Cleaner::new(&CleanConfig { repeated_run_min_words: 0, ..CleanConfig::default() }).unwrap();
         let (lines, _) = all.classify_html(&html);
         assert_eq!(lines.iter().filter(|l| l.class == LineClass::Keep && l.text == para(1)).count(), 2);
+    }
+
+    #[test]
+    fn a_comments_wrapper_around_the_whole_article_is_not_a_comments_section() {
+        let story = [
+            "The council approved the new tram line on Monday after a debate that ran late into the evening, with the final vote going nine to three.",
+            "The line will run from the station to the harbour, with eleven stops, and the first trams are due to carry passengers in the spring of next year.",
+            "Critics said the cost had doubled since the plan was first shown, and asked who would pay for the years of roadworks the route will need.",
+        ];
+        let paragraphs: String = story.iter().map(|p| format!("<p>{p}</p>")).collect();
+        let page = |main_class: &str, comments: &str| {
+            format!(
+                "<html><head><title>Why the east side finally gets its tram</title>\
+                 <meta property=\"og:title\" content=\"Why the east side finally gets its tram\"></head><body><nav><a href=\"/\">Home</a> <a href=\"/news\">News</a></nav>\
+                 <main class=\"{main_class}\"><article><h1>Tram line approved</h1>{paragraphs}</article>{comments}</main>\
+                 <footer><a href=\"/privacy\">Privacy</a></footer></body></html>"
+            )
+        };
+        let body_of = |html: &str| -> Vec<String> {
+            let (lines, _) = cleaner().classify_html(html);
+            lines.into_iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text).collect()
+        };
+        // A theme's class word on the element around everything (and a headline that is not the
+        // stated title, so no headline shows it to be a wrapper): the article is the article.
+        let wrapped = body_of(&page("main has-comments", ""));
+        for p in story {
+            assert!(wrapped.iter().any(|l| l == p), "{p} missing: {wrapped:#?}");
+        }
+        // A real comments section below the article stays out.
+        let comment = "I have lived by the harbour for thirty years and I think this line will finally give the east side the service it has needed for so long.";
+        let commented =
+            body_of(&page("main", &format!("<section id=\"comments\"><h2>Comments</h2><p>{comment}</p></section>")));
+        assert!(story.iter().all(|p| commented.iter().any(|l| l == p)), "{commented:#?}");
+        assert!(!commented.iter().any(|l| l == comment), "{commented:#?}");
     }
 
     #[test]
