@@ -313,6 +313,17 @@ fn every_page_gets_its_type_and_only_accepted_types_are_written() {
     }
 }
 
+/// The body of the one record a page of `tests/fixtures/pages` gives, checked to be of `page_type`.
+fn body_of_page(name: &str, page_type: &str) -> String {
+    let s = Scratch::new("");
+    s.drop_file(name, page(name));
+    s.run_once();
+    let articles = s.articles();
+    assert_eq!(articles.len(), 1, "{:#?}", s.rejected());
+    assert_eq!(articles[0]["page_type"], page_type);
+    body(&articles[0]).join("\n")
+}
+
 /// A listing's items are its main content: the models score them as menus (0.2-0.3), and the
 /// page's type lets them join the body.
 #[test]
@@ -322,13 +333,7 @@ fn a_listing_page_keeps_its_items() {
         "6. Show: a map of every late train",
         "12. A guide to the new ticket zones",
     ];
-    let s = Scratch::new("");
-    s.drop_file("newest.html", page("newest-links.html"));
-    s.run_once();
-    let articles = s.articles();
-    assert_eq!(articles.len(), 1, "{:#?}", s.rejected());
-    assert_eq!(articles[0]["page_type"], "listing");
-    let text = body(&articles[0]).join("\n");
+    let text = body_of_page("newest-links.html", "listing");
     for title in titles {
         assert!(text.contains(title), "{title} missing: {text}");
     }
@@ -346,13 +351,7 @@ fn a_listing_page_keeps_its_items() {
 /// an article's page holds readers' comments and stays out).
 #[test]
 fn a_threads_replies_are_its_body() {
-    let s = Scratch::new("");
-    s.drop_file("thread.html", page("forum-replies.html"));
-    s.run_once();
-    let articles = s.articles();
-    assert_eq!(articles.len(), 1, "{:#?}", s.rejected());
-    assert_eq!(articles[0]["page_type"], "forum");
-    let text = body(&articles[0]).join("\n");
+    let text = body_of_page("forum-replies.html", "forum");
     for post in
         ["My rye starter is a week old", "Nothing is ruined.", "Pour the liquid off", "Same thing happened to mine"]
     {
