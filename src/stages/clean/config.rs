@@ -84,6 +84,11 @@ pub struct CleanConfig {
     pub headline_min_overlap: f32,
     /// How many of the body's first content words the headline is compared with.
     pub headline_body_terms: NonZeroUsize,
+    /// HTML pages: an element whose class or id names comments is a wrapper around the article,
+    /// not a comments section, when the blocks in it that the model would keep have more than this
+    /// many times the words kept outside it (a theme's `<main class="has-comments">`); 0 turns
+    /// this off.
+    pub comments_wrapper_ratio: f32,
     /// HTML pages: a later copy of a run of body blocks that repeats earlier kept blocks word for
     /// word (a page that renders its article twice, for phones and for desktops) is dropped when
     /// its blocks of at least `repeated_run_block_words` words hold at least this many words; 0
@@ -157,6 +162,9 @@ impl CleanConfig {
         if !(self.column_cut_margin >= 0.0 && self.column_cut_margin.is_finite()) {
             errors.push(("column_cut_margin", "must be 0 or more".into()));
         }
+        if !(self.comments_wrapper_ratio >= 0.0 && self.comments_wrapper_ratio.is_finite()) {
+            errors.push(("comments_wrapper_ratio", "must be 0 or more".into()));
+        }
         errors
     }
 
@@ -204,6 +212,7 @@ impl Default for CleanConfig {
             template_max_lines_per_site: None,
             min_model_lines: nz(12),
             sandwich_reach_lines: nz(2),
+            comments_wrapper_ratio: 10.0,
             repeated_run_min_words: 150,
             repeated_run_block_words: nz(25),
             wrapped_tail_words: 2,

@@ -167,35 +167,7 @@ impl Cleaner {
         }
         self.judge(&self.html_model, &mut lines, &features, &open);
         if comments.contains(&true) {
-            // Comments stay out of an article, but on a thread's page they are the content: the
-            // extractor decides by the page's type, so they get the model's probability too,
-            // judged among themselves.
-            let words: Vec<f32> = lines.iter().map(|l| l.words as f32).collect();
-            let p = self.html_model.keep_probabilities(&features, &comments, &words);
-            for ((line, p), _) in lines.iter_mut().zip(p).zip(&comments).filter(|(_, c)| **c) {
-                line.score = Some(p);
-            }
-            // A "comments" element that holds the page's article, with next to nothing kept
-            // outside it, is a wrapper named after something else (a theme's `comments-area`
-            // around the whole post): its blocks are judged like any other.
-            let threshold = self.cfg.keep_threshold;
-            let article_words = |inside: bool| -> usize {
-                lines
-                    .iter()
-                    .zip(&comments)
-                    .filter(|(l, c)| **c == inside && l.score.is_some_and(|p| p >= threshold))
-                    .map(|(l, _)| l.words)
-                    .sum()
-            };
-            if article_words(false) * 10 < article_words(true) {
-                for (line, _) in lines.iter_mut().zip(&comments).filter(|(_, c)| **c) {
-                    if line.score.is_some_and(|p| p >= threshold) {
-                        line.class = LineClass::Keep;
-                    } else {
-                        line.class = LineClass::Drop("model");
-                    }
-                }
-            }
+            self.judge_comments(&mut lines, &features, &comments);
         }
         self.finish_lines(&mut lines);
         drop_repeated_runs(&mut lines, self.cfg.repeated_run_min_words, self.cfg.repeated_run_block_words.get());
@@ -211,6 +183,36 @@ impl Cleaner {
             line.score = Some(p);
             if p < self.cfg.keep_threshold {
                 line.class = LineClass::Drop("model");
+            }
+        }
+    }
+
+    /// A comments section stays out of an article, but on a thread's page it is the content, and
+    /// the extractor decides by the page's type: its blocks get the model's probability too,
+    /// judged among themselves (the other blocks' verdicts stay as they were). A "comments"
+    /// element that holds the page's article, with next to nothing kept outside it, is a wrapper
+    /// named after something else (a theme's `<main class="has-comments">` around the whole
+    /// post): its blocks are then judged like any others.
+    fn judge_comments(&self, lines: &mut [Line], features: &Rows, comments: &[bool]) {
+        let words: Vec<f32> = lines.iter().map(|l| l.words as f32).collect();
+        let p = self.html_model.keep_probabilities(features, comments, &words);
+        for ((line, p), _) in lines.iter_mut().zip(p).zip(comments).filter(|(_, c)| **c) {
+            line.score = Some(p);
+        }
+        let threshold = self.cfg.keep_threshold;
+        let article_words = |inside: bool| -> usize {
+            lines
+                .iter()
+                .zip(comments)
+                .filter(|(l, c)| **c == inside && l.score.is_some_and(|p| p >= threshold))
+                .map(|(l, _)| l.words)
+                .sum()
+        };
+        let ratio = self.cfg.comments_wrapper_ratio;
+        if ratio > 0.0 && (article_words(false) as f32) * ratio < article_words(true) as f32 {
+            for (line, _) in lines.iter_mut().zip(comments).filter(|(_, c)| **c) {
+                let kept = line.score.is_some_and(|p| p >= threshold);
+                line.class = if kept { LineClass::Keep } else { LineClass::Drop("model") };
             }
         }
     }
@@ -715,6 +717,9 @@ mod tests {
         for p in story {
             assert!(wrapped.iter().any(|l| l == p), "{p} missing: {wrapped:#?}");
         }
+        let off = Cleaner::new(&CleanConfig { comments_wrapper_ratio: 0.0, ..CleanConfig::default() }).unwrap();
+        let (lines, _) = off.classify_html(&page("main has-comments", ""));
+        assert!(!lines.iter().any(|l| l.class == LineClass::Keep && l.text == story[0]), "{lines:#?}");
         // A real comments section below the article stays out.
         let comment = "I have lived by the harbour for thirty years and I think this line will finally give the east side the service it has needed for so long.";
         let commented =
