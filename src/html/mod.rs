@@ -363,6 +363,24 @@ fn is_streamed_content(e: &Tag<'_, '_>) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Whether a class list hides its element in every layout: a utility class whose stylesheet rule is
+/// `display: none` (`hide`, `hidden`, `d-none`, `is-hidden`), with no class that shows it again at
+/// some screen width (`hidden md:block`, `d-none d-lg-flex`, `hidden-xs`).
+fn hiding_class(classes: &str) -> bool {
+    let mut hides = false;
+    for c in classes.split_ascii_whitespace() {
+        let shown_somewhere = c.contains(':')
+            || (c.starts_with("d-") && c != "d-none")
+            || c.starts_with("hidden-")
+            || c.starts_with("visible-");
+        if shown_somewhere {
+            return false;
+        }
+        hides |= matches!(c, "hide" | "hidden" | "d-none" | "is-hidden");
+    }
+    hides
+}
+
 /// Whether an inline style hides its element (`display: none`, `visibility:hidden !important`),
 /// read declaration by declaration without copying the attribute.
 fn hides(style: &str) -> bool {
@@ -504,7 +522,9 @@ impl Sink for Walk {
         positive &= !negative;
         // A page-wide class ("wvs-tooltip" on `<body>`, set by a shop plugin) says nothing about
         // whether the page is shown.
-        let hidden = hidden || (hidden_class && !matches!(name, "html" | "body" | "main" | "article"));
+        let hidden = hidden
+            || ((hidden_class || e.attr("class").is_some_and(hiding_class))
+                && !matches!(name, "html" | "body" | "main" | "article"));
         let block = is_block(name) || adds & within::CREDIT != 0;
         if block && !self.concealed() {
             self.flush();
@@ -902,6 +922,30 @@ mod tests {
         for style in ["display:block", "color:none", "visibility:visible", "font-family: none-such"] {
             assert!(!hides(style), "{style}");
         }
+    }
+
+    #[test]
+    fn utility_classes_that_hide_in_every_layout() {
+        for hidden in ["hide", "hidden", "post d-none", "is-hidden card"] {
+            assert!(hiding_class(hidden), "{hidden}");
+        }
+        // Shown at some width, or not a display rule at all.
+        for shown in [
+            "hidden md:block",
+            "d-none d-lg-flex",
+            "hidden-xs",
+            "overflow-hidden",
+            "hide-on-print",
+            "hidden visible-lg",
+        ] {
+            assert!(!hiding_class(shown), "{shown}");
+        }
+        let html = "<html><body><article><h1>Tram line approved</h1><p>The council approved the tram line on Monday evening.</p>\
+            <div class=\"related\"><div class=\"hide\"><p>The full text of another story, kept for a reading-time counter.</p></div></div>\
+            <p class=\"hidden md:block\">Shown on wide screens.</p></article></body></html>";
+        let text: Vec<String> = parse(html, Limits::default()).blocks.into_iter().map(|b| b.text).collect();
+        assert!(!text.iter().any(|t| t.contains("another story")), "{text:?}");
+        assert!(text.iter().any(|t| t == "Shown on wide screens."), "{text:?}");
     }
 
     #[test]
