@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::record::{Article, Markup, Reject};
 use crate::runner::{Outcome, Transform};
 use crate::stages::clean::Cleaner;
-use crate::stages::extract::{Extractor, page_type};
+use crate::stages::extract::{Extractor, Joining, page_type};
 use crate::stages::source::reader::{Emit, Limits, read_file_once};
 
 /// Why a one-off run stopped.
@@ -129,20 +129,15 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                 }
                 text.push_str(&format!("PAGE TYPE {}\n", page_type::explain(&cleaned)));
                 let verdict = (!cleaned.meta.headline_only).then(|| page_type::classify(&cleaned));
-                let joins_from = match verdict {
-                    Some(v) => {
-                        let from = cfg.extract.body_threshold(cleaned.signals.is_some(), v.page_type);
-                        if from < cfg.clean.keep_threshold {
-                            text.push_str(&format!(
-                                "BODY      lines the model dropped join the body from {from:.2} on a {} page\n",
-                                v.page_type
-                            ));
-                        }
-                        from
-                    }
-                    None => f32::INFINITY,
-                };
-                let page_type = verdict.map(|v| v.page_type);
+                let joining = Joining::for_page(&cfg.extract, &cleaned, verdict.map(|v| v.page_type));
+                if let Some(v) = verdict
+                    && joining.from < cfg.clean.keep_threshold
+                {
+                    text.push_str(&format!(
+                        "BODY      lines the model dropped join the body from {:.2} on a {} page\n",
+                        joining.from, v.page_type
+                    ));
+                }
                 for (i, line) in cleaned.lines.iter().enumerate() {
                     if let Some(tag) = tags.get(i) {
                         text.push_str(&format!("<{tag:<6}> "));
@@ -150,7 +145,7 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                     text.push_str(&crate::stages::clean::explain_line(
                         line,
                         cfg.clean.keep_threshold,
-                        crate::stages::extract::joins_body(line, page_type, joins_from),
+                        joining.joins(line),
                     ));
                     text.push('\n');
                 }

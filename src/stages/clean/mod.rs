@@ -67,9 +67,6 @@ struct HtmlPass {
     first: FirstPass,
     /// Blocks left for the model.
     open: Vec<bool>,
-    /// Blocks the model would have judged but a comments section took (a forum's posts, on a
-    /// thread's page).
-    comments: Vec<bool>,
     features: Rows,
     /// Each line's element, for `explain` (empty unless asked for).
     tags: Vec<&'static str>,
@@ -160,13 +157,17 @@ impl Cleaner {
     /// rules and roles apply, the page model does not.
     fn classify_html_page(&self, html: &str, markup: Markup, tags: bool) -> HtmlCleaned {
         let fragment = markup == Markup::HtmlFragment;
-        let HtmlPass { meta, signals, first: FirstPass { mut lines, .. }, open, comments, features, tags } =
+        let HtmlPass { meta, signals, first: FirstPass { mut lines, .. }, open, features, tags } =
             self.html_pass(html, !fragment, tags);
         if fragment {
             return HtmlCleaned { lines, meta, tags, signals };
         }
         self.judge(&self.html_model, &mut lines, &features, &open);
-        if comments.contains(&true) {
+        // The comments rules take only blocks left open for the model: those are the ones it
+        // would have judged.
+        let in_comments = |l: &Line| l.class == LineClass::Drop("comment_section");
+        if lines.iter().any(in_comments) {
+            let comments: Vec<bool> = lines.iter().map(in_comments).collect();
             self.judge_comments(&mut lines, &features, &comments);
         }
         self.finish_lines(&mut lines);
@@ -232,16 +233,14 @@ impl Cleaner {
         let mut open: Vec<bool> =
             first.lines.iter().zip(&first.forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
         mark_html_roles(&mut first.lines, &blocks, &mut open, &mut meta, &image_alts);
-        let before = open.clone();
         drop_comment_sections(&mut first.lines, &blocks, &mut open, &self.rules.comments_start);
-        let comments = before.iter().zip(&open).map(|(b, o)| *b && !o).collect();
         let features = if measure {
             blocks::join(&line_features(&first.lines), &blocks::dom_features(&blocks))
         } else {
             Rows::default()
         };
         let tags = if tags { blocks.iter().map(|b| b.tag.name()).collect() } else { Vec::new() };
-        HtmlPass { meta, signals, first, open, comments, features, tags }
+        HtmlPass { meta, signals, first, open, features, tags }
     }
 
     /// Rules that judge each line alone.

@@ -1,5 +1,6 @@
 //! `[extract]`: the extractor's settings and their defaults.
 
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
 
 use serde::{Deserialize, Serialize};
@@ -58,19 +59,6 @@ pub struct BodyThresholds {
     pub documentation: f32,
 }
 
-/// A table of [`BodyThresholds`] as written: the keys it sets.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GivenThresholds {
-    article: Option<f32>,
-    service: Option<f32>,
-    forum: Option<f32>,
-    collection: Option<f32>,
-    listing: Option<f32>,
-    product: Option<f32>,
-    documentation: Option<f32>,
-}
-
 impl BodyThresholds {
     /// HTML pages' defaults, chosen per type on the WCXB dev pages and checked by grouped
     /// cross-validation (docs/cleaner-model.md, "The body by page type").
@@ -96,36 +84,37 @@ impl BodyThresholds {
 
     /// The threshold for pages of type `t`.
     pub fn get(&self, t: PageType) -> f32 {
+        let mut copy = *self;
+        *copy.slot(t)
+    }
+
+    fn slot(&mut self, t: PageType) -> &mut f32 {
         match t {
-            PageType::Article => self.article,
-            PageType::Service => self.service,
-            PageType::Forum => self.forum,
-            PageType::Collection => self.collection,
-            PageType::Listing => self.listing,
-            PageType::Product => self.product,
-            PageType::Documentation => self.documentation,
+            PageType::Article => &mut self.article,
+            PageType::Service => &mut self.service,
+            PageType::Forum => &mut self.forum,
+            PageType::Collection => &mut self.collection,
+            PageType::Listing => &mut self.listing,
+            PageType::Product => &mut self.product,
+            PageType::Documentation => &mut self.documentation,
         }
     }
 
-    /// These thresholds with the keys `given` sets replaced.
-    fn with(self, given: GivenThresholds) -> Self {
-        Self {
-            article: given.article.unwrap_or(self.article),
-            service: given.service.unwrap_or(self.service),
-            forum: given.forum.unwrap_or(self.forum),
-            collection: given.collection.unwrap_or(self.collection),
-            listing: given.listing.unwrap_or(self.listing),
-            product: given.product.unwrap_or(self.product),
-            documentation: given.documentation.unwrap_or(self.documentation),
+    /// These thresholds with the types a table names set as it says (a table names only what it
+    /// changes; a name that is no page type is an error).
+    fn with(mut self, given: HashMap<PageType, f32>) -> Self {
+        for (t, v) in given {
+            *self.slot(t) = v;
         }
+        self
     }
 
     fn html<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        GivenThresholds::deserialize(d).map(|g| Self::HTML.with(g))
+        HashMap::deserialize(d).map(|g| Self::HTML.with(g))
     }
 
     fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        GivenThresholds::deserialize(d).map(|g| Self::TEXT.with(g))
+        HashMap::deserialize(d).map(|g| Self::TEXT.with(g))
     }
 }
 

@@ -69,10 +69,8 @@ impl Extractor {
         let line_with = |class: LineClass| doc.lines.iter().find(|l| l.class == class).map(|l| l.text.clone());
         let title = stated.map(str::to_string).or_else(|| line_with(LineClass::Title));
         let subtitle = line_with(LineClass::Subtitle).filter(|s| Some(s.as_str()) != title.as_deref());
-        let doubted_from =
-            verdict.map_or(f32::INFINITY, |v| self.cfg.body_threshold(doc.signals.is_some(), v.page_type));
-        let page_type = verdict.map(|v| v.page_type);
-        let in_body = |l: &Line| l.class == LineClass::Keep || joins_body(l, page_type, doubted_from);
+        let joining = Joining::for_page(&self.cfg, &doc, verdict.map(|v| v.page_type));
+        let in_body = |l: &Line| l.class == LineClass::Keep || joining.joins(l);
         // A stated title repeated on the page is the headline, not body text.
         let body: Vec<&Line> = doc
             .lines
@@ -83,8 +81,8 @@ impl Extractor {
             let excerpt = excerpt(doc.lines.iter().map(|l| l.text.as_str()));
             let reason = match verdict {
                 Some(v) if !doc.lines.iter().any(|l| l.class == LineClass::Keep) => format!(
-                    "no body paragraph found: the cleaner kept none, and none of the lines its model doubted reach {doubted_from:.2} (the threshold of a {} page)",
-                    v.page_type
+                    "no body paragraph found: the cleaner kept none, and none of the lines its model doubted reach {:.2} (the threshold of a {} page)",
+                    joining.from, v.page_type
                 ),
                 _ => "no body paragraph found".to_string(),
             };
@@ -173,16 +171,33 @@ impl Extractor {
     }
 }
 
-/// Whether a line the cleaner dropped joins the body all the same on a page of `page_type`, whose
-/// threshold ([`ExtractConfig::body_threshold`]) is `from`. What is main content depends on the
-/// page's type: a listing's items and a shop's short lines read as menus to the cleaner's model,
-/// which learned mostly from articles; on a thread's page the comments section is the thread.
-pub(crate) fn joins_body(line: &Line, page_type: Option<PageType>, from: f32) -> bool {
-    let judged = line.score.is_some_and(|p| p >= from);
-    match line.class {
-        LineClass::Drop("model") => judged,
-        LineClass::Drop("comment_section") => judged && page_type == Some(PageType::Forum),
-        _ => false,
+/// Which lines the cleaner dropped join the body all the same, on one page. What is main content
+/// depends on the page's type: a listing's items and a shop's short lines read as menus to the
+/// cleaner's model, which learned mostly from articles; on a thread's page the comments section is
+/// the thread.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Joining {
+    /// The page's type (`None`: a headline-only record, never typed).
+    page_type: Option<PageType>,
+    /// The model probability from which a line joins ([`ExtractConfig::body_threshold`]).
+    pub(crate) from: f32,
+}
+
+impl Joining {
+    /// The rule for `doc`, a page of `page_type`.
+    pub(crate) fn for_page(cfg: &ExtractConfig, doc: &Cleaned, page_type: Option<PageType>) -> Self {
+        let from = page_type.map_or(f32::INFINITY, |t| cfg.body_threshold(doc.signals.is_some(), t));
+        Self { page_type, from }
+    }
+
+    /// Whether `line`, dropped by the cleaner, joins the body.
+    pub(crate) fn joins(&self, line: &Line) -> bool {
+        let judged = line.score.is_some_and(|p| p >= self.from);
+        match line.class {
+            LineClass::Drop("model") => judged,
+            LineClass::Drop("comment_section") => judged && self.page_type == Some(PageType::Forum),
+            _ => false,
+        }
     }
 }
 
@@ -422,14 +437,22 @@ mod tests {
             )
         };
         let comment = post(LineClass::Drop("comment_section"), 0.8);
-        assert!(joins_body(&comment, Some(PageType::Forum), 0.4));
-        assert!(!joins_body(&comment, Some(PageType::Article), 0.4), "readers' comments stay out of an article");
-        assert!(!joins_body(&comment, Some(PageType::Listing), 0.05));
-        assert!(!joins_body(&post(LineClass::Drop("comment_section"), 0.3), Some(PageType::Forum), 0.4));
-        assert!(joins_body(&post(LineClass::Drop("model"), 0.3), Some(PageType::Listing), 0.05));
-        assert!(!joins_body(&post(LineClass::Drop("model"), 0.3), None, f32::INFINITY));
-        assert!(!joins_body(&post(LineClass::Drop("ui_label"), 0.9), Some(PageType::Forum), 0.0));
-        assert!(!joins_body(&post(LineClass::Caption, 0.9), Some(PageType::Forum), 0.0));
+        assert!(Joining { page_type: Some(PageType::Forum), from: 0.4 }.joins(&comment));
+        assert!(
+            !Joining { page_type: Some(PageType::Article), from: 0.4 }.joins(&comment),
+            "readers' comments stay out of an article"
+        );
+        assert!(!Joining { page_type: Some(PageType::Listing), from: 0.05 }.joins(&comment));
+        assert!(
+            !Joining { page_type: Some(PageType::Forum), from: 0.4 }
+                .joins(&post(LineClass::Drop("comment_section"), 0.3))
+        );
+        assert!(Joining { page_type: Some(PageType::Listing), from: 0.05 }.joins(&post(LineClass::Drop("model"), 0.3)));
+        assert!(!Joining { page_type: None, from: f32::INFINITY }.joins(&post(LineClass::Drop("model"), 0.3)));
+        assert!(
+            !Joining { page_type: Some(PageType::Forum), from: 0.0 }.joins(&post(LineClass::Drop("ui_label"), 0.9))
+        );
+        assert!(!Joining { page_type: Some(PageType::Forum), from: 0.0 }.joins(&post(LineClass::Caption, 0.9)));
     }
 
     #[test]
