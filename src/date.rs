@@ -6,6 +6,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::per_thread::PerThread;
+
+#[derive(Clone)]
 struct Patterns {
     /// A day, a word, a year (`14 марта 2025`, `12 Mart 2025`, `13 مارس 2025`): the word is looked
     /// up in [`MONTHS`] after a match, which costs less than an alternation of every name.
@@ -42,10 +45,10 @@ fn months_alternation() -> String {
     names.join("|")
 }
 
-static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
+static PATTERNS: LazyLock<PerThread<Patterns>> = LazyLock::new(|| {
     let re = |s: &str| Regex::new(s).expect("date patterns are valid");
     let months = months_alternation();
-    Patterns {
+    PerThread::new(Patterns {
         day_word: re(r"(\d{1,2})\.?\s+(?:de\s+)?(\p{L}{3,12})\.?,?\s+(?:de\s+|г\.\s*)?(\d{4})"),
         iso: re(r"(?-u:\b)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?"),
         ymd: re(r"(?-u:\b)(\d{4})[./](\d{1,2})[./](\d{1,2})(?-u:\b)"),
@@ -57,7 +60,7 @@ static PATTERNS: LazyLock<Patterns> = LazyLock::new(|| {
         )),
         dmy: re(r"(?-u:\b)(\d{1,2})([./])(\d{1,2})[./](\d{4})(?-u:\b)"),
         time: re(r"(?i)(?-u:\b)(\d{1,2})(?::|時|시\s*)(\d{2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"),
-    }
+    })
 });
 
 /// Month names of more languages, by month (Turkish, Russian and Ukrainian as written after a day,

@@ -6,6 +6,8 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, OnceLock};
 
 use regex::{Regex, RegexSet};
+
+use crate::per_thread::PerThread;
 use serde::{Deserialize, Serialize};
 
 use crate::live::LiveKeys;
@@ -244,35 +246,35 @@ pub struct Rules {
     /// Longest label in bytes: longer lines are not looked up.
     pub max_label_bytes: usize,
     /// See [`super::patterns::COPYRIGHT_PATTERN`].
-    pub copyright: Regex,
+    pub copyright: PerThread<Regex>,
     /// See [`super::patterns::CREDIT_PATTERN`].
-    pub credit: Regex,
+    pub credit: PerThread<Regex>,
     /// See [`super::patterns::CAPTION_CREDIT_PATTERN`].
-    pub caption_credit: Regex,
+    pub caption_credit: PerThread<Regex>,
     /// See [`super::patterns::CAPTION_PATTERN`].
-    pub caption: Regex,
+    pub caption: PerThread<Regex>,
     /// Either of `copyright` and `caption`: one search tells most lines neither applies, where
     /// the two alone cost two (both search the whole line). `None` when the two together exceed
     /// the regex size limit: then each is asked on its own.
-    pub copyright_or_caption: Option<Regex>,
+    pub copyright_or_caption: Option<PerThread<Regex>>,
     /// The heading of a readers' comments section.
-    pub comments_start: Regex,
+    pub comments_start: PerThread<Regex>,
     /// A link to another article inside this one.
-    pub teaser: Regex,
+    pub teaser: PerThread<Regex>,
     /// `tags_pattern`.
-    pub tags: Regex,
+    pub tags: PerThread<Regex>,
     /// See [`super::patterns::SHARE_PATTERN`].
-    pub share: Regex,
+    pub share: PerThread<Regex>,
     /// See [`super::patterns::IDENTIFIER_PATTERN`].
-    pub identifier: Regex,
+    pub identifier: PerThread<Regex>,
     /// See [`super::patterns::BYLINE_PATTERN`].
-    pub byline: Regex,
+    pub byline: PerThread<Regex>,
     /// See [`super::patterns::DATELINE_PATTERN`].
-    pub dateline: Regex,
+    pub dateline: PerThread<Regex>,
     /// `drop_patterns`.
-    pub drop: RegexSet,
+    pub drop: PerThread<RegexSet>,
     /// `keep_patterns`.
-    pub keep: RegexSet,
+    pub keep: PerThread<RegexSet>,
 }
 
 /// Every pattern of a `[clean]` section that does not compile: (key, why).
@@ -289,10 +291,10 @@ impl Rules {
         // is returned.
         let never = Regex::new(r"[^\s\S]").map_err(|e| RulesError(vec![("(built-in)", e.to_string())]))?;
         let mut one = |key: &'static str, pattern: &str| {
-            Regex::new(pattern).unwrap_or_else(|e| {
+            PerThread::new(Regex::new(pattern).unwrap_or_else(|e| {
                 errors.push((key, format!("bad regular expression: {e}")));
                 never.clone()
-            })
+            }))
         };
         let ui: HashSet<String> = cfg.ui_labels.iter().map(|l| l.to_lowercase()).collect();
         let mut rules = Self {
@@ -310,16 +312,16 @@ impl Rules {
             identifier: one("identifier_pattern", &cfg.identifier_pattern),
             byline: one("byline_pattern", &cfg.byline_pattern),
             dateline: one("dateline_pattern", &cfg.dateline_pattern),
-            drop: RegexSet::empty(),
-            keep: RegexSet::empty(),
+            drop: PerThread::new(RegexSet::empty()),
+            keep: PerThread::new(RegexSet::empty()),
         };
-        rules.drop = pattern_set("drop_patterns", &cfg.drop_patterns, &mut errors);
-        rules.keep = pattern_set("keep_patterns", &cfg.keep_patterns, &mut errors);
+        rules.drop = PerThread::new(pattern_set("drop_patterns", &cfg.drop_patterns, &mut errors));
+        rules.keep = PerThread::new(pattern_set("keep_patterns", &cfg.keep_patterns, &mut errors));
         if !errors.is_empty() {
             return Err(RulesError(errors));
         }
         rules.copyright_or_caption =
-            Regex::new(&format!("(?:{})|(?:{})", cfg.copyright_pattern, cfg.caption_pattern)).ok();
+            Regex::new(&format!("(?:{})|(?:{})", cfg.copyright_pattern, cfg.caption_pattern)).ok().map(PerThread::new);
         Ok(rules)
     }
 }

@@ -9,6 +9,7 @@ use regex::Regex;
 
 use self::config::ExtractConfig;
 use crate::date::{find_date, normalize_stated};
+use crate::per_thread::PerThread;
 use crate::record::{Article, Caption, Cleaned, Extracted, Line, LineClass, PageType, Reject, SourceInfo, now_rfc3339};
 use crate::runner::{Outcome, Transform};
 use crate::text::{content_hash, word_count};
@@ -18,16 +19,18 @@ pub mod page_type;
 #[rustfmt::skip]
 mod page_type_weights;
 
-static PUBLISHER_NOISE: LazyLock<Regex> = LazyLock::new(|| {
+static PUBLISHER_NOISE: LazyLock<PerThread<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)©|ⓒ|\(c\)|copyright|\b(19|20)\d{2}\b(\s*[-–]\s*(19|20)\d{2})?|(?:all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati|все права защищены|版权所有|版權所有|無断転載|無斷轉載|무단\s*전재|재배포\s*금지).*$|\((?:https?://)?(?:www\.)?[a-z0-9.-]+\.[a-z]{2,}[^)]*\)|\b(?:https?://)?www\.[a-z0-9.-]+\.[a-z]{2,}\S*")
         .expect("publisher pattern is valid")
+        .into()
 });
 
-static BYLINE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+static BYLINE_LABEL: LazyLock<PerThread<Regex>> = LazyLock::new(|| {
     // The labels `[clean] byline_pattern` accepts in front of a name (English, German, French,
     // Spanish/Portuguese, Italian, Dutch, Russian).
     Regex::new(r"(?i)^(?:about the authors?|the authors?|by|written by|reported by|reporter|posted by|authors?|authored by|von|par|por|di|door|автор)(?:[:\s]+|$)")
         .expect("byline pattern is valid")
+        .into()
 });
 
 /// The extractor for one configuration.
@@ -271,9 +274,10 @@ fn after(d: &str, latest: jiff::civil::Date) -> bool {
 
 /// The date in a URL's path: `/2025/03/14/`, `/2025-03-14-`, `/20250314/`.
 fn url_date(url: &str) -> Option<String> {
-    static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    static URL_DATE: LazyLock<PerThread<Regex>> = LazyLock::new(|| {
         Regex::new(r"/((?:19|20)\d\d)[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?:[/-]|$)|/((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])/")
             .expect("the URL date pattern is valid")
+        .into()
     });
     let c = URL_DATE.captures(url)?;
     let part = |a: usize, b: usize| c.get(a).or_else(|| c.get(b)).map(|m| m.as_str());
