@@ -92,14 +92,8 @@ impl<T> Clone for Receiver<T> {
 pub(crate) struct RecvError;
 
 impl<T> Receiver<T> {
-    /// Takes the next item, waiting for one; `Err` once the channel is closed and empty.
-    pub async fn recv(&self) -> Result<T, RecvError> {
-        let item = self.items.recv().await.map_err(|_| RecvError)?;
-        self.give_back();
-        Ok(item)
-    }
-
-    /// Same as [`Receiver::recv`], from a blocking thread.
+    /// Takes the next item, waiting for one (on a blocking thread); `Err` once the channel is
+    /// closed and empty.
     pub(crate) fn recv_blocking(&self) -> Result<T, RecvError> {
         let item = self.items.recv_blocking().map_err(|_| RecvError)?;
         self.give_back();
@@ -246,8 +240,8 @@ mod tests {
         let sender = tokio::spawn(async move { tx.send(2).await.is_ok() });
         tokio::task::yield_now().await;
         assert!(!sender.is_finished());
-        assert_eq!(rx.recv().await, Ok(1));
+        assert_eq!(rx.try_recv(), Some(1));
         assert!(sender.await.unwrap());
-        assert_eq!(rx.recv().await, Ok(2));
+        assert_eq!(rx.try_recv(), Some(2));
     }
 }

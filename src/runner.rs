@@ -1,7 +1,8 @@
-//! The one generic async runner every stage goes through. A stage is a plain sync [`Transform`];
-//! the runner owns the rest: `workers` tasks sharing one bounded input channel, a tracing span per
-//! worker, per-stage counters, the blocking pool for CPU-heavy work, and the error policy: a
-//! rejected item or a panicking transform becomes a dead-letter record and the worker goes on.
+//! The one worker loop every stage goes through. A stage is a plain sync [`Transform`] (or, for a
+//! reader that makes many documents of one file, a [`Work`] of its own); the runner owns the
+//! rest: `workers` threads sharing one bounded input channel, a tracing span per worker, per-stage
+//! counters, scaling, and the error policy: a rejected item or a panicking transform becomes a
+//! dead-letter record and the worker goes on.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use tokio::task::JoinHandle;
-use tracing::{Instrument, debug, error, info_span, warn};
+use tracing::{debug, error, info_span, warn};
 
 use crate::live::Live;
 use crate::logging::panic_message;
@@ -32,10 +33,20 @@ pub trait Transform: Send + Sync + 'static {
     type Out: Send + 'static;
     /// The stage's name in logs, counters and dead-letter records.
     const STAGE: &'static str;
-    /// Whether `process` is CPU-heavy or blocks, so must run on the blocking pool.
-    const BLOCKING: bool;
-    /// Handles one item.
+    /// Handles one item (on a worker thread of its own: it may use the CPU or block).
     fn process(&self, input: Self::In) -> Result<Outcome<Self::Out>, Reject>;
+}
+
+/// What a stage's workers do with each item they take from its input. A [`Transform`] is run,
+/// checked and sent on by the runner; a stage whose item gives any number of outputs, sent as
+/// they are made (a file of JSON lines), implements this itself.
+pub(crate) trait Work: Send + Sync + 'static {
+    /// What the workers take.
+    type In: Send + 'static;
+    /// The stage's name in spans.
+    const STAGE: &'static str;
+    /// Handles one item; `false` stops the worker (where it sends to is gone).
+    fn take(&self, item: Self::In) -> bool;
 }
 
 /// Name of the processing-time histogram every worker records into.
@@ -179,8 +190,7 @@ impl Stage {
 }
 
 /// Starts `workers` workers running `transform` from `input` to `output` (`None` for the last
-/// stage). CPU-heavy (`BLOCKING`) transforms get a dedicated blocking-pool thread per worker that
-/// uses the channels' blocking calls, so no item pays for a hop between threads.
+/// stage).
 pub(crate) fn spawn_stage<T: Transform>(
     transform: Arc<T>,
     workers: usize,
@@ -188,38 +198,46 @@ pub(crate) fn spawn_stage<T: Transform>(
     output: Option<crate::channel::Sender<T::Out>>,
     ctx: StageContext,
 ) -> Stage {
-    let ctx = Arc::new(ctx);
+    // The histogram is looked up once rather than per document (a no-op unless the metrics
+    // recorder was installed before the stage started).
+    let timing = metrics::histogram!(PROCESSING_SECONDS, "stage" => T::STAGE);
+    spawn_workers(Arc::new(Pass { transform, output, ctx, timing }), workers, input)
+}
+
+/// Starts `workers` workers doing `work` on what arrives on `input`, each on a blocking-pool
+/// thread of its own that uses the channels' blocking calls: CPU-heavy or blocking work then
+/// costs no hop between threads per item.
+pub(crate) fn spawn_workers<W: Work>(work: Arc<W>, workers: usize, input: crate::channel::Receiver<W::In>) -> Stage {
     let to_quit = Arc::new(AtomicUsize::new(0));
     let quit = to_quit.clone();
+    // The spawner holds `work`, and with it the next stage's sender: it is dropped once the
+    // workers are done, for that channel to close.
     let spawn = move |worker: usize| {
-        let (transform, input, output, ctx, quit) =
-            (transform.clone(), input.clone(), output.clone(), ctx.clone(), quit.clone());
-        let span = info_span!("worker", stage = T::STAGE, worker);
-        if T::BLOCKING {
-            tokio::task::spawn_blocking(move || {
-                let _entered = span.enter();
-                run_blocking_worker(&*transform, &input, output.as_ref(), &ctx, &quit);
-            })
-        } else {
-            tokio::spawn(run_async_worker(transform, input, output, ctx, quit).instrument(span))
-        }
+        let (work, input, quit) = (work.clone(), input.clone(), quit.clone());
+        let span = info_span!("worker", stage = W::STAGE, worker);
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            debug!("Worker started.");
+            while !should_quit(&quit)
+                && let Ok(item) = input.recv_blocking()
+            {
+                if !work.take(item) {
+                    break;
+                }
+            }
+            debug!("Input closed; worker done.");
+        })
     };
     let workers = workers.max(1);
     let handles = (0..workers).map(&spawn).collect();
     Stage {
-        name: T::STAGE,
+        name: W::STAGE,
         handles: std::sync::Mutex::new(handles),
         target: Arc::new(AtomicUsize::new(workers)),
         to_quit,
         next_id: AtomicUsize::new(workers),
         spawn: std::sync::Mutex::new(Some(Box::new(spawn))),
     }
-}
-
-/// The stage's processing-time histogram, looked up once per worker rather than per document
-/// (a no-op unless the metrics recorder was installed before the stage started).
-fn processing_time<T: Transform>() -> metrics::Histogram {
-    metrics::histogram!(PROCESSING_SECONDS, "stage" => T::STAGE)
 }
 
 /// Takes one of the pending quits, if any: this worker then stops.
@@ -234,10 +252,39 @@ impl<T: Transform> Transform for Live<T> {
     type In = T::In;
     type Out = T::Out;
     const STAGE: &'static str = T::STAGE;
-    const BLOCKING: bool = T::BLOCKING;
 
     fn process(&self, input: Self::In) -> Result<Outcome<Self::Out>, Reject> {
         self.get().process(input)
+    }
+}
+
+/// A transform's work: run it on the item, apply the error policy, send on what it made.
+struct Pass<T: Transform> {
+    transform: Arc<T>,
+    output: Option<crate::channel::Sender<T::Out>>,
+    ctx: StageContext,
+    timing: metrics::Histogram,
+}
+
+impl<T: Transform> Work for Pass<T> {
+    type In = T::In;
+    const STAGE: &'static str = T::STAGE;
+
+    fn take(&self, item: T::In) -> bool {
+        match handle(&*self.transform, item, &self.ctx, &self.timing) {
+            Next::Send(out) => {
+                if let Some(tx) = &self.output
+                    && tx.send_blocking(out).is_err()
+                {
+                    error!("Next stage is gone; stopping worker.");
+                    return false;
+                }
+                inc(&self.ctx.counters.sent);
+            }
+            Next::DeadLetter(dl, r) => dl.send_blocking(*r),
+            Next::Done => {}
+        }
+        true
     }
 }
 
@@ -309,64 +356,6 @@ fn dead_letter<'c, T>(
     }
 }
 
-async fn run_async_worker<T: Transform>(
-    transform: Arc<T>,
-    input: crate::channel::Receiver<T::In>,
-    output: Option<crate::channel::Sender<T::Out>>,
-    ctx: Arc<StageContext>,
-    quit: Arc<AtomicUsize>,
-) {
-    let timing = processing_time::<T>();
-    debug!("Worker started.");
-    while !should_quit(&quit)
-        && let Ok(item) = input.recv().await
-    {
-        match handle(&*transform, item, &ctx, &timing) {
-            Next::Send(out) => {
-                if let Some(tx) = &output
-                    && tx.send(out).await.is_err()
-                {
-                    error!("Next stage is gone; stopping worker.");
-                    break;
-                }
-                inc(&ctx.counters.sent);
-            }
-            Next::DeadLetter(dl, r) => dl.send(*r).await,
-            Next::Done => {}
-        }
-    }
-    debug!("Input closed; worker done.");
-}
-
-fn run_blocking_worker<T: Transform>(
-    transform: &T,
-    input: &crate::channel::Receiver<T::In>,
-    output: Option<&crate::channel::Sender<T::Out>>,
-    ctx: &StageContext,
-    quit: &AtomicUsize,
-) {
-    let timing = processing_time::<T>();
-    debug!("Worker started.");
-    while !should_quit(quit)
-        && let Ok(item) = input.recv_blocking()
-    {
-        match handle(transform, item, ctx, &timing) {
-            Next::Send(out) => {
-                if let Some(tx) = output
-                    && tx.send_blocking(out).is_err()
-                {
-                    error!("Next stage is gone; stopping worker.");
-                    break;
-                }
-                inc(&ctx.counters.sent);
-            }
-            Next::DeadLetter(dl, r) => dl.send_blocking(*r),
-            Next::Done => {}
-        }
-    }
-    debug!("Input closed; worker done.");
-}
-
 /// Builds the dead-letter record for an item a stage refused.
 pub fn rejection(stage: &'static str, prov: &Provenance, reject: Reject) -> Rejection {
     Rejection {
@@ -395,7 +384,6 @@ mod tests {
         type In = Document;
         type Out = String;
         const STAGE: &'static str = "picky";
-        const BLOCKING: bool = true;
 
         fn process(&self, doc: Document) -> Result<Outcome<String>, Reject> {
             match doc.text.as_str() {

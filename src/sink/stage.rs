@@ -75,7 +75,6 @@ impl<I: Written> Transform for OutputStage<I> {
     type In = I;
     type Out = ();
     const STAGE: &'static str = I::STAGE;
-    const BLOCKING: bool = true;
 
     fn process(&self, item: I) -> Result<Outcome<()>, Reject> {
         write(&self.output, item.record()).map(Outcome::Emit)

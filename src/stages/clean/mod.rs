@@ -586,7 +586,6 @@ impl Transform for Cleaner {
     type In = Document;
     type Out = Cleaned;
     const STAGE: &'static str = "clean";
-    const BLOCKING: bool = true;
 
     fn process(&self, doc: Document) -> Result<Outcome<Cleaned>, Reject> {
         let (cleaned, text) = self.clean_document(doc);

@@ -115,7 +115,6 @@ impl Transform for Dedup {
     type In = Extracted;
     type Out = Extracted;
     const STAGE: &'static str = "dedup";
-    const BLOCKING: bool = true;
 
     fn process(&self, mut doc: Extracted) -> Result<Outcome<Extracted>, Reject> {
         // A headline without text is no story's text: every such record would be an "exact

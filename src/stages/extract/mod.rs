@@ -290,7 +290,6 @@ impl Transform for Extractor {
     type In = Cleaned;
     type Out = Extracted;
     const STAGE: &'static str = "extract";
-    const BLOCKING: bool = true;
 
     fn process(&self, doc: Cleaned) -> Result<Outcome<Extracted>, Reject> {
         self.extract(doc).map(Outcome::Emit)

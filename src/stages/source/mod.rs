@@ -21,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use globset::{GlobSet, GlobSetBuilder};
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, info_span, warn};
+use tracing::{debug, info, warn};
 
 use self::checkpoint::{HEAD_BYTES, Observed, Plan, Tracker};
 use self::config::{FollowSymlinks, SourceConfig};
@@ -214,23 +214,13 @@ impl FileSource {
                 warn!(%error, path = %dir.display(), "Cannot create input directory.");
             }
         }
-        let workers = self.cfg.workers.get();
-        let (job_tx, job_rx) = async_channel::bounded::<FileJob>(self.cfg.channel_capacity.get());
-        let ctx = Arc::new(Reading { ctx, tracker: self.tracker.clone() });
-        let readers: Vec<_> = (0..workers)
-            .map(|worker| {
-                let (jobs, ctx) = (job_rx.clone(), ctx.clone());
-                let limits = self.limits;
-                let span = info_span!("worker", stage = "source", worker);
-                // A thread of its own per reader: a file's read is blocking work, and handing
-                // each file to the blocking pool and back cost two thread switches a file.
-                tokio::task::spawn_blocking(move || {
-                    let _entered = span.enter();
-                    reader_loop(&jobs, &ctx, limits);
-                })
-            })
-            .collect();
-        drop(job_rx);
+        let (job_tx, job_rx) = crate::channel::bounded::<FileJob>(self.cfg.channel_capacity.get());
+        let reader = Reader { reading: Reading { ctx, tracker: self.tracker.clone() }, limits: self.limits };
+        let ctx = &reader.reading.ctx;
+        let (dead_letter, counters, cancel) = (ctx.dead_letter.clone(), ctx.counters.clone(), ctx.cancel.clone());
+        // A thread of its own per reader: a file's read is blocking work, and handing each file
+        // to the blocking pool and back cost two thread switches a file.
+        let readers = crate::runner::spawn_workers(Arc::new(reader), self.cfg.workers.get(), job_rx);
 
         let (wake_tx, mut wake_rx) = tokio::sync::mpsc::channel::<()>(1);
         let _watcher = if self.once { None } else { watch(&self.cfg.paths, wake_tx) };
@@ -249,7 +239,7 @@ impl FileSource {
             failing: HashMap::new(),
             unreadable_retries: self.cfg.unreadable_retries,
             on_unreadable: {
-                let (dead_letter, counters) = (ctx.ctx.dead_letter.clone(), ctx.ctx.counters.clone());
+                let counters = counters.clone();
                 Box::new(move |r: Rejection| {
                     counters.rejected.fetch_add(1, Ordering::Relaxed);
                     dead_letter.send_blocking(r);
@@ -259,10 +249,10 @@ impl FileSource {
         let rescan = Duration::from_millis(self.cfg.rescan_interval_ms.get());
         while let Some(mut s) = scanner.take() {
             let started = Instant::now();
-            let (tx, cancel) = (job_tx.clone(), ctx.ctx.cancel.clone());
+            let (tx, stop) = (job_tx.clone(), cancel.clone());
             // Jobs go out while the walk goes on, so a huge backlog is never held in memory.
             let scanned = tokio::task::spawn_blocking(move || {
-                let stats = s.scan(&mut |job| !cancel.is_cancelled() && tx.send_blocking(job).is_ok());
+                let stats = s.scan(&mut |job| !stop.is_cancelled() && tx.send_blocking(job).is_ok());
                 (s, stats)
             })
             .await;
@@ -284,7 +274,7 @@ impl FileSource {
                     "Too many input files tracked; the rest wait until processed files are removed."
                 );
             }
-            if ctx.ctx.cancel.is_cancelled() {
+            if cancel.is_cancelled() {
                 break;
             }
             if self.once {
@@ -297,34 +287,43 @@ impl FileSource {
                     // Let a burst of events coalesce into one scan.
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
-                () = ctx.ctx.cancel.cancelled() => break,
+                () = cancel.cancelled() => break,
             }
         }
         job_tx.close();
-        for r in readers {
-            if let Err(error) = r.await {
-                warn!(%error, "Reader task failed.");
-            }
-        }
+        readers.join().await;
         info!("Source stopped.");
     }
 }
 
-/// Reads the files planned in `jobs` until it closes (on a blocking thread).
-fn reader_loop(jobs: &async_channel::Receiver<FileJob>, reading: &Reading, limits: Limits) {
-    while let Ok(job) = jobs.recv_blocking() {
-        let (key, generation, path, size) = (job.key, job.generation, job.path.clone(), job.size);
-        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_one(&job, reading, limits)));
+/// The source's readers: each job is a file (or the part of it past the last read) whose
+/// documents and rejections go on as they are read.
+struct Reader {
+    reading: Reading,
+    limits: Limits,
+}
+
+impl crate::runner::Work for Reader {
+    type In = FileJob;
+    const STAGE: &'static str = "source";
+
+    fn take(&self, job: FileJob) -> bool {
+        let (key, generation, size) = (job.key, job.generation, job.size);
+        let read =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_one(&job, &self.reading, self.limits)));
         match read {
-            Ok(next) => reading.tracker.finish_read(key, generation, next),
+            Ok(next) => self.reading.tracker.finish_read(key, generation, next),
             Err(_) => {
                 // `read_job` contains panics of its own; this is one in the bookkeeping around it.
                 // Retrying would only panic again: the file waits until it changes.
-                tracing::error!(path = %path.display(), "Reader failed; the file is left until it changes.");
+                tracing::error!(path = %job.path.display(), "Reader failed; the file is left until it changes.");
                 metrics::counter!("newsmill_source_panics_total").increment(1);
-                reading.tracker.finish_read(key, generation, size);
+                self.reading.tracker.finish_read(key, generation, size);
             }
         }
+        // A cancelled read ends early and the scanner sends no more: the loop ends as the jobs
+        // channel closes.
+        true
     }
 }
 
