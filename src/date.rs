@@ -121,6 +121,7 @@ fn num<T: std::str::FromStr>(m: Option<regex::Match<'_>>) -> Option<T> {
 /// use newsmill::date::normalize_stated;
 /// assert_eq!(normalize_stated("2024-06-22T10:00:00+09:00").as_deref(), Some("2024-06-22T10:00:00+09:00"));
 /// assert_eq!(normalize_stated("Feb 08, 2022").as_deref(), Some("2022-02-08"));
+/// assert_eq!(normalize_stated("2024 Jun 30").as_deref(), Some("2024-06-30"));
 /// assert_eq!(normalize_stated("01/07/2016").as_deref(), Some("01/07/2016"));
 /// assert_eq!(normalize_stated("PT7M"), None);
 /// ```
@@ -137,7 +138,21 @@ pub fn normalize_stated(s: &str) -> Option<String> {
         return Some(s.to_string());
     }
     // A value with no year in it is no date (a duration such as `PT7M` in the wrong property).
-    find_date(s).or_else(|| has_year(s).then(|| s.to_string()))
+    find_date(s).or_else(|| year_first(s)).or_else(|| has_year(s).then(|| s.to_string()))
+}
+
+/// `2024 Jun 30` (PubMed's order, which journals state in `citation_publication_date`): the
+/// whole value is a year, a month name and a day. Only stated values are read this way: in
+/// running text the same three words more often are a year followed by another date.
+fn year_first(s: &str) -> Option<String> {
+    let mut words = s.split_whitespace();
+    let (y, m, d) = (words.next()?, words.next()?, words.next()?);
+    if words.next().is_some() || y.len() != 4 {
+        return None;
+    }
+    let month = month_number(m.trim_end_matches(['.', ',']))?;
+    let date = jiff::civil::Date::new(y.parse().ok()?, month, d.parse().ok()?).ok()?;
+    Some(date.to_string())
 }
 
 /// Whether `s` holds a four-digit number from 1900 to 2099.

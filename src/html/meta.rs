@@ -198,10 +198,16 @@ impl Collector {
                     "sailthru.date",
                     "parsely-pub-date",
                     "og:published_time",
+                    // Highwire Press tags, which journals and repositories write for Google Scholar.
+                    "citation_publication_date",
+                    "citation_date",
                 ])
+                .or_else(|| ld.page_published.clone())
                 .or_else(|| self.time.clone())
             }),
-            updated: ld.modified.clone().or_else(|| m(&["article:modified_time", "datemodified", "og:updated_time"])),
+            updated: ld.modified.clone().or_else(|| {
+                m(&["article:modified_time", "datemodified", "og:updated_time"]).or_else(|| ld.page_modified.clone())
+            }),
             url: page_url,
             lang: self
                 .lang
@@ -289,6 +295,10 @@ struct LdArticle {
     image: Option<String>,
     url: Option<String>,
     description: Option<String>,
+    /// The dates of the first `WebPage` node (Yoast and other plugins state a post's dates there,
+    /// on pages that carry no article node or one without dates).
+    page_published: Option<String>,
+    page_modified: Option<String>,
 }
 
 /// JSON-LD types that describe an article: schema's article kinds, and `TechArticle` (which it
@@ -298,22 +308,27 @@ fn is_article_type(t: &str) -> bool {
 }
 
 impl LdArticle {
-    /// Takes the first article-typed object found depth-first (in `@graph`, arrays, `mainEntity`).
+    /// Takes the first article-typed object found depth-first (in `@graph`, arrays, `mainEntity`),
+    /// and the dates of the first `WebPage` node.
     fn search(&mut self, v: &Value, depth: usize, root: &Value) {
-        if self.found || depth > 8 {
+        if (self.found && self.page_published.is_some()) || depth > 8 {
             return;
         }
         match v {
             Value::Array(items) => items.iter().for_each(|i| self.search(i, depth + 1, root)),
             Value::Object(o) => {
-                let typed = match o.get("@type") {
-                    Some(Value::String(t)) => is_article_type(t),
-                    Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).any(is_article_type),
+                let types = |f: &dyn Fn(&str) -> bool| match o.get("@type") {
+                    Some(Value::String(t)) => f(t),
+                    Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).any(f),
                     _ => false,
                 };
-                if typed {
+                let s = |k: &str| o.get(k).and_then(text_of);
+                if self.page_published.is_none() && types(&|t| schema::of(t) == schema::WEBPAGE) {
+                    self.page_published = s("datePublished");
+                    self.page_modified = s("dateModified");
+                }
+                if !self.found && types(&is_article_type) {
                     self.found = true;
-                    let s = |k: &str| o.get(k).and_then(text_of);
                     self.headline = s("headline").or_else(|| s("name"));
                     // Yoast and others write the author and image as `{"@id": ...}` references
                     // to other nodes of the script.
@@ -519,6 +534,33 @@ mod tests {
         // An `author` meta holding a profile URL gives way to the next key that holds a name.
         let metas = r#"<head><meta name="author" content="https://site.example/staff/jo"><meta name="sailthru.author" content="Jo Park"></head>"#;
         assert_eq!(parse(metas, Limits::default()).meta.author.as_deref(), Some("Jo Park"));
+    }
+
+    #[test]
+    fn dates_of_a_webpage_node_and_of_scholar_tags() {
+        // Yoast on a post with no article node: the dates are the `WebPage`'s; an article node's
+        // own dates still win, wherever the `WebPage` stands in the graph.
+        let page = |article: &str| {
+            format!(
+                r#"<head><script type="application/ld+json">{{"@graph":[
+                {{"@type":"WebPage","datePublished":"2024-03-17T19:47:39+00:00","dateModified":"2024-05-03T10:57:58+00:00"}}{article}]}}
+                </script></head><body><p>x</p></body>"#
+            )
+        };
+        let m = parse(&page(""), Limits::default()).meta;
+        assert_eq!(
+            (m.published.as_deref(), m.updated.as_deref()),
+            (Some("2024-03-17T19:47:39+00:00"), Some("2024-05-03T10:57:58+00:00"))
+        );
+        let m = parse(&page(r#",{"@type":"BlogPosting","datePublished":"2024-03-18"}"#), Limits::default()).meta;
+        assert_eq!(m.published.as_deref(), Some("2024-03-18"));
+        // A page's own meta tag comes before the `WebPage` node.
+        let tagged =
+            page("").replace("<head>", r#"<head><meta property="article:published_time" content="2024-03-16">"#);
+        assert_eq!(parse(&tagged, Limits::default()).meta.published.as_deref(), Some("2024-03-16"));
+        let journal =
+            r#"<head><meta name="citation_publication_date" content="2024 Jun 30"></head><body><p>x</p></body>"#;
+        assert_eq!(parse(journal, Limits::default()).meta.published.as_deref(), Some("2024 Jun 30"));
     }
 
     #[test]
