@@ -263,11 +263,7 @@ impl Config {
         if self.metrics.listen.parse::<std::net::SocketAddr>().is_err() {
             errors.push(("metrics.listen".into(), format!("`{}` is not an address:port", self.metrics.listen)));
         }
-        errors.extend(
-            crate::sink::config::problems(&self.sink, &self.dead_letter)
-                .into_iter()
-                .map(|(key, why)| (key.to_string(), why)),
-        );
+        errors.extend(crate::sink::config::problems(&self.sink, &self.dead_letter, &self.postgres, &self.nats));
         if self.state.dir.as_os_str().is_empty() {
             errors.push(("state.dir".into(), "must not be empty".into()));
         }
@@ -559,5 +555,38 @@ mod tests {
         assert!(both[0].contains("dead_letter.kind") && both[0].contains("standard output"), "{both:?}");
         let unknown = parse("[sink]\nkind = \"kafka\"\n").unwrap_err().problems();
         assert!(unknown[0].contains("sink.kind") && unknown[0].contains("kafka"), "{unknown:?}");
+    }
+
+    #[test]
+    fn each_kind_checks_its_own_settings_and_the_two_outputs_side_by_side() {
+        // (config, the dotted key every problem must name): each kind's checks, and where the
+        // articles output and the dead letter of one kind clash.
+        for (text, keys) in [
+            ("[sink]\npath = \"\"\n", vec!["sink.path"]),
+            ("[sink]\npath = \"out/a.jsonl\"\n[dead_letter]\npath = \"out/a.jsonl\"\n", vec!["dead_letter.path"]),
+            ("[sink]\nkind = \"postgres\"\n[sink.postgres]\ntable = \"a;drop\"\n", vec!["sink.postgres.table"]),
+            (
+                "[sink]\nkind = \"postgres\"\n[dead_letter]\nkind = \"postgres\"\n[dead_letter.postgres]\ntable = \"newsmill_articles\"\n",
+                vec!["dead_letter.postgres.table"],
+            ),
+            ("[dead_letter]\nkind = \"nats\"\n[dead_letter.nats]\nstream = \"a.b\"\n", vec!["dead_letter.nats.stream"]),
+            (
+                "[sink]\nkind = \"nats\"\n[dead_letter]\nkind = \"nats\"\n[dead_letter.nats]\nstream = \"NEWSMILL_ARTICLES\"\n",
+                vec!["dead_letter.nats.stream"],
+            ),
+            // Two of a kind that has no clash of its own, and a kind's settings left unchecked
+            // while another kind is chosen.
+            ("[sink]\nkind = \"discard\"\n[dead_letter]\nkind = \"discard\"\n", vec![]),
+            ("[sink.postgres]\ntable = \"a;drop\"\n", vec![]),
+        ] {
+            let problems = match parse(text) {
+                Ok(_) => Vec::new(),
+                Err(e) => e.problems(),
+            };
+            assert_eq!(problems.len(), keys.len(), "{text}: {problems:?}");
+            for (problem, key) in problems.iter().zip(&keys) {
+                assert!(problem.contains(key), "{text}: {problem} should name {key}");
+            }
+        }
     }
 }

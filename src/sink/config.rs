@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::kind::SinkKind;
+
 use super::nats::{ArticleStream, NatsStream, NatsTarget, RejectionStream};
 use super::postgres::PostgresTarget;
 use super::postgres::config::{ArticlesTable, PostgresConfig, RejectionsTable};
@@ -31,28 +33,6 @@ impl Holds {
     }
 }
 
-/// The kinds of output, for `[sink] kind` and `[dead_letter] kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SinkKind {
-    /// One JSON object per line in a local file (`path`), rotated, cut back to the last commit
-    /// after a crash: exactly once.
-    Jsonl,
-    /// One JSON object per line on standard output, for piping into another tool (logs stay on
-    /// stderr). What was written after the last commit is written again after a crash: at least
-    /// once.
-    Stdout,
-    /// Rows of a PostgreSQL table (`[postgres]`, and the table in `[sink.postgres]` or
-    /// `[dead_letter.postgres]`), inserted idempotently by id: exactly once.
-    Postgres,
-    /// Messages on a NATS JetStream stream (`[nats]`, and the stream in `[sink.nats]` or
-    /// `[dead_letter.nats]`), each with its id as `Nats-Msg-Id`: exactly once.
-    Nats,
-    /// Nothing: records are counted and acknowledged, and kept nowhere (a dedup process standing
-    /// by; measuring the pipeline without an output).
-    Discard,
-}
-
 /// What opening an output needs, from `[sink]` or `[dead_letter]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputSettings {
@@ -77,14 +57,7 @@ pub struct OutputSettings {
 impl OutputSettings {
     /// The output's key in the state: what it holds (`articles`, `rejected`) and where it goes.
     pub fn key(&self) -> String {
-        let holds = self.holds.name();
-        match self.kind {
-            SinkKind::Jsonl => format!("{holds}:{}", self.path.display()),
-            SinkKind::Stdout => format!("{holds}:stdout"),
-            SinkKind::Postgres => format!("{holds}:postgres:{}.{}", self.postgres.server.schema, self.postgres.table),
-            SinkKind::Nats => format!("{holds}:nats:{}", self.nats.stream),
-            SinkKind::Discard => format!("{holds}:discard"),
-        }
+        format!("{}:{}", self.holds.name(), self.kind.spec().place(self))
     }
 }
 
@@ -210,60 +183,25 @@ impl DeadLetterConfig {
     }
 }
 
-/// Problems with `[sink]` and `[dead_letter]` together, as (key, why).
-pub fn problems(sink: &SinkConfig, dead_letter: &DeadLetterConfig) -> Vec<(&'static str, String)> {
+/// Problems with `[sink]` and `[dead_letter]` together (each as its kind sees it, and the two
+/// of one kind side by side), as (dotted key, why).
+pub fn problems(
+    sink: &SinkConfig,
+    dead_letter: &DeadLetterConfig,
+    postgres: &PostgresConfig,
+    nats: &NatsConfig,
+) -> Vec<(String, String)> {
+    let articles = sink.output(postgres, nats);
+    let rejections = dead_letter.output(articles.buffer_bytes, postgres, nats);
     let mut errors = Vec::new();
-    if sink.kind == SinkKind::Jsonl && sink.path.as_os_str().is_empty() {
-        errors.push(("sink.path", "must not be empty".into()));
+    for (section, output) in [("sink", &articles), ("dead_letter", &rejections)] {
+        let found = output.kind.spec().problems(output);
+        errors.extend(found.into_iter().map(|(key, why)| (format!("{section}.{key}"), why)));
     }
-    if dead_letter.kind == SinkKind::Jsonl && dead_letter.path.as_os_str().is_empty() {
-        errors.push(("dead_letter.path", "must not be empty".into()));
-    }
-    for (kind, table, key) in [
-        (sink.kind, &sink.postgres.table, "sink.postgres.table"),
-        (dead_letter.kind, &dead_letter.postgres.table, "dead_letter.postgres.table"),
-    ] {
-        if let Some(why) =
-            (kind == SinkKind::Postgres).then(|| super::postgres::config::bad_identifier(table)).flatten()
-        {
-            errors.push((key, why));
-        }
-    }
-    if sink.kind == SinkKind::Postgres
-        && dead_letter.kind == SinkKind::Postgres
-        && sink.postgres.table == dead_letter.postgres.table
+    if articles.kind == rejections.kind
+        && let Some((key, why)) = articles.kind.spec().clash(&articles, &rejections)
     {
-        errors.push(("dead_letter.postgres.table", "must differ from sink.postgres.table".into()));
-    }
-    if sink.kind == SinkKind::Nats {
-        errors.extend(sink.nats.problems().into_iter().map(|(k, why)| (nats_key("sink", k), why)));
-    }
-    if dead_letter.kind == SinkKind::Nats {
-        errors.extend(dead_letter.nats.problems().into_iter().map(|(k, why)| (nats_key("dead_letter", k), why)));
-    }
-    if sink.kind == SinkKind::Nats && dead_letter.kind == SinkKind::Nats && sink.nats.stream == dead_letter.nats.stream
-    {
-        errors.push(("dead_letter.nats.stream", "must differ from sink.nats.stream".into()));
-    }
-    match (sink.kind, dead_letter.kind) {
-        (SinkKind::Jsonl, SinkKind::Jsonl) if sink.path == dead_letter.path => {
-            errors.push(("dead_letter.path", "must differ from sink.path".into()));
-        }
-        (SinkKind::Stdout, SinkKind::Stdout) => errors.push((
-            "dead_letter.kind",
-            "articles and rejections would share standard output; give the dead letter a file (`jsonl`)".into(),
-        )),
-        _ => {}
+        errors.push((format!("dead_letter.{key}"), why));
     }
     errors
-}
-
-/// The dotted key of a `[<section>.nats]` setting.
-fn nats_key(section: &str, key: &str) -> &'static str {
-    match (section, key) {
-        ("sink", "stream") => "sink.nats.stream",
-        ("sink", _) => "sink.nats.subject",
-        (_, "stream") => "dead_letter.nats.stream",
-        _ => "dead_letter.nats.subject",
-    }
 }

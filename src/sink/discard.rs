@@ -9,6 +9,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::{Record, Sink, SinkError, SinkFlushed};
 use crate::record::Ticket;
 
+/// `kind = "discard"`.
+pub(crate) struct DiscardKind;
+
+impl super::kind::Kind for DiscardKind {
+    fn place(&self, _settings: &super::OutputSettings) -> String {
+        "discard".into()
+    }
+
+    fn open(
+        &self,
+        _settings: &super::OutputSettings,
+        _committed: Option<&[u8]>,
+    ) -> Result<std::sync::Arc<dyn Sink>, SinkError> {
+        Ok(std::sync::Arc::new(Discard::default()))
+    }
+}
+
 /// See the module docs.
 #[derive(Default)]
 pub struct Discard {

@@ -415,6 +415,30 @@ fn complete_prefix_len(file: &mut File, len: u64) -> std::io::Result<u64> {
     Ok(0)
 }
 
+/// `kind = "jsonl"`.
+pub(crate) struct JsonlKind;
+
+impl super::kind::Kind for JsonlKind {
+    fn place(&self, settings: &OutputSettings) -> String {
+        settings.path.display().to_string()
+    }
+
+    fn problems(&self, settings: &OutputSettings) -> Vec<(&'static str, String)> {
+        if settings.path.as_os_str().is_empty() {
+            return vec![("path", "must not be empty".into())];
+        }
+        Vec::new()
+    }
+
+    fn clash(&self, articles: &OutputSettings, rejections: &OutputSettings) -> Option<(&'static str, String)> {
+        (articles.path == rejections.path).then(|| ("path", "must differ from sink.path".into()))
+    }
+
+    fn open(&self, settings: &OutputSettings, committed: Option<&[u8]>) -> Result<std::sync::Arc<dyn Sink>, SinkError> {
+        Ok(std::sync::Arc::new(open(settings, committed)?))
+    }
+}
+
 /// Opens a JSON-lines output at the position `committed` (as stored in the state).
 pub(super) fn open(settings: &OutputSettings, committed: Option<&[u8]>) -> Result<JsonlFile, SinkError> {
     let opts = FileOptions {

@@ -3,13 +3,14 @@
 //! tickets of the records it made durable, so that their input can be acknowledged, and its
 //! position to commit), and hears when the state holds that position. The daemon's committer
 //! stores the positions of every output in the same transaction as the input checkpoints they
-//! cover. A kind is added in a file of its own here, its [`SinkKind`] variant and its arm in [`open`]
-//! (and in [`OutputSettings::key`] when it writes no file).
+//! cover. A kind is added in a file (or folder) of its own here, implementing `kind::Kind` (its place in
+//! the state's keys, its checks, how it opens), and one line in `kind.rs` that names it.
 
 mod batch;
 pub mod config;
 mod discard;
 mod file;
+mod kind;
 pub mod nats;
 pub mod postgres;
 mod stage;
@@ -157,17 +158,5 @@ pub struct SinkFlushed {
 /// Opens an output of the kind `settings` names, at the position `committed` the state holds
 /// for it. Outputs that talk to a server connect here: call it off the async threads.
 pub fn open(settings: &OutputSettings, committed: Option<&[u8]>) -> Result<Arc<dyn Sink>, SinkError> {
-    Ok(match settings.kind {
-        SinkKind::Jsonl => Arc::new(file::open(settings, committed)?),
-        SinkKind::Stdout => Arc::new(Stdout::new(settings.buffer_bytes)),
-        SinkKind::Discard => Arc::new(discard::Discard::default()),
-        SinkKind::Postgres => {
-            let server = postgres::PostgresOutput::open(settings.holds, &settings.postgres)?;
-            Arc::new(batch::Sealed::new(server, settings.buffer_bytes))
-        }
-        SinkKind::Nats => {
-            let server = nats::NatsOutput::open(settings.holds, &settings.nats, committed)?;
-            Arc::new(batch::Sealed::new(server, settings.buffer_bytes))
-        }
-    })
+    settings.kind.spec().open(settings, committed)
 }

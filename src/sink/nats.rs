@@ -107,18 +107,6 @@ impl<K: StreamDefaults> Default for NatsStream<K> {
 }
 
 impl<K: StreamDefaults> NatsStream<K> {
-    /// Problems, as (key, why).
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
-        let mut errors = Vec::new();
-        if self.stream.is_empty() || self.stream.contains(['.', '*', '>', ' ', '\t']) {
-            errors.push(("stream", format!("`{}` is not a stream name (no dots, spaces or wildcards)", self.stream)));
-        }
-        if let Some(why) = crate::nats::bad_template(&self.subject, template_fields(K::HOLDS)) {
-            errors.push(("subject", why));
-        }
-        errors
-    }
-
     /// Where an output with these settings writes, on `server`.
     pub fn target(&self, server: &NatsConfig) -> NatsTarget {
         NatsTarget {
@@ -169,6 +157,45 @@ struct Link {
     client: async_nats::Client,
     /// The stream is there, and what was sent after the committed position is known.
     ready: bool,
+}
+
+/// `kind = "nats"`.
+pub(crate) struct NatsKind;
+
+impl super::kind::Kind for NatsKind {
+    fn place(&self, settings: &super::OutputSettings) -> String {
+        format!("nats:{}", settings.nats.stream)
+    }
+
+    fn problems(&self, settings: &super::OutputSettings) -> Vec<(&'static str, String)> {
+        let (stream, subject) = (&settings.nats.stream, &settings.nats.subject);
+        let mut errors = Vec::new();
+        if stream.is_empty() || stream.contains(['.', '*', '>', ' ', '\t']) {
+            errors.push(("nats.stream", format!("`{stream}` is not a stream name (no dots, spaces or wildcards)")));
+        }
+        if let Some(why) = crate::nats::bad_template(subject, template_fields(settings.holds)) {
+            errors.push(("nats.subject", why));
+        }
+        errors
+    }
+
+    fn clash(
+        &self,
+        articles: &super::OutputSettings,
+        rejections: &super::OutputSettings,
+    ) -> Option<(&'static str, String)> {
+        (articles.nats.stream == rejections.nats.stream)
+            .then(|| ("nats.stream", "must differ from sink.nats.stream".into()))
+    }
+
+    fn open(
+        &self,
+        settings: &super::OutputSettings,
+        committed: Option<&[u8]>,
+    ) -> Result<std::sync::Arc<dyn super::Sink>, SinkError> {
+        let server = NatsOutput::open(settings.holds, &settings.nats, committed)?;
+        Ok(std::sync::Arc::new(super::batch::Sealed::new(server, settings.buffer_bytes)))
+    }
 }
 
 /// See the module docs.

@@ -4,10 +4,34 @@
 //! at-least-once (a pipe cannot take lines back). The position it commits is the bytes written.
 
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::{Record, Sink, SinkError, SinkFlushed};
 use crate::record::Ticket;
+
+/// `kind = "stdout"`.
+pub(crate) struct StdoutKind;
+
+impl super::kind::Kind for StdoutKind {
+    fn place(&self, _settings: &super::OutputSettings) -> String {
+        "stdout".into()
+    }
+
+    fn clash(
+        &self,
+        _articles: &super::OutputSettings,
+        _rejections: &super::OutputSettings,
+    ) -> Option<(&'static str, String)> {
+        Some((
+            "kind",
+            "articles and rejections would share standard output; give the dead letter a file (`jsonl`)".into(),
+        ))
+    }
+
+    fn open(&self, settings: &super::OutputSettings, _committed: Option<&[u8]>) -> Result<Arc<dyn Sink>, SinkError> {
+        Ok(Arc::new(Stdout::new(settings.buffer_bytes)))
+    }
+}
 
 /// Standard output as an output.
 pub struct Stdout {

@@ -37,6 +37,37 @@ pub struct PostgresTarget {
     pub fence: Option<lease::Fence>,
 }
 
+/// `kind = "postgres"`.
+pub(crate) struct PostgresKind;
+
+impl super::kind::Kind for PostgresKind {
+    fn place(&self, settings: &super::OutputSettings) -> String {
+        format!("postgres:{}.{}", settings.postgres.server.schema, settings.postgres.table)
+    }
+
+    fn problems(&self, settings: &super::OutputSettings) -> Vec<(&'static str, String)> {
+        config::bad_identifier(&settings.postgres.table).map(|why| ("postgres.table", why)).into_iter().collect()
+    }
+
+    fn clash(
+        &self,
+        articles: &super::OutputSettings,
+        rejections: &super::OutputSettings,
+    ) -> Option<(&'static str, String)> {
+        (articles.postgres.table == rejections.postgres.table)
+            .then(|| ("postgres.table", "must differ from sink.postgres.table".into()))
+    }
+
+    fn open(
+        &self,
+        settings: &super::OutputSettings,
+        _committed: Option<&[u8]>,
+    ) -> Result<std::sync::Arc<dyn super::Sink>, SinkError> {
+        let server = PostgresOutput::open(settings.holds, &settings.postgres)?;
+        Ok(std::sync::Arc::new(super::batch::Sealed::new(server, settings.buffer_bytes)))
+    }
+}
+
 /// One row: a text value (or NULL) per column of [`schema::columns`].
 type Row = Vec<Option<String>>;
 
