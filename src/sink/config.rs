@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use super::kind::SinkKind;
+pub use super::SinkKind;
 
 use super::nats::{ArticleStream, NatsStream, NatsTarget, RejectionStream};
 use super::postgres::PostgresTarget;

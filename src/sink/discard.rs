@@ -12,7 +12,7 @@ use crate::record::Ticket;
 /// `kind = "discard"`.
 pub(crate) struct DiscardKind;
 
-impl super::kind::Kind for DiscardKind {
+impl super::Kind for DiscardKind {
     fn place(&self, _settings: &super::OutputSettings) -> String {
         "discard".into()
     }

@@ -418,7 +418,7 @@ fn complete_prefix_len(file: &mut File, len: u64) -> std::io::Result<u64> {
 /// `kind = "jsonl"`.
 pub(crate) struct JsonlKind;
 
-impl super::kind::Kind for JsonlKind {
+impl super::Kind for JsonlKind {
     fn place(&self, settings: &OutputSettings) -> String {
         settings.path.display().to_string()
     }

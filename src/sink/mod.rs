@@ -3,14 +3,14 @@
 //! tickets of the records it made durable, so that their input can be acknowledged, and its
 //! position to commit), and hears when the state holds that position. The daemon's committer
 //! stores the positions of every output in the same transaction as the input checkpoints they
-//! cover. A kind is added in a file (or folder) of its own here, implementing `kind::Kind` (its place in
-//! the state's keys, its checks, how it opens), and one line in `kind.rs` that names it.
+//! cover. A kind is added in a file (or folder) of its own here, implementing [`Kind`] (its place in the
+//! state's keys, its checks, how it opens), and one line in the list of kinds below that names it; a
+//! kind with settings of its own also has its sub-table in both sections (`[sink.postgres]`).
 
 mod batch;
 pub mod config;
 mod discard;
 mod file;
-mod kind;
 pub mod nats;
 pub mod postgres;
 mod stage;
@@ -19,10 +19,12 @@ mod stdout;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use config::{Holds, OutputSettings, SinkKind};
+pub use config::{Holds, OutputSettings};
 pub use file::{FileOptions, Flushed, JsonlFile, Position, format_ms, rotated_name};
 pub use stage::{DeadLetterStage, SinkStage};
 pub use stdout::Stdout;
+
+use serde::{Deserialize, Serialize};
 
 use crate::record::{Article, Rejection, Ticket};
 
@@ -159,4 +161,62 @@ pub struct SinkFlushed {
 /// for it. Outputs that talk to a server connect here: call it off the async threads.
 pub fn open(settings: &OutputSettings, committed: Option<&[u8]>) -> Result<Arc<dyn Sink>, SinkError> {
     settings.kind.spec().open(settings, committed)
+}
+
+/// What an output kind does with its settings.
+pub(crate) trait Kind: Sync {
+    /// Where its records go, as its key in the state says it (after what it holds).
+    fn place(&self, settings: &OutputSettings) -> String;
+    /// What is wrong with its settings: (key under the section, why).
+    fn problems(&self, _settings: &OutputSettings) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+    /// Why the articles output and the dead letter, both of this kind, cannot be set so: (key
+    /// under `[dead_letter]`, why).
+    fn clash(&self, _articles: &OutputSettings, _rejections: &OutputSettings) -> Option<(&'static str, String)> {
+        None
+    }
+    /// Opens the output at the position `committed` the state holds for it (a server is
+    /// connected here: off the async threads).
+    fn open(&self, settings: &OutputSettings, committed: Option<&[u8]>) -> Result<Arc<dyn Sink>, SinkError>;
+}
+
+/// Declares [`SinkKind`], one variant per registered kind, and its [`Kind`].
+macro_rules! kinds {
+    ($($(#[$doc:meta])* $variant:ident => $kind:expr,)+) => {
+        /// The kinds of output, for `[sink] kind` and `[dead_letter] kind`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum SinkKind {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl SinkKind {
+            /// What this kind does.
+            pub(crate) fn spec(self) -> &'static dyn Kind {
+                match self {
+                    $(SinkKind::$variant => &$kind,)+
+                }
+            }
+        }
+    };
+}
+
+kinds! {
+    /// One JSON object per line in a local file (`path`), rotated, cut back to the last commit
+    /// after a crash: exactly once.
+    Jsonl => file::JsonlKind,
+    /// One JSON object per line on standard output, for piping into another tool (logs stay on
+    /// stderr). What was written after the last commit is written again after a crash: at least
+    /// once.
+    Stdout => stdout::StdoutKind,
+    /// Rows of a PostgreSQL table (`[postgres]`, and the table in `[sink.postgres]` or
+    /// `[dead_letter.postgres]`), inserted idempotently by id: exactly once.
+    Postgres => postgres::PostgresKind,
+    /// Messages on a NATS JetStream stream (`[nats]`, and the stream in `[sink.nats]` or
+    /// `[dead_letter.nats]`), each with its id as `Nats-Msg-Id`: exactly once.
+    Nats => nats::NatsKind,
+    /// Nothing: records are counted and acknowledged, and kept nowhere (a dedup process standing
+    /// by; measuring the pipeline without an output).
+    Discard => discard::DiscardKind,
 }

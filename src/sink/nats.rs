@@ -162,7 +162,7 @@ struct Link {
 /// `kind = "nats"`.
 pub(crate) struct NatsKind;
 
-impl super::kind::Kind for NatsKind {
+impl super::Kind for NatsKind {
     fn place(&self, settings: &super::OutputSettings) -> String {
         format!("nats:{}", settings.nats.stream)
     }

@@ -12,7 +12,7 @@ use crate::record::Ticket;
 /// `kind = "stdout"`.
 pub(crate) struct StdoutKind;
 
-impl super::kind::Kind for StdoutKind {
+impl super::Kind for StdoutKind {
     fn place(&self, _settings: &super::OutputSettings) -> String {
         "stdout".into()
     }

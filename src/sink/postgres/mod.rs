@@ -40,7 +40,7 @@ pub struct PostgresTarget {
 /// `kind = "postgres"`.
 pub(crate) struct PostgresKind;
 
-impl super::kind::Kind for PostgresKind {
+impl super::Kind for PostgresKind {
     fn place(&self, settings: &super::OutputSettings) -> String {
         format!("postgres:{}.{}", settings.postgres.server.schema, settings.postgres.table)
     }
