@@ -14,7 +14,7 @@ pub mod logging;
 pub mod nats;
 mod num;
 pub mod offline;
-pub mod per_thread;
+pub(crate) mod per_thread;
 pub mod record;
 pub mod retry;
 pub mod runner;
