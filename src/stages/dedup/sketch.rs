@@ -263,6 +263,15 @@ impl Sketcher {
 
     /// The sketch of the paragraphs, or `None` when they hold no word at all.
     pub fn sketch<'a>(&mut self, paragraphs: impl IntoIterator<Item = &'a str>) -> Option<Sketched> {
+        self.sketch_by(paragraphs, Self::paragraph)
+    }
+
+    /// The sketch, with `split` splitting each paragraph into words.
+    fn sketch_by<'a>(
+        &self,
+        paragraphs: impl IntoIterator<Item = &'a str>,
+        split: fn(&str, &mut Acc),
+    ) -> Option<Sketched> {
         let mut acc = Acc {
             bins: [EMPTY; SLOTS],
             lead_bins: [EMPTY; LEAD_SLOTS],
@@ -279,7 +288,7 @@ impl Sketcher {
             top: (1..self.shingle_words).fold(1u64, |p, _| p.wrapping_mul(ROLL_BASE)),
         };
         for p in paragraphs {
-            self.paragraph(p, &mut acc);
+            split(p, &mut acc);
         }
         if acc.tokens == 0 {
             return None;
@@ -298,46 +307,70 @@ impl Sketcher {
         Some(Sketched { sketch, lead: densify(acc.lead_bins) })
     }
 
-    /// Splits a paragraph into words: bytes for ASCII, the Unicode tables only for other characters.
-    fn paragraph(&mut self, p: &str, acc: &mut Acc) {
+    /// Splits a paragraph into words: ASCII through a class table, the Unicode tables only for
+    /// other characters.
+    fn paragraph(p: &str, acc: &mut Acc) {
         let bytes = p.as_bytes();
         let mut sentence_start = true;
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
-            if b.is_ascii() && !b.is_ascii_alphanumeric() {
-                sentence_start |= matches!(b, b'.' | b'!' | b'?' | b':');
-                i += 1;
-                continue;
-            }
-            let (c, len) = char_at(p, i);
-            if !crate::text::is_word_char(c) {
-                sentence_start |= matches!(c, '.' | '!' | '?' | ':' | '。' | '！' | '？');
-                i += len;
-                continue;
-            }
             let mut word = WordHasher::default();
-            let mut digit = c.is_numeric();
-            let upper = c.is_uppercase();
-            word.push_char(c);
-            i += len;
-            if !crate::text::is_cjk(c) {
-                while i < bytes.len() {
-                    let b = bytes[i];
-                    if b.is_ascii_alphanumeric() {
-                        digit |= b.is_ascii_digit();
-                        word.push(b.to_ascii_lowercase());
-                        i += 1;
-                        continue;
-                    }
-                    let (d, len) = char_at(p, i);
-                    if d.is_ascii() || !crate::text::is_word_char(d) || crate::text::is_cjk(d) {
-                        break;
-                    }
-                    digit |= d.is_numeric();
-                    word.push_char(d);
-                    i += len;
+            let (mut digit, upper);
+            if b.is_ascii() {
+                let class = ASCII_CLASS[usize::from(b)];
+                if class & ALNUM == 0 {
+                    sentence_start |= class & SENTENCE_END != 0;
+                    i += 1;
+                    continue;
                 }
+                // Most words are ASCII to their end: one pass finds the end and whether a digit
+                // is in it, then the word is hashed eight bytes at a time.
+                let start = i;
+                let mut seen = 0;
+                while let Some(&c) = bytes.get(i).map(|&b| &ASCII_CLASS[usize::from(b)])
+                    && c & ALNUM != 0
+                {
+                    seen |= c;
+                    i += 1;
+                }
+                digit = seen & DIGIT != 0;
+                upper = b.is_ascii_uppercase();
+                word.push_alphanumeric(&bytes[start..i]);
+            } else {
+                let (c, len) = char_at(p, i);
+                if !crate::text::is_word_char(c) {
+                    sentence_start |= matches!(c, '。' | '！' | '？');
+                    i += len;
+                    continue;
+                }
+                digit = c.is_numeric();
+                upper = c.is_uppercase();
+                word.push_char(c);
+                i += len;
+                if crate::text::is_cjk(c) {
+                    let name = !digit && !sentence_start && upper;
+                    sentence_start = false;
+                    acc.token(word.finish(), digit, name);
+                    continue;
+                }
+            }
+            // A word that goes on past ASCII (`café`, `Zürich`): character by character.
+            while i < bytes.len() {
+                let b = bytes[i];
+                if b.is_ascii_alphanumeric() {
+                    digit |= b.is_ascii_digit();
+                    word.push(b.to_ascii_lowercase());
+                    i += 1;
+                    continue;
+                }
+                let (d, len) = char_at(p, i);
+                if d.is_ascii() || !crate::text::is_word_char(d) || crate::text::is_cjk(d) {
+                    break;
+                }
+                digit |= d.is_numeric();
+                word.push_char(d);
+                i += len;
             }
             let name = !digit && !sentence_start && upper;
             sentence_start = false;
@@ -345,6 +378,33 @@ impl Sketcher {
         }
     }
 }
+
+/// [`ASCII_CLASS`]: a letter or digit.
+const ALNUM: u8 = 1;
+/// [`ASCII_CLASS`]: a digit.
+const DIGIT: u8 = 2;
+/// [`ASCII_CLASS`]: a mark that ends a sentence (`.`, `!`, `?`, `:`).
+const SENTENCE_END: u8 = 4;
+
+/// What each byte is to the word splitter (a byte of a longer UTF-8 character: nothing).
+static ASCII_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_digit() {
+            ALNUM | DIGIT
+        } else if c.is_ascii_alphabetic() {
+            ALNUM
+        } else if matches!(c, b'.' | b'!' | b'?' | b':') {
+            SENTENCE_END
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
 
 /// The character starting at byte `i` (a char boundary) and its length in bytes.
 #[inline]
@@ -371,6 +431,30 @@ impl WordHasher {
         self.bytes += 1;
         if self.bytes & 7 == 0 {
             self.fold();
+        }
+    }
+
+    /// Pushes ASCII letters and digits, lower-cased: the same as pushing them one by one.
+    #[inline]
+    fn push_alphanumeric(&mut self, run: &[u8]) {
+        let mut run = run;
+        while self.bytes & 7 != 0
+            && let Some((&b, rest)) = run.split_first()
+        {
+            self.push(b.to_ascii_lowercase());
+            run = rest;
+        }
+        let mut chunks = run.chunks_exact(8);
+        for chunk in chunks.by_ref() {
+            let w = chunk.first_chunk::<8>().map_or(0, |a| u64::from_le_bytes(*a));
+            // Digits and lower-case letters have bit 5 set already; setting it lower-cases an
+            // upper-case letter.
+            self.word = w | 0x2020_2020_2020_2020;
+            self.bytes += 8;
+            self.fold();
+        }
+        for &b in chunks.remainder() {
+            self.push(b.to_ascii_lowercase());
         }
     }
 
@@ -427,6 +511,54 @@ fn densify<const N: usize>(bins: [u32; N]) -> [u32; N] {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The word splitter as it was before ASCII words were read through a class table and
+    /// hashed eight bytes at a time: the sketches it made are persisted.
+    fn paragraph_one_by_one(p: &str, acc: &mut Acc) {
+        let bytes = p.as_bytes();
+        let mut sentence_start = true;
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii() && !b.is_ascii_alphanumeric() {
+                sentence_start |= matches!(b, b'.' | b'!' | b'?' | b':');
+                i += 1;
+                continue;
+            }
+            let (c, len) = char_at(p, i);
+            if !crate::text::is_word_char(c) {
+                sentence_start |= matches!(c, '.' | '!' | '?' | ':' | '。' | '！' | '？');
+                i += len;
+                continue;
+            }
+            let mut word = WordHasher::default();
+            let mut digit = c.is_numeric();
+            let upper = c.is_uppercase();
+            word.push_char(c);
+            i += len;
+            if !crate::text::is_cjk(c) {
+                while i < bytes.len() {
+                    let b = bytes[i];
+                    if b.is_ascii_alphanumeric() {
+                        digit |= b.is_ascii_digit();
+                        word.push(b.to_ascii_lowercase());
+                        i += 1;
+                        continue;
+                    }
+                    let (d, len) = char_at(p, i);
+                    if d.is_ascii() || !crate::text::is_word_char(d) || crate::text::is_cjk(d) {
+                        break;
+                    }
+                    digit |= d.is_numeric();
+                    word.push_char(d);
+                    i += len;
+                }
+            }
+            let name = !digit && !sentence_start && upper;
+            sentence_start = false;
+            acc.token(word.finish(), digit, name);
+        }
+    }
 
     const STORY: &str = "The Karachi Stock Exchange has recorded its largest single day gain, surging 3.5% to a new \
         high after four hours of furious trading. Many investors said political stability could bring an economic \
@@ -508,6 +640,16 @@ mod tests {
     }
 
     proptest! {
+        /// Sketches are persisted: the class table and the eight-byte steps give exactly what the
+        /// character-by-character splitter gave, for every shape of word.
+        #[test]
+        fn words_split_and_hash_as_one_character_at_a_time(text in "([A-Za-z0-9]{1,20}|[ .,!?:;'-]{1,3}|\\PC{1,3}|[éßÄ日本語한국。！？]{1,3}){0,80}") {
+            let sketcher = Sketcher::new(4);
+            let table = sketcher.sketch_by([text.as_str()], Sketcher::paragraph);
+            let one_by_one = sketcher.sketch_by([text.as_str()], paragraph_one_by_one);
+            prop_assert_eq!(table, one_by_one);
+        }
+
         #[test]
         fn any_text_sketches_without_panic(text in "\\PC{0,400}") {
             let s = Sketcher::new(4).sketch([text.as_str()]).map(|s| s.sketch);
