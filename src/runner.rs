@@ -1,5 +1,5 @@
 //! The one worker loop every stage goes through. A stage is a plain sync [`Transform`] (or, for a
-//! reader that makes many documents of one file, a [`Work`] of its own); the runner owns the
+//! reader that makes many documents of one file, a `Work` of its own); the runner owns the
 //! rest: `workers` threads sharing one bounded input channel, a tracing span per worker, per-stage
 //! counters, scaling, and the error policy: a rejected item or a panicking transform becomes a
 //! dead-letter record and the worker goes on.

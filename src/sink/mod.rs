@@ -3,9 +3,10 @@
 //! tickets of the records it made durable, so that their input can be acknowledged, and its
 //! position to commit), and hears when the state holds that position. The daemon's committer
 //! stores the positions of every output in the same transaction as the input checkpoints they
-//! cover. A kind is added in a file (or folder) of its own here, implementing [`Kind`] (its place in the
-//! state's keys, its checks, how it opens), and one line in the list of kinds below that names it; a
-//! kind with settings of its own also has its sub-table in both sections (`[sink.postgres]`).
+//! cover. A kind is added in a file (or folder) of its own here, implementing `Kind` (its place
+//! in the state's keys, its checks, how it opens), and one line in the list of kinds below that
+//! names it; a kind with settings of its own also has its sub-table in both sections
+//! (`[sink.postgres]`).
 
 mod batch;
 pub mod config;
