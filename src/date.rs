@@ -126,6 +126,12 @@ fn num<T: std::str::FromStr>(m: Option<regex::Match<'_>>) -> Option<T> {
 /// assert_eq!(normalize_stated("PT7M"), None);
 /// ```
 pub fn normalize_stated(s: &str) -> Option<String> {
+    normalize_stated_in(s, None)
+}
+
+/// [`normalize_stated`], with the order of a numeric date's day and month when the page's locale
+/// tells it (`day_first`, see [`day_first`]); `03-09-2026` is read as `03/09/2026` then.
+pub fn normalize_stated_in(s: &str, day_first: Option<bool>) -> Option<String> {
     let s = s.trim();
     let b = s.as_bytes();
     let iso = b.len() >= 10
@@ -137,8 +143,40 @@ pub fn normalize_stated(s: &str) -> Option<String> {
     if iso {
         return Some(s.to_string());
     }
+    let dashed = day_first.is_some() && numeric_with_dashes(s);
+    let found = if dashed { find_date_in(&s.replacen('-', "/", 2), day_first) } else { find_date_in(s, day_first) };
     // A value with no year in it is no date (a duration such as `PT7M` in the wrong property).
-    find_date(s).or_else(|| year_first(s)).or_else(|| has_year(s).then(|| s.to_string()))
+    found.or_else(|| year_first(s)).or_else(|| has_year(s).then(|| s.to_string()))
+}
+
+/// `03-09-2026`: day and month (either way round) and a year, with dashes.
+fn numeric_with_dashes(s: &str) -> bool {
+    let mut parts = s.splitn(3, '-');
+    let (a, b, rest) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let digits =
+        |p: &str, n: std::ops::RangeInclusive<usize>| n.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
+    digits(a, 1..=2) && digits(b, 1..=2) && rest.get(..4).is_some_and(|y| digits(y, 4..=4))
+}
+
+/// The order a locale (`en-US`, `en_GB`, `de`) writes numeric dates in: month first (`false`) for
+/// English in the United States, day first (`true`) in another region or another language of
+/// Europe, the Americas, Africa, the Middle East or India; `None` for English with no region
+/// (pages so marked use both orders) and for languages written year first (Chinese, Japanese,
+/// Korean, Hungarian, Lithuanian).
+pub fn day_first(locale: &str) -> Option<bool> {
+    let mut parts = locale.trim().split(['-', '_']);
+    let lang = parts.next()?.to_ascii_lowercase();
+    let region =
+        parts.find(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_alphabetic())).map(str::to_ascii_uppercase);
+    if !(2..=3).contains(&lang.len()) || !lang.bytes().all(|b| b.is_ascii_lowercase()) {
+        return None;
+    }
+    match (lang.as_str(), region.as_deref()) {
+        ("zh" | "ja" | "ko" | "hu" | "lt", _) => None,
+        (_, Some("US")) => Some(false),
+        ("en", None) => None,
+        _ => Some(true),
+    }
 }
 
 /// `2024 Jun 30` (PubMed's order, which journals state in `citation_publication_date`): the
@@ -170,6 +208,13 @@ fn has_year(s: &str) -> bool {
 /// assert_eq!(find_date("05/06/2024"), None); // day and month could be either way round
 /// ```
 pub fn find_date(s: &str) -> Option<String> {
+    find_date_in(s, None)
+}
+
+/// [`find_date`], with the order of a numeric date's day and month when the page's locale tells
+/// it: `05/06/2024` is the 5th of June if `day_first` is `Some(true)`, the 6th of May if
+/// `Some(false)`.
+pub fn find_date_in(s: &str, day_first: Option<bool>) -> Option<String> {
     // Every form has a four-digit year; most lines have none, and the patterns are not free.
     // (`\d` also matches other scripts' digits, but a year in those does not parse either.)
     if !has_four_ascii_digits(s) {
@@ -197,12 +242,12 @@ pub fn find_date(s: &str) -> Option<String> {
         let (a, b): (i8, i8) = (num(c.get(1))?, num(c.get(3))?);
         // `22.06.2024` is always day first; with slashes only an unambiguous order is accepted.
         let dotted = c.get(2)?.as_str() == ".";
-        let (d, m) = if dotted || a > 12 {
-            (a, b)
-        } else if b > 12 {
-            (b, a)
-        } else {
-            return None;
+        let (d, m) = match day_first {
+            _ if dotted || a > 12 => (a, b),
+            _ if b > 12 => (b, a),
+            Some(true) => (a, b),
+            Some(false) => (b, a),
+            None => return None,
         };
         (num(c.get(4))?, m, d, c.get(0)?.end())
     } else {
@@ -236,7 +281,35 @@ fn has_four_ascii_digits(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{find_date, has_four_ascii_digits};
+    use super::{day_first, find_date, find_date_in, has_four_ascii_digits, normalize_stated_in};
+
+    #[test]
+    fn a_locale_orders_numeric_dates() {
+        assert_eq!(
+            [
+                day_first("en_US"),
+                day_first("en-GB"),
+                day_first("de"),
+                day_first("pt-BR"),
+                day_first("en"),
+                day_first("ja-JP")
+            ],
+            [Some(false), Some(true), Some(true), Some(true), None, None]
+        );
+        assert_eq!(day_first(""), None);
+        assert_eq!(day_first("x-default"), None);
+        // Only a date whose order the numbers leave open follows the locale.
+        assert_eq!(find_date_in("Rachael Hogg - 12/03/2026", Some(true)).as_deref(), Some("2026-03-12"));
+        assert_eq!(find_date_in("Rachael Hogg - 12/03/2026", Some(false)).as_deref(), Some("2026-12-03"));
+        assert_eq!(find_date_in("Rachael Hogg - 12/03/2026", None), None);
+        assert_eq!(find_date_in("25/12/2025", Some(false)).as_deref(), Some("2025-12-25"));
+        assert_eq!(find_date_in("03.09.2026", Some(false)).as_deref(), Some("2026-09-03"), "dots are day first");
+        // A stated value with dashes, read only when the locale says the order.
+        assert_eq!(normalize_stated_in("03-09-2026", Some(false)).as_deref(), Some("2026-03-09"));
+        assert_eq!(normalize_stated_in("02-12-2025", Some(true)).as_deref(), Some("2025-12-02"));
+        assert_eq!(normalize_stated_in("02-12-2025", None).as_deref(), Some("02-12-2025"));
+        assert_eq!(normalize_stated_in("2-12-20251", Some(true)).as_deref(), Some("2-12-20251"));
+    }
 
     #[test]
     fn month_names_of_more_languages_after_a_day() {

@@ -220,6 +220,9 @@ pub struct InputMeta {
     pub updated: Option<String>,
     /// Declared language code.
     pub lang: Option<String>,
+    /// Whether the page's locale writes numeric dates day first (`12/03/2026` the 12th of March):
+    /// from a locale it states (see [`crate::date::day_first`]); `None` when that says nothing.
+    pub day_first: Option<bool>,
     /// Lead image URL.
     pub image: Option<String>,
     /// Categories or tags the input states.
@@ -249,6 +252,7 @@ impl InputMeta {
         fill(&mut self.author, other.author);
         fill(&mut self.updated, other.updated);
         fill(&mut self.lang, other.lang);
+        self.day_first = self.day_first.or(other.day_first);
         fill(&mut self.image, other.image);
         fill(&mut self.description, other.description);
         if self.categories.is_empty() {

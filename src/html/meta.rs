@@ -20,6 +20,7 @@ const MAX_TITLE_BYTES: usize = 2048;
 #[derive(Debug, Default)]
 pub(super) struct Collector {
     metas: HashMap<String, String>,
+    /// `<html lang>` as written (`en-GB`).
     lang: Option<String>,
     canonical: Option<String>,
     time: Option<String>,
@@ -59,7 +60,7 @@ impl Collector {
         }
         match e.name {
             "html" if self.lang.is_none() => {
-                self.lang = e.attr("lang").or_else(|| e.attr("xml:lang")).and_then(primary_language);
+                self.lang = e.attr("lang").or_else(|| e.attr("xml:lang")).map(str::to_string);
             }
             "meta" => {
                 let key = e.attr("property").or_else(|| e.attr("name")).or_else(|| e.attr("itemprop"));
@@ -211,7 +212,14 @@ impl Collector {
             url: page_url,
             lang: self
                 .lang
+                .as_deref()
+                .and_then(primary_language)
                 .or_else(|| m(&["og:locale", "content-language", "language"]).and_then(|l| primary_language(&l))),
+            // The most specific locale the page states: OpenGraph's carries a region more often.
+            day_first: m(&["og:locale"])
+                .and_then(|l| crate::date::day_first(&l))
+                .or_else(|| self.lang.as_deref().and_then(crate::date::day_first))
+                .or_else(|| m(&["content-language"]).and_then(|l| crate::date::day_first(&l))),
             image,
             description: ld
                 .description

@@ -798,6 +798,8 @@ fn build(item: Item, channel: &Channel) -> FeedItem {
             .map(|a| a.join(", ")),
         updated,
         lang,
+        // Feed dates are RFC 822 or ISO 8601: no order to guess.
+        day_first: None,
         image: item.images.into_iter().next(),
         categories: item.categories.into_iter().filter(|c| !c.is_empty()).collect(),
         description,
