@@ -240,7 +240,8 @@ pub fn find_date_in(s: &str, day_first: Option<bool>) -> Option<String> {
         (num(c.get(3))?, m, num(c.get(1))?, c.get(0)?.end())
     } else if let Some(c) = p.dmy.captures(s) {
         let (a, b): (i8, i8) = (num(c.get(1))?, num(c.get(3))?);
-        // `22.06.2024` is always day first; with slashes only an unambiguous order is accepted.
+        // `22.06.2024` is always day first; with slashes an order the numbers leave open is taken
+        // from the page's locale, or not at all.
         let dotted = c.get(2)?.as_str() == ".";
         let (d, m) = match day_first {
             _ if dotted || a > 12 => (a, b),
