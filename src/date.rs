@@ -159,10 +159,11 @@ fn numeric_with_dashes(s: &str) -> bool {
 }
 
 /// The order a locale (`en-US`, `en_GB`, `de`) writes numeric dates in: month first (`false`) for
-/// English in the United States, day first (`true`) in another region or another language of
-/// Europe, the Americas, Africa, the Middle East or India; `None` for English with no region
-/// (pages so marked use both orders) and for languages written year first (Chinese, Japanese,
-/// Korean, Hungarian, Lithuanian).
+/// any language in the United States; `None` for English with no region (pages so marked use both
+/// orders) and for languages written year first (Chinese, Japanese, Korean, Hungarian,
+/// Lithuanian); day first (`true`) for every other region and language, the common order outside
+/// the United States (a few places that write month first too, such as the Philippines, are not
+/// told apart).
 pub fn day_first(locale: &str) -> Option<bool> {
     let mut parts = locale.trim().split(['-', '_']);
     let lang = parts.next()?.to_ascii_lowercase();

@@ -189,6 +189,17 @@ pub fn subject_filter(template: &str) -> String {
     fill(template, |_| "*".into())
 }
 
+/// Whether `name` can name a stream or a consumer: JetStream refuses dots, wildcards and
+/// whitespace in them.
+pub fn is_plain_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['.', '*', '>', ' ', '\t'])
+}
+
+/// Why `stream` cannot name a stream (none: it can).
+pub fn bad_stream_name(stream: &str) -> Option<String> {
+    (!is_plain_name(stream)).then(|| format!("`{stream}` is not a stream name (no dots, spaces or wildcards)"))
+}
+
 /// Why a template cannot make subjects (none: it can).
 pub fn bad_template(template: &str, fields: &[&str]) -> Option<String> {
     if template.is_empty() || template.split('.').any(str::is_empty) || template.contains(char::is_whitespace) {

@@ -168,15 +168,11 @@ impl super::Kind for NatsKind {
     }
 
     fn problems(&self, settings: &super::OutputSettings) -> Vec<(&'static str, String)> {
-        let (stream, subject) = (&settings.nats.stream, &settings.nats.subject);
-        let mut errors = Vec::new();
-        if stream.is_empty() || stream.contains(['.', '*', '>', ' ', '\t']) {
-            errors.push(("nats.stream", format!("`{stream}` is not a stream name (no dots, spaces or wildcards)")));
-        }
-        if let Some(why) = crate::nats::bad_template(subject, template_fields(settings.holds)) {
-            errors.push(("nats.subject", why));
-        }
-        errors
+        let target = &settings.nats;
+        let stream = crate::nats::bad_stream_name(&target.stream).map(|why| ("nats.stream", why));
+        let subject = crate::nats::bad_template(&target.subject, template_fields(settings.holds))
+            .map(|why| ("nats.subject", why));
+        stream.into_iter().chain(subject).collect()
     }
 
     fn clash(

@@ -337,6 +337,7 @@ impl Sketcher {
                 digit = seen & DIGIT != 0;
                 upper = b.is_ascii_uppercase();
                 word.push_alphanumeric(&bytes[start..i]);
+                i = rest_of_word(p, i, &mut word, &mut digit);
             } else {
                 let (c, len) = char_at(p, i);
                 if !crate::text::is_word_char(c) {
@@ -348,35 +349,39 @@ impl Sketcher {
                 upper = c.is_uppercase();
                 word.push_char(c);
                 i += len;
-                if crate::text::is_cjk(c) {
-                    let name = !digit && !sentence_start && upper;
-                    sentence_start = false;
-                    acc.token(word.finish(), digit, name);
-                    continue;
+                // Every CJK character is a word of its own.
+                if !crate::text::is_cjk(c) {
+                    i = rest_of_word(p, i, &mut word, &mut digit);
                 }
-            }
-            // A word that goes on past ASCII (`café`, `Zürich`): character by character.
-            while i < bytes.len() {
-                let b = bytes[i];
-                if b.is_ascii_alphanumeric() {
-                    digit |= b.is_ascii_digit();
-                    word.push(b.to_ascii_lowercase());
-                    i += 1;
-                    continue;
-                }
-                let (d, len) = char_at(p, i);
-                if d.is_ascii() || !crate::text::is_word_char(d) || crate::text::is_cjk(d) {
-                    break;
-                }
-                digit |= d.is_numeric();
-                word.push_char(d);
-                i += len;
             }
             let name = !digit && !sentence_start && upper;
             sentence_start = false;
             acc.token(word.finish(), digit, name);
         }
     }
+}
+
+/// Reads on a word from byte `i` (`café`, `Zürich`: ASCII letters and digits, and other word
+/// characters that are not CJK) character by character, and returns where it ends.
+fn rest_of_word(p: &str, mut i: usize, word: &mut WordHasher, digit: &mut bool) -> usize {
+    let bytes = p.as_bytes();
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_alphanumeric() {
+            *digit |= b.is_ascii_digit();
+            word.push(b.to_ascii_lowercase());
+            i += 1;
+            continue;
+        }
+        let (d, len) = char_at(p, i);
+        if d.is_ascii() || !crate::text::is_word_char(d) || crate::text::is_cjk(d) {
+            break;
+        }
+        *digit |= d.is_numeric();
+        word.push_char(d);
+        i += len;
+    }
+    i
 }
 
 /// [`ASCII_CLASS`]: a letter or digit.
@@ -513,7 +518,8 @@ mod tests {
     use proptest::prelude::*;
 
     /// The word splitter as it was before ASCII words were read through a class table and
-    /// hashed eight bytes at a time: the sketches it made are persisted.
+    /// hashed eight bytes at a time (the sketches it made are persisted); what reads on past
+    /// ASCII, unchanged, is shared.
     fn paragraph_one_by_one(p: &str, acc: &mut Acc) {
         let bytes = p.as_bytes();
         let mut sentence_start = true;
@@ -537,22 +543,7 @@ mod tests {
             word.push_char(c);
             i += len;
             if !crate::text::is_cjk(c) {
-                while i < bytes.len() {
-                    let b = bytes[i];
-                    if b.is_ascii_alphanumeric() {
-                        digit |= b.is_ascii_digit();
-                        word.push(b.to_ascii_lowercase());
-                        i += 1;
-                        continue;
-                    }
-                    let (d, len) = char_at(p, i);
-                    if d.is_ascii() || !crate::text::is_word_char(d) || crate::text::is_cjk(d) {
-                        break;
-                    }
-                    digit |= d.is_numeric();
-                    word.push_char(d);
-                    i += len;
-                }
+                i = rest_of_word(p, i, &mut word, &mut digit);
             }
             let name = !digit && !sentence_start && upper;
             sentence_start = false;

@@ -59,12 +59,6 @@ pub trait Source: Send + 'static {
     fn run(self: Box<Self>, ctx: SourceContext) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 }
 
-/// What a file reader works with: the pipeline's ends and the read positions.
-struct Reading {
-    ctx: SourceContext,
-    tracker: Arc<Tracker>,
-}
-
 /// Errors setting up the file source.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -215,8 +209,8 @@ impl FileSource {
             }
         }
         let (job_tx, job_rx) = crate::channel::bounded::<FileJob>(self.cfg.channel_capacity.get());
-        let reader = Reader { reading: Reading { ctx, tracker: self.tracker.clone() }, limits: self.limits };
-        let ctx = &reader.reading.ctx;
+        let reader = Reader { ctx, tracker: self.tracker.clone(), limits: self.limits };
+        let ctx = &reader.ctx;
         let (dead_letter, counters, cancel) = (ctx.dead_letter.clone(), ctx.counters.clone(), ctx.cancel.clone());
         // A thread of its own per reader: a file's read is blocking work, and handing each file
         // to the blocking pool and back cost two thread switches a file.
@@ -299,7 +293,10 @@ impl FileSource {
 /// The source's readers: each job is a file (or the part of it past the last read) whose
 /// documents and rejections go on as they are read.
 struct Reader {
-    reading: Reading,
+    /// The pipeline's ends.
+    ctx: SourceContext,
+    /// The read positions.
+    tracker: Arc<Tracker>,
     limits: Limits,
 }
 
@@ -309,16 +306,15 @@ impl crate::runner::Work for Reader {
 
     fn take(&self, job: FileJob) -> bool {
         let (key, generation, size) = (job.key, job.generation, job.size);
-        let read =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_one(&job, &self.reading, self.limits)));
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.read_one(&job)));
         match read {
-            Ok(next) => self.reading.tracker.finish_read(key, generation, next),
+            Ok(next) => self.tracker.finish_read(key, generation, next),
             Err(_) => {
                 // `read_job` contains panics of its own; this is one in the bookkeeping around it.
                 // Retrying would only panic again: the file waits until it changes.
                 tracing::error!(path = %job.path.display(), "Reader failed; the file is left until it changes.");
                 metrics::counter!("newsmill_source_panics_total").increment(1);
-                self.reading.tracker.finish_read(key, generation, size);
+                self.tracker.finish_read(key, generation, size);
             }
         }
         // A cancelled read ends early and the scanner sends no more: the loop ends as the jobs
@@ -327,50 +323,52 @@ impl crate::runner::Work for Reader {
     }
 }
 
-/// Reads one planned file, sending its documents and rejections on; returns where the read
-/// ended.
-fn read_one(job: &FileJob, reading: &Reading, limits: Limits) -> u64 {
-    let (ctx, tracker) = (&reading.ctx, &reading.tracker);
-    let started = Instant::now();
-    let mut docs = 0u64;
-    let next = read_job(job, limits, &mut |ev| {
-        if ctx.cancel.is_cancelled() {
-            return false;
-        }
-        ctx.counters.received.fetch_add(1, Ordering::Relaxed);
-        match ev {
-            Emit::Doc(doc) => {
-                if let Some(t) = doc.prov.ticket.file()
-                    && !tracker.register(t)
-                {
-                    debug!(doc = %doc.prov.id, "Already written before the last stop; skipped.");
-                    ctx.counters.dropped.fetch_add(1, Ordering::Relaxed);
-                    return true;
-                }
-                docs += 1;
-                let sent = ctx.out.send_blocking(doc).is_ok();
-                if sent {
-                    ctx.counters.sent.fetch_add(1, Ordering::Relaxed);
-                }
-                sent
+impl Reader {
+    /// Reads one planned file, sending its documents and rejections on; returns where the read
+    /// ended.
+    fn read_one(&self, job: &FileJob) -> u64 {
+        let (ctx, tracker, limits) = (&self.ctx, &self.tracker, self.limits);
+        let started = Instant::now();
+        let mut docs = 0u64;
+        let next = read_job(job, limits, &mut |ev| {
+            if ctx.cancel.is_cancelled() {
+                return false;
             }
-            Emit::Reject(r) => {
-                if let Some(t) = r.ticket.as_ref().and_then(Ticket::file)
-                    && !tracker.register(t)
-                {
-                    debug!(path = %r.path, offset = r.offset, "Rejection already recorded before the last stop; skipped.");
-                    ctx.counters.dropped.fetch_add(1, Ordering::Relaxed);
-                    return true;
+            ctx.counters.received.fetch_add(1, Ordering::Relaxed);
+            match ev {
+                Emit::Doc(doc) => {
+                    if let Some(t) = doc.prov.ticket.file()
+                        && !tracker.register(t)
+                    {
+                        debug!(doc = %doc.prov.id, "Already written before the last stop; skipped.");
+                        ctx.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                        return true;
+                    }
+                    docs += 1;
+                    let sent = ctx.out.send_blocking(doc).is_ok();
+                    if sent {
+                        ctx.counters.sent.fetch_add(1, Ordering::Relaxed);
+                    }
+                    sent
                 }
-                warn!(path = %r.path, offset = r.offset, kind = r.kind, reason = %r.reason, "Rejected input.");
-                ctx.counters.rejected.fetch_add(1, Ordering::Relaxed);
-                ctx.dead_letter.send_blocking(r);
-                true
+                Emit::Reject(r) => {
+                    if let Some(t) = r.ticket.as_ref().and_then(Ticket::file)
+                        && !tracker.register(t)
+                    {
+                        debug!(path = %r.path, offset = r.offset, "Rejection already recorded before the last stop; skipped.");
+                        ctx.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                        return true;
+                    }
+                    warn!(path = %r.path, offset = r.offset, kind = r.kind, reason = %r.reason, "Rejected input.");
+                    ctx.counters.rejected.fetch_add(1, Ordering::Relaxed);
+                    ctx.dead_letter.send_blocking(r);
+                    true
+                }
             }
-        }
-    });
-    debug!(path = %job.path.display(), from = job.from, to = next, bytes = next.saturating_sub(job.from), docs, elapsed_ms = started.elapsed().as_millis() as u64, "Read file.");
-    next
+        });
+        debug!(path = %job.path.display(), from = job.from, to = next, bytes = next.saturating_sub(job.from), docs, elapsed_ms = started.elapsed().as_millis() as u64, "Read file.");
+        next
+    }
 }
 
 /// Watches the roots recursively; every event just wakes the scanner. Returns `None` (and logs)

@@ -52,8 +52,8 @@ impl HandoffConfig {
     /// Problems, as (key, why).
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut errors = Vec::new();
-        if self.stream.is_empty() || self.stream.contains(['.', '*', '>', ' ', '\t']) {
-            errors.push(("stream", format!("`{}` is not a stream name (no dots, spaces or wildcards)", self.stream)));
+        if let Some(why) = crate::nats::bad_stream_name(&self.stream) {
+            errors.push(("stream", why));
         }
         if self.subject.is_empty() || self.subject.contains(['*', '>', ' ', '\t']) {
             errors.push((

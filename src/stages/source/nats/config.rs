@@ -59,14 +59,10 @@ impl NatsSourceConfig {
     /// Problems, as (key, why).
     pub fn problems(&self) -> Vec<(&'static str, String)> {
         let mut errors = Vec::new();
-        let name_ok = |n: &str| !n.is_empty() && !n.contains(['.', '*', '>', ' ', '\t']);
-        if !name_ok(&self.stream) {
-            errors.push((
-                "nats.stream",
-                format!("`{}` is not a stream name (no dots, spaces or wildcards)", self.stream),
-            ));
+        if let Some(why) = crate::nats::bad_stream_name(&self.stream) {
+            errors.push(("nats.stream", why));
         }
-        if !name_ok(&self.consumer) {
+        if !crate::nats::is_plain_name(&self.consumer) {
             errors.push(("nats.consumer", format!("`{}` is not a consumer name", self.consumer)));
         }
         if self.subjects.is_empty() || self.subjects.iter().any(|s| s.is_empty() || s.contains(char::is_whitespace)) {
