@@ -308,6 +308,15 @@ pub struct Line {
     pub cut: Option<Box<Cut>>,
 }
 
+impl Line {
+    /// Dropped by the cleaner's model, or as part of a comments section, and scored by the model:
+    /// the extractor may still let it into the body once it knows the page's type (a listing's
+    /// items, a thread's replies), so a page holding only such lines is not empty yet.
+    pub fn doubted(&self) -> bool {
+        matches!(self.class, LineClass::Drop("model" | "comment_section")) && self.score.is_some()
+    }
+}
+
 /// The words a line of a page dump lost to the columns beside the article's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cut {

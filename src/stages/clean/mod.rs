@@ -591,7 +591,7 @@ impl Transform for Cleaner {
         let (cleaned, text) = self.clean_document(doc);
         // A line the model doubted may still be main content: on a listing or a shop's page, the
         // extractor knows the page's type and decides ([extract] html_body_threshold).
-        let open = |l: &Line| l.class == LineClass::Keep || (l.class == LineClass::Drop("model") && l.score.is_some());
+        let open = |l: &Line| l.class == LineClass::Keep || l.doubted();
         if !cleaned.meta.headline_only && !cleaned.lines.iter().any(open) {
             let excerpt = text.chars().take(300).collect::<String>();
             return Err(Reject::new("empty_after_cleaning", "no article text left after cleaning", excerpt));

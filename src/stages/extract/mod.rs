@@ -199,12 +199,9 @@ impl Joining {
 
     /// Whether `line`, dropped by the cleaner, joins the body.
     pub(crate) fn joins(&self, line: &Line) -> bool {
-        let judged = line.score.is_some_and(|p| p >= self.from);
-        match line.class {
-            LineClass::Drop("model") => judged,
-            LineClass::Drop("comment_section") => judged && self.page_type == Some(PageType::Forum),
-            _ => false,
-        }
+        let judged = line.doubted() && line.score.is_some_and(|p| p >= self.from);
+        let for_this_page = line.class != LineClass::Drop("comment_section") || self.page_type == Some(PageType::Forum);
+        judged && for_this_page
     }
 }
 
@@ -460,6 +457,12 @@ mod tests {
             !Joining { page_type: Some(PageType::Forum), from: 0.0 }.joins(&post(LineClass::Drop("ui_label"), 0.9))
         );
         assert!(!Joining { page_type: Some(PageType::Forum), from: 0.0 }.joins(&post(LineClass::Caption, 0.9)));
+        // What may join is what the cleaner passes on a page for (a thread held in its comments
+        // section alone reaches the extractor); a line the model never judged can do neither.
+        assert!(comment.doubted() && post(LineClass::Drop("model"), 0.3).doubted());
+        let unjudged = Line { score: None, ..comment.clone() };
+        assert!(!unjudged.doubted());
+        assert!(!Joining { page_type: Some(PageType::Forum), from: 0.0 }.joins(&unjudged));
     }
 
     #[test]
