@@ -363,6 +363,24 @@ fn is_streamed_content(e: &Tag<'_, '_>) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Whether an element is a panel a disclosure widget folds away (an accordion's section, a tab's
+/// panel): a reader opens it with one click, and on shops' and services' pages it holds the
+/// specifications, the FAQ, the description. Scripts mark the folded ones `aria-hidden`.
+fn folded_panel(e: &Tag<'_, '_>) -> bool {
+    let role = e.attr("role").unwrap_or_default();
+    if matches!(role, "region" | "tabpanel") {
+        return true;
+    }
+    if !role.is_empty() {
+        return false;
+    }
+    [e.attr("class"), e.attr("id")].into_iter().flatten().any(|v| {
+        ["accordion", "collaps", "tab-pane", "tabpanel", "tab-content"]
+            .iter()
+            .any(|k| v.as_bytes().windows(k.len()).any(|w| w.eq_ignore_ascii_case(k.as_bytes())))
+    })
+}
+
 /// Whether a class list hides its element in every layout: a utility class whose stylesheet rule is
 /// `display: none` (`hide`, `hidden`, `d-none`, `is-hidden`), with no class that shows it again at
 /// some screen width (`hidden md:block`, `d-none d-lg-flex`, `hidden-xs`).
@@ -463,10 +481,12 @@ impl Sink for Walk {
         self.meta.open(e);
         let id = self.next_id;
         self.next_id = self.next_id.saturating_add(1);
+        // A folded panel is shown with a click, however it is folded.
         let hidden = is_hidden(name)
-            || (e.attr("hidden").is_some() && !is_streamed_content(e))
-            || e.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
-            || e.attr("style").is_some_and(hides);
+            || (((e.attr("hidden").is_some() && !is_streamed_content(e))
+                || e.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+                || e.attr("style").is_some_and(hides))
+                && !folded_panel(e));
         if name == "img"
             && !hidden
             && !self.concealed()
@@ -912,6 +932,23 @@ mod tests {
         assert_eq!(texts(&parse(html, Limits::default())), ["Streamed article text.", "After a broken button tag."]);
         let html = "<p>Press <button>Go</button> to start.</p><button><div>Menu</div><span>Label</span></button>";
         assert_eq!(texts(&parse(html, Limits::default())), ["Press to start.", "Menu"]);
+    }
+
+    #[test]
+    fn folded_panels_are_shown_and_folded_menus_are_not() {
+        // Accordions and tabs fold their panels with `aria-hidden`, `hidden` or an inline style;
+        // menus and dialogs use the same markup and stay out.
+        let html = "<div class=accordion><h3>Specifications</h3>\
+            <div role=region aria-labelledby=b1 aria-hidden=true><p>Seat height: 20 inches.</p></div>\
+            <div class='accordion__content' hidden><p>Frame: oak.</p></div>\
+            <div id=tab-pane-2 style='display:none'><p>Care: wipe clean.</p></div></div>\
+            <div class=menu aria-hidden=true><a href=/>Home</a></div>\
+            <div class='modal collapse-free' role=dialog aria-hidden=true><p>Sign up for our emails.</p></div>\
+            <div aria-hidden=true><p>Carousel clone.</p></div>";
+        assert_eq!(
+            texts(&parse(html, Limits::default())),
+            ["Specifications", "Seat height: 20 inches.", "Frame: oak.", "Care: wipe clean."]
+        );
     }
 
     #[test]
