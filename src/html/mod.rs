@@ -133,7 +133,9 @@ static HINTS: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<Hint>)> = std:
         (&["caption"][..], Hint::Caption),
         (&["credit", "copyright"][..], Hint::Credit),
         (&["deck", "standfirst", "subtitle", "subhead", "sub-title", "strapline", "dek"][..], Hint::Deck),
-        // Shown only on hover or to screen readers: tooltips, people cards, "opens in a new window".
+        // Shown only on hover or to screen readers (tooltips, people cards, "opens in a new
+        // window"), or once to a new visitor: consent managers' banners and settings, whose
+        // paragraphs about cookies read as prose to every model.
         (
             &[
                 "tooltip",
@@ -144,6 +146,18 @@ static HINTS: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<Hint>)> = std:
                 "visuallyhidden",
                 "screen-reader",
                 "offscreen",
+                "consent",
+                "gdpr",
+                "onetrust",
+                "cookiebot",
+                "didomi",
+                "usercentrics",
+                "cookie-banner",
+                "cookiebanner",
+                "cookie-bar",
+                "cookie-notice",
+                "cookie-compliance",
+                "cookielaw",
             ][..],
             Hint::Hidden,
         ),
@@ -948,6 +962,21 @@ mod tests {
         assert_eq!(
             texts(&parse(html, Limits::default())),
             ["Specifications", "Seat height: 20 inches.", "Frame: oak.", "Care: wipe clean."]
+        );
+    }
+
+    #[test]
+    fn consent_banners_are_hidden() {
+        // What a consent manager shows a first-time visitor is not the page, however it words it.
+        let html = "<div id=onetrust-consent-sdk><div role=dialog><p>We and our partners store and access \
+            information on a device, such as cookies, to personalise ads and measure how the site is used.</p>\
+            </div></div><section class='page-notice gdpr-banner' role=region><p>We use cookies and other \
+            technologies that are essential to provide you our services.</p></section>\
+            <div class=cookie-consent__message>By using this website you agree to our Privacy Policy.</div>\
+            <article><p>The bakery on Mill Street sold its last loaf on Saturday after forty years.</p></article>";
+        assert_eq!(
+            texts(&parse(html, Limits::default())),
+            ["The bakery on Mill Street sold its last loaf on Saturday after forty years."]
         );
     }
 
