@@ -495,10 +495,14 @@ impl Sink for Walk {
         self.meta.open(e);
         let id = self.next_id;
         self.next_id = self.next_id.saturating_add(1);
-        // A folded panel is shown with a click, however it is folded.
+        // A folded panel is shown with a click, however it is folded. `aria-hidden` hides from
+        // screen readers only: on the page's `<main>` or `<article>` it is a dialog's doing (a
+        // consent banner open when the page was saved), and a browser shows them.
+        let aria_hidden = e.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+            && !matches!(name, "html" | "body" | "main" | "article");
         let hidden = is_hidden(name)
             || (((e.attr("hidden").is_some() && !is_streamed_content(e))
-                || e.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+                || aria_hidden
                 || e.attr("style").is_some_and(hides))
                 && !folded_panel(e));
         if name == "img"
@@ -967,13 +971,15 @@ mod tests {
 
     #[test]
     fn consent_banners_are_hidden() {
-        // What a consent manager shows a first-time visitor is not the page, however it words it.
+        // What a consent manager shows a first-time visitor is not the page, however it words it;
+        // while it is open, the page's `<main>` is hidden from screen readers, not from the eye.
         let html = "<div id=onetrust-consent-sdk><div role=dialog><p>We and our partners store and access \
             information on a device, such as cookies, to personalise ads and measure how the site is used.</p>\
             </div></div><section class='page-notice gdpr-banner' role=region><p>We use cookies and other \
             technologies that are essential to provide you our services.</p></section>\
             <div class=cookie-consent__message>By using this website you agree to our Privacy Policy.</div>\
-            <article><p>The bakery on Mill Street sold its last loaf on Saturday after forty years.</p></article>";
+            <main role=presentation aria-hidden=true><article><p>The bakery on Mill Street sold its last loaf \
+            on Saturday after forty years.</p></article></main>";
         assert_eq!(
             texts(&parse(html, Limits::default())),
             ["The bakery on Mill Street sold its last loaf on Saturday after forty years."]
