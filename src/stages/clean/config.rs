@@ -115,6 +115,9 @@ pub struct CleanConfig {
     pub comments_start_pattern: String,
     /// Share and follow prompts (lines of at most 12 words).
     pub share_pattern: String,
+    /// A consent manager's notice about cookies, "We use cookies to ...", "These cookies are
+    /// necessary ..." (lines that mention cookies).
+    pub consent_pattern: String,
     /// A link to another article inside this one, "SEE MORE: ..." (HTML blocks of at most 25 words).
     pub teaser_pattern: String,
     /// An article's tags under a label, "Tags: ...", "Теги: ..." (lines of at most 30 words).
@@ -228,6 +231,7 @@ impl Default for CleanConfig {
             caption_pattern: super::patterns::CAPTION_PATTERN.into(),
             comments_start_pattern: super::patterns::COMMENTS_START_PATTERN.into(),
             share_pattern: super::patterns::SHARE_PATTERN.into(),
+            consent_pattern: super::patterns::CONSENT_PATTERN.into(),
             teaser_pattern: super::patterns::TEASER_PATTERN.into(),
             tags_pattern: super::patterns::TAGS_PATTERN.into(),
             identifier_pattern: super::patterns::IDENTIFIER_PATTERN.into(),
@@ -265,6 +269,8 @@ pub struct Rules {
     pub tags: PerThread<Regex>,
     /// See [`super::patterns::SHARE_PATTERN`].
     pub share: PerThread<Regex>,
+    /// See [`super::patterns::CONSENT_PATTERN`].
+    pub consent: PerThread<Regex>,
     /// See [`super::patterns::IDENTIFIER_PATTERN`].
     pub identifier: PerThread<Regex>,
     /// See [`super::patterns::BYLINE_PATTERN`].
@@ -309,6 +315,7 @@ impl Rules {
             teaser: one("teaser_pattern", &cfg.teaser_pattern),
             tags: one("tags_pattern", &cfg.tags_pattern),
             share: one("share_pattern", &cfg.share_pattern),
+            consent: one("consent_pattern", &cfg.consent_pattern),
             identifier: one("identifier_pattern", &cfg.identifier_pattern),
             byline: one("byline_pattern", &cfg.byline_pattern),
             dateline: one("dateline_pattern", &cfg.dateline_pattern),

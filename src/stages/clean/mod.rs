@@ -299,6 +299,8 @@ impl Cleaner {
                 LineClass::Drop("ui_identifier")
             } else if words <= 12 && rules.share.is_match(&text) {
                 LineClass::Drop("share_prompt")
+            } else if mentions_cookies(&text) && rules.consent.is_match(&text) {
+                LineClass::Drop("consent")
             } else if words <= 30 && rules.tags.is_match(&text) {
                 LineClass::Drop("tags")
             } else if html && words <= 25 && rules.teaser.is_match(&text) {
@@ -321,6 +323,14 @@ impl Cleaner {
         }
         FirstPass { lines, forced, origin }
     }
+}
+
+/// Whether a line says "cookie" in any case: the consent rule is asked only then (one search for
+/// a byte pair in most lines instead of a regex search).
+fn mentions_cookies(text: &str) -> bool {
+    memchr::memmem::find_iter(text.as_bytes(), b"ookie")
+        .any(|i| i > 0 && text.as_bytes()[i - 1].eq_ignore_ascii_case(&b'c'))
+        || memchr::memmem::find_iter(text.as_bytes(), b"OOKIE").any(|i| i > 0 && text.as_bytes()[i - 1] == b'C')
 }
 
 /// Roles the markup gives blocks before the model runs: the `<h1>` (or block) repeating the stated
@@ -659,6 +669,41 @@ mod tests {
 
     fn class_of<'a>(lines: &'a [Line], starts: &str) -> &'a LineClass {
         &lines.iter().find(|l| l.text.starts_with(starts)).unwrap_or_else(|| panic!("no line {starts}")).class
+    }
+
+    #[test]
+    fn a_consent_managers_notice_is_dropped_and_prose_about_cookies_kept() {
+        let rules = Rules::compile(&CleanConfig::default()).unwrap();
+        let consent = |text: &str| mentions_cookies(text) && rules.consent.is_match(text);
+        for notice in [
+            "We use cookies to give you the best online experience.",
+            "This website uses cookies to personalize content, analyze our traffic and enhance your experience.",
+            "We and our 100 partners store and/or access information on a device, such as unique IDs in cookies.",
+            "By continuing to browse this site you are agreeing to our use of cookies. View Privacy Policy.",
+            "These cookies are necessary for the website to function and cannot be switched off in our systems.",
+            "These cookies, including those from third parties, are used to collect information about visitors.",
+            "go.dev uses cookies from Google to deliver and enhance the quality of its services.",
+            "_clck 1 year Microsoft Clarity sets this cookie to retain the browser's Clarity User ID.",
+            "Accept All Cookies",
+            "THIS SITE USES COOKIES",
+        ] {
+            assert!(consent(notice), "{notice}");
+        }
+        for prose in [
+            "Google said on Monday it would stop using third-party cookies in Chrome next year.",
+            "Regulators say sites must ask visitors before they store cookies on their devices.",
+            "At one point I put an aluminum cookie sheet in the oven to catch drippings.",
+            "Flask will take the values you put into the session object and serialize them into a cookie.",
+            "We use the partners' data to plan routes, the company said.",
+        ] {
+            assert!(!consent(prose), "{prose}");
+        }
+        let page = "Harbour News\nHome | News | Sport\nWe use cookies to ensure that we give you the best experience on our website.\n\
+            The harbour's new ferry terminal opened on Monday after three years of building work and delays.\n\
+            Bakers along the quay sold out of cookies by noon as thousands came to see the first crossing.";
+        let lines = cleaner().classify(page);
+        assert_eq!(class_of(&lines, "We use cookies"), &LineClass::Drop("consent"));
+        assert_eq!(class_of(&lines, "Bakers along"), &LineClass::Keep);
     }
 
     #[test]
