@@ -500,7 +500,14 @@ impl Sink for Walk {
         // consent banner open when the page was saved), and a browser shows them.
         let aria_hidden = e.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
             && !matches!(name, "html" | "body" | "main" | "article");
+        // A dialog (a drawer menu, a sign-up or consent popup, a policy shown over the page) is
+        // not the page, whether or not it was open when the page was saved.
+        let dialog = name == "dialog"
+            || e.attr("role")
+                .is_some_and(|r| r.eq_ignore_ascii_case("dialog") || r.eq_ignore_ascii_case("alertdialog"))
+            || e.attr("aria-modal").is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let hidden = is_hidden(name)
+            || dialog
             || (((e.attr("hidden").is_some() && !is_streamed_content(e))
                 || aria_hidden
                 || e.attr("style").is_some_and(hides))
@@ -953,7 +960,7 @@ mod tests {
     }
 
     #[test]
-    fn folded_panels_are_shown_and_folded_menus_are_not() {
+    fn folded_panels_are_shown_and_folded_menus_and_dialogs_are_not() {
         // Accordions and tabs fold their panels with `aria-hidden`, `hidden` or an inline style;
         // menus and dialogs use the same markup and stay out.
         let html = "<div class=accordion><h3>Specifications</h3>\
@@ -962,7 +969,9 @@ mod tests {
             <div id=tab-pane-2 style='display:none'><p>Care: wipe clean.</p></div></div>\
             <div class=menu aria-hidden=true><a href=/>Home</a></div>\
             <div class='modal collapse-free' role=dialog aria-hidden=true><p>Sign up for our emails.</p></div>\
-            <div aria-hidden=true><p>Carousel clone.</p></div>";
+            <div aria-hidden=true><p>Carousel clone.</p></div>\
+            <div class=drawer role=dialog><a href=/shop>Shop all</a></div><dialog open><p>Join our list.</p></dialog>\
+            <div aria-modal=true><p>Our privacy policy, shown over the page.</p></div>";
         assert_eq!(
             texts(&parse(html, Limits::default())),
             ["Specifications", "Seat height: 20 inches.", "Frame: oak.", "Care: wipe clean."]
