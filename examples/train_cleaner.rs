@@ -380,6 +380,7 @@ fn fit(
     iterations: usize,
     (l2, l2_columns): (f32, f32),
     cfg: &CleanConfig,
+    columns_sets: &[String],
 ) -> Result<Model, RulesError> {
     let a = train(&rows_a(pages), iterations, l2);
     let b = train(&rows_b(pages, &a), iterations, l2);
@@ -387,7 +388,11 @@ fn fit(
     let columns = match markup {
         Markup::Text => {
             let lines_only = cleaner_with(&Model { a: a.clone(), b: b.clone(), columns: None }, cfg, markup)?;
-            let (first_rows, words) = rows_words(pages, &lines_only);
+            // `--columns-train SETS`: the word model learns from those sets' pages only (a table
+            // layout's wrapped columns are rare on this year's pages, which would unlearn them).
+            let for_columns: Vec<&Page> =
+                pages.iter().filter(|p| columns_sets.is_empty() || columns_sets.contains(&p.set)).copied().collect();
+            let (first_rows, words) = rows_words(&for_columns, &lines_only);
             let first = train(&first_rows, iterations, l2_columns);
             let second_rows = rows_second(&first_rows, &words, &first);
             let second = train(&second_rows, iterations, l2_columns);
@@ -560,13 +565,14 @@ fn report(label: &str, m: &Fitted, rows: &[Row]) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--l2 X] [--l2-columns X] [--config FILE] [--threshold P] [--write FILE] [--oracle] [--cv-only] [--set-weight SET=W,...]";
+    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--l2 X] [--l2-columns X] [--config FILE] [--threshold P] [--write FILE] [--oracle] [--cv-only] [--set-weight SET=W,...] [--columns-train SETS]";
     let bench = PathBuf::from(args.get(1).ok_or(usage)?);
     let list = |s: Option<String>| s.map(|s| s.split(',').map(String::from).collect::<Vec<_>>()).unwrap_or_default();
     let train_sets = list(arg("--train"));
     let eval_sets = list(arg("--eval"));
     let iterations: usize = arg("--iterations").map(|s| s.parse()).transpose()?.unwrap_or(400);
     let folds: usize = arg("--folds").map(|s| s.parse()).transpose()?.unwrap_or(0);
+    let columns_sets = list(arg("--columns-train"));
     // The cleaner's settings: the daemon's defaults, or the `[clean]` section of a config file, so
     // that a setting can be cross-validated before it becomes a default.
     let mut cfg = match arg("--config") {
@@ -630,7 +636,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut held: Vec<(&Page, Vec<String>, Vec<String>)> = Vec::new();
         for k in 0..folds {
             let train_pages: Vec<&Page> = all.iter().filter(|p| fold_of(p) != k).copied().collect();
-            let m = fit(&train_pages, iterations, l2, cfg)?;
+            let m = fit(&train_pages, iterations, l2, cfg, &columns_sets)?;
             let with = cleaner_with(&m, cfg, markup)?;
             let without = cleaner_with(&Model { columns: None, ..m }, cfg, markup)?;
             for p in all.iter().filter(|p| fold_of(p) == k) {
@@ -666,7 +672,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             return Ok(());
         }
     }
-    let m = fit(&all, iterations, l2, cfg)?;
+    let m = fit(&all, iterations, l2, cfg, &columns_sets)?;
     report(&format!("train A {}", train_sets.join(",")), &m.a, &rows_a(&all));
     report(&format!("train B {}", train_sets.join(",")), &m.b, &rows_b(&all, &m.a));
     if let Some((first, second)) = &m.columns {
@@ -693,7 +699,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("eval {set:<24} sh_P={p:.3} sh_R={r:.3} sh_F1={f:.3} (unseen set)");
     }
     if let Some(path) = arg("--write") {
-        let weights = arg("--set-weight").map(|w| format!(" --set-weight {w}")).unwrap_or_default();
+        let mut weights = arg("--set-weight").map(|w| format!(" --set-weight {w}")).unwrap_or_default();
+        if !columns_sets.is_empty() {
+            weights.push_str(&format!(" --columns-train {}", columns_sets.join(",")));
+        }
         let command = format!(
             "cargo run --release --example train_cleaner -- BENCH_DIR --train {}{weights} --iterations {iterations}",
             train_sets.join(",")
