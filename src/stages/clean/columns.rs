@@ -600,7 +600,13 @@ pub(crate) fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[b
         scores
             .extend((at..offset).zip(extra.by_ref()).map(|(k, x)| clamp_logit(model.logit_of(first.row(k), x)) - bias));
         let best = best_run(&scores);
-        let run = if kept {
+        let run = if kept && reads_whole(&lines[i].text) {
+            // A paragraph on a line of its own (it starts a sentence and ends one) holds no other
+            // column's words at its ends: it is kept whole, or dropped whole as another column's.
+            // (Cutting such lines down to the width of the page's runs took a paragraph's first
+            // and last words off the unwrapped dumps of this year's pages.)
+            best.map(|_| (0, words.len()))
+        } else if kept {
             // Words are cut off only when the model is sure of it: a wrong cut loses article text
             // in the middle of a sentence, a missed one leaves a few words of a menu.
             best.map(|(a, b)| {
@@ -634,6 +640,13 @@ pub(crate) fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[b
             }
         }
     }
+}
+
+/// Whether a line reads as a paragraph of its own: it begins as a sentence does (a capital, a
+/// digit or an opening quote, then a letter or digit) and ends one.
+fn reads_whole(text: &str) -> bool {
+    let start = text.trim_start_matches(['"', '“', '‘', '\'', '(', '¿', '¡']);
+    start.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit()) && ends_sentence(text)
 }
 
 /// How the column splitter decides, from `[clean]`.
@@ -768,9 +781,30 @@ mod tests {
         let mut sentences = page(".");
         split_columns(&model, &mut sentences, &forced, settings);
         assert!(sentences.iter().all(|l| l.cut.is_none()), "{sentences:?}");
+        // With that gate off, a line reading as a paragraph of its own (a capital first, a sentence
+        // end last) is still never cut; one that starts mid-sentence is.
+        let gate_off = Settings { max_sentence_share: 1.0, ..settings };
         let mut off = page(".");
-        split_columns(&model, &mut off, &forced, Settings { max_sentence_share: 1.0, ..settings });
-        assert!(off.iter().all(|l| l.cut.is_some()), "{off:?}");
+        split_columns(&model, &mut off, &forced, gate_off);
+        assert!(off.iter().all(|l| l.cut.is_none() && l.class == LineClass::Keep), "{off:?}");
+        let mut mid = page(".");
+        for (i, l) in mid.iter_mut().enumerate() {
+            l.text = format!("the council said that the old ferry would run again {i} Sports.");
+        }
+        split_columns(&model, &mut mid, &forced, gate_off);
+        assert!(mid.iter().all(|l| l.cut.is_some()), "{mid:?}");
+    }
+
+    #[test]
+    fn lines_that_read_as_paragraphs() {
+        for whole in
+            ["The ferry runs again.", "“We won,” she said.", "2025 was a good year!", "(Reuters) The port opened."]
+        {
+            assert!(reads_whole(whole), "{whole}");
+        }
+        for part in ["the ferry runs again.", "The ferry runs again", "Home News The ferry", "- The ferry runs."] {
+            assert!(!reads_whole(part), "{part}");
+        }
     }
 
     #[test]
