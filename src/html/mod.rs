@@ -380,9 +380,8 @@ fn is_streamed_content(e: &Tag<'_, '_>) -> bool {
 /// Whether an element is a panel a disclosure widget folds away (an accordion's section, a tab's
 /// panel): a reader opens it with one click, and on shops' and services' pages it holds the
 /// specifications, the FAQ, the description. Scripts mark the folded ones `aria-hidden`.
-fn folded_panel(e: &Tag<'_, '_>) -> bool {
-    let role = e.attr("role").unwrap_or_default();
-    if matches!(role, "region" | "tabpanel") {
+fn folded_panel(e: &Tag<'_, '_>, role: &str) -> bool {
+    if role.eq_ignore_ascii_case("region") || role.eq_ignore_ascii_case("tabpanel") {
         return true;
     }
     if !role.is_empty() {
@@ -502,16 +501,17 @@ impl Sink for Walk {
             && !matches!(name, "html" | "body" | "main" | "article");
         // A dialog (a drawer menu, a sign-up or consent popup, a policy shown over the page) is
         // not the page, whether or not it was open when the page was saved.
+        let role = e.attr("role").unwrap_or_default();
         let dialog = name == "dialog"
-            || e.attr("role")
-                .is_some_and(|r| r.eq_ignore_ascii_case("dialog") || r.eq_ignore_ascii_case("alertdialog"))
+            || role.eq_ignore_ascii_case("dialog")
+            || role.eq_ignore_ascii_case("alertdialog")
             || e.attr("aria-modal").is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let hidden = is_hidden(name)
             || dialog
             || (((e.attr("hidden").is_some() && !is_streamed_content(e))
                 || aria_hidden
                 || e.attr("style").is_some_and(hides))
-                && !folded_panel(e));
+                && !folded_panel(e, role));
         if name == "img"
             && !hidden
             && !self.concealed()
@@ -520,7 +520,6 @@ impl Sink for Walk {
         {
             self.image_alts.push(caption_key(alt));
         }
-        let role = e.attr("role").unwrap_or_default();
         let mut adds = match name {
             "article" => within::ARTICLE,
             "main" => within::MAIN,
