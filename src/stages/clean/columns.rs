@@ -503,7 +503,7 @@ pub(crate) fn best_run(scores: &[f32]) -> Option<(usize, usize)> {
 /// the model believes in is dropped. `threshold` is the probability a word must reach to count
 /// for its run.
 pub(crate) fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], settings: Settings) {
-    let Settings { threshold, min_share, margin, rescue, max_sentence_share } = settings;
+    let Settings { threshold, keep, min_share, margin, rescue, max_sentence_share } = settings;
     let which: Vec<usize> = (0..lines.len()).filter(|&i| judged(&lines[i], forced[i], rescue)).collect();
     let kept: Vec<bool> = which.iter().map(|&i| lines[i].class == LineClass::Keep).collect();
     let n_kept = kept.iter().filter(|k| **k).count();
@@ -605,7 +605,11 @@ pub(crate) fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[b
             // column's words at its ends: it is kept whole, or dropped whole as another column's.
             // (Cutting such lines down to the width of the page's runs took a paragraph's first
             // and last words off the unwrapped dumps of this year's pages.)
-            best.map(|_| (0, words.len()))
+            // A line the mending rules kept although the line model doubted it (a lede, a line
+            // between body lines) was kept for its place, not its words: the word model, which
+            // reads the line model's doubt among its inputs, does not drop it again.
+            let mended = lines[i].score.is_some_and(|p| p < keep);
+            if mended { Some((0, words.len())) } else { best.map(|_| (0, words.len())) }
         } else if kept {
             // Words are cut off only when the model is sure of it: a wrong cut loses article text
             // in the middle of a sentence, a missed one leaves a few words of a menu.
@@ -654,6 +658,9 @@ fn reads_whole(text: &str) -> bool {
 pub(crate) struct Settings {
     /// The probability a word must reach to count for the article's run.
     pub threshold: f32,
+    /// The line model's keep threshold (`keep_threshold`): a kept line below it was kept by the
+    /// mending rules.
+    pub keep: f32,
     /// The share of kept lines the first pass must find mixed before a page is split.
     pub min_share: f32,
     /// How sure (summed log-odds) the model must be of the words at a line's end to cut them, and
@@ -770,7 +777,8 @@ mod tests {
                 })
                 .collect()
         };
-        let settings = Settings { threshold: 0.5, min_share: 0.2, margin: 2.0, rescue: 0.2, max_sentence_share: 0.9 };
+        let settings =
+            Settings { threshold: 0.5, keep: 0.5, min_share: 0.2, margin: 2.0, rescue: 0.2, max_sentence_share: 0.9 };
         let model = lower_case_model();
         let forced = vec![false; 12];
         let mut wrapped = page("");
@@ -793,6 +801,28 @@ mod tests {
         }
         split_columns(&model, &mut mid, &forced, gate_off);
         assert!(mid.iter().all(|l| l.cut.is_some()), "{mid:?}");
+    }
+
+    #[test]
+    fn a_paragraph_line_of_another_column_is_dropped_whole_unless_the_mending_rules_kept_it() {
+        let line = |text: String, score: f32| Line {
+            words: crate::text::word_count(&text),
+            text,
+            class: LineClass::Keep,
+            prose: true,
+            score: Some(score),
+            cut: None,
+        };
+        let mut lines: Vec<Line> = (0..12)
+            .map(|i| line(format!("Sports the council said that the old ferry would run again {i}"), 0.9))
+            .collect();
+        lines.push(line("Weather Traffic Jobs Classifieds Obituaries.".into(), 0.9));
+        lines.push(line("Letters Opinion Columnists Cartoons Puzzles.".into(), 0.3));
+        let settings =
+            Settings { threshold: 0.5, keep: 0.5, min_share: 0.2, margin: 2.0, rescue: 0.2, max_sentence_share: 0.9 };
+        split_columns(&lower_case_model(), &mut lines, &[false; 14], settings);
+        assert_eq!(lines[12].class, LineClass::Drop("column"), "{:?}", lines[12]);
+        assert!(lines[13].class == LineClass::Keep && lines[13].cut.is_none(), "{:?}", lines[13]);
     }
 
     #[test]

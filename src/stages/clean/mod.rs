@@ -122,6 +122,7 @@ impl Cleaner {
         if let (true, Some(words)) = (split, &self.model.columns) {
             let settings = columns::Settings {
                 threshold: self.cfg.column_word_threshold,
+                keep: self.cfg.keep_threshold,
                 min_share: self.cfg.column_min_share,
                 margin: self.cfg.column_cut_margin,
                 rescue: self.cfg.column_rescue_threshold,
