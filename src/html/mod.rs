@@ -377,6 +377,13 @@ fn is_streamed_content(e: &Tag<'_, '_>) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// Whether an element holds the whole page or its article (`<html>`, `<body>`, `<main>`,
+/// `<article>`): what marks such an element hidden says something about the page around it (a
+/// plugin's page-wide class, a dialog that was open), not that a browser hides it.
+fn holds_the_page(name: &str) -> bool {
+    matches!(name, "html" | "body" | "main" | "article")
+}
+
 /// Whether an element is a panel a disclosure widget folds away (an accordion's section, a tab's
 /// panel): a reader opens it with one click, and on shops' and services' pages it holds the
 /// specifications, the FAQ, the description. Scripts mark the folded ones `aria-hidden`.
@@ -497,8 +504,8 @@ impl Sink for Walk {
         // A folded panel is shown with a click, however it is folded. `aria-hidden` hides from
         // screen readers only: on the page's `<main>` or `<article>` it is a dialog's doing (a
         // consent banner open when the page was saved), and a browser shows them.
-        let aria_hidden = e.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
-            && !matches!(name, "html" | "body" | "main" | "article");
+        let aria_hidden =
+            e.attr("aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true")) && !holds_the_page(name);
         // A dialog (a drawer menu, a sign-up or consent popup, a policy shown over the page) is
         // not the page, whether or not it was open when the page was saved.
         let role = e.attr("role").unwrap_or_default();
@@ -566,9 +573,7 @@ impl Sink for Walk {
         positive &= !negative;
         // A page-wide class ("wvs-tooltip" on `<body>`, set by a shop plugin) says nothing about
         // whether the page is shown.
-        let hidden = hidden
-            || ((hidden_class || e.attr("class").is_some_and(hiding_class))
-                && !matches!(name, "html" | "body" | "main" | "article"));
+        let hidden = hidden || ((hidden_class || e.attr("class").is_some_and(hiding_class)) && !holds_the_page(name));
         let block = is_block(name) || adds & within::CREDIT != 0;
         if block && !self.concealed() {
             self.flush();
