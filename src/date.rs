@@ -53,10 +53,13 @@ static PATTERNS: LazyLock<PerThread<Patterns>> = LazyLock::new(|| {
         iso: re(r"(?-u:\b)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?"),
         ymd: re(r"(?-u:\b)(\d{4})[./](\d{1,2})[./](\d{1,2})(?-u:\b)"),
         cjk: re(r"(\d{4})\s*[년年]\s*(\d{1,2})\s*[월月]\s*(\d{1,2})\s*[일日]"),
-        month_first: re(&format!(r"(?i)(?-u:\b)({months})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?-u:\b)")),
+        // A year may run into the next text node's capital (`April 26, 2024Updated on: ...`).
+        month_first: re(&format!(
+            r"(?i)(?-u:\b)({months})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?:(?-u:\b)|(?-i:[A-Z]))"
+        )),
         // `20 July 2024`, `20. Juli 2024`, `20 juillet 2024`, `20 de julio de 2024`.
         day_first: re(&format!(
-            r"(?i)(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?({months})\.?,?\s+(?:de\s+)?(\d{{4}})(?-u:\b)"
+            r"(?i)(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?({months})\.?,?\s+(?:de\s+)?(\d{{4}})(?:(?-u:\b)|(?-i:[A-Z]))"
         )),
         dmy: re(r"(?-u:\b)(\d{1,2})([./])(\d{1,2})[./](\d{4})(?-u:\b)"),
         time: re(r"(?i)(?-u:\b)(\d{1,2})(?::|時|시\s*)(\d{2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"),
@@ -234,9 +237,9 @@ pub fn find_date_in(s: &str, day_first: Option<bool>) -> Option<String> {
     } else if let Some(c) = p.ymd.captures(s) {
         (num(c.get(1))?, num(c.get(2))?, num(c.get(3))?, c.get(0)?.end())
     } else if let Some(c) = p.month_first.captures(s) {
-        (num(c.get(3))?, month_number(c.get(1)?.as_str())?, num(c.get(2))?, c.get(0)?.end())
+        (num(c.get(3))?, month_number(c.get(1)?.as_str())?, num(c.get(2))?, c.get(3)?.end())
     } else if let Some(c) = p.day_first.captures(s) {
-        (num(c.get(3))?, month_number(c.get(2)?.as_str())?, num(c.get(1))?, c.get(0)?.end())
+        (num(c.get(3))?, month_number(c.get(2)?.as_str())?, num(c.get(1))?, c.get(3)?.end())
     } else if let Some((m, c)) = p.day_word.captures(s).and_then(|c| Some((month_number(c.get(2)?.as_str())?, c))) {
         (num(c.get(3))?, m, num(c.get(1))?, c.get(0)?.end())
     } else if let Some(c) = p.dmy.captures(s) {
@@ -270,6 +273,28 @@ pub fn find_date_in(s: &str, day_first: Option<bool>) -> Option<String> {
         Some(t) => date.to_datetime(t).strftime("%Y-%m-%dT%H:%M:%S").to_string(),
         None => date.to_string(),
     })
+}
+
+/// Whether the first numeric date in `s` (`09.10.2024`, `03/01/2017`) is the day `day` (`YYYY-MM-DD`)
+/// read either way round: pages write dots in the American order too, so a shown numeric date
+/// that disagrees with a stated one may only be read the other way.
+///
+/// ```
+/// use newsmill::date::may_read_as;
+/// assert!(may_read_as("09.10.2024", "2024-09-10"));
+/// assert!(may_read_as("By Ann | 09.10.2024", "2024-10-09"));
+/// assert!(!may_read_as("09.10.2024", "2024-09-11"));
+/// assert!(!may_read_as("October 9, 2024", "2024-10-09")); // only numeric dates can be read two ways
+/// ```
+pub fn may_read_as(s: &str, day: &str) -> bool {
+    if !has_four_ascii_digits(s) {
+        return false;
+    }
+    let Some(c) = PATTERNS.dmy.captures(s) else { return false };
+    let (a, b, y): (Option<i8>, Option<i8>, Option<i16>) = (num(c.get(1)), num(c.get(3)), num(c.get(4)));
+    let (Some(a), Some(b), Some(y)) = (a, b, y) else { return false };
+    let is = |m: i8, d: i8| jiff::civil::Date::new(y, m, d).is_ok_and(|date| date.to_string() == day);
+    is(a, b) || is(b, a)
 }
 
 /// Whether `s` has four ASCII digits in a row.
@@ -311,6 +336,17 @@ mod tests {
         assert_eq!(normalize_stated_in("02-12-2025", Some(true)).as_deref(), Some("2025-12-02"));
         assert_eq!(normalize_stated_in("02-12-2025", None).as_deref(), Some("02-12-2025"));
         assert_eq!(normalize_stated_in("2-12-20251", Some(true)).as_deref(), Some("2-12-20251"));
+    }
+
+    #[test]
+    fn a_year_run_into_the_next_words_capital() {
+        // Two text nodes with no space between them, as the page shows them.
+        assert_eq!(find_date("April 26, 2024Updated on: October 28, 2024").as_deref(), Some("2024-04-26"));
+        assert_eq!(find_date("26 April 2024Updated").as_deref(), Some("2024-04-26"));
+        assert_eq!(find_date("April 26, 2024 at 4:12pm").as_deref(), Some("2024-04-26T16:12:00"));
+        // A longer number is no year.
+        assert_eq!(find_date("April 26, 20245"), None);
+        assert_eq!(find_date("April 26, 2024abc"), None);
     }
 
     #[test]
