@@ -53,13 +53,14 @@ static PATTERNS: LazyLock<PerThread<Patterns>> = LazyLock::new(|| {
         iso: re(r"(?-u:\b)(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?"),
         ymd: re(r"(?-u:\b)(\d{4})[./](\d{1,2})[./](\d{1,2})(?-u:\b)"),
         cjk: re(r"(\d{4})\s*[년年]\s*(\d{1,2})\s*[월月]\s*(\d{1,2})\s*[일日]"),
-        // A year may run into the next text node's capital (`April 26, 2024Updated on: ...`).
+        // A year may run into the next text node (`April 26, 2024Updated on: ...`, `October 17,
+        // 20236:01 PM`); the digit run on is captured so that only a plausible year is taken.
         month_first: re(&format!(
-            r"(?i)(?-u:\b)({months})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?:(?-u:\b)|(?-i:[A-Z]))"
+            r"(?i)(?-u:\b)({months})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?:(?-u:\b)|(?-i:[A-Z])|(\d))"
         )),
         // `20 July 2024`, `20. Juli 2024`, `20 juillet 2024`, `20 de julio de 2024`.
         day_first: re(&format!(
-            r"(?i)(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?({months})\.?,?\s+(?:de\s+)?(\d{{4}})(?:(?-u:\b)|(?-i:[A-Z]))"
+            r"(?i)(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+)?({months})\.?,?\s+(?:de\s+)?(\d{{4}})(?:(?-u:\b)|(?-i:[A-Z])|(\d))"
         )),
         dmy: re(r"(?-u:\b)(\d{1,2})([./])(\d{1,2})[./](\d{4})(?-u:\b)"),
         time: re(r"(?i)(?-u:\b)(\d{1,2})(?::|時|시\s*)(\d{2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"),
@@ -237,9 +238,9 @@ pub fn find_date_in(s: &str, day_first: Option<bool>) -> Option<String> {
     } else if let Some(c) = p.ymd.captures(s) {
         (num(c.get(1))?, num(c.get(2))?, num(c.get(3))?, c.get(0)?.end())
     } else if let Some(c) = p.month_first.captures(s) {
-        (num(c.get(3))?, month_number(c.get(1)?.as_str())?, num(c.get(2))?, c.get(3)?.end())
+        (glued_year(&c)?, month_number(c.get(1)?.as_str())?, num(c.get(2))?, c.get(3)?.end())
     } else if let Some(c) = p.day_first.captures(s) {
-        (num(c.get(3))?, month_number(c.get(2)?.as_str())?, num(c.get(1))?, c.get(3)?.end())
+        (glued_year(&c)?, month_number(c.get(2)?.as_str())?, num(c.get(1))?, c.get(3)?.end())
     } else if let Some((m, c)) = p.day_word.captures(s).and_then(|c| Some((month_number(c.get(2)?.as_str())?, c))) {
         (num(c.get(3))?, m, num(c.get(1))?, c.get(0)?.end())
     } else if let Some(c) = p.dmy.captures(s) {
@@ -297,6 +298,13 @@ pub fn may_read_as(s: &str, day: &str) -> bool {
     is(a, b) || is(b, a)
 }
 
+/// The year (group 3) of a written-out date, when a digit running on after it (group 4) leaves
+/// it plausible: `20236:01` is 2023 and a time, `10000` no year.
+fn glued_year(c: &regex::Captures<'_>) -> Option<i16> {
+    let year: i16 = num(c.get(3))?;
+    (c.get(4).is_none() || (1900..2100).contains(&year)).then_some(year)
+}
+
 /// Whether `s` has four ASCII digits in a row.
 fn has_four_ascii_digits(s: &str) -> bool {
     let mut run = 0;
@@ -345,7 +353,9 @@ mod tests {
         assert_eq!(find_date("26 April 2024Updated").as_deref(), Some("2024-04-26"));
         assert_eq!(find_date("April 26, 2024 at 4:12pm").as_deref(), Some("2024-04-26T16:12:00"));
         // A longer number is no year.
-        assert_eq!(find_date("April 26, 20245"), None);
+        assert_eq!(find_date("October 17, 20236:01 PM ET").as_deref(), Some("2023-10-17T18:01:00"));
+        assert_eq!(find_date("January 14, 202620 Mins Read").as_deref(), Some("2026-01-14"));
+        assert_eq!(find_date("May 5, 10000 people"), None);
         assert_eq!(find_date("April 26, 2024abc"), None);
     }
 
