@@ -86,6 +86,22 @@ pub struct CleanConfig {
     pub headline_min_overlap: f32,
     /// How many of the body's first content words the headline is compared with.
     pub headline_body_terms: NonZeroUsize,
+    /// A headline-shaped line with a byline or dateline at most this many lines under it is the
+    /// headline, before the nearest one above the body; 0 turns the rule off.
+    pub headline_anchor_lines: usize,
+    /// How many lines above the body such a headline over a byline or dateline is looked for
+    /// (author boxes and sign-up forms stand between them on today's pages).
+    pub headline_anchor_reach_lines: usize,
+    /// How many lines into the body such a headline is looked for too (the model kept a page's
+    /// furniture above it).
+    pub headline_anchor_below_lines: usize,
+    /// A headline-shaped line at most 3 lines over such a headline makes it the deck (`Headline` /
+    /// `Deck` / `By ...` / `date`) when it has at least this many words (CJK: twice as many
+    /// characters); shorter ones are a site's buttons and breadcrumbs.
+    pub headline_deck_min_words: usize,
+    /// ... and when the body shares at least this share of what it shares with that headline's
+    /// words (0 to 1).
+    pub headline_deck_overlap_share: f32,
     /// HTML pages: an element whose class or id names comments is a wrapper around the article,
     /// not a comments section, when the blocks in it that the model would keep have more than this
     /// many times the words kept outside it (a theme's `<main class="has-comments">`); 0 turns
@@ -156,6 +172,7 @@ impl CleanConfig {
             ("column_max_sentence_share", self.column_max_sentence_share),
             ("column_rescue_threshold", self.column_rescue_threshold),
             ("headline_min_overlap", self.headline_min_overlap),
+            ("headline_deck_overlap_share", self.headline_deck_overlap_share),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 errors.push((key, "must be between 0 and 1".into()));
@@ -224,6 +241,11 @@ impl Default for CleanConfig {
             headline_reach_lines: nz(25),
             headline_min_overlap: 0.34,
             headline_body_terms: nz(200),
+            headline_anchor_lines: 6,
+            headline_anchor_reach_lines: 75,
+            headline_anchor_below_lines: 4,
+            headline_deck_min_words: 4,
+            headline_deck_overlap_share: 0.7,
             ui_labels: super::patterns::UI_LABELS.iter().map(|s| s.to_string()).collect(),
             copyright_pattern: super::patterns::COPYRIGHT_PATTERN.into(),
             credit_pattern: super::patterns::CREDIT_PATTERN.into(),

@@ -17,10 +17,14 @@ pub(super) fn overlap(line: &str, body: &HashSet<u64>) -> f32 {
     terms.iter().filter(|t| body.contains(*t)).count() as f32 / terms.len() as f32
 }
 
+/// How many lines above a headline-shaped line the headline may be, for it to be the deck.
+const DECK_REACH_LINES: usize = 3;
 /// Marks the title (and subtitle) among the lines just above where the body's prose starts. A
 /// candidate must be headline-shaped and share its content words with the body (menus, section
-/// labels and teasers for other stories do not). The nearest such line is the title, unless the
-/// one right above it is one too: then that is the title and the nearer the deck. Headline-shaped
+/// labels and teasers for other stories do not). The nearest candidate over a byline or dateline
+/// (`headline_anchor_lines`) is the title, looked for further up and a little into the body.
+/// Else the nearest candidate is the title, unless the one right above it is one too: then that
+/// is the title and the nearer the deck. Headline-shaped
 /// lines the model kept as body before the first prose line are candidates too (decks often look
 /// like text).
 pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanConfig) {
@@ -55,24 +59,57 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
             && l.words <= 80
             && overlap(&l.text, &body) >= cfg.headline_min_overlap
     };
-    let title_like = |i: usize| {
-        lines[i].words <= 40 && !crate::text::ends_sentence(&lines[i].text) && !ends_mid_sentence(&lines[i].text)
-    };
+    let title_like =
+        |i: usize| lines[i].words <= 40 && !ends_statement(&lines[i].text) && !ends_mid_sentence(&lines[i].text);
+    // A headline right over its byline or dateline, however much of the page's furniture (author
+    // boxes, sign-up forms, a share bar) stands between it and the body.
+    let below = first.saturating_add(cfg.headline_anchor_below_lines).min(lines.len());
+    let anchored = (first.saturating_sub(cfg.headline_anchor_reach_lines)..below).rev().find(|&i| {
+        candidate(i)
+            && title_like(i)
+            && lines[i + 1..]
+                .iter()
+                .take(cfg.headline_anchor_lines)
+                .any(|l| matches!(l.class, LineClass::Byline | LineClass::Dateline))
+    });
     let above: Vec<usize> =
         (first.saturating_sub(cfg.headline_reach_lines.get())..first).rev().filter(|&i| candidate(i)).collect();
-    let Some(&nearest) = above.first() else {
-        return;
+    let nearest = above.first().copied().and_then(|nearest| {
+        let next_up = above.get(1).copied().filter(|&j| nearest - j <= DECK_REACH_LINES && title_like(j));
+        match (title_like(nearest), next_up) {
+            (_, Some(up)) => Some((up, Some(nearest))),
+            (true, None) => Some((nearest, None)),
+            (false, None) => None,
+        }
+    });
+    // A headline-shaped line right above the headline makes it the deck, as for the nearest one.
+    let over = |i: usize| {
+        let shares = |j: usize| overlap(&lines[j].text, &body);
+        let long = |l: &Line| {
+            let cjk = l.text.chars().filter(|c| crate::text::is_cjk(*c)).count();
+            l.words >= cfg.headline_deck_min_words || cjk >= cfg.headline_deck_min_words.saturating_mul(2)
+        };
+        (i.saturating_sub(DECK_REACH_LINES)..i)
+            .rev()
+            .find(|&j| candidate(j) && title_like(j))
+            .filter(|&j| long(&lines[j]) && shares(j) >= shares(i) * cfg.headline_deck_overlap_share)
     };
-    let next_up = above.get(1).copied().filter(|&j| nearest - j <= 3 && title_like(j));
-    let (title, subtitle) = match (title_like(nearest), next_up) {
-        (_, Some(up)) => (up, Some(nearest)),
-        (true, None) => (nearest, None),
-        (false, None) => return,
+    let (title, subtitle) = match (anchored, nearest) {
+        (Some(a), _) => over(a).map_or((a, None), |up| (up, Some(a))),
+        (None, Some(found)) => found,
+        (None, None) => return,
     };
     lines[title].class = LineClass::Title;
     if let Some(s) = subtitle {
         lines[s].class = LineClass::Subtitle;
     }
+}
+
+/// Whether a line ends as a statement does: a sentence end other than a question or an
+/// exclamation, which headlines end with as often as prose does (`What is Cloud Computing?`).
+fn ends_statement(text: &str) -> bool {
+    let t = text.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '”' | '’' | ')'));
+    crate::text::ends_sentence(text) && !t.ends_with(['?', '!', '？', '！'])
 }
 
 /// Whether a line reads as a piece of wrapped prose: it starts with a word in lower case ("need
@@ -159,4 +196,103 @@ pub(super) fn ascii_content_term(tok: &[u8], out: &mut Vec<u64>) {
         _ => &lower[..],
     };
     out.push(xxhash_rust::xxh3::xxh3_64(stem));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(text: &str, class: LineClass) -> Line {
+        let words = crate::text::word_count(text);
+        Line { text: text.into(), class, words, prose: words >= 15, score: None, cut: None }
+    }
+
+    const BODY: [&str; 3] = [
+        "The harbour tunnel will open to traffic next week, once the last safety checks on the harbour tunnel are done by the engineers.",
+        "Engineers had to cut the harbour tunnel through a layer of hard rock that was not on any of the survey maps of the city.",
+        "The council expects thirty thousand cars a day once the harbour tunnel and the toll road open to traffic in spring.",
+    ];
+
+    const MENU: LineClass = LineClass::Drop("model");
+
+    /// `above` (text, class) over the body: the title and deck [`find_headlines`] marks.
+    fn headlines(above: &[(&str, LineClass)], cfg: &CleanConfig) -> (Option<String>, Option<String>) {
+        let mut lines: Vec<Line> = above.iter().map(|(t, c)| line(t, c.clone())).collect();
+        lines.extend(BODY.iter().map(|t| line(t, LineClass::Keep)));
+        let forced = vec![false; lines.len()];
+        find_headlines(&mut lines, &forced, cfg);
+        let with = |class: LineClass| lines.iter().find(|l| l.class == class).map(|l| l.text.clone());
+        (with(LineClass::Title), with(LineClass::Subtitle))
+    }
+
+    #[test]
+    fn a_question_can_be_the_headline_a_statement_cannot() {
+        let cfg = CleanConfig::default();
+        let title = |t: &str| headlines(&[("Home", MENU), (t, MENU)], &cfg).0;
+        assert_eq!(title("When will the harbour tunnel open?").as_deref(), Some("When will the harbour tunnel open?"));
+        assert_eq!(title("Harbour tunnel to open to traffic!").as_deref(), Some("Harbour tunnel to open to traffic!"));
+        assert_eq!(title("The harbour tunnel will open to traffic."), None);
+    }
+
+    #[test]
+    fn a_headline_over_its_dateline_however_far_above_the_body() {
+        let cfg = CleanConfig::default();
+        let mut above = vec![
+            ("Harbour tunnel opens to traffic", MENU),
+            ("By", MENU),
+            ("Ann Lee", MENU),
+            ("March 3, 2025", LineClass::Dateline),
+        ];
+        // An author box and a sign-up form: more lines than `headline_reach_lines`.
+        above.extend(std::iter::repeat_n(("Sign up for our newsletter", MENU), 30));
+        above.push(("Traffic news for the harbour tunnel", MENU));
+        assert_eq!(headlines(&above, &cfg), (Some("Harbour tunnel opens to traffic".into()), None));
+        // With the rule off, the nearest headline-shaped line that shares the body's words.
+        let off = CleanConfig { headline_anchor_lines: 0, ..CleanConfig::default() };
+        assert_eq!(headlines(&above, &off).0.as_deref(), Some("Traffic news for the harbour tunnel"));
+        // Further up than `headline_anchor_reach_lines`, it is not looked for.
+        let near = CleanConfig { headline_anchor_reach_lines: 10, ..CleanConfig::default() };
+        assert_eq!(headlines(&above, &near).0.as_deref(), Some("Traffic news for the harbour tunnel"));
+    }
+
+    #[test]
+    fn a_deck_over_the_byline_under_its_headline() {
+        let cfg = CleanConfig::default();
+        let page = |over: &str| {
+            let above = [
+                ("Home", MENU),
+                (over, MENU),
+                ("Harbour tunnel traffic starts Monday after engineers finish the safety checks", MENU),
+                ("By Ann Lee", MENU),
+                ("March 3, 2025", LineClass::Dateline),
+            ];
+            headlines(&above, &cfg)
+        };
+        assert_eq!(
+            page("Harbour tunnel opens to traffic"),
+            (
+                Some("Harbour tunnel opens to traffic".into()),
+                Some("Harbour tunnel traffic starts Monday after engineers finish the safety checks".into())
+            )
+        );
+        // A button or a breadcrumb over the headline is neither.
+        let headline = Some("Harbour tunnel traffic starts Monday after engineers finish the safety checks".into());
+        assert_eq!(page("Tunnel traffic"), (headline.clone(), None));
+        assert_eq!(page("Harbour news: the city desk reports"), (headline, None));
+    }
+
+    #[test]
+    fn a_headline_over_its_dateline_among_the_first_kept_lines() {
+        // The model kept an app banner above the headline: the body "starts" there.
+        let banner = "Open in the app to read the harbour tunnel news and the traffic report for the whole city today.";
+        let above = [
+            (banner, LineClass::Keep),
+            ("Harbour tunnel opens to traffic", LineClass::Keep),
+            ("March 3, 2025", LineClass::Dateline),
+        ];
+        let cfg = CleanConfig::default();
+        assert_eq!(headlines(&above, &cfg).0.as_deref(), Some("Harbour tunnel opens to traffic"));
+        let off = CleanConfig { headline_anchor_below_lines: 0, ..CleanConfig::default() };
+        assert_eq!(headlines(&above, &off).0, None);
+    }
 }
