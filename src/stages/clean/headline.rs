@@ -64,13 +64,14 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
     // A headline right over its byline or dateline, however much of the page's furniture (author
     // boxes, sign-up forms, a share bar) stands between it and the body.
     let below = first.saturating_add(cfg.headline_anchor_below_lines).min(lines.len());
+    // (The anchor first: it is the cheapest test, and the overlap the dearest.)
     let anchored = (first.saturating_sub(cfg.headline_anchor_reach_lines)..below).rev().find(|&i| {
-        candidate(i)
+        lines[i + 1..]
+            .iter()
+            .take(cfg.headline_anchor_lines)
+            .any(|l| matches!(l.class, LineClass::Byline | LineClass::Dateline))
             && title_like(i)
-            && lines[i + 1..]
-                .iter()
-                .take(cfg.headline_anchor_lines)
-                .any(|l| matches!(l.class, LineClass::Byline | LineClass::Dateline))
+            && candidate(i)
     });
     let above: Vec<usize> =
         (first.saturating_sub(cfg.headline_reach_lines.get())..first).rev().filter(|&i| candidate(i)).collect();
