@@ -347,14 +347,15 @@ mod tests {
     }
 
     #[test]
-    fn a_year_run_into_the_next_words_capital() {
-        // Two text nodes with no space between them, as the page shows them.
+    fn a_year_run_into_the_next_text_node() {
+        // Two text nodes with no space between them, as the page shows them: a capitalised word,
+        // a time, a reading time.
         assert_eq!(find_date("April 26, 2024Updated on: October 28, 2024").as_deref(), Some("2024-04-26"));
         assert_eq!(find_date("26 April 2024Updated").as_deref(), Some("2024-04-26"));
         assert_eq!(find_date("April 26, 2024 at 4:12pm").as_deref(), Some("2024-04-26T16:12:00"));
-        // A longer number is no year.
         assert_eq!(find_date("October 17, 20236:01 PM ET").as_deref(), Some("2023-10-17T18:01:00"));
         assert_eq!(find_date("January 14, 202620 Mins Read").as_deref(), Some("2026-01-14"));
+        // A longer number is no year, and a lower-case run-on no date.
         assert_eq!(find_date("May 5, 10000 people"), None);
         assert_eq!(find_date("April 26, 2024abc"), None);
     }

@@ -335,10 +335,9 @@ fn name_under_headline(lines: &[Line]) -> Option<String> {
     let dated = |i: usize| {
         lines
             .iter()
-            .enumerate()
             .skip(i.saturating_sub(NAME_NEAR_DATE_LINES))
             .take(2 * NAME_NEAR_DATE_LINES + 1)
-            .any(|(_, l)| l.class == LineClass::Dateline)
+            .any(|l| l.class == LineClass::Dateline)
     };
     lines.iter().enumerate().skip(title + 1).take(NAME_UNDER_HEADLINE_LINES).find_map(|(i, l)| {
         if l.class == LineClass::Keep {
@@ -388,7 +387,8 @@ const DATE_ABOVE_HEADLINE_LINES: usize = 2;
 /// the headline to [`DATE_REACH_LINES`] into the body that is a dateline, a byline, or a short line
 /// before the body. `None` when the page shows the stated date itself, when the first dated line is
 /// body text (a change log), or when the shown date is the stated revision date `updated` or the
-/// stated date read the other way round. A line labelled as a revision (`Updated May 5, 2025`)
+/// stated date read the other way round (a stated instant's day in another time zone is the page
+/// showing it, see [`shows`]). A line labelled as a revision (`Updated May 5, 2025`)
 /// is passed over: it tells when the page changed, not when it was published.
 fn date_under_headline(
     lines: &[Line],
@@ -449,7 +449,7 @@ fn revision_date(lines: &[Line], i: usize) -> bool {
 const UTC_OFFSETS_HOURS: (i64, i64) = (12, 14);
 
 /// Whether the day `shown` is the stated date `stated`: the same day, or for a stated instant
-/// (`2026-0223T00:57:30+00:00`) its day in some time zone, as a page shows it in its own.
+/// (`2026-02-23T00:57:30+00:00`) its day in some time zone, as a page shows it in its own.
 fn shows(stated: &str, shown: &str, day_first: Option<bool>) -> bool {
     let Some(shown) = day_of(shown, day_first) else { return false };
     if day_of(stated, day_first).as_deref() == Some(shown.as_str()) {
