@@ -276,25 +276,26 @@ pub fn find_date_in(s: &str, day_first: Option<bool>) -> Option<String> {
     })
 }
 
-/// Whether the first numeric date in `s` (`09.10.2024`, `03/01/2017`) is the day `day` (`YYYY-MM-DD`)
-/// read either way round: pages write dots in the American order too, so a shown numeric date
-/// that disagrees with a stated one may only be read the other way.
+/// Whether the first numeric date in `s` (`09.10.2024`, `03/01/2017`) is the day `day` read
+/// either way round: pages write dots in the American order too, so a shown numeric date that
+/// disagrees with a stated one may only be read the other way.
 ///
 /// ```
 /// use newsmill::date::may_read_as;
-/// assert!(may_read_as("09.10.2024", "2024-09-10"));
-/// assert!(may_read_as("By Ann | 09.10.2024", "2024-10-09"));
-/// assert!(!may_read_as("09.10.2024", "2024-09-11"));
-/// assert!(!may_read_as("October 9, 2024", "2024-10-09")); // only numeric dates can be read two ways
+/// let day = |s: &str| s.parse().unwrap();
+/// assert!(may_read_as("09.10.2024", day("2024-09-10")));
+/// assert!(may_read_as("By Ann | 09.10.2024", day("2024-10-09")));
+/// assert!(!may_read_as("09.10.2024", day("2024-09-11")));
+/// assert!(!may_read_as("October 9, 2024", day("2024-10-09"))); // only numeric dates can be read two ways
 /// ```
-pub fn may_read_as(s: &str, day: &str) -> bool {
+pub fn may_read_as(s: &str, day: jiff::civil::Date) -> bool {
     if !has_four_ascii_digits(s) {
         return false;
     }
     let Some(c) = PATTERNS.dmy.captures(s) else { return false };
     let (a, b, y): (Option<i8>, Option<i8>, Option<i16>) = (num(c.get(1)), num(c.get(3)), num(c.get(4)));
     let (Some(a), Some(b), Some(y)) = (a, b, y) else { return false };
-    let is = |m: i8, d: i8| jiff::civil::Date::new(y, m, d).is_ok_and(|date| date.to_string() == day);
+    let is = |m: i8, d: i8| jiff::civil::Date::new(y, m, d).is_ok_and(|date| date == day);
     is(a, b) || is(b, a)
 }
 

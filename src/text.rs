@@ -150,10 +150,19 @@ fn word_count_chars(s: &str) -> usize {
 
 /// Whether the line ends like a sentence (allowing closing quotes and brackets after the mark).
 pub(crate) fn ends_sentence(s: &str) -> bool {
+    sentence_end(s).is_some()
+}
+
+/// The mark a line ends its sentence with (closing quotes and brackets after it allowed), if it
+/// ends like a sentence.
+pub(crate) fn sentence_end(s: &str) -> Option<char> {
     let trimmed = s.trim_end_matches(|c: char| {
         matches!(c, '"' | '\'' | '”' | '’' | '」' | '』' | ')' | '）' | ']' | '»' | '›') || c.is_whitespace()
     });
-    trimmed.ends_with(['.', '!', '?', '。', '！', '？', '…', '다', '요']) && !trimmed.ends_with("...") // a trailing ellipsis is a teaser, not a sentence
+    // A trailing ellipsis is a teaser, not a sentence.
+    let end =
+        trimmed.chars().next_back().filter(|c| matches!(c, '.' | '!' | '?' | '。' | '！' | '？' | '…' | '다' | '요'));
+    end.filter(|_| !trimmed.ends_with("..."))
 }
 
 /// Whether a line reads as article prose rather than a label, menu item or headline.

@@ -609,7 +609,7 @@ pub(crate) fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[b
             // between body lines) was kept for its place, not its words: the word model, which
             // reads the line model's doubt among its inputs, does not drop it again.
             let mended = lines[i].score.is_some_and(|p| p < keep);
-            if mended { Some((0, words.len())) } else { best.map(|_| (0, words.len())) }
+            (mended || best.is_some()).then_some((0, words.len()))
         } else if kept {
             // Words are cut off only when the model is sure of it: a wrong cut loses article text
             // in the middle of a sentence, a missed one leaves a few words of a menu.

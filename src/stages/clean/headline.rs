@@ -19,14 +19,21 @@ pub(super) fn overlap(line: &str, body: &HashSet<u64>) -> f32 {
 
 /// How many lines above a headline-shaped line the headline may be, for it to be the deck.
 const DECK_REACH_LINES: usize = 3;
+
+/// Whether a line has at least `n` words, a CJK character counting as half a word (CJK writes no
+/// spaces between words).
+fn has_words(l: &Line, n: usize) -> bool {
+    l.words >= n || l.text.chars().filter(|c| crate::text::is_cjk(*c)).count() >= n.saturating_mul(2)
+}
+
 /// Marks the title (and subtitle) among the lines just above where the body's prose starts. A
 /// candidate must be headline-shaped and share its content words with the body (menus, section
 /// labels and teasers for other stories do not). The nearest candidate over a byline or dateline
-/// (`headline_anchor_lines`) is the title, looked for further up and a little into the body.
-/// Else the nearest candidate is the title, unless the one right above it is one too: then that
-/// is the title and the nearer the deck. Headline-shaped
-/// lines the model kept as body before the first prose line are candidates too (decks often look
-/// like text).
+/// (`headline_anchor_lines`) is the title, looked for further up and a little into the body; a
+/// long enough candidate right above it that shares enough of the body's words makes it the deck.
+/// Else the nearest candidate is the title, unless the one right above it is one too: then that is
+/// the title and the nearer the deck. Headline-shaped lines the model kept as body before the
+/// first prose line are candidates too (decks often look like text).
 pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanConfig) {
     let Some(first) = lines
         .iter()
@@ -48,17 +55,13 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
     // to the body counts even though the repeat rule dropped it.
     let open = |l: &Line| matches!(l.class, LineClass::Drop("model" | "short_text" | "repeated") | LineClass::Keep);
     let no_link = |l: &Line| !l.text.contains('@') && !l.text.contains("http") && !l.text.contains("www.");
-    let sized = |l: &Line| l.words >= 3 || l.text.chars().filter(|c| crate::text::is_cjk(*c)).count() >= 6;
     // Lines forced by `keep_patterns` stay body text.
-    let candidate = |i: usize| {
+    let shaped = |i: usize| {
         let l = &lines[i];
-        !forced[i]
-            && open(l)
-            && no_link(l)
-            && sized(l)
-            && l.words <= 80
-            && overlap(&l.text, &body) >= cfg.headline_min_overlap
+        !forced[i] && open(l) && no_link(l) && has_words(l, 3) && l.words <= 80
     };
+    let shares = |i: usize| overlap(&lines[i].text, &body);
+    let candidate = |i: usize| shaped(i) && shares(i) >= cfg.headline_min_overlap;
     let title_like =
         |i: usize| lines[i].words <= 40 && !ends_statement(&lines[i].text) && !ends_mid_sentence(&lines[i].text);
     // A headline right over its byline or dateline, however much of the page's furniture (author
@@ -73,32 +76,30 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
             && title_like(i)
             && candidate(i)
     });
-    let above: Vec<usize> =
-        (first.saturating_sub(cfg.headline_reach_lines.get())..first).rev().filter(|&i| candidate(i)).collect();
-    let nearest = above.first().copied().and_then(|nearest| {
+    let (title, subtitle) = if let Some(a) = anchored {
+        // The nearest candidate over it, when long enough and sharing enough of the body's words
+        // (a site's buttons and breadcrumbs are neither), is the headline and this the deck.
+        let up = (a.saturating_sub(DECK_REACH_LINES)..a)
+            .rev()
+            .filter(|&j| shaped(j) && title_like(j))
+            .map(|j| (j, shares(j)))
+            .find(|&(_, s)| s >= cfg.headline_min_overlap)
+            .filter(|&(j, s)| {
+                has_words(&lines[j], cfg.headline_deck_min_words) && s >= shares(a) * cfg.headline_deck_overlap_share
+            });
+        up.map_or((a, None), |(j, _)| (j, Some(a)))
+    } else {
+        let above: Vec<usize> =
+            (first.saturating_sub(cfg.headline_reach_lines.get())..first).rev().filter(|&i| candidate(i)).collect();
+        let Some(&nearest) = above.first() else {
+            return;
+        };
         let next_up = above.get(1).copied().filter(|&j| nearest - j <= DECK_REACH_LINES && title_like(j));
         match (title_like(nearest), next_up) {
-            (_, Some(up)) => Some((up, Some(nearest))),
-            (true, None) => Some((nearest, None)),
-            (false, None) => None,
+            (_, Some(up)) => (up, Some(nearest)),
+            (true, None) => (nearest, None),
+            (false, None) => return,
         }
-    });
-    // A headline-shaped line right above the headline makes it the deck, as for the nearest one.
-    let over = |i: usize| {
-        let shares = |j: usize| overlap(&lines[j].text, &body);
-        let long = |l: &Line| {
-            let cjk = l.text.chars().filter(|c| crate::text::is_cjk(*c)).count();
-            l.words >= cfg.headline_deck_min_words || cjk >= cfg.headline_deck_min_words.saturating_mul(2)
-        };
-        (i.saturating_sub(DECK_REACH_LINES)..i)
-            .rev()
-            .find(|&j| candidate(j) && title_like(j))
-            .filter(|&j| long(&lines[j]) && shares(j) >= shares(i) * cfg.headline_deck_overlap_share)
-    };
-    let (title, subtitle) = match (anchored, nearest) {
-        (Some(a), _) => over(a).map_or((a, None), |up| (up, Some(a))),
-        (None, Some(found)) => found,
-        (None, None) => return,
     };
     lines[title].class = LineClass::Title;
     if let Some(s) = subtitle {
@@ -109,8 +110,7 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
 /// Whether a line ends as a statement does: a sentence end other than a question or an
 /// exclamation, which headlines end with as often as prose does (`What is Cloud Computing?`).
 fn ends_statement(text: &str) -> bool {
-    let t = text.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '”' | '’' | ')'));
-    crate::text::ends_sentence(text) && !t.ends_with(['?', '!', '？', '！'])
+    crate::text::sentence_end(text).is_some_and(|c| !matches!(c, '?' | '!' | '？' | '！'))
 }
 
 /// Whether a line reads as a piece of wrapped prose: it starts with a word in lower case ("need

@@ -139,9 +139,11 @@ impl Extractor {
         // page's own date). What a JSON-lines object or a feed states is the operator's or the
         // publisher's word and stands.
         let page = matches!(doc.format, Format::Html | Format::Text);
-        if let Some(shown) = page
-            .then(|| date_under_headline(&doc.lines, published.as_deref(), updated.as_deref(), latest, day_first))
-            .flatten()
+        // The dates shown near the top, read once for both rules that need them.
+        let dated = if page || published.is_none() { dated_lines(&doc.lines, latest, day_first) } else { Vec::new() };
+        if page
+            && let Some(shown) =
+                date_under_headline(&doc.lines, &dated, published.as_deref(), updated.as_deref(), day_first)
         {
             published = Some(shown);
         }
@@ -149,8 +151,7 @@ impl Extractor {
             byline = name_under_headline(&doc.lines);
         }
         if published.is_none() {
-            published = visible_date(&doc.lines, latest, day_first)
-                .or_else(|| past(doc.meta.url.as_deref().and_then(url_date)));
+            published = visible_date(&doc.lines, &dated).or_else(|| past(doc.meta.url.as_deref().and_then(url_date)));
         }
         let word_count = body.iter().map(|l| l.words).sum();
         let body: Vec<String> = body.into_iter().map(|l| l.text.clone()).collect();
@@ -352,7 +353,8 @@ fn name_under_headline(lines: &[Line]) -> Option<String> {
         // A name is no acronym (`UX Analytics`, `FREE SEO AUDIT`) and no button.
         let interface = name.split_whitespace().any(|w| {
             let letters = w.chars().filter(|c| c.is_alphabetic()).count();
-            (letters >= 2 && !w.chars().any(char::is_lowercase)) || INTERFACE_WORDS.contains(&w.to_lowercase().as_str())
+            (letters >= 2 && !w.chars().any(char::is_lowercase))
+                || INTERFACE_WORDS.iter().any(|i| i.eq_ignore_ascii_case(w))
         });
         (name.chars().count() <= NAME_MAX_CHARS && NAME_LINE.is_match(name) && !interface && dated(i))
             .then(|| name.to_string())
@@ -366,16 +368,24 @@ const DATE_REACH_LINES: usize = 8;
 /// Updated July 9, 2025`): a longer line is a sentence that mentions one.
 const DATE_LINE_MAX_WORDS: usize = 14;
 
-/// A date the page shows near its top when nothing states one: the first in a byline, or on a
-/// short line above the body or among its first lines; none after `latest`.
-fn visible_date(lines: &[Line], latest: jiff::civil::Date, day_first: Option<bool>) -> Option<String> {
+/// The lines near a page's top that show a date (every line above the body's first paragraph,
+/// and [`DATE_REACH_LINES`] after it), each with the first date on it; none after `latest`.
+fn dated_lines(lines: &[Line], latest: jiff::civil::Date, day_first: Option<bool>) -> Vec<(usize, String)> {
     let first_body = lines.iter().position(|l| l.class == LineClass::Keep).unwrap_or(0);
-    let near = lines.iter().take(first_body + DATE_REACH_LINES);
-    let date = |l: &Line| find_date_in(&l.text, day_first).filter(|d| !after(d, latest));
-    let bylines = near.clone().filter(|l| l.class == LineClass::Byline).find_map(date);
-    bylines.or_else(|| {
-        near.filter(|l| l.words <= DATE_LINE_MAX_WORDS && !matches!(l.class, LineClass::Title | LineClass::Copyright))
-            .find_map(date)
+    lines
+        .iter()
+        .enumerate()
+        .take(first_body + DATE_REACH_LINES)
+        .filter_map(|(i, l)| find_date_in(&l.text, day_first).filter(|d| !after(d, latest)).map(|d| (i, d)))
+        .collect()
+}
+
+/// A date the page shows near its top when nothing states one: the first in a byline, or on a
+/// short line above the body or among its first lines (`dated`: see [`dated_lines`]).
+fn visible_date(lines: &[Line], dated: &[(usize, String)]) -> Option<String> {
+    let first_on = |on: &dyn Fn(&Line) -> bool| dated.iter().find(|(i, _)| on(&lines[*i])).map(|(_, d)| d.clone());
+    first_on(&|l| l.class == LineClass::Byline).or_else(|| {
+        first_on(&|l| l.words <= DATE_LINE_MAX_WORDS && !matches!(l.class, LineClass::Title | LineClass::Copyright))
     })
 }
 
@@ -383,18 +393,18 @@ fn visible_date(lines: &[Line], latest: jiff::civil::Date, day_first: Option<boo
 const DATE_ABOVE_HEADLINE_LINES: usize = 2;
 
 /// The date the page shows under its headline, when it should stand for the publication date
-/// `stated` (the page's metadata, else its first dateline): the first dated line from just above
-/// the headline to [`DATE_REACH_LINES`] into the body that is a dateline, a byline, or a short line
-/// before the body. `None` when the page shows the stated date itself, when the first dated line is
-/// body text (a change log), or when the shown date is the stated revision date `updated` or the
-/// stated date read the other way round (a stated instant's day in another time zone is the page
-/// showing it, see [`shows`]). A line labelled as a revision (`Updated May 5, 2025`)
-/// is passed over: it tells when the page changed, not when it was published.
+/// `stated` (the page's metadata, else its first dateline): the first dated line (of `dated`, see
+/// [`dated_lines`]) from just above the headline on that is a dateline, a byline, or a short line
+/// before the body. `None` when the page shows the stated date itself there (in any time zone, see
+/// [`stated_days`]), when the first dated line is body text (a change log), or when the shown
+/// date is the stated revision date `updated` or the stated date read the other way round. A line
+/// labelled as a revision (`Updated May 5, 2025`) is passed over: it tells when the page changed,
+/// not when it was published.
 fn date_under_headline(
     lines: &[Line],
+    dated: &[(usize, String)],
     stated: Option<&str>,
     updated: Option<&str>,
-    latest: jiff::civil::Date,
     day_first: Option<bool>,
 ) -> Option<String> {
     let first_body = lines.iter().position(|l| l.class == LineClass::Keep).unwrap_or(0);
@@ -403,33 +413,22 @@ fn date_under_headline(
         .position(|l| l.class == LineClass::Title)
         .map_or(0, |t| t.saturating_sub(DATE_ABOVE_HEADLINE_LINES));
     let day = |d: &str| day_of(d, day_first);
-    let mut first: Option<Option<(usize, String)>> = None;
-    for (i, line) in lines.iter().enumerate().take(first_body + DATE_REACH_LINES).skip(from) {
-        let Some(date) = find_date_in(&line.text, day_first).filter(|d| !after(d, latest)) else { continue };
-        if revision_date(lines, i) {
-            continue;
-        }
-        if stated.is_some_and(|s| shows(s, &date, day_first)) {
-            return None;
-        }
-        if first.is_none() {
-            let date_line = match line.class {
-                LineClass::Dateline | LineClass::Byline => true,
-                LineClass::Title | LineClass::Copyright => false,
-                _ => i <= first_body && line.words <= DATE_LINE_MAX_WORDS,
-            };
-            first = Some(date_line.then_some((i, date)));
-        }
+    let mut shown = dated.iter().filter(|(i, _)| *i >= from && !revision_date(lines, *i));
+    if let Some((low, high)) = stated.and_then(|s| stated_days(s, day_first))
+        && shown.clone().any(|(_, d)| day(d).is_some_and(|d| low <= d && d <= high))
+    {
+        return None;
     }
-    let (i, date) = first.flatten()?;
-    let contradicts = |s: &str| {
-        let shown = day(&date);
-        updated.and_then(day) == shown || day(s).is_some_and(|s| may_read_as(&lines[i].text, &s))
+    let (i, date) = shown.next()?;
+    let line = &lines[*i];
+    let date_line = match line.class {
+        LineClass::Dateline | LineClass::Byline => true,
+        LineClass::Title | LineClass::Copyright => false,
+        _ => *i <= first_body && line.words <= DATE_LINE_MAX_WORDS,
     };
-    match stated {
-        Some(s) if contradicts(s) => None,
-        _ => Some(date),
-    }
+    let contradicts = stated
+        .is_some_and(|s| updated.and_then(day) == day(date) || day(s).is_some_and(|s| may_read_as(&line.text, s)));
+    (date_line && !contradicts).then(|| date.clone())
 }
 
 /// Whether the date on line `i` is labelled as a revision's, on the line itself or, for a date
@@ -448,29 +447,24 @@ fn revision_date(lines: &[Line], i: usize) -> bool {
 /// Hours a local time can be off UTC, behind and ahead (UTC-12, UTC+14).
 const UTC_OFFSETS_HOURS: (i64, i64) = (12, 14);
 
-/// Whether the day `shown` is the stated date `stated`: the same day, or for a stated instant
-/// (`2026-02-23T00:57:30+00:00`) its day in some time zone, as a page shows it in its own.
-fn shows(stated: &str, shown: &str, day_first: Option<bool>) -> bool {
-    let Some(shown) = day_of(shown, day_first) else { return false };
-    if day_of(stated, day_first).as_deref() == Some(shown.as_str()) {
-        return true;
-    }
-    let (Ok(at), Ok(shown)) = (stated.trim().parse::<jiff::Timestamp>(), shown.parse::<jiff::civil::Date>()) else {
-        return false;
-    };
+/// The days (first, last) a page may show the stated date `stated` as: its own day, and for a
+/// stated instant (`2026-02-23T00:57:30+00:00`) its day in every time zone, as a page shows it in
+/// its own.
+fn stated_days(stated: &str, day_first: Option<bool>) -> Option<(jiff::civil::Date, jiff::civil::Date)> {
+    let own = day_of(stated, day_first)?;
+    let Ok(at) = stated.trim().parse::<jiff::Timestamp>() else { return Some((own, own)) };
     let (behind, ahead) = UTC_OFFSETS_HOURS;
     let day_at = |hours: i64| {
         at.checked_add(jiff::SignedDuration::from_hours(hours)).ok().map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
     };
-    matches!((day_at(-behind), day_at(ahead)), (Some(a), Some(b)) if a <= shown && shown <= b)
+    let first = day_at(-behind).map_or(own, |d| d.min(own));
+    let last = day_at(ahead).map_or(own, |d| d.max(own));
+    Some((first, last))
 }
 
-/// The day (`YYYY-MM-DD`) of a date as stated or found.
-fn day_of(d: &str, day_first: Option<bool>) -> Option<String> {
-    match d.get(..10) {
-        Some(day) if day.parse::<jiff::civil::Date>().is_ok() => Some(day.to_string()),
-        _ => find_date_in(d, day_first).and_then(|d| d.get(..10).map(str::to_string)),
-    }
+/// The day of a date as stated or found.
+fn day_of(d: &str, day_first: Option<bool>) -> Option<jiff::civil::Date> {
+    d.get(..10).and_then(|day| day.parse().ok()).or_else(|| find_date_in(d, day_first)?.get(..10)?.parse().ok())
 }
 
 /// Whether the date `d` (ISO form, as `find_date` gives it; a stated form that is not is never
@@ -570,9 +564,10 @@ mod date_and_byline_tests {
             ),
         ];
         assert_eq!(byline_at(&lines, 1).as_deref(), Some("Meghan Holmes"));
-        assert_eq!(visible_date(&lines, jiff::civil::Date::MAX, None).as_deref(), Some("2019-08-16"));
+        let dated = |lines: &[Line]| dated_lines(lines, jiff::civil::Date::MAX, None);
+        assert_eq!(visible_date(&lines, &dated(&lines)).as_deref(), Some("2019-08-16"));
         let dated_byline = [line("By Haley Hoekstra • March 12, 2025", LineClass::Byline), lines[4].clone()];
-        assert_eq!(visible_date(&dated_byline, jiff::civil::Date::MAX, None).as_deref(), Some("2025-03-12"));
+        assert_eq!(visible_date(&dated_byline, &dated(&dated_byline)).as_deref(), Some("2025-03-12"));
         assert_eq!(byline_at(&dated_byline, 0).as_deref(), Some("Haley Hoekstra • March 12, 2025"));
     }
 
@@ -624,7 +619,7 @@ mod date_and_byline_tests {
     }
 
     fn shown(lines: &[Line], stated: Option<&str>, updated: Option<&str>) -> Option<String> {
-        date_under_headline(lines, stated, updated, jiff::civil::Date::MAX, None)
+        date_under_headline(lines, &dated_lines(lines, jiff::civil::Date::MAX, None), stated, updated, None)
     }
 
     #[test]
