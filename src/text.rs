@@ -221,11 +221,21 @@ pub(crate) fn cut_at_word(s: &str, max: usize) -> &str {
 
 /// Collapses runs of whitespace (including NBSP and zero-width characters) to one space and trims.
 pub(crate) fn normalize_line(s: &str) -> String {
+    // A paragraph holding only a zero-width joiner (Webflow's `<p>&zwj;</p>` between
+    // paragraphs) is an empty line; inside a line the joiner stays, it joins emoji.
+    if s.as_bytes().first().is_some_and(|b| !b.is_ascii()) && s.chars().all(|c| is_line_space(c) || is_invisible(c)) {
+        return String::new();
+    }
     // Most lines are already normal: single spaces, nothing to trim.
     if is_plain(s) {
         return s.to_string();
     }
     collapse_spaces(s)
+}
+
+/// Characters that show nothing and are not whitespace: joiners, soft hyphens, direction marks.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{180E}' | '\u{200D}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}')
 }
 
 /// [`normalize_line`] the long way.
@@ -458,5 +468,15 @@ mod tests {
         assert_eq!(normalize_line("a\tb"), "a b");
         assert_eq!(normalize_line("plain line, as is"), "plain line, as is");
         assert_eq!(normalize_line("a\x0cb"), "a b");
+    }
+
+    #[test]
+    fn a_line_of_invisible_characters_is_empty() {
+        assert_eq!(normalize_line("\u{200d}"), "");
+        assert_eq!(normalize_line("\u{200d} \u{200c}\u{a0}"), "");
+        assert_eq!(normalize_line("\u{ad}\u{2060}"), "");
+        // Joiners inside text and emoji stay.
+        assert_eq!(normalize_line("👨\u{200d}👩"), "👨\u{200d}👩");
+        assert_eq!(normalize_line("\u{200d}a"), "\u{200d}a");
     }
 }

@@ -76,6 +76,10 @@ pub struct CleanConfig {
     pub min_model_lines: NonZeroUsize,
     /// A prose line the model doubted is kept when body text is at most this many lines above and below.
     pub sandwich_reach_lines: NonZeroUsize,
+    /// Page dumps: two body paragraphs further apart than the sandwich reaches, with nothing between
+    /// them but prose and lines of at most this many words (a list article's item headings, ratings,
+    /// links), make the prose between them body; 0 turns it off.
+    pub bridge_line_words: usize,
     /// A line of at most this many words that ends a sentence, right below a kept line of six words or
     /// more whose sentence runs on (no sentence end or colon), is kept as that sentence's wrapped end
     /// ("2007."); 0 turns it off.
@@ -234,6 +238,7 @@ impl Default for CleanConfig {
             template_max_lines_per_site: None,
             min_model_lines: nz(12),
             sandwich_reach_lines: nz(2),
+            bridge_line_words: 12,
             comments_wrapper_ratio: 10.0,
             repeated_run_min_words: 150,
             repeated_run_block_words: nz(25),

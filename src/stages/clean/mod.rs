@@ -116,7 +116,7 @@ impl Cleaner {
                 lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
             end_at_comments(&mut lines, &mut kept, 0, &self.rules.comments_start);
         }
-        self.finish_lines(&mut lines);
+        self.finish_lines(&mut lines, true);
         // Headlines first: a headline's words are never cut, and the splitter learns from body lines.
         find_headlines(&mut lines, &forced, &self.cfg);
         if let (true, Some(words)) = (split, &self.model.columns) {
@@ -134,8 +134,11 @@ impl Cleaner {
     }
 
     /// After the model: mends holes in the body, and keeps the prose when nothing at all was kept.
-    fn finish_lines(&self, lines: &mut [Line]) {
+    fn finish_lines(&self, lines: &mut [Line], dump: bool) {
         mend_body_holes(lines, self.cfg.sandwich_reach_lines.get());
+        if dump {
+            bridge_item_headings(lines, self.cfg.sandwich_reach_lines.get(), self.cfg.bridge_line_words);
+        }
         keep_wrapped_tails(lines, self.cfg.wrapped_tail_words);
         // Rather than lose the article when the model is unsure of all of it, keep its prose.
         if !lines.iter().any(|l| l.class == LineClass::Keep) {
@@ -171,7 +174,7 @@ impl Cleaner {
             let comments: Vec<bool> = lines.iter().map(in_comments).collect();
             self.judge_comments(&mut lines, &features, &comments);
         }
-        self.finish_lines(&mut lines);
+        self.finish_lines(&mut lines, false);
         drop_repeated_runs(&mut lines, self.cfg.repeated_run_min_words, self.cfg.repeated_run_block_words.get());
         HtmlCleaned { lines, meta, tags, signals }
     }
@@ -482,6 +485,34 @@ fn mend_body_holes(lines: &mut [Line], reach: usize) {
             if line.class == LineClass::Drop("model") && line.prose {
                 line.class = LineClass::Keep;
             }
+        }
+    }
+}
+
+/// A list article in a dump (the year's best games, the city's movers, the season's festivals):
+/// each item's paragraph stands alone between its heading (`15. Shleppers Moving & Storage`), a
+/// rating or a link, so the model, which reads a line by the lines around it, doubts them all. Two
+/// body paragraphs further apart than the sandwich rule reaches, with nothing between them but
+/// prose and lines of at most `max_words` words, bridge that stretch: its prose the model doubted is
+/// body. A longer line that is not prose (a menu, a row of links) between them breaks the bridge.
+/// The headings stay out: a text dump does not tell an item's heading from a label. 0 turns it off.
+fn bridge_item_headings(lines: &mut [Line], reach: usize, max_words: usize) {
+    if max_words == 0 {
+        return;
+    }
+    let doubted = |l: &Line| l.class == LineClass::Drop("model") && l.prose;
+    let body: Vec<usize> =
+        lines.iter().enumerate().filter(|(_, l)| l.class == LineClass::Keep && l.prose).map(|(i, _)| i).collect();
+    for pair in body.windows(2) {
+        let (above, below) = (pair[0], pair[1]);
+        let between = above + 1..below;
+        if below - above <= 2 * reach
+            || !lines[between.clone()].iter().all(|l| doubted(l) || (!l.prose && l.words <= max_words))
+        {
+            continue;
+        }
+        for line in lines[between].iter_mut().filter(|l| doubted(l)) {
+            line.class = LineClass::Keep;
         }
     }
 }
@@ -1069,6 +1100,46 @@ mod tests {
         assert_eq!(page(&[0.15, 0.05]), [true, true, false, false, false]);
         // One doubted line, as before.
         assert_eq!(page(&[0.3]), [true, true, true, false]);
+    }
+
+    #[test]
+    fn a_list_articles_items_are_bridged_over_short_lines() {
+        let line = |text: &str, class: LineClass, prose: bool| Line {
+            text: text.into(),
+            class,
+            words: crate::text::word_count(text),
+            prose,
+            score: Some(0.3),
+            cut: None,
+        };
+        let (keep, doubt) = (LineClass::Keep, LineClass::Drop("model"));
+        let item = "Their crews wrap every piece of furniture and the prices are fair for the city.";
+        let page = |between: &str| {
+            vec![
+                line("Looking for a moving company in the city? These are the ones we trust most.", keep.clone(), true),
+                line("2. Blue Moving", doubt.clone(), false),
+                line(item, doubt.clone(), true),
+                line("Average Rating: 4.8", LineClass::Drop("repeated"), false),
+                line(between, doubt.clone(), false),
+                line(item, doubt.clone(), true),
+                line("3. Liberty Moving", doubt.clone(), false),
+                line(item, doubt.clone(), true),
+                line("If you run a moving company and want to be listed here, write to us today.", keep.clone(), true),
+            ]
+        };
+        let kept = |lines: &[Line]| lines.iter().map(|l| l.class == LineClass::Keep).collect::<Vec<_>>();
+        let mut lines = page("https://example.com/quote");
+        bridge_item_headings(&mut lines, 2, 12);
+        // The items' paragraphs are body; their headings and ratings stay out.
+        assert_eq!(kept(&lines), [true, false, true, false, false, true, false, true, true]);
+        // A long line that is not prose (a row of links) between them: no bridge.
+        let mut lines = page("Home News Sport Business Travel Culture Weather Video Sounds Food Bitesize Arts Taster");
+        bridge_item_headings(&mut lines, 2, 12);
+        assert_eq!(kept(&lines), [true, false, false, false, false, false, false, false, true]);
+        // Switched off.
+        let mut lines = page("https://example.com/quote");
+        bridge_item_headings(&mut lines, 2, 0);
+        assert_eq!(kept(&lines), [true, false, false, false, false, false, false, false, true]);
     }
 
     #[test]
