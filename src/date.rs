@@ -276,6 +276,34 @@ pub fn find_date_in(s: &str, day_first: Option<bool>) -> Option<String> {
     })
 }
 
+/// Where the earliest date [`find_date`] reads in `s` begins (a byte offset), to cut a date off a
+/// line (`Ann Example on Dec 16, 2025` is a name and a date).
+///
+/// ```
+/// use newsmill::date::date_start;
+/// assert_eq!(date_start("Jeff Foust — November 18, 2019"), Some(15));
+/// assert_eq!(date_start("Adrian Shaw 18/01/2008"), Some(12));
+/// assert_eq!(date_start("Moritz Bachmann publiziert am 25. September 2018"), Some(30));
+/// assert_eq!(date_start("Ann Example"), None);
+/// ```
+pub fn date_start(s: &str) -> Option<usize> {
+    if !has_four_ascii_digits(s) {
+        return None;
+    }
+    let p = &*PATTERNS;
+    let day_word = p
+        .day_word
+        .captures_iter(s)
+        .find(|c| c.get(2).is_some_and(|m| month_number(m.as_str()).is_some()))
+        .and_then(|c| c.get(0));
+    [&p.iso, &p.ymd, &p.cjk, &p.month_first, &p.day_first, &p.dmy]
+        .into_iter()
+        .filter_map(|r| r.find(s))
+        .chain(day_word)
+        .map(|m| m.start())
+        .min()
+}
+
 /// Whether the first numeric date in `s` (`09.10.2024`, `03/01/2017`) is the day `day` read
 /// either way round: pages write dots in the American order too, so a shown numeric date that
 /// disagrees with a stated one may only be read the other way.

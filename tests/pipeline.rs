@@ -342,6 +342,25 @@ fn related_lists_and_footer_menus_stay_out_of_the_body() {
 }
 
 #[test]
+fn a_list_articles_items_are_body_and_its_byline_is_the_name() {
+    // Today's list articles: each item is a picture's text, a name, a publisher line and a paragraph.
+    let a = process_fixture("list-article.txt");
+    assert_eq!(a["title"], "The Best Card Games of 2025");
+    // The byline line reads `by Ann Example on Dec 16, 2025 at 11:00 AM`: the date has its own field.
+    assert_eq!(a["byline"], "Ann Example");
+    assert_eq!(a["published"], "2025-12-16T11:00:00");
+    let body = common::body(&a);
+    assert!(body[0].starts_with("Even as video games"), "{body:#?}");
+    for item in ["Harbour Lights asks", "Night Market is", "Tidewater lets", "Lantern Keepers is", "Old Harbour rounds"]
+    {
+        assert!(body.iter().any(|p| p.starts_with(item)), "{item} missing: {body:#?}");
+    }
+    for furniture in ["Published by", "Share", "Privacy Policy", "FacebookPost"] {
+        assert!(!body.iter().any(|p| p.starts_with(furniture)), "{furniture} in body: {body:#?}");
+    }
+}
+
+#[test]
 fn a_table_layout_dump_loses_the_sidebar_words_beside_the_article() {
     // A text browser's dump of a page laid out in columns: a sidebar's links share the article's lines.
     let a = process_fixture("columns.txt");

@@ -16,6 +16,7 @@ use crate::record::{
 use crate::runner::{Outcome, Transform};
 use crate::text::{content_hash, word_count};
 
+mod byline;
 pub mod config;
 pub mod page_type;
 #[rustfmt::skip]
@@ -268,9 +269,10 @@ const NAME_MAX_WORDS: usize = 6;
 /// The name a byline line gives, without its label; a label alone (`By`, `Written by`, `Author`)
 /// names whoever the next short line does, as pages show the name as a link of its own.
 fn byline_at(lines: &[Line], i: usize) -> Option<String> {
-    let name = BYLINE_LABEL.replace(&lines.get(i)?.text, "").trim().to_string();
+    let line = BYLINE_LABEL.replace(&lines.get(i)?.text, "");
+    let name = byline::name_of(line.trim());
     if !name.is_empty() {
-        return Some(name);
+        return Some(name.to_string());
     }
     lines
         .iter()
@@ -568,7 +570,7 @@ mod date_and_byline_tests {
         assert_eq!(visible_date(&lines, &dated(&lines)).as_deref(), Some("2019-08-16"));
         let dated_byline = [line("By Haley Hoekstra • March 12, 2025", LineClass::Byline), lines[4].clone()];
         assert_eq!(visible_date(&dated_byline, &dated(&dated_byline)).as_deref(), Some("2025-03-12"));
-        assert_eq!(byline_at(&dated_byline, 0).as_deref(), Some("Haley Hoekstra • March 12, 2025"));
+        assert_eq!(byline_at(&dated_byline, 0).as_deref(), Some("Haley Hoekstra"));
     }
 
     #[test]
