@@ -221,16 +221,14 @@ pub(crate) fn cut_at_word(s: &str, max: usize) -> &str {
 
 /// Collapses runs of whitespace (including NBSP and zero-width characters) to one space and trims.
 pub(crate) fn normalize_line(s: &str) -> String {
+    // Most lines are already normal: single spaces, nothing to trim.
+    let line = if is_plain(s) { s.to_string() } else { collapse_spaces(s) };
     // A paragraph holding only a zero-width joiner (Webflow's `<p>&zwj;</p>` between
     // paragraphs) is an empty line; inside a line the joiner stays, it joins emoji.
-    if s.as_bytes().first().is_some_and(|b| !b.is_ascii()) && s.chars().all(|c| is_line_space(c) || is_invisible(c)) {
+    if line.as_bytes().first().is_some_and(|b| !b.is_ascii()) && line.chars().all(|c| c == ' ' || is_invisible(c)) {
         return String::new();
     }
-    // Most lines are already normal: single spaces, nothing to trim.
-    if is_plain(s) {
-        return s.to_string();
-    }
-    collapse_spaces(s)
+    line
 }
 
 /// Characters that show nothing and are not whitespace: joiners, soft hyphens, direction marks.
@@ -475,6 +473,7 @@ mod tests {
         assert_eq!(normalize_line("\u{200d}"), "");
         assert_eq!(normalize_line("\u{200d} \u{200c}\u{a0}"), "");
         assert_eq!(normalize_line("\u{ad}\u{2060}"), "");
+        assert_eq!(normalize_line(" \u{200d} "), "");
         // Joiners inside text and emoji stay.
         assert_eq!(normalize_line("👨\u{200d}👩"), "👨\u{200d}👩");
         assert_eq!(normalize_line("\u{200d}a"), "\u{200d}a");
