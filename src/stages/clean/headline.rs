@@ -81,7 +81,7 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
         // (a site's buttons and breadcrumbs are neither), is the headline and this the deck.
         let up = (a.saturating_sub(DECK_REACH_LINES)..a)
             .rev()
-            .filter(|&j| shaped(j) && title_like(j))
+            .filter(|&j| shaped(j) && title_like(j) && !is_trail_or_entry(&lines[j].text))
             .map(|j| (j, shares(j)))
             .find(|&(_, s)| s >= cfg.headline_min_overlap)
             .filter(|&(j, s)| {
@@ -94,7 +94,10 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
         let Some(&nearest) = above.first() else {
             return;
         };
-        let next_up = above.get(1).copied().filter(|&j| nearest - j <= DECK_REACH_LINES && title_like(j));
+        let next_up = above
+            .get(1)
+            .copied()
+            .filter(|&j| nearest - j <= DECK_REACH_LINES && title_like(j) && !is_trail_or_entry(&lines[j].text));
         match (title_like(nearest), next_up) {
             (_, Some(up)) => (up, Some(nearest)),
             (true, None) => (nearest, None),
@@ -105,6 +108,16 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
     if let Some(s) = subtitle {
         lines[s].class = LineClass::Subtitle;
     }
+}
+
+/// Whether a line is a breadcrumb trail (`Home » Blog » HubSpot Alternatives`, `Sprout Blog /
+/// Topics / Social Media`) or an entry of the article's contents (`5. Wedding Planning
+/// Checklist`): pages put both right over the headline, and they share its words, but neither is
+/// the headline over a deck.
+fn is_trail_or_entry(text: &str) -> bool {
+    let t = text.trim_start();
+    let numbered = t.find(". ").is_some_and(|at| (1..=2).contains(&at) && t[..at].bytes().all(|b| b.is_ascii_digit()));
+    numbered || t.contains(['»', '›', '«']) || [" / ", " > ", ">>", " | "].iter().any(|s| t.contains(s))
 }
 
 /// Whether a line ends as a statement does: a sentence end other than a question or an
@@ -280,6 +293,25 @@ mod tests {
         let headline = Some("Harbour tunnel traffic starts Monday after engineers finish the safety checks".into());
         assert_eq!(page("Tunnel traffic"), (headline.clone(), None));
         assert_eq!(page("Harbour news: the city desk reports"), (headline, None));
+    }
+
+    #[test]
+    fn a_breadcrumb_or_a_contents_entry_over_the_headline_is_not_the_headline() {
+        let cfg = CleanConfig::default();
+        let headline = "Harbour tunnel traffic starts Monday after engineers finish the safety checks";
+        for over in [
+            "Home » News » Harbour tunnel traffic",
+            "City News / Traffic / Harbour tunnel",
+            "2. Harbour tunnel traffic",
+        ] {
+            let anchored = [("Home", MENU), (over, MENU), (headline, MENU), ("By Ann Lee", LineClass::Byline)];
+            assert_eq!(headlines(&anchored, &cfg), (Some(headline.into()), None), "{over}");
+            let nearest = [("Home", MENU), (over, MENU), (headline, MENU)];
+            assert_eq!(headlines(&nearest, &cfg), (Some(headline.into()), None), "{over}");
+        }
+        // A headline over its deck, as before.
+        let deck = [("Home", MENU), ("Harbour tunnel opens to traffic", MENU), (headline, MENU)];
+        assert_eq!(headlines(&deck, &cfg), (Some("Harbour tunnel opens to traffic".into()), Some(headline.into())));
     }
 
     #[test]
