@@ -311,7 +311,7 @@ impl Cleaner {
                 LineClass::Drop("teaser")
             } else if drop_repeats && !seen.insert(hash) {
                 LineClass::Drop("repeated")
-            } else if words <= 10 && rules.byline.is_match(&text) {
+            } else if words <= 10 && rules.byline.is_match(&text) && !browses_by(&text) {
                 LineClass::Byline
             } else if words <= 12 && !prose && find_date(&text).is_some() {
                 if rules.dateline.is_match(&text) || words <= 6 || mostly_date(&text) {
@@ -443,6 +443,75 @@ fn mostly_date(text: &str) -> bool {
 /// (`home.`): it starts in lower case and ends the sentence, which no interface label does.
 fn wrapped_sentence_end(text: &str) -> bool {
     text.chars().next().is_some_and(char::is_lowercase) && crate::text::ends_sentence(text)
+}
+
+/// What a shop's or a software vendor's menu browses by (`By Industry`, `By Use Case`, `By Team
+/// Size`): lines shaped like a byline that name no one.
+const FACETS: [&str; 46] = [
+    "age",
+    "audience",
+    "brand",
+    "business need",
+    "category",
+    "challenge",
+    "channel",
+    "color",
+    "company size",
+    "country",
+    "date",
+    "degree",
+    "department",
+    "feature",
+    "format",
+    "function",
+    "functionality",
+    "goal",
+    "industry",
+    "integration",
+    "interest",
+    "job function",
+    "job title",
+    "language",
+    "level",
+    "location",
+    "manufacturer",
+    "need",
+    "platform",
+    "popularity",
+    "price",
+    "product",
+    "program",
+    "region",
+    "role",
+    "school",
+    "season",
+    "sector",
+    "service",
+    "size",
+    "solution",
+    "specialty",
+    "team size",
+    "topic",
+    "type",
+    "use case",
+];
+
+/// Whether a line reads `By <facet>` (`By Role`, `By Use Case`, `By RegionMenu Toggle`): a menu's
+/// heading, not a byline. More facets follow as the same kind of line, so one word or two after
+/// the label is all there is.
+fn browses_by(text: &str) -> bool {
+    let Some(rest) = text.get(..3).filter(|by| by.eq_ignore_ascii_case("by ")).and_then(|_| text.get(3..)) else {
+        return false;
+    };
+    // Two text nodes run together: `RegionMenu Toggle`, `CategoryBy Manufacturer`.
+    let end = rest
+        .char_indices()
+        .skip(1)
+        .find(|&(i, c)| c.is_uppercase() && !rest[..i].ends_with(' '))
+        .map_or(rest.len(), |(i, _)| i);
+    let rest = rest[..end].trim_end_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    let rest = rest.strip_suffix(" & solution").unwrap_or(&rest);
+    FACETS.iter().any(|f| rest == *f || rest.strip_suffix('s') == Some(f))
 }
 
 /// Mends holes the model leaves in the body. A prose line the model was unsure of (probability at
@@ -884,6 +953,26 @@ mod tests {
         assert_eq!(class_of(&lines, "Menu of the day"), &LineClass::Keep);
         assert_eq!(class_of(&lines, "Big Storm"), &LineClass::Title);
         assert_eq!(class_of(&lines, "홍길동"), &LineClass::Byline);
+    }
+
+    #[test]
+    fn a_menu_browsing_by_industry_names_no_author() {
+        for menu in [
+            "By Industry",
+            "By Use Case",
+            "By Team Size",
+            "by roles",
+            "By RegionMenu Toggle",
+            "By CategoryBy Manufacturer",
+            "By Service & Solution",
+        ] {
+            assert!(browses_by(menu), "{menu}");
+        }
+        for byline in ["By Jane Doe", "By Ann Price", "By Rolf Industry", "By McDonald Role", "By", "Byron Smith"] {
+            assert!(!browses_by(byline), "{byline}");
+        }
+        let lines = cleaner().classify("Products\nBy Industry\nHealthcare\nRetail\nBy Role\nIT Support");
+        assert!(!lines.iter().any(|l| l.class == LineClass::Byline), "{lines:#?}");
     }
 
     #[test]
