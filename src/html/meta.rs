@@ -24,6 +24,9 @@ pub(super) struct Collector {
     lang: Option<String>,
     canonical: Option<String>,
     time: Option<String>,
+    /// The first `<time datetime>` whose value does not start with a year (`02-12-2025`, `10:00`):
+    /// taken only when no `<time>` gives a date in the attribute's own form.
+    loose_time: Option<String>,
     title_tag: String,
     h1: String,
     h1_done: bool,
@@ -79,7 +82,15 @@ impl Collector {
                 }
             }
             "time" if self.time.is_none() => {
-                self.time = e.attr("datetime").map(str::trim).filter(|d| !d.is_empty()).map(str::to_string);
+                if let Some(d) = e.attr("datetime").map(str::trim).filter(|d| !d.is_empty()) {
+                    // The attribute's form is year first (HTML's valid date strings); a page that
+                    // writes `02-12-2025` there often has a second `<time>` that keeps to it.
+                    if d.as_bytes().get(..4).is_some_and(|y| y.iter().all(u8::is_ascii_digit)) {
+                        self.time = Some(d.to_string());
+                    } else if self.loose_time.is_none() {
+                        self.loose_time = Some(d.to_string());
+                    }
+                }
             }
             "title" => self.in_title += 1,
             "h1" => self.in_h1 += 1,
@@ -205,6 +216,7 @@ impl Collector {
                 ])
                 .or_else(|| ld.page_published.clone())
                 .or_else(|| self.time.clone())
+                .or_else(|| self.loose_time.clone())
             }),
             updated: ld.modified.clone().or_else(|| {
                 m(&["article:modified_time", "datemodified", "og:updated_time"]).or_else(|| ld.page_modified.clone())
@@ -518,6 +530,11 @@ mod tests {
             (m.title.as_deref(), m.author.as_deref(), m.published.as_deref()),
             (Some("Rates rise again"), Some("Jo Park"), Some("2024-06-22"))
         );
+        // A `<time>` whose attribute is not in its year-first form gives way to one that is.
+        let loose = r#"<time datetime="02-12-2025">02-12-2025</time><p>x</p><time datetime="2025-12-02">December 02, 2025</time>"#;
+        assert_eq!(parse(loose, Limits::default()).meta.published.as_deref(), Some("2025-12-02"));
+        let only = r#"<time datetime="02-12-2025">02-12-2025</time>"#;
+        assert_eq!(parse(only, Limits::default()).meta.published.as_deref(), Some("02-12-2025"));
         let bare = "<head><title>Storm hits the coast overnight - Coast News</title></head><body><p>x</p></body>";
         assert_eq!(parse(bare, Limits::default()).meta.title.as_deref(), Some("Storm hits the coast overnight"));
         let broken =
