@@ -401,6 +401,7 @@ mod tests {
             (&cfg.clean.caption_pattern, &def.clean.caption_pattern),
             (&cfg.clean.comments_start_pattern, &def.clean.comments_start_pattern),
             (&cfg.clean.share_pattern, &def.clean.share_pattern),
+            (&cfg.clean.banner_pattern, &def.clean.banner_pattern),
             (&cfg.clean.teaser_pattern, &def.clean.teaser_pattern),
             (&cfg.clean.tags_pattern, &def.clean.tags_pattern),
             (&cfg.clean.identifier_pattern, &def.clean.identifier_pattern),

@@ -138,6 +138,10 @@ pub struct CleanConfig {
     /// A consent manager's notice about cookies, "We use cookies to ...", "These cookies are
     /// necessary ..." (lines that mention cookies).
     pub consent_pattern: String,
+    /// A site-wide banner over every page, such as the one on United States government sites ("An
+    /// official website of the United States government", "Here's how you know"): lines of at most
+    /// 40 words that match it are dropped.
+    pub banner_pattern: String,
     /// A link to another article inside this one, "SEE MORE: ..." (HTML blocks of at most 25 words).
     pub teaser_pattern: String,
     /// An article's tags under a label, "Tags: ...", "Теги: ..." (lines of at most 30 words).
@@ -259,6 +263,7 @@ impl Default for CleanConfig {
             comments_start_pattern: super::patterns::COMMENTS_START_PATTERN.into(),
             share_pattern: super::patterns::SHARE_PATTERN.into(),
             consent_pattern: super::patterns::CONSENT_PATTERN.into(),
+            banner_pattern: super::patterns::BANNER_PATTERN.into(),
             teaser_pattern: super::patterns::TEASER_PATTERN.into(),
             tags_pattern: super::patterns::TAGS_PATTERN.into(),
             identifier_pattern: super::patterns::IDENTIFIER_PATTERN.into(),
@@ -298,6 +303,8 @@ pub struct Rules {
     pub share: PerThread<Regex>,
     /// See [`super::patterns::CONSENT_PATTERN`].
     pub consent: PerThread<Regex>,
+    /// See [`super::patterns::BANNER_PATTERN`].
+    pub banner: PerThread<Regex>,
     /// See [`super::patterns::IDENTIFIER_PATTERN`].
     pub identifier: PerThread<Regex>,
     /// See [`super::patterns::BYLINE_PATTERN`].
@@ -343,6 +350,7 @@ impl Rules {
             tags: one("tags_pattern", &cfg.tags_pattern),
             share: one("share_pattern", &cfg.share_pattern),
             consent: one("consent_pattern", &cfg.consent_pattern),
+            banner: one("banner_pattern", &cfg.banner_pattern),
             identifier: one("identifier_pattern", &cfg.identifier_pattern),
             byline: one("byline_pattern", &cfg.byline_pattern),
             dateline: one("dateline_pattern", &cfg.dateline_pattern),

@@ -305,6 +305,8 @@ impl Cleaner {
                 LineClass::Drop("share_prompt")
             } else if mentions_cookies(&text) && rules.consent.is_match(&text) {
                 LineClass::Drop("consent")
+            } else if words <= 40 && rules.banner.is_match(&text) {
+                LineClass::Drop("banner")
             } else if words <= 30 && rules.tags.is_match(&text) {
                 LineClass::Drop("tags")
             } else if html && words <= 25 && rules.teaser.is_match(&text) {
@@ -805,6 +807,24 @@ mod tests {
         let lines = cleaner().classify(page);
         assert_eq!(class_of(&lines, "We use cookies"), &LineClass::Drop("consent"));
         assert_eq!(class_of(&lines, "Bakers along"), &LineClass::Keep);
+    }
+
+    #[test]
+    fn the_us_government_banner_is_no_part_of_the_page() {
+        let page = "Skip to main content\nAn official website of the United States government\nHere’s how you know\n\
+            Official websites use .gov\nA .gov website belongs to an official government organization in the United States.\n\
+            Secure .gov websites use HTTPS\nA lock ( ) or https:// means you’ve safely connected to the .gov website. \
+            Share sensitive information only on official, secure websites.\nHarbour ferry service resumes after the storm\n\
+            The harbour's ferry service resumed on Monday after three days of storms kept every boat in port.\n\
+            The agency said the crossing would run to its summer timetable from the first of June.";
+        let lines = cleaner().classify(page);
+        for banner in
+            ["An official website", "Here’s how", "Official websites", "A .gov website", "Secure .gov", "A lock"]
+        {
+            assert_eq!(class_of(&lines, banner), &LineClass::Drop("banner"), "{banner}");
+        }
+        assert_eq!(class_of(&lines, "The agency said"), &LineClass::Keep);
+        assert_eq!(class_of(&lines, "Harbour ferry"), &LineClass::Title);
     }
 
     #[test]
