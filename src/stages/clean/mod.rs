@@ -447,57 +447,6 @@ fn wrapped_sentence_end(text: &str) -> bool {
     text.chars().next().is_some_and(char::is_lowercase) && crate::text::ends_sentence(text)
 }
 
-/// What a shop's or a software vendor's menu browses by (`By Industry`, `By Use Case`, `By Team
-/// Size`): lines shaped like a byline that name no one.
-const FACETS: [&str; 46] = [
-    "age",
-    "audience",
-    "brand",
-    "business need",
-    "category",
-    "challenge",
-    "channel",
-    "color",
-    "company size",
-    "country",
-    "date",
-    "degree",
-    "department",
-    "feature",
-    "format",
-    "function",
-    "functionality",
-    "goal",
-    "industry",
-    "integration",
-    "interest",
-    "job function",
-    "job title",
-    "language",
-    "level",
-    "location",
-    "manufacturer",
-    "need",
-    "platform",
-    "popularity",
-    "price",
-    "product",
-    "program",
-    "region",
-    "role",
-    "school",
-    "season",
-    "sector",
-    "service",
-    "size",
-    "solution",
-    "specialty",
-    "team size",
-    "topic",
-    "type",
-    "use case",
-];
-
 /// Whether a line reads `By <facet>` (`By Role`, `By Use Case`, `By RegionMenu Toggle`): a menu's
 /// heading, not a byline. More facets follow as the same kind of line, so one word or two after
 /// the label is all there is.
@@ -513,7 +462,7 @@ fn browses_by(text: &str) -> bool {
         .map_or(rest.len(), |(i, _)| i);
     let rest = rest[..end].trim_end_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
     let rest = rest.strip_suffix(" & solution").unwrap_or(&rest);
-    FACETS.iter().any(|f| rest == *f || rest.strip_suffix('s') == Some(f))
+    patterns::BROWSE_FACETS.iter().any(|f| rest == *f || rest.strip_suffix('s') == Some(f))
 }
 
 /// Mends holes the model leaves in the body. A prose line the model was unsure of (probability at
