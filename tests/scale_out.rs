@@ -179,9 +179,17 @@ fn scale_out(docs: usize, extractors: usize, kills: usize, owner_kills: usize, s
     let mut failovers = Vec::new();
     for k in 0..kills {
         std::thread::sleep(Duration::from_millis(300 + rng.below(1500)));
-        let owner = owner_pid(&schema, "dedup");
+        let owner_round = owner_rounds.contains(&k);
+        let owner = if owner_round {
+            // The lease may not be held yet (the processes still starting, or the last takeover's
+            // holder not yet recorded on a loaded machine): wait for a live dedup process to hold it.
+            let live = |pid: &u32| processes.iter().any(|p| p.role == "dedup" && p.pid() == Some(*pid));
+            wait_for(Duration::from_secs(60), || owner_pid(&schema, "dedup").filter(live))
+        } else {
+            owner_pid(&schema, "dedup")
+        };
         let is_owner = |p: &Process| p.role == "dedup" && p.pid().is_some() && p.pid() == owner;
-        let victim = if owner_rounds.contains(&k) {
+        let victim = if owner_round {
             processes.iter().position(is_owner).expect("an owner")
         } else {
             let others: Vec<usize> = (0..processes.len()).filter(|&i| !is_owner(&processes[i])).collect();
