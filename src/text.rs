@@ -219,7 +219,8 @@ pub(crate) fn cut_at_word(s: &str, max: usize) -> &str {
     }
 }
 
-/// Collapses runs of whitespace (including NBSP and zero-width characters) to one space and trims.
+/// Collapses runs of whitespace (including NBSP and zero-width characters) to one space and trims;
+/// a line that shows nothing (joiners, soft hyphens and direction marks alone) becomes empty.
 pub(crate) fn normalize_line(s: &str) -> String {
     // Most lines are already normal: single spaces, nothing to trim.
     let line = if is_plain(s) { s.to_string() } else { collapse_spaces(s) };
