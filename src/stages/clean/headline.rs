@@ -61,7 +61,7 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
         !forced[i] && open(l) && no_link(l) && has_words(l, 3) && l.words <= 80
     };
     let shares = |i: usize| overlap(&lines[i].text, &body);
-    let candidate = |i: usize| shaped(i) && shares(i) >= cfg.headline_min_overlap;
+    let candidate = |i: usize| shaped(i) && !calls_to_act(&lines[i].text) && shares(i) >= cfg.headline_min_overlap;
     let title_like =
         |i: usize| lines[i].words <= 40 && !ends_statement(&lines[i].text) && !ends_mid_sentence(&lines[i].text);
     // A headline right over its byline or dateline, however much of the page's furniture (author
@@ -117,7 +117,32 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
 fn is_trail_or_entry(text: &str) -> bool {
     let t = text.trim_start();
     let numbered = t.find(". ").is_some_and(|at| (1..=2).contains(&at) && t[..at].bytes().all(|b| b.is_ascii_digit()));
-    numbered || t.contains(['»', '›', '«']) || [" / ", " > ", ">>", " | "].iter().any(|s| t.contains(s))
+    numbered
+        || t.contains(['»', '›', '«'])
+        || [" / ", " > ", ">>", " | "].iter().any(|s| t.contains(s))
+        || calls_to_act(t)
+}
+
+/// Whether a line is a button's call to act (`Get started for free`, `Book a demo`, `Yes, I want
+/// better conversions`, `Login See my leads`): a site's offer over the article, not its headline.
+fn calls_to_act(text: &str) -> bool {
+    // Only calls no headline starts with: `Try`, `Join` or `Download` alone begin real ones.
+    const CALLS: [&str; 13] = [
+        "get started",
+        "sign up",
+        "log in",
+        "login",
+        "book a demo",
+        "request a demo",
+        "start your free",
+        "start free",
+        "yes, i want",
+        "subscribe now",
+        "download now",
+        "try it free",
+        "try for free",
+    ];
+    CALLS.iter().any(|c| text.get(..c.len()).is_some_and(|p| p.eq_ignore_ascii_case(c)))
 }
 
 /// Whether a line ends as a statement does: a sentence end other than a question or an
@@ -296,7 +321,7 @@ mod tests {
     }
 
     #[test]
-    fn a_breadcrumb_or_a_contents_entry_over_the_headline_is_not_the_headline() {
+    fn a_breadcrumb_a_contents_entry_or_a_button_is_not_the_headline() {
         let cfg = CleanConfig::default();
         let headline = "Harbour tunnel traffic starts Monday after engineers finish the safety checks";
         for over in [
@@ -309,6 +334,11 @@ mod tests {
             let nearest = [("Home", MENU), (over, MENU), (headline, MENU)];
             assert_eq!(headlines(&nearest, &cfg), (Some(headline.into()), None), "{over}");
         }
+        // A button's call to act is no headline, over a deck or alone.
+        let button = [("Home", MENU), ("Get started for free", MENU), (headline, MENU)];
+        assert_eq!(headlines(&button, &cfg), (Some(headline.into()), None));
+        let alone = [("Home", MENU), ("Sign up for harbour tunnel traffic news", MENU)];
+        assert_eq!(headlines(&alone, &cfg), (None, None));
         // A headline over its deck, as before.
         let deck = [("Home", MENU), ("Harbour tunnel opens to traffic", MENU), (headline, MENU)];
         assert_eq!(headlines(&deck, &cfg), (Some("Harbour tunnel opens to traffic".into()), Some(headline.into())));
