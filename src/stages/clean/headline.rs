@@ -111,9 +111,9 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
 }
 
 /// Whether a line is a breadcrumb trail (`Home » Blog » HubSpot Alternatives`, `Sprout Blog /
-/// Topics / Social Media`) or an entry of the article's contents (`5. Wedding Planning
-/// Checklist`): pages put both right over the headline, and they share its words, but neither is
-/// the headline over a deck.
+/// Topics / Social Media`), an entry of the article's contents (`5. Wedding Planning Checklist`)
+/// or a button ([`calls_to_act`]): pages put them right over the headline, and they share its
+/// words, but none is the headline over a deck.
 fn is_trail_or_entry(text: &str) -> bool {
     let t = text.trim_start();
     let numbered = t.find(". ").is_some_and(|at| (1..=2).contains(&at) && t[..at].bytes().all(|b| b.is_ascii_digit()));
