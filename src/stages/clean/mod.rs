@@ -461,8 +461,7 @@ fn browses_by(text: &str) -> bool {
         .find(|&(i, c)| c.is_uppercase() && !rest[..i].ends_with(' '))
         .map_or(rest.len(), |(i, _)| i);
     let rest = rest[..end].trim_end_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-    let rest = rest.strip_suffix(" & solution").unwrap_or(&rest);
-    patterns::BROWSE_FACETS.iter().any(|f| rest == *f || rest.strip_suffix('s') == Some(f))
+    patterns::BROWSE_FACETS.iter().any(|f| rest == *f || rest.strip_suffix('s') == Some(*f))
 }
 
 /// Mends holes the model leaves in the body. A prose line the model was unsure of (probability at

@@ -244,7 +244,7 @@ pub const DATELINE_PATTERN: &str = r"(?i)^(published|updated|posted|last updated
 
 /// What a shop's or a software vendor's menu browses by (`By Industry`, `By Use Case`, `By Team
 /// Size`): lines shaped like a byline that name no one.
-pub const BROWSE_FACETS: [&str; 46] = [
+pub const BROWSE_FACETS: [&str; 47] = [
     "age",
     "audience",
     "brand",
@@ -284,6 +284,7 @@ pub const BROWSE_FACETS: [&str; 46] = [
     "season",
     "sector",
     "service",
+    "service & solution",
     "size",
     "solution",
     "specialty",
