@@ -18,7 +18,8 @@ pub(crate) fn bounded<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         // Cannot fail: both ends are held right here.
         let _ = tokens_tx.try_send(());
     }
-    let bound = Arc::new(Bound { capacity: AtomicUsize::new(capacity), debt: AtomicUsize::new(0) });
+    let bound =
+        Arc::new(Bound { capacity: AtomicUsize::new(capacity), debt: AtomicUsize::new(0), held: AtomicUsize::new(0) });
     (
         Sender { items: items_tx, tokens: tokens_rx, bound: bound.clone() },
         Receiver { items: items_rx, tokens: tokens_tx, bound },
@@ -30,6 +31,11 @@ struct Bound {
     capacity: AtomicUsize,
     /// Tokens to swallow as they come back (the bound shrank while they were out).
     debt: AtomicUsize,
+    /// Tokens receivers have taken back but not yet handed to senders: they go back a quarter of
+    /// the bound at a time, or all at once when the queue runs empty. A sender waiting on a full
+    /// channel is then woken once per batch rather than once per item (each wake is a thread
+    /// switch on a machine with fewer cores than threads), and never while the queue is empty.
+    held: AtomicUsize,
 }
 
 /// The sending side.
@@ -110,8 +116,17 @@ impl<T> Receiver<T> {
 
     fn give_back(&self) {
         let owed = self.bound.debt.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| d.checked_sub(1)).is_ok();
-        if !owed {
-            let _ = self.tokens.try_send(());
+        if owed {
+            return;
+        }
+        let held = self.bound.held.fetch_add(1, Ordering::SeqCst) + 1;
+        let batch = (self.bound.capacity.load(Ordering::Relaxed) / 4).max(1);
+        // Emptiness is read after the token is counted: whoever takes the last item sees the
+        // queue empty and lets every held token go, so senders never wait on an empty queue.
+        if held >= batch || self.items.is_empty() {
+            for _ in 0..self.bound.held.swap(0, Ordering::SeqCst) {
+                let _ = self.tokens.try_send(());
+            }
         }
     }
 
@@ -223,6 +238,38 @@ mod tests {
         drop(tx);
         assert_eq!(rx.recv_blocking(), Ok(5));
         assert_eq!(rx.recv_blocking(), Err(RecvError), "closed once every sender is gone");
+    }
+
+    #[test]
+    fn places_come_back_a_quarter_of_the_bound_at_a_time_and_all_when_the_queue_empties() {
+        let (tx, rx) = bounded::<u32>(8);
+        let free = |tx: &Sender<u32>| tx.tokens.len();
+        for i in 0..8 {
+            tx.send_blocking(i).unwrap();
+        }
+        assert_eq!(rx.try_recv(), Some(0));
+        assert_eq!(free(&tx), 0, "one place is held back");
+        assert_eq!(rx.try_recv(), Some(1));
+        assert_eq!(free(&tx), 2, "a quarter of the bound goes back at once");
+        assert_eq!(rx.try_recv(), Some(2));
+        assert_eq!(free(&tx), 2);
+        tx.send_blocking(8).unwrap();
+        tx.send_blocking(9).unwrap();
+        let rest: Vec<u32> = std::iter::from_fn(|| rx.try_recv()).collect();
+        assert_eq!(rest, [3, 4, 5, 6, 7, 8, 9]);
+        assert_eq!(free(&tx), 8, "an empty queue holds nothing back");
+    }
+
+    #[test]
+    fn a_sender_waiting_on_a_full_channel_gets_on_once_the_receiver_takes_enough() {
+        let (tx, rx) = bounded::<u32>(4);
+        for i in 0..4 {
+            tx.send_blocking(i).unwrap();
+        }
+        let sender = std::thread::spawn(move || (4..12).all(|i| tx.send_blocking(i).is_ok()));
+        let got: Vec<u32> = std::iter::from_fn(|| rx.recv_blocking().ok()).collect();
+        assert!(sender.join().unwrap());
+        assert_eq!(got, (0..12).collect::<Vec<_>>());
     }
 
     #[test]
