@@ -225,6 +225,12 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
     let probe = Arc::new(probe(&stages, &state, &dedup, &outputs, &health, role));
     let progress = (once && std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .then(|| Task::spawn("progress", |stop| show_progress(probe.clone(), stop)));
+    // Watching starts before the daemon says it is up (the metrics address, "Pipeline started"),
+    // so that a change made as soon as it is up is seen.
+    let watcher = match (&control.config_path, control.reload_tx) {
+        (Some(path), Some(tx)) if cfg.reload.watch && !once => reload::watch(path, tx),
+        _ => None,
+    };
     let server = if cfg.metrics.enabled && !once { Some(serve_metrics(&cfg, probe.clone()).await?) } else { None };
     info!(once, role = duty.role().name(), state = duty.state(), inputs = ?cfg.source.paths, output = %cfg.sink.output(&cfg.postgres, &cfg.nats).key(), "Pipeline started.");
     cfg.warn_removed_keys();
@@ -248,8 +254,6 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
                 nats_settings,
                 log_level: control.log_level,
             };
-            let watcher =
-                if cfg.reload.watch { control.reload_tx.and_then(|tx| reload::watch(&path, tx)) } else { None };
             let (boot, health) = (cfg.clone(), health.clone());
             Some(Task::spawn("reload", |stop| reload::run_loop(path, rx, Arc::new(parts), boot, health, stop, watcher)))
         }
