@@ -107,7 +107,6 @@ impl<T> Receiver<T> {
     }
 
     /// Takes an item if one is queued.
-    #[cfg(test)]
     pub(crate) fn try_recv(&self) -> Option<T> {
         let item = self.items.try_recv().ok()?;
         self.give_back();

@@ -114,17 +114,25 @@ impl Default for StateConfig {
     }
 }
 
+/// Longest `[runtime] linger_ms`.
+const MAX_LINGER_MS: u64 = 1_000;
+
 /// `[runtime]`: process-wide settings.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RuntimeConfig {
     /// After SIGINT/SIGTERM, how long stages may take to drain before the process gives up on them.
     pub shutdown_grace_ms: NonZeroU64,
+    /// How long a stage's worker that has just emptied its input waits for more before it sleeps
+    /// on the queue, so that a busy pipeline hands documents on in small batches rather than
+    /// waking a thread for each; 0 wakes it for each. Adds at most this much to a document's way
+    /// through each stage while the pipeline is busy.
+    pub linger_ms: u64,
 }
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        Self { shutdown_grace_ms: nz64(30_000) }
+        Self { shutdown_grace_ms: nz64(30_000), linger_ms: 5 }
     }
 }
 
@@ -267,6 +275,12 @@ impl Config {
         if self.state.dir.as_os_str().is_empty() {
             errors.push(("state.dir".into(), "must not be empty".into()));
         }
+        if self.runtime.linger_ms > MAX_LINGER_MS {
+            errors.push((
+                "runtime.linger_ms".into(),
+                format!("at most {MAX_LINGER_MS} (it delays every document at every stage of a busy pipeline)"),
+            ));
+        }
         errors
     }
 }
@@ -393,6 +407,7 @@ mod tests {
         assert_eq!(cfg.clean.keep_threshold, def.clean.keep_threshold);
         assert_eq!(cfg.extract.html_body_threshold, def.extract.html_body_threshold);
         assert_eq!(cfg.extract.text_body_threshold, def.extract.text_body_threshold);
+        assert_eq!(cfg.runtime.linger_ms, def.runtime.linger_ms);
         assert_eq!(cfg.clean.ui_labels, def.clean.ui_labels);
         for (a, b) in [
             (&cfg.clean.copyright_pattern, &def.clean.copyright_pattern),
@@ -469,6 +484,14 @@ mod tests {
         assert_eq!(p.len(), 2, "{p:?}");
         assert!(p[0].contains("t.toml:2:1") && p[0].contains("pth"), "{p:?}");
         assert!(p[1].contains("t.toml:3:2") && p[1].contains("sinks"), "{p:?}");
+    }
+
+    #[test]
+    fn a_linger_longer_than_a_second_is_refused_where_it_is_set() {
+        let p = parse("[runtime]\nlinger_ms = 5000\n").unwrap_err().problems();
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("t.toml:2:") && p[0].contains("linger_ms") && p[0].contains("at most 1000"), "{p:?}");
+        assert_eq!(parse("[runtime]\nlinger_ms = 0\n").map(|c| c.runtime.linger_ms).ok(), Some(0));
     }
 
     #[test]
