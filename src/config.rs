@@ -130,6 +130,13 @@ pub struct RuntimeConfig {
     pub linger_ms: u64,
 }
 
+impl RuntimeConfig {
+    /// `linger_ms`, as the workers wait it.
+    pub fn linger(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.linger_ms)
+    }
+}
+
 impl Default for RuntimeConfig {
     fn default() -> Self {
         Self { shutdown_grace_ms: nz64(30_000), linger_ms: 5 }

@@ -233,12 +233,14 @@ pub(crate) fn spawn_workers<W: Work>(
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             debug!("Worker started.");
-            let mut lingered = true;
+            // Set by an item: the next time the input is empty, wait `linger` once before
+            // sleeping on it.
+            let mut may_linger = false;
             while !should_quit(&quit) {
                 let item = match input.try_recv() {
                     Some(item) => item,
-                    None if !lingered => {
-                        lingered = true;
+                    None if may_linger => {
+                        may_linger = false;
                         std::thread::sleep(linger);
                         continue;
                     }
@@ -247,7 +249,7 @@ pub(crate) fn spawn_workers<W: Work>(
                         Err(_) => break,
                     },
                 };
-                lingered = linger.is_zero();
+                may_linger = !linger.is_zero();
                 if !work.take(item) {
                     break;
                 }
@@ -420,6 +422,31 @@ mod tests {
                 _ => Ok(Outcome::Emit(doc.text)),
             }
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lingering_worker_takes_what_comes_later_and_stops_when_its_input_closes() {
+        let (in_tx, in_rx) = crate::channel::bounded(4);
+        let (out_tx, out_rx) = crate::channel::bounded(8);
+        let (dl_tx, _dl_rx) = crate::channel::bounded::<Rejection>(4);
+        let ctx = StageContext {
+            counters: Arc::new(StageCounters::default()),
+            dead_letter: Some(DeadLetterTx::new(dl_tx, 100)),
+            acks: Arc::new(crate::stages::source::checkpoint::Tracker::new(10, vec![])),
+            linger: Duration::from_millis(20),
+        };
+        let stage = spawn_stage(Arc::new(Picky), 1, in_rx, Some(out_tx), ctx);
+        // One item, then a pause longer than the linger (the worker goes back to sleeping on the
+        // queue), then a burst: the first wakes it, the rest it takes as they come.
+        in_tx.send(test_document("a")).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        for text in ["b", "c", "d"] {
+            in_tx.send(test_document(text)).await.unwrap();
+        }
+        in_tx.close();
+        stage.join().await;
+        let out: Vec<String> = std::iter::from_fn(|| out_rx.try_recv()).collect();
+        assert_eq!(out, ["a", "b", "c", "d"]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

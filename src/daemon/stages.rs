@@ -126,7 +126,7 @@ impl Stages {
             counters: counters[id.index()].clone(),
             dead_letter,
             acks: acks.clone(),
-            linger: std::time::Duration::from_millis(cfg.runtime.linger_ms),
+            linger: cfg.runtime.linger(),
         };
         let mut pools: [Option<Arc<Stage>>; 6] = Default::default();
         let dl = || Some(dead_letter.clone());
