@@ -185,9 +185,13 @@ pub fn read_outputs(dir: &Path, stem: &str) -> Vec<Value> {
     files.iter().flat_map(|p| read_jsonl(p)).collect()
 }
 
+/// Every complete line of a JSON-lines file. A last line without its newline is a write in
+/// progress (a running daemon's buffer reaches the file in blocks, not in lines) and is left out:
+/// read after a stop, a record cut short would show as a missing one.
 pub fn read_jsonl(path: &Path) -> Vec<Value> {
     let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
-    text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad output line {l:?}: {e}"))).collect()
+    let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+    complete.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad output line {l:?}: {e}"))).collect()
 }
 
 /// A running daemon; killed on drop if still alive.
