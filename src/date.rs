@@ -54,9 +54,11 @@ static PATTERNS: LazyLock<PerThread<Patterns>> = LazyLock::new(|| {
         ymd: re(r"(?-u:\b)(\d{4})[./](\d{1,2})[./](\d{1,2})(?-u:\b)"),
         cjk: re(r"(\d{4})\s*[년年]\s*(\d{1,2})\s*[월月]\s*(\d{1,2})\s*[일日]"),
         // A year may run into the next text node (`April 26, 2024Updated on: ...`, `October 17,
-        // 20236:01 PM`); the digit run on is captured so that only a plausible year is taken.
+        // 20236:01 PM`); the digit run on is captured so that only a plausible year is taken. The
+        // month may be run into from the text node before (`calendarApr 16, 2024`), see
+        // [`month_first`].
         month_first: re(&format!(
-            r"(?i)(?-u:\b)({months})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?:(?-u:\b)|(?-i:[A-Z])|(\d))"
+            r"(?i)(?:(?-u:\b)|(?-i:[a-z]))({months})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?:(?-u:\b)|(?-i:[A-Z])|(\d))"
         )),
         // `20 July 2024`, `20. Juli 2024`, `20 juillet 2024`, `20 de julio de 2024`.
         day_first: re(&format!(
@@ -237,7 +239,7 @@ pub fn find_date_in(s: &str, day_first: Option<bool>) -> Option<String> {
         (num(c.get(1))?, num(c.get(2))?, num(c.get(3))?, c.get(0)?.end())
     } else if let Some(c) = p.ymd.captures(s) {
         (num(c.get(1))?, num(c.get(2))?, num(c.get(3))?, c.get(0)?.end())
-    } else if let Some(c) = p.month_first.captures(s) {
+    } else if let Some(c) = month_first(p, s) {
         (glued_year(&c)?, month_number(c.get(1)?.as_str())?, num(c.get(2))?, c.get(3)?.end())
     } else if let Some(c) = p.day_first.captures(s) {
         (glued_year(&c)?, month_number(c.get(2)?.as_str())?, num(c.get(1))?, c.get(3)?.end())
@@ -296,10 +298,12 @@ pub fn date_start(s: &str) -> Option<usize> {
         .captures_iter(s)
         .find(|c| c.get(2).is_some_and(|m| month_number(m.as_str()).is_some()))
         .and_then(|c| c.get(0));
-    [&p.iso, &p.ymd, &p.cjk, &p.month_first, &p.day_first, &p.dmy]
+    let month = month_first(p, s).and_then(|c| c.get(1));
+    [&p.iso, &p.ymd, &p.cjk, &p.day_first, &p.dmy]
         .into_iter()
         .filter_map(|r| r.find(s))
         .chain(day_word)
+        .chain(month)
         .map(|m| m.start())
         .min()
 }
@@ -325,6 +329,16 @@ pub fn may_read_as(s: &str, day: jiff::civil::Date) -> bool {
     let (Some(a), Some(b), Some(y)) = (a, b, y) else { return false };
     let is = |m: i8, d: i8| jiff::civil::Date::new(y, m, d).is_ok_and(|date| date == day);
     is(a, b) || is(b, a)
+}
+
+/// The first month-first date in `s`. Its month may follow a lower-case letter only as a
+/// capitalised name run in from the text node before (`ZeldmanNovember 20, 2007`, `calendarApr
+/// 16, 2024`): the end of a word (`Grammar 5, 2024`) is no month.
+fn month_first<'s>(p: &Patterns, s: &'s str) -> Option<regex::Captures<'s>> {
+    p.month_first.captures_iter(s).find(|c| match (c.get(0), c.get(1)) {
+        (Some(all), Some(month)) => all.start() == month.start() || month.as_str().starts_with(char::is_uppercase),
+        _ => false,
+    })
 }
 
 /// The year (group 3) of a written-out date, when a digit running on after it (group 4) leaves
@@ -387,6 +401,13 @@ mod tests {
         // A longer number is no year, and a lower-case run-on no date.
         assert_eq!(find_date("May 5, 10000 people"), None);
         assert_eq!(find_date("April 26, 2024abc"), None);
+        // A month run into from the text node before.
+        assert_eq!(find_date("by Jeffrey ZeldmanNovember 20, 2007").as_deref(), Some("2007-11-20"));
+        assert_eq!(find_date("calendarApr 16, 2024").as_deref(), Some("2024-04-16"));
+        assert_eq!(find_date("Mental HealthDECEMBER 22, 2022Updated").as_deref(), Some("2022-12-22"));
+        assert_eq!(crate::date::date_start("Jeffrey ZeldmanNovember 20, 2007"), Some(15));
+        assert_eq!(find_date("Grammar 5, 2024"), None);
+        assert_eq!(find_date("Seminar 5, 2024 and Grammar 7, 2024"), None);
     }
 
     #[test]

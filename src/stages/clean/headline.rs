@@ -111,7 +111,7 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
 }
 
 /// Whether a line is a breadcrumb trail (`Home » Blog » HubSpot Alternatives`, `Sprout Blog /
-/// Topics / Social Media`), an entry of the article's contents (`5. Wedding Planning Checklist`)
+/// Topics / Social Media`, `Home >Marketing >Plumbing Trends`), an entry of the article's contents (`5. Wedding Planning Checklist`)
 /// or a button ([`calls_to_act`]): pages put them right over the headline, and they share its
 /// words, but none is the headline over a deck.
 fn is_trail_or_entry(text: &str) -> bool {
@@ -119,7 +119,7 @@ fn is_trail_or_entry(text: &str) -> bool {
     let numbered = t.find(". ").is_some_and(|at| (1..=2).contains(&at) && t[..at].bytes().all(|b| b.is_ascii_digit()));
     numbered
         || t.contains(['»', '›', '«'])
-        || [" / ", " > ", ">>", " | "].iter().any(|s| t.contains(s))
+        || [" / ", " >", ">>", " | "].iter().any(|s| t.contains(s))
         || calls_to_act(t)
 }
 
@@ -327,6 +327,7 @@ mod tests {
         for over in [
             "Home » News » Harbour tunnel traffic",
             "City News / Traffic / Harbour tunnel",
+            "Home >News >Harbour tunnel traffic",
             "2. Harbour tunnel traffic",
         ] {
             let anchored = [("Home", MENU), (over, MENU), (headline, MENU), ("By Ann Lee", LineClass::Byline)];
