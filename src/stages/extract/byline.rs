@@ -214,6 +214,322 @@ pub(super) fn name_under_headline(lines: &[Line]) -> Option<String> {
     })
 }
 
+/// Lines above the headline a byline the page shows may stand on (`Picture of Ann Lee` / `Ann
+/// Lee` / `March 3, 2025` over the headline).
+const SHOWN_ABOVE_HEADLINE_LINES: usize = 8;
+/// Lines under the headline a byline the page shows may stand on.
+const SHOWN_UNDER_HEADLINE_LINES: usize = 12;
+/// Most words of a line whose `by` names its author: a longer line is a sentence (`inspired by
+/// Jane Austen`), unless the `by` follows a full stop (a deck run into its byline in a dump).
+const BY_LINE_MAX_WORDS: usize = 16;
+/// How many lines from a name standing alone a date or reading time must be.
+const SHOWN_NEAR_DATE_LINES: usize = 2;
+/// Longest name line, in characters.
+const NAME_MAX_CHARS: usize = 40;
+
+/// `by` before a capitalised word: the start of a name, wherever it stands on the line
+/// (`Published August 7, 2023 by Nicole Burke`, `by Jacob Trussell—10 min read`, `Written byby
+/// Rebecca MacFarlane`, `ByNina Pineda`).
+static BY: LazyLock<PerThread<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s.|•·—–,:;\d]|[Bb]y)(?P<by>[Bb]y|BY)\s*:?\s*(?P<name>\p{Lu})")
+        .expect("by pattern is valid")
+        .into()
+});
+
+/// A name at the start of the text after `by`: up to five capitalised words (with particles and
+/// `&` / `and` between co-authors' names).
+static NAME_RUN: LazyLock<PerThread<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"^\p{Lu}[\p{L}'’.\-]*(?:\s+(?:\p{Lu}[\p{L}'’.\-]*|van|de|der|den|von|da|di|du|le|la|bin|al|&|and)){0,4}",
+    )
+    .expect("name run pattern is valid")
+    .into()
+});
+
+/// A reading time (`9 min read`, `Reading time`), shown beside the author as a date is.
+static READING_TIME: LazyLock<PerThread<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b\d+\s*min(?:ute)?s?\s+read\b|\breading time\b").expect("reading time pattern is valid").into()
+});
+
+/// Words right before a `by` that make what follows the author: labels (`Written by`) and a
+/// doubled `by`. Any other word makes it a credit or a phrase (`Photo by`, `Sort by`, `inspired
+/// by`); a date, a number or punctuation leaves it a byline.
+const BY_LABELS: [&str; 8] = ["written", "posted", "reported", "authored", "story", "words", "article", "by"];
+
+/// Words of interface and section names that no name is made of, beyond [`INTERFACE_WORDS`]
+/// (`Start Free Trial`, `Related Posts`, `Table of Contents`).
+const SECTION_WORDS: [&str; 26] = [
+    "logo",
+    "community",
+    "forum",
+    "forums",
+    "member",
+    "members",
+    "admin",
+    "moderator",
+    "trial",
+    "start",
+    "free",
+    "demo",
+    "blog",
+    "news",
+    "latest",
+    "related",
+    "posts",
+    "post",
+    "article",
+    "articles",
+    "table",
+    "contents",
+    "category",
+    "categories",
+    "tags",
+    "topics",
+];
+
+/// The author's name a page shows around its headline where neither markup nor a `By` line
+/// named one: `by` and a name anywhere on a short line; a label on a line of its own (`Written
+/// by`, `Article written by:`) over the name; a name standing alone (or under its picture's text,
+/// `Picture of Ann Lee` / `Ann Lee`) next to a date or a reading time. Tried in that order, the
+/// nearest the headline first. A name is made of capitalised words none of which the page uses
+/// in lower case elsewhere: `Travel Tips` and `Key Features` are headings, not people.
+pub(super) fn shown_byline(lines: &[Line]) -> Option<String> {
+    let title = lines.iter().position(|l| l.class == LineClass::Title)?;
+    let from = title.saturating_sub(SHOWN_ABOVE_HEADLINE_LINES);
+    let to = (title + SHOWN_UNDER_HEADLINE_LINES + 1).min(lines.len());
+    // (rule, distance from the headline, name)
+    let mut found: Vec<(u8, usize, String)> = Vec::new();
+    for (i, line) in lines.iter().enumerate().take(to).skip(from) {
+        let distance = i.abs_diff(title);
+        if let Some(name) = by_name(&line.text, line.words) {
+            found.push((0, distance, name));
+        }
+        if is_label_alone(&line.text)
+            && let Some(name) = lines.iter().skip(i + 1).take(2).find_map(|l| named_after_label(&l.text))
+        {
+            found.push((1, distance, name));
+        }
+        if i != title
+            && line.class != LineClass::Keep
+            && let Some(name) = standing_name(&line.text)
+            && near_date(lines, i, title)
+            && !among_items(lines, i, title, &name)
+        {
+            found.push((2, distance, name));
+        }
+    }
+    found.sort_by_key(|(rule, distance, _)| (*rule, *distance));
+    found.into_iter().map(|(_, _, name)| name).find(|name| proper_name(name, lines))
+}
+
+/// The name a `by` on `text` (of `words` words) introduces, if it is a byline's.
+fn by_name(text: &str, words: usize) -> Option<String> {
+    // `© 2008 by Example Newspapers` names the owner.
+    if text.contains('©') || text.to_lowercase().contains("copyright") {
+        return None;
+    }
+    for c in BY.captures_iter(text) {
+        let (Some(by), Some(start)) = (c.name("by"), c.name("name")) else { continue };
+        let before = text[..by.start()].trim_end();
+        if let Some(word) = before.split_whitespace().next_back()
+            && word.chars().all(char::is_alphabetic)
+            && !BY_LABELS.iter().any(|l| l.eq_ignore_ascii_case(word))
+        {
+            continue;
+        }
+        if words > BY_LINE_MAX_WORDS && !before.ends_with('.') {
+            continue;
+        }
+        let rest = name_of(&text[start.start()..]);
+        let Some(run) = NAME_RUN.find(rest) else { continue };
+        let name = unglued(run.as_str()).trim_end();
+        // An outlet's or a logo's capitals after a name in mixed case (`Nina Pineda WABC logo`;
+        // `JORDAN ROBERTSON` is a name in capitals).
+        let name = name
+            .rsplit_once(' ')
+            .filter(|(head, last)| {
+                last.chars().count() >= 2
+                    && !last.chars().any(char::is_lowercase)
+                    && head.chars().any(char::is_lowercase)
+            })
+            .map_or(name, |(head, _)| head);
+        // A sentence's full stop (`Damien McFerran.`), not an initial's (`John Q.`).
+        let name = match name.strip_suffix('.') {
+            Some(head) if head.chars().next_back().is_some_and(char::is_lowercase) => head,
+            _ => name,
+        };
+        // One word is a name at the line's start (`By Susan`), unless in capitals: the rest of
+        // a name in capitals was cut off (`By JORDAN`).
+        let one_word = !name.contains(char::is_whitespace);
+        let at_start = before.is_empty() && name.chars().any(char::is_lowercase);
+        if usable_name(name) && (!one_word || at_start) {
+            return Some(name.to_string());
+        }
+    }
+    None
+}
+
+/// The name with what ran into it from the next element cut off (`Gabby BoucherIn Budget
+/// Travel`: the category's label).
+fn unglued(name: &str) -> &str {
+    const GLUED: [&str; 4] = ["In ", "On ", "Published", "Updated"];
+    let mut prev_lower = false;
+    for (i, c) in name.char_indices() {
+        if prev_lower && GLUED.iter().any(|g| name[i..].starts_with(g) || name[i..] == *g.trim_end()) {
+            return &name[..i];
+        }
+        prev_lower = c.is_lowercase();
+    }
+    name
+}
+
+/// Whether `text` is a byline label and nothing else (`By`, `Written By`, `Article written by:`).
+fn is_label_alone(text: &str) -> bool {
+    let text = text.trim();
+    let text = text.strip_prefix("Article ").or_else(|| text.strip_prefix("article ")).unwrap_or(text);
+    !text.is_empty() && BYLINE_LABEL.find(text).is_some_and(|m| m.end() == text.len())
+}
+
+/// The name on the line after a label alone: a short line that is no date, its picture's text
+/// taken off.
+fn named_after_label(text: &str) -> Option<String> {
+    let name = name_of(without_picture(text.trim()));
+    let words = name.split_whitespace().count();
+    (words > 0
+        && words <= NAME_MAX_WORDS
+        && name.starts_with(char::is_uppercase)
+        && find_date(name).is_none()
+        && usable_name(name))
+    .then(|| name.to_string())
+}
+
+/// A line that is a person's name and nothing else, once a picture's text (`Picture of Ann Lee
+/// Ann Lee`, `[ann-lee] Ann Lee`), a glued `By` and a repeat are taken off.
+fn standing_name(text: &str) -> Option<String> {
+    let text = without_picture(text.trim());
+    let text = match text.strip_prefix("By") {
+        Some(rest) if rest.starts_with(char::is_uppercase) => rest,
+        _ => text,
+    };
+    let name = undoubled(text);
+    let shaped =
+        name.chars().count() <= NAME_MAX_CHARS && NAME_LINE.is_match(name) && name.split_whitespace().all(person_word);
+    (shaped && usable_name(name)).then(|| name.to_string())
+}
+
+/// Whether `word` (capitalised, of a name-shaped line) may be part of a person's name: no acronym
+/// (`UX Analytics`), no run-together capitals (`APtly Said`), no function word (`The Guardian`,
+/// `Other Sports`), no possessive (`Larry’s Bio`), no domain (`Visit Domain.com.au`); initials
+/// (`R.D.`) are.
+fn person_word(word: &str) -> bool {
+    let mut chars = word.chars();
+    let two_capitals = chars.next().is_some_and(char::is_uppercase) && chars.next().is_some_and(char::is_uppercase);
+    let possessive = word.ends_with("'s") || word.ends_with("’s");
+    let domain = word.split('.').skip(1).any(|part| part.starts_with(char::is_lowercase));
+    let function = crate::stages::clean::features::is_stopword(&word.to_lowercase());
+    !(two_capitals || possessive || domain || (function && word.starts_with(char::is_uppercase)))
+}
+
+/// Whether line `i` is one of several name-shaped lines in a row (`Larry’s Bio` / `Dan’s Bio`,
+/// `Soccer` / `Golf` / `Horse Racing`): a menu's items, not a byline. The headline and a repeat
+/// of the same name (a picture's text over its link) are no such neighbours.
+fn among_items(lines: &[Line], i: usize, title: usize, name: &str) -> bool {
+    [i.checked_sub(1), Some(i + 1)].into_iter().flatten().filter(|&j| j != title).any(|j| {
+        lines.get(j).is_some_and(|l| {
+            let other = undoubled(without_picture(l.text.trim()));
+            other != name && NAME_LINE.is_match(other)
+        })
+    })
+}
+
+/// `text` without the text of a picture before it (`Picture of`, `Headshot of`, `[ann-lee]`).
+fn without_picture(text: &str) -> &str {
+    const PICTURE: [&str; 5] = ["picture of ", "headshot of ", "photo of ", "image of ", "avatar of "];
+    let mut text = text;
+    if text.starts_with('[')
+        && let Some(end) = text.find(']')
+    {
+        text = text[end + 1..].trim_start();
+    }
+    for p in PICTURE {
+        if text.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p)) {
+            return text[p.len()..].trim_start();
+        }
+    }
+    text
+}
+
+/// A name shown twice, as a picture's text and its link (`Ann Lee Ann Lee`, `Ann LeeAnn Lee`),
+/// once.
+fn undoubled(text: &str) -> &str {
+    for (at, _) in text.char_indices().skip(1) {
+        let unit = &text[..at];
+        if unit.ends_with(' ') {
+            continue;
+        }
+        let mut rest = &text[at..];
+        let mut repeats = 0;
+        while let Some(after) = rest.strip_prefix(' ').unwrap_or(rest).strip_prefix(unit) {
+            rest = after;
+            repeats += 1;
+        }
+        if repeats > 0 && rest.is_empty() {
+            return unit;
+        }
+    }
+    text
+}
+
+/// Whether a date or a reading time is shown within [`SHOWN_NEAR_DATE_LINES`] of line `i`, on
+/// the same side of the headline (line `title`): a menu's last item over the headline is not
+/// dated by the line under it.
+fn near_date(lines: &[Line], i: usize, title: usize) -> bool {
+    let (from, to) = if i < title {
+        (i.saturating_sub(SHOWN_NEAR_DATE_LINES), (i + SHOWN_NEAR_DATE_LINES).min(title - 1))
+    } else {
+        (i.saturating_sub(SHOWN_NEAR_DATE_LINES).max(title + 1), i + SHOWN_NEAR_DATE_LINES)
+    };
+    lines.iter().enumerate().take(to + 1).skip(from).any(|(j, l)| {
+        j != i
+            && (matches!(l.class, LineClass::Dateline)
+                || find_date(&l.text).is_some()
+                || READING_TIME.is_match(&l.text))
+    })
+}
+
+/// Whether `name` has few enough words, and none that a button or section heading is made of.
+fn usable_name(name: &str) -> bool {
+    let words = name.split_whitespace().count();
+    words > 0
+        && words <= NAME_MAX_WORDS
+        && !name.split_whitespace().any(|w| {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+            INTERFACE_WORDS.iter().chain(SECTION_WORDS.iter()).any(|i| i.eq_ignore_ascii_case(w))
+        })
+}
+
+/// Whether no capitalised word of `name` (of three letters or more, not all capitals; particles
+/// and `and` aside) is used in lower case
+/// on the page: words of a heading are (`Travel Tips` over a text about travel), a person's
+/// name seldom is.
+fn proper_name(name: &str, lines: &[Line]) -> bool {
+    name.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 3 && w.starts_with(char::is_uppercase) && w.chars().any(char::is_lowercase))
+        .all(|w| {
+            let lower = w.to_lowercase();
+            !lines.iter().any(|l| used_as_word(&l.text, &lower))
+        })
+}
+
+/// Whether `word` occurs in `text` as a word of its own, as it is spelt.
+fn used_as_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +607,102 @@ mod tests {
     fn a_name_alone_or_after_its_date_stays() {
         for line in ["Ann Example", "John Q.", "March 12, 2025 by Haley Hoekstra", "12:30", "2025", "Ayşe Demirtaş"] {
             assert_eq!(name_of(line), line);
+        }
+    }
+    /// A dump: a menu, `around` the headline (`None` stands for the headline), the body.
+    fn dump(around: &[Option<&str>]) -> Vec<Line> {
+        let mut lines = vec![line("Home", LineClass::Drop("ui_label")), line("Guides", LineClass::Drop("model"))];
+        for l in around {
+            lines.push(match l {
+                Some(text) => line(text, LineClass::Drop("model")),
+                None => line("How to plan a garden for the cold months", LineClass::Title),
+            });
+        }
+        for text in [
+            "Planting in the cold months takes some planning, and a garden that is ready for frost pays back in spring.",
+            "Start with the frost dates for your area, then pick hardy vegetables that travel well from seed to plate.",
+        ] {
+            lines.push(line(text, LineClass::Keep));
+        }
+        lines
+    }
+
+    #[test]
+    fn a_by_anywhere_on_a_short_line_names_the_author() {
+        for (shown, name) in [
+            ("Published August 7, 2023 by Nicole Burke", "Nicole Burke"),
+            ("September 1st, 2023 By Emily Norwood", "Emily Norwood"),
+            ("by Jacob Trussell—10 min read", "Jacob Trussell"),
+            ("Written byby Rebecca MacFarlane", "Rebecca MacFarlane"),
+            ("ByNina Pineda WABC logo", "Nina Pineda"),
+            ("On January 12, 2025 By Gabby BoucherIn Budget Travel, Travel Tips", "Gabby Boucher"),
+            ("By Marta Szymanowska and Conrad Heilmann", "Marta Szymanowska and Conrad Heilmann"),
+            (
+                "The chain is positioning for growth beyond the U.S. and Canada, its chief said this week. By Lisa Jennings on Dec. 19, 2025",
+                "Lisa Jennings",
+            ),
+        ] {
+            assert_eq!(shown_byline(&dump(&[None, Some(shown)])).as_deref(), Some(name), "{shown}");
+        }
+        assert_eq!(
+            shown_byline(&dump(&[None, Some("4120 Industrial Ave. By JORDAN ROBERTSON, AP Writer 10 minutes ago")]))
+                .as_deref(),
+            Some("JORDAN ROBERTSON")
+        );
+        // Credits, sorting and phrases are no bylines; nor is a `by` inside a long sentence, an
+        // owner's `by` in a copyright line, or the first word of a name in capitals cut off.
+        for not_a_byline in [
+            "© Copyright 2008 by Example Acorn Newspapers",
+            "By JORDAN",
+            "Photo by Jane Doe",
+            "Sort by Type",
+            "Powered by WordPress",
+            "Inspired by Jane Austen",
+            "A walk through the old town led by Anna Berg, who has guided visitors around its lanes for more than twenty years",
+        ] {
+            assert_eq!(shown_byline(&dump(&[None, Some(not_a_byline)])), None, "{not_a_byline}");
+        }
+    }
+
+    #[test]
+    fn a_label_on_its_own_line_names_the_next_one() {
+        for (label, next) in [
+            ("By", "Joanna Okedara"),
+            ("Written By", "Stephen Jesudunsin"),
+            ("Article written by:", "Headshot of Doris Munoz"),
+        ] {
+            let lines = dump(&[None, Some(label), Some(next), Some("Table of Contents")]);
+            assert_eq!(shown_byline(&lines).as_deref(), Some(next.trim_start_matches("Headshot of ")), "{label}");
+        }
+        // A column heading over members' counts is no label of a name.
+        assert_eq!(shown_byline(&dump(&[None, Some("Author"), Some("Posts")])), None);
+    }
+
+    #[test]
+    fn a_name_standing_by_a_date_or_reading_time_is_the_author() {
+        for (around, name) in [
+            (vec![Some("Picture of Andrew King"), Some("Andrew King"), Some("September 4, 2025"), None], "Andrew King"),
+            (vec![None, Some("Trevor Jackins"), Some("9 min read"), Some("Updated October 8, 2025")], "Trevor Jackins"),
+            (vec![None, Some("Jonathan JonesJonathan Jones"), Some("Last Updated Nov 6, 2025")], "Jonathan Jones"),
+            (vec![None, Some("Picture of Adam Hamilton Adam Hamilton"), Some("August 13, 2024")], "Adam Hamilton"),
+        ] {
+            assert_eq!(shown_byline(&dump(&around)).as_deref(), Some(name), "{around:?}");
+        }
+        // Words the page uses in lower case make a heading (`Cold Months`: the body speaks of
+        // cold months); a menu item over the headline is not dated by the line under it; with no
+        // date near, a name-shaped line is as often a section's name.
+        for around in [
+            vec![None, Some("Cold Months"), Some("March 3, 2025")],
+            vec![Some("Indigo Flight Cancellations"), None, Some("Updated: Dec 17, 2025")],
+            vec![None, Some("Ryan Carrigan"), Some("Table of Contents")],
+            vec![None, Some("UX Analytics"), Some("March 3, 2025")],
+            // A function word, a possessive or a domain is in no name; a menu's items stand in a row.
+            vec![None, Some("The Guardian"), Some("March 3, 2025")],
+            vec![None, Some("Larry’s Bio"), Some("March 3, 2025")],
+            vec![None, Some("Visit Example.com.au"), Some("March 3, 2025")],
+            vec![None, Some("Special Pages"), Some("Gold Medal Mortgage"), Some("2008-01-12 11:31:01")],
+        ] {
+            assert_eq!(shown_byline(&dump(&around)), None, "{around:?}");
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::runner::{Outcome, Transform};
 use crate::text::{content_hash, word_count};
 
 mod byline;
-use self::byline::{byline_at, name_under_headline};
+use self::byline::{byline_at, name_under_headline, shown_byline};
 pub mod config;
 pub mod page_type;
 #[rustfmt::skip]
@@ -142,7 +142,10 @@ impl Extractor {
             published = Some(shown);
         }
         if byline.is_none() {
-            byline = name_under_headline(&doc.lines);
+            // On a thread's or a shop's page the capitalised lines by the headline are members'
+            // and brands' names.
+            let shown = !matches!(verdict.map(|v| v.page_type), Some(PageType::Forum | PageType::Product));
+            byline = name_under_headline(&doc.lines).or_else(|| shown.then(|| shown_byline(&doc.lines)).flatten());
         }
         if published.is_none() {
             published = visible_date(&doc.lines, &dated).or_else(|| past(doc.meta.url.as_deref().and_then(url_date)));
@@ -264,24 +267,50 @@ const DATE_REACH_LINES: usize = 8;
 const DATE_LINE_MAX_WORDS: usize = 14;
 
 /// The lines near a page's top that show a date (every line above the body's first paragraph,
-/// and [`DATE_REACH_LINES`] after it), each with the first date on it; none after `latest`.
+/// and [`DATE_REACH_LINES`] after it; as many under the headline, and the
+/// [`DATE_ABOVE_HEADLINE_LINES`] over it, where a menu's paragraph of links was taken for the
+/// body's first), each with the first date on it; none after `latest`.
 fn dated_lines(lines: &[Line], latest: jiff::civil::Date, day_first: Option<bool>) -> Vec<(usize, String)> {
     let first_body = lines.iter().position(|l| l.class == LineClass::Keep).unwrap_or(0);
+    let headline = lines
+        .iter()
+        .position(|l| l.class == LineClass::Title)
+        .map_or(0..0, |t| t.saturating_sub(DATE_ABOVE_HEADLINE_LINES)..t + DATE_REACH_LINES + 1);
     lines
         .iter()
         .enumerate()
-        .take(first_body + DATE_REACH_LINES)
+        .filter(|(i, _)| *i < first_body + DATE_REACH_LINES || headline.contains(i))
         .filter_map(|(i, l)| find_date_in(&l.text, day_first).filter(|d| !after(d, latest)).map(|d| (i, d)))
         .collect()
 }
 
 /// A date the page shows near its top when nothing states one: the first in a byline, or on a
-/// short line above the body or among its first lines (`dated`: see [`dated_lines`]).
+/// short line above the body or among its first lines, or on a longer one that says it is the
+/// publication's (`dated`: see [`dated_lines`]).
 fn visible_date(lines: &[Line], dated: &[(usize, String)]) -> Option<String> {
     let first_on = |on: &dyn Fn(&Line) -> bool| dated.iter().find(|(i, _)| on(&lines[*i])).map(|(_, d)| d.clone());
     first_on(&|l| l.class == LineClass::Byline).or_else(|| {
-        first_on(&|l| l.words <= DATE_LINE_MAX_WORDS && !matches!(l.class, LineClass::Title | LineClass::Copyright))
+        first_on(&|l| {
+            (l.words <= DATE_LINE_MAX_WORDS || labelled_date(&l.text))
+                && !matches!(l.class, LineClass::Title | LineClass::Copyright)
+        })
     })
+}
+
+/// How far before its date a label or a byline's `by` may open a line that is the date's
+/// (`Posted on December 20, 2025 by ...`, `by Ann Lee | Mar 11, 2023 | Brakes, Repairs | 0
+/// comments`), in bytes.
+const DATE_LABEL_REACH_BYTES: usize = 40;
+
+/// Whether the first date on `text` is labelled the publication's (`Posted on`, `originally
+/// published on`) or follows a byline at the line's start: a line longer than a date line
+/// otherwise mentions a date rather than states it.
+fn labelled_date(text: &str) -> bool {
+    let Some(at) = crate::date::date_start(text) else { return false };
+    let before = &text[..at];
+    let labelled = PUBLICATION_LABEL.find_iter(before).any(|m| at - m.end() <= 4);
+    let by = before.len() <= DATE_LABEL_REACH_BYTES && (before.starts_with("by ") || before.starts_with("By "));
+    labelled || by
 }
 
 /// Lines above the headline that are still its date line (`March 3, 2025` over the title).
@@ -432,6 +461,7 @@ fn detect_lang(body: &[String], min_chars: usize) -> Option<String> {
 #[cfg(test)]
 mod date_and_byline_tests {
     use super::*;
+    use crate::date::find_date;
 
     pub(super) fn line(text: &str, class: LineClass) -> Line {
         Line { text: text.into(), class, words: word_count(text), prose: false, score: None, cut: None }
@@ -537,6 +567,56 @@ mod date_and_byline_tests {
             line("2022-04-12 Link to Choosing Software", LineClass::Dateline),
         ]);
         assert_eq!(shown(&lines, Some("2021-01-18T19:55+01:00"), None), None);
+    }
+
+    #[test]
+    fn a_long_line_gives_its_date_when_it_says_it_is_the_publications() {
+        let visible = |text: &str| {
+            let lines = [
+                line("Tram line approved", LineClass::Title),
+                line(text, LineClass::Drop("model")),
+                line(
+                    "The council approved the new tram line on Monday after a long debate about its cost.",
+                    LineClass::Keep,
+                ),
+            ];
+            visible_date(&lines, &dated_lines(&lines, jiff::civil::Date::MAX, None))
+        };
+        for labelled in [
+            "Posted on December 20, 2025 by Jean-Luc Example - 5 Comments on Do you need fourteen ports on your small computer?",
+            "by Daniel Example | Mar 11, 2023 | All About Brakes and Brake Repair, Learn About Brakes | 0 comments",
+            "This article was originally published on 26 Sep 2019 at 4:12pm but has been regularly updated since then.",
+        ] {
+            assert_eq!(
+                visible(labelled).map(|d| d[..10].to_string()),
+                find_date(labelled).map(|d| d[..10].to_string()),
+                "{labelled}"
+            );
+            assert!(visible(labelled).is_some(), "{labelled}");
+        }
+        // A sentence that mentions a date is no date line.
+        assert_eq!(
+            visible(
+                "The line was first proposed on March 3, 2019, when the council asked the city's engineers for a plan and a cost."
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn the_date_under_the_headline_counts_when_a_menu_was_taken_for_the_body() {
+        let menu =
+            "Sell smarter, grow faster and build lasting customer relationships with every tool you need in one place.";
+        let mut lines = vec![line(menu, LineClass::Keep)];
+        lines.extend((0..12).map(|i| line(&format!("Menu item {i}"), LineClass::Drop("model"))));
+        lines.push(line("Eight tools to switch to this year", LineClass::Title));
+        lines.push(line("Avatar photo by Val Example October 20, 2025", LineClass::Drop("model")));
+        lines.push(line(
+            "The council approved the new tram line on Monday after a long debate about its cost.",
+            LineClass::Keep,
+        ));
+        let dated = dated_lines(&lines, jiff::civil::Date::MAX, None);
+        assert_eq!(visible_date(&lines, &dated).as_deref(), Some("2025-10-20"));
     }
 }
 
