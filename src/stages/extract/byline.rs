@@ -194,7 +194,8 @@ pub(super) fn name_under_headline(lines: &[Line]) -> Option<String> {
             .any(|l| l.class == LineClass::Dateline)
     };
     lines.iter().enumerate().skip(title + 1).take(NAME_UNDER_HEADLINE_LINES).find_map(|(i, l)| {
-        if l.class == LineClass::Keep {
+        // The headline again (a page's second heading) reads as a name when short.
+        if l.class == LineClass::Keep || l.text.trim().eq_ignore_ascii_case(lines[title].text.trim()) {
             return None;
         }
         let name = BYLINE_LABEL.replace(&l.text, "");
@@ -521,12 +522,17 @@ fn proper_name(name: &str, lines: &[Line]) -> bool {
         })
 }
 
-/// Whether `word` occurs in `text` as a word of its own, as it is spelt.
+/// Whether `word` occurs in `text` as a word of running text, as it is spelt: between spaces or
+/// punctuation, not inside an address, a handle or a slug (`/author/philip-stefanov`,
+/// `haley@example.com`), where names are written in lower case.
 fn used_as_word(text: &str, word: &str) -> bool {
     text.match_indices(word).any(|(at, _)| {
         let before = text[..at].chars().next_back();
         let after = text[at + word.len()..].chars().next();
-        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        let opens = before.is_none_or(|c| c.is_whitespace() || "\"'(“‘".contains(c));
+        let closes = after.is_none_or(|c| c.is_whitespace() || ",;:!?)\"'”’".contains(c))
+            || (after == Some('.') && text[at + word.len() + 1..].chars().next().is_none_or(char::is_whitespace));
+        opens && closes
     })
 }
 
@@ -561,6 +567,13 @@ mod tests {
         }
         assert_eq!(byline("Ryan Carrigan", LineClass::Keep), None);
         // With no date near, a capitalised line under a headline is as often a section's name.
+        // The headline repeated under itself is no name.
+        let repeated = [
+            line("Top Weight Loss Medications", LineClass::Title),
+            line("July 29, 2025", LineClass::Dateline),
+            line("Top Weight Loss Medications", LineClass::Drop("repeated")),
+        ];
+        assert_eq!(name_under_headline(&repeated), None);
         let undated = [
             line("Tram line approved", LineClass::Title),
             line("Ryan Carrigan", dropped.clone()),
@@ -685,6 +698,11 @@ mod tests {
             (vec![None, Some("Trevor Jackins"), Some("9 min read"), Some("Updated October 8, 2025")], "Trevor Jackins"),
             (vec![None, Some("Jonathan JonesJonathan Jones"), Some("Last Updated Nov 6, 2025")], "Jonathan Jones"),
             (vec![None, Some("Picture of Adam Hamilton Adam Hamilton"), Some("August 13, 2024")], "Adam Hamilton"),
+            // A name written in lower case in an address is still a name.
+            (
+                vec![None, Some("Philip Stefanov"), Some("May 5, 2025"), Some("example.com/author/philip-stefanov")],
+                "Philip Stefanov",
+            ),
         ] {
             assert_eq!(shown_byline(&dump(&around)).as_deref(), Some(name), "{around:?}");
         }
