@@ -42,6 +42,53 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
     else {
         return;
     };
+    // A menu's blurb the model kept can stand for the body's start, far over the headline: then
+    // the headline is looked for over the longest run of kept lines, where the article is.
+    // Only a line the model dropped is taken there: a kept one is as often the body's own
+    // sentence, and stays in the body.
+    let found = headlines_over(lines, forced, cfg, first, true).or_else(|| {
+        longest_kept_run(lines)
+            .filter(|&start| start > first)
+            .and_then(|start| headlines_over(lines, forced, cfg, start, false))
+    });
+    if let Some((title, subtitle)) = found {
+        lines[title].class = LineClass::Title;
+        if let Some(s) = subtitle {
+            lines[s].class = LineClass::Subtitle;
+        }
+    }
+}
+
+/// Where the longest run of kept lines (in words; lines dropped between them of a few words
+/// do not end it) starts.
+fn longest_kept_run(lines: &[Line]) -> Option<usize> {
+    /// Words of a dropped line that ends a run.
+    const BREAK_WORDS: usize = 3;
+    let (mut best, mut best_words) = (None, 0);
+    let (mut start, mut words) = (None, 0);
+    for (i, l) in lines.iter().enumerate() {
+        if l.class == LineClass::Keep {
+            start.get_or_insert(i);
+            words += l.words;
+            if words > best_words {
+                (best, best_words) = (start, words);
+            }
+        } else if l.words > BREAK_WORDS {
+            (start, words) = (None, 0);
+        }
+    }
+    best
+}
+
+/// The title and deck over the body that starts at line `first` (see [`find_headlines`]), among
+/// kept lines too if `kept`.
+fn headlines_over(
+    lines: &[Line],
+    forced: &[bool],
+    cfg: &CleanConfig,
+    first: usize,
+    kept: bool,
+) -> Option<(usize, Option<usize>)> {
     // A headline's words are in the article's first paragraphs; reading further only costs time.
     let mut terms = Vec::new();
     for l in lines[first..].iter().filter(|l| l.class == LineClass::Keep) {
@@ -53,7 +100,9 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
     let body: HashSet<u64> = terms.into_iter().collect();
     // A page often repeats its headline (window title, breadcrumb, then the article): the copy next
     // to the body counts even though the repeat rule dropped it.
-    let open = |l: &Line| matches!(l.class, LineClass::Drop("model" | "short_text" | "repeated") | LineClass::Keep);
+    let open = |l: &Line| {
+        matches!(l.class, LineClass::Drop("model" | "short_text" | "repeated")) || (kept && l.class == LineClass::Keep)
+    };
     let no_link = |l: &Line| !l.text.contains('@') && !l.text.contains("http") && !l.text.contains("www.");
     // Lines forced by `keep_patterns` stay body text.
     let shaped = |i: usize| {
@@ -91,9 +140,7 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
     } else {
         let above: Vec<usize> =
             (first.saturating_sub(cfg.headline_reach_lines.get())..first).rev().filter(|&i| candidate(i)).collect();
-        let Some(&nearest) = above.first() else {
-            return;
-        };
+        let &nearest = above.first()?;
         let next_up = above
             .get(1)
             .copied()
@@ -101,13 +148,10 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
         match (title_like(nearest), next_up) {
             (_, Some(up)) => (up, Some(nearest)),
             (true, None) => (nearest, None),
-            (false, None) => return,
+            (false, None) => return None,
         }
     };
-    lines[title].class = LineClass::Title;
-    if let Some(s) = subtitle {
-        lines[s].class = LineClass::Subtitle;
-    }
+    Some((title, subtitle))
 }
 
 /// Whether a line is a breadcrumb trail (`Home » Blog » HubSpot Alternatives`, `Sprout Blog /
@@ -262,6 +306,21 @@ mod tests {
         find_headlines(&mut lines, &forced, cfg);
         let with = |class: LineClass| lines.iter().find(|l| l.class == class).map(|l| l.text.clone());
         (with(LineClass::Title), with(LineClass::Subtitle))
+    }
+
+    #[test]
+    fn a_kept_menu_blurb_far_over_the_article_does_not_hide_its_headline() {
+        let cfg = CleanConfig::default();
+        let blurb = "See what sets our toll road apart from the competition and why leading city councils choose us for their roads.";
+        let mut above = vec![("Home", MENU), (blurb, LineClass::Keep)];
+        let filler: Vec<String> = (0..40).map(|i| format!("Product {i}")).collect();
+        above.extend(filler.iter().map(|f| (f.as_str(), MENU)));
+        above.push(("Harbour tunnel opens to traffic next week", MENU));
+        assert_eq!(headlines(&above, &cfg).0.as_deref(), Some("Harbour tunnel opens to traffic next week"));
+        // A kept line stays body text there: the fallback takes only lines the model dropped.
+        let last = above.len() - 1;
+        above[last].1 = LineClass::Keep;
+        assert_eq!(headlines(&above, &cfg).0, None);
     }
 
     #[test]
