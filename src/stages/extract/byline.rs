@@ -313,14 +313,22 @@ pub(super) fn shown_byline(lines: &[Line]) -> Option<String> {
         if i != title
             && line.class != LineClass::Keep
             && let Some(name) = standing_name(&line.text)
-            && near_date(lines, i, title)
+            && (near_date(lines, i, title) || under_its_picture(lines, i, &name))
             && !among_items(lines, i, title, &name)
         {
             found.push((2, distance, name));
         }
     }
     found.sort_by_key(|(rule, distance, _)| (*rule, *distance));
-    found.into_iter().map(|(_, _, name)| name).find(|name| proper_name(name, lines))
+    found.into_iter().map(|(_, _, name)| name).find(|name| proper_name(name_part(name), lines))
+}
+
+/// The name of a byline that goes on with a role, credentials or an outlet (`Eliz - Product
+/// marketer`, `Dylan Bailey, MS, RD`, `Sergio Martínez-Beltrán | The Texas Newsroom`): what
+/// stands before the first separator.
+fn name_part(byline: &str) -> &str {
+    const SEPARATORS: [&str; 7] = [" - ", " – ", " — ", " | ", ", ", " ⋅ ", " · "];
+    SEPARATORS.iter().filter_map(|s| byline.find(s)).min().map_or(byline, |at| &byline[..at])
 }
 
 /// The name a `by` on `text` (of `words` words) introduces, if it is a byline's.
@@ -338,12 +346,14 @@ fn by_name(text: &str, words: usize) -> Option<String> {
         {
             continue;
         }
-        if words > BY_LINE_MAX_WORDS && !before.ends_with('.') {
+        // A deck run into its byline ends with a full stop, categories after the name follow a
+        // date (`On January 12, 2025 By Gabby Boucher In Budget Travel, Travel Tips, ...`).
+        if words > BY_LINE_MAX_WORDS && !before.ends_with(['.', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
             continue;
         }
         let rest = name_of(&text[start.start()..]);
         let Some(run) = NAME_RUN.find(rest) else { continue };
-        let name = unglued(run.as_str()).trim_end();
+        let name = before_connective(unglued(run.as_str())).trim_end();
         // An outlet's or a logo's capitals after a name in mixed case (`Nina Pineda WABC logo`;
         // `JORDAN ROBERTSON` is a name in capitals).
         let name = name
@@ -384,6 +394,20 @@ fn unglued(name: &str) -> &str {
     name
 }
 
+/// The name up to a capitalised connective after its first word (`Gabby Boucher In Budget
+/// Travel`: the category the page files the article in).
+fn before_connective(name: &str) -> &str {
+    const CONNECTIVES: [&str; 10] = ["In", "On", "At", "For", "From", "With", "The", "Of", "To", "Under"];
+    let mut end = 0;
+    for (i, word) in name.split(' ').enumerate() {
+        if i > 0 && CONNECTIVES.contains(&word) {
+            return &name[..end];
+        }
+        end += word.len() + 1;
+    }
+    name
+}
+
 /// Whether `text` is a byline label and nothing else (`By`, `Written By`, `Article written by:`).
 fn is_label_alone(text: &str) -> bool {
     let text = text.trim();
@@ -412,10 +436,31 @@ fn standing_name(text: &str) -> Option<String> {
         Some(rest) if rest.starts_with(char::is_uppercase) => rest,
         _ => text,
     };
+    // `Eric SongBy Eric Song, IGN Staff`: the name's link, then the byline.
+    let text = match text.find("By ") {
+        Some(at) if at > 0 && text[..at].chars().next_back().is_some_and(char::is_lowercase) => &text[at + 3..],
+        _ => text,
+    };
     let name = undoubled(text);
+    // The name itself, before its credentials or role (`Audrey Huang, Print Managing Editor`).
+    let head = name_part(name);
     let shaped =
-        name.chars().count() <= NAME_MAX_CHARS && NAME_LINE.is_match(name) && name.split_whitespace().all(person_word);
+        head.chars().count() <= NAME_MAX_CHARS && NAME_LINE.is_match(head) && head.split_whitespace().all(person_word);
     (shaped && usable_name(name)).then(|| name.to_string())
+}
+
+/// Whether the line before line `i` is the text of `name`'s picture (`Headshot of Lisa Pham,
+/// Associate Writer` over `Lisa Pham`): an author box shows the name under the photo, dated or
+/// not.
+fn under_its_picture(lines: &[Line], i: usize, name: &str) -> bool {
+    const PICTURE: [&str; 3] = ["picture of ", "headshot of ", "photo of "];
+    i.checked_sub(1).and_then(|j| lines.get(j)).is_some_and(|l| {
+        let text = l.text.trim();
+        PICTURE.iter().any(|p| {
+            text.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p))
+                && text[p.len()..].trim_start().starts_with(name_part(name))
+        })
+    })
 }
 
 /// Whether `word` (capitalised, of a name-shaped line) may be part of a person's name: no acronym
@@ -438,7 +483,7 @@ fn among_items(lines: &[Line], i: usize, title: usize, name: &str) -> bool {
     [i.checked_sub(1), Some(i + 1)].into_iter().flatten().filter(|&j| j != title).any(|j| {
         lines.get(j).is_some_and(|l| {
             let other = undoubled(without_picture(l.text.trim()));
-            other != name && NAME_LINE.is_match(other)
+            other != name && NAME_LINE.is_match(other) && usable_name(other)
         })
     })
 }
@@ -454,10 +499,12 @@ fn without_picture(text: &str) -> &str {
     }
     for p in PICTURE {
         if text.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p)) {
-            return text[p.len()..].trim_start();
+            text = text[p.len()..].trim_start();
+            break;
         }
     }
-    text
+    // An avatar's text after the name (`Ann Lee's avatar`).
+    text.strip_suffix("'s avatar").or_else(|| text.strip_suffix("’s avatar")).unwrap_or(text)
 }
 
 /// A name shown twice, as a picture's text and its link (`Ann Lee Ann Lee`, `Ann LeeAnn Lee`),
@@ -491,10 +538,10 @@ fn near_date(lines: &[Line], i: usize, title: usize) -> bool {
         (i.saturating_sub(SHOWN_NEAR_DATE_LINES).max(title + 1), i + SHOWN_NEAR_DATE_LINES)
     };
     lines.iter().enumerate().take(to + 1).skip(from).any(|(j, l)| {
-        j != i
-            && (matches!(l.class, LineClass::Dateline)
-                || find_date(&l.text).is_some()
-                || READING_TIME.is_match(&l.text))
+        // A caption's sentence that mentions a day (`..., in this June 3, 2007, file photo.`)
+        // is no date line.
+        let date_line = l.words <= super::DATE_LINE_MAX_WORDS && find_date(&l.text).is_some();
+        j != i && (matches!(l.class, LineClass::Dateline) || date_line || READING_TIME.is_match(&l.text))
     })
 }
 
@@ -651,6 +698,10 @@ mod tests {
             ("On January 12, 2025 By Gabby BoucherIn Budget Travel, Travel Tips", "Gabby Boucher"),
             ("By Marta Szymanowska and Conrad Heilmann", "Marta Szymanowska and Conrad Heilmann"),
             (
+                "On January 12, 2025 By Gabby Boucher In Budget Travel, Budget Travel Guides, Travel Resources, Travel Tips",
+                "Gabby Boucher",
+            ),
+            (
                 "The chain is positioning for growth beyond the U.S. and Canada, its chief said this week. By Lisa Jennings on Dec. 19, 2025",
                 "Lisa Jennings",
             ),
@@ -687,6 +738,18 @@ mod tests {
             let lines = dump(&[None, Some(label), Some(next), Some("Table of Contents")]);
             assert_eq!(shown_byline(&lines).as_deref(), Some(next.trim_start_matches("Headshot of ")), "{label}");
         }
+        // A role after the name (`Eliz - Product marketer`: the page speaks of its product) or an
+        // outlet (`The Texas Newsroom`) stays with it; only the name must be one.
+        for (label, next) in [("Written by", "Eliz - Product marketer"), ("By", "Sergio Martínez | The Texas Newsroom")]
+        {
+            let mut lines = dump(&[None, Some(label), Some(next)]);
+            lines.push(line("Our product helps the newsroom plan the garden for the cold months.", LineClass::Keep));
+            assert_eq!(shown_byline(&lines).as_deref(), Some(next), "{label}");
+        }
+        assert_eq!(
+            shown_byline(&dump(&[None, Some("By"), Some("Andrea Valeria's avatar")])).as_deref(),
+            Some("Andrea Valeria")
+        );
         // A column heading over members' counts is no label of a name.
         assert_eq!(shown_byline(&dump(&[None, Some("Author"), Some("Posts")])), None);
     }
@@ -698,6 +761,25 @@ mod tests {
             (vec![None, Some("Trevor Jackins"), Some("9 min read"), Some("Updated October 8, 2025")], "Trevor Jackins"),
             (vec![None, Some("Jonathan JonesJonathan Jones"), Some("Last Updated Nov 6, 2025")], "Jonathan Jones"),
             (vec![None, Some("Picture of Adam Hamilton Adam Hamilton"), Some("August 13, 2024")], "Adam Hamilton"),
+            // Credentials or a role after the name; the name's link glued to the byline.
+            (
+                vec![None, Some("Dylan Bailey, MS, RD"), Some("Dylan Bailey, MS, RD"), Some("Published Jun 4, 2025")],
+                "Dylan Bailey, MS, RD",
+            ),
+            (
+                vec![None, Some("Eric SongBy Eric Song, IGN Staff"), Some("Updated: Jan 4, 2018")],
+                "Eric Song, IGN Staff",
+            ),
+            // An author box: the name under its photo's text, with no date near.
+            (
+                vec![
+                    Some("Headshot of Lisa Pham, Associate Writer at Example"),
+                    Some("Lisa Pham"),
+                    Some("Start Trial"),
+                    None,
+                ],
+                "Lisa Pham",
+            ),
             // A name written in lower case in an address is still a name.
             (
                 vec![None, Some("Philip Stefanov"), Some("May 5, 2025"), Some("example.com/author/philip-stefanov")],
@@ -719,6 +801,12 @@ mod tests {
             vec![None, Some("Larry’s Bio"), Some("March 3, 2025")],
             vec![None, Some("Visit Example.com.au"), Some("March 3, 2025")],
             vec![None, Some("Special Pages"), Some("Gold Medal Mortgage"), Some("2008-01-12 11:31:01")],
+            // A photo's credit under its caption, which mentions a day in a sentence.
+            vec![
+                None,
+                Some("Kevork Djansezian, file"),
+                Some("Singer Amy Winehouse arrives at the awards in Los Angeles, in this June 3, 2007, file photo."),
+            ],
         ] {
             assert_eq!(shown_byline(&dump(&around)), None, "{around:?}");
         }
