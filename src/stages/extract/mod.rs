@@ -297,20 +297,23 @@ fn visible_date(lines: &[Line], dated: &[(usize, String)]) -> Option<String> {
     })
 }
 
-/// How far before its date a label or a byline's `by` may open a line that is the date's
-/// (`Posted on December 20, 2025 by ...`, `by Ann Lee | Mar 11, 2023 | Brakes, Repairs | 0
-/// comments`), in bytes.
+/// How far before its date a byline's `by` may stand on a line that is the date's (`by Ann Lee
+/// | Mar 11, 2023 | Brakes, Repairs | 0 comments`, `... its chief said. By Ann Lee on Dec. 19,
+/// 2025`), in bytes.
 const DATE_LABEL_REACH_BYTES: usize = 40;
 
 /// Whether the first date on `text` is labelled the publication's (`Posted on`, `originally
-/// published on`) or follows a byline at the line's start: a line longer than a date line
-/// otherwise mentions a date rather than states it.
+/// published on`), follows a byline's `by` closely, or opens the line: a line longer than a date
+/// line otherwise mentions a date rather than states it.
 fn labelled_date(text: &str) -> bool {
     let Some(at) = crate::date::date_start(text) else { return false };
     let before = &text[..at];
     let labelled = PUBLICATION_LABEL.find_iter(before).any(|m| at - m.end() <= 4);
-    let by = before.len() <= DATE_LABEL_REACH_BYTES && (before.starts_with("by ") || before.starts_with("By "));
-    labelled || by
+    // `By Lisa Jennings on Dec. 19, 2025` after a deck run into it; `On January 12, 2025 By ...`.
+    let by =
+        [" by ", " By "].iter().filter_map(|b| format!(" {before}").rfind(b)).any(|b| at - b <= DATE_LABEL_REACH_BYTES);
+    let opens = before.trim().is_empty() || before.trim().eq_ignore_ascii_case("on");
+    labelled || by || opens
 }
 
 /// Lines above the headline that are still its date line (`March 3, 2025` over the title).
@@ -586,6 +589,8 @@ mod date_and_byline_tests {
             "Posted on December 20, 2025 by Jean-Luc Example - 5 Comments on Do you need fourteen ports on your small computer?",
             "by Daniel Example | Mar 11, 2023 | All About Brakes and Brake Repair, Learn About Brakes | 0 comments",
             "This article was originally published on 26 Sep 2019 at 4:12pm but has been regularly updated since then.",
+            "On January 12, 2025 By Gabby Example In Budget Travel, Budget Travel Guides, Travel Resources, Travel Tips, Planning",
+            "The chain is positioning for growth beyond the U.S. and Canada, its chief said. By Lisa Example on Dec. 19, 2025",
         ] {
             assert_eq!(
                 visible(labelled).map(|d| d[..10].to_string()),
