@@ -17,6 +17,8 @@ struct Patterns {
     ymd: Regex,
     cjk: Regex,
     month_first: Regex,
+    /// [`Patterns::month_first`] run into from the text node before (`calendarApr 16, 2024`).
+    month_glued: Regex,
     day_first: Regex,
     dmy: Regex,
     time: Regex,
@@ -58,7 +60,10 @@ static PATTERNS: LazyLock<PerThread<Patterns>> = LazyLock::new(|| {
         // month may be run into from the text node before (`calendarApr 16, 2024`), see
         // [`month_first`].
         month_first: re(&format!(
-            r"(?i)(?:(?-u:\b)|(?-i:[a-z]))({months})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?:(?-u:\b)|(?-i:[A-Z])|(\d))"
+            r"(?i)(?-u:\b)({months})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?:(?-u:\b)|(?-i:[A-Z])|(\d))"
+        )),
+        month_glued: re(&format!(
+            r"(?i)(?-i:[a-z])({months})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?:(?-u:\b)|(?-i:[A-Z])|(\d))"
         )),
         // `20 July 2024`, `20. Juli 2024`, `20 juillet 2024`, `20 de julio de 2024`.
         day_first: re(&format!(
@@ -333,12 +338,22 @@ pub fn may_read_as(s: &str, day: jiff::civil::Date) -> bool {
 
 /// The first month-first date in `s`. Its month may follow a lower-case letter only as a
 /// capitalised name run in from the text node before (`ZeldmanNovember 20, 2007`, `calendarApr
-/// 16, 2024`): the end of a word (`Grammar 5, 2024`) is no month.
+/// 16, 2024`): the end of a word (`Grammar 5, 2024`) is no month. That form is looked for only
+/// before the first other one, where a lower-case letter stands right before a capital.
 fn month_first<'s>(p: &Patterns, s: &'s str) -> Option<regex::Captures<'s>> {
-    p.month_first.captures_iter(s).find(|c| match (c.get(0), c.get(1)) {
-        (Some(all), Some(month)) => all.start() == month.start() || month.as_str().starts_with(char::is_uppercase),
-        _ => false,
-    })
+    let plain = p.month_first.captures(s);
+    // A glued date counts only before the first plain one (the earliest date is the line's).
+    let before = plain.as_ref().and_then(|c| c.get(0)).map_or(s.len(), |m| m.start());
+    let camel = s.as_bytes()[..before].windows(2).any(|w| w[0].is_ascii_lowercase() && w[1].is_ascii_uppercase());
+    let glued = camel
+        .then(|| {
+            p.month_glued
+                .captures_iter(s)
+                .take_while(|c| c.get(0).is_some_and(|m| m.start() < before))
+                .find(|c| c.get(1).is_some_and(|m| m.as_str().starts_with(char::is_uppercase)))
+        })
+        .flatten();
+    glued.or(plain)
 }
 
 /// The year (group 3) of a written-out date, when a digit running on after it (group 4) leaves
@@ -407,6 +422,7 @@ mod tests {
         assert_eq!(find_date("Mental HealthDECEMBER 22, 2022Updated").as_deref(), Some("2022-12-22"));
         assert_eq!(crate::date::date_start("Jeffrey ZeldmanNovember 20, 2007"), Some(15));
         assert_eq!(find_date("Grammar 5, 2024"), None);
+        assert_eq!(find_date("Mental HealthDECEMBER 22, 2022Updated: JANUARY 02, 2026").as_deref(), Some("2022-12-22"));
         assert_eq!(find_date("Seminar 5, 2024 and Grammar 7, 2024"), None);
     }
 

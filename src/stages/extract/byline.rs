@@ -228,15 +228,6 @@ const SHOWN_NEAR_DATE_LINES: usize = 2;
 /// Longest name line, in characters.
 const NAME_MAX_CHARS: usize = 40;
 
-/// `by` before a capitalised word: the start of a name, wherever it stands on the line
-/// (`Published August 7, 2023 by Nicole Burke`, `by Jacob Trussell—10 min read`, `Written byby
-/// Rebecca MacFarlane`, `ByNina Pineda`).
-static BY: LazyLock<PerThread<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?:^|[\s.|•·—–,:;\d]|[Bb]y)(?P<by>[Bb]y|BY)\s*:?\s*(?P<name>\p{Lu})")
-        .expect("by pattern is valid")
-        .into()
-});
-
 /// A name at the start of the text after `by`: up to five capitalised words (with particles and
 /// `&` / `and` between co-authors' names).
 static NAME_RUN: LazyLock<PerThread<Regex>> = LazyLock::new(|| {
@@ -327,19 +318,32 @@ pub(super) fn shown_byline(lines: &[Line]) -> Option<String> {
 /// marketer`, `Dylan Bailey, MS, RD`, `Sergio Martínez-Beltrán | The Texas Newsroom`): what
 /// stands before the first separator.
 fn name_part(byline: &str) -> &str {
-    const SEPARATORS: [&str; 7] = [" - ", " – ", " — ", " | ", ", ", " ⋅ ", " · "];
-    SEPARATORS.iter().filter_map(|s| byline.find(s)).min().map_or(byline, |at| &byline[..at])
+    // One pass over the characters (`, `, or ` - ` and the like): called for most short lines.
+    let mut chars = byline.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        let separated = match c {
+            ',' => next == Some(' '),
+            ' ' => next.is_some_and(|n| "-–—|⋅·".contains(n)) && byline[at + 1..].chars().nth(1) == Some(' '),
+            _ => false,
+        };
+        if separated {
+            return &byline[..at];
+        }
+    }
+    byline
 }
 
 /// The name a `by` on `text` (of `words` words) introduces, if it is a byline's.
 fn by_name(text: &str, words: usize) -> Option<String> {
     // `© 2008 by Example Newspapers` names the owner.
-    if text.contains('©') || text.to_lowercase().contains("copyright") {
+    let copyright = || text.contains('©') || text.as_bytes().windows(9).any(|w| w.eq_ignore_ascii_case(b"copyright"));
+    let mut marks = by_marks(text).peekable();
+    if marks.peek().is_none() || copyright() {
         return None;
     }
-    for c in BY.captures_iter(text) {
-        let (Some(by), Some(start)) = (c.name("by"), c.name("name")) else { continue };
-        let before = text[..by.start()].trim_end();
+    for (by, start) in marks {
+        let before = text[..by].trim_end();
         if let Some(word) = before.split_whitespace().next_back()
             && word.chars().all(char::is_alphabetic)
             && !BY_LABELS.iter().any(|l| l.eq_ignore_ascii_case(word))
@@ -351,7 +355,7 @@ fn by_name(text: &str, words: usize) -> Option<String> {
         if words > BY_LINE_MAX_WORDS && !before.ends_with(['.', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
             continue;
         }
-        let rest = name_of(&text[start.start()..]);
+        let rest = name_of(&text[start..]);
         let Some(run) = NAME_RUN.find(rest) else { continue };
         let name = before_connective(unglued(run.as_str())).trim_end();
         // An outlet's or a logo's capitals after a name in mixed case (`Nina Pineda WABC logo`;
@@ -378,6 +382,32 @@ fn by_name(text: &str, words: usize) -> Option<String> {
         }
     }
     None
+}
+
+/// Where a `by` (`by`, `By`, `BY`) before a capitalised word stands on `text`, wherever on the
+/// line (`Published August 7, 2023 by Nicole Burke`, `by Jacob Trussell—10 min read`, `Written
+/// byby Rebecca MacFarlane`, `ByNina Pineda`, `By: Ann Lee`), and where that word starts: after
+/// the line's start, a space, a digit, punctuation or another `by`, not inside a word (`Abby`).
+/// A scan of the bytes, as most lines a page shows have a `by` in running text.
+fn by_marks(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(1)).filter_map(move |i| {
+        if !matches!(&bytes[i..i + 2], b"by" | b"By" | b"BY") {
+            return None;
+        }
+        // `b`/`B` is ASCII: `i` is a character's start.
+        let head = &text[..i];
+        let opens = head.chars().next_back().is_none_or(|c| {
+            c.is_whitespace()
+                || c.is_ascii_digit()
+                || ".|•·—–,:;".contains(c)
+                || head.ends_with("by")
+                || head.ends_with("By")
+        });
+        let after = text[i + 2..].trim_start();
+        let after = after.strip_prefix(':').unwrap_or(after).trim_start();
+        (opens && after.starts_with(char::is_uppercase)).then(|| (i, text.len() - after.len()))
+    })
 }
 
 /// The name with what ran into it from the next element cut off (`Gabby BoucherIn Budget
@@ -410,7 +440,12 @@ fn before_connective(name: &str) -> &str {
 
 /// Whether `text` is a byline label and nothing else (`By`, `Written By`, `Article written by:`).
 fn is_label_alone(text: &str) -> bool {
+    /// The longest label alone, in bytes (`About the authors:`, with room for spaces).
+    const LABEL_MAX_BYTES: usize = 32;
     let text = text.trim();
+    if text.len() > LABEL_MAX_BYTES {
+        return false;
+    }
     let text = text.strip_prefix("Article ").or_else(|| text.strip_prefix("article ")).unwrap_or(text);
     !text.is_empty() && BYLINE_LABEL.find(text).is_some_and(|m| m.end() == text.len())
 }
@@ -431,13 +466,17 @@ fn named_after_label(text: &str) -> Option<String> {
 /// A line that is a person's name and nothing else, once a picture's text (`Picture of Ann Lee
 /// Ann Lee`, `[ann-lee] Ann Lee`), a glued `By` and a repeat are taken off.
 fn standing_name(text: &str) -> Option<String> {
+    // A name shown three times with its role is shorter than this; a paragraph is not looked at.
+    if text.len() > 4 * NAME_MAX_CHARS {
+        return None;
+    }
     let text = without_picture(text.trim());
     let text = match text.strip_prefix("By") {
         Some(rest) if rest.starts_with(char::is_uppercase) => rest,
         _ => text,
     };
     // `Eric SongBy Eric Song, IGN Staff`: the name's link, then the byline.
-    let text = match text.find("By ") {
+    let text = match text.as_bytes().windows(3).position(|w| w == b"By ") {
         Some(at) if at > 0 && text[..at].chars().next_back().is_some_and(char::is_lowercase) => &text[at + 3..],
         _ => text,
     };
@@ -565,20 +604,25 @@ fn proper_name(name: &str, lines: &[Line]) -> bool {
         .filter(|w| w.chars().count() >= 3 && w.starts_with(char::is_uppercase) && w.chars().any(char::is_lowercase))
         .all(|w| {
             let lower = w.to_lowercase();
-            !lines.iter().any(|l| used_as_word(&l.text, &lower))
+            // One searcher for the page's lines: building one per line cost more than searching.
+            let finder = memchr::memmem::Finder::new(lower.as_bytes());
+            !lines.iter().any(|l| used_as_word(&l.text, &finder))
         })
 }
 
 /// Whether `word` occurs in `text` as a word of running text, as it is spelt: between spaces or
 /// punctuation, not inside an address, a handle or a slug (`/author/philip-stefanov`,
 /// `haley@example.com`), where names are written in lower case.
-fn used_as_word(text: &str, word: &str) -> bool {
-    text.match_indices(word).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + word.len()..].chars().next();
+fn used_as_word(text: &str, word: &memchr::memmem::Finder<'_>) -> bool {
+    let len = word.needle().len();
+    word.find_iter(text.as_bytes()).any(|at| {
+        // The word is whole characters, so `at` and `at + len` are character boundaries.
+        let before = text.get(..at).and_then(|t| t.chars().next_back());
+        let after = text.get(at + len..).and_then(|t| t.chars().next());
         let opens = before.is_none_or(|c| c.is_whitespace() || "\"'(“‘".contains(c));
         let closes = after.is_none_or(|c| c.is_whitespace() || ",;:!?)\"'”’".contains(c))
-            || (after == Some('.') && text[at + word.len() + 1..].chars().next().is_none_or(char::is_whitespace));
+            || (after == Some('.')
+                && text.get(at + len + 1..).is_some_and(|t| t.chars().next().is_none_or(char::is_whitespace)));
         opens && closes
     })
 }
@@ -809,6 +853,24 @@ mod tests {
             ],
         ] {
             assert_eq!(shown_byline(&dump(&around)), None, "{around:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Any lines around a headline: no panic (the rules slice lines at `by`, separators and
+        /// pictures' brackets), and a name found is one of the page's lines' text, trimmed.
+        #[test]
+        fn any_lines_give_a_name_from_the_page_or_none(
+            texts in proptest::collection::vec("(By|by|BY|Written by|Picture of|\\[x\\]| |, | - |’s avatar|Ann|Lee|Élodie|Ñ|日本|May 5, 2025|2025|[A-Za-z]{1,8}|\\PC{1,3}){0,12}", 1..12),
+            title in 0usize..12,
+        ) {
+            let mut lines: Vec<Line> = texts.iter().map(|t| line(t, LineClass::Drop("model"))).collect();
+            let title = title.min(lines.len() - 1);
+            lines[title].class = LineClass::Title;
+            if let Some(name) = shown_byline(&lines) {
+                proptest::prop_assert!(!name.trim().is_empty());
+                proptest::prop_assert!(lines.iter().any(|l| l.text.contains(name.as_str())), "{name:?}");
+            }
         }
     }
 }
