@@ -33,7 +33,9 @@ fn has_words(l: &Line, n: usize) -> bool {
 /// long enough candidate right above it that shares enough of the body's words makes it the deck.
 /// Else the nearest candidate is the title, unless the one right above it is one too: then that is
 /// the title and the nearer the deck. Headline-shaped lines the model kept as body before the
-/// first prose line are candidates too (decks often look like text).
+/// first prose line are candidates too (decks often look like text). When none is found, the
+/// same is done over the longest run of kept lines, if it starts further down, among dropped
+/// lines only.
 pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanConfig) {
     let Some(first) = lines
         .iter()

@@ -183,8 +183,6 @@ const INTERFACE_WORDS: [&str; 27] = [
 /// (`Headline` / `Ryan Carrigan` / `March 3, 2025`), with or without a label (`Written by`): page
 /// dumps carry no byline markup, and the byline rules know a name only after `By`.
 pub(super) fn name_under_headline(lines: &[Line]) -> Option<String> {
-    /// Longest name line, in characters.
-    const NAME_MAX_CHARS: usize = 40;
     let title = lines.iter().position(|l| l.class == LineClass::Title)?;
     let dated = |i: usize| {
         lines
@@ -221,7 +219,8 @@ const SHOWN_ABOVE_HEADLINE_LINES: usize = 8;
 /// Lines under the headline a byline the page shows may stand on.
 const SHOWN_UNDER_HEADLINE_LINES: usize = 12;
 /// Most words of a line whose `by` names its author: a longer line is a sentence (`inspired by
-/// Jane Austen`), unless the `by` follows a full stop (a deck run into its byline in a dump).
+/// Jane Austen`), unless the `by` follows a full stop (a deck run into its byline in a dump) or a
+/// date (categories listed after the name).
 const BY_LINE_MAX_WORDS: usize = 16;
 /// How many lines from a name standing alone a date or reading time must be.
 const SHOWN_NEAR_DATE_LINES: usize = 2;
@@ -281,10 +280,11 @@ const SECTION_WORDS: [&str; 26] = [
 
 /// The author's name a page shows around its headline where neither markup nor a `By` line
 /// named one: `by` and a name anywhere on a short line; a label on a line of its own (`Written
-/// by`, `Article written by:`) over the name; a name standing alone (or under its picture's text,
-/// `Picture of Ann Lee` / `Ann Lee`) next to a date or a reading time. Tried in that order, the
-/// nearest the headline first. A name is made of capitalised words none of which the page uses
-/// in lower case elsewhere: `Travel Tips` and `Key Features` are headings, not people.
+/// by`, `Article written by:`) over the name; a name standing alone next to a date or a reading
+/// time, or right under its picture's text (`Picture of Ann Lee` / `Ann Lee`). Tried in that
+/// order, the nearest the headline first. A name (before its role or credentials) is made of
+/// capitalised words none of which the page uses in lower case elsewhere: `Travel Tips` and `Key
+/// Features` are headings, not people.
 pub(super) fn shown_byline(lines: &[Line]) -> Option<String> {
     let title = lines.iter().position(|l| l.class == LineClass::Title)?;
     let from = title.saturating_sub(SHOWN_ABOVE_HEADLINE_LINES);
