@@ -88,12 +88,8 @@ pub(super) fn name_of(byline: &str) -> &str {
             // An image's text in a dump (`Richard Garner [circle-que] Updated ...`).
             name = &name[..open];
         }
-        // A sentence's full stop (`Jeff Cobb. Last Updated`), not an initial's (`R.D.`).
-        if let Some(head) = name.strip_suffix('.')
-            && head.chars().next_back().is_some_and(char::is_lowercase)
-        {
-            name = head;
-        }
+        // `Jeff Cobb. Last Updated`
+        name = without_full_stop(name);
         if let Some((head, last)) = name.rsplit_once(char::is_whitespace)
             && CONNECTORS.iter().any(|w| last.eq_ignore_ascii_case(w))
         {
@@ -104,6 +100,15 @@ pub(super) fn name_of(byline: &str) -> &str {
         }
     }
     if name.chars().any(char::is_alphabetic) { name } else { byline }
+}
+
+/// `name` without a sentence's full stop after it (`Jeff Cobb.`), but with an initial's (`John
+/// Q.`, `R.D.`).
+fn without_full_stop(name: &str) -> &str {
+    match name.strip_suffix('.') {
+        Some(head) if head.chars().next_back().is_some_and(char::is_lowercase) => head,
+        _ => name,
+    }
 }
 
 static BYLINE_LABEL: LazyLock<PerThread<Regex>> = LazyLock::new(|| {
@@ -368,11 +373,8 @@ fn by_name(text: &str, words: usize) -> Option<String> {
                     && head.chars().any(char::is_lowercase)
             })
             .map_or(name, |(head, _)| head);
-        // A sentence's full stop (`Damien McFerran.`), not an initial's (`John Q.`).
-        let name = match name.strip_suffix('.') {
-            Some(head) if head.chars().next_back().is_some_and(char::is_lowercase) => head,
-            _ => name,
-        };
+        // `Damien McFerran.`
+        let name = without_full_stop(name);
         // One word is a name at the line's start (`By Susan`), unless in capitals: the rest of
         // a name in capitals was cut off (`By JORDAN`).
         let one_word = !name.contains(char::is_whitespace);
@@ -492,13 +494,17 @@ fn standing_name(text: &str) -> Option<String> {
 /// Associate Writer` over `Lisa Pham`): an author box shows the name under the photo, dated or
 /// not.
 fn under_its_picture(lines: &[Line], i: usize, name: &str) -> bool {
-    const PICTURE: [&str; 3] = ["picture of ", "headshot of ", "photo of "];
-    i.checked_sub(1).and_then(|j| lines.get(j)).is_some_and(|l| {
-        let text = l.text.trim();
-        PICTURE.iter().any(|p| {
-            text.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p))
-                && text[p.len()..].trim_start().starts_with(name_part(name))
-        })
+    i.checked_sub(1)
+        .and_then(|j| lines.get(j))
+        .and_then(|l| after_picture_label(l.text.trim()))
+        .is_some_and(|pictured| pictured.starts_with(name_part(name)))
+}
+
+/// What follows a picture's label (`Picture of`, `Headshot of`, ...) at the start of `text`.
+fn after_picture_label(text: &str) -> Option<&str> {
+    const LABELS: [&str; 5] = ["picture of ", "headshot of ", "photo of ", "image of ", "avatar of "];
+    LABELS.iter().find_map(|p| {
+        text.get(..p.len()).filter(|head| head.eq_ignore_ascii_case(p)).map(|_| text[p.len()..].trim_start())
     })
 }
 
@@ -529,19 +535,13 @@ fn among_items(lines: &[Line], i: usize, title: usize, name: &str) -> bool {
 
 /// `text` without the text of a picture before it (`Picture of`, `Headshot of`, `[ann-lee]`).
 fn without_picture(text: &str) -> &str {
-    const PICTURE: [&str; 5] = ["picture of ", "headshot of ", "photo of ", "image of ", "avatar of "];
     let mut text = text;
     if text.starts_with('[')
         && let Some(end) = text.find(']')
     {
         text = text[end + 1..].trim_start();
     }
-    for p in PICTURE {
-        if text.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p)) {
-            text = text[p.len()..].trim_start();
-            break;
-        }
-    }
+    let text = after_picture_label(text).unwrap_or(text);
     // An avatar's text after the name (`Ann Lee's avatar`).
     text.strip_suffix("'s avatar").or_else(|| text.strip_suffix("’s avatar")).unwrap_or(text)
 }

@@ -310,8 +310,13 @@ fn labelled_date(text: &str) -> bool {
     let before = &text[..at];
     let labelled = PUBLICATION_LABEL.find_iter(before).any(|m| at - m.end() <= 4);
     // `By Lisa Jennings on Dec. 19, 2025` after a deck run into it; `On January 12, 2025 By ...`.
-    let by =
-        [" by ", " By "].iter().filter_map(|b| format!(" {before}").rfind(b)).any(|b| at - b <= DATE_LABEL_REACH_BYTES);
+    let last_by = [(" by ", "by "), (" By ", "By ")]
+        .iter()
+        .filter_map(|(inner, opening)| {
+            before.rfind(inner).map(|space| space + 1).or_else(|| before.starts_with(opening).then_some(0))
+        })
+        .max();
+    let by = last_by.is_some_and(|b| at - b <= DATE_LABEL_REACH_BYTES);
     let opens = before.trim().is_empty() || before.trim().eq_ignore_ascii_case("on");
     labelled || by || opens
 }
