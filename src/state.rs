@@ -131,6 +131,31 @@ pub(crate) fn rows<K: redb::Key + 'static, V: redb::Value + 'static>(
     Ok(n)
 }
 
+/// Moves aside a database file whose creation a crash cut short. The database library writes a
+/// new file's header first and its magic number last, so a process killed in between leaves a
+/// file that never held a commit, whose first bytes are zero, and that every later start would
+/// refuse as "not a database". It is kept beside as `newsmill.redb.unfinished` (one such copy).
+fn set_aside_unfinished(path: &Path) {
+    /// The length of the library's magic number, at the start of the file.
+    const MAGIC_BYTES: usize = 9;
+    let Ok(mut file) = std::fs::File::open(path) else { return };
+    let mut head = [0u8; MAGIC_BYTES];
+    if std::io::Read::read_exact(&mut file, &mut head).is_err() || head.iter().any(|&b| b != 0) {
+        // Empty (the library initialises it), too short to tell, or begun: left to the library.
+        return;
+    }
+    drop(file);
+    let aside = path.with_extension("redb.unfinished");
+    match std::fs::rename(path, &aside) {
+        Ok(()) => tracing::warn!(
+            path = %path.display(),
+            moved_to = %aside.display(),
+            "state database was never finished (a crash while it was created); starting a new one"
+        ),
+        Err(error) => tracing::warn!(path = %path.display(), %error, "cannot move an unfinished state database aside"),
+    }
+}
+
 /// The open state database.
 pub struct StateStore {
     db: Database,
@@ -142,6 +167,7 @@ impl StateStore {
     pub fn open(dir: &Path, cache_bytes: usize) -> Result<Self, StateError> {
         std::fs::create_dir_all(dir).map_err(|source| StateError::Dir { path: dir.to_path_buf(), source })?;
         let path = dir.join(DB_FILE);
+        set_aside_unfinished(&path);
         let db = Database::builder()
             .set_cache_size(cache_bytes)
             .create(&path)
@@ -309,6 +335,22 @@ mod tests {
         let s = StateStore::open(dir.path(), 1 << 20).unwrap();
         assert_eq!(stored(&s).len(), 4);
         assert_eq!(s.sink_position("rejected:x").unwrap(), None);
+    }
+
+    #[test]
+    fn a_database_whose_creation_was_cut_short_is_set_aside_and_made_anew() {
+        let dir = tempfile::tempdir().unwrap();
+        // What the library leaves when killed after writing the header, before the magic number.
+        let mut unfinished = vec![0u8; 4096];
+        unfinished[9] = 3;
+        std::fs::write(dir.path().join(DB_FILE), &unfinished).unwrap();
+        let s = StateStore::open(dir.path(), 1 << 20).unwrap();
+        assert_eq!(s.sink_position("jsonl:x").unwrap(), None);
+        drop(s);
+        assert_eq!(std::fs::read(dir.path().join("newsmill.redb.unfinished")).unwrap(), unfinished);
+        // The new database opens again as it is.
+        assert!(StateStore::open(dir.path(), 1 << 20).is_ok());
+        assert!(dir.path().join("newsmill.redb.unfinished").exists());
     }
 
     #[test]
