@@ -106,6 +106,9 @@ pub struct CleanConfig {
     /// ... and when the body shares at least this share of what it shares with that headline's
     /// words (0 to 1).
     pub headline_deck_overlap_share: f32,
+    /// Page dumps: the headline is the line the trained headline model ranks highest around the
+    /// body's start (the rules' choice above is one of its inputs); false keeps the rules' choice.
+    pub headline_model: bool,
     /// HTML pages: an element whose class or id names comments is a wrapper around the article,
     /// not a comments section, when the blocks in it that the model would keep have more than this
     /// many times the words kept outside it (a theme's `<main class="has-comments">`); 0 turns
@@ -255,6 +258,7 @@ impl Default for CleanConfig {
             headline_anchor_below_lines: 4,
             headline_deck_min_words: 4,
             headline_deck_overlap_share: 0.7,
+            headline_model: true,
             ui_labels: super::patterns::UI_LABELS.iter().map(|s| s.to_string()).collect(),
             copyright_pattern: super::patterns::COPYRIGHT_PATTERN.into(),
             credit_pattern: super::patterns::CREDIT_PATTERN.into(),

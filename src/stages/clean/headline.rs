@@ -2,13 +2,40 @@
 //! shares, told apart from a wrapped line of the body's own prose.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::config::CleanConfig;
 use super::features;
+use super::headline_model::RulesChoice;
 use crate::record::{Line, LineClass};
 
+/// Hashes a term that is a hash already ([`content_terms`]' xxh3): as itself, where the standard
+/// hasher would hash it again (the headline's sets are built for every page).
+#[derive(Default)]
+pub(super) struct TermHasher(u64);
+
+impl Hasher for TermHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed here; anything else is folded in all the same.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A set of [`content_terms`].
+pub(super) type TermSet = HashSet<u64, BuildHasherDefault<TermHasher>>;
+
 /// Share of a line's content terms that occur in the body.
-pub(super) fn overlap(line: &str, body: &HashSet<u64>) -> f32 {
+pub(super) fn overlap(line: &str, body: &TermSet) -> f32 {
     let mut terms = Vec::new();
     content_terms(line, &mut terms);
     if terms.is_empty() {
@@ -35,28 +62,53 @@ fn has_words(l: &Line, n: usize) -> bool {
 /// the title and the nearer the deck. Headline-shaped lines the model kept as body before the
 /// first prose line are candidates too (decks often look like text). When none is found, the
 /// same is done over the longest run of kept lines, if it starts further down, among dropped
-/// lines only.
-pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanConfig) {
-    let Some(first) = lines
-        .iter()
-        .position(|l| l.class == LineClass::Keep && l.prose)
-        .or_else(|| lines.iter().position(|l| l.class == LineClass::Keep))
-    else {
-        return;
-    };
+/// lines only. Returns what was marked, with the classes it replaced.
+pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanConfig) -> RulesChoice {
+    let mut choice = page_context(lines, cfg);
+    let Some(first) = choice.first else { return choice };
     // A menu's blurb the model kept can stand for the body's start, far over the headline: then
     // the headline is looked for over the longest run of kept lines, where the article is.
     // Only a line the model dropped is taken there: a kept one is as often the body's own
     // sentence, and stays in the body.
-    let found = headlines_over(lines, forced, cfg, first, true).or_else(|| {
-        longest_kept_run(lines)
-            .filter(|&start| start > first)
-            .and_then(|start| headlines_over(lines, forced, cfg, start, false))
+    let found = headlines_over(lines, forced, cfg, first, true, &choice.body_terms).or_else(|| {
+        choice.run.filter(|&start| start > first).and_then(|start| {
+            let mut terms = Vec::new();
+            body_terms(lines, start, cfg, &mut terms);
+            headlines_over(lines, forced, cfg, start, false, &terms)
+        })
     });
-    if let Some((title, subtitle)) = found {
-        lines[title].class = LineClass::Title;
+    if let Some((title, subtitle, anchored)) = found {
+        choice.anchored = anchored;
+        choice.title = Some((title, std::mem::replace(&mut lines[title].class, LineClass::Title)));
         if let Some(s) = subtitle {
-            lines[s].class = LineClass::Subtitle;
+            choice.subtitle = Some((s, std::mem::replace(&mut lines[s].class, LineClass::Subtitle)));
+        }
+    }
+    choice
+}
+
+/// Where the body's prose starts on a page its line model has judged, where the longest run of
+/// kept lines starts, and the body's first content words: what the headline rules and the
+/// headline model read.
+pub(super) fn page_context(lines: &[Line], cfg: &CleanConfig) -> RulesChoice {
+    let first = lines
+        .iter()
+        .position(|l| l.class == LineClass::Keep && l.prose)
+        .or_else(|| lines.iter().position(|l| l.class == LineClass::Keep));
+    let mut body = Vec::new();
+    if let Some(first) = first {
+        body_terms(lines, first, cfg, &mut body);
+    }
+    RulesChoice { first, run: longest_kept_run(lines), body_terms: body, ..RulesChoice::default() }
+}
+
+/// The content terms of the body's kept lines from line `first` on, in order, up to
+/// `headline_body_terms` of them (a headline's words are in the article's first paragraphs).
+pub(super) fn body_terms(lines: &[Line], first: usize, cfg: &CleanConfig, terms: &mut Vec<u64>) {
+    for l in lines[first..].iter().filter(|l| l.class == LineClass::Keep) {
+        content_terms(&l.text, terms);
+        if terms.len() >= cfg.headline_body_terms.get() {
+            break;
         }
     }
 }
@@ -90,16 +142,9 @@ fn headlines_over(
     cfg: &CleanConfig,
     first: usize,
     kept: bool,
-) -> Option<(usize, Option<usize>)> {
-    // A headline's words are in the article's first paragraphs; reading further only costs time.
-    let mut terms = Vec::new();
-    for l in lines[first..].iter().filter(|l| l.class == LineClass::Keep) {
-        content_terms(&l.text, &mut terms);
-        if terms.len() >= cfg.headline_body_terms.get() {
-            break;
-        }
-    }
-    let body: HashSet<u64> = terms.into_iter().collect();
+    terms: &[u64],
+) -> Option<(usize, Option<usize>, bool)> {
+    let body: TermSet = terms.iter().copied().collect();
     // A page often repeats its headline (window title, breadcrumb, then the article): the copy next
     // to the body counts even though the repeat rule dropped it.
     let open = |l: &Line| {
@@ -127,7 +172,7 @@ fn headlines_over(
             && title_like(i)
             && candidate(i)
     });
-    let (title, subtitle) = if let Some(a) = anchored {
+    let (title, subtitle, sure) = if let Some(a) = anchored {
         // The nearest candidate over it, when long enough and sharing enough of the body's words
         // (a site's buttons and breadcrumbs are neither), is the headline and this the deck.
         let up = (a.saturating_sub(DECK_REACH_LINES)..a)
@@ -138,7 +183,7 @@ fn headlines_over(
             .filter(|&(j, s)| {
                 has_words(&lines[j], cfg.headline_deck_min_words) && s >= shares(a) * cfg.headline_deck_overlap_share
             });
-        up.map_or((a, None), |(j, _)| (j, Some(a)))
+        up.map_or((a, None, true), |(j, _)| (j, Some(a), true))
     } else {
         let above: Vec<usize> =
             (first.saturating_sub(cfg.headline_reach_lines.get())..first).rev().filter(|&i| candidate(i)).collect();
@@ -148,30 +193,32 @@ fn headlines_over(
             .copied()
             .filter(|&j| nearest - j <= DECK_REACH_LINES && title_like(j) && !is_trail_or_entry(&lines[j].text));
         match (title_like(nearest), next_up) {
-            (_, Some(up)) => (up, Some(nearest)),
-            (true, None) => (nearest, None),
+            (_, Some(up)) => (up, Some(nearest), false),
+            (true, None) => (nearest, None, false),
             (false, None) => return None,
         }
     };
-    Some((title, subtitle))
+    Some((title, subtitle, sure))
 }
 
 /// Whether a line is a breadcrumb trail (`Home » Blog » HubSpot Alternatives`, `Sprout Blog /
 /// Topics / Social Media`, `Home >Marketing >Plumbing Trends`), an entry of the article's contents (`5. Wedding Planning Checklist`)
 /// or a button ([`calls_to_act`]): pages put them right over the headline, and they share its
 /// words, but none is the headline over a deck.
-fn is_trail_or_entry(text: &str) -> bool {
+pub(super) fn is_trail_or_entry(text: &str) -> bool {
     let t = text.trim_start();
     let numbered = t.find(". ").is_some_and(|at| (1..=2).contains(&at) && t[..at].bytes().all(|b| b.is_ascii_digit()));
+    // (Each test only where its bytes are: this runs on every line around the body.)
+    let b = t.as_bytes();
     numbered
-        || t.contains(['»', '›', '«'])
-        || [" / ", " >", ">>", " | "].iter().any(|s| t.contains(s))
+        || (memchr::memchr2(0xC2, 0xE2, b).is_some() && t.contains(['»', '›', '«']))
+        || (memchr::memchr3(b'/', b'>', b'|', b).is_some() && [" / ", " >", ">>", " | "].iter().any(|s| t.contains(s)))
         || calls_to_act(t)
 }
 
 /// Whether a line is a button's call to act (`Get started for free`, `Book a demo`, `Yes, I want
 /// better conversions`, `Login See my leads`): a site's offer over the article, not its headline.
-fn calls_to_act(text: &str) -> bool {
+pub(super) fn calls_to_act(text: &str) -> bool {
     // Only calls no headline starts with: `Try`, `Join` or `Download` alone begin real ones.
     const CALLS: [&str; 13] = [
         "get started",
@@ -193,7 +240,7 @@ fn calls_to_act(text: &str) -> bool {
 
 /// Whether a line ends as a statement does: a sentence end other than a question or an
 /// exclamation, which headlines end with as often as prose does (`What is Cloud Computing?`).
-fn ends_statement(text: &str) -> bool {
+pub(super) fn ends_statement(text: &str) -> bool {
     crate::text::sentence_end(text).is_some_and(|c| !matches!(c, '?' | '!' | '？' | '！'))
 }
 

@@ -25,6 +25,9 @@ pub mod config;
 mod explain;
 pub mod features;
 mod headline;
+pub mod headline_model;
+#[rustfmt::skip]
+mod headline_weights;
 #[rustfmt::skip]
 pub mod html_weights;
 pub mod model;
@@ -100,6 +103,43 @@ impl Cleaner {
 
     /// [`Cleaner::classify`], with or without the column splitter.
     fn classify_text(&self, text: &str, split: bool) -> Vec<Line> {
+        let (mut lines, forced) = self.judge_text(text);
+        // Headlines first: a headline's words are never cut, and the splitter learns from body lines.
+        let rules = find_headlines(&mut lines, &forced, &self.cfg);
+        if self.cfg.headline_model && lines.len() >= self.cfg.min_model_lines.get() {
+            headline_model::rerank(&mut lines, &forced, rules, &self.cfg, &headline_weights::TEXT);
+        }
+        if let (true, Some(words)) = (split, &self.model.columns) {
+            let settings = columns::Settings {
+                threshold: self.cfg.column_word_threshold,
+                keep: self.cfg.keep_threshold,
+                min_share: self.cfg.column_min_share,
+                margin: self.cfg.column_cut_margin,
+                rescue: self.cfg.column_rescue_threshold,
+                max_sentence_share: self.cfg.column_max_sentence_share,
+            };
+            columns::split_columns(words, &mut lines, &forced, settings);
+        }
+        // After the splitter: a bridged paragraph is kept whole, and the splitter's work stays
+        // that of the model's verdicts (judging these lines too cost 2.9% more a page).
+        bridge_item_headings(&mut lines, self.cfg.sandwich_reach_lines.get(), self.cfg.bridge_line_words);
+        lines
+    }
+
+    /// The headline model's candidates on a page dump, with their texts, as the daemon sees them
+    /// before the model picks one (the training command's rows).
+    pub fn headline_candidates(&self, text: &str) -> Vec<(String, headline_model::Candidate)> {
+        let (mut lines, forced) = self.judge_text(text);
+        let rules = find_headlines(&mut lines, &forced, &self.cfg);
+        headline_model::candidates(&lines, &forced, &rules, &self.cfg)
+            .into_iter()
+            .map(|c| (lines[c.line].text.clone(), c))
+            .collect()
+    }
+
+    /// A page dump's lines through the rules and the line model, and which lines `keep_patterns`
+    /// forced.
+    fn judge_text(&self, text: &str) -> (Vec<Line>, Vec<bool>) {
         let FirstPass { mut lines, forced, .. } = self.first_pass(text.lines(), self.cfg.drop_repeated_lines, false);
         attach_captions(&mut lines);
         let open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
@@ -117,23 +157,7 @@ impl Cleaner {
             end_at_comments(&mut lines, &mut kept, 0, &self.rules.comments_start);
         }
         self.finish_lines(&mut lines);
-        // Headlines first: a headline's words are never cut, and the splitter learns from body lines.
-        find_headlines(&mut lines, &forced, &self.cfg);
-        if let (true, Some(words)) = (split, &self.model.columns) {
-            let settings = columns::Settings {
-                threshold: self.cfg.column_word_threshold,
-                keep: self.cfg.keep_threshold,
-                min_share: self.cfg.column_min_share,
-                margin: self.cfg.column_cut_margin,
-                rescue: self.cfg.column_rescue_threshold,
-                max_sentence_share: self.cfg.column_max_sentence_share,
-            };
-            columns::split_columns(words, &mut lines, &forced, settings);
-        }
-        // After the splitter: a bridged paragraph is kept whole, and the splitter's work stays
-        // that of the model's verdicts (judging these lines too cost 2.9% more a page).
-        bridge_item_headings(&mut lines, self.cfg.sandwich_reach_lines.get(), self.cfg.bridge_line_words);
-        lines
+        (lines, forced)
     }
 
     /// After the model: mends holes in the body, and keeps the prose when nothing at all was kept.
