@@ -291,7 +291,16 @@ const SECTION_WORDS: [&str; 26] = [
 /// capitalised words none of which the page uses in lower case elsewhere: `Travel Tips` and `Key
 /// Features` are headings, not people.
 pub(super) fn shown_byline(lines: &[Line]) -> Option<String> {
-    let title = lines.iter().position(|l| l.class == LineClass::Title)?;
+    let title = lines.iter().position(|l| l.class == LineClass::Title);
+    // Where the article's prose starts: the headline may have been taken from elsewhere on the
+    // page (a menu's heading), and the byline stands over the prose all the same.
+    let body = lines.iter().position(|l| l.class == LineClass::Keep && l.prose).map(|i| i.saturating_sub(1));
+    let around = |title: usize| shown_byline_around(lines, title);
+    title.and_then(around).or_else(|| body.filter(|&b| Some(b) != title).and_then(around))
+}
+
+/// [`shown_byline`] around the headline at line `title`.
+fn shown_byline_around(lines: &[Line], title: usize) -> Option<String> {
     let from = title.saturating_sub(SHOWN_ABOVE_HEADLINE_LINES);
     let to = (title + SHOWN_UNDER_HEADLINE_LINES + 1).min(lines.len());
     // (rule, distance from the headline, name)
@@ -729,6 +738,23 @@ mod tests {
             lines.push(line(text, LineClass::Keep));
         }
         lines
+    }
+
+    #[test]
+    fn a_byline_over_the_body_counts_when_the_headline_was_taken_from_elsewhere() {
+        // The headline model took a menu's heading far over the article for the headline: the
+        // byline stands over the body's first paragraph all the same.
+        let mut lines = dump(&[Some("Published August 7, 2023 by Nicole Burke")]);
+        lines[1].class = LineClass::Title;
+        let filler: Vec<Line> = (0..30).map(|i| line(&format!("Guide number {i}"), LineClass::Drop("model"))).collect();
+        lines.splice(2..2, filler);
+        for l in lines.iter_mut().filter(|l| l.class == LineClass::Keep) {
+            l.prose = true;
+        }
+        assert_eq!(shown_byline(&lines).as_deref(), Some("Nicole Burke"));
+        // Without a headline at all, too.
+        lines[1].class = LineClass::Drop("model");
+        assert_eq!(shown_byline(&lines).as_deref(), Some("Nicole Burke"));
     }
 
     #[test]
