@@ -106,6 +106,8 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
         result = match ev {
             Emit::Doc(doc) => {
                 let html = doc.markup != Markup::Text;
+                let headline =
+                    (!html && !doc.meta.headline_only).then(|| cleaner.explain_headline(&doc.text)).flatten();
                 let (cleaned, tags) = cleaner.explain_document(doc);
                 let mut text = String::new();
                 if html {
@@ -128,6 +130,9 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                     }
                 }
                 text.push_str(&format!("PAGE TYPE {}\n", page_type::explain(&cleaned)));
+                if let Some(h) = headline {
+                    text.push_str(&format!("HEADLINE  {h}\n"));
+                }
                 let verdict = (!cleaned.meta.headline_only).then(|| page_type::classify(&cleaned));
                 let joining = Joining::for_page(&cfg.extract, &cleaned, verdict.map(|v| v.page_type));
                 if let Some(v) = verdict

@@ -402,7 +402,14 @@ fn explain_shows_every_line_with_its_verdict_and_reason() {
     assert!(line_of("Image source").starts_with("DATA credit"));
     assert!(line_of("Join us on social").starts_with("DROP"));
     assert!(line_of("PAGE TYPE").starts_with("PAGE TYPE article"), "{text}");
-    let lines = text.lines().filter(|l| !l.starts_with('#') && !l.starts_with("PAGE TYPE") && !l.is_empty()).count();
+    // The headline model's pick, with its score and the runner-up.
+    let headline = line_of("HEADLINE");
+    assert!(headline.starts_with("HEADLINE  model ") && headline.contains("\"Seoul Unveils Plan"), "{text}");
+    assert!(headline.contains(", next "), "{text}");
+    let lines = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("PAGE TYPE") && !l.starts_with("HEADLINE") && !l.is_empty())
+        .count();
     let inputs = SEEDLIKE.lines().filter(|l| !l.trim().is_empty()).count();
     assert_eq!(lines, inputs, "every non-empty input line is explained");
 }

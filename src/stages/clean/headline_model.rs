@@ -11,14 +11,14 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-/// A map keyed by a hash already made.
-type ByHash<V> = HashMap<u64, V, BuildHasherDefault<TermHasher>>;
-
 use super::config::CleanConfig;
 use super::headline::{
     TermHasher, body_terms, calls_to_act, content_terms, ends_mid_sentence, ends_statement, is_trail_or_entry,
 };
 use crate::record::{Line, LineClass};
+
+/// A map keyed by a hash already made.
+type ByHash<V> = HashMap<u64, V, BuildHasherDefault<TermHasher>>;
 
 /// How many lines above the body's first prose line a headline is looked for.
 const REACH_UP_LINES: usize = 60;
@@ -281,7 +281,8 @@ pub fn candidates(lines: &[Line], forced: &[bool], rules: &RulesChoice, cfg: &Cl
     out
 }
 
-/// Where `rule_subtitle`, `rule_title_over_byline`, `log_shared_terms` and `body_overlap` are among the inputs.
+/// Where `rule_title`, `rule_subtitle`, `rule_title_over_byline`, `log_shared_terms` and `body_overlap` are among the inputs.
+const RULE_TITLE: usize = 0;
 const RULE_SUBTITLE: usize = 1;
 const RULE_ANCHORED: usize = 39;
 const SHARED: usize = 31;
@@ -378,6 +379,11 @@ pub fn best(candidates: &[Candidate], m: &Weights) -> Option<usize> {
     Some(top)
 }
 
+/// Whether a candidate is the rules' headline.
+pub fn is_rules_title(c: &Candidate) -> bool {
+    c.x[RULE_TITLE] > 0.5
+}
+
 /// Moves the headline to the line the model ranks highest, when that is not the rules' choice:
 /// the rules' lines get their classes back, and their deck stays only right under the new title.
 pub fn rerank(lines: &mut [Line], forced: &[bool], rules: RulesChoice, cfg: &CleanConfig, m: &Weights) {
@@ -432,6 +438,7 @@ mod tests {
         assert_eq!(FEATURE_NAMES[SHARED + 1], "most_shared_terms");
         assert_eq!(FEATURE_NAMES[SHARED + 2], "overlap_below_best");
         assert_eq!(FEATURE_NAMES[OVERLAP], "body_overlap");
+        assert_eq!(FEATURE_NAMES[RULE_TITLE], "rule_title");
         assert_eq!(FEATURE_NAMES[RULE_SUBTITLE], "rule_subtitle");
         assert_eq!(FEATURE_NAMES[RULE_ANCHORED], "rule_title_over_byline");
     }

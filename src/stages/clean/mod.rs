@@ -137,6 +137,35 @@ impl Cleaner {
             .collect()
     }
 
+    /// For `newsmill explain`: the headline the model took on a page dump, its score, and the
+    /// rules' choice and the runner-up beside it (none when it found no candidate).
+    pub(crate) fn explain_headline(&self, text: &str) -> Option<String> {
+        if !self.cfg.headline_model {
+            return Some("the rules' (headline_model = false)".into());
+        }
+        if text.lines().filter(|l| !l.trim().is_empty()).count() < self.cfg.min_model_lines.get() {
+            return Some("the rules' (a page too short for the model)".into());
+        }
+        let found = self.headline_candidates(text);
+        let model = &headline_weights::TEXT;
+        let cands: Vec<headline_model::Candidate> = found.iter().map(|(_, c)| c.clone()).collect();
+        let chosen = headline_model::best(&cands, model)?;
+        let said = |k: usize| format!("{:.2} {:?}", model.score(&cands[k].x), found[k].0);
+        let mut out = format!("model {}", said(chosen));
+        if let Some(rules) = cands.iter().position(headline_model::is_rules_title)
+            && rules != chosen
+        {
+            out.push_str(&format!(" (the rules': {})", said(rules)));
+        }
+        let runner_up = (0..cands.len())
+            .filter(|&k| k != chosen)
+            .max_by(|&a, &b| model.score(&cands[a].x).total_cmp(&model.score(&cands[b].x)));
+        if let Some(k) = runner_up {
+            out.push_str(&format!(", next {}", said(k)));
+        }
+        Some(out)
+    }
+
     /// A page dump's lines through the rules and the line model, and which lines `keep_patterns`
     /// forced.
     fn judge_text(&self, text: &str) -> (Vec<Line>, Vec<bool>) {
