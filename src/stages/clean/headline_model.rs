@@ -296,7 +296,9 @@ fn for_parts<'a>(line: &'a str, mut f: impl FnMut(&'a str)) {
     let mut at = 0;
     while let Some(k) = memchr::memchr2(b' ', b':', &bytes[at..]) {
         let here = at + k;
-        match SEPARATORS.iter().find(|s| line[here..].starts_with(**s)) {
+        // Most spaces are between words: only a separator's second byte makes it worth a look.
+        let maybe = bytes[here] == b':' || bytes.get(here + 1).is_some_and(|b| b"|->/:\xC2\xE2".contains(b));
+        match SEPARATORS.iter().find(|s| maybe && line[here..].starts_with(**s)) {
             Some(sep) => {
                 let part = line[start..here].trim();
                 if !part.is_empty() {
