@@ -630,7 +630,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // site, in any rendering (the text and HTML sets share pages, and a site's pages share a
     // template, so folds go by the host of the page's URL).
     if folds > 1 {
-        let fold_of = |p: &Page| (xxhash_rust::xxh3::xxh3_64(p.group.as_bytes()) % folds as u64) as usize;
+        let fold_of = |p: &Page| bench::fold_of(&p.group, folds);
         let columns = markup == Markup::Text;
         // Each held-out page's body, with the column split and without.
         let mut held: Vec<(&Page, Vec<String>, Vec<String>)> = Vec::new();

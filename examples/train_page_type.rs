@@ -20,8 +20,12 @@ use newsmill::record::Markup;
 use newsmill::stages::clean::Cleaner;
 use newsmill::stages::extract::page_type::{self, FEATURE_NAMES, N_FEATURES, PageType, Weights};
 
+#[path = "common/adam.rs"]
+mod adam;
 #[path = "common/bench.rs"]
 mod bench;
+
+use adam::Adam;
 
 const K: usize = 7;
 
@@ -68,9 +72,8 @@ fn fit(rows: &[&Row], iterations: usize, l2: f32) -> Weights {
         rows.iter().map(|r| std::array::from_fn(|i| (r.x[i] - mean[i]) * scale[i])).collect();
     let np = K * (N_FEATURES + 1);
     let mut p = vec![0f32; np];
-    let (mut m1, mut m2) = (vec![0f32; np], vec![0f32; np]);
-    let (b1, b2, lr, eps) = (0.9f32, 0.999f32, 0.05f32, 1e-8f32);
-    for t in 1..=iterations {
+    let mut adam = Adam::new(np);
+    for _ in 0..iterations {
         let mut g = vec![0f32; np];
         for (zr, r) in z.iter().zip(rows) {
             let logits: [f32; K] = std::array::from_fn(|k| {
@@ -95,13 +98,7 @@ fn fit(rows: &[&Row], iterations: usize, l2: f32) -> Weights {
                 g[j] += l2 * p[j];
             }
         }
-        for j in 0..np {
-            m1[j] = b1 * m1[j] + (1.0 - b1) * g[j];
-            m2[j] = b2 * m2[j] + (1.0 - b2) * g[j] * g[j];
-            let mh = m1[j] / (1.0 - b1.powi(t as i32));
-            let vh = m2[j] / (1.0 - b2.powi(t as i32));
-            p[j] -= lr * mh / (vh.sqrt() + eps);
-        }
+        adam.step(&mut p, &g);
     }
     let w: [[f32; N_FEATURES]; K] = std::array::from_fn(|k| std::array::from_fn(|i| p[k * (N_FEATURES + 1) + i]));
     let b: [f32; K] = std::array::from_fn(|k| p[k * (N_FEATURES + 1) + N_FEATURES]);
@@ -180,7 +177,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::fs::write(Path::new(&dir).join(format!("{}.csv", sets.join("+"))), csv)?;
         }
         if folds > 1 {
-            let fold_of = |r: &Row| (xxhash_rust::xxh3::xxh3_64(r.group.as_bytes()) % folds as u64) as usize;
+            let fold_of = |r: &Row| bench::fold_of(&r.group, folds);
             let mut out = Vec::new();
             for k in 0..folds {
                 let train: Vec<&Row> = all.iter().filter(|r| fold_of(r) != k).copied().collect();

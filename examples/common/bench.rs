@@ -19,6 +19,11 @@ pub struct BenchPage {
     pub doc: Document,
 }
 
+/// The cross-validation fold (of `folds`) of a page's group: every page of a site in one fold.
+pub fn fold_of(group: &str, folds: usize) -> usize {
+    (xxhash_rust::xxh3::xxh3_64(group.as_bytes()) % folds as u64) as usize
+}
+
 /// Every page of `set`, in file-name order.
 pub fn read_set(bench: &Path, set: &str) -> Result<Vec<BenchPage>, Box<dyn std::error::Error>> {
     let limits = Limits::new(&Default::default(), Config::default().dead_letter.excerpt_bytes.get());

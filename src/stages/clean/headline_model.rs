@@ -113,7 +113,8 @@ pub struct Candidate {
     pub x: [f32; N_FEATURES],
 }
 
-/// What the rules chose, and the classes their choice replaced (the model may hand them back).
+/// What the rules chose, the classes their choice replaced (the model may hand them back), and
+/// the page context both read ([`super::headline::page_context`]).
 #[derive(Debug, Clone, Default)]
 pub struct RulesChoice {
     /// The title line and its class before.

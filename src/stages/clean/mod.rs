@@ -54,6 +54,17 @@ pub struct Cleaner {
     html_model: LineModel,
 }
 
+/// A page dump's headline candidates ([`Cleaner::headline_candidates`]).
+pub struct HeadlineCandidates {
+    /// Each candidate's text.
+    pub texts: Vec<String>,
+    /// The candidates, with the model's inputs.
+    pub candidates: Vec<headline_model::Candidate>,
+    /// Whether the daemon ranks them on this page (it keeps the rules' headline on a page too
+    /// short for the line model).
+    pub ranked: bool,
+}
+
 /// An HTML page cleaned: its lines, what its markup states, each line's element (`p`, `h2`, `li`,
 /// ..., for `explain`; empty unless asked for) and the page-wide signals the page-type model reads.
 struct HtmlCleaned {
@@ -106,7 +117,7 @@ impl Cleaner {
         let (mut lines, forced) = self.judge_text(text);
         // Headlines first: a headline's words are never cut, and the splitter learns from body lines.
         let rules = find_headlines(&mut lines, &forced, &self.cfg);
-        if self.cfg.headline_model && lines.len() >= self.cfg.min_model_lines.get() {
+        if self.cfg.headline_model && self.ranks_headline(&lines) {
             headline_model::rerank(&mut lines, &forced, rules, &self.cfg, &headline_weights::TEXT);
         }
         if let (true, Some(words)) = (split, &self.model.columns) {
@@ -126,15 +137,23 @@ impl Cleaner {
         lines
     }
 
-    /// The headline model's candidates on a page dump, with their texts, as the daemon sees them
+    /// Whether the headline model ranks a page dump's lines: not on a page too short for the line
+    /// model, whose lines are judged by their shape alone.
+    fn ranks_headline(&self, lines: &[Line]) -> bool {
+        lines.len() >= self.cfg.min_model_lines.get()
+    }
+
+    /// The headline model's candidates on a page dump and their texts, as the daemon sees them
     /// before the model picks one (the training command's rows).
-    pub fn headline_candidates(&self, text: &str) -> Vec<(String, headline_model::Candidate)> {
+    pub fn headline_candidates(&self, text: &str) -> HeadlineCandidates {
         let (mut lines, forced) = self.judge_text(text);
         let rules = find_headlines(&mut lines, &forced, &self.cfg);
-        headline_model::candidates(&lines, &forced, &rules, &self.cfg)
-            .into_iter()
-            .map(|c| (lines[c.line].text.clone(), c))
-            .collect()
+        let candidates = headline_model::candidates(&lines, &forced, &rules, &self.cfg);
+        HeadlineCandidates {
+            texts: candidates.iter().map(|c| lines[c.line].text.clone()).collect(),
+            candidates,
+            ranked: self.ranks_headline(&lines),
+        }
     }
 
     /// For `newsmill explain`: the headline the model took on a page dump, its score, and the
@@ -143,23 +162,21 @@ impl Cleaner {
         if !self.cfg.headline_model {
             return Some("the rules' (headline_model = false)".into());
         }
-        if text.lines().filter(|l| !l.trim().is_empty()).count() < self.cfg.min_model_lines.get() {
+        let HeadlineCandidates { texts, candidates: cands, ranked } = self.headline_candidates(text);
+        if !ranked {
             return Some("the rules' (a page too short for the model)".into());
         }
-        let found = self.headline_candidates(text);
         let model = &headline_weights::TEXT;
-        let cands: Vec<headline_model::Candidate> = found.iter().map(|(_, c)| c.clone()).collect();
+        let scores: Vec<f32> = cands.iter().map(|c| model.score(&c.x)).collect();
         let chosen = headline_model::best(&cands, model)?;
-        let said = |k: usize| format!("{:.2} {:?}", model.score(&cands[k].x), found[k].0);
+        let said = |k: usize| format!("{:.2} {:?}", scores[k], texts[k]);
         let mut out = format!("model {}", said(chosen));
         if let Some(rules) = cands.iter().position(headline_model::is_rules_title)
             && rules != chosen
         {
             out.push_str(&format!(" (the rules': {})", said(rules)));
         }
-        let runner_up = (0..cands.len())
-            .filter(|&k| k != chosen)
-            .max_by(|&a, &b| model.score(&cands[a].x).total_cmp(&model.score(&cands[b].x)));
+        let runner_up = (0..cands.len()).filter(|&k| k != chosen).max_by(|&a, &b| scores[a].total_cmp(&scores[b]));
         if let Some(k) = runner_up {
             out.push_str(&format!(", next {}", said(k)));
         }
