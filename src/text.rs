@@ -34,21 +34,32 @@ pub(crate) fn is_caseless(c: char) -> bool {
     matches!(c as u32, 0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3130..=0x318F) || is_cjk(c)
 }
 
-/// Appends `s` lower-cased to `out`, skipping the Unicode tables where they cannot matter.
+/// [`is_caseless`], or one of the punctuation marks, arrows, box drawing and shapes text browsers
+/// draw rules and bullets with (a dump's rule is a line of a thousand `─`).
+fn lowers_to_itself(c: char) -> bool {
+    matches!(c as u32, 0x2000..=0x206F | 0x2190..=0x23FF | 0x2500..=0x27FF) || is_caseless(c)
+}
+
+/// Appends `s` lower-cased to `out`, skipping the Unicode tables where they cannot matter. The
+/// same characters as [`str::to_lowercase`] but for a final `Σ`, which that makes `ς`.
 pub(crate) fn push_lowercase(out: &mut String, s: &str) {
-    if s.is_ascii() {
+    // Runs of ASCII (most of a line even where it has a curly quote or a dash) and runs of
+    // characters without case are copied whole; only the others go through the Unicode tables.
+    let mut rest = s;
+    while !rest.is_empty() {
+        let ascii = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
         let start = out.len();
-        out.push_str(s);
+        out.push_str(&rest[..ascii]);
         out[start..].make_ascii_lowercase();
-        return;
-    }
-    for c in s.chars() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if is_caseless(c) {
-            out.push(c);
-        } else {
+        rest = &rest[ascii..];
+        let caseless =
+            rest.char_indices().find(|(_, c)| c.is_ascii() || !lowers_to_itself(*c)).map_or(rest.len(), |(i, _)| i);
+        out.push_str(&rest[..caseless]);
+        rest = &rest[caseless..];
+        let mut chars = rest.chars();
+        if let Some(c) = chars.next().filter(|c| !c.is_ascii()) {
             out.extend(c.to_lowercase());
+            rest = chars.as_str();
         }
     }
 }
@@ -403,7 +414,21 @@ mod tests {
         }
     }
 
+    #[test]
+    fn caseless_characters_have_no_lower_case() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32).filter(|c| lowers_to_itself(*c)) {
+            assert!(c.to_lowercase().eq([c]), "{c:?} {:X}", c as u32);
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn lower_casing_is_the_standard_one_but_for_final_sigma(line in "[ -~“’—ÉéİŞÖ가中ΑΒσ─■→Ⅻⓐ]{0,40}") {
+            let mut out = String::from("x");
+            push_lowercase(&mut out, &line);
+            proptest::prop_assert_eq!(&out[1..], line.to_lowercase());
+        }
+
         #[test]
         fn ascii_word_count_agrees_with_the_general_count(line in "[ -~\t\n\r\x0b\x0c]{0,60}") {
             proptest::prop_assert_eq!(word_count(&line), word_count_chars(&line));

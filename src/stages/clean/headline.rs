@@ -1,38 +1,13 @@
 //! The headline and deck of a page: the lines just above the body whose content words the body
 //! shares, told apart from a wrapped line of the body's own prose.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use super::config::CleanConfig;
 use super::features;
 use super::headline_model::RulesChoice;
 use crate::record::{Line, LineClass};
 
-/// Hashes a term that is a hash already ([`content_terms`]' xxh3): as itself, where the standard
-/// hasher would hash it again (the headline's sets are built for every page).
-#[derive(Default)]
-pub(super) struct TermHasher(u64);
-
-impl Hasher for TermHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `u64` keys are hashed here; anything else is folded in all the same.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 /// A set of [`content_terms`].
-pub(super) type TermSet = HashSet<u64, BuildHasherDefault<TermHasher>>;
+pub(super) type TermSet = super::hashed::HashedSet;
 
 /// Share of a line's content terms that occur in the body.
 pub(super) fn overlap(line: &str, body: &TermSet) -> f32 {

@@ -8,17 +8,11 @@
 //! date under it, a window title or breadcrumb repeating it, its shape), which a model trained on
 //! the benchmark pages weighs better than a chain of rules. `examples/train_headline.rs` fits it.
 
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
-
 use super::config::CleanConfig;
-use super::headline::{
-    TermHasher, body_terms, calls_to_act, content_terms, ends_mid_sentence, ends_statement, is_trail_or_entry,
-};
+use super::headline::{body_terms, calls_to_act, content_terms, ends_mid_sentence, ends_statement, is_trail_or_entry};
 use crate::record::{Line, LineClass};
 
-/// A map keyed by a hash already made.
-type ByHash<V> = HashMap<u64, V, BuildHasherDefault<TermHasher>>;
+use super::hashed::HashedMap as ByHash;
 
 /// How many lines above the body's first prose line a headline is looked for.
 const REACH_UP_LINES: usize = 60;

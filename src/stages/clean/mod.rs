@@ -24,6 +24,7 @@ mod comments;
 pub mod config;
 mod explain;
 pub mod features;
+mod hashed;
 mod headline;
 pub mod headline_model;
 #[rustfmt::skip]
@@ -323,7 +324,7 @@ impl Cleaner {
     fn first_pass<'t>(&self, raw_lines: impl Iterator<Item = &'t str>, drop_repeats: bool, html: bool) -> FirstPass {
         let rules = &self.rules;
         let min_prose = self.cfg.min_prose_words.get();
-        let mut seen = HashSet::new();
+        let mut seen = hashed::HashedSet::default();
         let mut lines: Vec<Line> = Vec::new();
         let mut forced = Vec::new();
         let mut origin = Vec::new();
@@ -448,7 +449,7 @@ fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], met
     // decorate one of the two), else the first `<h1>` when nothing is stated.
     let mut terms = Vec::new();
     content_terms(meta.title.as_deref().unwrap_or_default(), &mut terms);
-    let title_terms: HashSet<u64> = terms.drain(..).collect();
+    let title_terms: hashed::HashedSet = terms.drain(..).collect();
     let like_title = |text: &str| {
         let mut terms = Vec::new();
         content_terms(text, &mut terms);
@@ -650,8 +651,13 @@ fn case_folded_hash(text: &str) -> u64 {
             h.update(buf);
         }
         h.digest()
-    } else {
+    } else if text.contains('Σ') {
+        // A final sigma lower-cases by its place in the word, which only `to_lowercase` knows.
         xxhash_rust::xxh3::xxh3_64(text.to_lowercase().as_bytes())
+    } else {
+        let mut lower = String::with_capacity(text.len() + 8);
+        crate::text::push_lowercase(&mut lower, text);
+        xxhash_rust::xxh3::xxh3_64(lower.as_bytes())
     }
 }
 
@@ -1304,7 +1310,15 @@ mod tests {
 
     #[test]
     fn case_folded_hash_is_the_hash_of_the_lower_case() {
-        for text in ["Home", &"A Long Line Of Text. ".repeat(40), "Über Öl", ""] {
+        for text in [
+            "Home",
+            &"A Long Line Of Text. ".repeat(40),
+            "Über Öl",
+            "",
+            "“Quoted” — İstanbul",
+            "ΟΔΟΣ ΣΟΦΙΑΣ",
+            "Ünlü ŞEHİR",
+        ] {
             assert_eq!(case_folded_hash(text), xxhash_rust::xxh3::xxh3_64(text.to_lowercase().as_bytes()), "{text:?}");
         }
     }
