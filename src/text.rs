@@ -115,6 +115,12 @@ pub fn word_count(s: &str) -> usize {
             i += 1;
             continue;
         }
+        // Box drawing, arrows and shapes (U+2500-U+27FF; a dump's rules are lines of them) are
+        // neither space nor part of a word: passed by their first two bytes.
+        if b == 0xE2 && bytes.get(i + 1).is_some_and(|n| (0x94..=0x9F).contains(n)) {
+            i += 3;
+            continue;
+        }
         let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else { break };
         i += c.len_utf8();
         if c.is_whitespace() {
@@ -193,7 +199,8 @@ fn is_plain(s: &str) -> bool {
     let b = s.as_bytes();
     let ascii_plain = b.first().is_none_or(|c| !c.is_ascii_whitespace())
         && b.last().is_none_or(|c| !c.is_ascii_whitespace())
-        && !b.iter().any(|&c| matches!(c, b'\t' | b'\n' | b'\x0C' | b'\r'))
+        && memchr::memchr3(b'\t', b'\n', b'\r', b).is_none()
+        && memchr::memchr(b'\x0C', b).is_none()
         && !s.contains("  ");
     if !ascii_plain {
         return false;
@@ -201,14 +208,21 @@ fn is_plain(s: &str) -> bool {
     if s.is_ascii() {
         return true;
     }
-    // The whitespace and zero-width characters outside ASCII all start with one of these bytes
-    // in UTF-8 (U+0085, U+00A0; U+1680; U+2000-U+205F; U+3000; U+FEFF); curly quotes and dashes
-    // share the third, so those characters are decoded and looked at.
+    // The whitespace and zero-width characters outside ASCII all start with one of these pairs of
+    // bytes in UTF-8 (U+0085, U+00A0; U+1680; U+2000-U+205F; U+3000; U+FEFF); curly quotes and
+    // dashes share the third pair, so those characters are decoded and looked at, while the box
+    // drawing and arrows a text browser draws with (`E2 94 80`) are passed by their second byte.
     !b.contains(&b'\x0B')
-        && !b.iter().enumerate().any(|(i, &c)| {
-            matches!(c, 0xC2 | 0xE1 | 0xE2 | 0xE3 | 0xEF)
+        && !b.windows(2).enumerate().any(|(i, pair)| {
+            may_start_line_space(pair[0], pair[1])
                 && s.get(i..).and_then(|rest| rest.chars().next()).is_some_and(is_line_space)
         })
+}
+
+/// Whether a character whose UTF-8 starts with the bytes `lead`, `next` may be one [`is_line_space`]
+/// takes (checked against every character by a test).
+fn may_start_line_space(lead: u8, next: u8) -> bool {
+    matches!((lead, next), (0xC2, 0x85 | 0xA0) | (0xE1, 0x9A) | (0xE2, 0x80 | 0x81) | (0xE3, 0x80) | (0xEF, 0xBB))
 }
 
 /// What [`normalize_line`] splits at.
@@ -415,6 +429,15 @@ mod tests {
     }
 
     #[test]
+    fn every_line_space_outside_ascii_starts_as_looked_for() {
+        for c in (0x80..=0x10FFFF).filter_map(char::from_u32).filter(|c| is_line_space(*c)) {
+            let mut buf = [0u8; 4];
+            let b = c.encode_utf8(&mut buf).as_bytes();
+            assert!(may_start_line_space(b[0], b[1]), "{:X}", c as u32);
+        }
+    }
+
+    #[test]
     fn caseless_characters_have_no_lower_case() {
         for c in (0..=0x10FFFF).filter_map(char::from_u32).filter(|c| lowers_to_itself(*c)) {
             assert!(c.to_lowercase().eq([c]), "{c:?} {:X}", c as u32);
@@ -444,7 +467,7 @@ mod tests {
         }
 
         #[test]
-        fn plain_lines_need_no_mending(line in "[ -~\t\x0b\u{85}\u{a0}\u{1680}\u{2000}-\u{2030}\u{205f}\u{3000}\u{feff}é가北]{0,40}") {
+        fn plain_lines_need_no_mending(line in "[ -~\t\x0b\u{85}\u{a0}\u{1680}\u{2000}-\u{2030}\u{205f}\u{3000}\u{feff}\u{2500}-\u{2503}→é가北]{0,40}") {
             // (ASCII lines are the test above's.)
             if !line.is_ascii() && is_plain(&line) {
                 proptest::prop_assert_eq!(collapse_spaces(&line), line);
@@ -452,7 +475,7 @@ mod tests {
         }
 
         #[test]
-        fn word_count_agrees_with_the_general_count(line in "[ -~\t\u{85}\u{a0}-\u{24f}\u{2000}-\u{2030}\u{3000}가-힣の北。]{0,60}") {
+        fn word_count_agrees_with_the_general_count(line in "[ -~\t\u{85}\u{a0}-\u{24f}\u{2000}-\u{2030}\u{3000}\u{2480}-\u{2810}가-힣の北。]{0,60}") {
             proptest::prop_assert_eq!(word_count(&line), word_count_chars(&line));
         }
     }
