@@ -212,11 +212,13 @@ fn is_plain(s: &str) -> bool {
     // bytes in UTF-8 (U+0085, U+00A0; U+1680; U+2000-U+205F; U+3000; U+FEFF); curly quotes and
     // dashes share the third pair, so those characters are decoded and looked at, while the box
     // drawing and arrows a text browser draws with (`E2 94 80`) are passed by their second byte.
+    let line_space_at = |i: usize| {
+        b.get(i + 1).is_some_and(|&next| may_start_line_space(b[i], next))
+            && s.get(i..).and_then(|rest| rest.chars().next()).is_some_and(is_line_space)
+    };
     !b.contains(&b'\x0B')
-        && !b.windows(2).enumerate().any(|(i, pair)| {
-            may_start_line_space(pair[0], pair[1])
-                && s.get(i..).and_then(|rest| rest.chars().next()).is_some_and(is_line_space)
-        })
+        && !memchr::memchr3_iter(0xC2, 0xE2, 0xE3, b).any(line_space_at)
+        && !memchr::memchr2_iter(0xE1, 0xEF, b).any(line_space_at)
 }
 
 /// Whether a character whose UTF-8 starts with the bytes `lead`, `next` may be one [`is_line_space`]

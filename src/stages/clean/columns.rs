@@ -213,7 +213,10 @@ fn ln_1p(x: f32) -> f32 {
         }
         t
     });
-    if x >= 0.0 && x < TABLE as f32 && x.fract() == 0.0 { LN_1P[x as usize] } else { (1.0 + x).ln() }
+    // `x as usize` saturates; a whole number below the table's end converts back to itself.
+    // (`fract` is a call into libm on the baseline x86-64 target.)
+    let i = x as usize;
+    if x >= 0.0 && i < TABLE && i as f32 == x { LN_1P[i] } else { (1.0 + x).ln() }
 }
 
 /// What the word model knows of a line's surroundings.
