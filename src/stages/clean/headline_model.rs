@@ -74,9 +74,10 @@ pub const FEATURE_NAMES: [&str; N_FEATURES] = [
     "next_line_kept",
     "ends_with_colon",
     "rule_title_over_byline",
+    "shares_less_than_one_over",
 ];
 /// How many inputs the model reads.
-pub const N_FEATURES: usize = 40;
+pub const N_FEATURES: usize = 41;
 
 /// A fitted ranker: inputs are standardised (`(x - mean) * scale`) and weighed; the highest score
 /// among a page's candidates is its headline. (A hidden layer of 4 or 8 units scored the same in
@@ -262,6 +263,7 @@ pub fn candidates(lines: &[Line], forced: &[bool], rules: &RulesChoice, cfg: &Cl
             flag(i + 1 < lines.len() && *before(i + 1) == LineClass::Keep),
             flag(text.ends_with(':')),
             flag(rule_title == Some(i) && rules.anchored),
+            0.0,
         ];
         out.push(Candidate { line: i, x });
         rank += 1;
@@ -273,6 +275,13 @@ pub fn candidates(lines: &[Line], forced: &[bool], rules: &RulesChoice, cfg: &Cl
         c.x[SHARED + 1] = f32::from(u8::from(c.x[SHARED] >= most && most > 0.0));
         c.x[SHARED + 2] = best_overlap - c.x[OVERLAP];
     }
+    // A deck under its headline, or the headline's second line, shares fewer of the body's words
+    // than a candidate just over it.
+    let shared: Vec<(usize, f32)> = out.iter().map(|c| (c.line, c.x[SHARED])).collect();
+    for c in &mut out {
+        let under = shared.iter().any(|&(l, s)| l < c.line && c.line - l <= NEIGHBOUR_LINES && s > c.x[SHARED]);
+        c.x[UNDER_MORE_SHARED] = f32::from(u8::from(under));
+    }
     out
 }
 
@@ -282,6 +291,9 @@ const RULE_SUBTITLE: usize = 1;
 const RULE_ANCHORED: usize = 39;
 const SHARED: usize = 31;
 const OVERLAP: usize = 9;
+const UNDER_MORE_SHARED: usize = 40;
+/// How many lines over a candidate another one counts as just over it.
+const NEIGHBOUR_LINES: usize = 3;
 
 /// Calls `f` with each part of a line made of parts (`Headline | Site`, `Home » News »
 /// Headline`), trimmed; not at all for a line of one part.
