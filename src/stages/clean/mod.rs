@@ -384,7 +384,11 @@ impl Cleaner {
                 LineClass::Drop("teaser")
             } else if drop_repeats && !seen.insert(hash) {
                 LineClass::Drop("repeated")
-            } else if words <= 10 && rules.byline.is_match(&text) && !browses_by(&text) {
+            } else if words <= 10
+                && rules.byline.is_match(&text)
+                && !browses_by(&text)
+                && !foreign_label_without_name(&text)
+            {
                 LineClass::Byline
             } else if words <= 12 && !prose && find_date(&text).is_some() {
                 if rules.dateline.is_match(&text) || words <= 6 || mostly_date(&text) {
@@ -534,6 +538,40 @@ fn browses_by(text: &str) -> bool {
     let rest = rest[..end].trim_end_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
     patterns::BROWSE_FACETS.iter().any(|f| rest == *f || rest.strip_suffix('s') == Some(*f))
 }
+
+/// The byline labels of other languages that are also words of English lines (`Door Locks`,
+/// `Di Montezemolo: ...`) or of a menu's (`Par Matière`).
+const FOREIGN_BYLINE_LABELS: [&str; 5] = ["von", "par", "por", "di", "door"];
+
+/// Whether a line opens with one of [`FOREIGN_BYLINE_LABELS`] but no name follows it: a name is a
+/// capitalised word, then (after particles such as `de`, `van der`) another one that is not the
+/// label again (`Door Jan de Vries`, `Von Moritz Bachmann publiziert am ...`), or an agency's
+/// capitals alone (`Par AFP`); a colon or `&` after the first word ends it (`Door Locks &
+/// Hardware`).
+fn foreign_label_without_name(text: &str) -> bool {
+    let mut words = text.split_whitespace();
+    let Some(label) = words.next().map(|w| w.trim_end_matches(':')) else { return false };
+    if !FOREIGN_BYLINE_LABELS.iter().any(|l| label.eq_ignore_ascii_case(l)) {
+        return false;
+    }
+    let name_word = |w: &str| {
+        let mut chars = w.chars();
+        chars.next().is_some_and(char::is_uppercase)
+            && chars.all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'))
+    };
+    let Some(first) = words.next() else { return true };
+    if !name_word(first) {
+        return true;
+    }
+    if (2..=6).contains(&first.len()) && first.chars().all(|c| c.is_ascii_uppercase()) {
+        return false;
+    }
+    let mut rest = words.skip_while(|w| NAME_PARTICLES.contains(w));
+    !rest.next().is_some_and(|w| name_word(w.trim_end_matches([',', '.'])) && !w.eq_ignore_ascii_case(label))
+}
+
+/// Lower-case words inside a name (`Jan de Vries`, `Ludwig van der Rohe`).
+const NAME_PARTICLES: [&str; 12] = ["de", "van", "der", "den", "da", "di", "del", "la", "le", "von", "zu", "ter"];
 
 /// Mends holes the model leaves in the body. A prose line the model was unsure of (probability at
 /// least [`EDGE_MIN_SCORE`]) right next to the body's prose, with no prose on its other side, is body
@@ -997,6 +1035,34 @@ mod tests {
         assert_eq!(class_of(&lines, "Menu of the day"), &LineClass::Keep);
         assert_eq!(class_of(&lines, "Big Storm"), &LineClass::Title);
         assert_eq!(class_of(&lines, "홍길동"), &LineClass::Byline);
+    }
+
+    #[test]
+    fn foreign_labels_open_a_byline_only_before_a_name() {
+        for line in [
+            "Door Locks",
+            "Door Locks & Hardware",
+            "Par Matière Par Matière",
+            "Di Montezemolo: Driver lineup is crucial",
+            "Von",
+        ] {
+            assert!(foreign_label_without_name(line), "{line}");
+        }
+        for line in [
+            "Von Moritz Bachmann publiziert am 30. Juli 2018",
+            "Door Jan de Vries",
+            "Par AFP",
+            "Por María López",
+            "By Industry",
+            "Di Mario Rossi, inviato",
+        ] {
+            assert!(!foreign_label_without_name(line), "{line}");
+        }
+        let lines =
+            cleaner().classify("Shop\nDoor Locks\nDoor Hardware\nVon Moritz Bachmann publiziert am 30. Juli 2018");
+        let bylines: Vec<&str> =
+            lines.iter().filter(|l| l.class == LineClass::Byline).map(|l| l.text.as_str()).collect();
+        assert_eq!(bylines, ["Von Moritz Bachmann publiziert am 30. Juli 2018"]);
     }
 
     #[test]
