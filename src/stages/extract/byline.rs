@@ -296,7 +296,23 @@ pub(super) fn shown_byline(lines: &[Line]) -> Option<String> {
     // page (a menu's heading), and the byline stands over the prose all the same.
     let body = lines.iter().position(|l| l.class == LineClass::Keep && l.prose).map(|i| i.saturating_sub(1));
     let around = |title: usize| shown_byline_around(lines, title);
-    title.and_then(around).or_else(|| body.filter(|&b| Some(b) != title).and_then(around))
+    title
+        .and_then(around)
+        .or_else(|| body.filter(|&b| Some(b) != title).and_then(around))
+        .or_else(|| dated_byline(lines))
+}
+
+/// The name of a `by` line that also shows a date, wherever on the page (a blog's footer: `Posted
+/// by Colin Watson on 2025-12-18 in debusine.`, `Last updated March 3, 2025 by Erik Demaine.`),
+/// when every such line names the same person: a thread's or a comment section's lines name
+/// several.
+fn dated_byline(lines: &[Line]) -> Option<String> {
+    let mut names = lines
+        .iter()
+        .filter(|l| l.words <= BY_LINE_MAX_WORDS && !matches!(l.class, LineClass::Copyright))
+        .filter_map(|l| by_name(&l.text, l.words).filter(|_| find_date(&l.text).is_some()));
+    let name = names.next()?;
+    names.all(|other| other == name).then_some(name).filter(|name| proper_name(name_part(name), lines))
 }
 
 /// [`shown_byline`] around the headline at line `title`.
@@ -755,6 +771,28 @@ mod tests {
         // Without a headline at all, too.
         lines[1].class = LineClass::Drop("model");
         assert_eq!(shown_byline(&lines).as_deref(), Some("Nicole Burke"));
+    }
+
+    #[test]
+    fn a_dated_by_line_anywhere_names_the_author_when_it_names_one_person() {
+        // A blog's footer, far under the headline and the body.
+        let mut lines = dump(&[None]);
+        let filler: Vec<Line> =
+            (0..40).map(|i| line(&format!("Paragraph number {i} of the post"), LineClass::Keep)).collect();
+        lines.extend(filler);
+        lines.push(line(
+            "Posted by Colin Watson on 2025-12-18 in debusine. Tags: debusine, freexian.",
+            LineClass::Drop("model"),
+        ));
+        assert_eq!(shown_byline(&lines).as_deref(), Some("Colin Watson"));
+        // A comment section's dated lines name several people: none of them is the author.
+        lines.push(line("December 19, 2025 by Jane Lowry", LineClass::Drop("model")));
+        assert_eq!(shown_byline(&lines), None);
+        // An undated `by` far away names nobody.
+        let mut lines = dump(&[None]);
+        lines.extend((0..40).map(|i| line(&format!("Paragraph number {i} of the post"), LineClass::Keep)));
+        lines.push(line("Posted by Colin Watson in debusine", LineClass::Drop("model")));
+        assert_eq!(shown_byline(&lines), None);
     }
 
     #[test]
