@@ -512,7 +512,9 @@ fn standing_name(text: &str) -> Option<String> {
     let head = name_part(name);
     let shaped =
         head.chars().count() <= NAME_MAX_CHARS && NAME_LINE.is_match(head) && head.split_whitespace().all(person_word);
-    (shaped && usable_name(name)).then(|| name.to_string())
+    // The role may hold any word (`Print Managing Editor`): the name is what must not be an
+    // interface's or a section's.
+    (shaped && usable_name(head)).then(|| name.to_string())
 }
 
 /// Whether the line before line `i` is the text of `name`'s picture (`Headshot of Lisa Pham,
@@ -771,6 +773,15 @@ mod tests {
         // Without a headline at all, too.
         lines[1].class = LineClass::Drop("model");
         assert_eq!(shown_byline(&lines).as_deref(), Some("Nicole Burke"));
+    }
+
+    #[test]
+    fn a_name_standing_by_a_date_keeps_its_role_whatever_its_words() {
+        let lines = dump(&[None, Some("Audrey Huang, Print Managing Editor"), Some("May 31, 2024")]);
+        assert_eq!(shown_byline(&lines).as_deref(), Some("Audrey Huang, Print Managing Editor"));
+        // A name that is an interface's words is none, role or not.
+        let lines = dump(&[None, Some("Print Edition, Managing Editor"), Some("May 31, 2024")]);
+        assert_eq!(shown_byline(&lines), None);
     }
 
     #[test]
