@@ -300,7 +300,47 @@ pub(super) fn shown_byline(lines: &[Line]) -> Option<String> {
         .and_then(around)
         .or_else(|| body.filter(|&b| Some(b) != title).and_then(around))
         .or_else(|| dated_byline(lines))
+        .or_else(|| author_box(lines))
 }
+
+/// The name over an author's box, wherever on the page: a name on a line of its own, then the
+/// author's words about themselves (`Mike Woodward` / `I'm a data science VP with ...`; `Cody
+/// Jensen` / `Cody is a ... he ...`), when the page has one such box. A line on from a heading
+/// that opens with the heading's word and a verb (`Tuition Rates` / `Tuition is based on ...`)
+/// speaks of no person: the words about the author must say `he`, `she`, `they`, `I` or the like.
+fn author_box(lines: &[Line]) -> Option<String> {
+    let mut names = lines.windows(2).filter_map(|pair| {
+        let bio = pair[1].text.as_str();
+        if pair[1].words < BIO_MIN_WORDS {
+            return None;
+        }
+        let name = standing_name(&pair[0].text)?;
+        let in_first_person = ["I'm ", "I’m ", "I am "].iter().any(|p| bio.starts_with(p));
+        let first = name.split_whitespace().next().unwrap_or_default();
+        let said_of =
+            |who: &str| bio.strip_prefix(who).is_some_and(|rest| BIO_VERBS.iter().any(|v| rest.starts_with(v)));
+        let personal = bio
+            .split(|c: char| !c.is_alphabetic() && c != '\'' && c != '’')
+            .take(BIO_PRONOUN_WORDS)
+            .any(|w| PERSONAL_PRONOUNS.contains(&w));
+        (in_first_person || ((said_of(first) || said_of(name_part(&name))) && personal)).then_some(name)
+    });
+    let name = names.next()?;
+    names.all(|other| other == name).then_some(name).filter(|name| proper_name(name_part(name), lines))
+}
+
+/// What an author's box says of them after their name (`Cody is a ...`, `Ann Lee has been ...`): a news
+/// teaser under a person's name says what they did (`Boris Johnson has pledged ...`).
+const BIO_VERBS: [&str; 6] = [" is a ", " is an ", " writes ", " joined ", " has been ", " was born "];
+
+/// Words that speak of a person, looked for among an author's box's first [`BIO_PRONOUN_WORDS`].
+const PERSONAL_PRONOUNS: [&str; 11] = ["he", "she", "his", "her", "him", "they", "their", "I", "my", "I'm", "I’m"];
+
+/// How many words of an author's box are looked at for a pronoun.
+const BIO_PRONOUN_WORDS: usize = 40;
+
+/// Fewest words of an author's words about themselves.
+const BIO_MIN_WORDS: usize = 8;
 
 /// The name of a `by` line that also shows a date, wherever on the page (a blog's footer: `Posted
 /// by Colin Watson on 2025-12-18 in debusine.`, `Last updated March 3, 2025 by Erik Demaine.`),
@@ -782,6 +822,24 @@ mod tests {
         // A name that is an interface's words is none, role or not.
         let lines = dump(&[None, Some("Print Edition, Managing Editor"), Some("May 31, 2024")]);
         assert_eq!(shown_byline(&lines), None);
+    }
+
+    #[test]
+    fn an_author_box_anywhere_names_the_author() {
+        let page = |name: &str, bio: &str| {
+            let mut lines = dump(&[None]);
+            lines.extend((0..40).map(|i| line(&format!("Paragraph number {i} of the post"), LineClass::Keep)));
+            lines.push(line(name, LineClass::Drop("model")));
+            lines.push(line(bio, LineClass::Drop("model")));
+            lines
+        };
+        let bio = "I'm a data science VP with extensive experience of start-ups and big companies.";
+        assert_eq!(shown_byline(&page("Mike Woodward", bio)).as_deref(), Some("Mike Woodward"));
+        let bio = "Cody is a certified trainer; he has coached runners for fifteen years in Utah.";
+        assert_eq!(shown_byline(&page("Cody Jensen", bio)).as_deref(), Some("Cody Jensen"));
+        // A heading and its text speak of no person.
+        let text = "Tuition is based on a one-on-one private session with faculty in two terms.";
+        assert_eq!(shown_byline(&page("Tuition Rates", text)), None);
     }
 
     #[test]
