@@ -311,11 +311,13 @@ pub(super) fn shown_byline(lines: &[Line]) -> Option<String> {
 fn author_box(lines: &[Line]) -> Option<String> {
     let mut names = lines.windows(2).filter_map(|pair| {
         let bio = pair[1].text.as_str();
-        if pair[1].words < BIO_MIN_WORDS {
+        // The cheap tests first: this looks at every line of pages with no byline near the top.
+        let in_first_person = ["I'm ", "I’m ", "I am "].iter().any(|p| bio.starts_with(p));
+        let opening = crate::record::truncate_str(bio, BIO_VERB_REACH_BYTES);
+        if pair[1].words < BIO_MIN_WORDS || !(in_first_person || BIO_VERBS.iter().any(|v| opening.contains(v))) {
             return None;
         }
         let name = standing_name(&pair[0].text)?;
-        let in_first_person = ["I'm ", "I’m ", "I am "].iter().any(|p| bio.starts_with(p));
         let first = name.split_whitespace().next().unwrap_or_default();
         let said_of =
             |who: &str| bio.strip_prefix(who).is_some_and(|rest| BIO_VERBS.iter().any(|v| rest.starts_with(v)));
@@ -335,6 +337,9 @@ const BIO_VERBS: [&str; 6] = [" is a ", " is an ", " writes ", " joined ", " has
 
 /// Words that speak of a person, looked for among an author's box's first [`BIO_PRONOUN_WORDS`].
 const PERSONAL_PRONOUNS: [&str; 11] = ["he", "she", "his", "her", "him", "they", "their", "I", "my", "I'm", "I’m"];
+
+/// How far into an author's box its verb may stand (after a name of up to [`NAME_MAX_CHARS`]).
+const BIO_VERB_REACH_BYTES: usize = 2 * NAME_MAX_CHARS;
 
 /// How many words of an author's box are looked at for a pronoun.
 const BIO_PRONOUN_WORDS: usize = 40;
