@@ -352,12 +352,19 @@ const BIO_MIN_WORDS: usize = 8;
 /// when every such line names the same person: a thread's or a comment section's lines name
 /// several.
 fn dated_byline(lines: &[Line]) -> Option<String> {
+    dated_byline_at(lines).map(|(name, _)| name)
+}
+
+/// [`dated_byline`]'s name and the first line that shows it: that line's date is the page's
+/// when nothing nearer the top shows one (`Posted by Colin Watson on 2025-12-18`).
+pub(super) fn dated_byline_at(lines: &[Line]) -> Option<(String, usize)> {
     let mut names = lines
         .iter()
-        .filter(|l| l.words <= BY_LINE_MAX_WORDS && !matches!(l.class, LineClass::Copyright))
-        .filter_map(|l| by_name(&l.text, l.words).filter(|_| find_date(&l.text).is_some()));
-    let name = names.next()?;
-    names.all(|other| other == name).then_some(name).filter(|name| proper_name(name_part(name), lines))
+        .enumerate()
+        .filter(|(_, l)| l.words <= BY_LINE_MAX_WORDS && !matches!(l.class, LineClass::Copyright))
+        .filter_map(|(i, l)| by_name(&l.text, l.words).filter(|_| find_date(&l.text).is_some()).map(|n| (n, i)));
+    let (name, at) = names.next()?;
+    (names.all(|(other, _)| other == name) && proper_name(name_part(&name), lines)).then_some((name, at))
 }
 
 /// [`shown_byline`] around the headline at line `title`.

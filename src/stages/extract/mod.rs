@@ -148,7 +148,9 @@ impl Extractor {
             byline = name_under_headline(&doc.lines).or_else(|| shown.then(|| shown_byline(&doc.lines)).flatten());
         }
         if published.is_none() {
-            published = visible_date(&doc.lines, &dated).or_else(|| past(doc.meta.url.as_deref().and_then(url_date)));
+            published = visible_date(&doc.lines, &dated)
+                .or_else(|| past(doc.meta.url.as_deref().and_then(url_date)))
+                .or_else(|| footer_date(&doc.lines, latest, day_first));
         }
         let word_count = body.iter().map(|l| l.words).sum();
         let body: Vec<String> = body.into_iter().map(|l| l.text.clone()).collect();
@@ -295,6 +297,13 @@ fn visible_date(lines: &[Line], dated: &[(usize, String)]) -> Option<String> {
                 && !matches!(l.class, LineClass::Title | LineClass::Copyright)
         })
     })
+}
+
+/// The date of a dated byline further down the page than dates are looked for (a blog's footer:
+/// `Posted by Colin Watson on 2025-12-18 in debusine.`; see `byline::dated_byline_at`).
+fn footer_date(lines: &[Line], latest: jiff::civil::Date, day_first: Option<bool>) -> Option<String> {
+    let (_, at) = byline::dated_byline_at(lines)?;
+    find_date_in(&lines[at].text, day_first).filter(|d| !after(d, latest))
 }
 
 /// How far before its date a byline's `by` may stand on a line that is the date's (`by Ann Lee
@@ -877,5 +886,21 @@ mod tests {
         assert_eq!(a.byline.as_deref(), Some("홍길동 기자"));
         assert_eq!(a.published.as_deref(), Some("2024-06-22T10:30:00"));
         assert_eq!(a.body.len(), 2);
+    }
+
+    #[test]
+    fn a_blog_footers_dated_byline_gives_author_and_date() {
+        let mut text = String::from("Colin's blog\nPreparing a transition in our build farm\n");
+        for i in 0..30 {
+            text.push_str(&format!(
+                "Paragraph {i} of the post explains what changed in the build farm, and why the transition took a month.\n"
+            ));
+        }
+        text.push_str(
+            "Comments\nLoad comments\nPosted by Colin Watson on 2025-12-18 in debusine. Tags: debusine, freexian.\n",
+        );
+        let a = run(&text, Default::default()).unwrap();
+        assert_eq!(a.byline.as_deref(), Some("Colin Watson"));
+        assert_eq!(a.published.as_deref(), Some("2025-12-18"));
     }
 }
