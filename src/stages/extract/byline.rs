@@ -287,9 +287,10 @@ const SECTION_WORDS: [&str; 26] = [
 /// named one: `by` and a name anywhere on a short line; a label on a line of its own (`Written
 /// by`, `Article written by:`) over the name; a name standing alone next to a date or a reading
 /// time, or right under its picture's text (`Picture of Ann Lee` / `Ann Lee`). Tried in that
-/// order, the nearest the headline first. A name (before its role or credentials) is made of
-/// capitalised words none of which the page uses in lower case elsewhere: `Travel Tips` and `Key
-/// Features` are headings, not people.
+/// order, the nearest the headline first; then, anywhere on the page, a dated `by` line
+/// ([`dated_byline`]) and an author's box ([`author_box`]). A name (before its role or
+/// credentials) is made of capitalised words none of which the page uses in lower case
+/// elsewhere: `Travel Tips` and `Key Features` are headings, not people.
 pub(super) fn shown_byline(lines: &[Line]) -> Option<String> {
     let title = lines.iter().position(|l| l.class == LineClass::Title);
     // Where the article's prose starts: the headline may have been taken from elsewhere on the
@@ -305,9 +306,10 @@ pub(super) fn shown_byline(lines: &[Line]) -> Option<String> {
 
 /// The name over an author's box, wherever on the page: a name on a line of its own, then the
 /// author's words about themselves (`Mike Woodward` / `I'm a data science VP with ...`; `Cody
-/// Jensen` / `Cody is a ... he ...`), when the page has one such box. A line on from a heading
-/// that opens with the heading's word and a verb (`Tuition Rates` / `Tuition is based on ...`)
-/// speaks of no person: the words about the author must say `he`, `she`, `they`, `I` or the like.
+/// Jensen` / `Cody is a ... he ...`), when the page has one such box. The text under a heading
+/// may open with the heading's word and a verb too (`Tuition Rates` / `Tuition is based on ...`)
+/// but speaks of no person: the words about the author must say `he`, `she`, `they`, `I` or the
+/// like.
 fn author_box(lines: &[Line]) -> Option<String> {
     let mut names = lines.windows(2).filter_map(|pair| {
         let bio = pair[1].text.as_str();
