@@ -247,10 +247,10 @@ static READING_TIME: LazyLock<PerThread<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)\b\d+\s*min(?:ute)?s?\s+read\b|\breading time\b").expect("reading time pattern is valid").into()
 });
 
-/// Words right before a `by` that make what follows the author: labels (`Written by`) and a
-/// doubled `by`. Any other word makes it a credit or a phrase (`Photo by`, `Sort by`, `inspired
+/// Words right before a `by` that make what follows the author: labels (`Written by`, an essay's
+/// `Text by`) and a doubled `by`. Any other word makes it a credit or a phrase (`Photo by`, `Sort by`, `inspired
 /// by`); a date, a number or punctuation leaves it a byline.
-const BY_LABELS: [&str; 8] = ["written", "posted", "reported", "authored", "story", "words", "article", "by"];
+const BY_LABELS: [&str; 9] = ["written", "posted", "reported", "authored", "story", "words", "article", "by", "text"];
 
 /// Words of interface and section names that no name is made of, beyond [`INTERFACE_WORDS`]
 /// (`Start Free Trial`, `Related Posts`, `Table of Contents`).
@@ -885,6 +885,7 @@ mod tests {
             ("September 1st, 2023 By Emily Norwood", "Emily Norwood"),
             ("by Jacob Trussell—10 min read", "Jacob Trussell"),
             ("Written byby Rebecca MacFarlane", "Rebecca MacFarlane"),
+            ("Text by Hunter Dukes", "Hunter Dukes"),
             ("ByNina Pineda WABC logo", "Nina Pineda"),
             ("On January 12, 2025 By Gabby BoucherIn Budget Travel, Travel Tips", "Gabby Boucher"),
             ("By Marta Szymanowska and Conrad Heilmann", "Marta Szymanowska and Conrad Heilmann"),
