@@ -248,9 +248,10 @@ static READING_TIME: LazyLock<PerThread<Regex>> = LazyLock::new(|| {
 });
 
 /// Words right before a `by` that make what follows the author: labels (`Written by`, an essay's
-/// `Text by`) and a doubled `by`. Any other word makes it a credit or a phrase (`Photo by`, `Sort by`, `inspired
+/// `Text by`, a blog's `View all posts by`) and a doubled `by`. Any other word makes it a credit or a phrase (`Photo by`, `Sort by`, `inspired
 /// by`); a date, a number or punctuation leaves it a byline.
-const BY_LABELS: [&str; 9] = ["written", "posted", "reported", "authored", "story", "words", "article", "by", "text"];
+const BY_LABELS: [&str; 10] =
+    ["written", "posted", "reported", "authored", "story", "words", "article", "by", "text", "posts"];
 
 /// Words of interface and section names that no name is made of, beyond [`INTERFACE_WORDS`]
 /// (`Start Free Trial`, `Related Posts`, `Table of Contents`).
@@ -886,6 +887,7 @@ mod tests {
             ("by Jacob Trussell—10 min read", "Jacob Trussell"),
             ("Written byby Rebecca MacFarlane", "Rebecca MacFarlane"),
             ("Text by Hunter Dukes", "Hunter Dukes"),
+            ("View All posts by Jamie Canaves", "Jamie Canaves"),
             ("ByNina Pineda WABC logo", "Nina Pineda"),
             ("On January 12, 2025 By Gabby BoucherIn Budget Travel, Travel Tips", "Gabby Boucher"),
             ("By Marta Szymanowska and Conrad Heilmann", "Marta Szymanowska and Conrad Heilmann"),
