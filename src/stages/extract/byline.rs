@@ -429,9 +429,13 @@ fn by_name(text: &str, words: usize) -> Option<String> {
     }
     for (by, start) in marks {
         let before = text[..by].trim_end();
+        // The name's picture or link run in before its byline (`Picture of Liam Austin By Liam
+        // Austin`) is the name again, not a phrase.
+        let doubled = || NAME_RUN.find(name_of(&text[start..])).is_some_and(|run| before.ends_with(run.as_str()));
         if let Some(word) = before.split_whitespace().next_back()
             && word.chars().all(char::is_alphabetic)
             && !BY_LABELS.iter().any(|l| l.eq_ignore_ascii_case(word))
+            && !doubled()
         {
             continue;
         }
@@ -888,6 +892,7 @@ mod tests {
             ("Written byby Rebecca MacFarlane", "Rebecca MacFarlane"),
             ("Text by Hunter Dukes", "Hunter Dukes"),
             ("View All posts by Jamie Canaves", "Jamie Canaves"),
+            ("Picture of Liam Austin By Liam Austin", "Liam Austin"),
             ("ByNina Pineda WABC logo", "Nina Pineda"),
             ("On January 12, 2025 By Gabby BoucherIn Budget Travel, Travel Tips", "Gabby Boucher"),
             ("By Marta Szymanowska and Conrad Heilmann", "Marta Szymanowska and Conrad Heilmann"),
