@@ -630,16 +630,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // site, in any rendering (the text and HTML sets share pages, and a site's pages share a
     // template, so folds go by the host of the page's URL).
     if folds > 1 {
-        let fold_of = |p: &Page| bench::fold_of(&p.group, folds);
         let columns = markup == Markup::Text;
         // Each held-out page's body, with the column split and without.
         let mut held: Vec<(&Page, Vec<String>, Vec<String>)> = Vec::new();
         for k in 0..folds {
-            let train_pages: Vec<&Page> = all.iter().filter(|p| fold_of(p) != k).copied().collect();
+            let (train_pages, held_out) = bench::split_fold(&all, k, folds, |p: &Page| &p.group);
             let m = fit(&train_pages, iterations, l2, cfg, &columns_sets)?;
             let with = cleaner_with(&m, cfg, markup)?;
             let without = cleaner_with(&Model { columns: None, ..m }, cfg, markup)?;
-            for p in all.iter().filter(|p| fold_of(p) == k) {
+            for p in held_out {
                 let lines_only = if columns { body_of(&without, p) } else { Vec::new() };
                 held.push((p, body_of(&with, p), lines_only));
             }

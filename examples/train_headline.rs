@@ -193,14 +193,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     };
     if folds > 1 {
-        let fold_of = |p: &Page| bench::fold_of(&p.group, folds);
         let mut scored = Vec::new();
         for k in 0..folds {
-            let train: Vec<&Page> = all.iter().filter(|p| fold_of(p) != k).copied().collect();
+            let (train, held_out) = bench::split_fold(&all, k, folds, |p: &Page| &p.group);
             let m = fit(&train, iterations, l2);
-            scored.extend(all.iter().filter(|p| fold_of(p) == k).map(|p| (*p, chosen_f1(p, &m))));
+            scored.extend(held_out.iter().map(|p| (*p, chosen_f1(p, &m))));
             if args.iter().any(|a| a == "--show") {
-                for p in all.iter().filter(|p| fold_of(p) == k) {
+                for p in &held_out {
                     let chosen = chosen_f1(p, &m);
                     if chosen + 0.2 < best_f1(p) {
                         let at = |f: f32| p.rows.iter().position(|(_, g)| *g == f).map_or("", |i| p.texts[i].as_str());

@@ -177,12 +177,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::fs::write(Path::new(&dir).join(format!("{}.csv", sets.join("+"))), csv)?;
         }
         if folds > 1 {
-            let fold_of = |r: &Row| bench::fold_of(&r.group, folds);
             let mut out = Vec::new();
             for k in 0..folds {
-                let train: Vec<&Row> = all.iter().filter(|r| fold_of(r) != k).copied().collect();
+                let (train, held_out) = bench::split_fold(&all, k, folds, |r: &Row| &r.group);
                 let m = fit(&train, iterations, l2);
-                for r in all.iter().filter(|r| fold_of(r) == k) {
+                for r in held_out {
                     out.push((r.set.as_str(), r.y, page_type::decide(&m, &r.x).page_type.index()));
                 }
             }

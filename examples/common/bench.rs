@@ -1,6 +1,6 @@
 //! Benchmark pages as the training commands read them (`../shared/bench/extraction/SET/`): each
 //! page's ground-truth entry, its cross-validation group, and the document the daemon
-//! makes of its file (charset, gzip, format). Shared by `train_cleaner` and `train_page_type`.
+//! makes of its file (charset, gzip, format), and the grouped folds. Shared by the training commands.
 
 use std::path::{Path, PathBuf};
 
@@ -20,8 +20,19 @@ pub struct BenchPage {
 }
 
 /// The cross-validation fold (of `folds`) of a page's group: every page of a site in one fold.
-pub fn fold_of(group: &str, folds: usize) -> usize {
+fn fold_of(group: &str, folds: usize) -> usize {
     (xxhash_rust::xxh3::xxh3_64(group.as_bytes()) % folds as u64) as usize
+}
+
+/// Fold `k` of `folds` over `all`, by `group` (a site's pages fall in one fold): the items to fit
+/// on, and the ones held out to score, each in `all`'s order.
+pub fn split_fold<'a, T>(
+    all: &[&'a T],
+    k: usize,
+    folds: usize,
+    group: impl Fn(&T) -> &str,
+) -> (Vec<&'a T>, Vec<&'a T>) {
+    all.iter().partition(|t| fold_of(group(t), folds) != k)
 }
 
 /// Every page of `set`, in file-name order.

@@ -213,12 +213,17 @@ impl LineStats {
         s.starts_lower = f32::from(u8::from(text.chars().next().is_some_and(char::is_lowercase)));
         s.special = ratio(special, chars);
         s.cjk = ratio(cjk, chars);
-        s.link = f32::from(u8::from(text.contains("http") || text.contains("www.") || text.contains('@')));
+        s.link = f32::from(u8::from(has_link(text)));
         let cjk_dense = cjk >= 25 && (s.cjk_function >= 0.08 || marks > 0);
         let latin_dense = prose && (s.stop >= 0.15 || s.hangul_endings >= 0.3);
         s.dense = f32::from(u8::from(cjk_dense || latin_dense || (words >= 12 && s.stop >= 0.3)));
         s
     }
+}
+
+/// Whether a line holds an address: a URL, a bare `www.` host or an e-mail's `@`.
+pub(crate) fn has_link(text: &str) -> bool {
+    text.contains("http") || text.contains("www.") || text.contains('@')
 }
 
 /// 8-bit lanes of [`ASCII_LANES`]' entries, one per count an ASCII character can add to.

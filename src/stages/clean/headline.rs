@@ -125,7 +125,7 @@ fn headlines_over(
     let open = |l: &Line| {
         matches!(l.class, LineClass::Drop("model" | "short_text" | "repeated")) || (kept && l.class == LineClass::Keep)
     };
-    let no_link = |l: &Line| !l.text.contains('@') && !l.text.contains("http") && !l.text.contains("www.");
+    let no_link = |l: &Line| !features::has_link(&l.text);
     // Lines forced by `keep_patterns` stay body text.
     let shaped = |i: usize| {
         let l = &lines[i];
@@ -306,10 +306,11 @@ pub(super) fn ascii_content_term(tok: &[u8], out: &mut Vec<u64>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn line(text: &str, class: LineClass) -> Line {
+    /// A line of a dump: prose from 15 words.
+    pub(in crate::stages::clean) fn line(text: &str, class: LineClass) -> Line {
         let words = crate::text::word_count(text);
         Line { text: text.into(), class, words, prose: words >= 15, score: None, cut: None }
     }

@@ -9,10 +9,10 @@
 //! the benchmark pages weighs better than a chain of rules. `examples/train_headline.rs` fits it.
 
 use super::config::CleanConfig;
+use super::features::has_link;
+use super::hashed::HashedMap;
 use super::headline::{body_terms, calls_to_act, content_terms, ends_mid_sentence, ends_statement, is_trail_or_entry};
 use crate::record::{Line, LineClass};
-
-use super::hashed::HashedMap as ByHash;
 
 /// How many lines above the body's first prose line a headline is looked for.
 const REACH_UP_LINES: usize = 60;
@@ -149,7 +149,7 @@ pub fn candidates(lines: &[Line], forced: &[bool], rules: &RulesChoice, cfg: &Cl
     // Each of the body's first content words with where it first stands (the first few are its
     // lead).
     let positions = |terms: &[u64]| {
-        let mut at: ByHash<usize> = ByHash::with_capacity_and_hasher(terms.len(), Default::default());
+        let mut at: HashedMap<usize> = HashedMap::with_capacity_and_hasher(terms.len(), Default::default());
         for (k, &t) in terms.iter().enumerate() {
             at.entry(t).or_insert(k);
         }
@@ -177,9 +177,7 @@ pub fn candidates(lines: &[Line], forced: &[bool], rules: &RulesChoice, cfg: &Cl
             && !forced.get(i).copied().unwrap_or(false)
             && !l.prose
             && (1..=MAX_WORDS).contains(&l.words)
-            && !l.text.contains('@')
-            && !l.text.contains("http")
-            && !l.text.contains("www.")
+            && !has_link(&l.text)
             && !calls_to_act(&l.text)
     };
     let anchor = |l: &Line| matches!(l.class, LineClass::Byline | LineClass::Dateline);
@@ -190,8 +188,8 @@ pub fn candidates(lines: &[Line], forced: &[bool], rules: &RulesChoice, cfg: &Cl
     // (Keyed by the text's hash: a collision of two 64-bit hashes among a page's lines is not
     // worth a second hashing of every line.)
     let key = |t: &str| xxhash_rust::xxh3::xxh3_64(t.as_bytes());
-    let mut copies: ByHash<usize> = ByHash::default();
-    let mut parts: ByHash<()> = ByHash::default();
+    let mut copies: HashedMap<usize> = HashedMap::default();
+    let mut parts: HashedMap<()> = HashedMap::default();
     for j in (0..TOP_LINES.min(near_lo)).chain(near_lo..near_hi) {
         let o = lines[j].text.trim();
         *copies.entry(key(o)).or_default() += 1;
@@ -272,8 +270,8 @@ pub fn candidates(lines: &[Line], forced: &[bool], rules: &RulesChoice, cfg: &Cl
     let most = out.iter().map(|c| c.x[SHARED]).fold(0.0, f32::max);
     let best_overlap = out.iter().map(|c| c.x[OVERLAP]).fold(0.0, f32::max);
     for c in &mut out {
-        c.x[SHARED + 1] = f32::from(u8::from(c.x[SHARED] >= most && most > 0.0));
-        c.x[SHARED + 2] = best_overlap - c.x[OVERLAP];
+        c.x[MOST_SHARED] = f32::from(u8::from(c.x[SHARED] >= most && most > 0.0));
+        c.x[BELOW_BEST] = best_overlap - c.x[OVERLAP];
     }
     // A deck under its headline, or the headline's second line, shares fewer of the body's words
     // than a candidate just over it.
@@ -285,13 +283,34 @@ pub fn candidates(lines: &[Line], forced: &[bool], rules: &RulesChoice, cfg: &Cl
     out
 }
 
-/// Where `rule_title`, `rule_subtitle`, `rule_title_over_byline`, `log_shared_terms` and `body_overlap` are among the inputs.
-const RULE_TITLE: usize = 0;
-const RULE_SUBTITLE: usize = 1;
-const RULE_ANCHORED: usize = 39;
-const SHARED: usize = 31;
-const OVERLAP: usize = 9;
-const UNDER_MORE_SHARED: usize = 40;
+/// Where input `name` stands among [`FEATURE_NAMES`]; a name that is not there fails the build.
+const fn input(name: &str) -> usize {
+    let mut i = 0;
+    while i < N_FEATURES {
+        let (a, b) = (FEATURE_NAMES[i].as_bytes(), name.as_bytes());
+        let mut same = a.len() == b.len();
+        let mut k = 0;
+        while same && k < a.len() {
+            same = a[k] == b[k];
+            k += 1;
+        }
+        if same {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not an input of the headline model")
+}
+
+/// The inputs read or filled in after a candidate's own.
+const RULE_TITLE: usize = input("rule_title");
+const RULE_SUBTITLE: usize = input("rule_subtitle");
+const RULE_ANCHORED: usize = input("rule_title_over_byline");
+const SHARED: usize = input("log_shared_terms");
+const MOST_SHARED: usize = input("most_shared_terms");
+const BELOW_BEST: usize = input("overlap_below_best");
+const OVERLAP: usize = input("body_overlap");
+const UNDER_MORE_SHARED: usize = input("shares_less_than_one_over");
 /// How many lines over a candidate another one counts as just over it.
 const NEIGHBOUR_LINES: usize = 3;
 
@@ -413,12 +432,8 @@ pub fn rerank(lines: &mut [Line], forced: &[bool], rules: RulesChoice, cfg: &Cle
 #[cfg(test)]
 mod tests {
     use super::super::headline::page_context;
+    use super::super::headline::tests::line;
     use super::*;
-
-    fn line(text: &str, class: LineClass) -> Line {
-        let words = crate::text::word_count(text);
-        Line { text: text.into(), class, words, prose: words >= 15, score: None, cut: None }
-    }
 
     const MENU: LineClass = LineClass::Drop("model");
 
@@ -437,7 +452,7 @@ mod tests {
     /// Weights that read one input only.
     fn only(name: &str, weight: f32) -> Weights {
         let mut w = [0.0; N_FEATURES];
-        w[FEATURE_NAMES.iter().position(|n| *n == name).expect("an input of the model")] = weight;
+        w[input(name)] = weight;
         Weights { mean: [0.0; N_FEATURES], scale: [1.0; N_FEATURES], w }
     }
 
@@ -508,7 +523,7 @@ mod tests {
         // Nearest the body first; the body's first prose line is no candidate, its short ones are.
         assert_eq!(at, [3]);
         let near = &found[0].x;
-        assert_eq!(near[FEATURE_NAMES.iter().position(|n| *n == "right_over_body").unwrap_or(0)], 0.0);
+        assert_eq!(near[input("right_over_body")], 0.0);
         assert!(near[OVERLAP] > 0.5, "the headline shares the body's words");
         assert_eq!(near[SHARED + 1], 1.0, "and the most of them");
     }

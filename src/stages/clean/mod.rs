@@ -325,6 +325,7 @@ impl Cleaner {
         let rules = &self.rules;
         let min_prose = self.cfg.min_prose_words.get();
         let mut seen = hashed::HashedSet::default();
+        let mut folded = String::new();
         let mut lines: Vec<Line> = Vec::new();
         let mut forced = Vec::new();
         let mut origin = Vec::new();
@@ -345,7 +346,7 @@ impl Cleaner {
             }
             // Empty sets are the default; asking one costs a regex search all the same.
             let keep = !rules.keep.is_empty() && rules.keep.is_match(&text);
-            let hash = case_folded_hash(&text);
+            let hash = case_folded_hash(&text, &mut folded);
             let copyright_or_caption =
                 words <= 80 && rules.copyright_or_caption.as_ref().is_none_or(|r| r.is_match(&text));
             let class = if keep {
@@ -669,34 +670,16 @@ fn keep_wrapped_tails(lines: &mut [Line], max_words: usize) {
     }
 }
 
-/// A hash of the line ignoring case, to spot repeats without keeping a lower-cased copy of each.
-fn case_folded_hash(text: &str) -> u64 {
-    // The same value as hashing the lower-cased text; ASCII lines are lower-cased on the stack, the
-    // long ones a piece at a time.
-    if text.is_ascii() && text.len() <= 256 {
-        let mut buf = [0u8; 256];
-        let buf = &mut buf[..text.len()];
-        buf.copy_from_slice(text.as_bytes());
-        buf.make_ascii_lowercase();
-        xxhash_rust::xxh3::xxh3_64(buf)
-    } else if text.is_ascii() {
-        let mut h = xxhash_rust::xxh3::Xxh3::new();
-        for chunk in text.as_bytes().chunks(256) {
-            let mut buf = [0u8; 256];
-            let buf = &mut buf[..chunk.len()];
-            buf.copy_from_slice(chunk);
-            buf.make_ascii_lowercase();
-            h.update(buf);
-        }
-        h.digest()
-    } else if text.contains('Σ') {
+/// A hash of the line ignoring case, to spot repeats without keeping a lower-cased copy of each:
+/// the hash of `text.to_lowercase()`, lower-cased into `scratch` (one buffer for a page's lines).
+fn case_folded_hash(text: &str, scratch: &mut String) -> u64 {
+    if !text.is_ascii() && text.contains('Σ') {
         // A final sigma lower-cases by its place in the word, which only `to_lowercase` knows.
-        xxhash_rust::xxh3::xxh3_64(text.to_lowercase().as_bytes())
-    } else {
-        let mut lower = String::with_capacity(text.len() + 8);
-        crate::text::push_lowercase(&mut lower, text);
-        xxhash_rust::xxh3::xxh3_64(lower.as_bytes())
+        return xxhash_rust::xxh3::xxh3_64(text.to_lowercase().as_bytes());
     }
+    scratch.clear();
+    crate::text::push_lowercase(scratch, text);
+    xxhash_rust::xxh3::xxh3_64(scratch.as_bytes())
 }
 
 /// Feature vectors of every line (rule-dropped lines are context too).
@@ -1385,7 +1368,11 @@ mod tests {
             "ΟΔΟΣ ΣΟΦΙΑΣ",
             "Ünlü ŞEHİR",
         ] {
-            assert_eq!(case_folded_hash(text), xxhash_rust::xxh3::xxh3_64(text.to_lowercase().as_bytes()), "{text:?}");
+            assert_eq!(
+                case_folded_hash(text, &mut String::new()),
+                xxhash_rust::xxh3::xxh3_64(text.to_lowercase().as_bytes()),
+                "{text:?}"
+            );
         }
     }
 

@@ -289,10 +289,17 @@ const SECTION_WORDS: [&str; 26] = [
 /// by`, `Article written by:`) over the name; a name standing alone next to a date or a reading
 /// time, or right under its picture's text (`Picture of Ann Lee` / `Ann Lee`). Tried in that
 /// order, the nearest the headline first; then, anywhere on the page, a dated `by` line
-/// ([`dated_byline`]) and an author's box ([`author_box`]). A name (before its role or
+/// ([`DatedByline`]) and an author's box ([`author_box`]). A name (before its role or
 /// credentials) is made of capitalised words none of which the page uses in lower case
 /// elsewhere: `Travel Tips` and `Key Features` are headings, not people.
-pub(super) fn shown_byline(lines: &[Line]) -> Option<String> {
+#[cfg(test)]
+fn shown_byline(lines: &[Line]) -> Option<String> {
+    shown_byline_with(lines, &DatedByline::new(lines))
+}
+
+/// [`shown_byline`], with the page's dated byline looked for at most once (the extractor reads
+/// its date too).
+pub(super) fn shown_byline_with(lines: &[Line], dated: &DatedByline<'_>) -> Option<String> {
     let title = lines.iter().position(|l| l.class == LineClass::Title);
     // Where the article's prose starts: the headline may have been taken from elsewhere on the
     // page (a menu's heading), and the byline stands over the prose all the same.
@@ -301,7 +308,7 @@ pub(super) fn shown_byline(lines: &[Line]) -> Option<String> {
     title
         .and_then(around)
         .or_else(|| body.filter(|&b| Some(b) != title).and_then(around))
-        .or_else(|| dated_byline(lines))
+        .or_else(|| dated.get().map(|(name, _)| name.clone()))
         .or_else(|| author_box(lines))
 }
 
@@ -352,15 +359,28 @@ const BIO_MIN_WORDS: usize = 8;
 
 /// The name of a `by` line that also shows a date, wherever on the page (a blog's footer: `Posted
 /// by Colin Watson on 2025-12-18 in debusine.`, `Last updated March 3, 2025 by Erik Demaine.`),
-/// when every such line names the same person: a thread's or a comment section's lines name
-/// several.
-fn dated_byline(lines: &[Line]) -> Option<String> {
-    dated_byline_at(lines).map(|(name, _)| name)
+/// when every such line names the same person (a thread's or a comment section's lines name
+/// several), and the first line that shows it: that line's date is the page's when nothing nearer
+/// the top shows one. Looked for at most once a page, when first asked.
+pub(super) struct DatedByline<'a> {
+    lines: &'a [Line],
+    found: std::cell::OnceCell<Option<(String, usize)>>,
 }
 
-/// [`dated_byline`]'s name and the first line that shows it: that line's date is the page's
-/// when nothing nearer the top shows one (`Posted by Colin Watson on 2025-12-18`).
-pub(super) fn dated_byline_at(lines: &[Line]) -> Option<(String, usize)> {
+impl<'a> DatedByline<'a> {
+    /// The dated byline of `lines`, not looked for yet.
+    pub(super) fn new(lines: &'a [Line]) -> Self {
+        Self { lines, found: std::cell::OnceCell::new() }
+    }
+
+    /// The name and the line that shows it, if the page has such a byline.
+    pub(super) fn get(&self) -> Option<&(String, usize)> {
+        self.found.get_or_init(|| dated_byline_at(self.lines)).as_ref()
+    }
+}
+
+/// See [`DatedByline`].
+fn dated_byline_at(lines: &[Line]) -> Option<(String, usize)> {
     let mut names = lines
         .iter()
         .enumerate()

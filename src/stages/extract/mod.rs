@@ -17,7 +17,7 @@ use crate::runner::{Outcome, Transform};
 use crate::text::{content_hash, word_count};
 
 mod byline;
-use self::byline::{byline_at, name_under_headline, shown_byline};
+use self::byline::{DatedByline, byline_at, name_under_headline, shown_byline_with};
 pub mod config;
 pub mod page_type;
 #[rustfmt::skip]
@@ -141,16 +141,19 @@ impl Extractor {
         {
             published = Some(shown);
         }
+        // A dated `by` line anywhere on the page may give the author and the date both.
+        let dated_byline = DatedByline::new(&doc.lines);
         if byline.is_none() {
             // On a thread's or a shop's page the capitalised lines by the headline are members'
             // and brands' names.
             let shown = !matches!(verdict.map(|v| v.page_type), Some(PageType::Forum | PageType::Product));
-            byline = name_under_headline(&doc.lines).or_else(|| shown.then(|| shown_byline(&doc.lines)).flatten());
+            byline = name_under_headline(&doc.lines)
+                .or_else(|| shown.then(|| shown_byline_with(&doc.lines, &dated_byline)).flatten());
         }
         if published.is_none() {
             published = visible_date(&doc.lines, &dated)
                 .or_else(|| past(doc.meta.url.as_deref().and_then(url_date)))
-                .or_else(|| footer_date(&doc.lines, latest, day_first));
+                .or_else(|| footer_date(&doc.lines, &dated_byline, latest, day_first));
         }
         let word_count = body.iter().map(|l| l.words).sum();
         let body: Vec<String> = body.into_iter().map(|l| l.text.clone()).collect();
@@ -300,10 +303,15 @@ fn visible_date(lines: &[Line], dated: &[(usize, String)]) -> Option<String> {
 }
 
 /// The date of a dated byline further down the page than dates are looked for (a blog's footer:
-/// `Posted by Colin Watson on 2025-12-18 in debusine.`; see `byline::dated_byline_at`).
-fn footer_date(lines: &[Line], latest: jiff::civil::Date, day_first: Option<bool>) -> Option<String> {
-    let (_, at) = byline::dated_byline_at(lines)?;
-    find_date_in(&lines[at].text, day_first).filter(|d| !after(d, latest))
+/// `Posted by Colin Watson on 2025-12-18 in debusine.`).
+fn footer_date(
+    lines: &[Line],
+    dated: &DatedByline<'_>,
+    latest: jiff::civil::Date,
+    day_first: Option<bool>,
+) -> Option<String> {
+    let (_, at) = dated.get()?;
+    find_date_in(&lines[*at].text, day_first).filter(|d| !after(d, latest))
 }
 
 /// How far before its date a byline's `by` may stand on a line that is the date's (`by Ann Lee
