@@ -27,13 +27,14 @@ use newsmill::stages::clean::columns;
 use newsmill::stages::clean::config::RulesError;
 use newsmill::stages::clean::features::FEATURE_NAMES;
 use newsmill::stages::clean::model::{
-    CONTEXT_NAMES, HIDDEN, LineModel, Mlp, Rows, activation, activation_slope, stage_b_inputs,
+    CONTEXT_NAMES, ColumnWeights, HIDDEN, LineModel, Mlp, Rows, activation, activation_slope, stage_b_inputs,
 };
 use newsmill::stages::clean::{Cleaner, TrainingLine};
 
 #[path = "common/bench.rs"]
 mod bench;
 
+#[derive(Clone)]
 struct Row {
     x: Vec<f32>,
     y: f32,
@@ -223,6 +224,13 @@ impl Adam {
     }
 }
 
+/// The least an input's spread is taken to be when standardising it. An input the training pages
+/// all but never set (the share of Hangul particle endings: a few lines in thousands) would
+/// otherwise stand hundreds of spreads out on the one page that sets it, and its weights, which
+/// learned from almost nothing, would decide that page (a Korean article's paragraphs fell to
+/// 0.01). Floored, such an input moves a line by a few spreads at most.
+const MIN_SCALE: f32 = 0.1;
+
 /// Full-batch Adam on weighted log-loss with L2, from a fixed pseudo-random start: the same rows
 /// always give the same network.
 fn train(rows: &[Row], iterations: usize, l2: f32) -> Fitted {
@@ -235,7 +243,7 @@ fn train(rows: &[Row], iterations: usize, l2: f32) -> Fitted {
     for i in 1..N {
         mean[i] = rows.iter().map(|r| r.x[i] * r.weight).sum::<f32>() / n;
         let var = rows.iter().map(|r| (r.x[i] - mean[i]).powi(2) * r.weight).sum::<f32>() / n;
-        scale[i] = var.sqrt().max(1e-3);
+        scale[i] = var.sqrt().max(MIN_SCALE);
     }
     let z: Vec<Vec<f32>> = rows
         .iter()
@@ -372,35 +380,82 @@ const L2_TEXT: f32 = 3e-3;
 const L2_HTML: f32 = 1e-2;
 /// Weight decay of the column splitter's two networks (`--l2-columns` overrides it).
 const L2_COLUMNS: f32 = 1e-3;
+/// Weight decay of the split gate (`--l2-gate` overrides it): a few hundred pages' rows, not
+/// thousands of lines'.
+const L2_GATE: f32 = 1e-2;
 
-/// Trains both stages on `pages`. (Stage B learning from out-of-fold stage-A verdicts was tried and
-/// scored no better in cross-validation, for twice the training time.)
-fn fit(
-    pages: &[&Page],
+/// How the models are fitted (the command's options).
+struct FitOptions {
     iterations: usize,
-    (l2, l2_columns): (f32, f32),
-    cfg: &CleanConfig,
-    columns_sets: &[String],
-) -> Result<Model, RulesError> {
-    let a = train(&rows_a(pages), iterations, l2);
-    let b = train(&rows_b(pages, &a), iterations, l2);
+    /// Weight decay of the line model, of the column splitter's two passes, and of its gate.
+    l2: f32,
+    l2_columns: f32,
+    l2_gate: f32,
+    /// `--columns-train SETS`: the sets the word model learns from (empty: all).
+    columns_sets: Vec<String>,
+    /// `--gate-set-weight SET=W,...`: how much a set's pages weigh for the split gate.
+    gate_weights: HashMap<String, f32>,
+}
+
+/// Trains both stages on `pages`, and for page dumps the column splitter and its gate. (Stage B
+/// learning from out-of-fold stage-A verdicts was tried and scored no better in cross-validation,
+/// for twice the training time.)
+fn fit(pages: &[&Page], opts: &FitOptions, cfg: &CleanConfig) -> Result<Model, RulesError> {
+    let a = train(&rows_a(pages), opts.iterations, opts.l2);
+    let b = train(&rows_b(pages, &a), opts.iterations, opts.l2);
     let markup = pages.first().map_or(Markup::Text, |p| p.markup);
     let columns = match markup {
         Markup::Text => {
             let lines_only = cleaner_with(&Model { a: a.clone(), b: b.clone(), columns: None }, cfg, markup)?;
             // `--columns-train SETS`: the word model learns from those sets' pages only (a table
             // layout's wrapped columns are rare on this year's pages, which would unlearn them).
-            let for_columns: Vec<&Page> =
-                pages.iter().filter(|p| columns_sets.is_empty() || columns_sets.contains(&p.set)).copied().collect();
+            let for_columns: Vec<&Page> = pages
+                .iter()
+                .filter(|p| opts.columns_sets.is_empty() || opts.columns_sets.contains(&p.set))
+                .copied()
+                .collect();
             let (first_rows, words) = rows_words(&for_columns, &lines_only);
-            let first = train(&first_rows, iterations, l2_columns);
+            let first = train(&first_rows, opts.iterations, opts.l2_columns);
             let second_rows = rows_second(&first_rows, &words, &first);
-            let second = train(&second_rows, iterations, l2_columns);
-            Some((first, second))
+            let second = train(&second_rows, opts.iterations, opts.l2_columns);
+            let ungated = Model { a: a.clone(), b: b.clone(), columns: Some(Columns { first, second, gate: None }) };
+            let rows = gate_rows(pages, &cleaner_with(&ungated, cfg, markup)?, &lines_only, &opts.gate_weights);
+            let gate = train(&rows.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(), opts.iterations, opts.l2_gate);
+            ungated.columns.map(|c| Columns { gate: Some(gate), ..c })
         }
         Markup::Html | Markup::HtmlFragment => None,
     };
     Ok(Model { a, b, columns })
+}
+
+/// The split gate's rows: every page the splitter's fixed gates let through, with its measures,
+/// labelled by whether splitting it scores better than leaving it to the line model, and weighing
+/// by how much better or worse (times its set's `--gate-set-weight`). Each row comes with the
+/// index of its page in `pages`.
+fn gate_rows(pages: &[&Page], split: &Cleaner, whole: &Cleaner, weights: &HashMap<String, f32>) -> Vec<(usize, Row)> {
+    let mut rows = Vec::new();
+    for (k, p) in pages.iter().enumerate() {
+        let Some(x) = split.split_gate_measures(&p.text) else { continue };
+        let (with, without) = (page_f1(p, &body_of(split, p)), page_f1(p, &body_of(whole, p)));
+        let (Some(with), Some(without)) = (with, without) else { continue };
+        let gain = (with - without) as f32;
+        let weight = gain.abs() * weights.get(&p.set).copied().unwrap_or(1.0);
+        if weight > 0.0 {
+            rows.push((k, Row { x: x.to_vec(), y: f32::from(u8::from(gain > 0.0)), weight }));
+        }
+    }
+    rows
+}
+
+/// The scorer's per-page shingle F1 of one body, or `None` for a page with neither truth nor body.
+fn page_f1(page: &Page, body: &[String]) -> Option<f64> {
+    let (t, p) = (shingles(&page.truth), shingles(&body.join("\n")));
+    let tp: usize = t.iter().map(|(k, n)| (*n).min(p.get(k).copied().unwrap_or(0))).sum();
+    let (n_t, n_p) = (t.values().sum::<usize>(), p.values().sum::<usize>());
+    if n_t + n_p == 0 {
+        return None;
+    }
+    Some(2.0 * tp as f64 / (n_t + n_p) as f64)
 }
 
 /// The fitted networks of one model.
@@ -408,7 +463,15 @@ fn fit(
 struct Model {
     a: Fitted,
     b: Fitted,
-    columns: Option<(Fitted, Fitted)>,
+    columns: Option<Columns>,
+}
+
+/// The column splitter's fitted networks.
+#[derive(Clone)]
+struct Columns {
+    first: Fitted,
+    second: Fitted,
+    gate: Option<Fitted>,
 }
 
 /// The column splitter's rows: every word of the lines the line model keeps, labelled article
@@ -482,8 +545,10 @@ fn rows_words(pages: &[&Page], cleaner: &Cleaner) -> (Vec<Row>, Vec<Vec<Vec<Stri
 
 /// A cleaner running a freshly fitted model.
 fn cleaner_with(m: &Model, cfg: &CleanConfig, markup: Markup) -> Result<Cleaner, RulesError> {
-    let columns = m.columns.as_ref().map(|(f, s)| (f.as_mlp(), s.as_mlp()));
-    let model = LineModel::new(&m.a.as_mlp(), &m.b.as_mlp(), columns.as_ref().map(|(f, s)| (f, s)));
+    let columns =
+        m.columns.as_ref().map(|c| (c.first.as_mlp(), c.second.as_mlp(), c.gate.as_ref().map(Fitted::as_mlp)));
+    let weights = columns.as_ref().map(|(first, second, gate)| ColumnWeights { first, second, gate: gate.as_ref() });
+    let model = LineModel::new(&m.a.as_mlp(), &m.b.as_mlp(), weights);
     match markup {
         Markup::Text => Cleaner::with_models(cfg, model, LineModel::shipped_html()),
         Markup::Html | Markup::HtmlFragment => Cleaner::with_models(cfg, LineModel::shipped(), model),
@@ -545,16 +610,64 @@ fn write_weights(m: &Model, markup: Markup, path: &Path, command: &str) -> std::
         rust_model("STAGE_B", b, &b_names),
     );
     let text = match &m.columns {
-        Some((first, second)) => {
+        Some(Columns { first, second, gate }) => {
             let names = columns::word_feature_names();
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
             let names2 = columns::second_feature_names();
             let names2: Vec<&str> = names2.iter().map(String::as_str).collect();
-            format!("{text}\n{}\n{}", rust_model("COLUMNS_A", first, &names), rust_model("COLUMNS_B", second, &names2))
+            let text = format!(
+                "{text}\n{}\n{}",
+                rust_model("COLUMNS_A", first, &names),
+                rust_model("COLUMNS_B", second, &names2)
+            );
+            match gate {
+                Some(gate) => format!("{text}\n{}", rust_model("COLUMNS_GATE", gate, &columns::GATE_NAMES)),
+                None => text,
+            }
         }
         None => text,
     };
     std::fs::write(path, text)
+}
+
+/// Grouped 5-fold cross-validation of the split gate alone (the line model and the word model as
+/// fitted on every page): each page's split is decided by a gate that saw no page of its site.
+/// Prints each set's score with every page split, none split, and split as the gate decides.
+fn gate_cv(
+    pages: &[&Page],
+    m: &Model,
+    opts: &FitOptions,
+    cfg: &CleanConfig,
+    sets: &[String],
+) -> Result<(), RulesError> {
+    const FOLDS: usize = 5;
+    let ungated = Model { columns: m.columns.clone().map(|c| Columns { gate: None, ..c }), ..m.clone() };
+    let split = cleaner_with(&ungated, cfg, Markup::Text)?;
+    let whole = cleaner_with(&Model { columns: None, ..m.clone() }, cfg, Markup::Text)?;
+    let rows = gate_rows(pages, &split, &whole, &opts.gate_weights);
+    let mut decided = vec![false; pages.len()];
+    for k in 0..FOLDS {
+        let held_out = |i: usize| bench::fold_of(&pages[i].group, FOLDS) == k;
+        let train_rows: Vec<Row> = rows.iter().filter(|(i, _)| !held_out(*i)).map(|(_, r)| r.clone()).collect();
+        let gate = train(&train_rows, opts.iterations, opts.l2_gate);
+        for (i, page) in pages.iter().enumerate().filter(|(i, _)| held_out(*i)) {
+            decided[i] = split.split_gate_measures(&page.text).is_some_and(|x| gate.probability(&x) >= 0.5);
+        }
+    }
+    for set in sets {
+        let ids: Vec<usize> = (0..pages.len()).filter(|&i| &pages[i].set == set).collect();
+        let of_set: Vec<&Page> = ids.iter().map(|&i| pages[i]).collect();
+        let all = score_bodies(&of_set, of_set.iter().map(|p| body_of(&split, p))).2;
+        let none = score_bodies(&of_set, of_set.iter().map(|p| body_of(&whole, p))).2;
+        let gated =
+            score_bodies(&of_set, ids.iter().map(|&i| body_of(if decided[i] { &split } else { &whole }, pages[i]))).2;
+        let n = ids.iter().filter(|&&i| decided[i]).count();
+        println!(
+            "gate cv{FOLDS} {set:<24} split all {all:.4}, none {none:.4}, as the gate decides {gated:.4} ({n} of {} pages split)",
+            ids.len()
+        );
+    }
+    Ok(())
 }
 
 fn report(label: &str, m: &Fitted, rows: &[Row]) {
@@ -565,7 +678,7 @@ fn report(label: &str, m: &Fitted, rows: &[Row]) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--l2 X] [--l2-columns X] [--config FILE] [--threshold P] [--write FILE] [--oracle] [--cv-only] [--set-weight SET=W,...] [--columns-train SETS]";
+    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--l2 X] [--l2-columns X] [--config FILE] [--threshold P] [--write FILE] [--oracle] [--cv-only] [--set-weight SET=W,...] [--columns-train SETS] [--gate-set-weight SET=W,...] [--l2-gate X]";
     let bench = PathBuf::from(args.get(1).ok_or(usage)?);
     let list = |s: Option<String>| s.map(|s| s.split(',').map(String::from).collect::<Vec<_>>()).unwrap_or_default();
     let train_sets = list(arg("--train"));
@@ -605,7 +718,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let l2_default = if markup == Markup::Html { L2_HTML } else { L2_TEXT };
     let l2: f32 = arg("--l2").map(|s| s.parse()).transpose()?.unwrap_or(l2_default);
     let l2_columns: f32 = arg("--l2-columns").map(|s| s.parse()).transpose()?.unwrap_or(L2_COLUMNS);
-    let l2 = (l2, l2_columns);
+    let l2_gate: f32 = arg("--l2-gate").map(|s| s.parse()).transpose()?.unwrap_or(L2_GATE);
+    let mut gate_weights = HashMap::new();
+    for spec in list(arg("--gate-set-weight")) {
+        let (set, w) = spec.split_once('=').ok_or("--gate-set-weight takes SET=W,...")?;
+        gate_weights.insert(set.to_string(), w.parse::<f32>()?);
+    }
+    let opts = FitOptions { iterations, l2, l2_columns, l2_gate, columns_sets: columns_sets.clone(), gate_weights };
     if args.iter().any(|a| a == "--oracle") {
         for set in &train_sets {
             let ps: Vec<&Page> = all.iter().filter(|p| &p.set == set).copied().collect();
@@ -635,7 +754,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut held: Vec<(&Page, Vec<String>, Vec<String>)> = Vec::new();
         for k in 0..folds {
             let (train_pages, held_out) = bench::split_fold(&all, k, folds, |p: &Page| &p.group);
-            let m = fit(&train_pages, iterations, l2, cfg, &columns_sets)?;
+            let m = fit(&train_pages, &opts, cfg)?;
             let with = cleaner_with(&m, cfg, markup)?;
             let without = cleaner_with(&Model { columns: None, ..m }, cfg, markup)?;
             for p in held_out {
@@ -671,11 +790,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             return Ok(());
         }
     }
-    let m = fit(&all, iterations, l2, cfg, &columns_sets)?;
+    let m = fit(&all, &opts, cfg)?;
     report(&format!("train A {}", train_sets.join(",")), &m.a, &rows_a(&all));
     report(&format!("train B {}", train_sets.join(",")), &m.b, &rows_b(&all, &m.a));
-    if let Some((first, second)) = &m.columns {
+    if let Some(Columns { first, second, .. }) = &m.columns {
         let lines_only = cleaner_with(&Model { columns: None, ..m.clone() }, cfg, markup)?;
+        gate_cv(&all, &m, &opts, cfg, &train_sets)?;
         let (rows, words) = rows_words(&all, &lines_only);
         report(&format!("train columns 1 {}", train_sets.join(",")), first, &rows);
         report(&format!("train columns 2 {}", train_sets.join(",")), second, &rows_second(&rows, &words, first));
@@ -701,6 +821,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut weights = arg("--set-weight").map(|w| format!(" --set-weight {w}")).unwrap_or_default();
         if !columns_sets.is_empty() {
             weights.push_str(&format!(" --columns-train {}", columns_sets.join(",")));
+        }
+        if let Some(w) = arg("--gate-set-weight") {
+            weights.push_str(&format!(" --gate-set-weight {w}"));
         }
         let command = format!(
             "cargo run --release --example train_cleaner -- BENCH_DIR --train {}{weights} --iterations {iterations}",

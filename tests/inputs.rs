@@ -391,8 +391,8 @@ fn prose_in_other_languages_is_kept_as_prose() {
         let got = body(a);
         // Nothing but the article's paragraphs, in order.
         assert!(got.iter().all(|p| paragraphs.contains(p)), "{lang}: {got:#?}");
-        // All six of them (the Chinese page's last two the line model doubts, 0.46 and 0.06: it
-        // learned from pages that are nearly all English; they are kept as the body's last run).
+        // All six of them (the Chinese page's last one the line model doubts, 0.26: it learned
+        // from pages that are nearly all English; it is kept as the body's last run).
         assert!(paragraphs.iter().all(|p| got.contains(p)), "{lang}: {got:#?}");
         assert_eq!(a["title"], lines[7], "{lang}");
         assert!(a["published"].as_str().is_some_and(|d| d.starts_with("2025-03-1")), "{lang}: {a}");

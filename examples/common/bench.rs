@@ -20,7 +20,7 @@ pub struct BenchPage {
 }
 
 /// The cross-validation fold (of `folds`) of a page's group: every page of a site in one fold.
-fn fold_of(group: &str, folds: usize) -> usize {
+pub fn fold_of(group: &str, folds: usize) -> usize {
     (xxhash_rust::xxh3::xxh3_64(group.as_bytes()) % folds as u64) as usize
 }
 

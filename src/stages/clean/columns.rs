@@ -502,16 +502,51 @@ pub(crate) fn best_run(scores: &[f32]) -> Option<(usize, usize)> {
     best
 }
 
-/// Cuts every splittable line (see [`splittable`]) down to its article run; a line with no word
-/// the model believes in is dropped. `threshold` is the probability a word must reach to count
-/// for its run.
-pub(crate) fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], settings: Settings) {
-    let Settings { threshold, keep, min_share, margin, rescue, max_sentence_share } = settings;
+/// The page measures the split gate reads, in [`FirstPass::gate_inputs`]'s order (a constant 1
+/// first, as the networks' inputs have).
+pub const GATE_NAMES: [&str; 11] = [
+    "bias",
+    "sentence_share",
+    "sample_mixed_share",
+    "mixed_share",
+    "narrow_share",
+    "ln_mean_chars",
+    "ln_kept_lines",
+    "mean_word_p",
+    "doubted_word_share",
+    "wrapped_share",
+    "dropped_share",
+];
+/// How many measures the split gate reads.
+pub const N_GATE: usize = GATE_NAMES.len();
+
+/// What the first pass over a page found: every judged line's words and first-pass verdicts, and
+/// the page measures the split gate decides from.
+struct FirstPass<'a> {
+    which: Vec<usize>,
+    kept: Vec<bool>,
+    words: Vec<Vec<&'a str>>,
+    first: Rows,
+    p1: Vec<f32>,
+    runs: Vec<Option<(usize, usize)>>,
+    gate: [f32; N_GATE],
+}
+
+/// The first pass over a page, or `None` when the page is not split whatever the gate says: no
+/// kept line, too many lines ending their sentences (`max_sentence_share`), or too few lines the
+/// word model would cut.
+fn first_pass<'a>(
+    model: &ColumnModel,
+    lines: &'a [Line],
+    forced: &[bool],
+    settings: Settings,
+) -> Option<FirstPass<'a>> {
+    let Settings { threshold, min_share, rescue, max_sentence_share, .. } = settings;
     let which: Vec<usize> = (0..lines.len()).filter(|&i| judged(&lines[i], forced[i], rescue)).collect();
     let kept: Vec<bool> = which.iter().map(|&i| lines[i].class == LineClass::Keep).collect();
     let n_kept = kept.iter().filter(|k| **k).count();
     if n_kept == 0 {
-        return;
+        return None;
     }
     // A page whose lines end their sentences has a paragraph a line, not wrapped columns.
     let (long, ending) = which
@@ -520,7 +555,7 @@ pub(crate) fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[b
         .filter(|(i, k)| **k && lines[**i].words >= 5)
         .fold((0usize, 0usize), |(n, e), (i, _)| (n + 1, e + usize::from(ends_sentence(&lines[*i].text))));
     if max_sentence_share < 1.0 && long > 0 && ending as f32 > max_sentence_share * long as f32 {
-        return;
+        return None;
     }
     let bias = logit(threshold);
     // Most pages have one column: a sample of every fourth line tells them apart at a quarter of
@@ -543,7 +578,7 @@ pub(crate) fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[b
     let sample_runs = runs_of_logits(&sample_words, &sample_z1, bias);
     let sample_mixed = mixed_lines(sample_words.iter().zip(&sample_runs).map(|(w, r)| (w.as_slice(), *r)));
     if (sample_mixed as f32) < min_share * sample.len() as f32 {
-        return;
+        return None;
     }
     // The full pass: the sampled lines keep their rows and verdicts, the others are judged now.
     let page = page_context(lines);
@@ -572,8 +607,70 @@ pub(crate) fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[b
     let mixed =
         mixed_lines(words.iter().zip(&runs).zip(&kept).filter(|(_, k)| **k).map(|((w, r), _)| (w.as_slice(), *r)));
     if mixed < MIN_MIXED_LINES || (mixed as f32) < min_share * n_kept as f32 {
+        return None;
+    }
+    let (mut kept_words, mut p_sum, mut doubted, mut offset) = (0usize, 0f32, 0usize, 0usize);
+    for (w, &k) in words.iter().zip(&kept) {
+        if k {
+            let p = &p1[offset..offset + w.len()];
+            kept_words += p.len();
+            p_sum += p.iter().sum::<f32>();
+            doubted += p.iter().filter(|p| **p < 0.5).count();
+        }
+        offset += w.len();
+    }
+    // A text browser wraps a narrow column mid-sentence: a line of five words or more that does not
+    // end its sentence, above one that starts in lower case.
+    let kept_lines: Vec<&Line> = which.iter().zip(&kept).filter(|(_, k)| **k).map(|(i, _)| &lines[*i]).collect();
+    let wrapped = kept_lines
+        .windows(2)
+        .filter(|w| {
+            w[0].words >= 5 && !ends_sentence(&w[0].text) && w[1].text.chars().next().is_some_and(char::is_lowercase)
+        })
+        .count();
+    let share = |n: usize, of: usize| n as f32 / of.max(1) as f32;
+    let gate = [
+        1.0,
+        share(ending, long),
+        share(sample_mixed, sample.len()),
+        share(mixed, n_kept),
+        page.narrow_share,
+        page.ln_mean_chars,
+        (n_kept as f32).ln(),
+        p_sum / kept_words.max(1) as f32,
+        share(doubted, kept_words),
+        share(wrapped, n_kept),
+        share(which.len() - n_kept, which.len()),
+    ];
+    Some(FirstPass { which, kept, words, first, p1, runs, gate })
+}
+
+/// The split gate's measures of a page, or `None` when the splitter's fixed gates leave it whole
+/// (the training command's rows for the gate).
+pub(crate) fn gate_measures(
+    model: &ColumnModel,
+    lines: &[Line],
+    forced: &[bool],
+    settings: Settings,
+) -> Option<[f32; N_GATE]> {
+    first_pass(model, lines, forced, settings).map(|f| f.gate)
+}
+
+/// Cuts every splittable line (see [`splittable`]) down to its article run; a line with no word
+/// the model believes in is dropped. `threshold` is the probability a word must reach to count
+/// for its run.
+pub(crate) fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], settings: Settings) {
+    let Some(FirstPass { which, kept, words, first, p1, runs, gate }) = first_pass(model, lines, forced, settings)
+    else {
+        return;
+    };
+    // The learned gate: pages of this year's one-column layouts, whose few mixed lines are the
+    // word model's mistakes, are left as the line model judged them.
+    if model.gate.as_ref().is_some_and(|g| g.probability(&gate) < 0.5) {
         return;
     }
+    let Settings { threshold, keep, margin, .. } = settings;
+    let bias = logit(threshold);
     // A line the first pass is sure of in every word stays whole: the second pass would not cut
     // it, and skipping it saves most of the second pass's time.
     let mut offset = 0;
@@ -682,6 +779,9 @@ pub struct ColumnModel {
     pub first: Net,
     /// Judges each word again, knowing the first pass's verdicts and the column's width.
     pub second: Net,
+    /// Decides from the page's measures ([`GATE_NAMES`]) whether a page the fixed gates let
+    /// through is split; without it every such page is.
+    pub gate: Option<Net>,
 }
 
 /// The log-odds of `p`.
@@ -763,7 +863,7 @@ mod tests {
             };
             Net::new(&mlp)
         };
-        ColumnModel { first: net(N_WORD_FEATURES), second: net(N_SECOND_FEATURES) }
+        ColumnModel { first: net(N_WORD_FEATURES), second: net(N_SECOND_FEATURES), gate: None }
     }
 
     #[test]
@@ -804,6 +904,53 @@ mod tests {
         }
         split_columns(&model, &mut mid, &forced, gate_off);
         assert!(mid.iter().all(|l| l.cut.is_some()), "{mid:?}");
+    }
+
+    /// A gate that reads one page measure: split when it is above `at`.
+    fn gate_on(measure: &str, at: f32) -> Net {
+        let k = GATE_NAMES.iter().position(|n| *n == measure).unwrap();
+        let mut hidden = vec![0f32; N_GATE];
+        hidden[k] = 1.0;
+        let (mean, scale) = (vec![0f32; N_GATE], vec![1f32; N_GATE]);
+        let mlp =
+            Mlp { mean: &mean, scale: &scale, hidden: &hidden, hidden_bias: &[-at], output: &[50.0], output_bias: 0.0 };
+        Net::new(&mlp)
+    }
+
+    #[test]
+    fn the_learned_gate_decides_which_pages_the_fixed_gates_let_through_are_split() {
+        let page: Vec<Line> = (0..12)
+            .map(|i| Line {
+                text: format!("Sports the council said that the old ferry would run again {i}"),
+                class: LineClass::Keep,
+                words: 12,
+                prose: true,
+                score: Some(0.9),
+                cut: None,
+            })
+            .collect();
+        let settings =
+            Settings { threshold: 0.5, keep: 0.5, min_share: 0.2, margin: 2.0, rescue: 0.2, max_sentence_share: 1.0 };
+        let forced = vec![false; 12];
+        // Every kept line is mixed and none ends a sentence; twelve kept lines, none dropped.
+        let m = gate_measures(&lower_case_model(), &page, &forced, settings).unwrap();
+        let of = |name: &str| m[GATE_NAMES.iter().position(|n| *n == name).unwrap()];
+        assert_eq!((of("bias"), of("sentence_share"), of("mixed_share"), of("dropped_share")), (1.0, 0.0, 1.0, 0.0));
+        assert!((of("ln_kept_lines") - 12f32.ln()).abs() < 1e-6);
+        let split_with = |gate: Net| {
+            let mut lines = page.clone();
+            let model = ColumnModel { gate: Some(gate), ..lower_case_model() };
+            split_columns(&model, &mut lines, &forced, settings);
+            lines
+        };
+        // A gate that wants mixed lines on most of the page splits it; one that wants wrapped
+        // sentences (there are none: no line starts in lower case) leaves it whole.
+        assert!(split_with(gate_on("mixed_share", 0.5)).iter().all(|l| l.text.starts_with("the council")));
+        assert_eq!(split_with(gate_on("wrapped_share", 0.1)), page);
+        // A page the fixed gates leave whole has no measures.
+        let sentences: Vec<Line> =
+            page.iter().map(|l| Line { text: "Weather.".into(), words: 1, ..l.clone() }).collect();
+        assert!(gate_measures(&lower_case_model(), &sentences, &forced, settings).is_none());
     }
 
     #[test]

@@ -54,8 +54,8 @@ pub struct CleanConfig {
     /// model is sure of: half of such a line is often the article, the other half a menu.
     pub column_rescue_threshold: f32,
     /// A page is split only when at most this share of its kept lines of five words or more end a
-    /// sentence (0 to 1; 1 turns this gate off): a text browser wraps a table layout's columns, so
-    /// most of their lines stop mid-sentence, where a page of one column has a paragraph a line.
+    /// sentence (0 to 1; 1, the default, turns this fixed gate off and leaves the choice to the
+    /// learned split gate, which reads the same share among other page measures).
     pub column_max_sentence_share: f32,
     /// Removed with the site-template learner ([`CleanConfig::removed_keys`]); accepted and ignored.
     #[serde(skip_serializing)]
@@ -237,7 +237,7 @@ impl Default for CleanConfig {
             column_min_share: 0.2,
             column_cut_margin: 2.0,
             column_rescue_threshold: 0.2,
-            column_max_sentence_share: 0.9,
+            column_max_sentence_share: 1.0,
             templates: None,
             template_min_docs: None,
             template_min_share: None,

@@ -115,27 +115,38 @@ impl Cleaner {
 
     /// [`Cleaner::classify`], with or without the column splitter.
     fn classify_text(&self, text: &str, split: bool) -> Vec<Line> {
+        let (mut lines, forced) = self.judge_with_headline(text);
+        if let (true, Some(words)) = (split, &self.model.columns) {
+            columns::split_columns(words, &mut lines, &forced, self.column_settings());
+        }
+        // After the splitter: a bridged paragraph is kept whole, and the splitter's work stays
+        // that of the model's verdicts (judging these lines too cost 2.9% more a page).
+        bridge_item_headings(&mut lines, self.cfg.sandwich_reach_lines.get(), self.cfg.bridge_line_words);
+        lines
+    }
+
+    /// A page dump's lines judged by the rules and the line model, with the headline found (the
+    /// column splitter's input), and which lines a rule decided.
+    fn judge_with_headline(&self, text: &str) -> (Vec<Line>, Vec<bool>) {
         let (mut lines, forced) = self.judge_text(text);
         // Headlines first: a headline's words are never cut, and the splitter learns from body lines.
         let rules = find_headlines(&mut lines, &forced, &self.cfg);
         if self.cfg.headline_model && self.ranks_headline(&lines) {
             headline_model::rerank(&mut lines, &forced, rules, &self.cfg, &headline_weights::TEXT);
         }
-        if let (true, Some(words)) = (split, &self.model.columns) {
-            let settings = columns::Settings {
-                threshold: self.cfg.column_word_threshold,
-                keep: self.cfg.keep_threshold,
-                min_share: self.cfg.column_min_share,
-                margin: self.cfg.column_cut_margin,
-                rescue: self.cfg.column_rescue_threshold,
-                max_sentence_share: self.cfg.column_max_sentence_share,
-            };
-            columns::split_columns(words, &mut lines, &forced, settings);
+        (lines, forced)
+    }
+
+    /// How the column splitter decides, from `[clean]`.
+    fn column_settings(&self) -> columns::Settings {
+        columns::Settings {
+            threshold: self.cfg.column_word_threshold,
+            keep: self.cfg.keep_threshold,
+            min_share: self.cfg.column_min_share,
+            margin: self.cfg.column_cut_margin,
+            rescue: self.cfg.column_rescue_threshold,
+            max_sentence_share: self.cfg.column_max_sentence_share,
         }
-        // After the splitter: a bridged paragraph is kept whole, and the splitter's work stays
-        // that of the model's verdicts (judging these lines too cost 2.9% more a page).
-        bridge_item_headings(&mut lines, self.cfg.sandwich_reach_lines.get(), self.cfg.bridge_line_words);
-        lines
     }
 
     /// Whether the headline model ranks a page dump's lines: not on a page too short for the line

@@ -87,6 +87,18 @@ pub fn stage_b_inputs(features: &Rows, a: &[f32], words: &[f32]) -> Rows {
     out
 }
 
+/// The column splitter's weights: its two passes over the words, and the gate that decides which
+/// pages it splits (none: every page its fixed gates let through).
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnWeights<'w, 'a> {
+    /// The first pass ([`super::columns::word_feature_names`]).
+    pub first: &'w Mlp<'a>,
+    /// The second pass ([`super::columns::second_feature_names`]).
+    pub second: &'w Mlp<'a>,
+    /// The split gate ([`super::columns::GATE_NAMES`]).
+    pub gate: Option<&'w Mlp<'a>>,
+}
+
 /// The two stages of the line model.
 #[derive(Debug, Clone)]
 pub struct LineModel {
@@ -99,22 +111,31 @@ pub struct LineModel {
 }
 
 impl LineModel {
-    /// A line model from its two stages' weights, and the column splitter's two passes (page
-    /// dumps) or none (HTML).
-    pub fn new(stage_a: &Mlp<'_>, stage_b: &Mlp<'_>, columns: Option<(&Mlp<'_>, &Mlp<'_>)>) -> Self {
+    /// A line model from its two stages' weights, and the column splitter's two passes and its
+    /// gate (page dumps) or none (HTML).
+    pub fn new(stage_a: &Mlp<'_>, stage_b: &Mlp<'_>, columns: Option<ColumnWeights<'_, '_>>) -> Self {
         Self {
             stage_a: Net::new(stage_a),
             stage_b: Net::new(stage_b),
-            columns: columns.map(|(first, second)| super::columns::ColumnModel {
-                first: Net::new(first),
-                second: Net::new(second),
+            columns: columns.map(|c| super::columns::ColumnModel {
+                first: Net::new(c.first),
+                second: Net::new(c.second),
+                gate: c.gate.map(Net::new),
             }),
         }
     }
 
     /// The model shipped with newsmill (`weights.rs`).
     pub fn shipped() -> Self {
-        Self::new(&weights::STAGE_A, &weights::STAGE_B, Some((&weights::COLUMNS_A, &weights::COLUMNS_B)))
+        Self::new(
+            &weights::STAGE_A,
+            &weights::STAGE_B,
+            Some(ColumnWeights {
+                first: &weights::COLUMNS_A,
+                second: &weights::COLUMNS_B,
+                gate: Some(&weights::COLUMNS_GATE),
+            }),
+        )
     }
 
     /// The model for HTML blocks shipped with newsmill (`html_weights.rs`).

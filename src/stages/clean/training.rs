@@ -44,6 +44,14 @@ impl Cleaner {
         (which.into_iter().map(|i| lines[i].text.clone()).collect(), rows)
     }
 
+    /// The column splitter's gate measures of a page dump ([`columns::GATE_NAMES`]), or `None`
+    /// when its fixed gates leave the page whole: the rows the training command fits the gate on.
+    pub fn split_gate_measures(&self, text: &str) -> Option<[f32; columns::N_GATE]> {
+        let words = self.model.columns.as_ref()?;
+        let (lines, forced) = self.judge_with_headline(text);
+        columns::gate_measures(words, &lines, &forced, self.column_settings())
+    }
+
     /// Every block of an HTML page with its features and whether the model decides it.
     pub fn training_blocks(&self, html: &str) -> Vec<TrainingLine> {
         let HtmlPass { first: FirstPass { lines, .. }, open, features, .. } = self.html_pass(html, true, false);
