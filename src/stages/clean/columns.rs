@@ -502,45 +502,40 @@ pub(crate) fn best_run(scores: &[f32]) -> Option<(usize, usize)> {
     best
 }
 
-/// The page measures the split gate reads, in [`FirstPass::gate_inputs`]'s order (a constant 1
-/// first, as the networks' inputs have).
-pub const GATE_NAMES: [&str; 11] = [
+/// The page measures the split gate reads, in [`sample_pass`]'s order (a constant 1 first, as the
+/// networks' inputs have). The word measures are the sample's: the gate decides before the words of
+/// every line are judged, so a page it leaves whole costs no more than the sample.
+pub const GATE_NAMES: [&str; 10] = [
     "bias",
     "sentence_share",
     "sample_mixed_share",
-    "mixed_share",
     "narrow_share",
     "ln_mean_chars",
     "ln_kept_lines",
-    "mean_word_p",
-    "doubted_word_share",
+    "sample_mean_word_p",
+    "sample_doubted_word_share",
     "wrapped_share",
     "dropped_share",
 ];
 /// How many measures the split gate reads.
 pub const N_GATE: usize = GATE_NAMES.len();
 
-/// What the first pass over a page found: every judged line's words and first-pass verdicts, and
-/// the page measures the split gate decides from.
-struct FirstPass<'a> {
+/// What the sample pass found: the judged lines, which of them are kept and sampled, the sampled
+/// lines' word rows and first-pass log-odds, and the page measures the split gate decides from.
+struct Sample {
     which: Vec<usize>,
     kept: Vec<bool>,
-    words: Vec<Vec<&'a str>>,
-    first: Rows,
-    p1: Vec<f32>,
-    runs: Vec<Option<(usize, usize)>>,
+    n_kept: usize,
+    sampled: Vec<bool>,
+    rows: Rows,
+    z1: Vec<f32>,
     gate: [f32; N_GATE],
 }
 
-/// The first pass over a page, or `None` when the page is not split whatever the gate says: no
-/// kept line, too many lines ending their sentences (`max_sentence_share`), or too few lines the
-/// word model would cut.
-fn first_pass<'a>(
-    model: &ColumnModel,
-    lines: &'a [Line],
-    forced: &[bool],
-    settings: Settings,
-) -> Option<FirstPass<'a>> {
+/// The first pass over a sample of a page's kept lines, or `None` when the page is not split
+/// whatever the gate says: no kept line, too many lines ending their sentences
+/// (`max_sentence_share`), or too few sampled lines the word model would cut.
+fn sample_pass(model: &ColumnModel, lines: &[Line], forced: &[bool], settings: Settings) -> Option<Sample> {
     let Settings { threshold, min_share, rescue, max_sentence_share, .. } = settings;
     let which: Vec<usize> = (0..lines.len()).filter(|&i| judged(&lines[i], forced[i], rescue)).collect();
     let kept: Vec<bool> = which.iter().map(|&i| lines[i].class == LineClass::Keep).collect();
@@ -557,7 +552,6 @@ fn first_pass<'a>(
     if max_sentence_share < 1.0 && long > 0 && ending as f32 > max_sentence_share * long as f32 {
         return None;
     }
-    let bias = logit(threshold);
     // Most pages have one column: a sample of every fourth line tells them apart at a quarter of
     // the cost of judging every word. The gates count the kept lines only: whether a page is
     // split does not depend on the lines it would rescue.
@@ -573,13 +567,55 @@ fn first_pass<'a>(
     };
     let sample: Vec<usize> = which.iter().zip(&sampled).filter(|(_, s)| **s).map(|(i, _)| *i).collect();
     let sample_words = line_words(lines, &sample);
-    let sample_rows = word_rows_of(lines, &sample, &sample_words);
-    let sample_z1: Vec<f32> = sample_rows.iter().map(|x| model.first.logit_of(x, &[])).collect();
-    let sample_runs = runs_of_logits(&sample_words, &sample_z1, bias);
+    let rows = word_rows_of(lines, &sample, &sample_words);
+    let z1: Vec<f32> = rows.iter().map(|x| model.first.logit_of(x, &[])).collect();
+    let sample_runs = runs_of_logits(&sample_words, &z1, logit(threshold));
     let sample_mixed = mixed_lines(sample_words.iter().zip(&sample_runs).map(|(w, r)| (w.as_slice(), *r)));
     if (sample_mixed as f32) < min_share * sample.len() as f32 {
         return None;
     }
+    let p_sum: f32 = z1.iter().map(|z| sigmoid(*z)).sum();
+    let doubted = z1.iter().filter(|z| **z < 0.0).count();
+    // A text browser wraps a narrow column mid-sentence: a line of five words or more that does not
+    // end its sentence, above one that starts in lower case.
+    let kept_lines: Vec<&Line> = which.iter().zip(&kept).filter(|(_, k)| **k).map(|(i, _)| &lines[*i]).collect();
+    let wrapped = kept_lines
+        .windows(2)
+        .filter(|w| {
+            w[0].words >= 5 && !ends_sentence(&w[0].text) && w[1].text.chars().next().is_some_and(char::is_lowercase)
+        })
+        .count();
+    let share = |n: usize, of: usize| n as f32 / of.max(1) as f32;
+    let page = page_context(lines);
+    let gate = [
+        1.0,
+        share(ending, long),
+        share(sample_mixed, sample.len()),
+        page.narrow_share,
+        page.ln_mean_chars,
+        (n_kept as f32).ln(),
+        p_sum / z1.len().max(1) as f32,
+        share(doubted, z1.len()),
+        share(wrapped, n_kept),
+        share(which.len() - n_kept, which.len()),
+    ];
+    Some(Sample { which, kept, n_kept, sampled, rows, z1, gate })
+}
+
+/// What the first pass over a page found: every judged line's words and first-pass verdicts.
+struct FirstPass<'a> {
+    which: Vec<usize>,
+    kept: Vec<bool>,
+    words: Vec<Vec<&'a str>>,
+    first: Rows,
+    p1: Vec<f32>,
+    runs: Vec<Option<(usize, usize)>>,
+}
+
+/// The first pass over every judged line of a page the sample let through, or `None` when too few
+/// of its kept lines turn out mixed.
+fn first_pass<'a>(model: &ColumnModel, lines: &'a [Line], sample: Sample, settings: Settings) -> Option<FirstPass<'a>> {
+    let Sample { which, kept, n_kept, sampled, rows: sample_rows, z1: sample_z1, .. } = sample;
     // The full pass: the sampled lines keep their rows and verdicts, the others are judged now.
     let page = page_context(lines);
     let words = line_words(lines, &which);
@@ -601,48 +637,15 @@ fn first_pass<'a>(
         }
     }
     let p1: Vec<f32> = z1.iter().map(|z| sigmoid(*z)).collect();
-    let runs = runs_of_logits(&words, &z1, bias);
+    let runs = runs_of_logits(&words, &z1, logit(settings.threshold));
     // A page laid out in columns has them on many lines; a few lines the first pass would cut on
     // a page of one column are its mistakes, not columns.
     let mixed =
         mixed_lines(words.iter().zip(&runs).zip(&kept).filter(|(_, k)| **k).map(|((w, r), _)| (w.as_slice(), *r)));
-    if mixed < MIN_MIXED_LINES || (mixed as f32) < min_share * n_kept as f32 {
+    if mixed < MIN_MIXED_LINES || (mixed as f32) < settings.min_share * n_kept as f32 {
         return None;
     }
-    let (mut kept_words, mut p_sum, mut doubted, mut offset) = (0usize, 0f32, 0usize, 0usize);
-    for (w, &k) in words.iter().zip(&kept) {
-        if k {
-            let p = &p1[offset..offset + w.len()];
-            kept_words += p.len();
-            p_sum += p.iter().sum::<f32>();
-            doubted += p.iter().filter(|p| **p < 0.5).count();
-        }
-        offset += w.len();
-    }
-    // A text browser wraps a narrow column mid-sentence: a line of five words or more that does not
-    // end its sentence, above one that starts in lower case.
-    let kept_lines: Vec<&Line> = which.iter().zip(&kept).filter(|(_, k)| **k).map(|(i, _)| &lines[*i]).collect();
-    let wrapped = kept_lines
-        .windows(2)
-        .filter(|w| {
-            w[0].words >= 5 && !ends_sentence(&w[0].text) && w[1].text.chars().next().is_some_and(char::is_lowercase)
-        })
-        .count();
-    let share = |n: usize, of: usize| n as f32 / of.max(1) as f32;
-    let gate = [
-        1.0,
-        share(ending, long),
-        share(sample_mixed, sample.len()),
-        share(mixed, n_kept),
-        page.narrow_share,
-        page.ln_mean_chars,
-        (n_kept as f32).ln(),
-        p_sum / kept_words.max(1) as f32,
-        share(doubted, kept_words),
-        share(wrapped, n_kept),
-        share(which.len() - n_kept, which.len()),
-    ];
-    Some(FirstPass { which, kept, words, first, p1, runs, gate })
+    Some(FirstPass { which, kept, words, first, p1, runs })
 }
 
 /// The split gate's measures of a page, or `None` when the splitter's fixed gates leave it whole
@@ -653,22 +656,22 @@ pub(crate) fn gate_measures(
     forced: &[bool],
     settings: Settings,
 ) -> Option<[f32; N_GATE]> {
-    first_pass(model, lines, forced, settings).map(|f| f.gate)
+    sample_pass(model, lines, forced, settings).map(|s| s.gate)
 }
 
 /// Cuts every splittable line (see [`splittable`]) down to its article run; a line with no word
 /// the model believes in is dropped. `threshold` is the probability a word must reach to count
 /// for its run.
 pub(crate) fn split_columns(model: &ColumnModel, lines: &mut [Line], forced: &[bool], settings: Settings) {
-    let Some(FirstPass { which, kept, words, first, p1, runs, gate }) = first_pass(model, lines, forced, settings)
-    else {
-        return;
-    };
+    let Some(sample) = sample_pass(model, lines, forced, settings) else { return };
     // The learned gate: pages of this year's one-column layouts, whose few mixed lines are the
     // word model's mistakes, are left as the line model judged them.
-    if model.gate.as_ref().is_some_and(|g| g.probability(&gate) < 0.5) {
+    if model.gate.as_ref().is_some_and(|g| g.probability(&sample.gate) < 0.5) {
         return;
     }
+    let Some(FirstPass { which, kept, words, first, p1, runs }) = first_pass(model, lines, sample, settings) else {
+        return;
+    };
     let Settings { threshold, keep, margin, .. } = settings;
     let bias = logit(threshold);
     // A line the first pass is sure of in every word stays whole: the second pass would not cut
@@ -935,7 +938,10 @@ mod tests {
         // Every kept line is mixed and none ends a sentence; twelve kept lines, none dropped.
         let m = gate_measures(&lower_case_model(), &page, &forced, settings).unwrap();
         let of = |name: &str| m[GATE_NAMES.iter().position(|n| *n == name).unwrap()];
-        assert_eq!((of("bias"), of("sentence_share"), of("mixed_share"), of("dropped_share")), (1.0, 0.0, 1.0, 0.0));
+        assert_eq!(
+            (of("bias"), of("sentence_share"), of("sample_mixed_share"), of("dropped_share")),
+            (1.0, 0.0, 1.0, 0.0)
+        );
         assert!((of("ln_kept_lines") - 12f32.ln()).abs() < 1e-6);
         let split_with = |gate: Net| {
             let mut lines = page.clone();
@@ -945,7 +951,7 @@ mod tests {
         };
         // A gate that wants mixed lines on most of the page splits it; one that wants wrapped
         // sentences (there are none: no line starts in lower case) leaves it whole.
-        assert!(split_with(gate_on("mixed_share", 0.5)).iter().all(|l| l.text.starts_with("the council")));
+        assert!(split_with(gate_on("sample_mixed_share", 0.5)).iter().all(|l| l.text.starts_with("the council")));
         assert_eq!(split_with(gate_on("wrapped_share", 0.1)), page);
         // A page the fixed gates leave whole has no measures.
         let sentences: Vec<Line> =
