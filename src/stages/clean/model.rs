@@ -173,7 +173,14 @@ mod tests {
             seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
             (seed >> 8) as f32 / (1u32 << 24) as f32
         };
-        for mlp in [weights::STAGE_A, weights::STAGE_B, weights::COLUMNS_A, weights::COLUMNS_B, html_weights::STAGE_A] {
+        for mlp in [
+            weights::STAGE_A,
+            weights::STAGE_B,
+            weights::COLUMNS_A,
+            weights::COLUMNS_B,
+            weights::COLUMNS_GATE,
+            html_weights::STAGE_A,
+        ] {
             let net = Net::new(&mlp);
             for _ in 0..200 {
                 let x: Vec<f32> = mlp.mean.iter().zip(mlp.scale).map(|(m, s)| m + s * (4.0 * next() - 2.0)).collect();
@@ -225,8 +232,12 @@ mod tests {
             let shape = (m.mean.len(), m.scale.len(), m.hidden.len(), m.hidden_bias.len(), m.output.len());
             assert_eq!(shape, (n, n, n * HIDDEN, HIDDEN, HIDDEN), "retrain stage {name}");
         }
-        use super::super::columns::{N_SECOND_FEATURES, N_WORD_FEATURES};
-        for (m, n) in [(&weights::COLUMNS_A, N_WORD_FEATURES), (&weights::COLUMNS_B, N_SECOND_FEATURES)] {
+        use super::super::columns::{N_GATE, N_SECOND_FEATURES, N_WORD_FEATURES};
+        for (m, n) in [
+            (&weights::COLUMNS_A, N_WORD_FEATURES),
+            (&weights::COLUMNS_B, N_SECOND_FEATURES),
+            (&weights::COLUMNS_GATE, N_GATE),
+        ] {
             let h = m.hidden_bias.len();
             let shape = (m.mean.len(), m.scale.len(), m.hidden.len(), m.output.len());
             assert_eq!(shape, (n, n, n * h, h), "retrain the column model");
