@@ -346,13 +346,20 @@ fn oracle_score(pages: &[&Page]) -> (f64, f64, f64) {
     score_bodies(pages, bodies)
 }
 
+/// The scorer's shingle counts of one page's body against its truth: shared, only in the body,
+/// only in the truth.
+fn shingle_counts(page: &Page, body: &[String]) -> (usize, usize, usize) {
+    let (t, p) = (shingles(&page.truth), shingles(&body.join("\n")));
+    let tp: usize = t.iter().map(|(k, n)| (*n).min(p.get(k).copied().unwrap_or(0))).sum();
+    let fp: usize = p.iter().map(|(k, n)| n.saturating_sub(t.get(k).copied().unwrap_or(0))).sum();
+    let fneg: usize = t.iter().map(|(k, n)| n.saturating_sub(p.get(k).copied().unwrap_or(0))).sum();
+    (tp, fp, fneg)
+}
+
 fn score_bodies(pages: &[&Page], bodies: impl Iterator<Item = Vec<String>>) -> (f64, f64, f64) {
     let (mut ps, mut rs) = (Vec::new(), Vec::new());
     for (page, body) in pages.iter().zip(bodies) {
-        let (t, p) = (shingles(&page.truth), shingles(&body.join("\n")));
-        let tp: usize = t.iter().map(|(k, n)| (*n).min(p.get(k).copied().unwrap_or(0))).sum();
-        let fp: usize = p.iter().map(|(k, n)| n.saturating_sub(t.get(k).copied().unwrap_or(0))).sum();
-        let fneg: usize = t.iter().map(|(k, n)| n.saturating_sub(p.get(k).copied().unwrap_or(0))).sum();
+        let (tp, fp, fneg) = shingle_counts(page, &body);
         let all = (tp + fp + fneg) as f64;
         if all == 0.0 {
             continue;
@@ -419,8 +426,11 @@ fn fit(pages: &[&Page], opts: &FitOptions, cfg: &CleanConfig) -> Result<Model, R
             let second_rows = rows_second(&first_rows, &words, &first);
             let second = train(&second_rows, opts.iterations, opts.l2_columns);
             let ungated = Model { a: a.clone(), b: b.clone(), columns: Some(Columns { first, second, gate: None }) };
-            let rows = gate_rows(pages, &cleaner_with(&ungated, cfg, markup)?, &lines_only, &opts.gate_weights);
-            let gate = train(&rows.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(), opts.iterations, opts.l2_gate);
+            let split = cleaner_with(&ungated, cfg, markup)?;
+            let gate_pages: Vec<GatePage> = pages.iter().map(|p| GatePage::new(p, &split, &lines_only)).collect();
+            let rows: Vec<Row> =
+                gate_rows(pages, &gate_pages, &opts.gate_weights).into_iter().map(|(_, r)| r).collect();
+            let gate = train(&rows, opts.iterations, opts.l2_gate);
             ungated.columns.map(|c| Columns { gate: Some(gate), ..c })
         }
         Markup::Html | Markup::HtmlFragment => None,
@@ -428,16 +438,37 @@ fn fit(pages: &[&Page], opts: &FitOptions, cfg: &CleanConfig) -> Result<Model, R
     Ok(Model { a, b, columns })
 }
 
+/// What the split gate learns from on one page: its measures, when the splitter's fixed gates let
+/// it through, and the cleaner's body with the page split (then) and left whole.
+struct GatePage {
+    measures: Option<[f32; columns::N_GATE]>,
+    split: Option<Vec<String>>,
+    whole: Vec<String>,
+}
+
+impl GatePage {
+    /// `page` through a cleaner that splits every page its fixed gates let through, and one that
+    /// splits none.
+    fn new(page: &Page, split: &Cleaner, whole: &Cleaner) -> Self {
+        let measures = split.split_gate_measures(&page.text);
+        Self { measures, split: measures.map(|_| body_of(split, page)), whole: body_of(whole, page) }
+    }
+
+    /// The body with the page split or not (a page the fixed gates stop is never split).
+    fn body(&self, split: bool) -> &[String] {
+        self.split.as_deref().filter(|_| split).unwrap_or(&self.whole)
+    }
+}
+
 /// The split gate's rows: every page the splitter's fixed gates let through, with its measures,
 /// labelled by whether splitting it scores better than leaving it to the line model, and weighing
 /// by how much better or worse (times its set's `--gate-set-weight`). Each row comes with the
 /// index of its page in `pages`.
-fn gate_rows(pages: &[&Page], split: &Cleaner, whole: &Cleaner, weights: &HashMap<String, f32>) -> Vec<(usize, Row)> {
+fn gate_rows(pages: &[&Page], gate_pages: &[GatePage], weights: &HashMap<String, f32>) -> Vec<(usize, Row)> {
     let mut rows = Vec::new();
-    for (k, p) in pages.iter().enumerate() {
-        let Some(x) = split.split_gate_measures(&p.text) else { continue };
-        let (with, without) = (page_f1(p, &body_of(split, p)), page_f1(p, &body_of(whole, p)));
-        let (Some(with), Some(without)) = (with, without) else { continue };
+    for (k, (p, g)) in pages.iter().zip(gate_pages).enumerate() {
+        let Some(x) = g.measures else { continue };
+        let (Some(with), Some(without)) = (page_f1(p, g.body(true)), page_f1(p, g.body(false))) else { continue };
         let gain = (with - without) as f32;
         let weight = gain.abs() * weights.get(&p.set).copied().unwrap_or(1.0);
         if weight > 0.0 {
@@ -449,13 +480,9 @@ fn gate_rows(pages: &[&Page], split: &Cleaner, whole: &Cleaner, weights: &HashMa
 
 /// The scorer's per-page shingle F1 of one body, or `None` for a page with neither truth nor body.
 fn page_f1(page: &Page, body: &[String]) -> Option<f64> {
-    let (t, p) = (shingles(&page.truth), shingles(&body.join("\n")));
-    let tp: usize = t.iter().map(|(k, n)| (*n).min(p.get(k).copied().unwrap_or(0))).sum();
-    let (n_t, n_p) = (t.values().sum::<usize>(), p.values().sum::<usize>());
-    if n_t + n_p == 0 {
-        return None;
-    }
-    Some(2.0 * tp as f64 / (n_t + n_p) as f64)
+    let (tp, fp, fneg) = shingle_counts(page, body);
+    let n = 2 * tp + fp + fneg;
+    (n > 0).then(|| 2.0 * tp as f64 / n as f64)
 }
 
 /// The fitted networks of one model.
@@ -644,23 +671,24 @@ fn gate_cv(
     let ungated = Model { columns: m.columns.clone().map(|c| Columns { gate: None, ..c }), ..m.clone() };
     let split = cleaner_with(&ungated, cfg, Markup::Text)?;
     let whole = cleaner_with(&Model { columns: None, ..m.clone() }, cfg, Markup::Text)?;
-    let rows = gate_rows(pages, &split, &whole, &opts.gate_weights);
+    let gate_pages: Vec<GatePage> = pages.iter().map(|p| GatePage::new(p, &split, &whole)).collect();
+    let rows = gate_rows(pages, &gate_pages, &opts.gate_weights);
     let mut decided = vec![false; pages.len()];
     for k in 0..FOLDS {
         let held_out = |i: usize| bench::fold_of(&pages[i].group, FOLDS) == k;
         let train_rows: Vec<Row> = rows.iter().filter(|(i, _)| !held_out(*i)).map(|(_, r)| r.clone()).collect();
         let gate = train(&train_rows, opts.iterations, opts.l2_gate);
-        for (i, page) in pages.iter().enumerate().filter(|(i, _)| held_out(*i)) {
-            decided[i] = split.split_gate_measures(&page.text).is_some_and(|x| gate.probability(&x) >= 0.5);
+        for i in (0..pages.len()).filter(|&i| held_out(i)) {
+            decided[i] = gate_pages[i].measures.is_some_and(|x| gate.probability(&x) >= 0.5);
         }
     }
     for set in sets {
         let ids: Vec<usize> = (0..pages.len()).filter(|&i| &pages[i].set == set).collect();
         let of_set: Vec<&Page> = ids.iter().map(|&i| pages[i]).collect();
-        let all = score_bodies(&of_set, of_set.iter().map(|p| body_of(&split, p))).2;
-        let none = score_bodies(&of_set, of_set.iter().map(|p| body_of(&whole, p))).2;
-        let gated =
-            score_bodies(&of_set, ids.iter().map(|&i| body_of(if decided[i] { &split } else { &whole }, pages[i]))).2;
+        let score = |split: &dyn Fn(usize) -> bool| {
+            score_bodies(&of_set, ids.iter().map(|&i| gate_pages[i].body(split(i)).to_vec())).2
+        };
+        let (all, none, gated) = (score(&|_| true), score(&|_| false), score(&|i| decided[i]));
         let n = ids.iter().filter(|&&i| decided[i]).count();
         println!(
             "gate cv{FOLDS} {set:<24} split all {all:.4}, none {none:.4}, as the gate decides {gated:.4} ({n} of {} pages split)",

@@ -366,12 +366,12 @@ fn push_rows(lines: &[Line], i: usize, words: &[&str], page: PageContext, rows: 
 
 /// The word model's inputs for every word of each line in `which`.
 pub(crate) fn word_rows(lines: &[Line], which: &[usize]) -> Rows {
-    word_rows_of(lines, which, &line_words(lines, which))
+    word_rows_of(lines, which, &line_words(lines, which), page_context(lines))
 }
 
-/// [`word_rows`] for lines already split into their `words` (one entry per line in `which`).
-fn word_rows_of(lines: &[Line], which: &[usize], words: &[Vec<&str>]) -> Rows {
-    let page = page_context(lines);
+/// [`word_rows`] for lines already split into their `words` (one entry per line in `which`), on a
+/// page of context `page`.
+fn word_rows_of(lines: &[Line], which: &[usize], words: &[Vec<&str>], page: PageContext) -> Rows {
     let mut rows = Rows::with_capacity(N_WORD_FEATURES, words.iter().map(Vec::len).sum());
     for (&i, w) in which.iter().zip(words) {
         push_rows(lines, i, w, page, &mut rows);
@@ -527,6 +527,7 @@ struct Sample {
     kept: Vec<bool>,
     n_kept: usize,
     sampled: Vec<bool>,
+    page: PageContext,
     rows: Rows,
     z1: Vec<f32>,
     gate: [f32; N_GATE],
@@ -567,7 +568,8 @@ fn sample_pass(model: &ColumnModel, lines: &[Line], forced: &[bool], settings: S
     };
     let sample: Vec<usize> = which.iter().zip(&sampled).filter(|(_, s)| **s).map(|(i, _)| *i).collect();
     let sample_words = line_words(lines, &sample);
-    let rows = word_rows_of(lines, &sample, &sample_words);
+    let page = page_context(lines);
+    let rows = word_rows_of(lines, &sample, &sample_words, page);
     let z1: Vec<f32> = rows.iter().map(|x| model.first.logit_of(x, &[])).collect();
     let sample_runs = runs_of_logits(&sample_words, &z1, logit(threshold));
     let sample_mixed = mixed_lines(sample_words.iter().zip(&sample_runs).map(|(w, r)| (w.as_slice(), *r)));
@@ -578,15 +580,15 @@ fn sample_pass(model: &ColumnModel, lines: &[Line], forced: &[bool], settings: S
     let doubted = z1.iter().filter(|z| **z < 0.0).count();
     // A text browser wraps a narrow column mid-sentence: a line of five words or more that does not
     // end its sentence, above one that starts in lower case.
-    let kept_lines: Vec<&Line> = which.iter().zip(&kept).filter(|(_, k)| **k).map(|(i, _)| &lines[*i]).collect();
+    let kept_lines = which.iter().zip(&kept).filter(|(_, k)| **k).map(|(i, _)| &lines[*i]);
     let wrapped = kept_lines
-        .windows(2)
-        .filter(|w| {
-            w[0].words >= 5 && !ends_sentence(&w[0].text) && w[1].text.chars().next().is_some_and(char::is_lowercase)
+        .clone()
+        .zip(kept_lines.skip(1))
+        .filter(|(above, below)| {
+            above.words >= 5 && !ends_sentence(&above.text) && below.text.chars().next().is_some_and(char::is_lowercase)
         })
         .count();
     let share = |n: usize, of: usize| n as f32 / of.max(1) as f32;
-    let page = page_context(lines);
     let gate = [
         1.0,
         share(ending, long),
@@ -599,7 +601,7 @@ fn sample_pass(model: &ColumnModel, lines: &[Line], forced: &[bool], settings: S
         share(wrapped, n_kept),
         share(which.len() - n_kept, which.len()),
     ];
-    Some(Sample { which, kept, n_kept, sampled, rows, z1, gate })
+    Some(Sample { which, kept, n_kept, sampled, page, rows, z1, gate })
 }
 
 /// What the first pass over a page found: every judged line's words and first-pass verdicts.
@@ -615,9 +617,8 @@ struct FirstPass<'a> {
 /// The first pass over every judged line of a page the sample let through, or `None` when too few
 /// of its kept lines turn out mixed.
 fn first_pass<'a>(model: &ColumnModel, lines: &'a [Line], sample: Sample, settings: Settings) -> Option<FirstPass<'a>> {
-    let Sample { which, kept, n_kept, sampled, rows: sample_rows, z1: sample_z1, .. } = sample;
+    let Sample { which, kept, n_kept, sampled, page, rows: sample_rows, z1: sample_z1, .. } = sample;
     // The full pass: the sampled lines keep their rows and verdicts, the others are judged now.
-    let page = page_context(lines);
     let words = line_words(lines, &which);
     let mut first = Rows::with_capacity(N_WORD_FEATURES, words.iter().map(Vec::len).sum());
     let mut z1 = Vec::with_capacity(first.capacity());
@@ -849,59 +850,66 @@ mod tests {
         assert!(!splittable(&line(LineClass::Drop("model"), Some(0.3)), false));
     }
 
+    /// A network of one hidden unit that reads input `k` of `inputs` only: `output` times the
+    /// activation of `weight * x[k] + bias`.
+    fn one_input_net(inputs: usize, k: usize, weight: f32, bias: f32, output: f32) -> Net {
+        let mut hidden = vec![0f32; inputs];
+        hidden[k] = weight;
+        let (mean, scale) = (vec![0f32; inputs], vec![1f32; inputs]);
+        let mlp = Mlp {
+            mean: &mean,
+            scale: &scale,
+            hidden: &hidden,
+            hidden_bias: &[bias],
+            output: &[output],
+            output_bias: 0.0,
+        };
+        Net::new(&mlp)
+    }
+
     /// A word model that believes in lower-case words only: `Sports the council said ...` loses
     /// its first word.
     fn lower_case_model() -> ColumnModel {
-        let net = |inputs: usize| {
-            let mut hidden = vec![0f32; inputs];
-            hidden[CAP] = -3.0;
-            let (mean, scale) = (vec![0f32; inputs], vec![1f32; inputs]);
-            let mlp = Mlp {
-                mean: &mean,
-                scale: &scale,
-                hidden: &hidden,
-                hidden_bias: &[1.5],
-                output: &[4.0],
-                output_bias: 0.0,
-            };
-            Net::new(&mlp)
-        };
+        let net = |inputs: usize| one_input_net(inputs, CAP, -3.0, 1.5, 4.0);
         ColumnModel { first: net(N_WORD_FEATURES), second: net(N_SECOND_FEATURES), gate: None }
+    }
+
+    /// Twelve kept lines of a wrapped table layout, a menu word before the article's words, each
+    /// line ending with `end`.
+    fn ferry_page(end: &str) -> Vec<Line> {
+        (0..12)
+            .map(|i| Line {
+                text: format!("Sports the council said that the old ferry would run again {i}{end}"),
+                class: LineClass::Keep,
+                words: 12,
+                prose: true,
+                score: Some(0.9),
+                cut: None,
+            })
+            .collect()
     }
 
     #[test]
     fn pages_of_wrapped_columns_are_split_and_pages_of_sentences_are_not() {
-        let page = |end: &str| -> Vec<Line> {
-            (0..12)
-                .map(|i| Line {
-                    text: format!("Sports the council said that the old ferry would run again {i}{end}"),
-                    class: LineClass::Keep,
-                    words: 12,
-                    prose: true,
-                    score: Some(0.9),
-                    cut: None,
-                })
-                .collect()
-        };
         let settings =
             Settings { threshold: 0.5, keep: 0.5, min_share: 0.2, margin: 2.0, rescue: 0.2, max_sentence_share: 0.9 };
         let model = lower_case_model();
         let forced = vec![false; 12];
-        let mut wrapped = page("");
+        let mut wrapped = ferry_page("");
         split_columns(&model, &mut wrapped, &forced, settings);
         let article = |l: &Line| l.text.starts_with("the council");
         assert!(wrapped.iter().all(article), "{wrapped:?}");
         // The same lines ending their sentences: a paragraph a line, whatever the word model says.
-        let mut sentences = page(".");
+        let mut sentences = ferry_page(".");
         split_columns(&model, &mut sentences, &forced, settings);
         assert!(sentences.iter().all(|l| l.cut.is_none()), "{sentences:?}");
         // With that gate off, a line reading as a paragraph of its own (a capital first, a sentence
         // end last) is still never cut; one that starts mid-sentence is.
         let gate_off = Settings { max_sentence_share: 1.0, ..settings };
-        let mut off = page(".");
+        let mut off = ferry_page(".");
         split_columns(&model, &mut off, &forced, gate_off);
         assert!(off.iter().all(|l| l.cut.is_none() && l.class == LineClass::Keep), "{off:?}");
-        let mut mid = page(".");
+        let mut mid = ferry_page(".");
         for (i, l) in mid.iter_mut().enumerate() {
             l.text = format!("the council said that the old ferry would run again {i} Sports.");
         }
@@ -911,27 +919,12 @@ mod tests {
 
     /// A gate that reads one page measure: split when it is above `at`.
     fn gate_on(measure: &str, at: f32) -> Net {
-        let k = GATE_NAMES.iter().position(|n| *n == measure).unwrap();
-        let mut hidden = vec![0f32; N_GATE];
-        hidden[k] = 1.0;
-        let (mean, scale) = (vec![0f32; N_GATE], vec![1f32; N_GATE]);
-        let mlp =
-            Mlp { mean: &mean, scale: &scale, hidden: &hidden, hidden_bias: &[-at], output: &[50.0], output_bias: 0.0 };
-        Net::new(&mlp)
+        one_input_net(N_GATE, GATE_NAMES.iter().position(|n| *n == measure).unwrap(), 1.0, -at, 50.0)
     }
 
     #[test]
     fn the_learned_gate_decides_which_pages_the_fixed_gates_let_through_are_split() {
-        let page: Vec<Line> = (0..12)
-            .map(|i| Line {
-                text: format!("Sports the council said that the old ferry would run again {i}"),
-                class: LineClass::Keep,
-                words: 12,
-                prose: true,
-                score: Some(0.9),
-                cut: None,
-            })
-            .collect();
+        let page = ferry_page("");
         let settings =
             Settings { threshold: 0.5, keep: 0.5, min_share: 0.2, margin: 2.0, rescue: 0.2, max_sentence_share: 1.0 };
         let forced = vec![false; 12];

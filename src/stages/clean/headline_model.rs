@@ -525,7 +525,7 @@ mod tests {
         let near = &found[0].x;
         assert_eq!(near[input("right_over_body")], 0.0);
         assert!(near[OVERLAP] > 0.5, "the headline shares the body's words");
-        assert_eq!(near[SHARED + 1], 1.0, "and the most of them");
+        assert_eq!(near[MOST_SHARED], 1.0, "and the most of them");
     }
 
     #[test]
