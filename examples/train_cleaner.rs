@@ -27,7 +27,8 @@ use newsmill::stages::clean::columns;
 use newsmill::stages::clean::config::RulesError;
 use newsmill::stages::clean::features::FEATURE_NAMES;
 use newsmill::stages::clean::model::{
-    CONTEXT_NAMES, ColumnWeights, HIDDEN, LineModel, Mlp, Rows, activation, activation_slope, stage_b_inputs,
+    self, CONTEXT_NAMES, ColumnWeights, HIDDEN, LineModel, Mlp, Rows, SecondWeights, activation, activation_slope,
+    stage_b_inputs,
 };
 use newsmill::stages::clean::{Cleaner, TrainingLine};
 
@@ -51,6 +52,8 @@ struct Page {
     page_type: Option<String>,
     /// How much the page weighs in training, against the usual one (`--set-weight`).
     weight: f32,
+    /// ... in the second text model's training (`--second-set-weight`).
+    weight_second: f32,
     set: String,
     text: String,
     markup: Markup,
@@ -116,6 +119,7 @@ fn load_set(bench: &Path, set: &str, cleaner: &Cleaner) -> Result<Vec<Page>, Box
             group: p.group,
             page_type: p.truth["page_type"].as_str().map(String::from),
             weight: 1.0,
+            weight_second: 1.0,
             set: set.to_string(),
             text,
             markup,
@@ -133,17 +137,28 @@ fn weight(tokens: usize) -> f32 {
 
 /// The scorer averages precision and recall over pages, so every page carries the same total
 /// weight, shared among its lines by their length.
-fn page_weights(p: &Page) -> Vec<f32> {
+fn page_weights(p: &Page, model: Which) -> Vec<f32> {
     let raw: Vec<f32> =
         p.lines.iter().zip(&p.labels).map(|(l, &(_, n))| if l.open { weight(n) } else { 0.0 }).collect();
     let total: f32 = raw.iter().sum::<f32>().max(1e-9);
-    raw.iter().map(|w| w / total * 100.0 * p.weight).collect()
+    let weight = match model {
+        Which::First => p.weight,
+        Which::Second => p.weight_second,
+    };
+    raw.iter().map(|w| w / total * 100.0 * weight).collect()
 }
 
-fn rows_a(pages: &[&Page]) -> Vec<Row> {
+/// Which of the two text line models a row is for (their set weights differ).
+#[derive(Clone, Copy, PartialEq)]
+enum Which {
+    First,
+    Second,
+}
+
+fn rows_a(pages: &[&Page], model: Which) -> Vec<Row> {
     let mut rows = Vec::new();
     for p in pages {
-        for ((l, &(y, _)), w) in p.lines.iter().zip(&p.labels).zip(page_weights(p)) {
+        for ((l, &(y, _)), w) in p.lines.iter().zip(&p.labels).zip(page_weights(p, model)) {
             if l.open {
                 rows.push(Row { x: l.features.clone(), y: f32::from(u8::from(y)), weight: w });
             }
@@ -152,7 +167,7 @@ fn rows_a(pages: &[&Page]) -> Vec<Row> {
     rows
 }
 
-fn rows_b(pages: &[&Page], a: &Fitted) -> Vec<Row> {
+fn rows_b(pages: &[&Page], a: &Fitted, model: Which) -> Vec<Row> {
     let mut rows = Vec::new();
     for p in pages {
         let mut features = Rows::new(a.mean.len());
@@ -161,7 +176,7 @@ fn rows_b(pages: &[&Page], a: &Fitted) -> Vec<Row> {
         }
         let pa: Vec<f32> = p.lines.iter().map(|l| if l.open { a.probability(&l.features) } else { 0.0 }).collect();
         let words: Vec<f32> = p.lines.iter().map(|l| l.words).collect();
-        let weights = page_weights(p);
+        let weights = page_weights(p, model);
         for (((x, l), &(y, _)), w) in
             stage_b_inputs(&features, &pa, &words).iter().zip(&p.lines).zip(&p.labels).zip(weights)
         {
@@ -402,18 +417,23 @@ struct FitOptions {
     columns_sets: Vec<String>,
     /// `--gate-set-weight SET=W,...`: how much a set's pages weigh for the split gate.
     gate_weights: HashMap<String, f32>,
+    /// Fit a second text model and its chooser (`--second-set-weight` given).
+    second_model: bool,
+    /// `--chooser-set-weight SET=W,...`: how much a set's pages weigh for the chooser.
+    chooser_weights: HashMap<String, f32>,
 }
 
 /// Trains both stages on `pages`, and for page dumps the column splitter and its gate. (Stage B
 /// learning from out-of-fold stage-A verdicts was tried and scored no better in cross-validation,
 /// for twice the training time.)
 fn fit(pages: &[&Page], opts: &FitOptions, cfg: &CleanConfig) -> Result<Model, RulesError> {
-    let a = train(&rows_a(pages), opts.iterations, opts.l2);
-    let b = train(&rows_b(pages, &a), opts.iterations, opts.l2);
+    let a = train(&rows_a(pages, Which::First), opts.iterations, opts.l2);
+    let b = train(&rows_b(pages, &a, Which::First), opts.iterations, opts.l2);
     let markup = pages.first().map_or(Markup::Text, |p| p.markup);
     let columns = match markup {
         Markup::Text => {
-            let lines_only = cleaner_with(&Model { a: a.clone(), b: b.clone(), columns: None }, cfg, markup)?;
+            let lines_only =
+                cleaner_with(&Model { a: a.clone(), b: b.clone(), columns: None, second: None }, cfg, markup)?;
             // `--columns-train SETS`: the word model learns from those sets' pages only (a table
             // layout's wrapped columns are rare on this year's pages, which would unlearn them).
             let for_columns: Vec<&Page> = pages
@@ -425,7 +445,12 @@ fn fit(pages: &[&Page], opts: &FitOptions, cfg: &CleanConfig) -> Result<Model, R
             let first = train(&first_rows, opts.iterations, opts.l2_columns);
             let second_rows = rows_second(&first_rows, &words, &first);
             let second = train(&second_rows, opts.iterations, opts.l2_columns);
-            let ungated = Model { a: a.clone(), b: b.clone(), columns: Some(Columns { first, second, gate: None }) };
+            let ungated = Model {
+                a: a.clone(),
+                b: b.clone(),
+                columns: Some(Columns { first, second, gate: None }),
+                second: None,
+            };
             let split = cleaner_with(&ungated, cfg, markup)?;
             let gate_pages: Vec<GatePage> = pages.iter().map(|p| GatePage::new(p, &split, &lines_only)).collect();
             let rows: Vec<Row> =
@@ -435,7 +460,45 @@ fn fit(pages: &[&Page], opts: &FitOptions, cfg: &CleanConfig) -> Result<Model, R
         }
         Markup::Html | Markup::HtmlFragment => None,
     };
-    Ok(Model { a, b, columns })
+    let first = Model { a, b, columns, second: None };
+    if markup != Markup::Text || !opts.second_model {
+        return Ok(first);
+    }
+    let a2 = train(&rows_a(pages, Which::Second), opts.iterations, opts.l2);
+    let b2 = train(&rows_b(pages, &a2, Which::Second), opts.iterations, opts.l2);
+    let alone = Model { a: a2.clone(), b: b2.clone(), columns: None, second: None };
+    let rows = chooser_rows(pages, &cleaner_with(&first, cfg, markup)?, &cleaner_with(&alone, cfg, markup)?, opts);
+    let chooser = train(&rows, opts.iterations, opts.l2_gate);
+    Ok(Model { second: Some(Second { a: a2, b: b2, chooser }), ..first })
+}
+
+/// The chooser's rows: every page with its measures ([`model::chooser_names`]), labelled by
+/// whether the second model (its lines alone, never split) scores better on it than the first
+/// (with the column splitter), weighing by how much better or worse, times its set's
+/// `--chooser-set-weight`.
+fn chooser_rows(pages: &[&Page], first: &Cleaner, second: &Cleaner, opts: &FitOptions) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for p in pages {
+        let (Some(one), Some(two)) = (page_f1(p, &body_of(first, p)), page_f1(p, &body_of(second, p))) else {
+            continue;
+        };
+        let gain = (two - one) as f32;
+        let weight = gain.abs() * opts.chooser_weights.get(&p.set).copied().unwrap_or(1.0);
+        if weight > 0.0 {
+            rows.push(Row { x: page_chooser_measures(p).to_vec(), y: f32::from(u8::from(gain > 0.0)), weight });
+        }
+    }
+    rows
+}
+
+/// The chooser's measures of a page, from its training lines (the features the daemon computes).
+fn page_chooser_measures(p: &Page) -> [f32; model::N_CHOOSER] {
+    let mut rows = Rows::new(p.lines.first().map_or(0, |l| l.features.len()));
+    for l in &p.lines {
+        rows.push(&l.features);
+    }
+    let open: Vec<bool> = p.lines.iter().map(|l| l.open).collect();
+    model::chooser_measures(&rows, &open)
 }
 
 /// What the split gate learns from on one page: its measures, when the splitter's fixed gates let
@@ -491,6 +554,16 @@ struct Model {
     a: Fitted,
     b: Fitted,
     columns: Option<Columns>,
+    /// The second text model and its chooser.
+    second: Option<Second>,
+}
+
+/// The second text model's fitted networks and its chooser.
+#[derive(Clone)]
+struct Second {
+    a: Fitted,
+    b: Fitted,
+    chooser: Fitted,
 }
 
 /// The column splitter's fitted networks.
@@ -575,7 +648,11 @@ fn cleaner_with(m: &Model, cfg: &CleanConfig, markup: Markup) -> Result<Cleaner,
     let columns =
         m.columns.as_ref().map(|c| (c.first.as_mlp(), c.second.as_mlp(), c.gate.as_ref().map(Fitted::as_mlp)));
     let weights = columns.as_ref().map(|(first, second, gate)| ColumnWeights { first, second, gate: gate.as_ref() });
-    let model = LineModel::new(&m.a.as_mlp(), &m.b.as_mlp(), weights);
+    let mut model = LineModel::new(&m.a.as_mlp(), &m.b.as_mlp(), weights);
+    if let Some(s) = &m.second {
+        let (stage_a, stage_b, chooser) = (s.a.as_mlp(), s.b.as_mlp(), s.chooser.as_mlp());
+        model = model.with_second(SecondWeights { stage_a: &stage_a, stage_b: &stage_b, chooser: &chooser });
+    }
     match markup {
         Markup::Text => Cleaner::with_models(cfg, model, LineModel::shipped_html()),
         Markup::Html | Markup::HtmlFragment => Cleaner::with_models(cfg, LineModel::shipped(), model),
@@ -654,6 +731,19 @@ fn write_weights(m: &Model, markup: Markup, path: &Path, command: &str) -> std::
         }
         None => text,
     };
+    let text = match &m.second {
+        Some(s) => {
+            let names = model::chooser_names();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            format!(
+                "{text}\n{}\n{}\n{}",
+                rust_model("SECOND_A", &s.a, &a_names),
+                rust_model("SECOND_B", &s.b, &b_names),
+                rust_model("SECOND_CHOOSER", &s.chooser, &names)
+            )
+        }
+        None => text,
+    };
     std::fs::write(path, text)
 }
 
@@ -668,9 +758,9 @@ fn gate_cv(
     sets: &[String],
 ) -> Result<(), RulesError> {
     const FOLDS: usize = 5;
-    let ungated = Model { columns: m.columns.clone().map(|c| Columns { gate: None, ..c }), ..m.clone() };
+    let ungated = Model { columns: m.columns.clone().map(|c| Columns { gate: None, ..c }), second: None, ..m.clone() };
     let split = cleaner_with(&ungated, cfg, Markup::Text)?;
-    let whole = cleaner_with(&Model { columns: None, ..m.clone() }, cfg, Markup::Text)?;
+    let whole = cleaner_with(&Model { columns: None, second: None, ..m.clone() }, cfg, Markup::Text)?;
     let gate_pages: Vec<GatePage> = pages.iter().map(|p| GatePage::new(p, &split, &whole)).collect();
     let rows = gate_rows(pages, &gate_pages, &opts.gate_weights);
     let mut decided = vec![false; pages.len()];
@@ -706,7 +796,7 @@ fn report(label: &str, m: &Fitted, rows: &[Row]) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--l2 X] [--l2-columns X] [--config FILE] [--threshold P] [--write FILE] [--oracle] [--cv-only] [--set-weight SET=W,...] [--columns-train SETS] [--gate-set-weight SET=W,...] [--l2-gate X]";
+    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--l2 X] [--l2-columns X] [--config FILE] [--threshold P] [--write FILE] [--oracle] [--cv-only] [--set-weight SET=W,...] [--columns-train SETS] [--gate-set-weight SET=W,...] [--l2-gate X] [--second-set-weight SET=W,...] [--chooser-set-weight SET=W,...]";
     let bench = PathBuf::from(args.get(1).ok_or(usage)?);
     let list = |s: Option<String>| s.map(|s| s.split(',').map(String::from).collect::<Vec<_>>()).unwrap_or_default();
     let train_sets = list(arg("--train"));
@@ -736,6 +826,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let w: f32 = w.parse()?;
         pages.iter_mut().filter(|p| p.set == set).for_each(|p| p.weight = w);
     }
+    // `--second-set-weight SET=W,...`: a second text model learns with these set weights (every
+    // set 1 unless named), and a chooser hands each page to one of the two.
+    let second_model = arg("--second-set-weight").is_some();
+    for spec in list(arg("--second-set-weight")) {
+        let (set, w) = spec.split_once('=').ok_or("--second-set-weight takes SET=W,...")?;
+        let w: f32 = w.parse()?;
+        pages.iter_mut().filter(|p| p.set == set).for_each(|p| p.weight_second = w);
+    }
     let all: Vec<&Page> = pages.iter().collect();
     eprintln!("{} pages from {}", all.len(), train_sets.join(", "));
     // One model learns from one kind of page: text dumps, or HTML (`--write` says which file).
@@ -752,7 +850,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (set, w) = spec.split_once('=').ok_or("--gate-set-weight takes SET=W,...")?;
         gate_weights.insert(set.to_string(), w.parse::<f32>()?);
     }
-    let opts = FitOptions { iterations, l2, l2_columns, l2_gate, columns_sets: columns_sets.clone(), gate_weights };
+    let mut chooser_weights = HashMap::new();
+    for spec in list(arg("--chooser-set-weight")) {
+        let (set, w) = spec.split_once('=').ok_or("--chooser-set-weight takes SET=W,...")?;
+        chooser_weights.insert(set.to_string(), w.parse::<f32>()?);
+    }
+    let opts = FitOptions {
+        iterations,
+        l2,
+        l2_columns,
+        l2_gate,
+        columns_sets: columns_sets.clone(),
+        gate_weights,
+        second_model,
+        chooser_weights,
+    };
     if args.iter().any(|a| a == "--oracle") {
         for set in &train_sets {
             let ps: Vec<&Page> = all.iter().filter(|p| &p.set == set).copied().collect();
@@ -819,10 +931,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let m = fit(&all, &opts, cfg)?;
-    report(&format!("train A {}", train_sets.join(",")), &m.a, &rows_a(&all));
-    report(&format!("train B {}", train_sets.join(",")), &m.b, &rows_b(&all, &m.a));
+    report(&format!("train A {}", train_sets.join(",")), &m.a, &rows_a(&all, Which::First));
+    report(&format!("train B {}", train_sets.join(",")), &m.b, &rows_b(&all, &m.a, Which::First));
+    if let Some(s) = &m.second {
+        report(&format!("train second A {}", train_sets.join(",")), &s.a, &rows_a(&all, Which::Second));
+        report(&format!("train second B {}", train_sets.join(",")), &s.b, &rows_b(&all, &s.a, Which::Second));
+        let first = cleaner_with(&Model { second: None, ..m.clone() }, cfg, markup)?;
+        let alone = cleaner_with(&Model { a: s.a.clone(), b: s.b.clone(), columns: None, second: None }, cfg, markup)?;
+        report("train chooser", &s.chooser, &chooser_rows(&all, &first, &alone, &opts));
+        for set in &train_sets {
+            let ps: Vec<&Page> = all.iter().filter(|p| &p.set == set).copied().collect();
+            let (_, _, one) = shingle_score(&first, &ps);
+            let (_, _, two) = shingle_score(&alone, &ps);
+            println!("fit  {set:<24} first model sh_F1={one:.3}, second model alone sh_F1={two:.3}");
+        }
+    }
     if let Some(Columns { first, second, .. }) = &m.columns {
-        let lines_only = cleaner_with(&Model { columns: None, ..m.clone() }, cfg, markup)?;
+        let lines_only = cleaner_with(&Model { columns: None, second: None, ..m.clone() }, cfg, markup)?;
         gate_cv(&all, &m, &opts, cfg, &train_sets)?;
         let (rows, words) = rows_words(&all, &lines_only);
         report(&format!("train columns 1 {}", train_sets.join(",")), first, &rows);
@@ -852,6 +977,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         if let Some(w) = arg("--gate-set-weight") {
             weights.push_str(&format!(" --gate-set-weight {w}"));
+        }
+        if let Some(w) = arg("--second-set-weight") {
+            weights.push_str(&format!(" --second-set-weight {w}"));
+        }
+        if let Some(w) = arg("--chooser-set-weight") {
+            weights.push_str(&format!(" --chooser-set-weight {w}"));
         }
         let command = format!(
             "cargo run --release --example train_cleaner -- BENCH_DIR --train {}{weights} --iterations {iterations}",

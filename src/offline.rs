@@ -106,8 +106,9 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
         result = match ev {
             Emit::Doc(doc) => {
                 let html = doc.markup != Markup::Text;
-                let headline =
-                    (!html && !doc.meta.headline_only).then(|| cleaner.explain_headline(&doc.text)).flatten();
+                let dump = !html && !doc.meta.headline_only;
+                let headline = dump.then(|| cleaner.explain_headline(&doc.text)).flatten();
+                let model = dump.then(|| cleaner.explain_model(&doc.text)).flatten();
                 let (cleaned, tags) = cleaner.explain_document(doc);
                 let mut text = String::new();
                 if html {
@@ -130,6 +131,9 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                     }
                 }
                 text.push_str(&format!("PAGE TYPE {}\n", page_type::explain(&cleaned)));
+                if let Some(m) = model {
+                    text.push_str(&format!("MODEL     {m}\n"));
+                }
                 if let Some(h) = headline {
                     text.push_str(&format!("HEADLINE  {h}\n"));
                 }

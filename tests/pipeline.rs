@@ -406,9 +406,18 @@ fn explain_shows_every_line_with_its_verdict_and_reason() {
     let headline = line_of("HEADLINE");
     assert!(headline.starts_with("HEADLINE  model ") && headline.contains("\"Seoul Unveils Plan"), "{text}");
     assert!(headline.contains(", next "), "{text}");
+    // Which text line model judged the page, and the chooser's probability.
+    let model = line_of("MODEL");
+    assert!(model.starts_with("MODEL     the ") && model.contains("chooser"), "{text}");
     let lines = text
         .lines()
-        .filter(|l| !l.starts_with('#') && !l.starts_with("PAGE TYPE") && !l.starts_with("HEADLINE") && !l.is_empty())
+        .filter(|l| {
+            !l.starts_with('#')
+                && !l.starts_with("PAGE TYPE")
+                && !l.starts_with("HEADLINE")
+                && !l.starts_with("MODEL")
+                && !l.is_empty()
+        })
         .count();
     let inputs = SEEDLIKE.lines().filter(|l| !l.trim().is_empty()).count();
     assert_eq!(lines, inputs, "every non-empty input line is explained");

@@ -37,6 +37,11 @@ pub struct CleanConfig {
     /// A line the rules leave open is kept when the line model gives it at least this probability
     /// of being article text (0 to 1: lower keeps more, higher keeps less).
     pub keep_threshold: f32,
+    /// Page dumps: a chooser fitted on both line models' results hands each page to the model
+    /// that suits it: the first learned mostly from the older sets' pages (2008-2019), the second
+    /// from every page at the same weight (this year's pages are most of them); a page handed to
+    /// the second is not split into columns. False: the first model judges every page.
+    pub second_text_model: bool,
     /// Cut the lines of a page dump that hold several columns of a table layout (a menu, the
     /// article, a sidebar side by side) down to the article's words, with the word model.
     pub split_columns: bool,
@@ -232,6 +237,7 @@ impl Default for CleanConfig {
             max_line_bytes: nz(64 * 1024),
             max_html_blocks: nz(20_000),
             keep_threshold: 0.5,
+            second_text_model: true,
             split_columns: true,
             column_word_threshold: 0.5,
             column_min_share: 0.2,

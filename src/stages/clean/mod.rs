@@ -43,7 +43,7 @@ use config::Rules;
 pub(crate) use explain::explain_line;
 use features::LineStats;
 use headline::{content_terms, find_headlines};
-use model::{LineModel, Rows};
+use model::{LineModel, Rows, Stages};
 pub use training::TrainingLine;
 
 /// The compiled cleaner for one configuration.
@@ -95,6 +95,15 @@ struct FirstPass {
     origin: Vec<usize>,
 }
 
+/// A page dump's lines after the rules and the line model.
+struct Judged {
+    lines: Vec<Line>,
+    /// Which lines `keep_patterns` forced.
+    forced: Vec<bool>,
+    /// The chooser handed the page to the second text model (whose pages are not split).
+    second: bool,
+}
+
 impl Cleaner {
     /// A cleaner with the patterns of `cfg` (compiled once per config, see [`CleanConfig::rules`]).
     pub fn new(cfg: &CleanConfig) -> Result<Self, config::RulesError> {
@@ -115,8 +124,9 @@ impl Cleaner {
 
     /// [`Cleaner::classify`], with or without the column splitter.
     fn classify_text(&self, text: &str, split: bool) -> Vec<Line> {
-        let (mut lines, forced) = self.judge_with_headline(text);
-        if let (true, Some(words)) = (split, &self.model.columns) {
+        let Judged { mut lines, forced, second } = self.judge_with_headline(text);
+        // The second model learned from pages that are not split: its verdicts are final.
+        if let (true, false, Some(words)) = (split, second, &self.model.columns) {
             columns::split_columns(words, &mut lines, &forced, self.column_settings());
         }
         // After the splitter: a bridged paragraph is kept whole, and the splitter's work stays
@@ -126,15 +136,15 @@ impl Cleaner {
     }
 
     /// A page dump's lines judged by the rules and the line model, with the headline found (the
-    /// column splitter's input), and which lines a rule decided.
-    fn judge_with_headline(&self, text: &str) -> (Vec<Line>, Vec<bool>) {
-        let (mut lines, forced) = self.judge_text(text);
+    /// column splitter's input).
+    fn judge_with_headline(&self, text: &str) -> Judged {
+        let Judged { mut lines, forced, second } = self.judge_text(text);
         // Headlines first: a headline's words are never cut, and the splitter learns from body lines.
         let rules = find_headlines(&mut lines, &forced, &self.cfg);
         if self.cfg.headline_model && self.ranks_headline(&lines) {
             headline_model::rerank(&mut lines, &forced, rules, &self.cfg, &headline_weights::TEXT);
         }
-        (lines, forced)
+        Judged { lines, forced, second }
     }
 
     /// How the column splitter decides, from `[clean]`.
@@ -158,7 +168,7 @@ impl Cleaner {
     /// The headline model's candidates on a page dump and their texts, as the daemon sees them
     /// before the model picks one (the training command's rows).
     pub fn headline_candidates(&self, text: &str) -> HeadlineCandidates {
-        let (mut lines, forced) = self.judge_text(text);
+        let Judged { mut lines, forced, .. } = self.judge_text(text);
         let rules = find_headlines(&mut lines, &forced, &self.cfg);
         let candidates = headline_model::candidates(&lines, &forced, &rules, &self.cfg);
         HeadlineCandidates {
@@ -195,12 +205,30 @@ impl Cleaner {
         Some(out)
     }
 
-    /// A page dump's lines through the rules and the line model, and which lines `keep_patterns`
-    /// forced.
-    fn judge_text(&self, text: &str) -> (Vec<Line>, Vec<bool>) {
+    /// For `newsmill explain`: which text line model judged a page dump, and the chooser's
+    /// probability (none on a page too short for the model).
+    pub(crate) fn explain_model(&self, text: &str) -> Option<String> {
+        let FirstPass { mut lines, forced, .. } = self.first_pass(text.lines(), self.cfg.drop_repeated_lines, false);
+        if lines.len() < self.cfg.min_model_lines.get() {
+            return None;
+        }
+        attach_captions(&mut lines);
+        let open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
+        let p = self.model.chooser_probability(&line_features(&lines), &open)?;
+        Some(match (self.cfg.second_text_model, p >= 0.5) {
+            (false, _) => format!("the first (second_text_model = false; the chooser gave the second {p:.2})"),
+            (true, true) => format!("the second, not split into columns (chooser {p:.2})"),
+            (true, false) => format!("the first (chooser {p:.2} for the second)"),
+        })
+    }
+
+    /// A page dump's lines through the rules and the line model (the first or the second, as the
+    /// chooser decides).
+    fn judge_text(&self, text: &str) -> Judged {
         let FirstPass { mut lines, forced, .. } = self.first_pass(text.lines(), self.cfg.drop_repeated_lines, false);
         attach_captions(&mut lines);
         let open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
+        let mut second = false;
         if lines.len() < self.cfg.min_model_lines.get() {
             // Too little page for the model's context (a JSON-lines body, a short note): keep prose.
             for (line, _) in lines.iter_mut().zip(&open).filter(|(l, o)| **o && !l.prose) {
@@ -208,14 +236,16 @@ impl Cleaner {
             }
         } else {
             let features = line_features(&lines);
-            self.judge(&self.model, &mut lines, &features, &open);
+            let (stages, chosen) = self.model.choose(&features, &open, self.cfg.second_text_model);
+            second = chosen;
+            self.judge(stages, &mut lines, &features, &open);
             // After the model, so that its training rows stay those of the page as it is.
             let mut kept: Vec<bool> =
                 lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
             end_at_comments(&mut lines, &mut kept, 0, &self.rules.comments_start);
         }
         self.finish_lines(&mut lines);
-        (lines, forced)
+        Judged { lines, forced, second }
     }
 
     /// After the model: mends holes in the body, and keeps the prose when nothing at all was kept.
@@ -248,7 +278,7 @@ impl Cleaner {
         if fragment {
             return HtmlCleaned { lines, meta, tags, signals };
         }
-        self.judge(&self.html_model, &mut lines, &features, &open);
+        self.judge(self.html_model.first(), &mut lines, &features, &open);
         // The comments rules take only blocks left open for the model: those are the ones it
         // would have judged.
         let in_comments = |l: &Line| l.class == LineClass::Drop("comment_section");
@@ -263,7 +293,7 @@ impl Cleaner {
 
     /// Runs `model` over the open lines: each gets its probability, and those under
     /// `keep_threshold` are dropped.
-    fn judge(&self, model: &LineModel, lines: &mut [Line], features: &Rows, open: &[bool]) {
+    fn judge(&self, model: &Stages, lines: &mut [Line], features: &Rows, open: &[bool]) {
         let words: Vec<f32> = lines.iter().map(|l| l.words as f32).collect();
         let p = model.keep_probabilities(features, open, &words);
         for ((line, p), _) in lines.iter_mut().zip(p).zip(open).filter(|(_, o)| **o) {
@@ -282,7 +312,7 @@ impl Cleaner {
     /// post): its blocks are then judged like any others.
     fn judge_comments(&self, lines: &mut [Line], features: &Rows, comments: &[bool]) {
         let words: Vec<f32> = lines.iter().map(|l| l.words as f32).collect();
-        let p = self.html_model.keep_probabilities(features, comments, &words);
+        let p = self.html_model.first().keep_probabilities(features, comments, &words);
         for ((line, p), _) in lines.iter_mut().zip(p).zip(comments).filter(|(_, c)| **c) {
             line.score = Some(p);
         }
@@ -1007,6 +1037,49 @@ mod tests {
         };
         assert!(cut(page, true, 0.9) >= 2);
         assert_eq!(cut(page, false, 0.9), 0);
+    }
+
+    #[test]
+    fn the_chooser_hands_a_page_to_the_second_model_which_is_not_split() {
+        use model::{Mlp, N_CHOOSER, SecondWeights};
+        let page = include_str!("../../../tests/fixtures/columns.txt");
+        // A chooser that always picks the second model, whose stages keep every line they judge:
+        // a constant network (no hidden weight) whose output is the bias.
+        const ALWAYS: Mlp<'static> = Mlp {
+            mean: &[0.0; N_CHOOSER],
+            scale: &[1.0; N_CHOOSER],
+            hidden: &[0.0; N_CHOOSER],
+            hidden_bias: &[0.0],
+            output: &[0.0],
+            output_bias: 10.0,
+        };
+        let (n_a, n_b) = (weights::STAGE_A.mean.len(), weights::STAGE_B.mean.len());
+        let zeros = vec![0f32; n_b];
+        let ones = vec![1f32; n_b];
+        let keep = |n: usize| Mlp {
+            mean: &zeros[..n],
+            scale: &ones[..n],
+            hidden: &zeros[..n],
+            hidden_bias: &[0.0],
+            output: &[0.0],
+            output_bias: 10.0,
+        };
+        let (keep_a, keep_b) = (keep(n_a), keep(n_b));
+        let model =
+            LineModel::shipped().with_second(SecondWeights { stage_a: &keep_a, stage_b: &keep_b, chooser: &ALWAYS });
+        let with = |second_text_model: bool| {
+            let cfg = CleanConfig { second_text_model, ..CleanConfig::default() };
+            Cleaner::with_models(&cfg, model.clone(), LineModel::shipped_html()).unwrap()
+        };
+        let judged = with(true).judge_text(page);
+        assert!(judged.second);
+        // Every line the rules left open is kept by the second model's stages, and none is cut.
+        let lines = with(true).classify(page);
+        assert!(lines.iter().all(|l| l.cut.is_none()), "{lines:#?}");
+        assert!(lines.iter().all(|l| l.class != LineClass::Drop("model")), "{lines:#?}");
+        // Turned off, the first model judges the page and the splitter cuts its columns.
+        assert!(!with(false).judge_text(page).second);
+        assert!(with(false).classify(page).iter().any(|l| l.cut.is_some()));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! learns the context smoothing that jusText does by hand. Weights live in `weights.rs`, written by
 //! `cargo run --release --example train_cleaner` (see docs/cleaner-model.md).
 
-use super::features::main_block_by;
+use super::features::{FEATURE_NAMES, N_FEATURES, main_block_by};
 
 pub use super::net::{HIDDEN, Mlp, Net, Rows, activation, activation_slope, sigmoid};
 use super::{html_weights, weights};
@@ -99,48 +99,29 @@ pub struct ColumnWeights<'w, 'a> {
     pub gate: Option<&'w Mlp<'a>>,
 }
 
-/// The two stages of the line model.
+/// The second text line model's weights and its chooser's.
+#[derive(Debug, Clone, Copy)]
+pub struct SecondWeights<'w, 'a> {
+    /// Its stage A.
+    pub stage_a: &'w Mlp<'a>,
+    /// Its stage B.
+    pub stage_b: &'w Mlp<'a>,
+    /// The chooser ([`chooser_names`]).
+    pub chooser: &'w Mlp<'a>,
+}
+
+/// The two stages of one line model.
 #[derive(Debug, Clone)]
-pub struct LineModel {
+pub struct Stages {
     /// Judges lines from their features.
     stage_a: Net,
     /// Judges lines from their features and stage A's verdicts around them.
     stage_b: Net,
-    /// Judges the words of kept lines, to cut off other columns' words (page dumps only).
-    pub columns: Option<super::columns::ColumnModel>,
 }
 
-impl LineModel {
-    /// A line model from its two stages' weights, and the column splitter's two passes and its
-    /// gate (page dumps) or none (HTML).
-    pub fn new(stage_a: &Mlp<'_>, stage_b: &Mlp<'_>, columns: Option<ColumnWeights<'_, '_>>) -> Self {
-        Self {
-            stage_a: Net::new(stage_a),
-            stage_b: Net::new(stage_b),
-            columns: columns.map(|c| super::columns::ColumnModel {
-                first: Net::new(c.first),
-                second: Net::new(c.second),
-                gate: c.gate.map(Net::new),
-            }),
-        }
-    }
-
-    /// The model shipped with newsmill (`weights.rs`).
-    pub fn shipped() -> Self {
-        Self::new(
-            &weights::STAGE_A,
-            &weights::STAGE_B,
-            Some(ColumnWeights {
-                first: &weights::COLUMNS_A,
-                second: &weights::COLUMNS_B,
-                gate: Some(&weights::COLUMNS_GATE),
-            }),
-        )
-    }
-
-    /// The model for HTML blocks shipped with newsmill (`html_weights.rs`).
-    pub fn shipped_html() -> Self {
-        Self::new(&html_weights::STAGE_A, &html_weights::STAGE_B, None)
+impl Stages {
+    fn new(stage_a: &Mlp<'_>, stage_b: &Mlp<'_>) -> Self {
+        Self { stage_a: Net::new(stage_a), stage_b: Net::new(stage_b) }
     }
 
     /// Stage A's probability for every line; `open[i]` is false where the rules already decided.
@@ -156,6 +137,125 @@ impl LineModel {
             .zip(open)
             .map(|(x, &o)| if o { self.stage_b.probability(x) } else { 0.0 })
             .collect()
+    }
+}
+
+/// A second line model for page dumps, and the chooser that hands it a page. The first model
+/// learned with the older sets' pages weighing ten times or more as much as this year's (their
+/// layouts wrap columns into lines, which this year's seldom do); the second learned from every
+/// page at the same weight. The chooser, fitted on which of the two scores better on each page,
+/// decides from the page's mean line measures.
+#[derive(Debug, Clone)]
+struct SecondModel {
+    stages: Stages,
+    chooser: Net,
+}
+
+/// The chooser's inputs: the mean of every line feature over the lines the model judges, then
+/// the log of their count and of all the page's lines.
+pub fn chooser_names() -> Vec<String> {
+    let mut names: Vec<String> = FEATURE_NAMES.iter().map(|n| format!("mean_{n}")).collect();
+    names.extend(["ln_open_lines".to_string(), "ln_lines".to_string()]);
+    names
+}
+
+/// The number of the chooser's inputs.
+pub const N_CHOOSER: usize = N_FEATURES + 2;
+
+/// [`chooser_names`] for a page: `features` of every line, `open` where the model judges it.
+pub fn chooser_measures(features: &Rows, open: &[bool]) -> [f32; N_CHOOSER] {
+    let mut out = [0f32; N_CHOOSER];
+    let mut n = 0usize;
+    for (row, _) in features.iter().zip(open).filter(|(_, o)| **o) {
+        for (s, x) in out.iter_mut().zip(row) {
+            *s += x;
+        }
+        n += 1;
+    }
+    let count = n.max(1) as f32;
+    for s in &mut out[..N_FEATURES] {
+        *s /= count;
+    }
+    out[N_FEATURES] = (1.0 + n as f32).ln();
+    out[N_FEATURES + 1] = (1.0 + open.len() as f32).ln();
+    out
+}
+
+/// The line model: its stages, for page dumps the column splitter, and a second model with the
+/// chooser that hands it pages.
+#[derive(Debug, Clone)]
+pub struct LineModel {
+    /// The first (for HTML, the only) model's two stages.
+    first: Stages,
+    /// Judges the words of kept lines, to cut off other columns' words (page dumps only).
+    pub columns: Option<super::columns::ColumnModel>,
+    /// A second model for page dumps and its chooser (none: every page is the first's).
+    second: Option<SecondModel>,
+}
+
+impl LineModel {
+    /// A line model from its two stages' weights, and the column splitter's two passes and its
+    /// gate (page dumps) or none (HTML).
+    pub fn new(stage_a: &Mlp<'_>, stage_b: &Mlp<'_>, columns: Option<ColumnWeights<'_, '_>>) -> Self {
+        Self {
+            first: Stages::new(stage_a, stage_b),
+            columns: columns.map(|c| super::columns::ColumnModel {
+                first: Net::new(c.first),
+                second: Net::new(c.second),
+                gate: c.gate.map(Net::new),
+            }),
+            second: None,
+        }
+    }
+
+    /// This model with a second model and its chooser (page dumps).
+    pub fn with_second(self, second: SecondWeights<'_, '_>) -> Self {
+        let stages = Stages::new(second.stage_a, second.stage_b);
+        Self { second: Some(SecondModel { stages, chooser: Net::new(second.chooser) }), ..self }
+    }
+
+    /// The model shipped with newsmill (`weights.rs`).
+    pub fn shipped() -> Self {
+        Self::new(
+            &weights::STAGE_A,
+            &weights::STAGE_B,
+            Some(ColumnWeights {
+                first: &weights::COLUMNS_A,
+                second: &weights::COLUMNS_B,
+                gate: Some(&weights::COLUMNS_GATE),
+            }),
+        )
+        .with_second(SecondWeights {
+            stage_a: &weights::SECOND_A,
+            stage_b: &weights::SECOND_B,
+            chooser: &weights::SECOND_CHOOSER,
+        })
+    }
+
+    /// The model for HTML blocks shipped with newsmill (`html_weights.rs`).
+    pub fn shipped_html() -> Self {
+        Self::new(&html_weights::STAGE_A, &html_weights::STAGE_B, None)
+    }
+
+    /// The first model's stages (HTML blocks, and a page dump the chooser leaves to it).
+    pub(crate) fn first(&self) -> &Stages {
+        &self.first
+    }
+
+    /// The stages that judge a page dump, and whether they are the second model's: the chooser's
+    /// pick when `allow_second`, else the first's.
+    pub(crate) fn choose(&self, features: &Rows, open: &[bool], allow_second: bool) -> (&Stages, bool) {
+        match &self.second {
+            Some(s) if allow_second && s.chooser.probability(&chooser_measures(features, open)) >= 0.5 => {
+                (&s.stages, true)
+            }
+            _ => (&self.first, false),
+        }
+    }
+
+    /// The chooser's probability that the second model suits a page (none without one).
+    pub(crate) fn chooser_probability(&self, features: &Rows, open: &[bool]) -> Option<f32> {
+        self.second.as_ref().map(|s| s.chooser.probability(&chooser_measures(features, open)))
     }
 }
 
@@ -179,6 +279,9 @@ mod tests {
             weights::COLUMNS_A,
             weights::COLUMNS_B,
             weights::COLUMNS_GATE,
+            weights::SECOND_A,
+            weights::SECOND_B,
+            weights::SECOND_CHOOSER,
             html_weights::STAGE_A,
         ] {
             let net = Net::new(&mlp);
@@ -226,6 +329,8 @@ mod tests {
         for (m, n, name) in [
             (&weights::STAGE_A, n_a, "A"),
             (&weights::STAGE_B, n_b, "B"),
+            (&weights::SECOND_A, n_a, "second A"),
+            (&weights::SECOND_B, n_b, "second B"),
             (&html_weights::STAGE_A, html_a, "HTML A"),
             (&html_weights::STAGE_B, html_b, "HTML B"),
         ] {
@@ -237,10 +342,29 @@ mod tests {
             (&weights::COLUMNS_A, N_WORD_FEATURES),
             (&weights::COLUMNS_B, N_SECOND_FEATURES),
             (&weights::COLUMNS_GATE, N_GATE),
+            (&weights::SECOND_CHOOSER, N_CHOOSER),
         ] {
             let h = m.hidden_bias.len();
             let shape = (m.mean.len(), m.scale.len(), m.hidden.len(), m.output.len());
-            assert_eq!(shape, (n, n, n * h, h), "retrain the column model");
+            assert_eq!(shape, (n, n, n * h, h), "retrain the column model or the chooser");
         }
+        assert_eq!(chooser_names().len(), N_CHOOSER);
+    }
+
+    #[test]
+    fn chooser_measures_average_the_open_lines() {
+        let mut rows = Rows::new(N_FEATURES);
+        let (a, b, c): (Vec<f32>, Vec<f32>, Vec<f32>) =
+            (vec![1.0; N_FEATURES], vec![3.0; N_FEATURES], vec![100.0; N_FEATURES]);
+        for r in [&a, &b, &c] {
+            rows.push(r);
+        }
+        let m = chooser_measures(&rows, &[true, true, false]);
+        assert!(m[..N_FEATURES].iter().all(|&x| x == 2.0), "{m:?}");
+        assert_eq!(m[N_FEATURES], 3f32.ln());
+        assert_eq!(m[N_FEATURES + 1], 4f32.ln());
+        // A page with no open line: zeros, not a division by zero.
+        let none = chooser_measures(&rows, &[false; 3]);
+        assert!(none[..N_FEATURES].iter().all(|&x| x == 0.0));
     }
 }

@@ -45,10 +45,14 @@ impl Cleaner {
     }
 
     /// The column splitter's gate measures of a page dump ([`columns::GATE_NAMES`]), or `None`
-    /// when its fixed gates leave the page whole: the rows the training command fits the gate on.
+    /// when its fixed gates leave the page whole or the chooser hands the page to the second text
+    /// model: the rows the training command fits the gate on.
     pub fn split_gate_measures(&self, text: &str) -> Option<[f32; columns::N_GATE]> {
         let words = self.model.columns.as_ref()?;
-        let (lines, forced) = self.judge_with_headline(text);
+        let super::Judged { lines, forced, second } = self.judge_with_headline(text);
+        if second {
+            return None;
+        }
         columns::gate_measures(words, &lines, &forced, self.column_settings())
     }
 
