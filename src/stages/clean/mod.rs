@@ -205,15 +205,22 @@ impl Cleaner {
         Some(out)
     }
 
+    /// A page dump's lines after the per-line rules and the captions, which `keep_patterns`
+    /// forced, and which the line model is to judge.
+    fn open_lines(&self, text: &str) -> (Vec<Line>, Vec<bool>, Vec<bool>) {
+        let FirstPass { mut lines, forced, .. } = self.first_pass(text.lines(), self.cfg.drop_repeated_lines, false);
+        attach_captions(&mut lines);
+        let open = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
+        (lines, forced, open)
+    }
+
     /// For `newsmill explain`: which text line model judged a page dump, and the chooser's
     /// probability (none on a page too short for the model).
     pub(crate) fn explain_model(&self, text: &str) -> Option<String> {
-        let FirstPass { mut lines, forced, .. } = self.first_pass(text.lines(), self.cfg.drop_repeated_lines, false);
+        let (lines, _, open) = self.open_lines(text);
         if lines.len() < self.cfg.min_model_lines.get() {
             return None;
         }
-        attach_captions(&mut lines);
-        let open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
         let p = self.model.chooser_probability(&line_features(&lines), &open)?;
         Some(match (self.cfg.second_text_model, p >= 0.5) {
             (false, _) => format!("the first (second_text_model = false; the chooser gave the second {p:.2})"),
@@ -225,9 +232,7 @@ impl Cleaner {
     /// A page dump's lines through the rules and the line model (the first or the second, as the
     /// chooser decides).
     fn judge_text(&self, text: &str) -> Judged {
-        let FirstPass { mut lines, forced, .. } = self.first_pass(text.lines(), self.cfg.drop_repeated_lines, false);
-        attach_captions(&mut lines);
-        let open: Vec<bool> = lines.iter().zip(&forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
+        let (mut lines, forced, open) = self.open_lines(text);
         let mut second = false;
         if lines.len() < self.cfg.min_model_lines.get() {
             // Too little page for the model's context (a JSON-lines body, a short note): keep prose.

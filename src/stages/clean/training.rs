@@ -2,8 +2,8 @@
 //! model decides it, and the column splitter's words (`examples/train_cleaner.rs`).
 
 use super::model::Rows;
-use super::{Cleaner, FirstPass, HtmlPass, attach_captions, columns, line_features};
-use crate::record::{Line, LineClass};
+use super::{Cleaner, FirstPass, HtmlPass, columns, line_features};
+use crate::record::Line;
 
 /// Lines as training rows: text, features and whether the model decides them.
 fn training_rows(lines: Vec<Line>, features: &Rows, open: Vec<bool>) -> Vec<TrainingLine> {
@@ -65,10 +65,8 @@ impl Cleaner {
     /// Every line with its features and whether the model decides it (the rules left it open):
     /// what the training command learns from.
     pub fn training_lines(&self, text: &str) -> Vec<TrainingLine> {
-        let FirstPass { mut lines, forced, .. } = self.first_pass(text.lines(), self.cfg.drop_repeated_lines, false);
-        attach_captions(&mut lines);
+        let (lines, _, open) = self.open_lines(text);
         let features = line_features(&lines);
-        let open: Vec<bool> = lines.iter().zip(forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
         training_rows(lines, &features, open)
     }
 }
