@@ -246,9 +246,7 @@ impl LineModel {
     /// pick when `allow_second`, else the first's.
     pub(crate) fn choose(&self, features: &Rows, open: &[bool], allow_second: bool) -> (&Stages, bool) {
         match &self.second {
-            Some(s) if allow_second && s.chooser.probability(&chooser_measures(features, open)) >= 0.5 => {
-                (&s.stages, true)
-            }
+            Some(s) if allow_second && self.chooser_probability(features, open) >= Some(0.5) => (&s.stages, true),
             _ => (&self.first, false),
         }
     }
