@@ -113,6 +113,11 @@ impl<T> Receiver<T> {
         Some(item)
     }
 
+    /// Whether the channel is closed and empty: no item will ever come.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.items.is_closed() && self.items.is_empty()
+    }
+
     fn give_back(&self) {
         let owed = self.bound.debt.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |d| d.checked_sub(1)).is_ok();
         if owed {
@@ -211,6 +216,18 @@ impl<T> Control<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finished_once_closed_and_drained() {
+        let (tx, rx) = bounded::<u32>(2);
+        tx.send_blocking(1).unwrap();
+        assert!(!rx.is_finished(), "open");
+        tx.close();
+        assert!(!rx.is_finished(), "closed, but an item is left");
+        assert_eq!(rx.try_recv(), Some(1));
+        assert!(rx.is_finished());
+        assert_eq!(rx.recv_blocking(), Err(RecvError));
+    }
 
     #[test]
     fn holds_at_most_its_bound_and_the_bound_can_change() {

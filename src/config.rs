@@ -128,6 +128,10 @@ pub struct RuntimeConfig {
     /// waking a thread for each; 0 wakes it for each. Adds at most this much to a document's way
     /// through each stage while the pipeline is busy.
     pub linger_ms: u64,
+    /// How the pipeline's worker threads are scheduled: "batch" (Linux `SCHED_BATCH`: a worker
+    /// woken by a document does not preempt the one running, so busy cores switch between
+    /// workers far less often) or "normal".
+    pub worker_scheduling: crate::sched::Scheduling,
 }
 
 impl RuntimeConfig {
@@ -135,11 +139,16 @@ impl RuntimeConfig {
     pub fn linger(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.linger_ms)
     }
+
+    /// How the stages' workers wait for items and are scheduled.
+    pub fn pace(&self) -> crate::runner::Pace {
+        crate::runner::Pace { linger: self.linger(), scheduling: self.worker_scheduling }
+    }
 }
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        Self { shutdown_grace_ms: nz64(30_000), linger_ms: 5 }
+        Self { shutdown_grace_ms: nz64(30_000), linger_ms: 5, worker_scheduling: crate::sched::Scheduling::Batch }
     }
 }
 

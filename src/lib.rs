@@ -18,6 +18,7 @@ pub(crate) mod per_thread;
 pub mod record;
 pub mod retry;
 pub mod runner;
+pub mod sched;
 pub mod sink;
 pub mod stages;
 pub mod state;

@@ -120,9 +120,18 @@ pub(crate) struct StageContext {
     pub dead_letter: Option<DeadLetterTx>,
     /// To acknowledge items that end here on purpose.
     pub acks: Arc<dyn Acknowledge>,
+    /// How its workers wait for items and are scheduled.
+    pub pace: Pace,
+}
+
+/// How a stage's workers wait for items and ask to be scheduled (`[runtime]`).
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
     /// How long a worker that finds its input empty after an item waits before it sleeps on the
-    /// queue (`[runtime] linger_ms`; see [`spawn_workers`]).
+    /// queue (`linger_ms`; see [`spawn_workers`]).
     pub linger: Duration,
+    /// The workers' scheduling policy (`worker_scheduling`).
+    pub scheduling: crate::sched::Scheduling,
 }
 
 /// A running stage: its workers, and what it takes to start more or let some go.
@@ -204,8 +213,8 @@ pub(crate) fn spawn_stage<T: Transform>(
     // The histogram is looked up once rather than per document (a no-op unless the metrics
     // recorder was installed before the stage started).
     let timing = metrics::histogram!(PROCESSING_SECONDS, "stage" => T::STAGE);
-    let linger = ctx.linger;
-    spawn_workers(Arc::new(Pass { transform, output, ctx, timing }), workers, linger, input)
+    let pace = ctx.pace;
+    spawn_workers(Arc::new(Pass { transform, output, ctx, timing }), workers, pace, input)
 }
 
 /// Starts `workers` workers doing `work` on what arrives on `input`, each on a blocking-pool
@@ -220,9 +229,10 @@ pub(crate) fn spawn_stage<T: Transform>(
 pub(crate) fn spawn_workers<W: Work>(
     work: Arc<W>,
     workers: usize,
-    linger: Duration,
+    pace: Pace,
     input: crate::channel::Receiver<W::In>,
 ) -> Stage {
+    let Pace { linger, scheduling } = pace;
     let to_quit = Arc::new(AtomicUsize::new(0));
     let quit = to_quit.clone();
     // The spawner holds `work`, and with it the next stage's sender: it is dropped once the
@@ -232,6 +242,7 @@ pub(crate) fn spawn_workers<W: Work>(
         let span = info_span!("worker", stage = W::STAGE, worker);
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
+            let _scheduled = scheduling.enter();
             debug!("Worker started.");
             // Set by an item: the next time the input is empty, wait `linger` once before
             // sleeping on it.
@@ -239,7 +250,9 @@ pub(crate) fn spawn_workers<W: Work>(
             while !should_quit(&quit) {
                 let item = match input.try_recv() {
                     Some(item) => item,
-                    None if may_linger => {
+                    // An ended input has nothing to linger for: at shutdown every stage
+                    // would otherwise wait out its linger in turn.
+                    None if may_linger && !input.is_finished() => {
                         may_linger = false;
                         std::thread::sleep(linger);
                         continue;
@@ -433,7 +446,7 @@ mod tests {
             counters: Arc::new(StageCounters::default()),
             dead_letter: Some(DeadLetterTx::new(dl_tx, 100)),
             acks: Arc::new(crate::stages::source::checkpoint::Tracker::new(10, vec![])),
-            linger: Duration::from_millis(20),
+            pace: Pace { linger: Duration::from_millis(20), scheduling: crate::sched::Scheduling::Normal },
         };
         let stage = spawn_stage(Arc::new(Picky), 1, in_rx, Some(out_tx), ctx);
         // One item, then a pause longer than the linger (the worker goes back to sleeping on the
@@ -449,6 +462,46 @@ mod tests {
         assert_eq!(out, ["a", "b", "c", "d"]);
     }
 
+    /// Records the scheduling policy of the thread each item is taken on.
+    #[cfg(target_os = "linux")]
+    struct Policies(std::sync::Mutex<Vec<i32>>);
+
+    #[cfg(target_os = "linux")]
+    impl Work for Policies {
+        type In = ();
+        const STAGE: &'static str = "policies";
+
+        fn take(&self, (): ()) -> bool {
+            // SAFETY: pid 0 is the calling thread.
+            let policy = unsafe { libc::sched_getscheduler(0) };
+            self.0.lock().unwrap().push(policy);
+            true
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn workers_run_under_the_policy_asked_for_and_their_threads_go_back_as_they_came() {
+        for (scheduling, policy) in [
+            (crate::sched::Scheduling::Batch, libc::SCHED_BATCH),
+            (crate::sched::Scheduling::Normal, libc::SCHED_OTHER),
+        ] {
+            let (tx, rx) = crate::channel::bounded(4);
+            let work = Arc::new(Policies(std::sync::Mutex::new(Vec::new())));
+            let pace = Pace { linger: Duration::ZERO, scheduling };
+            let stage = spawn_workers(work.clone(), 2, pace, rx);
+            for () in [(); 6] {
+                tx.send(()).await.unwrap();
+            }
+            tx.close();
+            stage.join().await;
+            assert_eq!(*work.0.lock().unwrap(), [policy; 6]);
+            // The blocking pool's threads the workers ran on are back to the normal policy.
+            let after = tokio::task::spawn_blocking(|| unsafe { libc::sched_getscheduler(0) }).await.unwrap();
+            assert_eq!(after, libc::SCHED_OTHER);
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn panics_and_rejections_go_to_the_dead_letter_and_the_worker_goes_on() {
         let (in_tx, in_rx) = crate::channel::bounded(4);
@@ -459,7 +512,7 @@ mod tests {
             counters: counters.clone(),
             dead_letter: Some(DeadLetterTx::new(dl_tx, 100)),
             acks: Arc::new(crate::stages::source::checkpoint::Tracker::new(10, vec![])),
-            linger: Duration::from_millis(1),
+            pace: Pace { linger: Duration::from_millis(1), scheduling: crate::sched::Scheduling::Batch },
         };
         let stage = spawn_stage(Arc::new(Picky), 1, in_rx, Some(out_tx), ctx);
         for text in ["a", "boom", "bad", "skip", "b"] {

@@ -126,7 +126,7 @@ impl Stages {
             counters: counters[id.index()].clone(),
             dead_letter,
             acks: acks.clone(),
-            linger: cfg.runtime.linger(),
+            pace: cfg.runtime.pace(),
         };
         let mut pools: [Option<Arc<Stage>>; 6] = Default::default();
         let dl = || Some(dead_letter.clone());

@@ -45,9 +45,8 @@ pub struct SourceContext {
     pub counters: Arc<StageCounters>,
     /// Set while the source cannot reach its input (a broker that is away): not ready.
     pub input_down: Arc<std::sync::atomic::AtomicBool>,
-    /// How long a reader that has emptied its queue of files waits for more before it sleeps on
-    /// it (`[runtime] linger_ms`).
-    pub linger: std::time::Duration,
+    /// How the readers wait for files and are scheduled (`[runtime]`).
+    pub pace: crate::runner::Pace,
 }
 
 /// A producer of documents. Every document (and every rejection of input) carries a
@@ -217,8 +216,8 @@ impl FileSource {
         let (dead_letter, counters, cancel) = (ctx.dead_letter.clone(), ctx.counters.clone(), ctx.cancel.clone());
         // A thread of its own per reader: a file's read is blocking work, and handing each file
         // to the blocking pool and back cost two thread switches a file.
-        let linger = ctx.linger;
-        let readers = crate::runner::spawn_workers(Arc::new(reader), self.cfg.workers.get(), linger, job_rx);
+        let pace = ctx.pace;
+        let readers = crate::runner::spawn_workers(Arc::new(reader), self.cfg.workers.get(), pace, job_rx);
 
         let (wake_tx, mut wake_rx) = tokio::sync::mpsc::channel::<()>(1);
         let _watcher = if self.once { None } else { watch(&self.cfg.paths, wake_tx) };
