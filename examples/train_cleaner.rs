@@ -813,6 +813,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(t) = arg("--threshold") {
         cfg.keep_threshold = t.parse()?;
     }
+    // The networks learn with the rules' headline, not the headline model's: that model learns
+    // from theirs (`train_headline`), and with each fitted on the other the two commands never
+    // settled on one pair of weight files. So `train_cleaner` does not read the headline weights,
+    // and `train_cleaner` then `train_headline` rebuild both files byte for byte.
+    cfg.headline_model = false;
     let cfg = &cfg;
 
     let cleaner = Cleaner::new(cfg)?;
