@@ -336,46 +336,109 @@ impl Rules {
     /// Compiles the rules of `cfg`, naming every pattern that does not compile.
     pub(crate) fn compile(cfg: &CleanConfig) -> Result<Self, RulesError> {
         let mut errors = Vec::new();
+        let singles: [(&'static str, &str); 13] = [
+            ("copyright_pattern", &cfg.copyright_pattern),
+            ("credit_pattern", &cfg.credit_pattern),
+            ("caption_credit_pattern", &cfg.caption_credit_pattern),
+            ("caption_pattern", &cfg.caption_pattern),
+            ("comments_start_pattern", &cfg.comments_start_pattern),
+            ("teaser_pattern", &cfg.teaser_pattern),
+            ("tags_pattern", &cfg.tags_pattern),
+            ("share_pattern", &cfg.share_pattern),
+            ("consent_pattern", &cfg.consent_pattern),
+            ("banner_pattern", &cfg.banner_pattern),
+            ("identifier_pattern", &cfg.identifier_pattern),
+            ("byline_pattern", &cfg.byline_pattern),
+            ("dateline_pattern", &cfg.dateline_pattern),
+        ];
+        let either = format!("(?:{})|(?:{})", cfg.copyright_pattern, cfg.caption_pattern);
+        let mut sources: Vec<&str> = singles.iter().map(|(_, p)| *p).collect();
+        sources.push(&either);
+        let mut compiled = compile_on_two_threads(&sources).into_iter();
         // A pattern that does not compile is named, and the empty class (which matches nothing)
         // stands in for it, so that every bad pattern is found in one go; nothing built with it
         // is returned.
         let never = Regex::new(r"[^\s\S]").map_err(|e| RulesError(vec![("(built-in)", e.to_string())]))?;
-        let mut one = |key: &'static str, pattern: &str| {
-            PerThread::new(Regex::new(pattern).unwrap_or_else(|e| {
-                errors.push((key, format!("bad regular expression: {e}")));
+        let mut one: Vec<PerThread<Regex>> = Vec::with_capacity(singles.len());
+        for ((key, _), result) in singles.iter().zip(compiled.by_ref()) {
+            one.push(PerThread::new(result.unwrap_or_else(|e| {
+                errors.push((*key, format!("bad regular expression: {e}")));
                 never.clone()
-            }))
-        };
-        let ui: HashSet<String> = cfg.ui_labels.iter().map(|l| l.to_lowercase()).collect();
-        let mut rules = Self {
-            max_label_bytes: ui.iter().map(String::len).max().unwrap_or(0),
-            ui,
-            copyright: one("copyright_pattern", &cfg.copyright_pattern),
-            credit: one("credit_pattern", &cfg.credit_pattern),
-            caption_credit: one("caption_credit_pattern", &cfg.caption_credit_pattern),
-            caption: one("caption_pattern", &cfg.caption_pattern),
-            copyright_or_caption: None,
-            comments_start: one("comments_start_pattern", &cfg.comments_start_pattern),
-            teaser: one("teaser_pattern", &cfg.teaser_pattern),
-            tags: one("tags_pattern", &cfg.tags_pattern),
-            share: one("share_pattern", &cfg.share_pattern),
-            consent: one("consent_pattern", &cfg.consent_pattern),
-            banner: one("banner_pattern", &cfg.banner_pattern),
-            identifier: one("identifier_pattern", &cfg.identifier_pattern),
-            byline: one("byline_pattern", &cfg.byline_pattern),
-            dateline: one("dateline_pattern", &cfg.dateline_pattern),
-            drop: PerThread::new(RegexSet::empty()),
-            keep: PerThread::new(RegexSet::empty()),
-        };
-        rules.drop = PerThread::new(pattern_set("drop_patterns", &cfg.drop_patterns, &mut errors));
-        rules.keep = PerThread::new(pattern_set("keep_patterns", &cfg.keep_patterns, &mut errors));
+            })));
+        }
+        // Past the regex size limit the two are asked one after the other instead.
+        let copyright_or_caption = compiled.next().and_then(Result::ok).map(PerThread::new);
+        let drop = pattern_set("drop_patterns", &cfg.drop_patterns, &mut errors);
+        let keep = pattern_set("keep_patterns", &cfg.keep_patterns, &mut errors);
         if !errors.is_empty() {
             return Err(RulesError(errors));
         }
-        rules.copyright_or_caption =
-            Regex::new(&format!("(?:{})|(?:{})", cfg.copyright_pattern, cfg.caption_pattern)).ok().map(PerThread::new);
-        Ok(rules)
+        let [
+            copyright,
+            credit,
+            caption_credit,
+            caption,
+            comments_start,
+            teaser,
+            tags,
+            share,
+            consent,
+            banner,
+            identifier,
+            byline,
+            dateline,
+        ]: [PerThread<Regex>; 13] =
+            one.try_into().map_err(|_| RulesError(vec![("(built-in)", "a pattern went missing".into())]))?;
+        let ui: HashSet<String> = cfg.ui_labels.iter().map(|l| l.to_lowercase()).collect();
+        Ok(Self {
+            max_label_bytes: ui.iter().map(String::len).max().unwrap_or(0),
+            ui,
+            copyright,
+            credit,
+            caption_credit,
+            caption,
+            copyright_or_caption,
+            comments_start,
+            teaser,
+            tags,
+            share,
+            consent,
+            banner,
+            identifier,
+            byline,
+            dateline,
+            drop: PerThread::new(drop),
+            keep: PerThread::new(keep),
+        })
     }
+}
+
+/// Compiles `patterns` on this thread and one more, each taking the next pattern left, and
+/// returns the results in order. Unicode classes under `(?i)` take milliseconds each to compile
+/// (the default share and consent patterns 10 ms apiece): start-up, `check` and every reload wait
+/// for about half of the whole.
+fn compile_on_two_threads(patterns: &[&str]) -> Vec<Result<Regex, regex::Error>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let take = || {
+        let mut done = Vec::new();
+        while let Some(i) = Some(next.fetch_add(1, Ordering::Relaxed)).filter(|&i| i < patterns.len()) {
+            done.push((i, Regex::new(patterns[i])));
+        }
+        done
+    };
+    let mut slots: Vec<Option<Result<Regex, regex::Error>>> = (0..patterns.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        // Without a second thread (the system refused one) this thread takes every pattern.
+        let helper = std::thread::Builder::new().name("compile-rules".into()).spawn_scoped(scope, take).ok();
+        let mine = take();
+        let theirs = helper.and_then(|h| h.join().ok()).unwrap_or_default();
+        for (i, r) in mine.into_iter().chain(theirs) {
+            slots[i] = Some(r);
+        }
+    });
+    // A helper that failed midway left its patterns unset: they are compiled here.
+    slots.into_iter().zip(patterns).map(|(r, p)| r.unwrap_or_else(|| Regex::new(p))).collect()
 }
 
 /// One set of patterns; a pattern that does not compile is named on its own.
@@ -407,6 +470,35 @@ mod tests {
         assert!(!r.copyright.is_match("Copyright"));
         assert_eq!(&r.credit.captures("[Image source=Yonhap News]").unwrap()[1], "Yonhap News");
         assert!(r.identifier.is_match("bar_progress") && !r.identifier.is_match("Jean-Pierre"));
+    }
+
+    #[test]
+    fn patterns_compiled_on_two_threads_come_back_in_order_with_their_errors() {
+        let patterns: Vec<String> =
+            (0..40).map(|i| if i % 7 == 3 { format!("(unclosed{i}") } else { format!("^n{i}$") }).collect();
+        let refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
+        let compiled = compile_on_two_threads(&refs);
+        assert_eq!(compiled.len(), 40);
+        for (i, r) in compiled.iter().enumerate() {
+            match r {
+                Ok(re) => assert!(i % 7 != 3 && re.is_match(&format!("n{i}")) && !re.is_match(&format!("n{}", i + 1))),
+                Err(e) => assert!(i % 7 == 3 && e.to_string().contains(&format!("unclosed{i}")), "{i}: {e}"),
+            }
+        }
+        assert!(compile_on_two_threads(&[]).is_empty());
+    }
+
+    #[test]
+    fn every_bad_pattern_of_a_section_is_named_at_once() {
+        let cfg = CleanConfig {
+            share_pattern: "(share".into(),
+            dateline_pattern: "[date".into(),
+            drop_patterns: vec!["ok".into(), "(drop".into()],
+            ..CleanConfig::default()
+        };
+        let RulesError(errors) = Rules::compile(&cfg).unwrap_err();
+        let keys: Vec<&str> = errors.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["share_pattern", "dateline_pattern", "drop_patterns"]);
     }
 
     #[test]
