@@ -139,11 +139,6 @@ impl RuntimeConfig {
     pub fn linger(&self) -> std::time::Duration {
         std::time::Duration::from_millis(self.linger_ms)
     }
-
-    /// How the stages' workers wait for items and are scheduled.
-    pub fn pace(&self) -> crate::runner::Pace {
-        crate::runner::Pace { linger: self.linger(), scheduling: self.worker_scheduling }
-    }
 }
 
 impl Default for RuntimeConfig {

@@ -220,7 +220,7 @@ pub async fn run(cfg: Config, once: bool, stop: CancellationToken, control: Cont
         cancel: stop.child_token(),
         counters: ends.counters,
         input_down: health.input_down.clone(),
-        pace: cfg.runtime.pace(),
+        pace: stages::pace(&cfg),
     }));
     let role = RoleProbe { role: duty.role().name(), state: duty.state(), handoff };
     let probe = Arc::new(probe(&stages, &state, &dedup, &outputs, &health, role));

@@ -72,6 +72,12 @@ impl StageId {
     }
 }
 
+/// How every stage's workers, the source's readers among them, wait for items and are scheduled
+/// (`[runtime]`).
+pub(super) fn pace(cfg: &Config) -> crate::runner::Pace {
+    crate::runner::Pace { linger: cfg.runtime.linger(), scheduling: cfg.runtime.worker_scheduling }
+}
+
 /// The logic each pooled stage runs; a reload replaces it through the [`Live`] cells.
 pub(super) struct Logic {
     pub cleaner: Arc<Live<Cleaner>>,
@@ -126,7 +132,7 @@ impl Stages {
             counters: counters[id.index()].clone(),
             dead_letter,
             acks: acks.clone(),
-            pace: cfg.runtime.pace(),
+            pace: pace(cfg),
         };
         let mut pools: [Option<Arc<Stage>>; 6] = Default::default();
         let dl = || Some(dead_letter.clone());
