@@ -373,40 +373,27 @@ impl Rules {
         if !errors.is_empty() {
             return Err(RulesError(errors));
         }
-        let [
-            copyright,
-            credit,
-            caption_credit,
-            caption,
-            comments_start,
-            teaser,
-            tags,
-            share,
-            consent,
-            banner,
-            identifier,
-            byline,
-            dateline,
-        ]: [PerThread<Regex>; 13] =
-            one.try_into().map_err(|_| RulesError(vec![("(built-in)", "a pattern went missing".into())]))?;
+        // Taken in the order of `singles`: struct fields are evaluated as written.
+        let mut one = one.into_iter();
+        let mut next = || one.next().ok_or_else(|| RulesError(vec![("(built-in)", "a pattern went missing".into())]));
         let ui: HashSet<String> = cfg.ui_labels.iter().map(|l| l.to_lowercase()).collect();
         Ok(Self {
             max_label_bytes: ui.iter().map(String::len).max().unwrap_or(0),
             ui,
-            copyright,
-            credit,
-            caption_credit,
-            caption,
+            copyright: next()?,
+            credit: next()?,
+            caption_credit: next()?,
+            caption: next()?,
             copyright_or_caption,
-            comments_start,
-            teaser,
-            tags,
-            share,
-            consent,
-            banner,
-            identifier,
-            byline,
-            dateline,
+            comments_start: next()?,
+            teaser: next()?,
+            tags: next()?,
+            share: next()?,
+            consent: next()?,
+            banner: next()?,
+            identifier: next()?,
+            byline: next()?,
+            dateline: next()?,
             drop: PerThread::new(drop),
             keep: PerThread::new(keep),
         })
@@ -486,6 +473,47 @@ mod tests {
             }
         }
         assert!(compile_on_two_threads(&[]).is_empty());
+    }
+
+    #[test]
+    fn each_rule_gets_its_own_pattern() {
+        let cfg = CleanConfig {
+            copyright_pattern: "^copyright$".into(),
+            credit_pattern: "^credit$".into(),
+            caption_credit_pattern: "^caption_credit$".into(),
+            caption_pattern: "^caption$".into(),
+            comments_start_pattern: "^comments_start$".into(),
+            teaser_pattern: "^teaser$".into(),
+            tags_pattern: "^tags$".into(),
+            share_pattern: "^share$".into(),
+            consent_pattern: "^consent$".into(),
+            banner_pattern: "^banner$".into(),
+            identifier_pattern: "^identifier$".into(),
+            byline_pattern: "^byline$".into(),
+            dateline_pattern: "^dateline$".into(),
+            ..CleanConfig::default()
+        };
+        let r = Rules::compile(&cfg).unwrap();
+        for (name, rule) in [
+            ("copyright", &r.copyright),
+            ("credit", &r.credit),
+            ("caption_credit", &r.caption_credit),
+            ("caption", &r.caption),
+            ("comments_start", &r.comments_start),
+            ("teaser", &r.teaser),
+            ("tags", &r.tags),
+            ("share", &r.share),
+            ("consent", &r.consent),
+            ("banner", &r.banner),
+            ("identifier", &r.identifier),
+            ("byline", &r.byline),
+            ("dateline", &r.dateline),
+        ] {
+            assert!(rule.is_match(name), "{name}");
+            assert!(!rule.is_match("credit") || name == "credit", "{name}");
+        }
+        let joint = r.copyright_or_caption.as_ref().unwrap();
+        assert!(joint.is_match("copyright") && joint.is_match("caption") && !joint.is_match("credit"));
     }
 
     #[test]
