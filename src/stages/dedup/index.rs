@@ -291,13 +291,15 @@ impl StoryIndex {
     pub fn empty(cfg: DedupConfig) -> Self {
         let tables = cfg.bands.get() + cfg.lead_bands;
         let buckets = cfg.max_entries.get().clamp(1024, 1 << 22).next_power_of_two();
+        let mut heads = vec![0; tables * buckets];
+        prefer_huge_pages(&mut heads);
         Self {
             cfg,
             entries: VecDeque::new(),
             links: VecDeque::new(),
             lead_keys: VecDeque::new(),
             front: 0,
-            heads: vec![0; tables * buckets],
+            heads,
             bucket_mask: buckets as u64 - 1,
             exact: HashMap::new(),
             stories: HashMap::new(),
@@ -723,6 +725,33 @@ fn new_story_id(id: &str, seq: u64, now: i64) -> u64 {
     h.update(&now.to_le_bytes());
     h.digest()
 }
+
+/// Asks the kernel to back the bucket heads with huge pages where it can (Linux, transparent huge
+/// pages in `madvise` mode). The table is large (31 tables of 2^20 heads, 130 MB, at the
+/// defaults) and every entry touches one random head in each table: in 4 KB pages a fresh index
+/// takes a page fault for nearly every head it touches until the whole table has been touched
+/// (2.8% of a page dump's CPU in the first few thousand documents), and each lookup misses the TLB.
+/// Only advice: the table's contents and size are the same either way.
+#[cfg(target_os = "linux")]
+fn prefer_huge_pages(table: &mut [u32]) {
+    const PAGE: usize = 4096;
+    let start = table.as_mut_ptr() as usize;
+    let end = start + std::mem::size_of_val(table);
+    let aligned = start.next_multiple_of(PAGE);
+    let len = end.saturating_sub(aligned) / PAGE * PAGE;
+    if len == 0 {
+        return;
+    }
+    // SAFETY: `aligned..aligned + len` is page-aligned and lies within `table`'s allocation, which
+    // outlives the call; MADV_HUGEPAGE changes how the kernel backs the range, not its contents.
+    let rc = unsafe { libc::madvise(aligned as *mut libc::c_void, len, libc::MADV_HUGEPAGE) };
+    if rc != 0 {
+        tracing::debug!(error = %std::io::Error::last_os_error(), "Huge pages not available for the dedup index.");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn prefer_huge_pages(_: &mut [u32]) {}
 
 #[cfg(test)]
 mod tests {
