@@ -825,19 +825,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for set in &train_sets {
         pages.extend(load_set(&bench, set, &cleaner)?);
     }
-    // `--set-weight SET=W,...`: a set's pages weigh W times as much in training (scores are not weighted).
-    for spec in list(arg("--set-weight")) {
-        let (set, w) = spec.split_once('=').ok_or("--set-weight takes SET=W,...")?;
-        let w: f32 = w.parse()?;
-        pages.iter_mut().filter(|p| p.set == set).for_each(|p| p.weight = w);
-    }
-    // `--second-set-weight SET=W,...`: a second text model learns with these set weights (every
-    // set 1 unless named), and a chooser hands each page to one of the two.
+    // `SET=W,...` options: how much each named set's pages weigh (1 unless named).
+    let set_weights = |flag: &str| -> Result<HashMap<String, f32>, Box<dyn std::error::Error>> {
+        let mut weights = HashMap::new();
+        for spec in list(arg(flag)) {
+            let (set, w) = spec.split_once('=').ok_or_else(|| format!("{flag} takes SET=W,..."))?;
+            weights.insert(set.to_string(), w.parse::<f32>()?);
+        }
+        Ok(weights)
+    };
+    // `--set-weight`: a set's pages weigh W times as much in training (scores are not weighted).
+    // `--second-set-weight`: a second text model learns with these set weights, and a chooser
+    // hands each page to one of the two.
     let second_model = arg("--second-set-weight").is_some();
-    for spec in list(arg("--second-set-weight")) {
-        let (set, w) = spec.split_once('=').ok_or("--second-set-weight takes SET=W,...")?;
-        let w: f32 = w.parse()?;
-        pages.iter_mut().filter(|p| p.set == set).for_each(|p| p.weight_second = w);
+    let (first_weights, second_weights) = (set_weights("--set-weight")?, set_weights("--second-set-weight")?);
+    for p in &mut pages {
+        p.weight = first_weights.get(&p.set).copied().unwrap_or(1.0);
+        p.weight_second = second_weights.get(&p.set).copied().unwrap_or(1.0);
     }
     let all: Vec<&Page> = pages.iter().collect();
     eprintln!("{} pages from {}", all.len(), train_sets.join(", "));
@@ -850,16 +854,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let l2: f32 = arg("--l2").map(|s| s.parse()).transpose()?.unwrap_or(l2_default);
     let l2_columns: f32 = arg("--l2-columns").map(|s| s.parse()).transpose()?.unwrap_or(L2_COLUMNS);
     let l2_gate: f32 = arg("--l2-gate").map(|s| s.parse()).transpose()?.unwrap_or(L2_GATE);
-    let mut gate_weights = HashMap::new();
-    for spec in list(arg("--gate-set-weight")) {
-        let (set, w) = spec.split_once('=').ok_or("--gate-set-weight takes SET=W,...")?;
-        gate_weights.insert(set.to_string(), w.parse::<f32>()?);
-    }
-    let mut chooser_weights = HashMap::new();
-    for spec in list(arg("--chooser-set-weight")) {
-        let (set, w) = spec.split_once('=').ok_or("--chooser-set-weight takes SET=W,...")?;
-        chooser_weights.insert(set.to_string(), w.parse::<f32>()?);
-    }
+    let (gate_weights, chooser_weights) = (set_weights("--gate-set-weight")?, set_weights("--chooser-set-weight")?);
     let opts = FitOptions {
         iterations,
         l2,

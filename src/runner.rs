@@ -496,7 +496,8 @@ mod tests {
             tx.close();
             stage.join().await;
             assert_eq!(*work.0.lock().unwrap(), [policy; 6]);
-            // The blocking pool's threads the workers ran on are back to the normal policy.
+            // A blocking-pool thread taken afterwards (one the workers ran on, when the pool
+            // hands back an idle one) runs under the normal policy.
             let after = tokio::task::spawn_blocking(|| unsafe { libc::sched_getscheduler(0) }).await.unwrap();
             assert_eq!(after, libc::SCHED_OTHER);
         }

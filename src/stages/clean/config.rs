@@ -402,8 +402,8 @@ impl Rules {
 
 /// Compiles `patterns` on this thread and one more, each taking the next pattern left, and
 /// returns the results in order. Unicode classes under `(?i)` take milliseconds each to compile
-/// (the default share and consent patterns 10 ms apiece): start-up, `check` and every reload wait
-/// for about half of the whole.
+/// (the default share and consent patterns 9-11 ms apiece, of about 34 ms for all): `newsmill
+/// check` on the shipped config took 32 ms in a row and takes 24.5 ms so.
 fn compile_on_two_threads(patterns: &[&str]) -> Vec<Result<Regex, regex::Error>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let next = AtomicUsize::new(0);

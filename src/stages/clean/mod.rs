@@ -141,7 +141,7 @@ impl Cleaner {
         let Judged { mut lines, forced, second } = self.judge_text(text);
         // Headlines first: a headline's words are never cut, and the splitter learns from body lines.
         let rules = find_headlines(&mut lines, &forced, &self.cfg);
-        if self.cfg.headline_model && self.ranks_headline(&lines) {
+        if self.cfg.headline_model && self.model_judges(&lines) {
             headline_model::rerank(&mut lines, &forced, rules, &self.cfg, &headline_weights::TEXT);
         }
         Judged { lines, forced, second }
@@ -159,9 +159,9 @@ impl Cleaner {
         }
     }
 
-    /// Whether the headline model ranks a page dump's lines: not on a page too short for the line
-    /// model, whose lines are judged by their shape alone.
-    fn ranks_headline(&self, lines: &[Line]) -> bool {
+    /// Whether the line model judges a page dump (and the headline model ranks its lines): not a
+    /// page too short for the model's context, whose lines are judged by their shape alone.
+    fn model_judges(&self, lines: &[Line]) -> bool {
         lines.len() >= self.cfg.min_model_lines.get()
     }
 
@@ -174,7 +174,7 @@ impl Cleaner {
         HeadlineCandidates {
             texts: candidates.iter().map(|c| lines[c.line].text.clone()).collect(),
             candidates,
-            ranked: self.ranks_headline(&lines),
+            ranked: self.model_judges(&lines),
         }
     }
 
@@ -218,11 +218,13 @@ impl Cleaner {
     /// probability (none on a page too short for the model).
     pub(crate) fn explain_model(&self, text: &str) -> Option<String> {
         let (lines, _, open) = self.open_lines(text);
-        if lines.len() < self.cfg.min_model_lines.get() {
+        if !self.model_judges(&lines) {
             return None;
         }
-        let p = self.model.chooser_probability(&line_features(&lines), &open)?;
-        Some(match (self.cfg.second_text_model, p >= 0.5) {
+        let features = line_features(&lines);
+        let p = self.model.chooser_probability(&features, &open)?;
+        let (_, second) = self.model.choose(&features, &open, self.cfg.second_text_model);
+        Some(match (self.cfg.second_text_model, second) {
             (false, _) => format!("the first (second_text_model = false; the chooser gave the second {p:.2})"),
             (true, true) => format!("the second, not split into columns (chooser {p:.2})"),
             (true, false) => format!("the first (chooser {p:.2} for the second)"),
@@ -234,7 +236,7 @@ impl Cleaner {
     fn judge_text(&self, text: &str) -> Judged {
         let (mut lines, forced, open) = self.open_lines(text);
         let mut second = false;
-        if lines.len() < self.cfg.min_model_lines.get() {
+        if !self.model_judges(&lines) {
             // Too little page for the model's context (a JSON-lines body, a short note): keep prose.
             for (line, _) in lines.iter_mut().zip(&open).filter(|(l, o)| **o && !l.prose) {
                 line.class = LineClass::Drop("short_text");
