@@ -52,7 +52,8 @@ struct Page {
     page_type: Option<String>,
     /// How much the page weighs in training, against the usual one (`--set-weight`).
     weight: f32,
-    /// ... in the second text model's training (`--second-set-weight`).
+    /// ... in the second text model's training (`--second-set-weight`), or the HTML model's for
+    /// pages other than articles (`--non-article-set-weight`).
     weight_second: f32,
     set: String,
     text: String,
@@ -421,6 +422,8 @@ struct FitOptions {
     second_model: bool,
     /// `--chooser-set-weight SET=W,...`: how much a set's pages weigh for the chooser.
     chooser_weights: HashMap<String, f32>,
+    /// Fit the HTML block model for pages other than articles (`--non-article-set-weight` given).
+    non_article_model: bool,
 }
 
 /// Trains both stages on `pages`, and for page dumps the column splitter and its gate. (Stage B
@@ -432,8 +435,11 @@ fn fit(pages: &[&Page], opts: &FitOptions, cfg: &CleanConfig) -> Result<Model, R
     let markup = pages.first().map_or(Markup::Text, |p| p.markup);
     let columns = match markup {
         Markup::Text => {
-            let lines_only =
-                cleaner_with(&Model { a: a.clone(), b: b.clone(), columns: None, second: None }, cfg, markup)?;
+            let lines_only = cleaner_with(
+                &Model { a: a.clone(), b: b.clone(), columns: None, second: None, non_article: None },
+                cfg,
+                markup,
+            )?;
             // `--columns-train SETS`: the word model learns from those sets' pages only (a table
             // layout's wrapped columns are rare on this year's pages, which would unlearn them).
             let for_columns: Vec<&Page> = pages
@@ -450,6 +456,7 @@ fn fit(pages: &[&Page], opts: &FitOptions, cfg: &CleanConfig) -> Result<Model, R
                 b: b.clone(),
                 columns: Some(Columns { first, second, gate: None }),
                 second: None,
+                non_article: None,
             };
             let split = cleaner_with(&ungated, cfg, markup)?;
             let gate_pages: Vec<GatePage> = pages.iter().map(|p| GatePage::new(p, &split, &lines_only)).collect();
@@ -460,13 +467,22 @@ fn fit(pages: &[&Page], opts: &FitOptions, cfg: &CleanConfig) -> Result<Model, R
         }
         Markup::Html | Markup::HtmlFragment => None,
     };
-    let first = Model { a, b, columns, second: None };
-    if markup != Markup::Text || !opts.second_model {
+    let first = Model { a, b, columns, second: None, non_article: None };
+    if markup != Markup::Text {
+        if !opts.non_article_model {
+            return Ok(first);
+        }
+        // The pages' `weight_second` are the `--non-article-set-weight` ones.
+        let a2 = train(&rows_a(pages, Which::Second), opts.iterations, opts.l2);
+        let b2 = train(&rows_b(pages, &a2, Which::Second), opts.iterations, opts.l2);
+        return Ok(Model { non_article: Some((a2, b2)), ..first });
+    }
+    if !opts.second_model {
         return Ok(first);
     }
     let a2 = train(&rows_a(pages, Which::Second), opts.iterations, opts.l2);
     let b2 = train(&rows_b(pages, &a2, Which::Second), opts.iterations, opts.l2);
-    let alone = Model { a: a2.clone(), b: b2.clone(), columns: None, second: None };
+    let alone = Model { a: a2.clone(), b: b2.clone(), columns: None, second: None, non_article: None };
     let rows = chooser_rows(pages, &cleaner_with(&first, cfg, markup)?, &cleaner_with(&alone, cfg, markup)?, opts);
     let chooser = train(&rows, opts.iterations, opts.l2_gate);
     Ok(Model { second: Some(Second { a: a2, b: b2, chooser }), ..first })
@@ -556,6 +572,8 @@ struct Model {
     columns: Option<Columns>,
     /// The second text model and its chooser.
     second: Option<Second>,
+    /// HTML: the block model for pages other than articles (stage A, stage B).
+    non_article: Option<(Fitted, Fitted)>,
 }
 
 /// The second text model's fitted networks and its chooser.
@@ -653,6 +671,9 @@ fn cleaner_with(m: &Model, cfg: &CleanConfig, markup: Markup) -> Result<Cleaner,
         let (stage_a, stage_b, chooser) = (s.a.as_mlp(), s.b.as_mlp(), s.chooser.as_mlp());
         model = model.with_second(SecondWeights { stage_a: &stage_a, stage_b: &stage_b, chooser: &chooser });
     }
+    if let Some((a, b)) = &m.non_article {
+        model = model.with_non_article(&a.as_mlp(), &b.as_mlp());
+    }
     match markup {
         Markup::Text => Cleaner::with_models(cfg, model, LineModel::shipped_html()),
         Markup::Html | Markup::HtmlFragment => Cleaner::with_models(cfg, LineModel::shipped(), model),
@@ -731,6 +752,16 @@ fn write_weights(m: &Model, markup: Markup, path: &Path, command: &str) -> std::
         }
         None => text,
     };
+    let text = match &m.non_article {
+        Some((a, b)) => {
+            format!(
+                "{text}\n{}\n{}",
+                rust_model("NON_ARTICLE_A", a, &a_names),
+                rust_model("NON_ARTICLE_B", b, &b_names)
+            )
+        }
+        None => text,
+    };
     let text = match &m.second {
         Some(s) => {
             let names = model::chooser_names();
@@ -788,6 +819,17 @@ fn gate_cv(
     Ok(())
 }
 
+/// Which held-out body a cross-validation line scores.
+#[derive(Clone, Copy)]
+enum Body {
+    /// The shipped model's (with the column split for text).
+    First,
+    /// Text without the column split, or HTML by the non-article model.
+    Third,
+    /// HTML: an article page by the first model, any other page by the non-article model.
+    ByType,
+}
+
 fn report(label: &str, m: &Fitted, rows: &[Row]) {
     let (p, r, f) = evaluate(m, rows, 0.5);
     println!("{label:<44} P={p:.3} R={r:.3} F1={f:.3}");
@@ -796,7 +838,7 @@ fn report(label: &str, m: &Fitted, rows: &[Row]) {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--l2 X] [--l2-columns X] [--config FILE] [--threshold P] [--write FILE] [--oracle] [--cv-only] [--set-weight SET=W,...] [--columns-train SETS] [--gate-set-weight SET=W,...] [--l2-gate X] [--second-set-weight SET=W,...] [--chooser-set-weight SET=W,...]";
+    let usage = "usage: train_cleaner BENCH_DIR --train SETS [--folds K] [--eval SETS] [--iterations N] [--l2 X] [--l2-columns X] [--config FILE] [--threshold P] [--write FILE] [--oracle] [--cv-only] [--set-weight SET=W,...] [--columns-train SETS] [--gate-set-weight SET=W,...] [--l2-gate X] [--second-set-weight SET=W,...] [--chooser-set-weight SET=W,...] [--non-article-set-weight SET=W,...]";
     let bench = PathBuf::from(args.get(1).ok_or(usage)?);
     let list = |s: Option<String>| s.map(|s| s.split(',').map(String::from).collect::<Vec<_>>()).unwrap_or_default();
     let train_sets = list(arg("--train"));
@@ -836,9 +878,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     // `--set-weight`: a set's pages weigh W times as much in training (scores are not weighted).
     // `--second-set-weight`: a second text model learns with these set weights, and a chooser
-    // hands each page to one of the two.
+    // hands each page to one of the two. `--non-article-set-weight` (HTML): the block model for
+    // pages other than articles learns with these (a set named with 0 is left out).
     let second_model = arg("--second-set-weight").is_some();
-    let (first_weights, second_weights) = (set_weights("--set-weight")?, set_weights("--second-set-weight")?);
+    let non_article_model = arg("--non-article-set-weight").is_some();
+    if second_model && non_article_model {
+        return Err("--second-set-weight is for text sets, --non-article-set-weight for HTML: not both".into());
+    }
+    let second_flag = if non_article_model { "--non-article-set-weight" } else { "--second-set-weight" };
+    let (first_weights, second_weights) = (set_weights("--set-weight")?, set_weights(second_flag)?);
     for p in &mut pages {
         p.weight = first_weights.get(&p.set).copied().unwrap_or(1.0);
         p.weight_second = second_weights.get(&p.set).copied().unwrap_or(1.0);
@@ -849,6 +897,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let markup = all.first().map_or(Markup::Text, |p| p.markup);
     if all.iter().any(|p| p.markup != markup) {
         return Err("train on text sets or on HTML sets, not both at once".into());
+    }
+    if (markup == Markup::Text && non_article_model) || (markup != Markup::Text && second_model) {
+        return Err("--second-set-weight is for text sets, --non-article-set-weight for HTML".into());
     }
     let l2_default = if markup == Markup::Html { L2_HTML } else { L2_TEXT };
     let l2: f32 = arg("--l2").map(|s| s.parse()).transpose()?.unwrap_or(l2_default);
@@ -864,6 +915,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         gate_weights,
         second_model,
         chooser_weights,
+        non_article_model,
     };
     if args.iter().any(|a| a == "--oracle") {
         for set in &train_sets {
@@ -896,15 +948,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (train_pages, held_out) = bench::split_fold(&all, k, folds, |p: &Page| &p.group);
             let m = fit(&train_pages, &opts, cfg)?;
             let with = cleaner_with(&m, cfg, markup)?;
+            let other = match &m.non_article {
+                Some((a, b)) => {
+                    let alone = Model { a: a.clone(), b: b.clone(), columns: None, second: None, non_article: None };
+                    Some(cleaner_with(&alone, cfg, markup)?)
+                }
+                None => None,
+            };
             let without = cleaner_with(&Model { columns: None, ..m }, cfg, markup)?;
             for p in held_out {
-                let lines_only = if columns { body_of(&without, p) } else { Vec::new() };
-                held.push((p, body_of(&with, p), lines_only));
+                // The third body: text without the column split, or HTML by the non-article model.
+                let third = match (&other, columns) {
+                    (_, true) => body_of(&without, p),
+                    (Some(other), false) => body_of(other, p),
+                    (None, false) => Vec::new(),
+                };
+                held.push((p, body_of(&with, p), third));
             }
         }
+        let non_article = opts.non_article_model;
         for set in &train_sets {
-            for (label, lines_only) in [("", false), (" (lines only, no column split)", true)] {
-                if lines_only && !columns {
+            let variants = [
+                ("", Body::First),
+                (" (lines only, no column split)", Body::Third),
+                (" (the non-article model)", Body::Third),
+                (" (articles the first model's, other types the non-article model's)", Body::ByType),
+            ];
+            for (i, (label, body)) in variants.into_iter().enumerate() {
+                let wanted = match i {
+                    0 => true,
+                    1 => columns,
+                    _ => non_article,
+                };
+                if !wanted {
                     continue;
                 }
                 let of_set: Vec<&(&Page, Vec<String>, Vec<String>)> =
@@ -918,8 +994,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     let chosen: Vec<_> =
                         of_set.iter().filter(|(p, ..)| t.is_none() || p.page_type.as_deref() == t).collect();
                     let pages: Vec<&Page> = chosen.iter().map(|(p, ..)| *p).collect();
-                    let bodies =
-                        chosen.iter().map(|(_, with, without)| if lines_only { without } else { with }.clone());
+                    let bodies = chosen.iter().map(|(p, first, third)| {
+                        let is_article = p.page_type.as_deref().is_none_or(|t| t == "article");
+                        match body {
+                            Body::First => first,
+                            Body::Third => third,
+                            Body::ByType if is_article => first,
+                            Body::ByType => third,
+                        }
+                        .clone()
+                    });
                     let (p, r, f) = score_bodies(&pages, bodies);
                     let name = t.map_or_else(|| set.clone(), |t| format!("{set}[{t}]"));
                     println!("cv{folds} {name:<34} sh_P={p:.3} sh_R={r:.3} sh_F1={f:.3} n={}{label}", pages.len());
@@ -937,7 +1021,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         report(&format!("train second A {}", train_sets.join(",")), &s.a, &rows_a(&all, Which::Second));
         report(&format!("train second B {}", train_sets.join(",")), &s.b, &rows_b(&all, &s.a, Which::Second));
         let first = cleaner_with(&Model { second: None, ..m.clone() }, cfg, markup)?;
-        let alone = cleaner_with(&Model { a: s.a.clone(), b: s.b.clone(), columns: None, second: None }, cfg, markup)?;
+        let alone = cleaner_with(
+            &Model { a: s.a.clone(), b: s.b.clone(), columns: None, second: None, non_article: None },
+            cfg,
+            markup,
+        )?;
         report("train chooser", &s.chooser, &chooser_rows(&all, &first, &alone, &opts));
         for set in &train_sets {
             let ps: Vec<&Page> = all.iter().filter(|p| &p.set == set).copied().collect();
@@ -983,6 +1071,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         if let Some(w) = arg("--chooser-set-weight") {
             weights.push_str(&format!(" --chooser-set-weight {w}"));
+        }
+        if let Some(w) = arg("--non-article-set-weight") {
+            weights.push_str(&format!(" --non-article-set-weight {w}"));
         }
         let command = format!(
             "cargo run --release --example train_cleaner -- BENCH_DIR --train {}{weights} --iterations {iterations}",

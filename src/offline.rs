@@ -7,10 +7,10 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::config::Config;
-use crate::record::{Article, Markup, Reject};
+use crate::record::{Article, Markup, PageType, Reject};
 use crate::runner::{Outcome, Transform};
 use crate::stages::clean::Cleaner;
-use crate::stages::extract::{Extractor, Joining, page_type};
+use crate::stages::extract::{Extractor, Joining, judge_by_type, page_type};
 use crate::stages::source::reader::{Emit, Limits, read_file_once};
 
 /// Why a one-off run stopped.
@@ -109,7 +109,7 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                 let dump = !html && !doc.meta.headline_only;
                 let headline = dump.then(|| cleaner.explain_headline(&doc.text)).flatten();
                 let model = dump.then(|| cleaner.explain_model(&doc.text)).flatten();
-                let (cleaned, tags) = cleaner.explain_document(doc);
+                let (mut cleaned, tags) = cleaner.explain_document(doc);
                 let mut text = String::new();
                 if html {
                     let meta = &cleaned.meta;
@@ -138,6 +138,10 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                     text.push_str(&format!("HEADLINE  {h}\n"));
                 }
                 let verdict = (!cleaned.meta.headline_only).then(|| page_type::classify(&cleaned));
+                if cleaned.non_article.is_some() && verdict.is_some_and(|v| v.page_type != PageType::Article) {
+                    text.push_str("MODEL     the block model for pages other than articles\n");
+                }
+                judge_by_type(&mut cleaned, verdict.map(|v| v.page_type));
                 let joining = Joining::for_page(&cfg.extract, &cleaned, verdict.map(|v| v.page_type));
                 if let Some(v) = verdict
                     && joining.from < cfg.clean.keep_threshold

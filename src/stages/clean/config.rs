@@ -42,6 +42,12 @@ pub struct CleanConfig {
     /// from every page at the same weight (this year's pages are most of them); a page handed to
     /// the second is not split into columns. False: the first model judges every page.
     pub second_text_model: bool,
+    /// HTML pages: judge every block with a second block model too, which learned from this
+    /// year's pages alone (the first also from older news pages, which weigh four times as much);
+    /// a page the extractor types as anything but an article (a listing, a shop's page, a thread,
+    /// a manual, a service page) takes its verdicts, and `[extract.html_body_threshold]` applies to
+    /// its probabilities. False: every page takes the first model's.
+    pub non_article_html_model: bool,
     /// Cut the lines of a page dump that hold several columns of a table layout (a menu, the
     /// article, a sidebar side by side) down to the article's words, with the word model.
     pub split_columns: bool,
@@ -238,6 +244,7 @@ impl Default for CleanConfig {
             max_html_blocks: nz(20_000),
             keep_threshold: 0.5,
             second_text_model: true,
+            non_article_html_model: true,
             split_columns: true,
             column_word_threshold: 0.5,
             column_min_share: 0.2,

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use self::config::CleanConfig;
 use crate::date::find_date;
 use crate::html::{Block, BlockTag, Limits as HtmlLimits, Page, within};
-use crate::record::{Cleaned, Document, InputMeta, Line, LineClass, Markup, PageSignals, Reject};
+use crate::record::{Cleaned, Document, InputMeta, Line, LineClass, Markup, PageSignals, Reject, Verdict};
 use crate::runner::{Outcome, Transform};
 use crate::text::{is_prose_counted, normalize_line, word_count};
 
@@ -73,6 +73,8 @@ struct HtmlCleaned {
     meta: InputMeta,
     tags: Vec<&'static str>,
     signals: PageSignals,
+    /// The verdicts of the model for pages other than articles.
+    non_article: Option<Box<[Verdict]>>,
 }
 
 /// An HTML page after the rules and the markup's roles, ready for the model.
@@ -283,19 +285,38 @@ impl Cleaner {
         let HtmlPass { meta, signals, first: FirstPass { mut lines, .. }, open, features, tags } =
             self.html_pass(html, !fragment, tags);
         if fragment {
-            return HtmlCleaned { lines, meta, tags, signals };
+            return HtmlCleaned { lines, meta, tags, signals, non_article: None };
         }
-        self.judge(self.html_model.first(), &mut lines, &features, &open);
+        let non_article = self.html_model.non_article().filter(|_| self.cfg.non_article_html_model);
+        // Both models start from the rules' verdicts; the page keeps the first's.
+        let unjudged = non_article.map(|_| Verdict::of(&lines));
+        self.judge_page(self.html_model.first(), &mut lines, &features, &open);
+        let non_article = match (non_article, unjudged) {
+            (Some(stages), Some(unjudged)) => {
+                let first = Verdict::of(&lines);
+                Verdict::apply(&unjudged, &mut lines);
+                self.judge_page(stages, &mut lines, &features, &open);
+                let other = Verdict::of(&lines);
+                Verdict::apply(&first, &mut lines);
+                Some(other.into_boxed_slice())
+            }
+            _ => None,
+        };
+        HtmlCleaned { lines, meta, tags, signals, non_article }
+    }
+
+    /// An HTML page's blocks through `model` and the rules after it.
+    fn judge_page(&self, model: &Stages, lines: &mut [Line], features: &Rows, open: &[bool]) {
+        self.judge(model, lines, features, open);
         // The comments rules take only blocks left open for the model: those are the ones it
         // would have judged.
         let in_comments = |l: &Line| l.class == LineClass::Drop("comment_section");
         if lines.iter().any(in_comments) {
             let comments: Vec<bool> = lines.iter().map(in_comments).collect();
-            self.judge_comments(&mut lines, &features, &comments);
+            self.judge_comments(model, lines, features, &comments);
         }
-        self.finish_lines(&mut lines);
-        drop_repeated_runs(&mut lines, self.cfg.repeated_run_min_words, self.cfg.repeated_run_block_words.get());
-        HtmlCleaned { lines, meta, tags, signals }
+        self.finish_lines(lines);
+        drop_repeated_runs(lines, self.cfg.repeated_run_min_words, self.cfg.repeated_run_block_words.get());
     }
 
     /// Runs `model` over the open lines: each gets its probability, and those under
@@ -317,9 +338,9 @@ impl Cleaner {
     /// element that holds the page's article, with next to nothing kept outside it, is a wrapper
     /// named after something else (a theme's `<main class="has-comments">` around the whole
     /// post): its blocks are then judged like any others.
-    fn judge_comments(&self, lines: &mut [Line], features: &Rows, comments: &[bool]) {
+    fn judge_comments(&self, model: &Stages, lines: &mut [Line], features: &Rows, comments: &[bool]) {
         let words: Vec<f32> = lines.iter().map(|l| l.words as f32).collect();
-        let p = self.html_model.first().keep_probabilities(features, comments, &words);
+        let p = model.keep_probabilities(features, comments, &words);
         for ((line, p), _) in lines.iter_mut().zip(p).zip(comments).filter(|(_, c)| **c) {
             line.score = Some(p);
         }
@@ -819,10 +840,11 @@ impl Cleaner {
         if doc.meta.headline_only {
             // Nothing to clean: the record is the stated metadata with an empty body.
             let Document { prov, format, charset, meta, .. } = doc;
-            return (Cleaned { prov, format, charset, meta, lines: Vec::new(), signals: None }, text, Vec::new());
+            let cleaned = Cleaned { prov, format, charset, meta, lines: Vec::new(), signals: None, non_article: None };
+            return (cleaned, text, Vec::new());
         }
         let max_line = self.cfg.max_line_bytes.get();
-        let (mut signals, mut line_tags) = (None, Vec::new());
+        let (mut signals, mut line_tags, mut non_article) = (None, Vec::new(), None);
         let lines = match doc.markup {
             Markup::Text => {
                 // Only a document longer than the limit can hold a longer line.
@@ -833,9 +855,10 @@ impl Cleaner {
                 self.classify(&text)
             }
             Markup::Html | Markup::HtmlFragment => {
-                let HtmlCleaned { lines, meta: page, signals: markup_signals, tags } =
+                let HtmlCleaned { lines, meta: page, signals: markup_signals, tags, non_article: other } =
                     self.classify_html_page(&text, doc.markup, tags);
                 line_tags = tags;
+                non_article = other;
                 // A feed item's content is not a page: its type is the feed's business.
                 signals = (doc.markup == Markup::Html).then(|| Box::new(markup_signals));
                 if page.truncated && !doc.meta.truncated {
@@ -846,8 +869,8 @@ impl Cleaner {
                 lines
             }
         };
-        let cleaned =
-            Cleaned { prov: doc.prov, format: doc.format, charset: doc.charset, meta: doc.meta, lines, signals };
+        let Document { prov, format, charset, meta, .. } = doc;
+        let cleaned = Cleaned { prov, format, charset, meta, lines, signals, non_article };
         (cleaned, text, line_tags)
     }
 }
@@ -946,6 +969,33 @@ mod tests {
         let all = Cleaner::new(&CleanConfig { repeated_run_min_words: 0, ..CleanConfig::default() }).unwrap();
         let (lines, _) = all.classify_html(&html);
         assert_eq!(lines.iter().filter(|l| l.class == LineClass::Keep && l.text == para(1)).count(), 2);
+    }
+
+    #[test]
+    fn an_html_page_carries_the_non_article_models_verdicts_beside_the_first_models() {
+        use crate::record::{Format, Verdict};
+        let page = include_str!("../../../tests/fixtures/pages/product.html");
+        let doc = |markup| {
+            Document::standalone("p", std::path::Path::new("/in/p.html"), Format::Html, markup, page.to_string())
+        };
+        let (on, _) = cleaner().clean_document(doc(Markup::Html));
+        let off_cfg = CleanConfig { non_article_html_model: false, ..CleanConfig::default() };
+        let (off, _) = Cleaner::new(&off_cfg).unwrap().clean_document(doc(Markup::Html));
+        // The page's own lines are the first model's, whether or not the other judged them too.
+        assert_eq!(Verdict::of(&on.lines), Verdict::of(&off.lines));
+        assert!(off.non_article.is_none());
+        let other = on.non_article.as_deref().unwrap_or_else(|| panic!("an HTML page gets both"));
+        assert_eq!(other.len(), on.lines.len());
+        // Both start from the same rules: what the rules decided, both models leave alone.
+        for (line, v) in on.lines.iter().zip(other) {
+            if line.score.is_none() {
+                assert_eq!((&line.class, line.score), (&v.class, v.score), "{}", line.text);
+            }
+        }
+        assert!(other.iter().any(|v| v.score.is_some()), "the other model judged the open blocks");
+        // A feed item's content is all article, and a dump has no blocks: neither gets them.
+        assert!(cleaner().clean_document(doc(Markup::HtmlFragment)).0.non_article.is_none());
+        assert!(cleaner().clean_document(crate::stages::test_document(page)).0.non_article.is_none());
     }
 
     #[test]

@@ -191,6 +191,8 @@ pub struct LineModel {
     pub columns: Option<super::columns::ColumnModel>,
     /// A second model for page dumps and its chooser (none: every page is the first's).
     second: Option<SecondModel>,
+    /// HTML: the block model for pages other than articles (none: every page is the first's).
+    non_article: Option<Stages>,
 }
 
 impl LineModel {
@@ -205,7 +207,15 @@ impl LineModel {
                 gate: c.gate.map(Net::new),
             }),
             second: None,
+            non_article: None,
         }
+    }
+
+    /// This model with a model for pages other than articles (HTML): it learned from this year's
+    /// pages alone, where the first learned from the older news sets too; the extractor takes its
+    /// verdicts once it knows a page's type.
+    pub fn with_non_article(self, stage_a: &Mlp<'_>, stage_b: &Mlp<'_>) -> Self {
+        Self { non_article: Some(Stages::new(stage_a, stage_b)), ..self }
     }
 
     /// This model with a second model and its chooser (page dumps).
@@ -235,11 +245,17 @@ impl LineModel {
     /// The model for HTML blocks shipped with newsmill (`html_weights.rs`).
     pub fn shipped_html() -> Self {
         Self::new(&html_weights::STAGE_A, &html_weights::STAGE_B, None)
+            .with_non_article(&html_weights::NON_ARTICLE_A, &html_weights::NON_ARTICLE_B)
     }
 
     /// The first model's stages (HTML blocks, and a page dump the chooser leaves to it).
     pub(crate) fn first(&self) -> &Stages {
         &self.first
+    }
+
+    /// The stages for pages other than articles, if this model has them.
+    pub(crate) fn non_article(&self) -> Option<&Stages> {
+        self.non_article.as_ref()
     }
 
     /// The stages that judge a page dump, and whether they are the second model's: the chooser's

@@ -61,15 +61,17 @@ pub struct BodyThresholds {
 
 impl BodyThresholds {
     /// HTML pages' defaults, chosen per type on the WCXB dev pages and checked by grouped
-    /// cross-validation (docs/cleaner-model.md, "The body by page type").
+    /// cross-validation (docs/cleaner-model.md, "The body by page type"); for every type but
+    /// article, on the probabilities of the block model for such pages (`[clean]
+    /// non_article_html_model`, "A block model for pages other than articles").
     pub const HTML: Self = Self {
         article: 0.5,
         service: 0.2,
         forum: 0.4,
         collection: 0.15,
-        listing: 0.05,
-        product: 0.4,
-        documentation: 0.15,
+        listing: 0.15,
+        product: 0.5,
+        documentation: 0.3,
     };
     /// Text's defaults, chosen the same way on the WCXB page dumps (again with the second text
     /// model, whose probabilities are spread otherwise: docs/cleaner-model.md).
