@@ -1,9 +1,9 @@
-//! Trains the page-type models (`src/stages/extract/page_type.rs`) on benchmark pages whose ground
+//! Trains the page-type models (`src/page_type/mod.rs`) on benchmark pages whose ground
 //! truth has a `page_type`, cross-validates them grouped by site, and writes their weights.
 //!
 //! ```sh
 //! cargo run --release --example train_page_type -- ../shared/bench --html wcxb-html --text wcxb-text \
-//!     --folds 5 --write src/stages/extract/page_type_weights.rs
+//!     --folds 5 --write src/page_type/weights.rs
 //! ```
 //!
 //! A set named `SET:article` counts its pages without a `page_type` as articles (the older sets);
@@ -16,9 +16,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use newsmill::config::CleanConfig;
+use newsmill::page_type::{self, FEATURE_NAMES, N_FEATURES, PageType, Weights};
 use newsmill::record::Markup;
 use newsmill::stages::clean::Cleaner;
-use newsmill::stages::extract::page_type::{self, FEATURE_NAMES, N_FEATURES, PageType, Weights};
 
 #[path = "common/adam.rs"]
 mod adam;
@@ -157,7 +157,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let folds: usize = arg("--folds").map(|s| s.parse()).transpose()?.unwrap_or(5);
     let iterations: usize = arg("--iterations").map(|s| s.parse()).transpose()?.unwrap_or(1000);
     let l2: f32 = arg("--l2").map(|s| s.parse()).transpose()?.unwrap_or(L2);
-    let cleaner = Cleaner::new(&CleanConfig::default())?;
+    // The daemon types a page from the first block model's verdicts (a page of another kind then
+    // gets the other model's): the inputs are read from those.
+    let mut first_only = CleanConfig::default();
+    first_only.non_article_html_model = false;
+    let cleaner = Cleaner::new(&first_only)?;
     let mut fitted = Vec::new();
     for (kind, sets) in [(Markup::Html, list(arg("--html"))), (Markup::Text, list(arg("--text")))] {
         let mut rows = Vec::new();
@@ -204,15 +208,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(path) = arg("--write") {
         let mut text = String::from(
-            "//! Weights of the page-type models (`page_type.rs`). Written by\n//! `cargo run --release --example train_page_type -- BENCH_DIR",
+            "//! Weights of the page-type models (`src/page_type/mod.rs`). Written by\n//! `cargo run --release --example train_page_type -- BENCH_DIR",
         );
         for (kind, sets, _) in &fitted {
             let _ = write!(text, " --{} {}", if *kind == Markup::Text { "text" } else { "html" }, sets.join(","));
         }
-        let _ = write!(
-            text,
-            " --iterations {iterations} --l2 {l2} --write FILE`; do not edit.\n\nuse super::page_type::Weights;\n\n"
-        );
+        let _ =
+            write!(text, " --iterations {iterations} --l2 {l2} --write FILE`; do not edit.\n\nuse super::Weights;\n\n");
         let _ = writeln!(text, "// Inputs: {}.", FEATURE_NAMES.join(", "));
         for (kind, sets, m) in &fitted {
             let (name, doc) = match kind {

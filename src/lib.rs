@@ -14,6 +14,7 @@ pub mod logging;
 pub mod nats;
 mod num;
 pub mod offline;
+pub mod page_type;
 pub(crate) mod per_thread;
 pub mod record;
 pub mod retry;

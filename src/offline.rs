@@ -7,10 +7,11 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::config::Config;
+use crate::page_type;
 use crate::record::{Article, Markup, PageType, Reject};
 use crate::runner::{Outcome, Transform};
 use crate::stages::clean::Cleaner;
-use crate::stages::extract::{Extractor, Joining, judge_by_type, page_type};
+use crate::stages::extract::{Extractor, Joining};
 use crate::stages::source::reader::{Emit, Limits, read_file_once};
 
 /// Why a one-off run stopped.
@@ -101,6 +102,11 @@ fn clean_and_extract(
 /// why, and every line with KEEP or DROP, its role and the rule or model score that decided.
 pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), OfflineError> {
     let cleaner = Cleaner::new(&cfg.clean)?;
+    // The page's type is read from the first block model's verdicts; a page of another kind than
+    // an article then gets the other model's, so the type's reasons come from a cleaning without it.
+    let mut first_only = cfg.clean.clone();
+    first_only.non_article_html_model = false;
+    let typing = Cleaner::new(&first_only)?;
     let mut result = Ok(());
     let read = read_file_once(file, Limits::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get()), &mut |ev| {
         result = match ev {
@@ -109,7 +115,8 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                 let dump = !html && !doc.meta.headline_only;
                 let headline = dump.then(|| cleaner.explain_headline(&doc.text)).flatten();
                 let model = dump.then(|| cleaner.explain_model(&doc.text)).flatten();
-                let (mut cleaned, tags) = cleaner.explain_document(doc);
+                let why_type = page_type::explain(&typing.clean_document(doc.clone()).0);
+                let (cleaned, tags) = cleaner.explain_document(doc);
                 let mut text = String::new();
                 if html {
                     let meta = &cleaned.meta;
@@ -130,18 +137,18 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                         }
                     }
                 }
-                text.push_str(&format!("PAGE TYPE {}\n", page_type::explain(&cleaned)));
+                text.push_str(&format!("PAGE TYPE {why_type}\n"));
                 if let Some(m) = model {
                     text.push_str(&format!("MODEL     {m}\n"));
                 }
                 if let Some(h) = headline {
                     text.push_str(&format!("HEADLINE  {h}\n"));
                 }
-                let verdict = (!cleaned.meta.headline_only).then(|| page_type::classify(&cleaned));
-                if cleaned.non_article.is_some() && verdict.is_some_and(|v| v.page_type != PageType::Article) {
+                let verdict = cleaned.page_type;
+                let other_model = cleaned.signals.is_some() && cfg.clean.non_article_html_model;
+                if other_model && verdict.is_some_and(|v| v.page_type != PageType::Article) {
                     text.push_str("MODEL     the block model for pages other than articles\n");
                 }
-                judge_by_type(&mut cleaned, verdict.map(|v| v.page_type));
                 let joining = Joining::for_page(&cfg.extract, &cleaned, verdict.map(|v| v.page_type));
                 if let Some(v) = verdict
                     && joining.from < cfg.clean.keep_threshold

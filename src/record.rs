@@ -551,35 +551,23 @@ pub struct Cleaned {
     /// What an HTML page's markup says about the page as a whole (`None` for text, a feed item's
     /// content and a headline-only record).
     pub signals: Option<Box<PageSignals>>,
-    /// An HTML page's lines as the block model for pages other than articles judged them, one
-    /// verdict per line of `lines` (`None` for text, a feed item's content, or with `[clean]
-    /// non_article_html_model = false`): the extractor takes them once it knows the page is a
-    /// listing, a shop's page, a thread, a manual or a service page.
-    pub non_article: Option<Box<[Verdict]>>,
+    /// The page's type, as the page-type model decided it from the lines the first model kept
+    /// (`None` for a headline-only record). On an HTML page of any type but article, `lines` hold
+    /// the verdicts of the block model for such pages (`[clean] non_article_html_model`).
+    pub page_type: Option<TypeVerdict>,
 }
 
-/// One line's verdict from one model: its class and the model's probability.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
-    /// What the model and the rules after it made of the line.
-    pub class: LineClass,
-    /// The model's probability that the line is main content, when it judged the line.
-    pub score: Option<f32>,
-}
-
-impl Verdict {
-    /// The verdicts `lines` hold now.
-    pub fn of(lines: &[Line]) -> Vec<Verdict> {
-        lines.iter().map(|l| Verdict { class: l.class.clone(), score: l.score }).collect()
-    }
-
-    /// Gives `lines` these verdicts, line by line.
-    pub fn apply(verdicts: &[Verdict], lines: &mut [Line]) {
-        for (line, v) in lines.iter_mut().zip(verdicts) {
-            line.class = v.class.clone();
-            line.score = v.score;
-        }
-    }
+/// The page-type model's decision ([`crate::page_type`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TypeVerdict {
+    /// The most likely type.
+    pub page_type: PageType,
+    /// Its probability.
+    pub probability: f32,
+    /// The second most likely type.
+    pub runner_up: PageType,
+    /// The runner-up's probability.
+    pub runner_up_probability: f32,
 }
 
 /// Where an article came from, as written in the output.

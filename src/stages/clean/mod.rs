@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use self::config::CleanConfig;
 use crate::date::find_date;
 use crate::html::{Block, BlockTag, Limits as HtmlLimits, Page, within};
-use crate::record::{Cleaned, Document, InputMeta, Line, LineClass, Markup, PageSignals, Reject, Verdict};
+use crate::record::{Cleaned, Document, InputMeta, Line, LineClass, Markup, PageSignals, PageType, Reject};
 use crate::runner::{Outcome, Transform};
 use crate::text::{is_prose_counted, normalize_line, word_count};
 
@@ -73,8 +73,19 @@ struct HtmlCleaned {
     meta: InputMeta,
     tags: Vec<&'static str>,
     signals: PageSignals,
-    /// The verdicts of the model for pages other than articles.
-    non_article: Option<Box<[Verdict]>>,
+    /// What the block model for pages other than articles needs, should the page be one.
+    rejudge: Option<Box<Rejudge>>,
+}
+
+/// An HTML page as the block models see it, kept until the page's type is known: a page typed
+/// other than an article is judged again by the model for such pages.
+struct Rejudge {
+    /// Every block's features.
+    features: Rows,
+    /// Whether the rules left it for the model.
+    open: Vec<bool>,
+    /// Its class and score as the rules left them.
+    unjudged: Vec<(LineClass, Option<f32>)>,
 }
 
 /// An HTML page after the rules and the markup's roles, ready for the model.
@@ -285,24 +296,25 @@ impl Cleaner {
         let HtmlPass { meta, signals, first: FirstPass { mut lines, .. }, open, features, tags } =
             self.html_pass(html, !fragment, tags);
         if fragment {
-            return HtmlCleaned { lines, meta, tags, signals, non_article: None };
+            return HtmlCleaned { lines, meta, tags, signals, rejudge: None };
         }
-        let non_article = self.html_model.non_article().filter(|_| self.cfg.non_article_html_model);
-        // Both models start from the rules' verdicts; the page keeps the first's.
-        let unjudged = non_article.map(|_| Verdict::of(&lines));
+        // The rules' verdicts, for the model for other pages should the page turn out to be one.
+        let unjudged = (self.cfg.non_article_html_model && self.html_model.non_article().is_some())
+            .then(|| lines.iter().map(|l| (l.class.clone(), l.score)).collect());
         self.judge_page(self.html_model.first(), &mut lines, &features, &open);
-        let non_article = match (non_article, unjudged) {
-            (Some(stages), Some(unjudged)) => {
-                let first = Verdict::of(&lines);
-                Verdict::apply(&unjudged, &mut lines);
-                self.judge_page(stages, &mut lines, &features, &open);
-                let other = Verdict::of(&lines);
-                Verdict::apply(&first, &mut lines);
-                Some(other.into_boxed_slice())
-            }
-            _ => None,
-        };
-        HtmlCleaned { lines, meta, tags, signals, non_article }
+        let rejudge = unjudged.map(|unjudged| Box::new(Rejudge { features, open, unjudged }));
+        HtmlCleaned { lines, meta, tags, signals, rejudge }
+    }
+
+    /// Gives the lines of a page typed other than an article the verdicts of the block model for
+    /// such pages, judging them afresh from the rules' verdicts.
+    fn judge_other_page(&self, lines: &mut [Line], rejudge: &Rejudge) {
+        let Some(stages) = self.html_model.non_article() else { return };
+        for (line, (class, score)) in lines.iter_mut().zip(&rejudge.unjudged) {
+            line.class = class.clone();
+            line.score = *score;
+        }
+        self.judge_page(stages, lines, &rejudge.features, &rejudge.open);
     }
 
     /// An HTML page's blocks through `model` and the rules after it.
@@ -840,11 +852,11 @@ impl Cleaner {
         if doc.meta.headline_only {
             // Nothing to clean: the record is the stated metadata with an empty body.
             let Document { prov, format, charset, meta, .. } = doc;
-            let cleaned = Cleaned { prov, format, charset, meta, lines: Vec::new(), signals: None, non_article: None };
+            let cleaned = Cleaned { prov, format, charset, meta, lines: Vec::new(), signals: None, page_type: None };
             return (cleaned, text, Vec::new());
         }
         let max_line = self.cfg.max_line_bytes.get();
-        let (mut signals, mut line_tags, mut non_article) = (None, Vec::new(), None);
+        let (mut signals, mut line_tags, mut rejudge) = (None, Vec::new(), None);
         let lines = match doc.markup {
             Markup::Text => {
                 // Only a document longer than the limit can hold a longer line.
@@ -855,10 +867,10 @@ impl Cleaner {
                 self.classify(&text)
             }
             Markup::Html | Markup::HtmlFragment => {
-                let HtmlCleaned { lines, meta: page, signals: markup_signals, tags, non_article: other } =
+                let HtmlCleaned { lines, meta: page, signals: markup_signals, tags, rejudge: again } =
                     self.classify_html_page(&text, doc.markup, tags);
                 line_tags = tags;
-                non_article = other;
+                rejudge = again;
                 // A feed item's content is not a page: its type is the feed's business.
                 signals = (doc.markup == Markup::Html).then(|| Box::new(markup_signals));
                 if page.truncated && !doc.meta.truncated {
@@ -870,7 +882,16 @@ impl Cleaner {
             }
         };
         let Document { prov, format, charset, meta, .. } = doc;
-        let cleaned = Cleaned { prov, format, charset, meta, lines, signals, non_article };
+        let mut cleaned = Cleaned { prov, format, charset, meta, lines, signals, page_type: None };
+        // The type is read from the first model's verdicts, which learned from articles and pages
+        // of every kind; then a page of another kind gets the other model's.
+        let verdict = crate::page_type::classify(&cleaned);
+        cleaned.page_type = Some(verdict);
+        if verdict.page_type != PageType::Article
+            && let Some(again) = &rejudge
+        {
+            self.judge_other_page(&mut cleaned.lines, again);
+        }
         (cleaned, text, line_tags)
     }
 }
@@ -972,30 +993,47 @@ mod tests {
     }
 
     #[test]
-    fn an_html_page_carries_the_non_article_models_verdicts_beside_the_first_models() {
-        use crate::record::{Format, Verdict};
-        let page = include_str!("../../../tests/fixtures/pages/product.html");
-        let doc = |markup| {
-            Document::standalone("p", std::path::Path::new("/in/p.html"), Format::Html, markup, page.to_string())
+    fn a_page_typed_other_than_an_article_takes_the_other_block_models_verdicts() {
+        use crate::record::Format;
+        let doc = |name: &str, markup| {
+            let page = std::fs::read_to_string(format!("{}/tests/fixtures/pages/{name}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            Document::standalone("p", std::path::Path::new("/in/p.html"), Format::Html, markup, page)
         };
-        let (on, _) = cleaner().clean_document(doc(Markup::Html));
         let off_cfg = CleanConfig { non_article_html_model: false, ..CleanConfig::default() };
-        let (off, _) = Cleaner::new(&off_cfg).unwrap().clean_document(doc(Markup::Html));
-        // The page's own lines are the first model's, whether or not the other judged them too.
-        assert_eq!(Verdict::of(&on.lines), Verdict::of(&off.lines));
-        assert!(off.non_article.is_none());
-        let other = on.non_article.as_deref().unwrap_or_else(|| panic!("an HTML page gets both"));
-        assert_eq!(other.len(), on.lines.len());
-        // Both start from the same rules: what the rules decided, both models leave alone.
-        for (line, v) in on.lines.iter().zip(other) {
-            if line.score.is_none() {
-                assert_eq!((&line.class, line.score), (&v.class, v.score), "{}", line.text);
+        let (on, off) = (cleaner(), Cleaner::new(&off_cfg).unwrap());
+        let verdicts = |c: &Cleaned| -> Vec<(LineClass, Option<f32>)> {
+            c.lines.iter().map(|l| (l.class.clone(), l.score)).collect()
+        };
+        // The type comes from the first model's verdicts, so it is the same either way.
+        let (product, first) = (
+            on.clean_document(doc("product.html", Markup::Html)).0,
+            off.clean_document(doc("product.html", Markup::Html)).0,
+        );
+        let of = |c: &Cleaned| c.page_type.map(|v| v.page_type);
+        assert_eq!((of(&product), of(&first)), (Some(PageType::Product), Some(PageType::Product)));
+        // The other model judged the blocks the rules left open; what the rules decided stays.
+        assert_eq!(product.lines.len(), first.lines.len());
+        for (a, b) in product.lines.iter().zip(&first.lines) {
+            assert_eq!(a.text, b.text);
+            assert_eq!(a.score.is_some(), b.score.is_some(), "{}", a.text);
+            if b.score.is_none() {
+                assert_eq!(a.class, b.class, "{}", a.text);
             }
         }
-        assert!(other.iter().any(|v| v.score.is_some()), "the other model judged the open blocks");
-        // A feed item's content is all article, and a dump has no blocks: neither gets them.
-        assert!(cleaner().clean_document(doc(Markup::HtmlFragment)).0.non_article.is_none());
-        assert!(cleaner().clean_document(crate::stages::test_document(page)).0.non_article.is_none());
+        assert_ne!(verdicts(&product), verdicts(&first), "the other model's probabilities");
+        // An article keeps the first model's verdicts.
+        let story = |c: &Cleaner| c.clean_document(doc("news-article.html", Markup::Html)).0;
+        let (article, article_first) = (story(&on), story(&off));
+        assert_eq!(of(&article), Some(PageType::Article));
+        assert_eq!(verdicts(&article), verdicts(&article_first));
+        // A feed item's content is all article, and a dump has no blocks: the first model's too.
+        let fragment = |c: &Cleaner| verdicts(&c.clean_document(doc("product.html", Markup::HtmlFragment)).0);
+        assert_eq!(fragment(&on), fragment(&off));
+        // A headline-only record is never typed.
+        let mut headline = crate::stages::test_document("");
+        headline.meta.headline_only = true;
+        assert_eq!(on.clean_document(headline).0.page_type, None);
     }
 
     #[test]

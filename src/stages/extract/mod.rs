@@ -11,7 +11,7 @@ use self::config::ExtractConfig;
 use crate::date::{find_date_in, may_read_as, normalize_stated_in};
 use crate::per_thread::PerThread;
 use crate::record::{
-    Article, Caption, Cleaned, Extracted, Format, Line, LineClass, PageType, Reject, SourceInfo, Verdict, now_rfc3339,
+    Article, Caption, Cleaned, Extracted, Format, Line, LineClass, PageType, Reject, SourceInfo, now_rfc3339,
 };
 use crate::runner::{Outcome, Transform};
 use crate::text::{content_hash, word_count};
@@ -19,9 +19,6 @@ use crate::text::{content_hash, word_count};
 mod byline;
 use self::byline::{DatedByline, byline_at, name_under_headline, shown_byline_with};
 pub mod config;
-pub mod page_type;
-#[rustfmt::skip]
-mod page_type_weights;
 
 static PUBLISHER_NOISE: LazyLock<PerThread<Regex>> = LazyLock::new(|| {
     Regex::new(r"(?i)©|ⓒ|\(c\)|copyright|\b(19|20)\d{2}\b(\s*[-–]\s*(19|20)\d{2})?|(?:all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados|tutti i diritti riservati|все права защищены|版权所有|版權所有|無断転載|無斷轉載|무단\s*전재|재배포\s*금지).*$|\((?:https?://)?(?:www\.)?[a-z0-9.-]+\.[a-z]{2,}[^)]*\)|\b(?:https?://)?www\.[a-z0-9.-]+\.[a-z]{2,}\S*")
@@ -42,9 +39,10 @@ impl Extractor {
     }
 
     /// Builds the article, or says why there is none.
-    pub fn extract(&self, mut doc: Cleaned) -> Result<Extracted, Reject> {
-        let verdict = (!doc.meta.headline_only).then(|| page_type::classify(&doc));
-        judge_by_type(&mut doc, verdict.map(|v| v.page_type));
+    pub fn extract(&self, doc: Cleaned) -> Result<Extracted, Reject> {
+        // The cleaner typed the page (it judges a page of another kind than an article with the
+        // block model for such pages).
+        let verdict = doc.page_type;
         if let Some(v) = &verdict
             && !self.cfg.accept_page_types.contains(&v.page_type)
             && v.probability >= self.cfg.reject_min_probability
@@ -194,17 +192,6 @@ impl Extractor {
             ticket: Some(doc.prov.ticket),
         };
         Ok(Extracted { prov: doc.prov, article })
-    }
-}
-
-/// Gives an HTML page typed other than an article the verdicts of the cleaner's model for such
-/// pages, which learned from this year's pages alone (the first model's learned from older news
-/// pages too, and suit articles better). The page's type itself comes from the first model's.
-pub(crate) fn judge_by_type(doc: &mut Cleaned, page_type: Option<PageType>) {
-    if page_type.is_some_and(|t| t != PageType::Article)
-        && let Some(verdicts) = doc.non_article.take()
-    {
-        Verdict::apply(&verdicts, &mut doc.lines);
     }
 }
 
@@ -717,44 +704,6 @@ mod tests {
             ..ExtractConfig::default()
         };
         assert_eq!(Extractor::new(&html_only).extract(cleaned.clone()).unwrap().article.body, kept.body);
-    }
-
-    #[test]
-    fn a_page_typed_other_than_an_article_takes_the_non_article_models_verdicts() {
-        let line = |text: &str, class, score| Line { score, ..date_and_byline_tests::line(text, class) };
-        let lines = vec![
-            line("Trail shoes", LineClass::Title, None),
-            line("Lightweight shoes for wet trails, with a grippy outsole.", LineClass::Keep, Some(0.9)),
-            line("Waterproof membrane", LineClass::Drop("model"), Some(0.2)),
-            line("Sign in", LineClass::Drop("ui_label"), None),
-        ];
-        let other = vec![
-            Verdict { class: LineClass::Title, score: None },
-            Verdict { class: LineClass::Keep, score: Some(0.8) },
-            Verdict { class: LineClass::Keep, score: Some(0.7) },
-            Verdict { class: LineClass::Drop("ui_label"), score: None },
-        ];
-        let (mut doc, _) =
-            Cleaner::new(&CleanConfig::default()).unwrap().clean_document(crate::stages::test_document("x"));
-        doc.lines = lines.clone();
-        doc.non_article = Some(other.clone().into_boxed_slice());
-        // An article keeps the first model's verdicts.
-        let mut article = doc.clone();
-        judge_by_type(&mut article, Some(PageType::Article));
-        assert_eq!(Verdict::of(&article.lines), Verdict::of(&lines));
-        // A headline-only record has no type, and nothing changes either.
-        let mut untyped = doc.clone();
-        judge_by_type(&mut untyped, None);
-        assert_eq!(Verdict::of(&untyped.lines), Verdict::of(&lines));
-        // A product page takes the other model's, line by line; the text stays.
-        let mut product = doc.clone();
-        judge_by_type(&mut product, Some(PageType::Product));
-        assert_eq!(Verdict::of(&product.lines), other);
-        assert!(product.lines.iter().zip(&lines).all(|(a, b)| a.text == b.text && a.words == b.words));
-        // A page without them (text, or the model turned off) keeps its own.
-        let mut text = Cleaned { non_article: None, ..doc };
-        judge_by_type(&mut text, Some(PageType::Product));
-        assert_eq!(Verdict::of(&text.lines), Verdict::of(&lines));
     }
 
     #[test]

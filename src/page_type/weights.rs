@@ -1,7 +1,7 @@
-//! Weights of the page-type models (`page_type.rs`). Written by
+//! Weights of the page-type models (`src/page_type/mod.rs`). Written by
 //! `cargo run --release --example train_page_type -- BENCH_DIR --html wcxb-html,scrapinghub-html:article:0.25,l3s-gn1-html:article:0.25,cleanportaleval-html:article:0.25 --text wcxb-text,scrapinghub-text:article:0.5,l3s-gn1-text:article:0.5 --iterations 1000 --l2 0.01 --write FILE`; do not edit.
 
-use super::page_type::Weights;
+use super::Weights;
 
 // Inputs: html, schema_article, schema_product, schema_forum, schema_collection, schema_faq, schema_service, schema_docs, schema_review, schema_howto, schema_video, schema_event, schema_comment, schema_person, schema_breadcrumb, schema_webpage, og_article, og_product, og_website, og_other, elements, link_share, article_elements, time_elements, form_controls, images, code_elements, class_shop, class_product, class_review, class_forum, class_docs, class_listing, class_article, class_service, has_url, url_date, url_depth, url_slug_words, url_numeric_id, url_root, url_product, url_forum, url_docs, url_listing, url_article, url_service, words, lines, prose_share, kept_share, kept_lines, kept_line_words, longest_kept_run, short_line_share, price_lines, date_lines, question_lines, code_lines, number_lines, stated_author, stated_date, byline_found, title_words, title_question, title_count, title_how, we_rate, you_rate, i_rate, said_rate, cue_shop, cue_forum, cue_listing, cue_article, cue_service, cue_docs.
 

@@ -2,7 +2,7 @@
 //! or documentation page (WCXB's seven types). A news operator keeps the article stream clean with
 //! `[extract] accept_page_types`; everyone else gets the type as a field.
 //!
-//! The decision is a small softmax model (`page_type_weights.rs`, trained by
+//! The decision is a small softmax model (`weights.rs`, trained by
 //! `examples/train_page_type.rs`) over what the page says about itself: the schema.org types and
 //! `og:type` its markup states, the shape of its URL (`/2025/03/14/slug`, `/products/`, `/t/`,
 //! `/docs/`), class names and elements that belong to shops, threads and indexes, and the shape of
@@ -12,7 +12,9 @@
 pub use crate::record::PageType;
 use crate::record::{Cleaned, Line, LineClass, class_kind, schema};
 
-use super::page_type_weights::{HTML, TEXT};
+#[rustfmt::skip]
+mod weights;
+use weights::{HTML, TEXT};
 
 /// Names of the model's inputs, in order.
 pub const FEATURE_NAMES: &[&str] = &[
@@ -111,17 +113,7 @@ pub struct Weights {
 }
 
 /// The model's decision.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Verdict {
-    /// The most likely type.
-    pub page_type: PageType,
-    /// Its probability.
-    pub probability: f32,
-    /// The second most likely type.
-    pub runner_up: PageType,
-    /// The runner-up's probability.
-    pub runner_up_probability: f32,
-}
+pub use crate::record::TypeVerdict as Verdict;
 
 /// Which model a document gets: pages with markup, or plain text.
 fn weights_for(doc: &Cleaned) -> &'static Weights {
