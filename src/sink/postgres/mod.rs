@@ -133,7 +133,12 @@ impl PostgresOutput {
                 warn!(output = holds.name(), %error, "PostgreSQL connection lost.");
             }
         });
-        schema::check(&client, self.holds, &server.schema, &self.target.table).await.map_err(Problem::Schema)?;
+        // A connection ended by the server while it answers is an unreachable server, not a
+        // missing table: the daemon goes on and connects again on the next flush.
+        schema::check(&client, self.holds, &server.schema, &self.target.table).await.map_err(|m| match m {
+            schema::Missing::Table(why) => Problem::Schema(why),
+            schema::Missing::Unanswered(why) => Problem::Server(why),
+        })?;
         Ok(client)
     }
 
@@ -364,7 +369,7 @@ pub async fn migrate(targets: &[(Holds, PostgresTarget)]) -> Result<Vec<String>,
                 " (default compression: the server has no lz4)"
             }
         };
-        schema::check(&client, *holds, &server.schema, &target.table).await?;
+        schema::check(&client, *holds, &server.schema, &target.table).await.map_err(|m| m.to_string())?;
         done.push(format!("{table}: ready for {}{tuned}", holds.name()));
         if *holds == Holds::Articles {
             // The dedup role's lease lives beside its articles.

@@ -100,29 +100,47 @@ pub(crate) fn insert(holds: Holds, schema: &str, table: &str) -> String {
     )
 }
 
+/// Why the check at start failed.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Missing {
+    /// The table is not there, or lacks columns: a person must run `newsmill migrate`.
+    Table(String),
+    /// The server did not answer the question (the connection was cut or ended by the server):
+    /// try again, as for a server that could not be reached.
+    Unanswered(String),
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Missing::Table(m) | Missing::Unanswered(m) => f.write_str(m),
+        }
+    }
+}
+
 /// Checks that the table is there with every column; the error names the way out.
-pub(crate) async fn check(client: &Client, holds: Holds, schema: &str, table: &str) -> Result<(), String> {
+pub(crate) async fn check(client: &Client, holds: Holds, schema: &str, table: &str) -> Result<(), Missing> {
     let rows = client
         .query(
             "SELECT column_name::text FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2",
             &[&schema, &table],
         )
         .await
-        .map_err(|e| format!("cannot read the columns of {}: {e}", qualified(schema, table)))?;
+        .map_err(|e| Missing::Unanswered(format!("cannot read the columns of {}: {e}", qualified(schema, table))))?;
     let have: Vec<String> = rows.iter().filter_map(|r| r.try_get::<_, String>(0).ok()).collect();
     if have.is_empty() {
-        return Err(format!(
+        return Err(Missing::Table(format!(
             "table {} does not exist; run `newsmill migrate` with this config to create it",
             qualified(schema, table)
-        ));
+        )));
     }
     let missing: Vec<&str> = columns(holds).iter().map(|(c, _)| *c).filter(|c| !have.iter().any(|h| h == c)).collect();
     if !missing.is_empty() {
-        return Err(format!(
+        return Err(Missing::Table(format!(
             "table {} lacks the columns {}; run `newsmill migrate` with this config to add them",
             qualified(schema, table),
             missing.join(", ")
-        ));
+        )));
     }
     Ok(())
 }
