@@ -622,6 +622,15 @@ fn explain_shows_html_blocks_with_their_element_and_metadata() {
         text.lines().any(|l| l.starts_with("<li") && l.contains("DROP") && l.contains("Harbour festival")),
         "{text}"
     );
+    assert!(!text.contains("MODEL"), "an article is judged by the first block model alone: {text}");
+    // A shop's page is judged by the block model for pages other than articles, and says so
+    // under its type.
+    let path = format!("{}/tests/fixtures/pages/product.html", env!("CARGO_MANIFEST_DIR"));
+    let out = s.cmd(&["explain", &path]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.starts_with("PAGE TYPE product")).unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(lines.get(at + 1), Some(&"MODEL     the block model for pages other than articles"), "{text}");
 }
 
 #[test]
