@@ -435,11 +435,7 @@ fn fit(pages: &[&Page], opts: &FitOptions, cfg: &CleanConfig) -> Result<Model, R
     let markup = pages.first().map_or(Markup::Text, |p| p.markup);
     let columns = match markup {
         Markup::Text => {
-            let lines_only = cleaner_with(
-                &Model { a: a.clone(), b: b.clone(), columns: None, second: None, non_article: None },
-                cfg,
-                markup,
-            )?;
+            let lines_only = cleaner_with(&Model::alone(&a, &b), cfg, markup)?;
             // `--columns-train SETS`: the word model learns from those sets' pages only (a table
             // layout's wrapped columns are rare on this year's pages, which would unlearn them).
             let for_columns: Vec<&Page> = pages
@@ -482,7 +478,7 @@ fn fit(pages: &[&Page], opts: &FitOptions, cfg: &CleanConfig) -> Result<Model, R
     }
     let a2 = train(&rows_a(pages, Which::Second), opts.iterations, opts.l2);
     let b2 = train(&rows_b(pages, &a2, Which::Second), opts.iterations, opts.l2);
-    let alone = Model { a: a2.clone(), b: b2.clone(), columns: None, second: None, non_article: None };
+    let alone = Model::alone(&a2, &b2);
     let rows = chooser_rows(pages, &cleaner_with(&first, cfg, markup)?, &cleaner_with(&alone, cfg, markup)?, opts);
     let chooser = train(&rows, opts.iterations, opts.l2_gate);
     Ok(Model { second: Some(Second { a: a2, b: b2, chooser }), ..first })
@@ -574,6 +570,13 @@ struct Model {
     second: Option<Second>,
     /// HTML: the block model for pages other than articles (stage A, stage B).
     non_article: Option<(Fitted, Fitted)>,
+}
+
+impl Model {
+    /// Two stages alone: no column splitter, second model or model for other pages.
+    fn alone(a: &Fitted, b: &Fitted) -> Self {
+        Self { a: a.clone(), b: b.clone(), columns: None, second: None, non_article: None }
+    }
 }
 
 /// The second text model's fitted networks and its chooser.
@@ -882,9 +885,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // pages other than articles learns with these (a set named with 0 is left out).
     let second_model = arg("--second-set-weight").is_some();
     let non_article_model = arg("--non-article-set-weight").is_some();
-    if second_model && non_article_model {
-        return Err("--second-set-weight is for text sets, --non-article-set-weight for HTML: not both".into());
-    }
     let second_flag = if non_article_model { "--non-article-set-weight" } else { "--second-set-weight" };
     let (first_weights, second_weights) = (set_weights("--set-weight")?, set_weights(second_flag)?);
     for p in &mut pages {
@@ -942,22 +942,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // template, so folds go by the host of the page's URL).
     if folds > 1 {
         let columns = markup == Markup::Text;
-        // Each held-out page's body, with the column split and without.
+        // Each held-out page's body, and a third: text without the column split, or HTML by the
+        // model for pages other than articles.
         let mut held: Vec<(&Page, Vec<String>, Vec<String>)> = Vec::new();
         for k in 0..folds {
             let (train_pages, held_out) = bench::split_fold(&all, k, folds, |p: &Page| &p.group);
             let m = fit(&train_pages, &opts, cfg)?;
             let with = cleaner_with(&m, cfg, markup)?;
-            let other = match &m.non_article {
-                Some((a, b)) => {
-                    let alone = Model { a: a.clone(), b: b.clone(), columns: None, second: None, non_article: None };
-                    Some(cleaner_with(&alone, cfg, markup)?)
-                }
-                None => None,
-            };
+            let other =
+                m.non_article.as_ref().map(|(a, b)| cleaner_with(&Model::alone(a, b), cfg, markup)).transpose()?;
             let without = cleaner_with(&Model { columns: None, ..m }, cfg, markup)?;
             for p in held_out {
-                // The third body: text without the column split, or HTML by the non-article model.
                 let third = match (&other, columns) {
                     (_, true) => body_of(&without, p),
                     (Some(other), false) => body_of(other, p),
@@ -967,22 +962,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         let non_article = opts.non_article_model;
+        let variants = [
+            ("", Body::First, true),
+            (" (lines only, no column split)", Body::Third, columns),
+            (" (the non-article model)", Body::Third, non_article),
+            (" (articles the first model's, other types the non-article model's)", Body::ByType, non_article),
+        ];
         for set in &train_sets {
-            let variants = [
-                ("", Body::First),
-                (" (lines only, no column split)", Body::Third),
-                (" (the non-article model)", Body::Third),
-                (" (articles the first model's, other types the non-article model's)", Body::ByType),
-            ];
-            for (i, (label, body)) in variants.into_iter().enumerate() {
-                let wanted = match i {
-                    0 => true,
-                    1 => columns,
-                    _ => non_article,
-                };
-                if !wanted {
-                    continue;
-                }
+            for (label, body, _) in variants.iter().filter(|(.., wanted)| *wanted) {
                 let of_set: Vec<&(&Page, Vec<String>, Vec<String>)> =
                     held.iter().filter(|(p, ..)| &p.set == set).collect();
                 let mut types: Vec<Option<&str>> = vec![None];
@@ -1021,11 +1008,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         report(&format!("train second A {}", train_sets.join(",")), &s.a, &rows_a(&all, Which::Second));
         report(&format!("train second B {}", train_sets.join(",")), &s.b, &rows_b(&all, &s.a, Which::Second));
         let first = cleaner_with(&Model { second: None, ..m.clone() }, cfg, markup)?;
-        let alone = cleaner_with(
-            &Model { a: s.a.clone(), b: s.b.clone(), columns: None, second: None, non_article: None },
-            cfg,
-            markup,
-        )?;
+        let alone = cleaner_with(&Model::alone(&s.a, &s.b), cfg, markup)?;
         report("train chooser", &s.chooser, &chooser_rows(&all, &first, &alone, &opts));
         for set in &train_sets {
             let ps: Vec<&Page> = all.iter().filter(|p| &p.set == set).copied().collect();

@@ -7,8 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::config::Config;
-use crate::page_type;
-use crate::record::{Article, Markup, PageType, Reject};
+use crate::record::{Article, Markup, Reject};
 use crate::runner::{Outcome, Transform};
 use crate::stages::clean::Cleaner;
 use crate::stages::extract::{Extractor, Joining};
@@ -102,11 +101,6 @@ fn clean_and_extract(
 /// why, and every line with KEEP or DROP, its role and the rule or model score that decided.
 pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), OfflineError> {
     let cleaner = Cleaner::new(&cfg.clean)?;
-    // The page's type is read from the first block model's verdicts; a page of another kind than
-    // an article then gets the other model's, so the type's reasons come from a cleaning without it.
-    let mut first_only = cfg.clean.clone();
-    first_only.non_article_html_model = false;
-    let typing = Cleaner::new(&first_only)?;
     let mut result = Ok(());
     let read = read_file_once(file, Limits::new(&cfg.source, cfg.dead_letter.excerpt_bytes.get()), &mut |ev| {
         result = match ev {
@@ -115,8 +109,7 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                 let dump = !html && !doc.meta.headline_only;
                 let headline = dump.then(|| cleaner.explain_headline(&doc.text)).flatten();
                 let model = dump.then(|| cleaner.explain_model(&doc.text)).flatten();
-                let why_type = page_type::explain(&typing.clean_document(doc.clone()).0);
-                let (cleaned, tags) = cleaner.explain_document(doc);
+                let (cleaned, explanation) = cleaner.explain_document(doc);
                 let mut text = String::new();
                 if html {
                     let meta = &cleaned.meta;
@@ -137,7 +130,7 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                         }
                     }
                 }
-                text.push_str(&format!("PAGE TYPE {why_type}\n"));
+                text.push_str(&format!("PAGE TYPE {}\n", explanation.page_type));
                 if let Some(m) = model {
                     text.push_str(&format!("MODEL     {m}\n"));
                 }
@@ -145,8 +138,7 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                     text.push_str(&format!("HEADLINE  {h}\n"));
                 }
                 let verdict = cleaned.page_type;
-                let other_model = cleaned.signals.is_some() && cfg.clean.non_article_html_model;
-                if other_model && verdict.is_some_and(|v| v.page_type != PageType::Article) {
+                if explanation.other_model {
                     text.push_str("MODEL     the block model for pages other than articles\n");
                 }
                 let joining = Joining::for_page(&cfg.extract, &cleaned, verdict.map(|v| v.page_type));
@@ -159,7 +151,7 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                     ));
                 }
                 for (i, line) in cleaned.lines.iter().enumerate() {
-                    if let Some(tag) = tags.get(i) {
+                    if let Some(tag) = explanation.tags.get(i) {
                         text.push_str(&format!("<{tag:<6}> "));
                     }
                     text.push_str(&crate::stages::clean::explain_line(

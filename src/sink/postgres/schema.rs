@@ -101,7 +101,7 @@ pub(crate) fn insert(holds: Holds, schema: &str, table: &str) -> String {
 }
 
 /// Why the check at start failed.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 pub(crate) enum Missing {
     /// The table is not there, or lacks columns: a person must run `newsmill migrate`.
     Table(String),

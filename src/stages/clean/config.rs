@@ -42,11 +42,11 @@ pub struct CleanConfig {
     /// from every page at the same weight (this year's pages are most of them); a page handed to
     /// the second is not split into columns. False: the first model judges every page.
     pub second_text_model: bool,
-    /// HTML pages: judge every block with a second block model too, which learned from this
-    /// year's pages alone (the first also from older news pages, which weigh four times as much);
-    /// a page the extractor types as anything but an article (a listing, a shop's page, a thread,
-    /// a manual, a service page) takes its verdicts, and `[extract.html_body_threshold]` applies to
-    /// its probabilities. False: every page takes the first model's.
+    /// HTML pages: a page typed as anything but an article (a listing, a shop's page, a thread, a
+    /// manual, a service page; the type is read from the first block model's verdicts) is judged
+    /// again by a second block model, which learned from this year's pages alone (the first also
+    /// from older news pages, which weigh four times as much), and `[extract.html_body_threshold]`
+    /// applies to its probabilities. False: every page keeps the first model's verdicts.
     pub non_article_html_model: bool,
     /// Cut the lines of a page dump that hold several columns of a table layout (a menu, the
     /// article, a sidebar side by side) down to the article's words, with the word model.

@@ -3,6 +3,18 @@
 use super::Cleaner;
 use crate::record::{Cleaned, Document, Line, LineClass};
 
+/// What `newsmill explain` shows of a document beside its lines.
+#[derive(Debug, Default)]
+pub(crate) struct Explanation {
+    /// The element each line of an HTML page came from (`p`, `h2`, `li`, ...; none for text).
+    pub tags: Vec<&'static str>,
+    /// The page's type, how sure, and the inputs that decided it: read from the first block
+    /// model's verdicts, as the type was decided ([`crate::page_type::explain`]).
+    pub page_type: String,
+    /// The block model for pages other than articles judged the page (its type is not article).
+    pub other_model: bool,
+}
+
 /// One line of `newsmill explain`: verdict, role, what decided, and the text. `threshold` is the
 /// `keep_threshold` the cleaner ran with: a body line scored below it was kept by the mending rules.
 /// `joins`: a line the cleaner dropped joins the body all the same, for the page's type.
@@ -40,10 +52,9 @@ pub(crate) fn explain_line(line: &Line, threshold: f32, joins: bool) -> String {
 }
 
 impl Cleaner {
-    /// [`Cleaner::clean_document`] for `newsmill explain`: with the element each line of an HTML
-    /// page came from (`p`, `h2`, `li`, ...; none for text).
-    pub(crate) fn explain_document(&self, doc: Document) -> (Cleaned, Vec<&'static str>) {
-        let (cleaned, _, tags) = self.clean_with(doc, true);
-        (cleaned, tags)
+    /// [`Cleaner::clean_document`] for `newsmill explain`, with what it shows beside the lines.
+    pub(crate) fn explain_document(&self, doc: Document) -> (Cleaned, Explanation) {
+        let (cleaned, _, explanation) = self.clean_with(doc, true);
+        (cleaned, explanation)
     }
 }

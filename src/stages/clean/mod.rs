@@ -40,6 +40,7 @@ pub mod weights;
 
 use comments::{drop_comment_sections, end_at_comments};
 use config::Rules;
+use explain::Explanation;
 pub(crate) use explain::explain_line;
 use features::LineStats;
 use headline::{content_terms, find_headlines};
@@ -847,16 +848,21 @@ impl Cleaner {
         (cleaned, text)
     }
 
-    fn clean_with(&self, mut doc: Document, tags: bool) -> (Cleaned, String, Vec<&'static str>) {
+    /// Cleans `doc`; with `explain`, also says what `newsmill explain` shows of it.
+    fn clean_with(&self, mut doc: Document, explain: bool) -> (Cleaned, String, Explanation) {
         let text = std::mem::take(&mut doc.text);
+        let mut explanation = Explanation::default();
         if doc.meta.headline_only {
             // Nothing to clean: the record is the stated metadata with an empty body.
             let Document { prov, format, charset, meta, .. } = doc;
             let cleaned = Cleaned { prov, format, charset, meta, lines: Vec::new(), signals: None, page_type: None };
-            return (cleaned, text, Vec::new());
+            if explain {
+                explanation.page_type = crate::page_type::explain(&cleaned);
+            }
+            return (cleaned, text, explanation);
         }
         let max_line = self.cfg.max_line_bytes.get();
-        let (mut signals, mut line_tags, mut rejudge) = (None, Vec::new(), None);
+        let (mut signals, mut rejudge) = (None, None);
         let lines = match doc.markup {
             Markup::Text => {
                 // Only a document longer than the limit can hold a longer line.
@@ -868,8 +874,8 @@ impl Cleaner {
             }
             Markup::Html | Markup::HtmlFragment => {
                 let HtmlCleaned { lines, meta: page, signals: markup_signals, tags, rejudge: again } =
-                    self.classify_html_page(&text, doc.markup, tags);
-                line_tags = tags;
+                    self.classify_html_page(&text, doc.markup, explain);
+                explanation.tags = tags;
                 rejudge = again;
                 // A feed item's content is not a page: its type is the feed's business.
                 signals = (doc.markup == Markup::Html).then(|| Box::new(markup_signals));
@@ -887,12 +893,16 @@ impl Cleaner {
         // of every kind; then a page of another kind gets the other model's.
         let verdict = crate::page_type::classify(&cleaned);
         cleaned.page_type = Some(verdict);
+        if explain {
+            explanation.page_type = crate::page_type::explain(&cleaned);
+        }
         if verdict.page_type != PageType::Article
             && let Some(again) = &rejudge
         {
             self.judge_other_page(&mut cleaned.lines, again);
+            explanation.other_model = true;
         }
-        (cleaned, text, line_tags)
+        (cleaned, text, explanation)
     }
 }
 
