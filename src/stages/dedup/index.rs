@@ -3,10 +3,12 @@
 //! into stories.
 //!
 //! Entries live in arrival order in a ring (`VecDeque`), numbered by a sequence that never repeats;
-//! the oldest is evicted first, by count or by age. Each LSH band is a fixed table of bucket heads
-//! whose chains run through the entries from newest to oldest, so the index needs no per-key
-//! allocation and an eviction only clears the heads that still point at the evicted entry: a chain
-//! simply ends where it reaches the evicted part of the ring. Work per lookup is bounded
+//! the oldest is evicted first, by count or by age. Each LSH band is a table of bucket heads whose
+//! chains run through the entries from newest to oldest, so the index needs no per-key allocation
+//! and an eviction clears nothing: a chain simply ends where it reaches the evicted part of the
+//! ring. The tables grow with the window (doubling, the chains rebuilt from the entries held) up to
+//! a bucket per entry `max_entries` allows, so that a young window's memory is its size, not the
+//! largest window's. Work per lookup is bounded
 //! (`max_candidates`, and a bound on each chain walk), so a story republished a thousand times
 //! costs no more than one republished twice.
 //!
@@ -21,6 +23,10 @@ use super::sketch::{ENTITY_SLOTS, LEAD_SLOTS, SLOTS, Sketch, Sketched};
 
 /// Most steps taken along one band's chain per lookup.
 const MAX_CHAIN_STEPS: usize = 48;
+/// Buckets per table of a new index (the tables double as the window fills). At the default 31
+/// tables, 4096 buckets are half a megabyte; the full-size tables of a 1,000,000-entry window are
+/// 130 MB, which a fresh daemon used to take (and the kernel to zero) at its first documents.
+const INITIAL_BUCKETS: usize = 4096;
 /// How much a shared lead counts, next to resemblance, when ranking candidates: a copy with
 /// another article's paragraphs appended can resemble that article more than its own story, but
 /// it begins like its own story.
@@ -279,7 +285,7 @@ pub struct StoryIndex {
 impl StoryIndex {
     /// An index of `cfg`'s settings, filled from persisted records (any order).
     pub fn new(cfg: DedupConfig, mut loaded: Vec<DedupRecord>, now: i64) -> Self {
-        let mut idx = Self::empty(cfg);
+        let mut idx = Self::with_buckets(cfg, loaded.len());
         loaded.sort_by_key(|r| r.seq);
         for r in loaded {
             idx.restore(r, now);
@@ -289,8 +295,13 @@ impl StoryIndex {
 
     /// An empty index.
     pub fn empty(cfg: DedupConfig) -> Self {
+        Self::with_buckets(cfg, 0)
+    }
+
+    /// An empty index whose tables have room for `entries` without growing.
+    fn with_buckets(cfg: DedupConfig, entries: usize) -> Self {
         let tables = cfg.bands.get() + cfg.lead_bands;
-        let buckets = cfg.max_entries.get().clamp(1024, 1 << 22).next_power_of_two();
+        let buckets = buckets_for(entries, &cfg);
         let mut heads = vec![0; tables * buckets];
         prefer_huge_pages(&mut heads);
         Self {
@@ -570,31 +581,27 @@ impl StoryIndex {
     }
 
     fn push(&mut self, e: Entry, lead: &[u32]) {
+        if self.entries.len() >= self.buckets() {
+            let buckets = buckets_for(self.entries.len() + 1, &self.cfg);
+            if buckets > self.buckets() {
+                self.grow(buckets);
+            }
+        }
         let seq = self.next_seq();
-        let p = &self.cfg;
-        let (bands, lead_bands) = (p.bands.get(), p.lead_bands);
-        let indexed = p.near && e.sketch.shingles >= p.min_shingles;
+        let (bands, lead_bands) = (self.cfg.bands.get(), self.cfg.lead_bands);
+        // A lead key of 0 stands for none (a document without a lead), here and in `grow`.
+        let lead_key = |lb: usize| lead.get(lb).copied().filter(|&k| k != 0);
+        let indexed = self.indexed(&e);
         for table in 0..bands + lead_bands {
             let key = match table.checked_sub(bands) {
                 None => Some(self.band_key(&e.sketch.sig, table)),
-                Some(lb) => lead.get(lb).copied(),
+                Some(lb) => lead_key(lb),
             };
-            let mut link = 0;
-            if let Some(key) = key.filter(|_| indexed) {
-                let slot = table * self.buckets() + self.bucket(key);
-                let head = self.heads[slot];
-                if head != 0 && seq > 0 {
-                    let older = (seq - 1).saturating_sub(u64::from(((seq - 1) as u32).wrapping_sub(head - 1)));
-                    if older >= self.front {
-                        link = u32::try_from(seq - older).unwrap_or(0);
-                    }
-                }
-                self.heads[slot] = (seq as u32).wrapping_add(1);
-            }
+            let link = key.filter(|_| indexed).map_or(0, |key| self.link(table, key, seq));
             self.links.push_back(link);
         }
         for lb in 0..lead_bands {
-            self.lead_keys.push_back(lead.get(lb).copied().unwrap_or(0));
+            self.lead_keys.push_back(lead_key(lb).unwrap_or(0));
         }
         if !e.id.is_empty() {
             self.exact.insert(e.exact, seq);
@@ -612,6 +619,48 @@ impl StoryIndex {
             }
         }
         self.entries.push_back(e);
+    }
+
+    /// Whether an entry is in the band tables (one without enough shingles is matched exactly only).
+    fn indexed(&self, e: &Entry) -> bool {
+        self.cfg.near && e.sketch.shingles >= self.cfg.min_shingles
+    }
+
+    /// Makes entry `seq` the head of `key`'s bucket in `table`, and returns its link to the entry
+    /// that was the head (0: none held).
+    fn link(&mut self, table: usize, key: u32, seq: u64) -> u32 {
+        let slot = table * self.buckets() + self.bucket(key);
+        let head = self.heads[slot];
+        let mut link = 0;
+        if head != 0 && seq > 0 {
+            let older = (seq - 1).saturating_sub(u64::from(((seq - 1) as u32).wrapping_sub(head - 1)));
+            if older >= self.front {
+                link = u32::try_from(seq - older).unwrap_or(0);
+            }
+        }
+        self.heads[slot] = (seq as u32).wrapping_add(1);
+        link
+    }
+
+    /// Tables of `buckets` buckets each, with every held entry's chains rebuilt in arrival order
+    /// (as they were built, a bucket being a coarser or finer slice of the same keys).
+    fn grow(&mut self, buckets: usize) {
+        let (bands, lead_bands) = (self.cfg.bands.get(), self.cfg.lead_bands);
+        let tables = bands + lead_bands;
+        self.heads = vec![0; tables * buckets];
+        prefer_huge_pages(&mut self.heads);
+        self.bucket_mask = buckets as u64 - 1;
+        for at in 0..self.entries.len() {
+            let seq = self.front + at as u64;
+            let indexed = self.indexed(&self.entries[at]);
+            for table in 0..tables {
+                let key = match table.checked_sub(bands) {
+                    None => Some(self.band_key(&self.entries[at].sketch.sig, table)),
+                    Some(lb) => Some(self.lead_keys[at * lead_bands + lb]).filter(|&k| k != 0),
+                };
+                self.links[at * tables + table] = key.filter(|_| indexed).map_or(0, |key| self.link(table, key, seq));
+            }
+        }
     }
 
     fn evict(&mut self, now: i64) {
@@ -726,10 +775,18 @@ fn new_story_id(id: &str, seq: u64, now: i64) -> u64 {
     h.digest()
 }
 
+/// Buckets per table for a window of `entries`: a power of two at least `entries` (a chain holds
+/// about one entry besides its own key's), from [`INITIAL_BUCKETS`] up to what `max_entries`
+/// needs (at most 4,194,304).
+fn buckets_for(entries: usize, cfg: &DedupConfig) -> usize {
+    let most = cfg.max_entries.get().clamp(1024, 1 << 22).next_power_of_two();
+    entries.max(INITIAL_BUCKETS).next_power_of_two().min(most)
+}
+
 /// Asks the kernel to back the bucket heads with huge pages where it can (Linux, transparent huge
-/// pages in `madvise` mode). The table is large (31 tables of 2^20 heads, 130 MB, at the
-/// defaults) and every entry touches one random head in each table: in 4 KB pages a fresh index
-/// takes a page fault for nearly every head it touches until the whole table has been touched
+/// pages in `madvise` mode). The tables of a full window are large (31 tables of 2^20 heads, 130
+/// MB, at the defaults) and every entry touches one random head in each table: in 4 KB pages an
+/// index takes a page fault for nearly every head it touches until the whole table has been touched
 /// (`run --once` over 1,870 page dumps: 58,000 page faults against 20,000, and a fifth more CPU;
 /// docs/dedup.md). Only advice: the table's contents and size are the same either way.
 #[cfg(target_os = "linux")]
@@ -782,6 +839,36 @@ mod tests {
     fn check(idx: &mut StoryIndex, id: &str, paragraphs: &[&str], now: i64) -> Verdict {
         let exact = crate::text::content_hash(paragraphs.iter().copied()).0 as u64;
         idx.check_and_insert(id, 0, exact, Some(&sk(paragraphs)), now)
+    }
+
+    #[test]
+    fn a_window_that_outgrows_its_tables_finds_what_full_size_tables_find() {
+        // Distinct 40-word texts from a 3,000-word vocabulary, then edited copies of the first
+        // thousand after the tables have doubled (at 4,096 entries).
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut word = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            format!("w{}", state % 3000)
+        };
+        let texts: Vec<String> = (0..5000).map(|_| (0..40).map(|_| word()).collect::<Vec<_>>().join(" ")).collect();
+        let edited = texts[..1000].iter().map(|t| t.replacen(' ', " changed ", 1));
+        let stream: Vec<String> = texts.iter().cloned().chain(edited).collect();
+        let mut growing = StoryIndex::new(params(), vec![], 0);
+        let mut full = StoryIndex::with_buckets(params(), params().max_entries.get());
+        assert_eq!(growing.buckets(), INITIAL_BUCKETS);
+        for (k, text) in stream.iter().enumerate() {
+            let id = k.to_string();
+            let verdict = check(&mut growing, &id, &[text], 1);
+            assert_eq!(verdict, check(&mut full, &id, &[text], 1), "document {k}");
+            if k >= 5000 {
+                assert_eq!(verdict.kind, MatchKind::Near, "document {k}");
+                assert_eq!(verdict.duplicate_of.as_deref(), Some((k - 5000).to_string().as_str()));
+            }
+        }
+        assert_eq!(growing.buckets(), 8192);
+        assert_eq!(full.buckets(), 1 << 20);
     }
 
     #[test]
