@@ -157,10 +157,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let folds: usize = arg("--folds").map(|s| s.parse()).transpose()?.unwrap_or(5);
     let iterations: usize = arg("--iterations").map(|s| s.parse()).transpose()?.unwrap_or(1000);
     let l2: f32 = arg("--l2").map(|s| s.parse()).transpose()?.unwrap_or(L2);
-    // The daemon types a page from the first block model's verdicts (a page of another kind then
-    // gets the other model's): the inputs are read from those.
+    // The daemon types a page from the first block model's verdicts, a page dump from those of
+    // the text model the chooser picked (a page of another kind then gets the other model's):
+    // the inputs are read from those.
     let mut first_only = CleanConfig::default();
     first_only.non_article_html_model = false;
+    first_only.non_article_text_model = false;
     let cleaner = Cleaner::new(&first_only)?;
     let mut fitted = Vec::new();
     for (kind, sets) in [(Markup::Html, list(arg("--html"))), (Markup::Text, list(arg("--text")))] {

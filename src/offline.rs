@@ -107,9 +107,11 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
             Emit::Doc(doc) => {
                 let html = doc.markup != Markup::Text;
                 let dump = !html && !doc.meta.headline_only;
-                let headline = dump.then(|| cleaner.explain_headline(&doc.text)).flatten();
-                let model = dump.then(|| cleaner.explain_model(&doc.text)).flatten();
+                let raw = dump.then(|| doc.text.clone());
                 let (cleaned, explanation) = cleaner.explain_document(doc);
+                let other = explanation.other_model;
+                let headline = raw.as_deref().and_then(|text| cleaner.explain_headline(text, other));
+                let model = raw.as_deref().and_then(|text| cleaner.explain_model(text, other));
                 let mut text = String::new();
                 if html {
                     let meta = &cleaned.meta;
@@ -138,7 +140,7 @@ pub fn explain(cfg: &Config, file: &Path, out: &mut dyn Write) -> Result<(), Off
                     text.push_str(&format!("HEADLINE  {h}\n"));
                 }
                 let verdict = cleaned.page_type;
-                if explanation.other_model {
+                if html && explanation.other_model {
                     text.push_str("MODEL     the block model for pages other than articles\n");
                 }
                 let joining = Joining::for_page(&cfg.extract, &cleaned, verdict.map(|v| v.page_type));

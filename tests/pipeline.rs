@@ -631,6 +631,16 @@ fn explain_shows_html_blocks_with_their_element_and_metadata() {
     let lines: Vec<&str> = text.lines().collect();
     let at = lines.iter().position(|l| l.starts_with("PAGE TYPE product")).unwrap_or_else(|| panic!("{text}"));
     assert_eq!(lines.get(at + 1), Some(&"MODEL     the block model for pages other than articles"), "{text}");
+    // The same page as a text dump goes to the second text model, which says why.
+    let path = format!("{}/tests/fixtures/pages/product.txt", env!("CARGO_MANIFEST_DIR"));
+    let out = s.cmd(&["explain", &path]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let model = text.lines().find(|l| l.starts_with("MODEL")).unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        model.starts_with("MODEL     the second, not split into columns, for a page other than an article"),
+        "{text}"
+    );
+    assert!(!text.contains("PAGE TYPE article"), "{text}");
 }
 
 #[test]

@@ -48,6 +48,11 @@ pub struct CleanConfig {
     /// from older news pages, which weigh four times as much), and `[extract.html_body_threshold]`
     /// applies to its probabilities. False: every page keeps the first model's verdicts.
     pub non_article_html_model: bool,
+    /// Page dumps: a page typed as anything but an article (the type read from the verdicts of the
+    /// model the chooser picked) is judged again by the second text model, not split into
+    /// columns, when the chooser had given it to the first: the second learned from this year's
+    /// pages of every kind, the chooser mostly from older news pages. False: the chooser decides.
+    pub non_article_text_model: bool,
     /// Cut the lines of a page dump that hold several columns of a table layout (a menu, the
     /// article, a sidebar side by side) down to the article's words, with the word model.
     pub split_columns: bool,
@@ -245,6 +250,7 @@ impl Default for CleanConfig {
             keep_threshold: 0.5,
             second_text_model: true,
             non_article_html_model: true,
+            non_article_text_model: true,
             split_columns: true,
             column_word_threshold: 0.5,
             column_min_share: 0.2,

@@ -11,7 +11,8 @@ pub(crate) struct Explanation {
     /// The page's type, how sure, and the inputs that decided it: read from the first block
     /// model's verdicts, as the type was decided ([`crate::page_type::explain`]).
     pub page_type: String,
-    /// The block model for pages other than articles judged the page (its type is not article).
+    /// The page is not an article, and the model for such pages judged it: the HTML block model
+    /// for them, or the second text model where the chooser had picked the first.
     pub other_model: bool,
 }
 

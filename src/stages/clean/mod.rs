@@ -109,6 +109,15 @@ struct FirstPass {
     origin: Vec<usize>,
 }
 
+/// Which text line model judges a page dump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pick {
+    /// The chooser's pick (the first model when `second_text_model` is off).
+    Chooser,
+    /// The second model, whatever the chooser says (a page typed other than an article).
+    Second,
+}
+
 /// A page dump's lines after the rules and the line model.
 struct Judged {
     lines: Vec<Line>,
@@ -133,12 +142,13 @@ impl Cleaner {
     /// Classifies every non-empty line of `text`: rules first, then the line model for every line
     /// the rules left open, then the headline above the body.
     pub fn classify(&self, text: &str) -> Vec<Line> {
-        self.classify_text(text, self.cfg.split_columns)
+        self.classify_text(text, self.cfg.split_columns, Pick::Chooser).0
     }
 
-    /// [`Cleaner::classify`], with or without the column splitter.
-    fn classify_text(&self, text: &str, split: bool) -> Vec<Line> {
-        let Judged { mut lines, forced, second } = self.judge_with_headline(text);
+    /// [`Cleaner::classify`], with or without the column splitter, by the model `pick` says; and
+    /// whether the second judged the page.
+    fn classify_text(&self, text: &str, split: bool, pick: Pick) -> (Vec<Line>, bool) {
+        let Judged { mut lines, forced, second } = self.judge_with_headline(text, pick);
         // The second model learned from pages that are not split: its verdicts are final.
         if let (true, false, Some(words)) = (split, second, &self.model.columns) {
             columns::split_columns(words, &mut lines, &forced, self.column_settings());
@@ -146,13 +156,13 @@ impl Cleaner {
         // After the splitter: a bridged paragraph is kept whole, and the splitter's work stays
         // that of the model's verdicts (judging these lines too cost 2.9% more a page).
         bridge_item_headings(&mut lines, self.cfg.sandwich_reach_lines.get(), self.cfg.bridge_line_words);
-        lines
+        (lines, second)
     }
 
     /// A page dump's lines judged by the rules and the line model, with the headline found (the
     /// column splitter's input).
-    fn judge_with_headline(&self, text: &str) -> Judged {
-        let Judged { mut lines, forced, second } = self.judge_text(text);
+    fn judge_with_headline(&self, text: &str, pick: Pick) -> Judged {
+        let Judged { mut lines, forced, second } = self.judge_text(text, pick);
         // Headlines first: a headline's words are never cut, and the splitter learns from body lines.
         let rules = find_headlines(&mut lines, &forced, &self.cfg);
         if self.cfg.headline_model && self.model_judges(&lines) {
@@ -182,7 +192,12 @@ impl Cleaner {
     /// The headline model's candidates on a page dump and their texts, as the daemon sees them
     /// before the model picks one (the training command's rows).
     pub fn headline_candidates(&self, text: &str) -> HeadlineCandidates {
-        let Judged { mut lines, forced, .. } = self.judge_text(text);
+        self.headline_candidates_by(text, Pick::Chooser)
+    }
+
+    /// [`Cleaner::headline_candidates`] on the verdicts of the model `pick` says.
+    fn headline_candidates_by(&self, text: &str, pick: Pick) -> HeadlineCandidates {
+        let Judged { mut lines, forced, .. } = self.judge_text(text, pick);
         let rules = find_headlines(&mut lines, &forced, &self.cfg);
         let candidates = headline_model::candidates(&lines, &forced, &rules, &self.cfg);
         HeadlineCandidates {
@@ -193,12 +208,14 @@ impl Cleaner {
     }
 
     /// For `newsmill explain`: the headline the model took on a page dump, its score, and the
-    /// rules' choice and the runner-up beside it (none when it found no candidate).
-    pub(crate) fn explain_headline(&self, text: &str) -> Option<String> {
+    /// rules' choice and the runner-up beside it (none when it found no candidate). `other_type`:
+    /// the page went to the second text model for its type.
+    pub(crate) fn explain_headline(&self, text: &str, other_type: bool) -> Option<String> {
         if !self.cfg.headline_model {
             return Some("the rules' (headline_model = false)".into());
         }
-        let HeadlineCandidates { texts, candidates: cands, ranked } = self.headline_candidates(text);
+        let pick = if other_type { Pick::Second } else { Pick::Chooser };
+        let HeadlineCandidates { texts, candidates: cands, ranked } = self.headline_candidates_by(text, pick);
         if !ranked {
             return Some("the rules' (a page too short for the model)".into());
         }
@@ -229,8 +246,9 @@ impl Cleaner {
     }
 
     /// For `newsmill explain`: which text line model judged a page dump, and the chooser's
-    /// probability (none on a page too short for the model).
-    pub(crate) fn explain_model(&self, text: &str) -> Option<String> {
+    /// probability (none on a page too short for the model). `other_type`: the page, typed other
+    /// than an article, went to the second model after the chooser's pick.
+    pub(crate) fn explain_model(&self, text: &str, other_type: bool) -> Option<String> {
         let (lines, _, open) = self.open_lines(text);
         if !self.model_judges(&lines) {
             return None;
@@ -239,6 +257,9 @@ impl Cleaner {
         let p = self.model.chooser_probability(&features, &open)?;
         let (_, second) = self.model.choose(&features, &open, self.cfg.second_text_model);
         Some(match (self.cfg.second_text_model, second) {
+            _ if other_type => format!(
+                "the second, not split into columns, for a page other than an article (the chooser gave it {p:.2})"
+            ),
             (false, _) => format!("the first (second_text_model = false; the chooser gave the second {p:.2})"),
             (true, true) => format!("the second, not split into columns (chooser {p:.2})"),
             (true, false) => format!("the first (chooser {p:.2} for the second)"),
@@ -246,8 +267,8 @@ impl Cleaner {
     }
 
     /// A page dump's lines through the rules and the line model (the first or the second, as the
-    /// chooser decides).
-    fn judge_text(&self, text: &str) -> Judged {
+    /// chooser decides, or the second when `pick` says so).
+    fn judge_text(&self, text: &str, pick: Pick) -> Judged {
         let (mut lines, forced, open) = self.open_lines(text);
         let mut second = false;
         if !self.model_judges(&lines) {
@@ -257,7 +278,10 @@ impl Cleaner {
             }
         } else {
             let features = line_features(&lines);
-            let (stages, chosen) = self.model.choose(&features, &open, self.cfg.second_text_model);
+            let (stages, chosen) = match (pick, self.model.second()) {
+                (Pick::Second, Some(stages)) => (stages, true),
+                _ => self.model.choose(&features, &open, self.cfg.second_text_model),
+            };
             second = chosen;
             self.judge(stages, &mut lines, &features, &open);
             // After the model, so that its training rows stay those of the page as it is.
@@ -862,7 +886,8 @@ impl Cleaner {
             return (cleaned, text, explanation);
         }
         let max_line = self.cfg.max_line_bytes.get();
-        let (mut signals, mut rejudge) = (None, None);
+        let (mut signals, mut rejudge, mut second) = (None, None, false);
+        let dump = doc.markup == Markup::Text;
         let lines = match doc.markup {
             Markup::Text => {
                 // Only a document longer than the limit can hold a longer line.
@@ -870,7 +895,9 @@ impl Cleaner {
                     doc.meta.truncated = true;
                     warn_truncated(&doc, "clean.max_line_bytes", max_line);
                 }
-                self.classify(&text)
+                let (lines, by_second) = self.classify_text(&text, self.cfg.split_columns, Pick::Chooser);
+                second = by_second;
+                lines
             }
             Markup::Html | Markup::HtmlFragment => {
                 let HtmlCleaned { lines, meta: page, signals: markup_signals, tags, rejudge: again } =
@@ -896,11 +923,14 @@ impl Cleaner {
         if explain {
             explanation.page_type = crate::page_type::explain(&cleaned);
         }
-        if verdict.page_type != PageType::Article
-            && let Some(again) = &rejudge
-        {
-            self.judge_other_page(&mut cleaned.lines, again);
-            explanation.other_model = true;
+        if verdict.page_type != PageType::Article {
+            if let Some(again) = &rejudge {
+                self.judge_other_page(&mut cleaned.lines, again);
+                explanation.other_model = true;
+            } else if dump && self.cfg.non_article_text_model && !second && self.model.second().is_some() {
+                cleaned.lines = self.classify_text(&text, self.cfg.split_columns, Pick::Second).0;
+                explanation.other_model = true;
+            }
         }
         (cleaned, text, explanation)
     }
@@ -1176,15 +1206,73 @@ mod tests {
             let cfg = CleanConfig { second_text_model, ..CleanConfig::default() };
             Cleaner::with_models(&cfg, model.clone(), LineModel::shipped_html()).unwrap()
         };
-        let judged = with(true).judge_text(page);
+        let judged = with(true).judge_text(page, Pick::Chooser);
         assert!(judged.second);
         // Every line the rules left open is kept by the second model's stages, and none is cut.
         let lines = with(true).classify(page);
         assert!(lines.iter().all(|l| l.cut.is_none()), "{lines:#?}");
         assert!(lines.iter().all(|l| l.class != LineClass::Drop("model")), "{lines:#?}");
         // Turned off, the first model judges the page and the splitter cuts its columns.
-        assert!(!with(false).judge_text(page).second);
+        assert!(!with(false).judge_text(page, Pick::Chooser).second);
         assert!(with(false).classify(page).iter().any(|l| l.cut.is_some()));
+    }
+
+    #[test]
+    fn a_page_dump_typed_other_than_an_article_goes_to_the_second_text_model() {
+        use model::{Mlp, N_CHOOSER, SecondWeights};
+        // A chooser that never picks the second model, whose stages keep every line they judge.
+        const NEVER: Mlp<'static> = Mlp {
+            mean: &[0.0; N_CHOOSER],
+            scale: &[1.0; N_CHOOSER],
+            hidden: &[0.0; N_CHOOSER],
+            hidden_bias: &[0.0],
+            output: &[0.0],
+            output_bias: -10.0,
+        };
+        let (n_a, n_b) = (weights::STAGE_A.mean.len(), weights::STAGE_B.mean.len());
+        let (zeros, ones) = (vec![0f32; n_b], vec![1f32; n_b]);
+        let keep = |n: usize| Mlp {
+            mean: &zeros[..n],
+            scale: &ones[..n],
+            hidden: &zeros[..n],
+            hidden_bias: &[0.0],
+            output: &[0.0],
+            output_bias: 10.0,
+        };
+        let (keep_a, keep_b) = (keep(n_a), keep(n_b));
+        let model =
+            LineModel::shipped().with_second(SecondWeights { stage_a: &keep_a, stage_b: &keep_b, chooser: &NEVER });
+        let with = |non_article_text_model: bool| {
+            let cfg = CleanConfig { non_article_text_model, ..CleanConfig::default() };
+            Cleaner::with_models(&cfg, model.clone(), LineModel::shipped_html()).unwrap()
+        };
+        let clean = |c: &Cleaner, name: &str, text: &str| {
+            let doc = Document::standalone(
+                "p",
+                std::path::Path::new(name),
+                crate::record::Format::Text,
+                Markup::Text,
+                text.into(),
+            );
+            c.explain_document(doc)
+        };
+        let by_model = |c: &Cleaned| c.lines.iter().filter(|l| l.class == LineClass::Drop("model")).count();
+        // A shop's page: typed from the first model's verdicts (the chooser's pick), then judged
+        // by the second, which keeps every line the rules left open.
+        let shop = include_str!("../../../tests/fixtures/pages/product.txt");
+        let ((on, said), (off, not_said)) = (clean(&with(true), "p.txt", shop), clean(&with(false), "p.txt", shop));
+        assert!(on.page_type.is_some_and(|v| v.page_type != PageType::Article), "{:?}", on.page_type);
+        assert_eq!(on.page_type, off.page_type);
+        assert!(by_model(&off) >= 10, "{:#?}", off.lines);
+        assert_eq!(by_model(&on), 0, "{:#?}", on.lines);
+        assert!(said.other_model && !not_said.other_model);
+        // An article stays with the chooser's pick.
+        let ((article, said), (first, _)) =
+            (clean(&with(true), "a.txt", SEEDLIKE), clean(&with(false), "a.txt", SEEDLIKE));
+        assert_eq!(article.page_type.map(|v| v.page_type), Some(PageType::Article));
+        assert!(by_model(&article) > 0);
+        assert_eq!(article.lines, first.lines);
+        assert!(!said.other_model);
     }
 
     #[test]

@@ -253,7 +253,12 @@ impl LineModel {
         &self.first
     }
 
-    /// The stages for pages other than articles, if this model has them.
+    /// The second text model's stages, if this model has them.
+    pub(crate) fn second(&self) -> Option<&Stages> {
+        self.second.as_ref().map(|s| &s.stages)
+    }
+
+    /// The HTML block model for pages other than articles, if it has one.
     pub(crate) fn non_article(&self) -> Option<&Stages> {
         self.non_article.as_ref()
     }

@@ -2,7 +2,7 @@
 //! model decides it, and the column splitter's words (`examples/train_cleaner.rs`).
 
 use super::model::Rows;
-use super::{Cleaner, FirstPass, HtmlPass, columns, line_features};
+use super::{Cleaner, FirstPass, HtmlPass, Pick, columns, line_features};
 use crate::record::Line;
 
 /// Lines as training rows: text, features and whether the model decides them.
@@ -37,7 +37,7 @@ impl Cleaner {
     /// The lines of a page dump the column splitter would judge (their text before it cut them)
     /// and its inputs for each of their words: what the training command learns it from.
     pub fn training_words(&self, text: &str) -> (Vec<String>, Rows) {
-        let lines = self.classify_text(text, false);
+        let lines = self.classify_text(text, false, Pick::Chooser).0;
         let rescue = self.cfg.column_rescue_threshold;
         let which: Vec<usize> = (0..lines.len()).filter(|&i| columns::judged(&lines[i], false, rescue)).collect();
         let rows = columns::word_rows(&lines, &which);
@@ -49,7 +49,7 @@ impl Cleaner {
     /// model: the rows the training command fits the gate on.
     pub fn split_gate_measures(&self, text: &str) -> Option<[f32; columns::N_GATE]> {
         let words = self.model.columns.as_ref()?;
-        let super::Judged { lines, forced, second } = self.judge_with_headline(text);
+        let super::Judged { lines, forced, second } = self.judge_with_headline(text, Pick::Chooser);
         if second {
             return None;
         }
