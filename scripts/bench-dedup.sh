@@ -33,7 +33,8 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/in"
-ln -s "$stream" "$work/in/stream.jsonl"
+# A copy, not a link: the source does not follow a link out of its directories (source.follow_symlinks).
+cp "$stream" "$work/in/stream.jsonl"
 cat >"$work/newsmill.toml" <<TOML
 [source]
 paths = ["$work/in"]
