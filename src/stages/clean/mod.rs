@@ -1174,23 +1174,22 @@ mod tests {
         assert_eq!(cut(page, false, 0.9), 0);
     }
 
-    #[test]
-    fn the_chooser_hands_a_page_to_the_second_model_which_is_not_split() {
+    /// The shipped line model with a second model that keeps every line it judges, handed pages
+    /// by a chooser whose answer is `always` (a constant network: no hidden weight, its output the
+    /// bias).
+    fn with_keeping_second(always: bool) -> LineModel {
         use model::{Mlp, N_CHOOSER, SecondWeights};
-        let page = include_str!("../../../tests/fixtures/columns.txt");
-        // A chooser that always picks the second model, whose stages keep every line they judge:
-        // a constant network (no hidden weight) whose output is the bias.
-        const ALWAYS: Mlp<'static> = Mlp {
+        let bias = if always { 10.0 } else { -10.0 };
+        let chooser = Mlp {
             mean: &[0.0; N_CHOOSER],
             scale: &[1.0; N_CHOOSER],
             hidden: &[0.0; N_CHOOSER],
             hidden_bias: &[0.0],
             output: &[0.0],
-            output_bias: 10.0,
+            output_bias: bias,
         };
         let (n_a, n_b) = (weights::STAGE_A.mean.len(), weights::STAGE_B.mean.len());
-        let zeros = vec![0f32; n_b];
-        let ones = vec![1f32; n_b];
+        let (zeros, ones) = (vec![0f32; n_b], vec![1f32; n_b]);
         let keep = |n: usize| Mlp {
             mean: &zeros[..n],
             scale: &ones[..n],
@@ -1200,8 +1199,14 @@ mod tests {
             output_bias: 10.0,
         };
         let (keep_a, keep_b) = (keep(n_a), keep(n_b));
-        let model =
-            LineModel::shipped().with_second(SecondWeights { stage_a: &keep_a, stage_b: &keep_b, chooser: &ALWAYS });
+        LineModel::shipped().with_second(SecondWeights { stage_a: &keep_a, stage_b: &keep_b, chooser: &chooser })
+    }
+
+    #[test]
+    fn the_chooser_hands_a_page_to_the_second_model_which_is_not_split() {
+        let page = include_str!("../../../tests/fixtures/columns.txt");
+        // A chooser that always picks the second model, whose stages keep every line they judge.
+        let model = with_keeping_second(true);
         let with = |second_text_model: bool| {
             let cfg = CleanConfig { second_text_model, ..CleanConfig::default() };
             Cleaner::with_models(&cfg, model.clone(), LineModel::shipped_html()).unwrap()
@@ -1219,29 +1224,8 @@ mod tests {
 
     #[test]
     fn a_page_dump_typed_other_than_an_article_goes_to_the_second_text_model() {
-        use model::{Mlp, N_CHOOSER, SecondWeights};
         // A chooser that never picks the second model, whose stages keep every line they judge.
-        const NEVER: Mlp<'static> = Mlp {
-            mean: &[0.0; N_CHOOSER],
-            scale: &[1.0; N_CHOOSER],
-            hidden: &[0.0; N_CHOOSER],
-            hidden_bias: &[0.0],
-            output: &[0.0],
-            output_bias: -10.0,
-        };
-        let (n_a, n_b) = (weights::STAGE_A.mean.len(), weights::STAGE_B.mean.len());
-        let (zeros, ones) = (vec![0f32; n_b], vec![1f32; n_b]);
-        let keep = |n: usize| Mlp {
-            mean: &zeros[..n],
-            scale: &ones[..n],
-            hidden: &zeros[..n],
-            hidden_bias: &[0.0],
-            output: &[0.0],
-            output_bias: 10.0,
-        };
-        let (keep_a, keep_b) = (keep(n_a), keep(n_b));
-        let model =
-            LineModel::shipped().with_second(SecondWeights { stage_a: &keep_a, stage_b: &keep_b, chooser: &NEVER });
+        let model = with_keeping_second(false);
         let with = |non_article_text_model: bool| {
             let cfg = CleanConfig { non_article_text_model, ..CleanConfig::default() };
             Cleaner::with_models(&cfg, model.clone(), LineModel::shipped_html()).unwrap()
