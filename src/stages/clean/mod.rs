@@ -927,7 +927,12 @@ impl Cleaner {
             if let Some(again) = &rejudge {
                 self.judge_other_page(&mut cleaned.lines, again);
                 explanation.other_model = true;
-            } else if dump && self.cfg.non_article_text_model && !second && self.model.second().is_some() {
+            } else if dump
+                && self.cfg.non_article_text_model
+                && !second
+                && self.model.second().is_some()
+                && self.model_judges(&cleaned.lines)
+            {
                 cleaned.lines = self.classify_text(&text, self.cfg.split_columns, Pick::Second).0;
                 explanation.other_model = true;
             }
