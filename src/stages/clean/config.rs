@@ -50,8 +50,9 @@ pub struct CleanConfig {
     pub non_article_html_model: bool,
     /// Page dumps: a page typed as anything but an article (the type read from the verdicts of the
     /// model the chooser picked) is judged again by the second text model, not split into
-    /// columns, when the chooser had given it to the first: the second learned from this year's
-    /// pages of every kind, the chooser mostly from older news pages. False: the chooser decides.
+    /// columns, when the chooser had given it to the first (a page too short for the line model
+    /// is left as it is): the second learned from this year's pages of every kind, the chooser
+    /// mostly from older news pages. False: the chooser decides.
     pub non_article_text_model: bool,
     /// Cut the lines of a page dump that hold several columns of a table layout (a menu, the
     /// article, a sidebar side by side) down to the article's words, with the word model.
