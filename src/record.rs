@@ -551,9 +551,10 @@ pub struct Cleaned {
     /// What an HTML page's markup says about the page as a whole (`None` for text, a feed item's
     /// content and a headline-only record).
     pub signals: Option<Box<PageSignals>>,
-    /// The page's type, as the page-type model decided it from the lines the first model kept
-    /// (`None` for a headline-only record). On an HTML page of any type but article, `lines` hold
-    /// the verdicts of the block model for such pages (`[clean] non_article_html_model`).
+    /// The page's type, as the page-type model decided it from the lines the first block model
+    /// kept (a page dump: the text model the chooser picked; `None` for a headline-only record).
+    /// On a page of any type but article, `lines` hold the verdicts of the model for such pages
+    /// (`[clean] non_article_html_model`, `non_article_text_model`).
     pub page_type: Option<TypeVerdict>,
 }
 

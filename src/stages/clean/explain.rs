@@ -8,8 +8,9 @@ use crate::record::{Cleaned, Document, Line, LineClass};
 pub(crate) struct Explanation {
     /// The element each line of an HTML page came from (`p`, `h2`, `li`, ...; none for text).
     pub tags: Vec<&'static str>,
-    /// The page's type, how sure, and the inputs that decided it: read from the first block
-    /// model's verdicts, as the type was decided ([`crate::page_type::explain`]).
+    /// The page's type, how sure, and the inputs that decided it: read from the verdicts the type
+    /// was decided on, the first block model's or the chooser's text model's
+    /// ([`crate::page_type::explain`]).
     pub page_type: String,
     /// The page is not an article, and the model for such pages judged it: the HTML block model
     /// for them, or the second text model where the chooser had picked the first.

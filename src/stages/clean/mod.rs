@@ -916,8 +916,9 @@ impl Cleaner {
         };
         let Document { prov, format, charset, meta, .. } = doc;
         let mut cleaned = Cleaned { prov, format, charset, meta, lines, signals, page_type: None };
-        // The type is read from the first model's verdicts, which learned from articles and pages
-        // of every kind; then a page of another kind gets the other model's.
+        // The type is read from the first block model's verdicts (a dump: the chooser's pick),
+        // which learned from articles and pages of every kind; then a page of another kind gets
+        // the verdicts of the model for such pages.
         let verdict = crate::page_type::classify(&cleaned);
         cleaned.page_type = Some(verdict);
         if explain {

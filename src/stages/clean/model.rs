@@ -212,8 +212,8 @@ impl LineModel {
     }
 
     /// This model with a model for pages other than articles (HTML): it learned from this year's
-    /// pages alone, where the first learned from the older news sets too; the extractor takes its
-    /// verdicts once it knows a page's type.
+    /// pages alone, where the first learned from the older news sets too; the cleaner judges a page
+    /// with it again once the page is typed other than an article.
     pub fn with_non_article(self, stage_a: &Mlp<'_>, stage_b: &Mlp<'_>) -> Self {
         Self { non_article: Some(Stages::new(stage_a, stage_b)), ..self }
     }

@@ -588,20 +588,8 @@ impl StoryIndex {
             }
         }
         let seq = self.next_seq();
-        let (bands, lead_bands) = (self.cfg.bands.get(), self.cfg.lead_bands);
-        // A lead key of 0 stands for none (a document without a lead), here and in `grow`.
-        let lead_key = |lb: usize| lead.get(lb).copied().filter(|&k| k != 0);
-        let indexed = self.indexed(&e);
-        for table in 0..bands + lead_bands {
-            let key = match table.checked_sub(bands) {
-                None => Some(self.band_key(&e.sketch.sig, table)),
-                Some(lb) => lead_key(lb),
-            };
-            let link = key.filter(|_| indexed).map_or(0, |key| self.link(table, key, seq));
-            self.links.push_back(link);
-        }
-        for lb in 0..lead_bands {
-            self.lead_keys.push_back(lead_key(lb).unwrap_or(0));
+        for lb in 0..self.cfg.lead_bands {
+            self.lead_keys.push_back(lead.get(lb).copied().unwrap_or(0));
         }
         if !e.id.is_empty() {
             self.exact.insert(e.exact, seq);
@@ -619,11 +607,25 @@ impl StoryIndex {
             }
         }
         self.entries.push_back(e);
+        let at = self.entries.len() - 1;
+        for table in 0..self.cfg.bands.get() + self.cfg.lead_bands {
+            let link = self.key_of(at, table).map_or(0, |key| self.link(table, key, seq));
+            self.links.push_back(link);
+        }
     }
 
-    /// Whether an entry is in the band tables (one without enough shingles is matched exactly only).
-    fn indexed(&self, e: &Entry) -> bool {
-        self.cfg.near && e.sketch.shingles >= self.cfg.min_shingles
+    /// The key under which the entry held at `at` stands in `table`: none for an entry without
+    /// enough shingles (matched exactly only), and in a lead table none for a key of 0 (an entry
+    /// without a lead keeps 0s).
+    fn key_of(&self, at: usize, table: usize) -> Option<u32> {
+        let e = &self.entries[at];
+        if !(self.cfg.near && e.sketch.shingles >= self.cfg.min_shingles) {
+            return None;
+        }
+        match table.checked_sub(self.cfg.bands.get()) {
+            None => Some(self.band_key(&e.sketch.sig, table)),
+            Some(lb) => Some(self.lead_keys[at * self.cfg.lead_bands + lb]).filter(|&k| k != 0),
+        }
     }
 
     /// Makes entry `seq` the head of `key`'s bucket in `table`, and returns its link to the entry
@@ -645,20 +647,14 @@ impl StoryIndex {
     /// Tables of `buckets` buckets each, with every held entry's chains rebuilt in arrival order
     /// (as they were built, a bucket being a coarser or finer slice of the same keys).
     fn grow(&mut self, buckets: usize) {
-        let (bands, lead_bands) = (self.cfg.bands.get(), self.cfg.lead_bands);
-        let tables = bands + lead_bands;
+        let tables = self.cfg.bands.get() + self.cfg.lead_bands;
         self.heads = vec![0; tables * buckets];
         prefer_huge_pages(&mut self.heads);
         self.bucket_mask = buckets as u64 - 1;
         for at in 0..self.entries.len() {
             let seq = self.front + at as u64;
-            let indexed = self.indexed(&self.entries[at]);
             for table in 0..tables {
-                let key = match table.checked_sub(bands) {
-                    None => Some(self.band_key(&self.entries[at].sketch.sig, table)),
-                    Some(lb) => Some(self.lead_keys[at * lead_bands + lb]).filter(|&k| k != 0),
-                };
-                self.links[at * tables + table] = key.filter(|_| indexed).map_or(0, |key| self.link(table, key, seq));
+                self.links[at * tables + table] = self.key_of(at, table).map_or(0, |key| self.link(table, key, seq));
             }
         }
     }
