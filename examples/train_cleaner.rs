@@ -340,10 +340,10 @@ fn shingles(text: &str) -> HashMap<Vec<String>, usize> {
     out
 }
 
-/// The lines the cleaner keeps on `page`.
+/// The lines the cleaner's models keep on `page` (the rules that run after them left out).
 fn body_of(cleaner: &Cleaner, page: &Page) -> Vec<String> {
     let lines = match page.markup {
-        Markup::Text => cleaner.classify(&page.text),
+        Markup::Text => cleaner.classify_verdicts(&page.text),
         Markup::Html | Markup::HtmlFragment => cleaner.classify_html(&page.text).0,
     };
     lines.into_iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text).collect()

@@ -426,6 +426,7 @@ mod tests {
             (&cfg.clean.caption_credit_pattern, &def.clean.caption_credit_pattern),
             (&cfg.clean.caption_pattern, &def.clean.caption_pattern),
             (&cfg.clean.comments_start_pattern, &def.clean.comments_start_pattern),
+            (&cfg.clean.comment_header_pattern, &def.clean.comment_header_pattern),
             (&cfg.clean.share_pattern, &def.clean.share_pattern),
             (&cfg.clean.banner_pattern, &def.clean.banner_pattern),
             (&cfg.clean.teaser_pattern, &def.clean.teaser_pattern),

@@ -386,6 +386,32 @@ fn a_table_layout_dump_loses_the_sidebar_words_beside_the_article() {
 }
 
 #[test]
+fn a_blogs_list_of_comments_is_not_the_article() {
+    // A blog's dump: the article, then its readers' comments, each under "N. [avatar] Name says".
+    let a = process_fixture("pages/blog-comments.txt");
+    let body = common::body(&a).join("\n");
+    for words in ["Most gardeners put the beds to sleep", "Leeks are the third", "see which one your family eats first"]
+    {
+        assert!(body.contains(words), "{words:?} missing: {body}");
+    }
+    for comment in ["wonderful in soup", "open the ends on bright days", "never thought of putting straw"] {
+        assert!(!body.contains(comment), "{comment} in body: {body}");
+    }
+    assert_eq!(a["title"], "Three Winter Crops That Grow Under Snow");
+    assert_eq!(a["page_type"], "article", "its comments do not make the post a thread");
+    let s = Scratch::new("");
+    let path = format!("{}/tests/fixtures/pages/blog-comments.txt", env!("CARGO_MANIFEST_DIR"));
+    let out = s.cmd(&["explain", &path]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in
+        ["1. [a41c9e2f]Helen Brandt says", "We tried the leeks last winter", "Yes, open the ends on bright days"]
+    {
+        let shown = text.lines().find(|l| l.contains(line)).unwrap_or_default();
+        assert!(shown.starts_with("DROP") && shown.contains("comment_list"), "{line}: {text}");
+    }
+}
+
+#[test]
 fn explain_shows_every_line_with_its_verdict_and_reason() {
     let s = Scratch::new("");
     let path = format!("{}/tests/fixtures/seedlike.txt", env!("CARGO_MANIFEST_DIR"));

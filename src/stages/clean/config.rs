@@ -153,6 +153,10 @@ pub struct CleanConfig {
     /// The heading of a readers' comments section ("Comments are now closed", "Post a comment"):
     /// once the article has begun, such a line (at most 10 words) ends it.
     pub comments_start_pattern: String,
+    /// The line over one reader's comment in a blog's list of them ("1. Kathy Owen says:"): once
+    /// the article has begun (three prose lines), the first such line (at most 12 words) ends it
+    /// when the list is plain: two different such lines, or one numbered 1.
+    pub comment_header_pattern: String,
     /// Share and follow prompts (lines of at most 12 words).
     pub share_pattern: String,
     /// A consent manager's notice about cookies, "We use cookies to ...", "These cookies are
@@ -285,6 +289,7 @@ impl Default for CleanConfig {
             caption_credit_pattern: super::patterns::CAPTION_CREDIT_PATTERN.into(),
             caption_pattern: super::patterns::CAPTION_PATTERN.into(),
             comments_start_pattern: super::patterns::COMMENTS_START_PATTERN.into(),
+            comment_header_pattern: super::patterns::COMMENT_HEADER_PATTERN.into(),
             share_pattern: super::patterns::SHARE_PATTERN.into(),
             consent_pattern: super::patterns::CONSENT_PATTERN.into(),
             banner_pattern: super::patterns::BANNER_PATTERN.into(),
@@ -319,6 +324,8 @@ pub struct Rules {
     pub copyright_or_caption: Option<PerThread<Regex>>,
     /// The heading of a readers' comments section.
     pub comments_start: PerThread<Regex>,
+    /// The line over one reader's comment.
+    pub comment_header: PerThread<Regex>,
     /// A link to another article inside this one.
     pub teaser: PerThread<Regex>,
     /// `tags_pattern`.
@@ -350,12 +357,13 @@ impl Rules {
     /// Compiles the rules of `cfg`, naming every pattern that does not compile.
     pub(crate) fn compile(cfg: &CleanConfig) -> Result<Self, RulesError> {
         let mut errors = Vec::new();
-        let singles: [(&'static str, &str); 13] = [
+        let singles: [(&'static str, &str); 14] = [
             ("copyright_pattern", &cfg.copyright_pattern),
             ("credit_pattern", &cfg.credit_pattern),
             ("caption_credit_pattern", &cfg.caption_credit_pattern),
             ("caption_pattern", &cfg.caption_pattern),
             ("comments_start_pattern", &cfg.comments_start_pattern),
+            ("comment_header_pattern", &cfg.comment_header_pattern),
             ("teaser_pattern", &cfg.teaser_pattern),
             ("tags_pattern", &cfg.tags_pattern),
             ("share_pattern", &cfg.share_pattern),
@@ -400,6 +408,7 @@ impl Rules {
             caption: next()?,
             copyright_or_caption,
             comments_start: next()?,
+            comment_header: next()?,
             teaser: next()?,
             tags: next()?,
             share: next()?,
@@ -497,6 +506,7 @@ mod tests {
             caption_credit_pattern: "^caption_credit$".into(),
             caption_pattern: "^caption$".into(),
             comments_start_pattern: "^comments_start$".into(),
+            comment_header_pattern: "^comment_header$".into(),
             teaser_pattern: "^teaser$".into(),
             tags_pattern: "^tags$".into(),
             share_pattern: "^share$".into(),
@@ -514,6 +524,7 @@ mod tests {
             ("caption_credit", &r.caption_credit),
             ("caption", &r.caption),
             ("comments_start", &r.comments_start),
+            ("comment_header", &r.comment_header),
             ("teaser", &r.teaser),
             ("tags", &r.tags),
             ("share", &r.share),

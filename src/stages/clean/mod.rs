@@ -38,7 +38,7 @@ mod training;
 #[rustfmt::skip]
 pub mod weights;
 
-use comments::{drop_comment_sections, end_at_comments};
+use comments::{drop_comment_sections, end_at_comment_list, end_at_comments};
 use config::Rules;
 use explain::Explanation;
 pub(crate) use explain::explain_line;
@@ -148,6 +148,14 @@ impl Cleaner {
     /// [`Cleaner::classify`], with or without the column splitter, by the model `pick` says; and
     /// whether the second judged the page.
     fn classify_text(&self, text: &str, split: bool, pick: Pick) -> (Vec<Line>, bool) {
+        let Judged { mut lines, forced, second } = self.verdicts(text, split, pick);
+        end_at_comment_list(&mut lines, &forced, &self.rules.comment_header);
+        (lines, second)
+    }
+
+    /// A page dump's lines as the models leave them: judged, the headline found, split into
+    /// columns when `split` says so (what the column splitter's training rows are read from).
+    fn verdicts(&self, text: &str, split: bool, pick: Pick) -> Judged {
         let Judged { mut lines, forced, second } = self.judge_with_headline(text, pick);
         // The second model learned from pages that are not split: its verdicts are final.
         if let (true, false, Some(words)) = (split, second, &self.model.columns) {
@@ -156,7 +164,7 @@ impl Cleaner {
         // After the splitter: a bridged paragraph is kept whole, and the splitter's work stays
         // that of the model's verdicts (judging these lines too cost 2.9% more a page).
         bridge_item_headings(&mut lines, self.cfg.sandwich_reach_lines.get(), self.cfg.bridge_line_words);
-        (lines, second)
+        Judged { lines, forced, second }
     }
 
     /// A page dump's lines judged by the rules and the line model, with the headline found (the

@@ -212,6 +212,13 @@ pub const CAPTION_PATTERN: &str = r"(?:^(?i:file photo|file|photo|pictured|hando
 /// placeholder a text browser may put before it (`[comments] Post a comment`).
 pub const COMMENTS_START_PATTERN: &str = r"(?i)^(?:\[[^\]]*\]\s*)?(?:(?:\d+\s+)?(?:readers?'?\s+|your\s+|user\s+|latest\s+)?comments?(?:\s*\(\d+\))?(?:\s+are\s+(?:now\s+)?closed.*)?[:.]?$|(?:post|leave|add|write|submit)\s+(?:a\s+|your\s+)?(?:comment|reply|view)s?(?-u:\b)|(?:have\s+)?your\s+say$|readers?'?\s+views?(?:\s*\(\d+\))?$|comments\s+are\s+(?:now\s+)?closed|(?:\d+\s+)?(?:kommentare|commentaires|comentarios|댓글|コメント|评论|評論)(?:\s*\(\d+\))?:?$)";
 
+/// Default `comment_header_pattern`: the line over one reader's comment in a blog's list of them
+/// ("1. [avatar] Kathy Owen says:", "Jess says", "Anna sagt:"), the commenter's name (with the
+/// number and the avatar's placeholder a text browser puts before it) and the theme's verb, in the
+/// languages of the other rules. Forums quote with "said:" and "wrote:", which are not matched:
+/// their posts are the page's content.
+pub const COMMENT_HEADER_PATTERN: &str = r"^(?:\d{1,4}\.\s*|[●•*]\s*)?(?:\[[^\]]{1,40}\]\s*)?[\p{L}\p{N}@][^.!?:]{0,80}?\s(?:says|sagt|dit|dice|disse|zegt)\s*:?$";
+
 /// Default `teaser_pattern`: a link to another article inside this one ("SEE MORE: ...",
 /// "Related: ...", "READ MORE: ...", a headline tagged "[VIDEO]" or "[INSIGHT]").
 pub const TEASER_PATTERN: &str = r"(?i)^(?:see more|read more|related|also read|read also|must read|more on this|watch|most read|top stories|recommended)\s*[:|]\s*\S|\s\[(?:video|videos|pics|photos|gallery|insight|reaction|analysis|latest|live|poll|report|update)\]\s*\|?$";

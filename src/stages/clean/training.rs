@@ -34,10 +34,18 @@ pub struct TrainingLine {
 }
 
 impl Cleaner {
+    /// A page dump's lines as the models leave them (the column splitter's too), before the list of
+    /// comments is cut (`end_at_comment_list`): what the training command scores the
+    /// models by when it fits the chooser and the splitter's gate, so that the rules run after the
+    /// models do not move their weights.
+    pub fn classify_verdicts(&self, text: &str) -> Vec<Line> {
+        self.verdicts(text, self.cfg.split_columns, Pick::Chooser).lines
+    }
+
     /// The lines of a page dump the column splitter would judge (their text before it cut them)
     /// and its inputs for each of their words: what the training command learns it from.
     pub fn training_words(&self, text: &str) -> (Vec<String>, Rows) {
-        let lines = self.classify_text(text, false, Pick::Chooser).0;
+        let lines = self.verdicts(text, false, Pick::Chooser).lines;
         let rescue = self.cfg.column_rescue_threshold;
         let which: Vec<usize> = (0..lines.len()).filter(|&i| columns::judged(&lines[i], false, rescue)).collect();
         let rows = columns::word_rows(&lines, &which);

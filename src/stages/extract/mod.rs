@@ -731,6 +731,10 @@ mod tests {
         assert!(
             !Joining { page_type: Some(PageType::Forum), from: 0.0 }.joins(&post(LineClass::Drop("ui_label"), 0.9))
         );
+        assert!(
+            !Joining { page_type: Some(PageType::Forum), from: 0.0 }.joins(&post(LineClass::Drop("comment_list"), 0.9)),
+            "a blog's list of comments is not a thread, whatever the page was taken for"
+        );
         assert!(!Joining { page_type: Some(PageType::Forum), from: 0.0 }.joins(&post(LineClass::Caption, 0.9)));
         // What may join is what the cleaner passes on a page for (a thread held in its comments
         // section alone reaches the extractor); a line the model never judged can do neither.
