@@ -342,7 +342,10 @@ pub fn features(doc: &Cleaned) -> [f32; N_FEATURES] {
     put(flag(has(URL_ARTICLE)));
     put(flag(has(URL_SERVICE)));
     // The text, in one pass over the lines (a page has hundreds).
-    let lines = &doc.lines;
+    // A blog's list of comments, found as such, ends the page: the comments are the readers' words,
+    // and would make an article with many of them read as a thread.
+    let comments = doc.lines.iter().position(|l| l.class == LineClass::Drop("comment_list"));
+    let lines = &doc.lines[..comments.unwrap_or(doc.lines.len())];
     let kept = |l: &Line| l.class == LineClass::Keep;
     let mut t = TextCounts::default();
     let mut run = 0usize;
