@@ -77,7 +77,7 @@ pub(super) fn end_at_comment_list(lines: &mut [Line], forced: &[bool], header: &
             section = Some(i);
         }
         let text = line.text.trim();
-        if line.words > 12 || !ends_like_a_header(text) || !header.is_match(text) {
+        if line.words > 12 || !header.is_match(text) {
             continue;
         }
         match first {
@@ -101,13 +101,6 @@ pub(super) fn end_at_comment_list(lines: &mut [Line], forced: &[bool], header: &
             line.class = LineClass::Drop("comment_list");
         }
     }
-}
-
-/// Whether a line ends as a comment's header line can (`says`, `sagt:`, `dit :`): most lines are
-/// then told apart without the regex.
-fn ends_like_a_header(text: &str) -> bool {
-    let t = text.trim_end_matches([':', ' ']);
-    [b's', b't', b'e'].contains(t.as_bytes().last().unwrap_or(&0))
 }
 
 #[cfg(test)]
