@@ -81,7 +81,7 @@ pub(super) fn end_at_comment_list(lines: &mut [Line], forced: &[bool], header: &
             continue;
         }
         match first {
-            None if text.starts_with("1.") => {
+            None if numbered_one(text) => {
                 list = Some(i);
                 break;
             }
@@ -101,6 +101,12 @@ pub(super) fn end_at_comment_list(lines: &mut [Line], forced: &[bool], header: &
             line.class = LineClass::Drop("comment_list");
         }
     }
+}
+
+/// Whether a line is numbered 1 as a list's first item is ("1. Jess", "1.[avatar]Jess"), not a
+/// figure ("1.5 million").
+fn numbered_one(text: &str) -> bool {
+    text.strip_prefix("1.").is_some_and(|rest| rest.starts_with(|c: char| c.is_whitespace() || c == '['))
 }
 
 #[cfg(test)]
@@ -153,7 +159,11 @@ mod tests {
             &["Jess says", "I tried this last week and it worked for me.", "Anna Weber sagt:", "Danke!"],
             LineClass::Drop("comment_list")
         ));
-        // One numbered 1 begins one.
+        // One numbered 1 begins one; a figure is no number of a list.
+        assert!(all(
+            &["1.5 million viewers, the network says", "The ratings were the best in years."],
+            LineClass::Keep
+        ));
         assert!(all(
             &["1. Уховит says:", "Great article, thank you for writing it up."],
             LineClass::Drop("comment_list")
