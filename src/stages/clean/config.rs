@@ -153,9 +153,10 @@ pub struct CleanConfig {
     /// The heading of a readers' comments section ("Comments are now closed", "Post a comment"):
     /// once the article has begun, such a line (at most 10 words) ends it.
     pub comments_start_pattern: String,
-    /// The line over one reader's comment in a blog's list of them ("1. Kathy Owen says:"): once
-    /// the article has begun (three prose lines), the first such line (at most 12 words) ends it
-    /// when the list is plain: two different such lines, or one numbered 1.
+    /// The line over one reader's comment in a blog's list of them ("1. Kathy Owen says:"), in a
+    /// page dump: once the article has begun (three prose lines), the first such line (at most 12
+    /// words) ends it when the list is plain (two different such lines, or one numbered 1); the
+    /// list's lines are never kept, whatever the page's type.
     pub comment_header_pattern: String,
     /// Share and follow prompts (lines of at most 12 words).
     pub share_pattern: String,
