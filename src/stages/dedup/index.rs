@@ -300,10 +300,8 @@ impl StoryIndex {
 
     /// An empty index whose tables have room for `entries` without growing.
     fn with_buckets(cfg: DedupConfig, entries: usize) -> Self {
-        let tables = cfg.bands.get() + cfg.lead_bands;
         let buckets = buckets_for(entries, &cfg);
-        let mut heads = vec![0; tables * buckets];
-        prefer_huge_pages(&mut heads);
+        let heads = bucket_heads(tables(&cfg), buckets);
         Self {
             cfg,
             entries: VecDeque::new(),
@@ -479,7 +477,7 @@ impl StoryIndex {
         let mut seen: Vec<u64> = Vec::with_capacity(p.max_candidates.get());
         let mut best: Option<(u64, f64, f64)> = None;
         let newest = self.next_seq().checked_sub(1)?;
-        let tables = p.bands.get() + p.lead_bands;
+        let tables = tables(p);
         'tables: for table in 0..tables {
             let key = match table.checked_sub(p.bands.get()) {
                 None => self.band_key(&s.sig, table),
@@ -581,11 +579,9 @@ impl StoryIndex {
     }
 
     fn push(&mut self, e: Entry, lead: &[u32]) {
-        if self.entries.len() >= self.buckets() {
-            let buckets = buckets_for(self.entries.len() + 1, &self.cfg);
-            if buckets > self.buckets() {
-                self.grow(buckets);
-            }
+        let buckets = buckets_for(self.entries.len() + 1, &self.cfg);
+        if buckets > self.buckets() {
+            self.grow(buckets);
         }
         let seq = self.next_seq();
         for lb in 0..self.cfg.lead_bands {
@@ -608,7 +604,7 @@ impl StoryIndex {
         }
         self.entries.push_back(e);
         let at = self.entries.len() - 1;
-        for table in 0..self.cfg.bands.get() + self.cfg.lead_bands {
+        for table in 0..tables(&self.cfg) {
             let link = self.key_of(at, table).map_or(0, |key| self.link(table, key, seq));
             self.links.push_back(link);
         }
@@ -647,9 +643,8 @@ impl StoryIndex {
     /// Tables of `buckets` buckets each, with every held entry's chains rebuilt in arrival order
     /// (as they were built, a bucket being a coarser or finer slice of the same keys).
     fn grow(&mut self, buckets: usize) {
-        let tables = self.cfg.bands.get() + self.cfg.lead_bands;
-        self.heads = vec![0; tables * buckets];
-        prefer_huge_pages(&mut self.heads);
+        let tables = tables(&self.cfg);
+        self.heads = bucket_heads(tables, buckets);
         self.bucket_mask = buckets as u64 - 1;
         for at in 0..self.entries.len() {
             let seq = self.front + at as u64;
@@ -670,7 +665,7 @@ impl StoryIndex {
         while !self.entries.is_empty() && cond(self) {
             let seq = self.front;
             let Some(e) = self.entries.pop_front() else { break };
-            self.links.drain(..(self.cfg.bands.get() + self.cfg.lead_bands).min(self.links.len()));
+            self.links.drain(..tables(&self.cfg).min(self.links.len()));
             self.lead_keys.drain(..self.cfg.lead_bands.min(self.lead_keys.len()));
             self.front += 1;
             if e.id.is_empty() {
@@ -769,6 +764,18 @@ fn new_story_id(id: &str, seq: u64, now: i64) -> u64 {
     h.update(&seq.to_le_bytes());
     h.update(&now.to_le_bytes());
     h.digest()
+}
+
+/// Tables of bucket heads: one per LSH band and one per lead band.
+fn tables(cfg: &DedupConfig) -> usize {
+    cfg.bands.get() + cfg.lead_bands
+}
+
+/// `tables` tables of `buckets` empty heads each, in huge pages where the kernel gives them.
+fn bucket_heads(tables: usize, buckets: usize) -> Vec<u32> {
+    let mut heads = vec![0; tables * buckets];
+    prefer_huge_pages(&mut heads);
+    heads
 }
 
 /// Buckets per table for a window of `entries`: a power of two at least `entries` (a chain holds
