@@ -168,6 +168,11 @@ mod tests {
             &["1. Уховит says:", "Great article, thank you for writing it up."],
             LineClass::Drop("comment_list")
         ));
+        // A theme that bullets its numbered list ("1. ● Balu says:").
+        assert!(all(
+            &["1. ● sfcgeorge says:", "Nice write-up.", "2. ● Balu says:", "Works on my board too."],
+            LineClass::Drop("comment_list")
+        ));
         // A heading over the list begins the section, and the whole section is a list.
         assert!(all(
             &["42 Comments", "Reply", "1. Kathy Owen says:", "Thank you so much!"],
