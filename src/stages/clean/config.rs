@@ -97,6 +97,13 @@ pub struct CleanConfig {
     /// them but prose and lines of at most this many words (a list article's item headings, ratings,
     /// links), make the prose between them body; 0 turns it off.
     pub bridge_line_words: usize,
+    /// Page dumps the second text model judged (this year's pages): a run of at most this many
+    /// lines between two body lines, all of them dropped by the model (or as repeats), joins the
+    /// body where the model gave a line at least `gap_fill_threshold` (a list, a table or a code
+    /// block inside the article); 0 turns it off.
+    pub gap_fill_max_lines: usize,
+    /// The model probability (0 to 1) from which a line of such a run joins the body.
+    pub gap_fill_threshold: f32,
     /// A line of at most this many words that ends a sentence, right below a kept line of six words or
     /// more whose sentence runs on (no sentence end or colon), is kept as that sentence's wrapped end
     /// ("2007."); 0 turns it off.
@@ -206,6 +213,7 @@ impl CleanConfig {
             ("column_rescue_threshold", self.column_rescue_threshold),
             ("headline_min_overlap", self.headline_min_overlap),
             ("headline_deck_overlap_share", self.headline_deck_overlap_share),
+            ("gap_fill_threshold", self.gap_fill_threshold),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 errors.push((key, "must be between 0 and 1".into()));
@@ -271,6 +279,8 @@ impl Default for CleanConfig {
             min_model_lines: nz(12),
             sandwich_reach_lines: nz(2),
             bridge_line_words: 12,
+            gap_fill_max_lines: 30,
+            gap_fill_threshold: 0.1,
             comments_wrapper_ratio: 10.0,
             repeated_run_min_words: 150,
             repeated_run_block_words: nz(25),

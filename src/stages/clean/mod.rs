@@ -150,6 +150,9 @@ impl Cleaner {
     fn classify_text(&self, text: &str, split: bool, pick: Pick) -> (Vec<Line>, bool) {
         let Judged { mut lines, forced, second } = self.verdicts(text, split, pick);
         end_at_comment_list(&mut lines, &forced, &self.rules.comment_header);
+        if second {
+            fill_gaps(&mut lines, &forced, self.cfg.gap_fill_max_lines, self.cfg.gap_fill_threshold);
+        }
         (lines, second)
     }
 
@@ -758,6 +761,53 @@ fn bridge_item_headings(lines: &mut [Line], reach: usize, max_words: usize) {
             line.class = LineClass::Keep;
         }
     }
+}
+
+/// This year's articles carry lists, tables and code between their paragraphs (a checklist, a
+/// price table, `git commit -m`), whose short lines the second text model doubts, though less
+/// than it doubts a menu. A run of at most `max_lines` lines between two body lines, every one of
+/// them dropped by the model or as a repeat (a rule's verdict, a caption, a title breaks it), is
+/// the article's: its model-dropped lines with at least `threshold` join the body, but for lines
+/// without a letter or digit (a rule drawn with box characters, an arrow) and image placeholders
+/// a text browser leaves (`[logo]`), which say nothing. Lines kept by `keep_patterns` are already
+/// body. Scores stay the model's, so `explain` shows these lines as mended. 0 turns it off.
+fn fill_gaps(lines: &mut [Line], forced: &[bool], max_lines: usize, threshold: f32) {
+    if max_lines == 0 {
+        return;
+    }
+    let n = lines.len();
+    let mut i = 0;
+    while i < n {
+        if lines[i].class == LineClass::Keep {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < n && lines[i].class != LineClass::Keep {
+            i += 1;
+        }
+        // The run is lines[start..i], between two body lines.
+        let closed = start > 0 && i < n && i - start <= max_lines;
+        if !closed || !lines[start..i].iter().all(|l| matches!(l.class, LineClass::Drop("model" | "repeated"))) {
+            continue;
+        }
+        for (line, forced) in lines[start..i].iter_mut().zip(&forced[start..i]) {
+            let says_something = line.text.chars().any(char::is_alphanumeric) && !is_image_placeholder(&line.text);
+            if !forced
+                && says_something
+                && line.class == LineClass::Drop("model")
+                && line.score.is_some_and(|p| p >= threshold)
+            {
+                line.class = LineClass::Keep;
+            }
+        }
+    }
+}
+
+/// Whether a line is only what a text browser puts where an image was (`[logo]`, `[hero-image]`).
+fn is_image_placeholder(text: &str) -> bool {
+    let t = text.trim();
+    t.strip_prefix('[').and_then(|r| r.strip_suffix(']')).is_some_and(|inner| !inner.contains(['[', ']']))
 }
 
 /// Fewest words of a line a paragraph was wrapped from (a wrapped line is not prose by itself: it
@@ -1597,6 +1647,60 @@ mod tests {
         let mut lines = page("https://example.com/quote");
         bridge_item_headings(&mut lines, 2, 0);
         assert_eq!(kept(&lines), [true, false, false, false, false, false, false, false, true]);
+    }
+
+    #[test]
+    fn a_list_or_code_between_paragraphs_fills_its_gap() {
+        let line = |text: &str, class: LineClass, score: f32| Line {
+            text: text.into(),
+            class,
+            words: crate::text::word_count(text),
+            prose: false,
+            score: Some(score),
+            cut: None,
+        };
+        let (keep, doubt) = (LineClass::Keep, LineClass::Drop("model"));
+        let first = "To start a repository, run these commands in the folder that holds your project.";
+        let last = "After the first commit, every change you make is tracked from then on.";
+        let page = |between: &[(&str, LineClass, f32)]| {
+            let mut lines = vec![line(first, keep.clone(), 0.9)];
+            lines.extend(between.iter().map(|(t, c, p)| line(t, c.clone(), *p)));
+            lines.push(line(last, keep.clone(), 0.9));
+            lines
+        };
+        let kept = |lines: &[Line]| lines.iter().map(|l| l.class == LineClass::Keep).collect::<Vec<_>>();
+        let code = [
+            ("git init", doubt.clone(), 0.15),
+            ("git add -A", doubt.clone(), 0.2),
+            ("[terminal-screenshot]", doubt.clone(), 0.3),
+            ("━━━━━━━━━━", doubt.clone(), 0.3),
+            ("Sign in", doubt.clone(), 0.04),
+            ("git commit -m \"first\"", LineClass::Drop("repeated"), 0.3),
+        ];
+        let mut lines = page(&code);
+        fill_gaps(&mut lines, &[false; 8], 30, 0.1);
+        // The commands join; the image's placeholder, the drawn rule, the line the model is sure
+        // of and the repeat (a rule's verdict) stay out.
+        assert_eq!(kept(&lines), [true, true, true, false, false, false, false, true]);
+        // Lines kept by `keep_patterns` are left as they are; so is a run with a rule's verdict in it.
+        let mut lines = page(&code);
+        fill_gaps(&mut lines, &[false, true, false, false, false, false, false, false], 30, 0.1);
+        assert_eq!(kept(&lines), [true, false, true, false, false, false, false, true]);
+        let mut lines = page(&[("git init", doubt.clone(), 0.3), ("Share on X", LineClass::Drop("share_prompt"), 0.3)]);
+        fill_gaps(&mut lines, &[false; 4], 30, 0.1);
+        assert_eq!(kept(&lines), [true, false, false, true]);
+        // A run longer than the limit, or switched off: left alone.
+        let mut lines = page(&code);
+        fill_gaps(&mut lines, &[false; 8], 5, 0.1);
+        assert_eq!(kept(&lines), [true, false, false, false, false, false, false, true]);
+        let mut lines = page(&code);
+        fill_gaps(&mut lines, &[false; 8], 0, 0.1);
+        assert_eq!(kept(&lines), [true, false, false, false, false, false, false, true]);
+        // Lines after the last body line are no gap (a footer's menu).
+        let mut lines = vec![line(first, keep.clone(), 0.9), line("Contact us", doubt.clone(), 0.3)];
+        fill_gaps(&mut lines, &[false; 2], 30, 0.1);
+        assert_eq!(kept(&lines), [true, false]);
+        assert!(is_image_placeholder(" [hero-image] ") && !is_image_placeholder("[icon] [icon]"));
     }
 
     #[test]
