@@ -100,7 +100,8 @@ pub struct CleanConfig {
     /// Page dumps the second text model judged (this year's pages): a run of at most this many
     /// lines between two body lines, all of them dropped by the model (or as repeats), joins the
     /// body where the model gave a line at least `gap_fill_threshold` (a list, a table or a code
-    /// block inside the article); 0 turns it off.
+    /// block inside the article), and where a repeat's text is body elsewhere on the page; 0 turns
+    /// it off.
     pub gap_fill_max_lines: usize,
     /// The model probability (0 to 1) from which a line of such a run joins the body.
     pub gap_fill_threshold: f32,

@@ -767,15 +767,17 @@ fn bridge_item_headings(lines: &mut [Line], reach: usize, max_words: usize) {
 /// price table, `git commit -m`), whose short lines the second text model doubts, though less
 /// than it doubts a menu. A run of at most `max_lines` lines between two body lines, every one of
 /// them dropped by the model or as a repeat (a rule's verdict, a caption, a title breaks it), is
-/// the article's: its model-dropped lines with at least `threshold` join the body, but for lines
-/// without a letter or digit (a rule drawn with box characters, an arrow) and image placeholders
-/// a text browser leaves (`[logo]`), which say nothing. Lines kept by `keep_patterns` are already
+/// the article's: its model-dropped lines with at least `threshold` join the body, and so do its
+/// repeats of a line that is body elsewhere on the page, but for lines without a letter or digit
+/// (a rule drawn with box characters, an arrow) and image placeholders a text browser leaves
+/// (`[logo]`), which say nothing. Lines kept by `keep_patterns` are already
 /// body. Scores stay the model's, so `explain` shows these lines as mended. 0 turns it off.
 fn fill_gaps(lines: &mut [Line], forced: &[bool], max_lines: usize, threshold: f32) {
     if max_lines == 0 {
         return;
     }
     let n = lines.len();
+    let mut runs = Vec::new();
     let mut i = 0;
     while i < n {
         if lines[i].class == LineClass::Keep {
@@ -788,15 +790,40 @@ fn fill_gaps(lines: &mut [Line], forced: &[bool], max_lines: usize, threshold: f
         }
         // The run is lines[start..i], between two body lines.
         let closed = start > 0 && i < n && i - start <= max_lines;
-        if !closed || !lines[start..i].iter().all(|l| matches!(l.class, LineClass::Drop("model" | "repeated"))) {
-            continue;
+        if closed && lines[start..i].iter().all(|l| matches!(l.class, LineClass::Drop("model" | "repeated"))) {
+            runs.push(start..i);
         }
-        for (line, forced) in lines[start..i].iter_mut().zip(&forced[start..i]) {
-            let says_something = line.text.chars().any(char::is_alphanumeric) && !is_image_placeholder(&line.text);
-            if !forced
-                && says_something
+    }
+    let says_something = |l: &Line| l.text.chars().any(char::is_alphanumeric) && !is_image_placeholder(&l.text);
+    for run in &runs {
+        for k in run.clone() {
+            let line = &mut lines[k];
+            if !forced[k]
+                && says_something(line)
                 && line.class == LineClass::Drop("model")
                 && line.score.is_some_and(|p| p >= threshold)
+            {
+                line.class = LineClass::Keep;
+            }
+        }
+    }
+    // A repeated line (a list's label shown for every item: `Key features:`, `Fees based on
+    // income`) whose text is body elsewhere on the page is body here too; a button or a date
+    // repeated from the page's menus is not.
+    let repeats =
+        |run: &std::ops::Range<usize>| lines[run.clone()].iter().any(|l| l.class == LineClass::Drop("repeated"));
+    if !runs.iter().any(repeats) {
+        return;
+    }
+    let body: std::collections::HashSet<String> =
+        lines.iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text.to_lowercase()).collect();
+    for run in &runs {
+        for k in run.clone() {
+            let line = &mut lines[k];
+            if line.class == LineClass::Drop("repeated")
+                && !forced[k]
+                && says_something(line)
+                && body.contains(&line.text.to_lowercase())
             {
                 line.class = LineClass::Keep;
             }
@@ -1680,8 +1707,16 @@ mod tests {
         let mut lines = page(&code);
         fill_gaps(&mut lines, &[false; 8], 30, 0.1);
         // The commands join; the image's placeholder, the drawn rule, the line the model is sure
-        // of and the repeat (a rule's verdict) stay out.
+        // of and the repeat of a line that is nowhere body stay out.
         assert_eq!(kept(&lines), [true, true, true, false, false, false, false, true]);
+        // A list's label shown for every item joins where its first showing is body.
+        let label = "Key features:";
+        let mut lines = page(&[(label, doubt.clone(), 0.3), ("Fast", doubt.clone(), 0.3)]);
+        lines.push(line(label, LineClass::Drop("repeated"), 0.0));
+        lines.push(line("Cheap", doubt.clone(), 0.3));
+        lines.push(line(last, keep.clone(), 0.9));
+        fill_gaps(&mut lines, &[false; 7], 30, 0.1);
+        assert_eq!(kept(&lines), [true; 7]);
         // Lines kept by `keep_patterns` are left as they are; so is a run with a rule's verdict in it.
         let mut lines = page(&code);
         fill_gaps(&mut lines, &[false, true, false, false, false, false, false, false], 30, 0.1);
