@@ -809,7 +809,7 @@ fn fill_gaps(lines: &mut [Line], forced: &[bool], max_lines: usize, threshold: f
     }
     // A repeated line (a list's label shown for every item: `Key features:`, `Fees based on
     // income`) whose text is body elsewhere on the page is body here too; a button or a date
-    // repeated from the page's menus is not.
+    // repeated from the page's menus is not, nor a paragraph shown again (a thread quoting a post).
     let repeats =
         |run: &std::ops::Range<usize>| lines[run.clone()].iter().any(|l| l.class == LineClass::Drop("repeated"));
     if !runs.iter().any(repeats) {
@@ -821,6 +821,7 @@ fn fill_gaps(lines: &mut [Line], forced: &[bool], max_lines: usize, threshold: f
         for k in run.clone() {
             let line = &mut lines[k];
             if line.class == LineClass::Drop("repeated")
+                && !line.prose
                 && !forced[k]
                 && says_something(line)
                 && body.contains(&line.text.to_lowercase())
@@ -1717,6 +1718,13 @@ mod tests {
         lines.push(line(last, keep.clone(), 0.9));
         fill_gaps(&mut lines, &[false; 7], 30, 0.1);
         assert_eq!(kept(&lines), [true; 7]);
+        // A paragraph shown again (a thread quoting a post) is not a label: it stays out.
+        let mut lines = page(&[("Fast", doubt.clone(), 0.3)]);
+        let mut quote = line(first, LineClass::Drop("repeated"), 0.0);
+        quote.prose = true;
+        lines.extend([quote, line("Cheap", doubt.clone(), 0.3), line(last, keep.clone(), 0.9)]);
+        fill_gaps(&mut lines, &[false; 6], 30, 0.1);
+        assert_eq!(kept(&lines), [true, true, true, false, true, true]);
         // Lines kept by `keep_patterns` are left as they are; so is a run with a rule's verdict in it.
         let mut lines = page(&code);
         fill_gaps(&mut lines, &[false, true, false, false, false, false, false, false], 30, 0.1);
