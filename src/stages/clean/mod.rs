@@ -810,25 +810,26 @@ fn fill_gaps(lines: &mut [Line], forced: &[bool], max_lines: usize, threshold: f
     // A repeated line (a list's label shown for every item: `Key features:`, `Fees based on
     // income`) whose text is body elsewhere on the page is body here too; a button or a date
     // repeated from the page's menus is not, nor a paragraph shown again (a thread quoting a post).
-    let repeats =
-        |run: &std::ops::Range<usize>| lines[run.clone()].iter().any(|l| l.class == LineClass::Drop("repeated"));
-    if !runs.iter().any(repeats) {
-        return;
+    let joins: Vec<usize> = runs
+        .iter()
+        .flat_map(|run| run.clone())
+        .filter(|&k| {
+            let line = &lines[k];
+            line.class == LineClass::Drop("repeated") && !line.prose && !forced[k] && says_something(line)
+        })
+        .filter(|&k| lines.iter().any(|l| l.class == LineClass::Keep && same_text(&l.text, &lines[k].text)))
+        .collect();
+    for k in joins {
+        lines[k].class = LineClass::Keep;
     }
-    let body: std::collections::HashSet<String> =
-        lines.iter().filter(|l| l.class == LineClass::Keep).map(|l| l.text.to_lowercase()).collect();
-    for run in &runs {
-        for k in run.clone() {
-            let line = &mut lines[k];
-            if line.class == LineClass::Drop("repeated")
-                && !line.prose
-                && !forced[k]
-                && says_something(line)
-                && body.contains(&line.text.to_lowercase())
-            {
-                line.class = LineClass::Keep;
-            }
-        }
+}
+
+/// Whether two lines say the same, case aside (as the repeat rule compares them).
+fn same_text(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.len().abs_diff(b.len()) <= a.len().max(b.len()) / 2 && a.to_lowercase() == b.to_lowercase()
     }
 }
 
@@ -1744,6 +1745,8 @@ mod tests {
         fill_gaps(&mut lines, &[false; 2], 30, 0.1);
         assert_eq!(kept(&lines), [true, false]);
         assert!(is_image_placeholder(" [hero-image] ") && !is_image_placeholder("[icon] [icon]"));
+        assert!(same_text("KEY FEATURES:", "Key features:") && same_text("ÖZELLİKLER", "özelli̇kler"));
+        assert!(!same_text("Key features", "Key features:") && !same_text("Цена", "Цена:"));
     }
 
     #[test]
