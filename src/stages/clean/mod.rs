@@ -770,8 +770,8 @@ fn bridge_item_headings(lines: &mut [Line], reach: usize, max_words: usize) {
 /// the article's: its model-dropped lines with at least `threshold` join the body, and so do its
 /// repeats of a line that is body elsewhere on the page, but for lines without a letter or digit
 /// (a rule drawn with box characters, an arrow) and image placeholders a text browser leaves
-/// (`[logo]`), which say nothing. Lines kept by `keep_patterns` are already
-/// body. Scores stay the model's, so `explain` shows these lines as mended. 0 turns it off.
+/// (`[logo]`), which say nothing. Lines kept by `keep_patterns` are already body. Scores stay the
+/// model's, so `explain` shows these lines as mended. A `max_lines` of 0 turns it off.
 fn fill_gaps(lines: &mut [Line], forced: &[bool], max_lines: usize, threshold: f32) {
     if max_lines == 0 {
         return;
