@@ -810,6 +810,7 @@ fn fill_gaps(lines: &mut [Line], forced: &[bool], max_lines: usize, threshold: f
     // A repeated line (a list's label shown for every item: `Key features:`, `Fees based on
     // income`) whose text is body elsewhere on the page is body here too; a button or a date
     // repeated from the page's menus is not, nor a paragraph shown again (a thread quoting a post).
+    let mut folded = String::new();
     let joins: Vec<usize> = runs
         .iter()
         .flat_map(|run| run.clone())
@@ -817,19 +818,22 @@ fn fill_gaps(lines: &mut [Line], forced: &[bool], max_lines: usize, threshold: f
             let line = &lines[k];
             line.class == LineClass::Drop("repeated") && !line.prose && !forced[k] && says_something(line)
         })
-        .filter(|&k| lines.iter().any(|l| l.class == LineClass::Keep && same_text(&l.text, &lines[k].text)))
+        .filter(|&k| {
+            lines.iter().any(|l| l.class == LineClass::Keep && same_text(&l.text, &lines[k].text, &mut folded))
+        })
         .collect();
     for k in joins {
         lines[k].class = LineClass::Keep;
     }
 }
 
-/// Whether two lines say the same, case aside (as the repeat rule compares them).
-fn same_text(a: &str, b: &str) -> bool {
+/// Whether two lines say the same, case aside, as the repeat rule compares them (by
+/// [`case_folded_hash`]; two ASCII lines without folding them). `scratch` is the folding's buffer.
+fn same_text(a: &str, b: &str, scratch: &mut String) -> bool {
     if a.is_ascii() && b.is_ascii() {
         a.eq_ignore_ascii_case(b)
     } else {
-        a.len().abs_diff(b.len()) <= a.len().max(b.len()) / 2 && a.to_lowercase() == b.to_lowercase()
+        case_folded_hash(a, scratch) == case_folded_hash(b, scratch)
     }
 }
 
@@ -1745,8 +1749,10 @@ mod tests {
         fill_gaps(&mut lines, &[false; 2], 30, 0.1);
         assert_eq!(kept(&lines), [true, false]);
         assert!(is_image_placeholder(" [hero-image] ") && !is_image_placeholder("[icon] [icon]"));
-        assert!(same_text("KEY FEATURES:", "Key features:") && same_text("ÖZELLİKLER", "özelli̇kler"));
-        assert!(!same_text("Key features", "Key features:") && !same_text("Цена", "Цена:"));
+        let mut folded = String::new();
+        assert!(same_text("KEY FEATURES:", "Key features:", &mut folded));
+        assert!(same_text("ÖZELLİKLER", "özelli̇kler", &mut folded));
+        assert!(!same_text("Key features", "Key features:", &mut folded) && !same_text("Цена", "Цена:", &mut folded));
     }
 
     #[test]

@@ -215,9 +215,8 @@ pub const COMMENTS_START_PATTERN: &str = r"(?i)^(?:\[[^\]]*\]\s*)?(?:(?:\d+\s+)?
 /// Default `comment_header_pattern`: the line over one reader's comment in a blog's list of them
 /// ("1. [avatar] Kathy Owen says:", "Jess says", "Anna sagt:"), the commenter's name (with the
 /// number, the list's bullet and the avatar's placeholder a text browser puts before it: "1. ●
-/// Balu says:") and the theme's verb, in the
-/// languages of the other rules. Forums quote with "said:" and "wrote:", which are not matched:
-/// their posts are the page's content.
+/// Balu says:") and the theme's verb, in the languages of the other rules. Forums quote with
+/// "said:" and "wrote:", which are not matched: their posts are the page's content.
 pub const COMMENT_HEADER_PATTERN: &str = r"^(?:\d{1,4}\.\s*)?(?:[●•*]\s*)?(?:\[[^\]]{1,40}\]\s*)?[\p{L}\p{N}@][^.!?:]{0,80}?\s(?:says|sagt|dit|dice|disse|zegt)\s*:?$";
 
 /// Default `teaser_pattern`: a link to another article inside this one ("SEE MORE: ...",

@@ -34,8 +34,8 @@ pub struct TrainingLine {
 }
 
 impl Cleaner {
-    /// A page dump's lines as the models leave them (the column splitter's too), before the list of
-    /// comments is cut (`end_at_comment_list`): what the training command scores the
+    /// A page dump's lines as the models leave them (the column splitter's too), before the rules
+    /// that run after them (`end_at_comment_list`, `fill_gaps`): what the training command scores the
     /// models by when it fits the chooser and the splitter's gate, so that the rules run after the
     /// models do not move their weights.
     pub fn classify_verdicts(&self, text: &str) -> Vec<Line> {
