@@ -294,6 +294,8 @@ pub struct Block {
     order: u32,
     /// The element ids of its container and the container's parent, for scoring.
     containers: [u32; 2],
+    /// Inside an element shown on narrow screens only.
+    narrow: bool,
 }
 
 /// Bounds on what one page may cost.
@@ -333,6 +335,8 @@ struct Frame {
     id: u32,
     block: bool,
     hidden: bool,
+    /// Shown on narrow screens only ([`mobile_only_class`]).
+    narrow: bool,
     adds: u16,
     negative: bool,
     positive: bool,
@@ -419,6 +423,62 @@ fn hiding_class(classes: &str) -> bool {
     hides
 }
 
+/// Whether a class list shows its element on narrow screens only: hidden from a tablet's or a
+/// laptop's width up (`md:hidden`, `d-lg-none`, `visible-xs`, `hidden-up-md`,
+/// `elementor-hidden-desktop`, `mobile-only`), with no class that shows it again on wider screens
+/// (`lg:hidden xl:block`). Shops and landing pages print their description once for each layout,
+/// and themes add a phone's menus and buttons; a reader on a computer sees the wide layout.
+fn mobile_only_class(classes: &str) -> bool {
+    const NARROW: [&str; 3] = ["sm", "md", "lg"];
+    const WIDE: [&str; 5] = ["md", "lg", "xl", "xxl", "2xl"];
+    const NAMED: [&str; 16] = [
+        "hidden-up-md",
+        "hidden-up-lg",
+        "hidden-lg",
+        "elementor-hidden-desktop",
+        "is-hidden-desktop",
+        "hide-for-large",
+        "show-for-small-only",
+        "mobile-only",
+        "only-mobile",
+        "hide-desktop",
+        "hide-on-desktop",
+        "hidden-desktop",
+        "desktop-hidden",
+        "showonmobile",
+        "show-on-mobile",
+        "visible-mobile",
+    ];
+    let mut narrow = false;
+    for c in classes.split_ascii_whitespace() {
+        if let Some((width, display)) = c.split_once(':') {
+            // Tailwind: `md:hidden`, shown again by `xl:block`.
+            if display == "hidden" && NARROW.contains(&width) {
+                narrow = true;
+            } else if display != "hidden" && WIDE.contains(&width) {
+                return false;
+            }
+        } else if let Some(rest) = c.strip_prefix("d-") {
+            // Bootstrap 4 and 5: `d-lg-none`, shown again by `d-xl-block`.
+            match rest.split_once('-') {
+                Some((width, "none")) if NARROW.contains(&width) => narrow = true,
+                Some((width, _)) if WIDE.contains(&width) => return false,
+                _ => {}
+            }
+        } else if c.starts_with("visible-") {
+            // Bootstrap 3: `visible-xs`, `visible-sm-block`; `visible-md` shows it on computers.
+            if c.starts_with("visible-xs") || c.starts_with("visible-sm") {
+                narrow = true;
+            } else {
+                return false;
+            }
+        } else if NAMED.iter().any(|k| c.eq_ignore_ascii_case(k)) {
+            narrow = true;
+        }
+    }
+    narrow
+}
+
 /// Whether an inline style hides its element (`display: none`, `visibility:hidden !important`),
 /// read declaration by declaration without copying the attribute.
 fn hides(style: &str) -> bool {
@@ -438,6 +498,9 @@ struct Walk {
     stack: Vec<Frame>,
     counts: [u16; 16],
     hidden: usize,
+    /// Open elements shown on narrow screens only: their text is not the page a computer shows,
+    /// but a byline may be printed there alone.
+    narrow: usize,
     negative: u16,
     positive: u16,
     comments: u16,
@@ -467,6 +530,7 @@ impl Walk {
             stack: Vec::new(),
             counts: [0; 16],
             hidden: 0,
+            narrow: 0,
             negative: 0,
             positive: 0,
             comments: 0,
@@ -522,6 +586,7 @@ impl Sink for Walk {
         if name == "img"
             && !hidden
             && !self.concealed()
+            && self.narrow == 0
             && self.image_alts.len() < MAX_ALTS
             && let Some(alt) = e.attr("alt").filter(|a| a.split_whitespace().nth(4).is_some())
         {
@@ -574,6 +639,7 @@ impl Sink for Walk {
         // A page-wide class ("wvs-tooltip" on `<body>`, set by a shop plugin) says nothing about
         // whether the page is shown.
         let hidden = hidden || ((hidden_class || e.attr("class").is_some_and(hiding_class)) && !holds_the_page(name));
+        let narrow = !holds_the_page(name) && e.attr("class").is_some_and(mobile_only_class);
         let block = is_block(name) || adds & within::CREDIT != 0;
         if block && !self.concealed() {
             self.flush();
@@ -595,6 +661,7 @@ impl Sink for Walk {
         self.positive += u16::from(positive);
         self.comments += u16::from(comments);
         self.hidden += usize::from(hidden);
+        self.narrow += usize::from(narrow);
         let in_buttons = name == "button" || (block && !self.buttons.is_empty());
         if in_buttons {
             self.buttons.push(name == "button");
@@ -607,6 +674,7 @@ impl Sink for Walk {
             id,
             block,
             hidden,
+            narrow,
             adds,
             negative,
             positive,
@@ -640,6 +708,7 @@ impl Sink for Walk {
         self.positive -= u16::from(frame.positive);
         self.comments -= u16::from(frame.comments);
         self.hidden -= usize::from(frame.hidden);
+        self.narrow -= usize::from(frame.narrow);
         if frame.in_buttons {
             self.buttons.pop();
         }
@@ -743,6 +812,7 @@ impl Walk {
         let link_chars = pending.link_chars.min(chars);
         if matches!(tag, BlockTag::Paragraph | BlockTag::Pre | BlockTag::Cell | BlockTag::Quote | BlockTag::Other)
             && chars >= 25
+            && self.narrow == 0
             && link_chars * 2 < chars
         {
             let commas = text.matches([',', '，', '、']).count() as f32;
@@ -770,6 +840,7 @@ impl Walk {
             near_best: false,
             order: self.next_id,
             containers: [container, grand],
+            narrow: self.narrow > 0,
         });
     }
 
@@ -802,6 +873,9 @@ impl Walk {
 
     fn finish(mut self) -> Page {
         self.flush();
+        // A narrow screen's layout repeats the wide one's text or adds a phone's menus; its
+        // author box is sometimes the only one.
+        self.blocks.retain(|b| !b.narrow || b.byline_box);
         // The best container: highest score, discounted by its share of link text.
         let adjusted = |c: &Container| {
             let density = if c.chars > 0 { c.link_chars as f32 / c.chars as f32 } else { 0.0 };
@@ -1031,6 +1105,46 @@ mod tests {
         let text: Vec<String> = parse(html, Limits::default()).blocks.into_iter().map(|b| b.text).collect();
         assert!(!text.iter().any(|t| t.contains("another story")), "{text:?}");
         assert!(text.iter().any(|t| t == "Shown on wide screens."), "{text:?}");
+    }
+
+    #[test]
+    fn a_narrow_screens_copy_is_not_the_page() {
+        for narrow in [
+            "flex md:hidden",
+            "d-lg-none",
+            "visible-xs-block",
+            "product-description hidden-up-md",
+            "elementor-hidden-desktop",
+            "Mobile-Only",
+        ] {
+            assert!(mobile_only_class(narrow), "{narrow}");
+        }
+        // Shown on a computer: on wide screens only, again from a wider width, or not a display rule.
+        for wide in [
+            "hidden md:block",
+            "lg:hidden xl:block",
+            "d-none d-lg-flex",
+            "d-md-none d-xl-block",
+            "visible-xs visible-md",
+            "hidden-down-md",
+            "md:flex-row",
+            "mobile-menu",
+            "hide-mobile",
+        ] {
+            assert!(!mobile_only_class(wide), "{wide}");
+        }
+        let html = "<html><body class=\"mobile-only\"><article><h1>A speckled mug</h1>\
+            <div class=\"hidden-down-md\"><p>A wheel-thrown mug with a matte speckled glaze, made by hand.</p></div>\
+            <div class=\"hidden-up-md\"><p>A wheel-thrown mug with a matte speckled glaze, made by hand.</p>\
+            <div class=\"author-box\"><p>Jane Potter</p></div></div>\
+            <p class=\"md:hidden\">Tap to see the sizes.</p></article></body></html>";
+        let page = parse(html, Limits::default());
+        // The page-wide class on `<body>` hides nothing; the phone's copy and its button go, its
+        // author box stays for the byline.
+        assert_eq!(
+            texts(&page),
+            ["A speckled mug", "A wheel-thrown mug with a matte speckled glaze, made by hand.", "Jane Potter"]
+        );
     }
 
     #[test]
