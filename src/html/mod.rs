@@ -116,6 +116,9 @@ enum Hint {
     Hidden,
     /// Readers' comments (furniture too).
     Comments,
+    /// A word every class that hides or shows an element by screen width holds: only then are
+    /// the class lists read token by token ([`hiding_class`], [`mobile_only_class`]).
+    Display,
     /// A word of a [`class_kind`] list: counted for the page-type model only.
     Kind(usize),
 }
@@ -161,6 +164,7 @@ static HINTS: std::sync::LazyLock<(aho_corasick::AhoCorasick, Vec<Hint>)> = std:
             ][..],
             Hint::Hidden,
         ),
+        (&["hid", "none", "visible-", "show", "mobile"][..], Hint::Display),
     ];
     lists.extend(kinds);
     crate::text::labelled_words(&lists)
@@ -616,6 +620,7 @@ impl Sink for Walk {
             _ => 0,
         };
         let (mut negative, mut positive, mut hidden_class, mut comments) = (false, false, false, false);
+        let mut display = false;
         let (automaton, hints) = &*HINTS;
         let mut kinds = 0u32;
         for v in [e.attr("class"), e.attr("id")].into_iter().flatten() {
@@ -629,6 +634,7 @@ impl Sink for Walk {
                     Hint::Credit => adds |= within::CREDIT,
                     Hint::Deck => adds |= within::DECK,
                     Hint::Hidden => hidden_class = true,
+                    Hint::Display => display = true,
                     Hint::Comments => (negative, comments) = (true, true),
                     Hint::Kind(k) => kinds |= 1 << k,
                 }
@@ -638,8 +644,9 @@ impl Sink for Walk {
         positive &= !negative;
         // A page-wide class ("wvs-tooltip" on `<body>`, set by a shop plugin) says nothing about
         // whether the page is shown.
-        let hidden = hidden || ((hidden_class || e.attr("class").is_some_and(hiding_class)) && !holds_the_page(name));
-        let narrow = !holds_the_page(name) && e.attr("class").is_some_and(mobile_only_class);
+        let class = e.attr("class").filter(|_| display);
+        let hidden = hidden || ((hidden_class || class.is_some_and(hiding_class)) && !holds_the_page(name));
+        let narrow = !holds_the_page(name) && class.is_some_and(mobile_only_class);
         let block = is_block(name) || adds & within::CREDIT != 0;
         if block && !self.concealed() {
             self.flush();
