@@ -420,6 +420,7 @@ mod tests {
         assert_eq!(cfg.extract.text_body_threshold, def.extract.text_body_threshold);
         assert_eq!(cfg.runtime.linger_ms, def.runtime.linger_ms);
         assert_eq!(cfg.clean.ui_labels, def.clean.ui_labels);
+        assert_eq!(cfg.clean.button_labels, def.clean.button_labels);
         for (a, b) in [
             (&cfg.clean.copyright_pattern, &def.clean.copyright_pattern),
             (&cfg.clean.credit_pattern, &def.clean.credit_pattern),

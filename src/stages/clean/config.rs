@@ -148,6 +148,10 @@ pub struct CleanConfig {
     pub repeated_run_block_words: NonZeroUsize,
     /// Whole-line interface labels in any language (case-insensitive, outer punctuation ignored).
     pub ui_labels: Vec<String>,
+    /// Whole-line labels of buttons (`Learn more`, `Add to cart`, `Reply`), matched as
+    /// `ui_labels` are, dropped after the line models have judged the page (they stay in the
+    /// models' view of the page, as when the models learned).
+    pub button_labels: Vec<String>,
     /// A copyright notice (dropped from the text; names the publisher).
     pub copyright_pattern: String,
     /// An image credit line; capture group 1 is the credit.
@@ -296,6 +300,7 @@ impl Default for CleanConfig {
             headline_deck_overlap_share: 0.7,
             headline_model: true,
             ui_labels: super::patterns::UI_LABELS.iter().map(|s| s.to_string()).collect(),
+            button_labels: super::patterns::BUTTON_LABELS.iter().map(|s| s.to_string()).collect(),
             copyright_pattern: super::patterns::COPYRIGHT_PATTERN.into(),
             credit_pattern: super::patterns::CREDIT_PATTERN.into(),
             caption_credit_pattern: super::patterns::CAPTION_CREDIT_PATTERN.into(),
@@ -320,7 +325,9 @@ impl Default for CleanConfig {
 pub struct Rules {
     /// Interface labels, lower-cased.
     pub ui: HashSet<String>,
-    /// Longest label in bytes: longer lines are not looked up.
+    /// Button labels, lower-cased.
+    pub buttons: HashSet<String>,
+    /// Longest label (of either set) in bytes: longer lines are not looked up.
     pub max_label_bytes: usize,
     /// See [`super::patterns::COPYRIGHT_PATTERN`].
     pub copyright: PerThread<Regex>,
@@ -411,9 +418,11 @@ impl Rules {
         let mut one = one.into_iter();
         let mut next = || one.next().ok_or_else(|| RulesError(vec![("(built-in)", "a pattern went missing".into())]));
         let ui: HashSet<String> = cfg.ui_labels.iter().map(|l| l.to_lowercase()).collect();
+        let buttons: HashSet<String> = cfg.button_labels.iter().map(|l| l.to_lowercase()).collect();
         Ok(Self {
-            max_label_bytes: ui.iter().map(String::len).max().unwrap_or(0),
+            max_label_bytes: ui.iter().chain(&buttons).map(String::len).max().unwrap_or(0),
             ui,
+            buttons,
             copyright: next()?,
             credit: next()?,
             caption_credit: next()?,

@@ -367,6 +367,31 @@ impl Cleaner {
         drop_repeated_runs(lines, self.cfg.repeated_run_min_words, self.cfg.repeated_run_block_words.get());
     }
 
+    /// Drops the lines the models kept or doubted that are a button's label (`[clean]
+    /// button_labels`): after the models, which learned with such lines in view. A line a keep
+    /// pattern forces stays, and so does a sentence's last word wrapped onto a line (`like.`).
+    fn drop_button_labels(&self, lines: &mut [Line]) {
+        let rules = &self.rules;
+        if rules.buttons.is_empty() {
+            return;
+        }
+        let mut label = String::new();
+        for line in lines.iter_mut().filter(|l| l.class == LineClass::Keep || l.doubted()) {
+            let trimmed = line.text.trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
+            if trimmed.is_empty() || trimmed.len() > rules.max_label_bytes {
+                continue;
+            }
+            label.clear();
+            crate::text::push_lowercase(&mut label, trimmed);
+            if rules.buttons.contains(label.as_str())
+                && !wrapped_sentence_end(&line.text)
+                && (rules.keep.is_empty() || !rules.keep.is_match(&line.text))
+            {
+                line.class = LineClass::Drop("button_label");
+            }
+        }
+    }
+
     /// Runs `model` over the open lines: each gets its probability, and those under
     /// `keep_threshold` are dropped.
     fn judge(&self, model: &Stages, lines: &mut [Line], features: &Rows, open: &[bool]) {
@@ -1005,6 +1030,8 @@ impl Cleaner {
                 lines
             }
         };
+        let mut lines = lines;
+        self.drop_button_labels(&mut lines);
         let Document { prov, format, charset, meta, .. } = doc;
         let mut cleaned = Cleaned { prov, format, charset, meta, lines, signals, page_type: None };
         // The type is read from the first block model's verdicts (a dump: the chooser's pick),
@@ -1018,6 +1045,7 @@ impl Cleaner {
         if verdict.page_type != PageType::Article {
             if let Some(again) = &rejudge {
                 self.judge_other_page(&mut cleaned.lines, again);
+                self.drop_button_labels(&mut cleaned.lines);
                 explanation.other_model = true;
             } else if dump
                 && self.cfg.non_article_text_model
@@ -1026,6 +1054,7 @@ impl Cleaner {
                 && self.model_judges(&cleaned.lines)
             {
                 cleaned.lines = self.classify_text(&text, self.cfg.split_columns, Pick::Second).0;
+                self.drop_button_labels(&mut cleaned.lines);
                 explanation.other_model = true;
             }
         }
@@ -1171,6 +1200,60 @@ mod tests {
         let mut headline = crate::stages::test_document("");
         headline.meta.headline_only = true;
         assert_eq!(on.clean_document(headline).0.page_type, None);
+    }
+
+    #[test]
+    fn a_buttons_label_leaves_the_body_after_the_models_judged_it() {
+        let story = [
+            "The council approved the new tram line on Monday after a debate that ran late into the evening, with the final vote going nine to three.",
+            "Critics said the cost had doubled since the plan was first shown, and asked who would pay for the years of roadworks the route will need.",
+        ];
+        // A seed-like dump (long enough for the models) with buttons between its paragraphs.
+        let at = SEEDLIKE.find("Under the plan").expect("the fixture's third paragraph");
+        let dump = format!(
+            "{}Learn more\nAdd to cart!\n\nThe line will run to the harbour, which is what the mayor would\nlike.\n\nReply\n\n{}",
+            &SEEDLIKE[..at],
+            &SEEDLIKE[at..]
+        );
+        let clean = |c: &Cleaner| c.clean_document(crate::stages::test_document(&dump)).0;
+        let class = |c: &Cleaned, starts: &str| class_of(&c.lines, starts).clone();
+        let on = clean(&cleaner());
+        for label in ["Learn more", "Add to cart!", "Reply"] {
+            assert_eq!(class(&on, label), LineClass::Drop("button_label"), "{label}");
+        }
+        // A sentence's last word on a line of its own is not a button.
+        assert_ne!(class(&on, "like."), LineClass::Drop("button_label"));
+        for label in ["Learn more", "Add to cart!", "Reply"] {
+            let line = on.lines.iter().find(|l| l.text == label).expect("the label's line");
+            assert!(line.score.is_some(), "the models judged {label}");
+        }
+        // The models judged with the labels in view: every other line's verdict is the same without
+        // the rule, and a keep pattern keeps a label.
+        let off = clean(&Cleaner::new(&CleanConfig { button_labels: Vec::new(), ..CleanConfig::default() }).unwrap());
+        for (a, b) in on.lines.iter().zip(&off.lines) {
+            assert_eq!(a.score, b.score, "{}", a.text);
+            if a.class != LineClass::Drop("button_label") {
+                assert_eq!(a.class, b.class, "{}", a.text);
+            }
+        }
+        let keep = CleanConfig { keep_patterns: vec!["^Reply$".into()], ..CleanConfig::default() };
+        assert_eq!(class(&clean(&Cleaner::new(&keep).unwrap()), "Reply"), LineClass::Keep);
+        // An HTML page's blocks too.
+        let html = format!(
+            "<html><head><title>Tram line approved</title></head><body><article><h1>Tram line approved</h1>{}\
+             <p><a href=/more>Learn more</a></p>{}</article></body></html>",
+            format_args!("<p>{}</p>", story[0]),
+            format_args!("<p>{}</p>", story[1]),
+        );
+        let page = Document::standalone(
+            "p",
+            std::path::Path::new("/in/p.html"),
+            crate::record::Format::Html,
+            Markup::Html,
+            html,
+        );
+        let cleaned = cleaner().clean_document(page).0;
+        assert_eq!(class(&cleaned, "Learn more"), LineClass::Drop("button_label"));
     }
 
     #[test]

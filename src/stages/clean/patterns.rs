@@ -1,6 +1,37 @@
 //! The built-in interface labels and line patterns of the clean stage: the defaults of
 //! `[clean]`, where operators can replace them.
 
+/// The labels of shops', services', recipes' and forums' buttons, matched like [`UI_LABELS`] but
+/// after the line models have judged the page: the models learned with these lines in their
+/// context, so they stay there for them.
+pub const BUTTON_LABELS: &[&str] = &[
+    "learn more",
+    "click to expand",
+    "reply",
+    "like",
+    "add to cart",
+    "add to basket",
+    "add to wishlist",
+    "book now",
+    "buy now",
+    "shop now",
+    "more details",
+    "view details",
+    "see details",
+    "view more",
+    "view all",
+    "see all",
+    "show less",
+    "read less",
+    "quick view",
+    "get the recipe",
+    "jump to recipe",
+    "print recipe",
+    "verified purchase",
+    "apply now",
+    "read full review",
+];
+
 /// Interface labels that are never article text, matched on the whole line (lower-cased, outer
 /// punctuation trimmed). Many languages, because sites are.
 pub const UI_LABELS: &[&str] = &[
