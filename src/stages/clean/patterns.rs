@@ -30,6 +30,22 @@ pub const BUTTON_LABELS: &[&str] = &[
     "verified purchase",
     "apply now",
     "read full review",
+    "compare",
+    "more options",
+    "read full article",
+    "read the article",
+    "continue reading",
+    "best seller",
+    "top rated",
+    "new arrival",
+    "views",
+    "replies",
+    "select options",
+    "write a review",
+    "see more reviews",
+    "watch now",
+    "in stock",
+    "en stock",
 ];
 
 /// Interface labels that are never article text, matched on the whole line (lower-cased, outer
