@@ -377,14 +377,7 @@ impl Cleaner {
         }
         let mut label = String::new();
         for line in lines.iter_mut().filter(|l| l.class == LineClass::Keep || l.doubted()) {
-            let trimmed = line.text.trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
-            if trimmed.is_empty() || trimmed.len() > rules.max_label_bytes {
-                continue;
-            }
-            label.clear();
-            crate::text::push_lowercase(&mut label, trimmed);
-            if rules.buttons.contains(label.as_str())
-                && !wrapped_sentence_end(&line.text)
+            if is_label(&line.text, &rules.buttons, rules.max_label_bytes, &mut label)
                 && (rules.keep.is_empty() || !rules.keep.is_match(&line.text))
             {
                 line.class = LineClass::Drop("button_label");
@@ -468,6 +461,7 @@ impl Cleaner {
         let min_prose = self.cfg.min_prose_words.get();
         let mut seen = hashed::HashedSet::default();
         let mut folded = String::new();
+        let mut label = String::new();
         let mut lines: Vec<Line> = Vec::new();
         let mut forced = Vec::new();
         let mut origin = Vec::new();
@@ -480,12 +474,6 @@ impl Cleaner {
             origin.push(index);
             let words = word_count(&text);
             let prose = is_prose_counted(&text, words, min_prose);
-            // Interface labels are short; longer lines need no lower-cased copy for the look-up.
-            let trimmed = text.trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace());
-            let mut label = String::new();
-            if trimmed.len() <= rules.max_label_bytes {
-                crate::text::push_lowercase(&mut label, trimmed);
-            }
             // Empty sets are the default; asking one costs a regex search all the same.
             let keep = !rules.keep.is_empty() && rules.keep.is_match(&text);
             let hash = case_folded_hash(&text, &mut folded);
@@ -511,7 +499,7 @@ impl Cleaner {
                 }
             } else if copyright_or_caption && rules.caption.is_match(&text) {
                 LineClass::Caption
-            } else if trimmed.is_empty() || (rules.ui.contains(label.as_str()) && !wrapped_sentence_end(&text)) {
+            } else if trim_label(&text).is_empty() || is_label(&text, &rules.ui, rules.max_label_bytes, &mut label) {
                 LineClass::Drop("ui_label")
             } else if rules.identifier.is_match(&text) {
                 LineClass::Drop("ui_identifier")
@@ -657,6 +645,25 @@ fn mostly_date(text: &str) -> bool {
         datey += usize::from(c.is_ascii_digit() || c.is_ascii_punctuation() || "年月日時分秒년월일시분".contains(c));
     }
     all > 0 && datey * 10 >= all * 8
+}
+
+/// A line without the punctuation and spaces around it, as the label lists are matched.
+fn trim_label(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
+}
+
+/// Whether a whole line is one of `labels` (`[clean] ui_labels` or `button_labels`, lower-cased):
+/// compared lower-cased and trimmed ([`trim_label`]), but never a sentence's last words wrapped
+/// onto a line of their own (`like.`). Labels are short: a line longer than `max_bytes` is not
+/// lower-cased to be looked up. `buf` is the lower-cased copy's buffer.
+fn is_label(text: &str, labels: &std::collections::HashSet<String>, max_bytes: usize, buf: &mut String) -> bool {
+    let trimmed = trim_label(text);
+    if trimmed.len() > max_bytes {
+        return false;
+    }
+    buf.clear();
+    crate::text::push_lowercase(buf, trimmed);
+    labels.contains(buf.as_str()) && !wrapped_sentence_end(text)
 }
 
 /// Whether a line reads as the last words of a sentence wrapped onto a line of their own
