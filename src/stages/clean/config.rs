@@ -179,6 +179,10 @@ pub struct CleanConfig {
     /// official website of the United States government", "Here's how you know"): lines of at most
     /// 40 words that match it are dropped.
     pub banner_pattern: String,
+    /// What a page prints in place of content: a browser's fallback notice ("Your browser does
+    /// not support the video tag.", "Please enable JavaScript") and placeholder text ("Lorem
+    /// ipsum"). Lines of at most 40 words the models kept or doubted are dropped after them.
+    pub filler_pattern: String,
     /// A link to another article inside this one, "SEE MORE: ..." (HTML blocks of at most 25 words).
     pub teaser_pattern: String,
     /// An article's tags under a label, "Tags: ...", "Теги: ..." (lines of at most 30 words).
@@ -310,6 +314,7 @@ impl Default for CleanConfig {
             share_pattern: super::patterns::SHARE_PATTERN.into(),
             consent_pattern: super::patterns::CONSENT_PATTERN.into(),
             banner_pattern: super::patterns::BANNER_PATTERN.into(),
+            filler_pattern: super::patterns::FILLER_PATTERN.into(),
             teaser_pattern: super::patterns::TEASER_PATTERN.into(),
             tags_pattern: super::patterns::TAGS_PATTERN.into(),
             identifier_pattern: super::patterns::IDENTIFIER_PATTERN.into(),
@@ -355,6 +360,8 @@ pub struct Rules {
     pub consent: PerThread<Regex>,
     /// See [`super::patterns::BANNER_PATTERN`].
     pub banner: PerThread<Regex>,
+    /// See [`super::patterns::FILLER_PATTERN`].
+    pub filler: PerThread<Regex>,
     /// See [`super::patterns::IDENTIFIER_PATTERN`].
     pub identifier: PerThread<Regex>,
     /// See [`super::patterns::BYLINE_PATTERN`].
@@ -376,7 +383,7 @@ impl Rules {
     /// Compiles the rules of `cfg`, naming every pattern that does not compile.
     pub(crate) fn compile(cfg: &CleanConfig) -> Result<Self, RulesError> {
         let mut errors = Vec::new();
-        let singles: [(&'static str, &str); 14] = [
+        let singles: [(&'static str, &str); 15] = [
             ("copyright_pattern", &cfg.copyright_pattern),
             ("credit_pattern", &cfg.credit_pattern),
             ("caption_credit_pattern", &cfg.caption_credit_pattern),
@@ -388,6 +395,7 @@ impl Rules {
             ("share_pattern", &cfg.share_pattern),
             ("consent_pattern", &cfg.consent_pattern),
             ("banner_pattern", &cfg.banner_pattern),
+            ("filler_pattern", &cfg.filler_pattern),
             ("identifier_pattern", &cfg.identifier_pattern),
             ("byline_pattern", &cfg.byline_pattern),
             ("dateline_pattern", &cfg.dateline_pattern),
@@ -435,6 +443,7 @@ impl Rules {
             share: next()?,
             consent: next()?,
             banner: next()?,
+            filler: next()?,
             identifier: next()?,
             byline: next()?,
             dateline: next()?,
@@ -533,6 +542,7 @@ mod tests {
             share_pattern: "^share$".into(),
             consent_pattern: "^consent$".into(),
             banner_pattern: "^banner$".into(),
+            filler_pattern: "^filler$".into(),
             identifier_pattern: "^identifier$".into(),
             byline_pattern: "^byline$".into(),
             dateline_pattern: "^dateline$".into(),
@@ -551,6 +561,7 @@ mod tests {
             ("share", &r.share),
             ("consent", &r.consent),
             ("banner", &r.banner),
+            ("filler", &r.filler),
             ("identifier", &r.identifier),
             ("byline", &r.byline),
             ("dateline", &r.dateline),

@@ -368,19 +368,24 @@ impl Cleaner {
     }
 
     /// Drops the lines the models kept or doubted that are a button's label (`[clean]
-    /// button_labels`): after the models, which learned with such lines in view. A line a keep
-    /// pattern forces stays, and so does a sentence's last word wrapped onto a line (`like.`).
-    fn drop_button_labels(&self, lines: &mut [Line]) {
+    /// button_labels`) or filler (`filler_pattern`, lines of at most 40 words): after the models,
+    /// which learned with such lines in view. A line a keep pattern forces stays, and so does a
+    /// sentence's last word wrapped onto a line (`like.`).
+    fn drop_after_models(&self, lines: &mut [Line]) {
         let rules = &self.rules;
-        if rules.buttons.is_empty() {
-            return;
-        }
         let mut label = String::new();
         for line in lines.iter_mut().filter(|l| l.class == LineClass::Keep || l.doubted()) {
-            if is_label(&line.text, &rules.buttons, rules.max_label_bytes, &mut label)
-                && (rules.keep.is_empty() || !rules.keep.is_match(&line.text))
+            let verdict = if !rules.buttons.is_empty()
+                && is_label(&line.text, &rules.buttons, rules.max_label_bytes, &mut label)
             {
-                line.class = LineClass::Drop("button_label");
+                "button_label"
+            } else if line.words <= 40 && rules.filler.is_match(&line.text) {
+                "filler"
+            } else {
+                continue;
+            };
+            if rules.keep.is_empty() || !rules.keep.is_match(&line.text) {
+                line.class = LineClass::Drop(verdict);
             }
         }
     }
@@ -1037,7 +1042,7 @@ impl Cleaner {
                 lines
             }
         };
-        self.drop_button_labels(&mut lines);
+        self.drop_after_models(&mut lines);
         let Document { prov, format, charset, meta, .. } = doc;
         let mut cleaned = Cleaned { prov, format, charset, meta, lines, signals, page_type: None };
         // The type is read from the first block model's verdicts (a dump: the chooser's pick),
@@ -1051,7 +1056,7 @@ impl Cleaner {
         if verdict.page_type != PageType::Article {
             if let Some(again) = &rejudge {
                 self.judge_other_page(&mut cleaned.lines, again);
-                self.drop_button_labels(&mut cleaned.lines);
+                self.drop_after_models(&mut cleaned.lines);
                 explanation.other_model = true;
             } else if dump
                 && self.cfg.non_article_text_model
@@ -1060,7 +1065,7 @@ impl Cleaner {
                 && self.model_judges(&cleaned.lines)
             {
                 cleaned.lines = self.classify_text(&text, self.cfg.split_columns, Pick::Second).0;
-                self.drop_button_labels(&mut cleaned.lines);
+                self.drop_after_models(&mut cleaned.lines);
                 explanation.other_model = true;
             }
         }
@@ -1258,6 +1263,41 @@ mod tests {
         );
         let cleaned = cleaner().clean_document(page).0;
         assert_eq!(class(&cleaned, "Learn more"), LineClass::Drop("button_label"));
+    }
+
+    #[test]
+    fn filler_leaves_the_body_after_the_models_judged_it() {
+        let fillers = [
+            "Your browser does not support the video tag.",
+            "JavaScript is disabled. For a better experience, please enable JavaScript in your browser.",
+            "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.",
+        ];
+        let at = SEEDLIKE.find("Under the plan").expect("the fixture's third paragraph");
+        let dump = format!("{}{}\n\n{}", &SEEDLIKE[..at], fillers.join("\n\n"), &SEEDLIKE[at..]);
+        let clean = |c: &Cleaner| c.clean_document(crate::stages::test_document(&dump)).0;
+        let on = clean(&cleaner());
+        for filler in fillers {
+            let line = on.lines.iter().find(|l| l.text == filler).expect("the filler's line");
+            assert_eq!((&line.class, line.score.is_some()), (&LineClass::Drop("filler"), true), "{filler}");
+        }
+        // Only those lines change: the models judged with them in view.
+        let off = clean(&Cleaner::new(&CleanConfig { filler_pattern: "^$".into(), ..CleanConfig::default() }).unwrap());
+        for (a, b) in on.lines.iter().zip(&off.lines) {
+            assert_eq!(a.score, b.score, "{}", a.text);
+            if a.class != LineClass::Drop("filler") {
+                assert_eq!(a.class, b.class, "{}", a.text);
+            }
+        }
+        // Prose that talks about browsers or scripts is not filler, and a keep pattern wins.
+        for prose in [
+            "The browser wars of the 1990s ended when one company stopped supporting its own product.",
+            "Engineers said the page uses a script written in Rust rather than JavaScript, which loads faster.",
+        ] {
+            assert!(!Rules::compile(&CleanConfig::default()).unwrap().filler.is_match(prose), "{prose}");
+        }
+        let keep = CleanConfig { keep_patterns: vec!["^Lorem".into()], ..CleanConfig::default() };
+        let kept = clean(&Cleaner::new(&keep).unwrap());
+        assert_ne!(class_of(&kept.lines, "Lorem ipsum").clone(), LineClass::Drop("filler"));
     }
 
     #[test]
