@@ -1270,6 +1270,8 @@ mod tests {
         let fillers = [
             "Your browser does not support the video tag.",
             "JavaScript is disabled. For a better experience, please enable JavaScript in your browser.",
+            "You should upgrade or use an alternative browser.",
+            "Click to share on Facebook (Opens in new window)",
             "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.",
         ];
         let at = SEEDLIKE.find("Under the plan").expect("the fixture's third paragraph");

@@ -1,7 +1,7 @@
 //! The built-in interface labels and line patterns of the clean stage: the defaults of
 //! `[clean]`, where operators can replace them.
 
-/// The labels of shops', services', recipes' and forums' buttons, matched like [`UI_LABELS`] but
+/// The labels of shops', services', recipes', forums' and Q&A sites' buttons and controls, matched like [`UI_LABELS`] but
 /// after the line models have judged the page: the models learned with these lines in their
 /// context, so they stay there for them.
 pub const BUTTON_LABELS: &[&str] = &[
@@ -46,6 +46,20 @@ pub const BUTTON_LABELS: &[&str] = &[
     "watch now",
     "in stock",
     "en stock",
+    "ask question",
+    "improve this question",
+    "improve this answer",
+    "hot network questions",
+    "explore related questions",
+    "sorted by: reset to default",
+    "start asking to get answers",
+    "find the answer to your question by asking",
+    "see similar questions with these tags",
+    "you must log in to answer this question",
+    "featured on meta",
+    "start free trial",
+    "get started for free",
+    "try for free",
 ];
 
 /// Interface labels that are never article text, matched on the whole line (lower-cased, outer
@@ -284,9 +298,10 @@ pub const CONSENT_PATTERN: &str = r"(?i)(?:(?-u:\b)(?:this|our) (?:web)?site (?:
 
 /// Default `filler_pattern`: what a page prints in place of its content, never part of it: a
 /// browser's fallback notice ("Your browser does not support the video tag.", "JavaScript is
-/// disabled. For a better experience, ...", "Please enable JavaScript to view the comments") and
-/// a template's placeholder text ("Lorem ipsum dolor sit amet").
-pub const FILLER_PATTERN: &str = r"(?i)(?-u:\b)(?:your (?:web )?browser (?:does ?n[o']t|doesn’t|cannot|can ?not|can't|can’t) (?:seem to )?(?:support|play|display)|(?:enable|turn on|activate|allow) (?:your )?javascript|javascript (?:is|must be|has been|seems to be|appears to be) (?:disabled|turned off|required|enabled)|requires? javascript|(?:site|page|app) uses javascript|javascript (?:support )?is required|upgrade (?:your|to a) (?:modern |newer |different )?browser|(?:outdated|unsupported|old) browser|lorem ipsum)";
+/// disabled. For a better experience, ...", "Please enable JavaScript to view the comments"), a
+/// sharing widget's screen-reader labels (WordPress' "Click to share on X (Opens in new window)",
+/// "Like Loading...") and a template's placeholder text ("Lorem ipsum dolor sit amet").
+pub const FILLER_PATTERN: &str = r"(?i)(?-u:\b)(?:your (?:web )?browser (?:does ?n[o']t|doesn’t|cannot|can ?not|can't|can’t) (?:seem to )?(?:support|play|display)|(?:enable|turn on|activate|allow) (?:your )?javascript|javascript (?:is|must be|has been|seems to be|appears to be) (?:disabled|turned off|required|enabled)|requires? javascript|(?:site|page|app) uses javascript|javascript (?:support )?is required|upgrade (?:your|to a) (?:modern |newer |different )?browser|(?:outdated|unsupported|old) browser|(?:upgrade|update) (?:your browser )?or use an? (?:alternative|different|modern|newer) browser|(?:not be|isn't|is not) (?:available|supported) in (?:some|all|older|your|this) browsers?|^click to (?:share|email|print)(?-u:\b).{0,60}\(opens in (?:a )?new window\)|^like loading\.\.\.$|lorem ipsum)";
 
 /// Default `banner_pattern`: the banner every United States government site shows over its page
 /// ("An official website of the United States government", "Here's how you know", "Official
