@@ -1271,6 +1271,7 @@ mod tests {
             "Your browser does not support the video tag.",
             "JavaScript is disabled. For a better experience, please enable JavaScript in your browser.",
             "You should upgrade or use an alternative browser.",
+            "You are using an out of date browser. It may not display this or other websites correctly.",
             "Click to share on Facebook (Opens in new window)",
             "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.",
         ];

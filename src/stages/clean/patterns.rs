@@ -60,6 +60,7 @@ pub const BUTTON_LABELS: &[&str] = &[
     "start free trial",
     "get started for free",
     "try for free",
+    "how to install the app on ios",
 ];
 
 /// Interface labels that are never article text, matched on the whole line (lower-cased, outer
@@ -298,10 +299,11 @@ pub const CONSENT_PATTERN: &str = r"(?i)(?:(?-u:\b)(?:this|our) (?:web)?site (?:
 
 /// Default `filler_pattern`: what a page prints in place of its content, never part of it: a
 /// browser's fallback notice ("Your browser does not support the video tag.", "JavaScript is
-/// disabled. For a better experience, ...", "Please enable JavaScript to view the comments"), a
-/// sharing widget's screen-reader labels (WordPress' "Click to share on X (Opens in new window)",
-/// "Like Loading...") and a template's placeholder text ("Lorem ipsum dolor sit amet").
-pub const FILLER_PATTERN: &str = r"(?i)(?-u:\b)(?:your (?:web )?browser (?:does ?n[o']t|doesn’t|cannot|can ?not|can't|can’t) (?:seem to )?(?:support|play|display)|(?:enable|turn on|activate|allow) (?:your )?javascript|javascript (?:is|must be|has been|seems to be|appears to be) (?:disabled|turned off|required|enabled)|requires? javascript|(?:site|page|app) uses javascript|javascript (?:support )?is required|upgrade (?:your|to a) (?:modern |newer |different )?browser|(?:outdated|unsupported|old) browser|(?:upgrade|update) (?:your browser )?or use an? (?:alternative|different|modern|newer) browser|(?:not be|isn't|is not) (?:available|supported) in (?:some|all|older|your|this) browsers?|^click to (?:share|email|print)(?-u:\b).{0,60}\(opens in (?:a )?new window\)|^like loading\.\.\.$|lorem ipsum)";
+/// disabled. For a better experience, ...", "Please enable JavaScript to view the comments", a
+/// forum's "You are using an out of date browser", "install our site as a web app"), a sharing
+/// widget's screen-reader labels (WordPress' "Click to share on X (Opens in new window)", "Like
+/// Loading...") and a template's placeholder text ("Lorem ipsum dolor sit amet").
+pub const FILLER_PATTERN: &str = r"(?i)(?-u:\b)(?:your (?:web )?browser (?:does ?n[o']t|doesn’t|cannot|can ?not|can't|can’t) (?:seem to )?(?:support|play|display)|(?:enable|turn on|activate|allow) (?:your )?javascript|javascript (?:is|must be|has been|seems to be|appears to be) (?:disabled|turned off|required|enabled)|requires? javascript|(?:site|page|app) uses javascript|javascript (?:support )?is required|upgrade (?:your|to a) (?:modern |newer |different )?browser|(?:outdated|unsupported|old|out of date) browser|install (?:our|this) site as a web app|(?:upgrade|update) (?:your browser )?or use an? (?:alternative|different|modern|newer) browser|(?:not be|isn't|is not) (?:available|supported) in (?:some|all|older|your|this) browsers?|^click to (?:share|email|print)(?-u:\b).{0,60}\(opens in (?:a )?new window\)|^like loading\.\.\.$|lorem ipsum)";
 
 /// Default `banner_pattern`: the banner every United States government site shows over its page
 /// ("An official website of the United States government", "Here's how you know", "Official
