@@ -179,9 +179,10 @@ pub struct CleanConfig {
     /// official website of the United States government", "Here's how you know"): lines of at most
     /// 40 words that match it are dropped.
     pub banner_pattern: String,
-    /// What a page prints in place of content: a browser's fallback notice ("Your browser does
-    /// not support the video tag.", "Please enable JavaScript") and placeholder text ("Lorem
-    /// ipsum"). Lines of at most 40 words the models kept or doubted are dropped after them.
+    /// The page's own notices and placeholders, never content: a browser's fallback notice ("Your
+    /// browser does not support the video tag.", "Please enable JavaScript"), a sharing widget's
+    /// labels, a forum's sign-in prompt, placeholder text ("Lorem ipsum"). Lines of at most 40
+    /// words the models kept or doubted are dropped after them.
     pub filler_pattern: String,
     /// A link to another article inside this one, "SEE MORE: ..." (HTML blocks of at most 25 words).
     pub teaser_pattern: String,

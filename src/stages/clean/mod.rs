@@ -1273,6 +1273,7 @@ mod tests {
             "You should upgrade or use an alternative browser.",
             "You are using an out of date browser. It may not display this or other websites correctly.",
             "Click to share on Facebook (Opens in new window)",
+            "You must log in or register to reply here.",
             "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.",
         ];
         let at = SEEDLIKE.find("Under the plan").expect("the fixture's third paragraph");
