@@ -184,6 +184,10 @@ pub struct CleanConfig {
     /// labels, a forum's sign-in prompt, placeholder text ("Lorem ipsum"). Lines of at most 40
     /// words the models kept or doubted are dropped after them.
     pub filler_pattern: String,
+    /// A heading under which a forum's or Q&A site's page lists other threads once its own has
+    /// ended ("Hot Network Questions", "Similar threads"): after the line models, the lines they
+    /// kept or doubted below the first such line that follows a kept line are dropped.
+    pub thread_end_pattern: String,
     /// A link to another article inside this one, "SEE MORE: ..." (HTML blocks of at most 25 words).
     pub teaser_pattern: String,
     /// An article's tags under a label, "Tags: ...", "Теги: ..." (lines of at most 30 words).
@@ -316,6 +320,7 @@ impl Default for CleanConfig {
             consent_pattern: super::patterns::CONSENT_PATTERN.into(),
             banner_pattern: super::patterns::BANNER_PATTERN.into(),
             filler_pattern: super::patterns::FILLER_PATTERN.into(),
+            thread_end_pattern: super::patterns::THREAD_END_PATTERN.into(),
             teaser_pattern: super::patterns::TEASER_PATTERN.into(),
             tags_pattern: super::patterns::TAGS_PATTERN.into(),
             identifier_pattern: super::patterns::IDENTIFIER_PATTERN.into(),
@@ -363,6 +368,8 @@ pub struct Rules {
     pub banner: PerThread<Regex>,
     /// See [`super::patterns::FILLER_PATTERN`].
     pub filler: PerThread<Regex>,
+    /// See [`super::patterns::THREAD_END_PATTERN`].
+    pub thread_end: PerThread<Regex>,
     /// See [`super::patterns::IDENTIFIER_PATTERN`].
     pub identifier: PerThread<Regex>,
     /// See [`super::patterns::BYLINE_PATTERN`].
@@ -384,7 +391,7 @@ impl Rules {
     /// Compiles the rules of `cfg`, naming every pattern that does not compile.
     pub(crate) fn compile(cfg: &CleanConfig) -> Result<Self, RulesError> {
         let mut errors = Vec::new();
-        let singles: [(&'static str, &str); 15] = [
+        let singles: [(&'static str, &str); 16] = [
             ("copyright_pattern", &cfg.copyright_pattern),
             ("credit_pattern", &cfg.credit_pattern),
             ("caption_credit_pattern", &cfg.caption_credit_pattern),
@@ -397,6 +404,7 @@ impl Rules {
             ("consent_pattern", &cfg.consent_pattern),
             ("banner_pattern", &cfg.banner_pattern),
             ("filler_pattern", &cfg.filler_pattern),
+            ("thread_end_pattern", &cfg.thread_end_pattern),
             ("identifier_pattern", &cfg.identifier_pattern),
             ("byline_pattern", &cfg.byline_pattern),
             ("dateline_pattern", &cfg.dateline_pattern),
@@ -445,6 +453,7 @@ impl Rules {
             consent: next()?,
             banner: next()?,
             filler: next()?,
+            thread_end: next()?,
             identifier: next()?,
             byline: next()?,
             dateline: next()?,
@@ -544,6 +553,7 @@ mod tests {
             consent_pattern: "^consent$".into(),
             banner_pattern: "^banner$".into(),
             filler_pattern: "^filler$".into(),
+            thread_end_pattern: "^thread_end$".into(),
             identifier_pattern: "^identifier$".into(),
             byline_pattern: "^byline$".into(),
             dateline_pattern: "^dateline$".into(),
@@ -563,6 +573,7 @@ mod tests {
             ("consent", &r.consent),
             ("banner", &r.banner),
             ("filler", &r.filler),
+            ("thread_end", &r.thread_end),
             ("identifier", &r.identifier),
             ("byline", &r.byline),
             ("dateline", &r.dateline),

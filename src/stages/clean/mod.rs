@@ -368,14 +368,26 @@ impl Cleaner {
     }
 
     /// Drops the lines the models kept or doubted that are a button's label (`[clean]
-    /// button_labels`) or filler (`filler_pattern`, lines of at most 40 words): after the models,
+    /// button_labels`), filler (`filler_pattern`, lines of at most 40 words) or below the end of a
+    /// forum's thread (`thread_end_pattern`): after the models,
     /// which learned with such lines in view. A line a keep pattern forces stays, and so does a
     /// sentence's last word wrapped onto a line (`like.`).
     fn drop_after_models(&self, lines: &mut [Line]) {
         let rules = &self.rules;
         let mut label = String::new();
-        for line in lines.iter_mut().filter(|l| l.class == LineClass::Keep || l.doubted()) {
-            let verdict = if !rules.buttons.is_empty()
+        let mut started = false;
+        let mut ended = false;
+        for line in lines.iter_mut() {
+            // The first heading of the other threads' lists that follows the thread's first kept
+            // line ends it, whatever verdict the heading itself got.
+            ended = ended || (started && line.words <= 6 && rules.thread_end.is_match(&line.text));
+            started |= line.class == LineClass::Keep;
+            if line.class != LineClass::Keep && !line.doubted() {
+                continue;
+            }
+            let verdict = if ended {
+                "thread_end"
+            } else if !rules.buttons.is_empty()
                 && is_label(&line.text, &rules.buttons, rules.max_label_bytes, &mut label)
             {
                 "button_label"
@@ -1302,6 +1314,46 @@ mod tests {
         let keep = CleanConfig { keep_patterns: vec!["^Lorem".into()], ..CleanConfig::default() };
         let kept = clean(&Cleaner::new(&keep).unwrap());
         assert_ne!(class_of(&kept.lines, "Lorem ipsum").clone(), LineClass::Drop("filler"));
+    }
+
+    #[test]
+    fn the_other_threads_lists_below_a_thread_leave_the_body() {
+        // A seed-like dump whose end is followed by a Q&A site's list of other threads, which read
+        // like questions in prose.
+        let titles = [
+            "Why does bread dough rise so much faster in a warm kitchen than in a cold one, and should the recipe's proving time be changed when the heating is off during the winter months?",
+            "Is it safe to reheat cooked rice that was left out on the counter for a few hours after dinner, or does the bacteria that survives cooking make it a risk whatever the temperature?",
+        ];
+        let at = SEEDLIKE.find('©').expect("the fixture's copyright line");
+        let dump = format!(
+            "{}Hot Network Questions\n\n{}\n\n{}\n\n{}",
+            &SEEDLIKE[..at],
+            titles[0],
+            titles[1],
+            &SEEDLIKE[at..]
+        );
+        let on = cleaner().clean_document(crate::stages::test_document(&dump)).0;
+        for title in titles {
+            assert!(!on.lines.iter().any(|l| l.text == title && l.class == LineClass::Keep), "{title}");
+        }
+        // Without the rule the models keep at least one of them; with it, nothing above changes.
+        let none = CleanConfig { thread_end_pattern: "^$".into(), ..CleanConfig::default() };
+        let off = Cleaner::new(&none).unwrap().clean_document(crate::stages::test_document(&dump)).0;
+        let kept = |c: &Cleaned, t: &str| c.lines.iter().any(|l| l.text == t && l.class == LineClass::Keep);
+        assert!(titles.iter().any(|t| kept(&off, t)));
+        let heading = on.lines.iter().position(|l| l.text == "Hot Network Questions").expect("the heading");
+        for (i, (a, b)) in on.lines.iter().zip(&off.lines).enumerate() {
+            if a.class == LineClass::Drop("thread_end") {
+                // Only what the models kept or doubted from the heading on.
+                assert!(i >= heading && (b.class == LineClass::Keep || b.doubted() || i == heading), "{}", a.text);
+            } else {
+                assert_eq!(a.class, b.class, "{}", a.text);
+            }
+        }
+        // The heading before the page's first kept line (a menu's entry) ends nothing.
+        let menu_first = format!("Hot Network Questions\n\n{SEEDLIKE}");
+        let cleaned = cleaner().clean_document(crate::stages::test_document(&menu_first)).0;
+        assert!(!cleaned.lines.iter().any(|l| l.class == LineClass::Drop("thread_end")));
     }
 
     #[test]

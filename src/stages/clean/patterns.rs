@@ -307,6 +307,12 @@ pub const CONSENT_PATTERN: &str = r"(?i)(?:(?-u:\b)(?:this|our) (?:web)?site (?:
 /// dolor sit amet").
 pub const FILLER_PATTERN: &str = r"(?i)(?-u:\b)(?:your (?:web )?browser (?:does ?n[o']t|doesn’t|cannot|can ?not|can't|can’t) (?:seem to )?(?:support|play|display)|(?:enable|turn on|activate|allow) (?:your )?javascript|javascript (?:is|must be|has been|seems to be|appears to be) (?:disabled|turned off|required|enabled)|requires? javascript|(?:site|page|app) uses javascript|javascript (?:support )?is required|upgrade (?:your|to a) (?:modern |newer |different )?browser|(?:outdated|unsupported|old|out of date) browser|install (?:our|this) site as a web app|(?:upgrade|update) (?:your browser )?or use an? (?:alternative|different|modern|newer) browser|(?:not be|isn't|is not) (?:available|supported) in (?:some|all|older|your|this) browsers?|^click to (?:share|email|print)(?-u:\b).{0,60}\(opens in (?:a )?new window\)|^like loading\.\.\.$|^you must (?:log ?in|sign ?in|be (?:logged|signed) in)(?: or (?:register|sign up))? to (?:reply|post|comment|answer)|^by clicking .{0,3}post your (?:answer|reply|comment)|^create an account or (?:log|sign) in to (?:comment|reply|post)|looks like you(?:'|’)re interested in this conversation|lorem ipsum)";
 
+/// Default `thread_end_pattern`: the headings under which a forum's or Q&A site's page lists other
+/// threads once its own has ended: Stack Exchange's "Explore related questions", "Featured on
+/// Meta" and "Hot Network Questions", XenForo's "Similar threads", Discourse's "Suggested Topics".
+pub const THREAD_END_PATTERN: &str =
+    r"(?i)^(?:hot network questions|explore related questions|featured on meta|similar threads|suggested topics)$";
+
 /// Default `banner_pattern`: the banner every United States government site shows over its page
 /// ("An official website of the United States government", "Here's how you know", "Official
 /// websites use .gov"), which a page dump shows as the page's first prose.
