@@ -1286,6 +1286,7 @@ mod tests {
             "You are using an out of date browser. It may not display this or other websites correctly.",
             "Click to share on Facebook (Opens in new window)",
             "You must log in or register to reply here.",
+            "By signing up, you agree to our Privacy Policy and Terms of Service.",
             "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.",
         ];
         let at = SEEDLIKE.find("Under the plan").expect("the fixture's third paragraph");
