@@ -26,6 +26,11 @@ pub struct ExtractConfig {
     /// A page of a type not accepted is rejected only when the page-type model gives that type at
     /// least this probability (0..1); a page it is less sure of is written, with its type.
     pub reject_min_probability: f32,
+    /// A page typed other than an article (a listing, a shop's page, a thread, ...) whose body
+    /// has fewer words goes to the dead letter as `too_short`: what is left of such a page is
+    /// menus and widgets, or its content lives in scripts the page never shows. 0: off. Articles,
+    /// page dumps of unknown type and feed items are never held to it.
+    pub non_article_min_words: usize,
     /// HTML pages: per page type, the block-model probability from which a block the cleaner's
     /// model dropped joins the body. What counts as main content differs by type (a listing's
     /// items and a shop's short lines look like an article page's menus to a model that learned
@@ -129,6 +134,7 @@ impl Default for ExtractConfig {
             lang_min_chars: 40,
             accept_page_types: PageType::ALL.to_vec(),
             reject_min_probability: 0.5,
+            non_article_min_words: 40,
             html_body_threshold: BodyThresholds::HTML,
             text_body_threshold: BodyThresholds::TEXT,
         }

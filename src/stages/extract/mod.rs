@@ -154,7 +154,18 @@ impl Extractor {
                 .or_else(|| past(doc.meta.url.as_deref().and_then(url_date)))
                 .or_else(|| footer_date(&doc.lines, &dated_byline, latest, day_first));
         }
-        let word_count = body.iter().map(|l| l.words).sum();
+        let word_count: usize = body.iter().map(|l| l.words).sum();
+        if let Some(v) = verdict
+            && v.page_type != PageType::Article
+            && word_count < self.cfg.non_article_min_words
+            && !doc.meta.headline_only
+        {
+            let reason = format!(
+                "the body of this {} page is {word_count} words, under [extract] non_article_min_words ({})",
+                v.page_type, self.cfg.non_article_min_words
+            );
+            return Err(Reject::new("too_short", reason, excerpt(body.iter().map(|l| l.text.as_str()))));
+        }
         let body: Vec<String> = body.into_iter().map(|l| l.text.clone()).collect();
         let (_, hash_hex) = content_hash(body.iter().map(String::as_str));
         let lang = doc.meta.lang.clone().or_else(|| detect_lang(&body, self.cfg.lang_min_chars));
@@ -704,6 +715,46 @@ mod tests {
             ..ExtractConfig::default()
         };
         assert_eq!(Extractor::new(&html_only).extract(cleaned.clone()).unwrap().article.body, kept.body);
+    }
+
+    #[test]
+    fn a_page_of_another_type_with_a_few_words_left_is_too_short() {
+        let cleaner = Cleaner::new(&CleanConfig::default()).unwrap();
+        let text = include_str!("../../../tests/fixtures/seedlike.txt");
+        let Outcome::Emit(full) = cleaner.process(crate::stages::test_document(text)).unwrap() else {
+            panic!("dropped")
+        };
+        // The page with its first kept line only (a dozen words or so).
+        let mut short = full.clone();
+        let first = short.lines.iter().position(|l| l.class == LineClass::Keep).expect("a kept line");
+        for line in short.lines.iter_mut().skip(first + 1) {
+            if line.class == LineClass::Keep {
+                line.class = LineClass::Drop("model");
+                line.score = Some(0.0);
+            }
+        }
+        let words = short.lines[first].words;
+        assert!(words < 40, "{words}");
+        let typed = |c: &Cleaned, page_type| {
+            let verdict = crate::record::TypeVerdict {
+                page_type,
+                probability: 0.9,
+                runner_up: PageType::Article,
+                runner_up_probability: 0.1,
+            };
+            Cleaned { page_type: Some(verdict), ..c.clone() }
+        };
+        let extract = |c: Cleaned, min: usize| {
+            Extractor::new(&ExtractConfig { non_article_min_words: min, ..ExtractConfig::default() }).extract(c)
+        };
+        let rejected = extract(typed(&short, PageType::Product), 40).expect_err("too short");
+        assert_eq!(rejected.kind, "too_short");
+        assert!(rejected.reason.contains(&format!("product page is {words} words")), "{}", rejected.reason);
+        // An article, a page of unknown type (a feed item), the whole page, or the key at 0: written.
+        assert!(extract(typed(&short, PageType::Article), 40).is_ok());
+        assert!(extract(Cleaned { page_type: None, ..short.clone() }, 40).is_ok());
+        assert!(extract(typed(&full, PageType::Product), 40).is_ok());
+        assert!(extract(typed(&short, PageType::Product), 0).is_ok());
     }
 
     #[test]
