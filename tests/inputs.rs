@@ -313,6 +313,30 @@ fn every_page_gets_its_type_and_only_accepted_types_are_written() {
     }
 }
 
+/// A page of another kind whose body stays under `[extract] non_article_min_words` goes to the
+/// dead letter as `too_short` with its type and word count; an article is never held to the bound.
+#[test]
+fn a_page_of_another_kind_under_the_word_bound_is_dead_lettered() {
+    let s = Scratch::new("[extract]\nnon_article_min_words = 100000\n");
+    s.drop_file("sock.html", page("product.html"));
+    s.drop_file("story.html", page("news-article.html"));
+    s.run_once();
+    let written = s.articles();
+    assert_eq!(written.len(), 1, "{written:#?}");
+    assert_eq!(written[0]["page_type"], "article");
+    let rejected = s.rejected();
+    assert_eq!(rejected.len(), 1, "{rejected:#?}");
+    assert_eq!(rejected[0]["kind"], "too_short");
+    assert!(rejected[0]["path"].as_str().is_some_and(|p| p.ends_with("sock.html")), "{}", rejected[0]);
+    let reason = rejected[0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.starts_with("the body of this product page is ") && reason.contains("(100000)"), "{reason}");
+    // The shipped bound writes the shop's page: its description is more than 40 words.
+    let shipped = Scratch::new("");
+    shipped.drop_file("sock.html", page("product.html"));
+    shipped.run_once();
+    assert_eq!(shipped.articles().len(), 1, "{:#?}", shipped.rejected());
+}
+
 /// The body of the one record a page of `tests/fixtures/pages` gives, checked to be of `page_type`.
 fn body_of_page(name: &str, page_type: &str) -> String {
     let s = Scratch::new("");
