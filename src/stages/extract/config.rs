@@ -29,7 +29,7 @@ pub struct ExtractConfig {
     /// A page typed other than an article (a listing, a shop's page, a thread, ...) whose body
     /// has fewer words goes to the dead letter as `too_short`: what is left of such a page is
     /// menus and widgets, or its content lives in scripts the page never shows. 0: off. Articles,
-    /// page dumps of unknown type and feed items are never held to it.
+    /// feed items and JSON lines are never held to it.
     pub non_article_min_words: usize,
     /// HTML pages: per page type, the block-model probability from which a block the cleaner's
     /// model dropped joins the body. What counts as main content differs by type (a listing's

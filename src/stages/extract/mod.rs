@@ -155,7 +155,9 @@ impl Extractor {
                 .or_else(|| footer_date(&doc.lines, &dated_byline, latest, day_first));
         }
         let word_count: usize = body.iter().map(|l| l.words).sum();
+        // Pages only: a feed item or a JSON line is as long as its publisher made it.
         if let Some(v) = verdict
+            && matches!(doc.format, Format::Html | Format::Text)
             && v.page_type != PageType::Article
             && word_count < self.cfg.non_article_min_words
             && !doc.meta.headline_only
@@ -750,9 +752,13 @@ mod tests {
         let rejected = extract(typed(&short, PageType::Product), 40).expect_err("too short");
         assert_eq!(rejected.kind, "too_short");
         assert!(rejected.reason.contains(&format!("product page is {words} words")), "{}", rejected.reason);
-        // An article, a page of unknown type (a feed item), the whole page, or the key at 0: written.
+        // An article, a page of unknown type, a feed item or a JSON line of another type, the whole
+        // page, or the key at 0: written.
         assert!(extract(typed(&short, PageType::Article), 40).is_ok());
         assert!(extract(Cleaned { page_type: None, ..short.clone() }, 40).is_ok());
+        for format in [Format::Feed, Format::Jsonl] {
+            assert!(extract(Cleaned { format, ..typed(&short, PageType::Listing) }, 40).is_ok(), "{format:?}");
+        }
         assert!(extract(typed(&full, PageType::Product), 40).is_ok());
         assert!(extract(typed(&short, PageType::Product), 0).is_ok());
     }
