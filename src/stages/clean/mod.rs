@@ -1225,6 +1225,18 @@ mod tests {
         assert_eq!(on.clean_document(headline).0.page_type, None);
     }
 
+    /// A rule that runs after the models changes nothing they decided: every line's score is the
+    /// same with it (`on`) and without it (`off`), and so is every verdict but its own.
+    fn only_this_verdict_differs(on: &Cleaned, off: &Cleaned, verdict: &'static str) {
+        assert_eq!(on.lines.len(), off.lines.len());
+        for (a, b) in on.lines.iter().zip(&off.lines) {
+            assert_eq!(a.score, b.score, "{}", a.text);
+            if a.class != LineClass::Drop(verdict) {
+                assert_eq!(a.class, b.class, "{}", a.text);
+            }
+        }
+    }
+
     #[test]
     fn a_buttons_label_leaves_the_body_after_the_models_judged_it() {
         let story = [
@@ -1251,12 +1263,7 @@ mod tests {
         // The models judged with the labels in view: every other line's verdict is the same without
         // the rule, and a keep pattern keeps a label.
         let off = clean(&Cleaner::new(&CleanConfig { button_labels: Vec::new(), ..CleanConfig::default() }).unwrap());
-        for (a, b) in on.lines.iter().zip(&off.lines) {
-            assert_eq!(a.score, b.score, "{}", a.text);
-            if a.class != LineClass::Drop("button_label") {
-                assert_eq!(a.class, b.class, "{}", a.text);
-            }
-        }
+        only_this_verdict_differs(&on, &off, "button_label");
         let keep = CleanConfig { keep_patterns: vec!["^Reply$".into()], ..CleanConfig::default() };
         assert_eq!(class(&clean(&Cleaner::new(&keep).unwrap()), "Reply"), LineClass::Keep);
         // An HTML page's blocks too.
@@ -1299,12 +1306,7 @@ mod tests {
         }
         // Only those lines change: the models judged with them in view.
         let off = clean(&Cleaner::new(&CleanConfig { filler_pattern: "^$".into(), ..CleanConfig::default() }).unwrap());
-        for (a, b) in on.lines.iter().zip(&off.lines) {
-            assert_eq!(a.score, b.score, "{}", a.text);
-            if a.class != LineClass::Drop("filler") {
-                assert_eq!(a.class, b.class, "{}", a.text);
-            }
-        }
+        only_this_verdict_differs(&on, &off, "filler");
         // Prose that talks about browsers or scripts is not filler, and a keep pattern wins.
         for prose in [
             "The browser wars of the 1990s ended when one company stopped supporting its own product.",

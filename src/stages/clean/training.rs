@@ -35,9 +35,10 @@ pub struct TrainingLine {
 
 impl Cleaner {
     /// A page dump's lines as the models leave them (the column splitter's too), before the rules
-    /// that run after them (`end_at_comment_list`, `fill_gaps`, the button labels): what the training command scores the
-    /// models by when it fits the chooser and the splitter's gate, so that the rules run after the
-    /// models do not move their weights.
+    /// that run after them (`end_at_comment_list`, `fill_gaps`, and the button labels, filler and
+    /// thread ends of `drop_after_models`): what the training command scores the models by when it
+    /// fits the chooser and the splitter's gate, so that the rules run after the models do not move
+    /// their weights.
     pub fn classify_verdicts(&self, text: &str) -> Vec<Line> {
         self.verdicts(text, self.cfg.split_columns, Pick::Chooser).lines
     }

@@ -86,6 +86,23 @@ impl Extractor {
             };
             return Err(Reject::new("no_body", reason, excerpt));
         }
+        // An HTML page or a page dump; a JSON line or a feed item is what its publisher stated,
+        // and its length and dates stand as stated.
+        let page = matches!(doc.format, Format::Html | Format::Text);
+        // Before the dates and the byline are looked for: a page too short to write needs neither.
+        let word_count: usize = body.iter().map(|l| l.words).sum();
+        if let Some(v) = verdict
+            && page
+            && v.page_type != PageType::Article
+            && word_count < self.cfg.non_article_min_words
+            && !doc.meta.headline_only
+        {
+            let reason = format!(
+                "the body of this {} page is {word_count} words, under [extract] non_article_min_words ({})",
+                v.page_type, self.cfg.non_article_min_words
+            );
+            return Err(Reject::new("too_short", reason, excerpt(body.iter().map(|l| l.text.as_str()))));
+        }
         let mut captions: Vec<Caption> = Vec::new();
         // Nothing was published after it was read: a later date is a review due, an event, an
         // expiry, or a bad value (a day of slack for time zones).
@@ -131,7 +148,6 @@ impl Extractor {
         // differs from it is often the template's or the CMS's (a republication, a migration, the
         // page's own date). What a JSON-lines object or a feed states is the operator's or the
         // publisher's word and stands.
-        let page = matches!(doc.format, Format::Html | Format::Text);
         // The dates shown near the top, read once for both rules that need them.
         let dated = if page || published.is_none() { dated_lines(&doc.lines, latest, day_first) } else { Vec::new() };
         if page
@@ -153,20 +169,6 @@ impl Extractor {
             published = visible_date(&doc.lines, &dated)
                 .or_else(|| past(doc.meta.url.as_deref().and_then(url_date)))
                 .or_else(|| footer_date(&doc.lines, &dated_byline, latest, day_first));
-        }
-        let word_count: usize = body.iter().map(|l| l.words).sum();
-        // Pages only: a feed item or a JSON line is as long as its publisher made it.
-        if let Some(v) = verdict
-            && matches!(doc.format, Format::Html | Format::Text)
-            && v.page_type != PageType::Article
-            && word_count < self.cfg.non_article_min_words
-            && !doc.meta.headline_only
-        {
-            let reason = format!(
-                "the body of this {} page is {word_count} words, under [extract] non_article_min_words ({})",
-                v.page_type, self.cfg.non_article_min_words
-            );
-            return Err(Reject::new("too_short", reason, excerpt(body.iter().map(|l| l.text.as_str()))));
         }
         let body: Vec<String> = body.into_iter().map(|l| l.text.clone()).collect();
         let (_, hash_hex) = content_hash(body.iter().map(String::as_str));

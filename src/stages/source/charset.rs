@@ -883,8 +883,8 @@ mod tests {
 
     #[test]
     fn controls_are_found_wherever_they_sit_and_whitespace_is_not_one() {
-        // Longer than a block, so that a control is found in the first, a middle and the last.
-        let plain = "Ein Satz, une phrase, 한 문장.\tTab\r\nNew line\x0c".repeat(8);
+        // Three blocks long, so that a control is found in the first, a middle and the last.
+        let plain = "Ein Satz, une phrase, 한 문장.\tTab\r\nNew line\x0c".repeat(12);
         // The vector build this CPU runs, and the portable one others run.
         for has in [has_controls, has_controls_portable] {
             assert!(!has(plain.as_bytes()));
