@@ -1225,6 +1225,13 @@ mod tests {
         assert_eq!(on.clean_document(headline).0.page_type, None);
     }
 
+    /// The seed-like dump (long enough for the models) with `inserted` just before `at`, the start
+    /// of one of its lines.
+    fn seedlike_with(at: &str, inserted: &str) -> String {
+        let i = SEEDLIKE.find(at).unwrap_or_else(|| panic!("no {at:?} in the fixture"));
+        format!("{}{inserted}{}", &SEEDLIKE[..i], &SEEDLIKE[i..])
+    }
+
     /// A rule that runs after the models changes nothing they decided: every line's score is the
     /// same with it (`on`) and without it (`off`), and so is every verdict but its own.
     fn only_this_verdict_differs(on: &Cleaned, off: &Cleaned, verdict: &'static str) {
@@ -1244,11 +1251,9 @@ mod tests {
             "Critics said the cost had doubled since the plan was first shown, and asked who would pay for the years of roadworks the route will need.",
         ];
         // A seed-like dump (long enough for the models) with buttons between its paragraphs.
-        let at = SEEDLIKE.find("Under the plan").expect("the fixture's third paragraph");
-        let dump = format!(
-            "{}Learn more\nAdd to cart!\n\nThe line will run to the harbour, which is what the mayor would\nlike.\n\nReply\n\n{}",
-            &SEEDLIKE[..at],
-            &SEEDLIKE[at..]
+        let dump = seedlike_with(
+            "Under the plan",
+            "Learn more\nAdd to cart!\n\nThe line will run to the harbour, which is what the mayor would\nlike.\n\nReply\n\n",
         );
         let clean = |c: &Cleaner| c.clean_document(crate::stages::test_document(&dump)).0;
         let class = |c: &Cleaned, starts: &str| class_of(&c.lines, starts).clone();
@@ -1296,8 +1301,7 @@ mod tests {
             "By signing up, you agree to our Privacy Policy and Terms of Service.",
             "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.",
         ];
-        let at = SEEDLIKE.find("Under the plan").expect("the fixture's third paragraph");
-        let dump = format!("{}{}\n\n{}", &SEEDLIKE[..at], fillers.join("\n\n"), &SEEDLIKE[at..]);
+        let dump = seedlike_with("Under the plan", &format!("{}\n\n", fillers.join("\n\n")));
         let clean = |c: &Cleaner| c.clean_document(crate::stages::test_document(&dump)).0;
         let on = clean(&cleaner());
         for filler in fillers {
@@ -1327,14 +1331,7 @@ mod tests {
             "Why does bread dough rise so much faster in a warm kitchen than in a cold one, and should the recipe's proving time be changed when the heating is off during the winter months?",
             "Is it safe to reheat cooked rice that was left out on the counter for a few hours after dinner, or does the bacteria that survives cooking make it a risk whatever the temperature?",
         ];
-        let at = SEEDLIKE.find('©').expect("the fixture's copyright line");
-        let dump = format!(
-            "{}Hot Network Questions\n\n{}\n\n{}\n\n{}",
-            &SEEDLIKE[..at],
-            titles[0],
-            titles[1],
-            &SEEDLIKE[at..]
-        );
+        let dump = seedlike_with("©", &format!("Hot Network Questions\n\n{}\n\n{}\n\n", titles[0], titles[1]));
         let on = cleaner().clean_document(crate::stages::test_document(&dump)).0;
         for title in titles {
             assert!(!on.lines.iter().any(|l| l.text == title && l.class == LineClass::Keep), "{title}");
