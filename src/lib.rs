@@ -25,4 +25,5 @@ pub mod stages;
 pub mod state;
 pub mod status;
 pub mod text;
+mod thread_name;
 pub mod top;

@@ -243,6 +243,7 @@ pub(crate) fn spawn_workers<W: Work>(
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             let _scheduled = scheduling.enter();
+            let _named = crate::thread_name::enter(W::STAGE, worker);
             debug!("Worker started.");
             // Set by an item: the next time the input is empty, wait `linger` once before
             // sleeping on it.
@@ -462,32 +463,39 @@ mod tests {
         assert_eq!(out, ["a", "b", "c", "d"]);
     }
 
-    /// Records the scheduling policy of the thread each item is taken on.
+    /// Records the scheduling policy and the name of the thread each item is taken on.
     #[cfg(target_os = "linux")]
-    struct Policies(std::sync::Mutex<Vec<i32>>);
+    struct Threads(std::sync::Mutex<Vec<(i32, String)>>);
+
+    /// The calling thread's scheduling policy and name.
+    #[cfg(target_os = "linux")]
+    fn this_thread() -> (i32, String) {
+        // SAFETY: pid 0 is the calling thread.
+        let policy = unsafe { libc::sched_getscheduler(0) };
+        let name = std::fs::read_to_string("/proc/thread-self/comm").unwrap_or_default();
+        (policy, name.trim_end().to_string())
+    }
 
     #[cfg(target_os = "linux")]
-    impl Work for Policies {
+    impl Work for Threads {
         type In = ();
-        const STAGE: &'static str = "policies";
+        const STAGE: &'static str = "threads";
 
         fn take(&self, (): ()) -> bool {
-            // SAFETY: pid 0 is the calling thread.
-            let policy = unsafe { libc::sched_getscheduler(0) };
-            self.0.lock().unwrap().push(policy);
+            self.0.lock().unwrap().push(this_thread());
             true
         }
     }
 
     #[cfg(target_os = "linux")]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn workers_run_under_the_policy_asked_for_and_their_threads_go_back_as_they_came() {
+    async fn workers_run_under_the_policy_asked_for_and_their_name_and_their_threads_go_back_as_they_came() {
         for (scheduling, policy) in [
             (crate::sched::Scheduling::Batch, libc::SCHED_BATCH),
             (crate::sched::Scheduling::Normal, libc::SCHED_OTHER),
         ] {
             let (tx, rx) = crate::channel::bounded(4);
-            let work = Arc::new(Policies(std::sync::Mutex::new(Vec::new())));
+            let work = Arc::new(Threads(std::sync::Mutex::new(Vec::new())));
             let pace = Pace { linger: Duration::ZERO, scheduling };
             let stage = spawn_workers(work.clone(), 2, pace, rx);
             for () in [(); 6] {
@@ -495,11 +503,17 @@ mod tests {
             }
             tx.close();
             stage.join().await;
-            assert_eq!(*work.0.lock().unwrap(), [policy; 6]);
+            let seen = work.0.lock().unwrap().clone();
+            assert_eq!(seen.len(), 6);
+            for (p, name) in &seen {
+                assert_eq!(*p, policy);
+                assert!(name == "threads-0" || name == "threads-1", "worker thread named {name:?}");
+            }
             // A blocking-pool thread taken afterwards (one the workers ran on, when the pool
-            // hands back an idle one) runs under the normal policy.
-            let after = tokio::task::spawn_blocking(|| unsafe { libc::sched_getscheduler(0) }).await.unwrap();
+            // hands back an idle one) runs under the normal policy and its pool's name.
+            let (after, name) = tokio::task::spawn_blocking(this_thread).await.unwrap();
             assert_eq!(after, libc::SCHED_OTHER);
+            assert!(!name.starts_with("threads-"), "the pool's thread kept the worker's name {name:?}");
         }
     }
 
