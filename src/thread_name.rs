@@ -18,7 +18,7 @@ pub(crate) fn enter(stage: &str, worker: usize) -> Guard {
     }
     let name = format!("{}{number}", &stage[..cut]);
     let before = current();
-    let renamed = before.is_some() && set(&name);
+    let renamed = before.is_some() && set(name.as_bytes());
     Guard { restore: if renamed { before } else { None } }
 }
 
@@ -30,9 +30,7 @@ pub(crate) struct Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        if let Some(name) = self.restore.take()
-            && let Ok(name) = String::from_utf8(name)
-        {
+        if let Some(name) = self.restore.take() {
             set(&name);
         }
     }
@@ -57,28 +55,27 @@ fn current() -> Option<Vec<u8>> {
     None
 }
 
-/// Sets the calling thread's name (at most [`MAX_NAME_BYTES`] bytes, no NUL); whether the system
-/// took it.
+/// Sets the calling thread's name (its first [`MAX_NAME_BYTES`] bytes; none may be NUL); whether
+/// the system took it.
 #[cfg(target_os = "linux")]
-fn set(name: &str) -> bool {
-    let mut buf = [0u8; MAX_NAME_BYTES + 1];
-    let bytes = name.as_bytes();
-    if bytes.contains(&0) {
+fn set(name: &[u8]) -> bool {
+    if name.contains(&0) {
         return false;
     }
-    let len = bytes.len().min(MAX_NAME_BYTES);
-    buf[..len].copy_from_slice(&bytes[..len]);
+    let mut buf = [0u8; MAX_NAME_BYTES + 1];
+    let len = name.len().min(MAX_NAME_BYTES);
+    buf[..len].copy_from_slice(&name[..len]);
     // SAFETY: PR_SET_NAME reads a NUL-terminated string of at most 16 bytes; `buf` is 16 bytes
     // and its last byte is always 0.
     let rc = unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr() as libc::c_ulong, 0, 0, 0) };
     if rc != 0 {
-        tracing::debug!(name, error = %std::io::Error::last_os_error(), "The system refused the worker's thread name.");
+        tracing::debug!(name = %String::from_utf8_lossy(name), error = %std::io::Error::last_os_error(), "The system refused the worker's thread name.");
     }
     rc == 0
 }
 
 #[cfg(not(target_os = "linux"))]
-fn set(_: &str) -> bool {
+fn set(_: &[u8]) -> bool {
     false
 }
 

@@ -668,12 +668,19 @@ mod tests {
     use crate::stages::clean::Cleaner;
     use crate::stages::clean::config::CleanConfig;
 
+    /// The default cleaner and extractor, built once for every test here: building the rules
+    /// compiles every pattern, which a debug build takes a good part of a second over (the
+    /// property test below runs hundreds of pages).
+    static DEFAULTS: std::sync::LazyLock<(Cleaner, Extractor)> = std::sync::LazyLock::new(|| {
+        (Cleaner::new(&CleanConfig::default()).unwrap(), Extractor::new(&ExtractConfig::default()))
+    });
+
     fn run(text: &str, meta: crate::record::InputMeta) -> Result<Article, Reject> {
-        let cleaner = Cleaner::new(&CleanConfig::default()).unwrap();
+        let (cleaner, extractor) = &*DEFAULTS;
         let mut doc = crate::stages::test_document(text);
         doc.meta = meta;
         let Outcome::Emit(cleaned) = cleaner.process(doc)? else { panic!("dropped") };
-        Extractor::new(&ExtractConfig::default()).extract(cleaned).map(|e| e.article)
+        extractor.extract(cleaned).map(|e| e.article)
     }
 
     #[test]
