@@ -1,8 +1,9 @@
 //! The one worker loop every stage goes through. A stage is a plain sync [`Transform`] (or, for a
 //! reader that makes many documents of one file, a `Work` of its own); the runner owns the
-//! rest: `workers` threads sharing one bounded input channel, a tracing span per worker, per-stage
-//! counters, scaling, and the error policy: a rejected item or a panicking transform becomes a
-//! dead-letter record and the worker goes on.
+//! rest: `workers` threads sharing one bounded input channel (each named after the stage and its
+//! number while it works for it), a tracing span per worker, per-stage counters, scaling, and the
+//! error policy: a rejected item or a panicking transform becomes a dead-letter record and the
+//! worker goes on.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
