@@ -266,6 +266,26 @@ fn an_over_long_line_is_cut_at_a_word_and_marked() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("clean.max_line_bytes"), "the WARN names the limit");
 }
 
+/// Runs `s` once and checks it wrote one record, the article's; gives the `rejected` records it
+/// wrote, checked to be that many.
+fn only_the_article_written(s: &Scratch, rejected: usize) -> Vec<Value> {
+    s.run_once();
+    let written = s.articles();
+    assert_eq!(written.len(), 1, "{written:#?}");
+    assert_eq!(written[0]["page_type"], "article");
+    let out = s.rejected();
+    assert_eq!(out.len(), rejected, "{out:#?}");
+    out
+}
+
+/// The dead-letter record of the input file named `file`.
+fn rejection_of<'a>(rejected: &'a [Value], file: &str) -> &'a Value {
+    rejected
+        .iter()
+        .find(|r| r["path"].as_str().is_some_and(|p| p.ends_with(file)))
+        .unwrap_or_else(|| panic!("{file} not dead-lettered: {rejected:#?}"))
+}
+
 fn page(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/fixtures/pages/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
 }
@@ -297,17 +317,9 @@ fn every_page_gets_its_type_and_only_accepted_types_are_written() {
     news.drop_file("thread.html", page("forum-thread.html"));
     news.drop_file("sock.html", page("product.html"));
     news.drop_file("story.html", &article);
-    news.run_once();
-    let written = news.articles();
-    assert_eq!(written.len(), 1, "{written:#?}");
-    assert_eq!(written[0]["page_type"], "article");
-    let rejected = news.rejected();
-    assert_eq!(rejected.len(), 2, "{rejected:#?}");
+    let rejected = only_the_article_written(&news, 2);
     for (file, kind) in [("thread.html", "page type forum"), ("sock.html", "page type product")] {
-        let r = rejected
-            .iter()
-            .find(|r| r["path"].as_str().is_some_and(|p| p.ends_with(file)))
-            .unwrap_or_else(|| panic!("{file} not dead-lettered: {rejected:#?}"));
+        let r = rejection_of(&rejected, file);
         assert_eq!(r["kind"], "not_an_article");
         assert!(r["reason"].as_str().unwrap().starts_with(kind), "{r}");
     }
@@ -320,15 +332,10 @@ fn a_page_of_another_kind_under_the_word_bound_is_dead_lettered() {
     let s = Scratch::new("[extract]\nnon_article_min_words = 100000\n");
     s.drop_file("sock.html", page("product.html"));
     s.drop_file("story.html", page("news-article.html"));
-    s.run_once();
-    let written = s.articles();
-    assert_eq!(written.len(), 1, "{written:#?}");
-    assert_eq!(written[0]["page_type"], "article");
-    let rejected = s.rejected();
-    assert_eq!(rejected.len(), 1, "{rejected:#?}");
-    assert_eq!(rejected[0]["kind"], "too_short");
-    assert!(rejected[0]["path"].as_str().is_some_and(|p| p.ends_with("sock.html")), "{}", rejected[0]);
-    let reason = rejected[0]["reason"].as_str().unwrap_or_default();
+    let rejected = only_the_article_written(&s, 1);
+    let r = rejection_of(&rejected, "sock.html");
+    assert_eq!(r["kind"], "too_short");
+    let reason = r["reason"].as_str().unwrap_or_default();
     assert!(reason.starts_with("the body of this product page is ") && reason.contains("(100000)"), "{reason}");
     // The shipped bound writes the shop's page: its description is more than 40 words.
     let shipped = Scratch::new("");

@@ -185,8 +185,9 @@ pub struct CleanConfig {
     /// words the models kept or doubted are dropped after them.
     pub filler_pattern: String,
     /// A heading under which a forum's or Q&A site's page lists other threads once its own has
-    /// ended ("Hot Network Questions", "Similar threads"): after the line models, the lines they
-    /// kept or doubted below the first such line that follows a kept line are dropped.
+    /// ended ("Hot Network Questions", "Similar threads"), asked of lines of at most six words:
+    /// after the line models, the lines they kept or doubted below the first such line that
+    /// follows a kept line are dropped.
     pub thread_end_pattern: String,
     /// A link to another article inside this one, "SEE MORE: ..." (HTML blocks of at most 25 words).
     pub teaser_pattern: String,

@@ -369,8 +369,8 @@ impl Cleaner {
 
     /// Drops the lines the models kept or doubted that are a button's label (`[clean]
     /// button_labels`), filler (`filler_pattern`, lines of at most 40 words) or below the end of a
-    /// forum's thread (`thread_end_pattern`): after the models, which learned with such lines in
-    /// view. A line a keep pattern forces stays, and so does a sentence's last word wrapped onto a
+    /// forum's thread (`thread_end_pattern`, asked of lines of at most six words): after the
+    /// models, which learned with such lines in view. A line a keep pattern forces stays, and so does a sentence's last word wrapped onto a
     /// line (`like.`).
     fn drop_after_models(&self, lines: &mut [Line]) {
         let rules = &self.rules;
