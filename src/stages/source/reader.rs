@@ -740,9 +740,13 @@ mod tests {
         let first = "{\"id\":\"a\",\"text\":\"Alpha line of prose.\"}";
         let second = "{\"id\":\"b\",\"text\":\"Beta line of prose.\"}";
         let whole = format!("{first}\n\n{second}\n");
+        // One file, written again for each read (truncated in place: the same inode), as a
+        // writer that appends leaves it: a ticket's identity includes the file's, and a file of
+        // its own for each read had passed only while the file system happened to reuse the
+        // inode a removed one had.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.jsonl");
         let tickets = |bytes: &str, from: u64| {
-            let dir = tempfile::tempdir().unwrap();
-            let p = dir.path().join("x.jsonl");
             std::fs::write(&p, bytes).unwrap();
             let (out, next) = collect(&job(&p, from, false));
             let t: Vec<FileTicket> = out
