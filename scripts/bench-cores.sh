@@ -5,7 +5,7 @@
 # side, and their ratio. Also runs two bench_extract processes at once, one per core: what the
 # machine itself gives two independent workers, the ceiling for any ratio. The daemon's rate is shown
 # as measured, and without its fixed start and stop cost (less a run over a fifth of the copies),
-# the rate a daemon that runs for weeks keeps.
+# the rate a daemon that runs for weeks keeps. Last, the CPU a page each stage took in the last run.
 #
 #   scripts/bench-cores.sh [--copies K] [--runs R] DIR [DIR...]
 #
@@ -40,6 +40,9 @@ for k in $(seq 1 "$copies"); do
         done
     done
 done
+# Written out before timing: the kernel writing gigabytes of fresh copies back meanwhile would
+# take CPU from whichever measurement it fell on.
+sync
 pages=$(find "$work/inbox" -type f | wc -l)
 # A fifth of the copies, for the daemon's fixed cost (start: config and rules, state; stop: the
 # last commit), which bench_extract does not time: two runs' difference gives the rate a
@@ -81,7 +84,7 @@ for _ in $(seq 1 "$runs"); do
     rm -rf "$work/out" "$work/state"
     start=$(date +%s.%N)
     # `times` prints the shell's and then its children's user and system time.
-    cpu=$( ( "$bin" run --once --config "$work/newsmill.toml" > /dev/null; times ) | tail -1 |
+    cpu=$( ( "$bin" run --once --config "$work/newsmill.toml" > "$work/summary"; times ) | tail -1 |
         awk '{ for (i = 1; i <= 2; i++) { split($i, t, "m"); sub("s", "", t[2]); s += t[1] * 60 + t[2] } print s }')
     end=$(date +%s.%N)
     awk -v p="$pages" -v a="$start" -v b="$end" -v c="$cpu" 'BEGIN { print p / (b - a), c }' >> "$work/daemon"
@@ -106,3 +109,13 @@ awk -v one="$one" -v pair="$pair" -v d="$daemon_best" -v steady="$steady" -v sma
     printf "  the same without start and stop:  %7.0f pages/s  (%.2fx; less a run over %d pages)\n", steady, steady / one, small
     printf "daemon CPU a page:                  %.3f ms, of which outside clean + extract %.3f ms\n", 1000 * cpu / n, 1000 * cpu / n - 1000 / one
 }'
+# Where the daemon's CPU went, from its last run's summary: each stage's workers, and the rest
+# (start, the runtime's threads: scanning, commits, the last commit).
+python3 - "$work/summary" "$pages" <<'PY'
+import json, sys
+s = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+n = int(sys.argv[2])
+staged = sum(st["cpu_ms"] for st in s["stages"])
+print("daemon CPU a page by stage (last run):", "  ".join(f"{st['stage']} {st['cpu_ms'] / n:.3f}" for st in s["stages"]),
+      f" none {(s['cpu_ms'] - staged) / n:.3f}  (ms; process {s['cpu_ms'] / n:.3f})")
+PY

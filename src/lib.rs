@@ -4,6 +4,7 @@
 
 pub mod channel;
 pub mod config;
+pub mod cpu_time;
 pub mod daemon;
 pub mod date;
 pub mod html;

@@ -48,6 +48,8 @@ pub(crate) trait Work: Send + Sync + 'static {
     const STAGE: &'static str;
     /// Handles one item; `false` stops the worker (where it sends to is gone).
     fn take(&self, item: Self::In) -> bool;
+    /// The stage's counters, which the workers charge their CPU time to.
+    fn counters(&self) -> &StageCounters;
 }
 
 /// Name of the processing-time histogram every worker records into.
@@ -95,6 +97,9 @@ pub struct StageCounters {
     pub rejected: AtomicU64,
     /// Items deliberately not passed on.
     pub dropped: AtomicU64,
+    /// CPU time the stage's workers spent, in nanoseconds (charged as they go; see
+    /// [`crate::cpu_time::Meter`]).
+    pub cpu_ns: AtomicU64,
 }
 
 impl StageCounters {
@@ -106,6 +111,11 @@ impl StageCounters {
             self.rejected.load(Ordering::Relaxed),
             self.dropped.load(Ordering::Relaxed),
         )
+    }
+
+    /// CPU time the stage's workers have spent so far.
+    pub fn cpu(&self) -> Duration {
+        Duration::from_nanos(self.cpu_ns.load(Ordering::Relaxed))
     }
 }
 
@@ -245,6 +255,8 @@ pub(crate) fn spawn_workers<W: Work>(
             let _entered = span.enter();
             let _scheduled = scheduling.enter();
             let _named = crate::thread_name::enter(W::STAGE, worker);
+            let mut meter = crate::cpu_time::Meter::start();
+            let cpu = &work.counters().cpu_ns;
             debug!("Worker started.");
             // Set by an item: the next time the input is empty, wait `linger` once before
             // sleeping on it.
@@ -256,19 +268,26 @@ pub(crate) fn spawn_workers<W: Work>(
                     // would otherwise wait out its linger in turn.
                     None if may_linger && !input.is_finished() => {
                         may_linger = false;
+                        meter.charge(cpu);
                         std::thread::sleep(linger);
                         continue;
                     }
-                    None => match input.recv_blocking() {
-                        Ok(item) => item,
-                        Err(_) => break,
-                    },
+                    None => {
+                        meter.charge(cpu);
+                        match input.recv_blocking() {
+                            Ok(item) => item,
+                            Err(_) => break,
+                        }
+                    }
                 };
                 may_linger = !linger.is_zero();
-                if !work.take(item) {
+                let more = work.take(item);
+                meter.item(cpu);
+                if !more {
                     break;
                 }
             }
+            meter.charge(cpu);
             debug!("Input closed; worker done.");
         })
     };
@@ -329,6 +348,10 @@ impl<T: Transform> Work for Pass<T> {
             Next::Done => {}
         }
         true
+    }
+
+    fn counters(&self) -> &StageCounters {
+        &self.ctx.counters
     }
 }
 
@@ -466,7 +489,7 @@ mod tests {
 
     /// Records the scheduling policy and the name of the thread each item is taken on.
     #[cfg(target_os = "linux")]
-    struct Threads(std::sync::Mutex<Vec<(i32, String)>>);
+    struct Threads(std::sync::Mutex<Vec<(i32, String)>>, StageCounters);
 
     /// The calling thread's scheduling policy and name.
     #[cfg(target_os = "linux")]
@@ -484,19 +507,29 @@ mod tests {
 
         fn take(&self, (): ()) -> bool {
             self.0.lock().unwrap().push(this_thread());
+            // 2 ms of this thread's CPU, for the stage to be charged with.
+            let start = crate::cpu_time::thread_now().unwrap();
+            while crate::cpu_time::thread_now().unwrap() - start < Duration::from_millis(2) {
+                std::hint::black_box((0..100u64).sum::<u64>());
+            }
             true
+        }
+
+        fn counters(&self) -> &StageCounters {
+            &self.1
         }
     }
 
     #[cfg(target_os = "linux")]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn workers_run_under_the_policy_asked_for_and_their_name_and_their_threads_go_back_as_they_came() {
+    async fn workers_run_under_the_policy_asked_for_and_their_name_are_charged_their_cpu_and_their_threads_go_back_as_they_came()
+     {
         for (scheduling, policy) in [
             (crate::sched::Scheduling::Batch, libc::SCHED_BATCH),
             (crate::sched::Scheduling::Normal, libc::SCHED_OTHER),
         ] {
             let (tx, rx) = crate::channel::bounded(4);
-            let work = Arc::new(Threads(std::sync::Mutex::new(Vec::new())));
+            let work = Arc::new(Threads(std::sync::Mutex::new(Vec::new()), StageCounters::default()));
             let pace = Pace { linger: Duration::ZERO, scheduling };
             let stage = spawn_workers(work.clone(), 2, pace, rx);
             for () in [(); 6] {
@@ -506,6 +539,9 @@ mod tests {
             stage.join().await;
             let seen = work.0.lock().unwrap().clone();
             assert_eq!(seen.len(), 6);
+            // Every item's CPU is charged to the stage by the time its workers are done, whichever
+            // worker ran it.
+            assert!(work.1.cpu() >= Duration::from_millis(12), "{:?}", work.1.cpu());
             for (p, name) in &seen {
                 assert_eq!(*p, policy);
                 assert!(name == "threads-0" || name == "threads-1", "worker thread named {name:?}");

@@ -118,6 +118,9 @@ pub struct Status {
     pub version: &'static str,
     /// Seconds since the pipeline started.
     pub uptime_secs: u64,
+    /// CPU seconds the whole process has spent: the stages' workers, and the runtime's threads
+    /// (scanning, commits, reloads, status) that no stage is charged for.
+    pub cpu_seconds: f64,
     /// Hash of the running config's text (xxh3-64, hex).
     pub config_hash: String,
     /// State loaded, outputs writable and the input reachable.
@@ -157,6 +160,9 @@ pub struct StageStatus {
     pub queue_capacity: usize,
     /// Workers.
     pub workers: u64,
+    /// CPU seconds its workers have spent since start (a busy stage's figure lags by a few
+    /// items; a source other than files does its work on the runtime's threads and counts 0).
+    pub cpu_seconds: f64,
 }
 
 /// Dedup figures.
@@ -219,6 +225,7 @@ impl Probe {
                     queue_depth,
                     queue_capacity,
                     workers: s.pool.as_ref().map_or(1, |p| p.workers()) as u64,
+                    cpu_seconds: s.counters.cpu().as_secs_f64(),
                 }
             })
             .collect();
@@ -232,6 +239,7 @@ impl Probe {
         Status {
             version: env!("CARGO_PKG_VERSION"),
             uptime_secs: self.started.elapsed().as_secs(),
+            cpu_seconds: crate::cpu_time::process_now().unwrap_or_default().as_secs_f64(),
             config_hash: h.config_hash.lock().unwrap_or_else(|e| e.into_inner()).clone(),
             ready: !stalled && !input_down,
             input_down,
@@ -272,6 +280,9 @@ pub(crate) fn export(s: &Status) {
     gauge!("newsmill_build_info", "version" => s.version).set(1.0);
     gauge!("newsmill_uptime_seconds").set(s.uptime_secs as f64);
     gauge!("newsmill_ready").set(if s.ready { 1.0 } else { 0.0 });
+    // Gauges, as the `metrics` crate's counters hold integers; they only grow, so `rate()` over
+    // them is the share of a core each stage uses.
+    gauge!("newsmill_cpu_seconds").set(s.cpu_seconds);
     for st in &s.stages {
         let stage = st.stage;
         counter!("newsmill_stage_received_total", "stage" => stage).absolute(st.received);
@@ -281,6 +292,7 @@ pub(crate) fn export(s: &Status) {
         gauge!("newsmill_stage_queue_depth", "stage" => stage).set(st.queue_depth as f64);
         gauge!("newsmill_stage_queue_capacity", "stage" => stage).set(st.queue_capacity as f64);
         gauge!("newsmill_stage_workers", "stage" => stage).set(st.workers as f64);
+        gauge!("newsmill_stage_cpu_seconds", "stage" => stage).set(st.cpu_seconds);
     }
     for (kind, n) in [("new", s.dedup.new), ("exact", s.dedup.exact), ("near", s.dedup.near)] {
         counter!("newsmill_dedup_documents_total", "kind" => kind).absolute(n);

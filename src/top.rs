@@ -74,28 +74,35 @@ pub(crate) fn render(prev: Option<&Value>, cur: &Value, elapsed: Duration) -> St
         ready
     ));
     out.push_str(&format!(
-        "{:<12} {:>8} {:>12} {:>12} {:>10} {:>10} {:>9}\n",
-        "stage", "workers", "in/s", "received", "rejected", "dropped", "queue"
+        "{:<12} {:>8} {:>12} {:>12} {:>10} {:>10} {:>9} {:>6}\n",
+        "stage", "workers", "in/s", "received", "rejected", "dropped", "queue", "cpu%"
     ));
     let empty = Vec::new();
     let stages = cur["stages"].as_array().unwrap_or(&empty);
     for (i, st) in stages.iter().enumerate() {
         let before = prev.map(|p| n(&p["stages"][i]["received"])).unwrap_or(n(&st["received"]));
         let rate = n(&st["received"]).saturating_sub(before) as f64 / secs;
+        // The share of one core the stage's workers used since the last poll (since start on
+        // the first).
+        let cpu = |v: &Value| v["cpu_seconds"].as_f64().unwrap_or(0.0);
+        let cpu_before = prev.map_or(0.0, |p| cpu(&p["stages"][i]));
+        let cpu_secs = if prev.is_some() { secs } else { (n(&cur["uptime_secs"]) as f64).max(1.0) };
+        let busy = (cpu(st) - cpu_before).max(0.0) / cpu_secs * 100.0;
         let queue = if n(&st["queue_capacity"]) > 0 {
             format!("{}/{}", n(&st["queue_depth"]), n(&st["queue_capacity"]))
         } else {
             "-".into()
         };
         out.push_str(&format!(
-            "{:<12} {:>8} {:>12.1} {:>12} {:>10} {:>10} {:>9}\n",
+            "{:<12} {:>8} {:>12.1} {:>12} {:>10} {:>10} {:>9} {:>6.0}\n",
             st["stage"].as_str().unwrap_or("?"),
             n(&st["workers"]),
             rate,
             n(&st["received"]),
             n(&st["rejected"]),
             n(&st["dropped"]),
-            queue
+            queue,
+            busy
         ));
     }
     let d = &cur["dedup"];
@@ -170,12 +177,12 @@ mod tests {
 
     #[test]
     fn table_shows_rates_queues_and_totals() {
-        let status = |received: u64| {
+        let status = |received: u64, cpu: f64| {
             serde_json::json!({
                 "version": "0.1.0", "uptime_secs": 9, "config_hash": "abc", "ready": true,
                 "stages": [
                     {"stage": "source", "workers": 1, "received": received, "rejected": 1, "dropped": 0, "queue_depth": 0, "queue_capacity": 0},
-                    {"stage": "clean", "workers": 2, "received": received, "rejected": 0, "dropped": 0, "queue_depth": 5, "queue_capacity": 64}
+                    {"stage": "clean", "workers": 2, "received": received, "rejected": 0, "dropped": 0, "queue_depth": 5, "queue_capacity": 64, "cpu_seconds": cpu}
                 ],
                 "dedup": {"held": 7, "stories": 6, "new": 6, "exact": 1, "near": 0},
                 "source": {"files": 3, "unread_bytes": 10, "uncommitted_bytes": 0, "in_flight": 2},
@@ -184,9 +191,14 @@ mod tests {
                 "role": {"role": "dedup", "state": "standby", "position": 90, "lag": 12}
             })
         };
-        let t = render(Some(&status(100)), &status(300), Duration::from_secs(2));
+        let t = render(Some(&status(100, 1.0)), &status(300, 2.5), Duration::from_secs(2));
         let clean = t.lines().find(|l| l.starts_with("clean")).unwrap();
         assert!(clean.contains("100.0") && clean.contains("5/64") && clean.contains(" 2 "), "{clean}");
+        // 1.5 CPU seconds in 2 s: three quarters of a core.
+        assert!(clean.ends_with(" 75"), "{clean}");
+        // On the first poll, the share since start (2.5 s over 9 s up).
+        let first = render(None, &status(300, 2.5), Duration::from_secs(2));
+        assert!(first.lines().find(|l| l.starts_with("clean")).unwrap().ends_with(" 28"), "{first}");
         assert!(t.contains("held 7") && t.contains("reloads 1 ok") && t.contains("ready"), "{t}");
         assert!(t.lines().next().unwrap().ends_with("role dedup (standby)  position 90  lag 12"), "{t}");
     }

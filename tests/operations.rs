@@ -45,6 +45,12 @@ fn metrics_health_and_status_match_the_documents_processed() {
     assert!(sample(&metrics, "newsmill_last_commit_timestamp_seconds").is_some_and(|t| t > 1.7e9));
     assert!(metrics.contains(r#"newsmill_stage_processing_seconds_bucket{stage="extract",le="#), "histogram");
     assert!(metrics.contains("newsmill_build_info{version="));
+    // Every stage's workers charged the CPU they spent (before going idle), within the process'.
+    let cpu = |stage: &str| sample(&metrics, &format!(r#"newsmill_stage_cpu_seconds{{stage="{stage}"}}"#));
+    assert!(cpu("clean").is_some_and(|c| c > 0.0) && cpu("source").is_some_and(|c| c > 0.0), "{metrics}");
+    let staged: f64 =
+        ["source", "clean", "extract", "dedup", "sink", "dead_letter"].iter().filter_map(|s| cpu(s)).sum();
+    assert!(sample(&metrics, "newsmill_cpu_seconds").is_some_and(|p| p >= staged), "{metrics}");
 
     assert_eq!(http_get(&addr, "/health"), (200, "ok\n".to_string()));
     assert_eq!(http_get(&addr, "/ready").0, 200);
@@ -54,6 +60,7 @@ fn metrics_health_and_status_match_the_documents_processed() {
     assert_eq!(status["ready"], true);
     assert_eq!(status["stages"][4]["stage"], "sink");
     assert_eq!(status["stages"][4]["received"], 6);
+    assert!(status["stages"][1]["cpu_seconds"].as_f64().is_some_and(|c| c > 0.0), "{status}");
     assert_eq!(status["dedup"]["exact"], 1);
     assert_eq!(status["config_hash"].as_str().map(str::len), Some(16));
     assert_eq!(http_get(&addr, "/nothing").0, 404);

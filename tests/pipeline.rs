@@ -221,7 +221,14 @@ fn the_stdout_sink_writes_records_to_standard_output_and_nothing_else() {
     assert_eq!(s.rejected().len(), 1);
     assert!(!s.root().join("out/articles.jsonl").exists());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("\"stages\""), "{stderr}");
+    let summary: serde_json::Value = stderr
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str(l).ok().filter(|v: &serde_json::Value| v["stages"].is_array()))
+        .unwrap_or_else(|| panic!("no summary: {stderr}"));
+    // It says what each stage's workers and the whole process spent of the CPU.
+    let staged: u64 = summary["stages"].as_array().unwrap().iter().map(|st| st["cpu_ms"].as_u64().unwrap()).sum();
+    assert!(summary["cpu_ms"].as_u64().is_some_and(|p| p > 0 && p >= staged), "{summary}");
     // What was written is committed: a second run writes nothing again.
     let again = s.run_once();
     assert!(again.stdout.is_empty(), "{}", String::from_utf8_lossy(&again.stdout));

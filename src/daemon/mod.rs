@@ -102,6 +102,8 @@ pub struct StageSummary {
     pub rejected: u64,
     /// Items dropped on purpose.
     pub dropped: u64,
+    /// CPU milliseconds the stage's workers spent.
+    pub cpu_ms: u64,
 }
 
 /// How a run ended.
@@ -109,6 +111,9 @@ pub struct StageSummary {
 pub struct Summary {
     /// Per-stage counters, in pipeline order.
     pub stages: Vec<StageSummary>,
+    /// CPU milliseconds the whole process spent, the stages' and the rest (start, the runtime's
+    /// threads: scanning, commits; the last commit).
+    pub cpu_ms: u64,
     /// The grace period ran out and some tasks were aborted (their input will be read again).
     pub forced: bool,
     /// The last commit made everything written durable (false: an output or the state could

@@ -190,10 +190,12 @@ impl Stages {
             .iter()
             .map(|&id| {
                 let (received, sent, rejected, dropped) = self.counters(id).snapshot();
-                super::StageSummary { stage: id.name(), received, sent, rejected, dropped }
+                let cpu_ms = crate::cpu_time::millis(self.counters(id).cpu());
+                super::StageSummary { stage: id.name(), received, sent, rejected, dropped, cpu_ms }
             })
             .collect();
-        super::Summary { stages, forced, committed: true }
+        let cpu_ms = crate::cpu_time::millis(crate::cpu_time::process_now().unwrap_or_default());
+        super::Summary { stages, forced, committed: true, cpu_ms }
     }
 
     /// Logs every stage's counters.

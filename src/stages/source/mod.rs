@@ -324,6 +324,10 @@ impl crate::runner::Work for Reader {
         // channel closes.
         true
     }
+
+    fn counters(&self) -> &StageCounters {
+        &self.ctx.counters
+    }
 }
 
 impl Reader {
