@@ -87,12 +87,16 @@ struct Rejudge {
     open: Vec<bool>,
     /// Its class and score as the rules left them.
     unjudged: Vec<(LineClass, Option<f32>)>,
+    /// Lines made captions only for repeating an image's `alt`.
+    alt_captions: Vec<bool>,
 }
 
 /// An HTML page after the rules and the markup's roles, ready for the model.
 struct HtmlPass {
     meta: InputMeta,
     signals: PageSignals,
+    /// Lines made captions only for repeating an image's `alt`.
+    alt_captions: Vec<bool>,
     first: FirstPass,
     /// Blocks left for the model.
     open: Vec<bool>,
@@ -329,7 +333,7 @@ impl Cleaner {
     /// rules and roles apply, the page model does not.
     fn classify_html_page(&self, html: &str, markup: Markup, tags: bool) -> HtmlCleaned {
         let fragment = markup == Markup::HtmlFragment;
-        let HtmlPass { meta, signals, first: FirstPass { mut lines, .. }, open, features, tags } =
+        let HtmlPass { meta, signals, first: FirstPass { mut lines, .. }, open, features, tags, alt_captions } =
             self.html_pass(html, !fragment, tags);
         if fragment {
             return HtmlCleaned { lines, meta, tags, signals, rejudge: None };
@@ -338,7 +342,7 @@ impl Cleaner {
         let unjudged = (self.cfg.non_article_html_model && self.html_model.non_article().is_some())
             .then(|| lines.iter().map(|l| (l.class.clone(), l.score)).collect());
         self.judge_page(self.html_model.first(), &mut lines, &features, &open);
-        let rejudge = unjudged.map(|unjudged| Box::new(Rejudge { features, open, unjudged }));
+        let rejudge = unjudged.map(|unjudged| Box::new(Rejudge { features, open, unjudged, alt_captions }));
         HtmlCleaned { lines, meta, tags, signals, rejudge }
     }
 
@@ -351,6 +355,7 @@ impl Cleaner {
             line.score = *score;
         }
         self.judge_page(stages, lines, &rejudge.features, &rejudge.open);
+        adopt_tile_names(lines, &rejudge.alt_captions);
     }
 
     /// An HTML page's blocks through `model` and the rules after it.
@@ -459,7 +464,7 @@ impl Cleaner {
         let blocks: Vec<&Block> = first.origin.iter().filter_map(|&i| all.get(i)).collect();
         let mut open: Vec<bool> =
             first.lines.iter().zip(&first.forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
-        mark_html_roles(&mut first.lines, &blocks, &mut open, &mut meta, &image_alts);
+        let alt_captions = mark_html_roles(&mut first.lines, &blocks, &mut open, &mut meta, &image_alts);
         drop_comment_sections(&mut first.lines, &blocks, &mut open, &self.rules.comments_start);
         let features = if measure {
             blocks::join(&line_features(&first.lines), &blocks::dom_features(&blocks))
@@ -467,7 +472,7 @@ impl Cleaner {
             Rows::default()
         };
         let tags = if tags { blocks.iter().map(|b| b.tag.name()).collect() } else { Vec::new() };
-        HtmlPass { meta, signals, first, open, features, tags }
+        HtmlPass { meta, signals, first, open, features, tags, alt_captions }
     }
 
     /// Rules that judge each line alone.
@@ -562,11 +567,6 @@ fn mentions_cookies(text: &str) -> bool {
         .any(|k| k >= 3 && bytes.get(k - 3..k + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"cookie")))
 }
 
-/// Roles the markup gives blocks before the model runs: the `<h1>` (or block) repeating the stated
-/// headline is the title, a block right under it marked as the deck (`class="standfirst"`), or
-/// repeating the stated description in a heading or the header, the deck, figure captions and
-/// credits are caption data, a short block in a byline box is the byline. None of these is left
-/// to the model.
 /// Whether a block repeats an image's description (`alt`): then it is that image's caption, however
 /// the page marks it up. Sites cut long captions short ("... to strengthen the ... more"), add a
 /// "less" link or the credit, so sharing most of the shorter of the two from the start counts.
@@ -581,7 +581,52 @@ fn repeats_image_description(text: &str, alts: &[String]) -> bool {
     })
 }
 
-fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], meta: &mut InputMeta, alts: &[String]) {
+/// On a page other than an article, a tile's name repeating its image's `alt` (a product, a
+/// story in an index) is the tile's text, not a caption: it takes the verdict of the tile's text
+/// next to it (kept, or doubted with that score, for the extractor to decide by the page's type),
+/// and stays a caption next to nothing kept or doubted.
+fn adopt_tile_names(lines: &mut [Line], alt_captions: &[bool]) {
+    let verdict = |l: &Line| match l.class {
+        LineClass::Keep => Some((LineClass::Keep, l.score)),
+        _ if l.doubted() => Some((l.class.clone(), l.score)),
+        _ => None,
+    };
+    for i in 0..lines.len() {
+        if !alt_captions.get(i).copied().unwrap_or(false) || lines[i].class != LineClass::Caption {
+            continue;
+        }
+        let near = [i.checked_sub(1), Some(i + 1)]
+            .into_iter()
+            .flatten()
+            .filter(|&j| !alt_captions.get(j).copied().unwrap_or(false))
+            .filter_map(|j| lines.get(j).and_then(verdict))
+            .max_by(|a, b| {
+                let rank = |v: &(LineClass, Option<f32>)| (v.0 == LineClass::Keep, v.1.unwrap_or(0.0));
+                let (ra, rb) = (rank(a), rank(b));
+                ra.0.cmp(&rb.0).then(ra.1.total_cmp(&rb.1))
+            });
+        if let Some((class, score)) = near {
+            lines[i].class = class;
+            lines[i].score = score;
+        }
+    }
+}
+
+/// Roles the markup gives blocks before the model runs: the `<h1>` (or block) repeating the stated
+/// headline is the title, a block right under it marked as the deck (`class="standfirst"`), or
+/// repeating the stated description in a heading or the header, the deck, figure captions and
+/// credits are caption data, a short block in a byline box is the byline. None of these is left
+/// to the model.
+/// Returns which lines it made captions only because they repeat an image's `alt` (a shop's or an
+/// index's tiles name their item in both).
+fn mark_html_roles(
+    lines: &mut [Line],
+    blocks: &[&Block],
+    open: &mut [bool],
+    meta: &mut InputMeta,
+    alts: &[String],
+) -> Vec<bool> {
+    let mut alt_captions = vec![false; lines.len()];
     // A `<title>` whose site part was not recognised ("Site - City News, Weather | Headline"): the
     // part the page shows as a block of its own is the headline.
     if let Some(title) = meta.title.clone()
@@ -633,10 +678,10 @@ fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], met
             Some(LineClass::Subtitle)
         } else if block.within & within::CREDIT != 0 && (figure || block.tag == BlockTag::FigCaption) {
             Some(LineClass::Credit(line.text.clone()))
-        } else if block.tag == BlockTag::FigCaption
-            || (block.within & within::CAPTION != 0 && figure)
-            || repeats_image_description(&line.text, alts)
-        {
+        } else if block.tag == BlockTag::FigCaption || (block.within & within::CAPTION != 0 && figure) {
+            Some(LineClass::Caption)
+        } else if repeats_image_description(&line.text, alts) {
+            alt_captions[i] = true;
             Some(LineClass::Caption)
         } else if block.byline_box && !byline_found && line.words <= 12 && !line.prose {
             byline_found = true;
@@ -649,6 +694,7 @@ fn mark_html_roles(lines: &mut [Line], blocks: &[&Block], open: &mut [bool], met
             open[i] = false;
         }
     }
+    alt_captions
 }
 
 /// How unsure the model must at least be of a lede for it to be kept next to the body.
@@ -1089,6 +1135,41 @@ impl Cleaner {
 mod tests {
     use super::headline::{ascii_content_term, content_term, ends_mid_sentence};
     use super::*;
+
+    #[test]
+    fn a_tile_name_repeating_its_image_takes_its_tiles_verdict_on_other_pages() {
+        let line = |text: &str, class: LineClass, score: Option<f32>| Line {
+            text: text.into(),
+            class,
+            words: text.split_whitespace().count(),
+            prose: false,
+            score,
+            cut: None,
+        };
+        let mut lines = vec![
+            line("Mountain Urban Helmet Vent Light", LineClass::Caption, None),
+            line("$19.95", LineClass::Drop("model"), Some(0.3)),
+            line("Caden Helmet Vent Light with clip", LineClass::Caption, None),
+            line("$21.95", LineClass::Keep, Some(0.8)),
+            line("A photo of the shop's front door", LineClass::Caption, None),
+            line("Sign in", LineClass::Drop("ui_label"), None),
+            line("Our team at the trade fair in May", LineClass::Caption, None),
+        ];
+        // The last two: a caption set by its markup (a `<figcaption>`), and one next to nothing
+        // kept or doubted.
+        let alt = [true, false, true, false, false, false, true];
+        adopt_tile_names(&mut lines, &alt);
+        assert_eq!(
+            (lines[0].class.clone(), lines[0].score),
+            (LineClass::Drop("model"), Some(0.3)),
+            "doubted as its price"
+        );
+        assert!(lines[0].doubted());
+        // Between a doubted price and a kept one, the kept one wins.
+        assert_eq!((lines[2].class.clone(), lines[2].score), (LineClass::Keep, Some(0.8)));
+        assert_eq!(lines[4].class, LineClass::Caption);
+        assert_eq!(lines[6].class, LineClass::Caption);
+    }
 
     pub(crate) const SEEDLIKE: &str = include_str!("../../../tests/fixtures/seedlike.txt");
 
