@@ -35,6 +35,24 @@ pub fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// [`process_now`] in whole milliseconds (0 where the system cannot say), for the run's summary.
+pub fn process_ms() -> u64 {
+    millis(process_now().unwrap_or_default())
+}
+
+/// Spends `until` of the calling thread's CPU (for tests of what is charged).
+#[cfg(test)]
+pub(crate) fn spin(until: Duration) -> u64 {
+    let start = thread_now().unwrap_or_default();
+    let mut x = 1u64;
+    while thread_now().unwrap_or(until + start).saturating_sub(start) < until {
+        for _ in 0..1000 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+    }
+    x
+}
+
 #[cfg(unix)]
 fn clock(id: libc::clockid_t) -> Option<Duration> {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
@@ -83,18 +101,6 @@ impl Meter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Work the optimiser cannot remove.
-    fn spin(until: Duration) -> u64 {
-        let start = thread_now().unwrap_or_default();
-        let mut x = 1u64;
-        while thread_now().unwrap_or(until + start).saturating_sub(start) < until {
-            for _ in 0..1000 {
-                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
-            }
-        }
-        x
-    }
 
     #[cfg(unix)]
     #[test]

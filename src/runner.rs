@@ -508,10 +508,7 @@ mod tests {
         fn take(&self, (): ()) -> bool {
             self.0.lock().unwrap().push(this_thread());
             // 2 ms of this thread's CPU, for the stage to be charged with.
-            let start = crate::cpu_time::thread_now().unwrap();
-            while crate::cpu_time::thread_now().unwrap() - start < Duration::from_millis(2) {
-                std::hint::black_box((0..100u64).sum::<u64>());
-            }
+            crate::cpu_time::spin(Duration::from_millis(2));
             true
         }
 

@@ -79,14 +79,14 @@ pub(crate) fn render(prev: Option<&Value>, cur: &Value, elapsed: Duration) -> St
     ));
     let empty = Vec::new();
     let stages = cur["stages"].as_array().unwrap_or(&empty);
+    // The share of one core a stage's workers used since the last poll (since start on the
+    // first).
+    let cpu = |v: &Value| v["cpu_seconds"].as_f64().unwrap_or(0.0);
+    let cpu_secs = if prev.is_some() { secs } else { (n(&cur["uptime_secs"]) as f64).max(1.0) };
     for (i, st) in stages.iter().enumerate() {
         let before = prev.map(|p| n(&p["stages"][i]["received"])).unwrap_or(n(&st["received"]));
         let rate = n(&st["received"]).saturating_sub(before) as f64 / secs;
-        // The share of one core the stage's workers used since the last poll (since start on
-        // the first).
-        let cpu = |v: &Value| v["cpu_seconds"].as_f64().unwrap_or(0.0);
         let cpu_before = prev.map_or(0.0, |p| cpu(&p["stages"][i]));
-        let cpu_secs = if prev.is_some() { secs } else { (n(&cur["uptime_secs"]) as f64).max(1.0) };
         let busy = (cpu(st) - cpu_before).max(0.0) / cpu_secs * 100.0;
         let queue = if n(&st["queue_capacity"]) > 0 {
             format!("{}/{}", n(&st["queue_depth"]), n(&st["queue_capacity"]))

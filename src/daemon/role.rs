@@ -285,8 +285,7 @@ async fn connect(cfg: &Config, interval: Duration, stop: &CancellationToken) -> 
 
 /// A run stopped before it owned anything.
 fn stopped() -> Summary {
-    let cpu_ms = crate::cpu_time::millis(crate::cpu_time::process_now().unwrap_or_default());
-    Summary { stages: vec![], forced: false, committed: true, cpu_ms }
+    Summary { stages: vec![], forced: false, committed: true, cpu_ms: crate::cpu_time::process_ms() }
 }
 
 /// Who holds the lease, for people: host and process id.

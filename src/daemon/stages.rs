@@ -194,8 +194,7 @@ impl Stages {
                 super::StageSummary { stage: id.name(), received, sent, rejected, dropped, cpu_ms }
             })
             .collect();
-        let cpu_ms = crate::cpu_time::millis(crate::cpu_time::process_now().unwrap_or_default());
-        super::Summary { stages, forced, committed: true, cpu_ms }
+        super::Summary { stages, forced, committed: true, cpu_ms: crate::cpu_time::process_ms() }
     }
 
     /// Logs every stage's counters.

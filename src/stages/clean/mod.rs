@@ -591,19 +591,21 @@ fn adopt_tile_names(lines: &mut [Line], alt_captions: &[bool]) {
         _ if l.doubted() => Some((l.class.clone(), l.score)),
         _ => None,
     };
+    let alt = |j: usize| alt_captions.get(j).copied().unwrap_or(false);
+    // Kept before doubted, then the higher score.
+    let rank = |(class, score): &(LineClass, Option<f32>)| (*class == LineClass::Keep, score.unwrap_or(0.0));
     for i in 0..lines.len() {
-        if !alt_captions.get(i).copied().unwrap_or(false) || lines[i].class != LineClass::Caption {
+        if !alt(i) || lines[i].class != LineClass::Caption {
             continue;
         }
         let near = [i.checked_sub(1), Some(i + 1)]
             .into_iter()
             .flatten()
-            .filter(|&j| !alt_captions.get(j).copied().unwrap_or(false))
+            .filter(|&j| !alt(j))
             .filter_map(|j| lines.get(j).and_then(verdict))
             .max_by(|a, b| {
-                let rank = |v: &(LineClass, Option<f32>)| (v.0 == LineClass::Keep, v.1.unwrap_or(0.0));
-                let (ra, rb) = (rank(a), rank(b));
-                ra.0.cmp(&rb.0).then(ra.1.total_cmp(&rb.1))
+                let ((ka, sa), (kb, sb)) = (rank(a), rank(b));
+                ka.cmp(&kb).then(sa.total_cmp(&sb))
             });
         if let Some((class, score)) = near {
             lines[i].class = class;
