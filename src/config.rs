@@ -431,6 +431,7 @@ mod tests {
             (&cfg.clean.share_pattern, &def.clean.share_pattern),
             (&cfg.clean.banner_pattern, &def.clean.banner_pattern),
             (&cfg.clean.filler_pattern, &def.clean.filler_pattern),
+            (&cfg.clean.promo_pattern, &def.clean.promo_pattern),
             (&cfg.clean.thread_end_pattern, &def.clean.thread_end_pattern),
             (&cfg.clean.teaser_pattern, &def.clean.teaser_pattern),
             (&cfg.clean.tags_pattern, &def.clean.tags_pattern),

@@ -184,6 +184,10 @@ pub struct CleanConfig {
     /// labels, a forum's sign-in prompt, placeholder text ("Lorem ipsum"). Lines of at most 40
     /// words the models kept or doubted are dropped after them.
     pub filler_pattern: String,
+    /// A site's pitch for its newsletter or membership ("Sign up for our newsletter", "... delivered
+    /// straight to your inbox", "Already have an account? Log in"). Lines of at most 30 words the
+    /// models kept or doubted are dropped after them.
+    pub promo_pattern: String,
     /// A heading under which a forum's or Q&A site's page lists other threads once its own has
     /// ended ("Hot Network Questions", "Similar threads"), asked of lines of at most six words:
     /// after the line models, the lines they kept or doubted below the first such line that
@@ -321,6 +325,7 @@ impl Default for CleanConfig {
             consent_pattern: super::patterns::CONSENT_PATTERN.into(),
             banner_pattern: super::patterns::BANNER_PATTERN.into(),
             filler_pattern: super::patterns::FILLER_PATTERN.into(),
+            promo_pattern: super::patterns::PROMO_PATTERN.into(),
             thread_end_pattern: super::patterns::THREAD_END_PATTERN.into(),
             teaser_pattern: super::patterns::TEASER_PATTERN.into(),
             tags_pattern: super::patterns::TAGS_PATTERN.into(),
@@ -369,6 +374,8 @@ pub struct Rules {
     pub banner: PerThread<Regex>,
     /// See [`super::patterns::FILLER_PATTERN`].
     pub filler: PerThread<Regex>,
+    /// See [`super::patterns::PROMO_PATTERN`].
+    pub promo: PerThread<Regex>,
     /// See [`super::patterns::THREAD_END_PATTERN`].
     pub thread_end: PerThread<Regex>,
     /// See [`super::patterns::IDENTIFIER_PATTERN`].
@@ -392,7 +399,7 @@ impl Rules {
     /// Compiles the rules of `cfg`, naming every pattern that does not compile.
     pub(crate) fn compile(cfg: &CleanConfig) -> Result<Self, RulesError> {
         let mut errors = Vec::new();
-        let singles: [(&'static str, &str); 16] = [
+        let singles: [(&'static str, &str); 17] = [
             ("copyright_pattern", &cfg.copyright_pattern),
             ("credit_pattern", &cfg.credit_pattern),
             ("caption_credit_pattern", &cfg.caption_credit_pattern),
@@ -405,6 +412,7 @@ impl Rules {
             ("consent_pattern", &cfg.consent_pattern),
             ("banner_pattern", &cfg.banner_pattern),
             ("filler_pattern", &cfg.filler_pattern),
+            ("promo_pattern", &cfg.promo_pattern),
             ("thread_end_pattern", &cfg.thread_end_pattern),
             ("identifier_pattern", &cfg.identifier_pattern),
             ("byline_pattern", &cfg.byline_pattern),
@@ -454,6 +462,7 @@ impl Rules {
             consent: next()?,
             banner: next()?,
             filler: next()?,
+            promo: next()?,
             thread_end: next()?,
             identifier: next()?,
             byline: next()?,
@@ -554,6 +563,7 @@ mod tests {
             consent_pattern: "^consent$".into(),
             banner_pattern: "^banner$".into(),
             filler_pattern: "^filler$".into(),
+            promo_pattern: "^promo$".into(),
             thread_end_pattern: "^thread_end$".into(),
             identifier_pattern: "^identifier$".into(),
             byline_pattern: "^byline$".into(),
@@ -574,6 +584,7 @@ mod tests {
             ("consent", &r.consent),
             ("banner", &r.banner),
             ("filler", &r.filler),
+            ("promo", &r.promo),
             ("thread_end", &r.thread_end),
             ("identifier", &r.identifier),
             ("byline", &r.byline),

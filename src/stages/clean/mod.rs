@@ -373,7 +373,8 @@ impl Cleaner {
     }
 
     /// Drops the lines the models kept or doubted that are a button's label (`[clean]
-    /// button_labels`), filler (`filler_pattern`, lines of at most 40 words) or below the end of a
+    /// button_labels`), filler (`filler_pattern`, lines of at most 40 words), a site's pitch
+    /// (`promo_pattern`, lines of at most 30 words) or below the end of a
     /// forum's thread (`thread_end_pattern`, asked of lines of at most six words): after the
     /// models, which learned with such lines in view. A line a keep pattern forces stays, and so does a sentence's last word wrapped onto a
     /// line (`like.`).
@@ -398,6 +399,8 @@ impl Cleaner {
                 "button_label"
             } else if line.words <= 40 && rules.filler.is_match(&line.text) {
                 "filler"
+            } else if line.words <= 30 && rules.promo.is_match(&line.text) {
+                "promo"
             } else {
                 continue;
             };
@@ -1404,6 +1407,34 @@ mod tests {
         let keep = CleanConfig { keep_patterns: vec!["^Lorem".into()], ..CleanConfig::default() };
         let kept = clean(&Cleaner::new(&keep).unwrap());
         assert_ne!(class_of(&kept.lines, "Lorem ipsum").clone(), LineClass::Drop("filler"));
+    }
+
+    #[test]
+    fn a_sites_pitch_for_its_newsletter_leaves_the_body_after_the_models_judged_it() {
+        let pitches = [
+            "Sign up for our weekly newsletter to get the best of our coverage.",
+            "Get the latest small business news delivered straight to your inbox!",
+            "Join All Access to unlock members-only content",
+            "This story is funded by readers like you",
+            "Thank you for subscribing! Please check your inbox for your welcome email.",
+            "Already have an account? Log in",
+        ];
+        let dump = seedlike_with("Under the plan", &format!("{}\n\n", pitches.join("\n\n")));
+        let clean = |c: &Cleaner| c.clean_document(crate::stages::test_document(&dump)).0;
+        let on = clean(&cleaner());
+        for pitch in pitches {
+            let line = on.lines.iter().find(|l| l.text == pitch).expect("the pitch's line");
+            assert_eq!(line.class, LineClass::Drop("promo"), "{pitch}");
+        }
+        let off = clean(&Cleaner::new(&CleanConfig { promo_pattern: "^$".into(), ..CleanConfig::default() }).unwrap());
+        only_this_verdict_differs(&on, &off, "promo");
+        // An article about newsletters, or one that quotes an inbox, is not a pitch.
+        for prose in [
+            "The company said its newsletter reached two million readers last year, up from one million.",
+            "Investigators found the messages in her inbox weeks after the account had been closed.",
+        ] {
+            assert!(!Rules::compile(&CleanConfig::default()).unwrap().promo.is_match(prose), "{prose}");
+        }
     }
 
     #[test]

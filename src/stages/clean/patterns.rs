@@ -352,6 +352,13 @@ pub const CONSENT_PATTERN: &str = r"(?i)(?:(?-u:\b)(?:this|our) (?:web)?site (?:
 /// ("Lorem ipsum dolor sit amet").
 pub const FILLER_PATTERN: &str = r"(?i)(?-u:\b)(?:your (?:web )?browser (?:does ?n[o']t|doesn’t|cannot|can ?not|can't|can’t) (?:seem to )?(?:support|play|display)|(?:enable|turn on|activate|allow) (?:your )?javascript|javascript (?:is|must be|has been|seems to be|appears to be) (?:disabled|turned off|required|enabled)|requires? javascript|(?:site|page|app) uses javascript|javascript (?:support )?is required|upgrade (?:your|to a) (?:modern |newer |different )?browser|(?:outdated|unsupported|old|out of date) browser|install (?:our|this) site as a web app|(?:upgrade|update) (?:your browser )?or use an? (?:alternative|different|modern|newer) browser|(?:not be|isn't|is not) (?:available|supported) in (?:some|all|older|your|this) browsers?|^click to (?:share|email|print)(?-u:\b).{0,60}\(opens in (?:a )?new window\)|^like loading\.\.\.$|^you must (?:log ?in|sign ?in|be (?:logged|signed) in)(?: or (?:register|sign up))? to (?:reply|post|comment|answer)|^by clicking .{0,3}post your (?:answer|reply|comment)|^create an account or (?:log|sign) in to (?:comment|reply|post)|looks like you(?:'|’)re interested in this conversation|protected by recaptcha|^by (?:submitting|signing up|subscribing|clicking|entering|providing)(?-u:\b).{0,100}(?-u:\b)(?:you agree|you consent|you accept|you acknowledge|i agree)|lorem ipsum)";
 
+/// Default `promo_pattern`: a site's pitch for its newsletter or its membership, printed beside or
+/// inside every article ("Sign up for our weekly newsletter", "Get the latest news delivered
+/// straight to your inbox", "Join All Access to unlock members-only content", "This story is funded
+/// by readers like you"), and what the sign-up form says back ("Thank you for subscribing! Check
+/// your inbox", "Already have an account? Log in").
+pub const PROMO_PATTERN: &str = r"(?i)(?-u:\b)(?:(?:sign up|subscribe|register)\s+(?:for|to)\s+(?:our|the|my)\s.{0,40}newsletter|(?:delivered|sent|straight|directly|right)\s+(?:to|in|into)\s+your\s+inbox|(?:join|subscribe to)\s+our\s+(?:mailing list|newsletter)|unlock\s+(?:members[- ]only|exclusive|premium)|(?:funded|supported) by readers like you|already have an account|check your inbox|thanks? (?:you )?for (?:signing up|subscribing))";
+
 /// Default `thread_end_pattern`: the headings under which a forum's or Q&A site's page lists other
 /// threads once its own has ended: Stack Exchange's "Explore related questions", "Featured on
 /// Meta" and "Hot Network Questions", XenForo's "Similar threads", Discourse's "Suggested Topics".
