@@ -50,6 +50,57 @@ pub trait Sink {
 }
 
 /// Elements that never have content.
+/// HTML elements whose start tag inside `<svg>` or `<math>` ends that foreign content (the HTML
+/// standard's list for "in foreign content"; `<font>` only with attributes, left out here).
+fn breaks_out_of_foreign(name: &str) -> bool {
+    matches!(
+        name,
+        "b" | "big"
+            | "blockquote"
+            | "body"
+            | "br"
+            | "center"
+            | "code"
+            | "dd"
+            | "div"
+            | "dl"
+            | "dt"
+            | "em"
+            | "embed"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "head"
+            | "hr"
+            | "i"
+            | "img"
+            | "li"
+            | "listing"
+            | "menu"
+            | "meta"
+            | "nobr"
+            | "ol"
+            | "p"
+            | "pre"
+            | "ruby"
+            | "s"
+            | "small"
+            | "span"
+            | "strong"
+            | "strike"
+            | "sub"
+            | "sup"
+            | "table"
+            | "tt"
+            | "u"
+            | "ul"
+            | "var"
+    )
+}
+
 fn is_void(name: &str) -> bool {
     matches!(
         name,
@@ -267,6 +318,9 @@ impl<'a> Tree<'a> {
                 self.attrs.push(Attr { name: attr_name, value: decode_references(value, true) });
             }
         }
+        if self.foreign > 0 && breaks_out_of_foreign(&name) {
+            self.leave_foreign(sink);
+        }
         self.implied_closes(&name, sink);
         sink.open(&Tag { name: &name, attrs: &self.attrs });
         // `<div/>` opens a div in HTML; only in SVG and MathML does the slash close the element.
@@ -331,6 +385,23 @@ impl<'a> Tree<'a> {
         self.close_within_scope(targets, fences, through, sink);
     }
 
+    /// Closes the open `<svg>` or `<math>` an HTML element has started in, and what is open inside
+    /// it, as browsers do: an icon's `<svg>` left unclosed (`<svg ...></a>`) would otherwise hide
+    /// the rest of the page. Inside an element that holds HTML (`<foreignObject>`, an SVG
+    /// `<desc>` or `<title>`, MathML's `<annotation-xml>`) the element stays where it is.
+    fn leave_foreign(&mut self, sink: &mut impl Sink) {
+        for at in (0..self.stack.len()).rev().take(MAX_CLOSE_SEARCH) {
+            match &*self.stack[at] {
+                "foreignobject" | "desc" | "title" | "annotation-xml" => return,
+                "svg" | "math" => {
+                    self.pop_to(at, sink);
+                    return;
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// Closes the nearest open element named in `targets`, unless a scope element (other than one
     /// in `through`) or one of `fences` comes first.
     fn close_within_scope(&mut self, targets: &[&str], fences: &[&str], through: &[&str], sink: &mut impl Sink) {
@@ -356,7 +427,13 @@ impl<'a> Tree<'a> {
                 self.pop_to(at, sink);
                 return;
             }
-            if is_scope(&self.stack[at]) && !matches!(name, "table" | "svg" | "math" | "template") {
+            // An end tag passes an open `<svg>` or `<math>` as browsers let it (`<a><svg></a>`
+            // closes both); the other scopes hold it.
+            let open = &*self.stack[at];
+            if is_scope(open)
+                && !matches!(open, "svg" | "math")
+                && !matches!(name, "table" | "svg" | "math" | "template")
+            {
                 return;
             }
         }
@@ -583,6 +660,26 @@ mod tests {
         assert_eq!(log("<head><title>t</title><body>x"), r#"<head><title>"t"</title></head><body>"x"</body>"#);
         let icons = "<svg>".to_string() + &"<path d='x'/>".repeat(500) + "</svg><p>after</p>";
         assert!(log(&icons).ends_with(r#"</svg><p>"after"</p>"#));
+    }
+
+    #[test]
+    fn html_ends_an_svg_left_open() {
+        // An icon never closed inside a link: the link's end closes it, and the page goes on.
+        assert_eq!(
+            log("<a><svg width=18></a><h1>Title</h1><p>text</p>"),
+            r#"<a><svg></svg></a><h1>"Title"</h1><p>"text"</p>"#
+        );
+        // An HTML element's start ends the foreign content it opens in, as in browsers.
+        assert_eq!(
+            log("<div><svg><g><path/><p>text</p></div>"),
+            r#"<div><svg><g><path></path></g></svg><p>"text"</p></div>"#
+        );
+        assert_eq!(log("<math><mi>x<div>d</div>"), r#"<math><mi>"x"</mi></math><div>"d"</div>"#);
+        // What SVG lets hold HTML keeps it, and SVG's own elements stay inside.
+        assert_eq!(
+            log("<svg><foreignObject><div>in</div></foreignObject><text>t</text></svg>after"),
+            r#"<svg><foreignobject><div>"in"</div></foreignobject><text>"t"</text></svg>"after""#
+        );
     }
 
     #[test]
