@@ -210,6 +210,12 @@ impl Collector {
                     "sailthru.date",
                     "parsely-pub-date",
                     "og:published_time",
+                    "og:article:published_time",
+                    "article:first_published_time",
+                    "og:publish_date",
+                    "publish_date",
+                    "published_on",
+                    "publication_date",
                     // Highwire Press tags, which journals and repositories write for Google Scholar.
                     "citation_publication_date",
                     "citation_date",
@@ -586,6 +592,16 @@ mod tests {
         let journal =
             r#"<head><meta name="citation_publication_date" content="2024 Jun 30"></head><body><p>x</p></body>"#;
         assert_eq!(parse(journal, Limits::default()).meta.published.as_deref(), Some("2024 Jun 30"));
+        // The names other publishing systems give the date.
+        for name in ["published_on", "publish_date", "og:publish_date", "article:first_published_time"] {
+            let page =
+                format!(r#"<head><meta name="{name}" content="2026-01-22T21:00:00.000Z"></head><body><p>x</p></body>"#);
+            assert_eq!(
+                parse(&page, Limits::default()).meta.published.as_deref(),
+                Some("2026-01-22T21:00:00.000Z"),
+                "{name}"
+            );
+        }
     }
 
     #[test]
