@@ -119,13 +119,23 @@ static BYLINE_LABEL: LazyLock<PerThread<Regex>> = LazyLock::new(|| {
         .into()
 });
 
+/// A byline label with the name run into it, the name's capital right after `by`; `BY` in
+/// capitals is left alone (`BYRNE`).
+static GLUED_LABEL: LazyLock<PerThread<Regex>> = LazyLock::new(|| {
+    Regex::new(r"^(?:[Bb]y|[Ww]ritten by|[Pp]osted by|[Rr]eported by|[Aa]uthored by)(?P<name>\p{Lu})")
+        .expect("glued byline pattern is valid")
+        .into()
+});
+
 /// Most words in a name shown on the line after a byline label (`By` / `Meghan Holmes`).
 const NAME_MAX_WORDS: usize = 6;
 
 /// The name a byline line gives, without its label; a label alone (`By`, `Written by`, `Author`)
 /// names whoever the next short line does, as pages show the name as a link of its own.
 pub(super) fn byline_at(lines: &[Line], i: usize) -> Option<String> {
-    let line = BYLINE_LABEL.replace(&lines.get(i)?.text, "");
+    // A label run into the name by inline markup (`byClemson News`, `Written byAAA Travel`).
+    let unglued = GLUED_LABEL.replace(&lines.get(i)?.text, "$name");
+    let line = BYLINE_LABEL.replace(&unglued, "");
     let name = name_of(line.trim());
     if !name.is_empty() {
         return Some(name.to_string());
@@ -811,6 +821,16 @@ mod tests {
         ] {
             assert_eq!(name_of(line), name, "{line}");
         }
+    }
+
+    #[test]
+    fn a_label_run_into_the_name_is_cut_off() {
+        let at = |text: &str| byline_at(&[line(text, LineClass::Byline)], 0);
+        assert_eq!(at("Written byAAA Travel Editor, SMT").as_deref(), Some("AAA Travel Editor, SMT"));
+        assert_eq!(at("byClemson News").as_deref(), Some("Clemson News"));
+        // Names that begin with the label's letters stay whole.
+        assert_eq!(at("Byron Katie").as_deref(), Some("Byron Katie"));
+        assert_eq!(at("BYRNE MILLER").as_deref(), Some("BYRNE MILLER"));
     }
 
     #[test]
