@@ -13,6 +13,8 @@ use crate::text::normalize_line;
 
 /// Most bytes of JSON-LD read per page (a page stating more is not describing one article).
 const MAX_LD_BYTES: usize = 1 << 20;
+/// Most `citation_author` names kept (a physics paper may have thousands).
+const MAX_CITATION_AUTHORS: usize = 20;
 /// Most bytes of `<title>` and `<h1>` text kept.
 const MAX_TITLE_BYTES: usize = 2048;
 
@@ -20,6 +22,8 @@ const MAX_TITLE_BYTES: usize = 2048;
 #[derive(Debug, Default)]
 pub(super) struct Collector {
     metas: HashMap<String, String>,
+    /// `citation_author` tags, in order.
+    citation_authors: Vec<String>,
     /// `<html lang>` as written (`en-GB`).
     lang: Option<String>,
     canonical: Option<String>,
@@ -69,7 +73,21 @@ impl Collector {
                 let key = e.attr("property").or_else(|| e.attr("name")).or_else(|| e.attr("itemprop"));
                 if let (Some(key), Some(content)) = (key, e.attr("content")) {
                     let content = normalize_line(content);
-                    if !content.is_empty() {
+                    if content.is_empty() {
+                    } else if key.trim().eq_ignore_ascii_case("citation_author") {
+                        // Highwire Press tags name a paper's authors one tag each.
+                        // They are often written `Last, First`: joined with commas, those
+                        // would read as two names each.
+                        let name = match content.split_once(',') {
+                            Some((last, first)) if !first.contains(',') && !first.trim().is_empty() => {
+                                format!("{} {}", first.trim(), last.trim())
+                            }
+                            _ => content,
+                        };
+                        if self.citation_authors.len() < MAX_CITATION_AUTHORS {
+                            self.citation_authors.push(name);
+                        }
+                    } else {
                         self.metas.entry(key.trim().to_ascii_lowercase()).or_insert(content);
                     }
                 }
@@ -185,6 +203,7 @@ impl Collector {
                         .find(|a| !a.starts_with("http") && !a.trim().is_empty())
                         .cloned()
                 })
+                .or_else(|| (!self.citation_authors.is_empty()).then(|| self.citation_authors.join(", ")))
                 .or_else(|| {
                     // WordPress SEO plugins: `twitter:label1` "Written by", `twitter:data1` the name.
                     ["1", "2"].iter().find_map(|n| {
@@ -592,6 +611,10 @@ mod tests {
         let journal =
             r#"<head><meta name="citation_publication_date" content="2024 Jun 30"></head><body><p>x</p></body>"#;
         assert_eq!(parse(journal, Limits::default()).meta.published.as_deref(), Some("2024 Jun 30"));
+        let paper = r#"<head><meta name="citation_author" content="Md Najmul Hossain">
+            <meta name="citation_author_institution" content="Pukyong National University">
+            <meta name="citation_author" content="Lee, Jaeeun"></head><body><p>x</p></body>"#;
+        assert_eq!(parse(paper, Limits::default()).meta.author.as_deref(), Some("Md Najmul Hossain, Jaeeun Lee"));
         // The names other publishing systems give the date.
         for name in ["published_on", "publish_date", "og:publish_date", "article:first_published_time"] {
             let page =
