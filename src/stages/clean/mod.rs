@@ -467,7 +467,7 @@ impl Cleaner {
         let blocks: Vec<&Block> = first.origin.iter().filter_map(|&i| all.get(i)).collect();
         let mut open: Vec<bool> =
             first.lines.iter().zip(&first.forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
-        let alt_captions = mark_html_roles(&mut first.lines, &blocks, &mut open, &mut meta, &image_alts);
+        let alt_captions = mark_html_roles(&mut first.lines, &blocks, &mut open, &mut meta, &image_alts, &self.rules);
         drop_comment_sections(&mut first.lines, &blocks, &mut open, &self.rules.comments_start);
         let features = if measure {
             blocks::join(&line_features(&first.lines), &blocks::dom_features(&blocks))
@@ -630,6 +630,7 @@ fn mark_html_roles(
     open: &mut [bool],
     meta: &mut InputMeta,
     alts: &[String],
+    rules: &Rules,
 ) -> Vec<bool> {
     let mut alt_captions = vec![false; lines.len()];
     // A `<title>` whose site part was not recognised ("Site - City News, Weather | Headline"): the
@@ -688,7 +689,12 @@ fn mark_html_roles(
         } else if repeats_image_description(&line.text, alts) {
             alt_captions[i] = true;
             Some(LineClass::Caption)
-        } else if block.byline_box && !byline_found && line.words <= 12 && !line.prose {
+        } else if block.byline_box
+            && !byline_found
+            && line.words <= 12
+            && !line.prose
+            && !readers_box(block, &line.text, rules)
+        {
             byline_found = true;
             Some(LineClass::Byline)
         } else {
@@ -1136,6 +1142,23 @@ impl Cleaner {
     }
 }
 
+/// Whether an author box's line is a reader's, not the article's byline: a comment form's
+/// `comment-form-author` field ("Name *"; some forums wrap whole threads, their posters' names
+/// too, in a form), the line over a reader's comment ("Jane Doe says") or a button beside it
+/// ("Reply").
+fn readers_box(block: &Block, text: &str, rules: &Rules) -> bool {
+    (block.within & within::FORM != 0 && form_field_label(text))
+        || rules.comment_header.is_match(text)
+        || is_label(text, &rules.buttons, rules.max_label_bytes, &mut String::new())
+}
+
+/// Whether a line reads as a form field's label: `Name *`, `Your name:`, `Name`.
+fn form_field_label(text: &str) -> bool {
+    let bare = text.trim_end_matches(|c: char| c == '*' || c == ':' || c.is_whitespace());
+    bare.len() < text.trim_end().len()
+        || ["name", "your name", "full name", "nickname"].iter().any(|l| bare.eq_ignore_ascii_case(l))
+}
+
 #[cfg(test)]
 mod tests {
     use super::headline::{ascii_content_term, content_term, ends_mid_sentence};
@@ -1373,6 +1396,33 @@ mod tests {
         );
         let cleaned = cleaner().clean_document(page).0;
         assert_eq!(class(&cleaned, "Learn more"), LineClass::Drop("button_label"));
+    }
+
+    #[test]
+    fn a_comment_forms_and_a_readers_author_boxes_are_not_the_byline() {
+        let story = "The council approved the tram line on Tuesday after a long debate about its cost, its route and the years of works it will bring to the centre of the city.";
+        let page = |boxes: &str| {
+            let html = format!(
+                "<html><head><title>Tram line approved</title></head><body><article><h1>Tram line approved</h1>\
+                 <p>{story}</p><p>{story} Work starts in May.</p></article>{boxes}</body></html>"
+            );
+            let doc = Document::standalone(
+                "p",
+                std::path::Path::new("/in/p.html"),
+                crate::record::Format::Html,
+                Markup::Html,
+                html,
+            );
+            let cleaned = cleaner().clean_document(doc).0;
+            cleaned.lines.iter().filter(|l| l.class == LineClass::Byline).map(|l| l.text.clone()).collect::<Vec<_>>()
+        };
+        let form =
+            "<form id=commentform><p class=comment-form-author><label>Name *</label><input name=author></p></form>";
+        let comment = "<ol class=comment-list><li><div class=comment-author><b>Jane Doe</b> says</div>\
+                       <div class=comment-author><a href=#r>Reply</a></div><p>Nice.</p></li></ol>";
+        assert_eq!(page(&format!("{form}{comment}")), Vec::<String>::new());
+        // The article's own author box still gives the byline.
+        assert_eq!(page("<div class=author-box>Ann Example</div>"), ["Ann Example"]);
     }
 
     #[test]
