@@ -72,7 +72,9 @@ impl Collector {
             "meta" => {
                 let key = e.attr("property").or_else(|| e.attr("name")).or_else(|| e.attr("itemprop"));
                 if let (Some(key), Some(content)) = (key, e.attr("content")) {
-                    let content = normalize_line(content);
+                    // A CMS that escapes its values twice (`Mountaineering&amp;#39;s`) leaves a
+                    // reference after the parser's decoding: nobody means one in a title.
+                    let content = normalize_line(&super::tokenizer::decode_references(content, true));
                     if content.is_empty() {
                     } else if key.trim().eq_ignore_ascii_case("citation_author") {
                         // Highwire Press tags name a paper's authors one tag each.
@@ -615,6 +617,8 @@ mod tests {
             <meta name="citation_author_institution" content="Pukyong National University">
             <meta name="citation_author" content="Lee, Jaeeun"></head><body><p>x</p></body>"#;
         assert_eq!(parse(paper, Limits::default()).meta.author.as_deref(), Some("Md Najmul Hossain, Jaeeun Lee"));
+        let twice = r#"<head><meta property="og:title" content="Saving Mountaineering&amp;#39;s Soul &amp;amp; More"></head><body><p>x</p></body>"#;
+        assert_eq!(parse(twice, Limits::default()).meta.title.as_deref(), Some("Saving Mountaineering's Soul & More"));
         // The names other publishing systems give the date.
         for name in ["published_on", "publish_date", "og:publish_date", "article:first_published_time"] {
             let page =
