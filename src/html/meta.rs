@@ -187,7 +187,7 @@ impl Collector {
         let stated = ld.headline.clone().or_else(|| m(&["og:title", "twitter:title", "headline", "title", "dc.title"]));
         // The headline the reader sees: the page's first `<h1>`, when it is about what the stated
         // (SEO) title is about; stated titles are often rewritten for search and sharing.
-        let shown = h1.filter(|h| stated.as_deref().is_none_or(|t| same_subject(h, t)));
+        let shown = h1.filter(|h| stated.as_deref().or(title_tag.as_deref()).is_none_or(|t| same_subject(h, t)));
         let title = shown.or(stated).or(title_tag).map(|t| strip_site_suffix(&t, site_name.as_deref()));
         let page_url = ld.url.clone().or(self.canonical).or_else(|| m(&["og:url"]));
         let image =
@@ -640,6 +640,14 @@ mod tests {
         let page = r#"<head><meta property="og:title" content="Your Maintenance Checklist: 12 Jobs | Cars"></head>
             <body><h1>Your Car Maintenance Checklist</h1></body>"#;
         assert_eq!(parse(page, Limits::default()).meta.title.as_deref(), Some("Your Car Maintenance Checklist"));
+        // With nothing stated, the `<title>` is what the `<h1>` is weighed against: a section's
+        // name in the `<h1>` gives way to it.
+        let page = r#"<head><title>Bridge reopens after two years of repairs</title></head>
+            <body><h1>Local News</h1><p>x</p></body>"#;
+        assert_eq!(
+            parse(page, Limits::default()).meta.title.as_deref(),
+            Some("Bridge reopens after two years of repairs")
+        );
     }
 
     #[test]

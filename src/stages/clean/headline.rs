@@ -4,7 +4,7 @@
 use super::config::CleanConfig;
 use super::features;
 use super::headline_model::RulesChoice;
-use crate::record::{Line, LineClass};
+use crate::record::{InputMeta, Line, LineClass};
 
 /// A set of [`content_terms`].
 pub(super) type TermSet = super::hashed::HashedSet;
@@ -60,6 +60,36 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
         }
     }
     choice
+}
+
+/// On an HTML article whose title (a bare `<title>` or first `<h1>`: on older pages often the
+/// site's or the section's name, "SFGate: World Views") shares less than `headline_min_overlap`
+/// of its content words with the body, the nearest heading (`<h1>`-`<h3>`) of 3 to 40 words
+/// over the body's first prose, within `headline_reach_lines`, that shares at least that much is
+/// the headline: it becomes the title, and the line that stood for it leaves the body.
+pub(super) fn retitle_from_heading(lines: &mut [Line], headings: &[bool], meta: &mut InputMeta, cfg: &CleanConfig) {
+    let Some(title) = meta.title.as_deref() else { return };
+    let context = page_context(lines, cfg);
+    let Some(first) = context.first else { return };
+    let body: TermSet = context.body_terms.iter().copied().collect();
+    let min = cfg.headline_min_overlap;
+    if overlap(title, &body) > 0.0 {
+        return;
+    }
+    let reach = first.saturating_sub(cfg.headline_reach_lines.get());
+    let found = (reach..first).rev().find(|&i| {
+        let l = &lines[i];
+        headings.get(i) == Some(&true)
+            && l.class != LineClass::Title
+            && (3..=40).contains(&l.words)
+            && overlap(&l.text, &body) >= min
+    });
+    let Some(at) = found else { return };
+    for l in lines.iter_mut().filter(|l| l.class == LineClass::Title) {
+        l.class = LineClass::Drop("not_the_headline");
+    }
+    lines[at].class = LineClass::Title;
+    meta.title = Some(lines[at].text.clone());
 }
 
 /// Where the body's prose starts on a page its line model has judged, where the longest run of

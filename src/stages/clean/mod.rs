@@ -74,6 +74,8 @@ struct HtmlCleaned {
     meta: InputMeta,
     tags: Vec<&'static str>,
     signals: PageSignals,
+    /// Whether each line is a heading of the first three levels.
+    headings: Vec<bool>,
     /// What the block model for pages other than articles needs, should the page be one.
     rejudge: Option<Box<Rejudge>>,
 }
@@ -103,6 +105,8 @@ struct HtmlPass {
     features: Rows,
     /// Each line's element, for `explain` (empty unless asked for).
     tags: Vec<&'static str>,
+    /// Whether each line is a heading of the first three levels.
+    headings: Vec<bool>,
 }
 
 /// What the per-line rules give: the lines, and which `keep_patterns` forced.
@@ -333,17 +337,25 @@ impl Cleaner {
     /// rules and roles apply, the page model does not.
     fn classify_html_page(&self, html: &str, markup: Markup, tags: bool) -> HtmlCleaned {
         let fragment = markup == Markup::HtmlFragment;
-        let HtmlPass { meta, signals, first: FirstPass { mut lines, .. }, open, features, tags, alt_captions } =
-            self.html_pass(html, !fragment, tags);
+        let HtmlPass {
+            meta,
+            signals,
+            first: FirstPass { mut lines, .. },
+            open,
+            features,
+            tags,
+            alt_captions,
+            headings,
+        } = self.html_pass(html, !fragment, tags);
         if fragment {
-            return HtmlCleaned { lines, meta, tags, signals, rejudge: None };
+            return HtmlCleaned { lines, meta, tags, signals, headings, rejudge: None };
         }
         // The rules' verdicts, for the model for other pages should the page turn out to be one.
         let unjudged = (self.cfg.non_article_html_model && self.html_model.non_article().is_some())
             .then(|| lines.iter().map(|l| (l.class.clone(), l.score)).collect());
         self.judge_page(self.html_model.first(), &mut lines, &features, &open);
         let rejudge = unjudged.map(|unjudged| Box::new(Rejudge { features, open, unjudged, alt_captions }));
-        HtmlCleaned { lines, meta, tags, signals, rejudge }
+        HtmlCleaned { lines, meta, tags, signals, headings, rejudge }
     }
 
     /// Gives the lines of a page typed other than an article the verdicts of the block model for
@@ -475,7 +487,8 @@ impl Cleaner {
             Rows::default()
         };
         let tags = if tags { blocks.iter().map(|b| b.tag.name()).collect() } else { Vec::new() };
-        HtmlPass { meta, signals, first, open, features, tags, alt_captions }
+        let headings = blocks.iter().map(|b| matches!(b.tag, BlockTag::Heading(1..=3))).collect();
+        HtmlPass { meta, signals, first, open, features, tags, alt_captions, headings }
     }
 
     /// Rules that judge each line alone.
@@ -1084,6 +1097,7 @@ impl Cleaner {
         }
         let max_line = self.cfg.max_line_bytes.get();
         let (mut signals, mut rejudge, mut second) = (None, None, false);
+        let mut headings = Vec::new();
         let dump = doc.markup == Markup::Text;
         let mut lines = match doc.markup {
             Markup::Text => {
@@ -1097,8 +1111,12 @@ impl Cleaner {
                 lines
             }
             Markup::Html | Markup::HtmlFragment => {
-                let HtmlCleaned { lines, meta: page, signals: markup_signals, tags, rejudge: again } =
+                let HtmlCleaned { lines, meta: page, signals: markup_signals, tags, headings: h, rejudge: again } =
                     self.classify_html_page(&text, doc.markup, explain);
+                // A title the input stated (a JSON line's) stands; one read off the page may not.
+                if doc.meta.title.is_none() {
+                    headings = h;
+                }
                 explanation.tags = tags;
                 rejudge = again;
                 // A feed item's content is not a page: its type is the feed's business.
@@ -1121,6 +1139,9 @@ impl Cleaner {
         cleaned.page_type = Some(verdict);
         if explain {
             explanation.page_type = crate::page_type::explain(&cleaned);
+        }
+        if verdict.page_type == PageType::Article && !headings.is_empty() {
+            headline::retitle_from_heading(&mut cleaned.lines, &headings, &mut cleaned.meta, &self.cfg);
         }
         if verdict.page_type != PageType::Article {
             if let Some(again) = &rejudge {
@@ -1396,6 +1417,37 @@ mod tests {
         );
         let cleaned = cleaner().clean_document(page).0;
         assert_eq!(class(&cleaned, "Learn more"), LineClass::Drop("button_label"));
+    }
+
+    #[test]
+    fn a_heading_over_the_body_is_the_headline_when_the_title_is_the_sites_name() {
+        let body = "<p>Early yesterday morning a car bomb killed General Hajj, the army's head of operations, in a Christian town east of Beirut.</p>\
+                    <p>Several experts fear that the attack on Hajj will put off the presidential vote once more, and deepen the country's crisis.</p>\
+                    <p>The murder is the latest political killing in Lebanon, and with it goes another hope for peace, the army said on Thursday.</p>";
+        let page = |title: &str| {
+            let html = format!(
+                "<html><head><title>{title}</title></head><body><h1>{title}</h1>\
+                 <h2>Another political murder in Lebanon, another dashed hope for peace</h2>{body}</body></html>"
+            );
+            let doc = Document::standalone(
+                "p",
+                std::path::Path::new("/in/p.html"),
+                crate::record::Format::Html,
+                Markup::Html,
+                html,
+            );
+            cleaner().clean_document(doc).0
+        };
+        let cleaned = page("SFGate: World Views");
+        assert_eq!(
+            cleaned.meta.title.as_deref(),
+            Some("Another political murder in Lebanon, another dashed hope for peace")
+        );
+        assert_eq!(class_of(&cleaned.lines, "Another political murder"), &LineClass::Title);
+        assert_eq!(class_of(&cleaned.lines, "SFGate"), &LineClass::Drop("not_the_headline"));
+        // A title that names what the body is about stays.
+        let cleaned = page("Car bomb kills army general Hajj");
+        assert_eq!(cleaned.meta.title.as_deref(), Some("Car bomb kills army general Hajj"));
     }
 
     #[test]
