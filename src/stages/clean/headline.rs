@@ -62,18 +62,18 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
     choice
 }
 
-/// On an HTML article whose title (a bare `<title>` or first `<h1>`: on older pages often the
-/// site's or the section's name, "SFGate: World Views") shares less than `headline_min_overlap`
-/// of its content words with the body, the nearest heading (`<h1>`-`<h3>`) of 3 to 40 words
-/// over the body's first prose, within `headline_reach_lines`, that shares at least that much is
-/// the headline: it becomes the title, and the line that stood for it leaves the body.
+/// On an HTML article with no title, or whose title (a bare `<title>` or first `<h1>`: on older
+/// pages often the site's or the section's name, "SFGate: World Views") shares none of its
+/// content words with the body's first `headline_body_terms`, the nearest heading (`<h1>`-`<h3>`)
+/// of 3 to 40 words over the body's first prose, within `headline_reach_lines`, that shares
+/// `headline_min_overlap` of its own is the headline: it becomes the title, and the line that
+/// stood for it leaves the body.
 pub(super) fn retitle_from_heading(lines: &mut [Line], headings: &[bool], meta: &mut InputMeta, cfg: &CleanConfig) {
-    let Some(title) = meta.title.as_deref() else { return };
     let context = page_context(lines, cfg);
     let Some(first) = context.first else { return };
     let body: TermSet = context.body_terms.iter().copied().collect();
     let min = cfg.headline_min_overlap;
-    if overlap(title, &body) > 0.0 {
+    if meta.title.as_deref().is_some_and(|title| overlap(title, &body) > 0.0) {
         return;
     }
     let reach = first.saturating_sub(cfg.headline_reach_lines.get());

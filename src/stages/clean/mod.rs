@@ -1445,6 +1445,22 @@ mod tests {
         );
         assert_eq!(class_of(&cleaned.lines, "Another political murder"), &LineClass::Title);
         assert_eq!(class_of(&cleaned.lines, "SFGate"), &LineClass::Drop("not_the_headline"));
+        // A page with no title at all takes the heading too.
+        let html = format!(
+            "<html><body><h3>Another political murder in Lebanon, another dashed hope for peace</h3>{body}</body></html>"
+        );
+        let doc = Document::standalone(
+            "p",
+            std::path::Path::new("/in/p.html"),
+            crate::record::Format::Html,
+            Markup::Html,
+            html,
+        );
+        let untitled = cleaner().clean_document(doc).0;
+        assert_eq!(
+            untitled.meta.title.as_deref(),
+            Some("Another political murder in Lebanon, another dashed hope for peace")
+        );
         // A title that names what the body is about stays.
         let cleaned = page("Car bomb kills army general Hajj");
         assert_eq!(cleaned.meta.title.as_deref(), Some("Car bomb kills army general Hajj"));
