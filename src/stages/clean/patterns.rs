@@ -105,6 +105,20 @@ pub const BUTTON_LABELS: &[&str] = &[
     "more from this author",
     "more from this brand",
     "more from our blog",
+    "sign in or join",
+    "join now for free",
+    "see plans",
+    "see case studies",
+    "trending searches",
+    "who is online",
+    "top posters in this topic",
+    "be the first to comment",
+    "shopping options",
+    "featured brands",
+    "get a free quote today",
+    "sponsor this newsletter",
+    "log in to be able to post",
+    "checkout",
 ];
 
 /// Interface labels that are never article text, matched on the whole line (lower-cased, outer
