@@ -1493,6 +1493,12 @@ mod tests {
         assert_eq!(page("<div class=author-box>Ann Example</div>"), ["Ann Example"]);
     }
 
+    /// The seed-like dump with `lines` after its article's end, cleaned by `cleaner`.
+    fn seedlike_ending_with(lines: &[&str], cleaner: &Cleaner) -> Cleaned {
+        let dump = seedlike_with("Under the plan", &format!("{}\n\n", lines.join("\n\n")));
+        cleaner.clean_document(crate::stages::test_document(&dump)).0
+    }
+
     #[test]
     fn filler_leaves_the_body_after_the_models_judged_it() {
         let fillers = [
@@ -1505,8 +1511,7 @@ mod tests {
             "By signing up, you agree to our Privacy Policy and Terms of Service.",
             "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.",
         ];
-        let dump = seedlike_with("Under the plan", &format!("{}\n\n", fillers.join("\n\n")));
-        let clean = |c: &Cleaner| c.clean_document(crate::stages::test_document(&dump)).0;
+        let clean = |c: &Cleaner| seedlike_ending_with(&fillers, c);
         let on = clean(&cleaner());
         for filler in fillers {
             let line = on.lines.iter().find(|l| l.text == filler).expect("the filler's line");
@@ -1537,8 +1542,7 @@ mod tests {
             "Thank you for subscribing! Please check your inbox for your welcome email.",
             "Already have an account? Log in",
         ];
-        let dump = seedlike_with("Under the plan", &format!("{}\n\n", pitches.join("\n\n")));
-        let clean = |c: &Cleaner| c.clean_document(crate::stages::test_document(&dump)).0;
+        let clean = |c: &Cleaner| seedlike_ending_with(&pitches, c);
         let on = clean(&cleaner());
         for pitch in pitches {
             let line = on.lines.iter().find(|l| l.text == pitch).expect("the pitch's line");
