@@ -76,6 +76,7 @@ impl Collector {
                     // reference after the parser's decoding: nobody means one in a title.
                     let content = normalize_line(&super::tokenizer::decode_references(content, true));
                     if content.is_empty() {
+                        // Nothing stated.
                     } else if key.trim().eq_ignore_ascii_case("citation_author") {
                         // Highwire Press tags name a paper's authors one tag each.
                         // They are often written `Last, First`: joined with commas, those

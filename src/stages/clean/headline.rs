@@ -66,8 +66,8 @@ pub(super) fn find_headlines(lines: &mut [Line], forced: &[bool], cfg: &CleanCon
 /// pages often the site's or the section's name, "SFGate: World Views") shares none of its
 /// content words with the body's first `headline_body_terms`, the nearest heading (`<h1>`-`<h3>`)
 /// of 3 to 40 words over the body's first prose, within `headline_reach_lines`, that shares
-/// `headline_min_overlap` of its own is the headline: it becomes the title, and the line that
-/// stood for it leaves the body.
+/// `headline_min_overlap` of its own is the headline: it becomes the title (leaving the body if
+/// the model kept it), and the line that stood for the title is dropped.
 pub(super) fn retitle_from_heading(lines: &mut [Line], headings: &[bool], meta: &mut InputMeta, cfg: &CleanConfig) {
     let context = page_context(lines, cfg);
     let Some(first) = context.first else { return };
