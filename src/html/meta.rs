@@ -78,17 +78,8 @@ impl Collector {
                     if content.is_empty() {
                         // Nothing stated.
                     } else if key.trim().eq_ignore_ascii_case("citation_author") {
-                        // Highwire Press tags name a paper's authors one tag each.
-                        // They are often written `Last, First`: joined with commas, those
-                        // would read as two names each.
-                        let name = match content.split_once(',') {
-                            Some((last, first)) if !first.contains(',') && !first.trim().is_empty() => {
-                                format!("{} {}", first.trim(), last.trim())
-                            }
-                            _ => content,
-                        };
                         if self.citation_authors.len() < MAX_CITATION_AUTHORS {
-                            self.citation_authors.push(name);
+                            self.citation_authors.push(first_name_first(content));
                         }
                     } else {
                         self.metas.entry(key.trim().to_ascii_lowercase()).or_insert(content);
@@ -424,6 +415,17 @@ fn same_subject(heading: &str, title: &str) -> bool {
     let (h, t) = (words(heading), words(title));
     let shared = h.iter().filter(|w| t.contains(w)).count();
     h.len() >= 2 && shared * 2 >= h.len()
+}
+
+/// A Highwire `citation_author` name (one tag a name) written `Last, First` turned round: joined
+/// with commas, such names would read as two names each.
+fn first_name_first(name: String) -> String {
+    match name.split_once(',') {
+        Some((last, first)) if !first.contains(',') && !first.trim().is_empty() => {
+            format!("{} {}", first.trim(), last.trim())
+        }
+        _ => name,
+    }
 }
 
 /// Most `@id` nodes indexed per JSON-LD script.

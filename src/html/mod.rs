@@ -640,6 +640,11 @@ impl Sink for Walk {
                 }
             }
         }
+        // A comment's own author box (`comment-author`, a comment form's `comment-form-author`)
+        // names a reader, not the article's author.
+        if comments {
+            adds &= !within::BYLINE;
+        }
         self.count(name, kinds);
         positive &= !negative;
         // A page-wide class ("wvs-tooltip" on `<body>`, set by a shop plugin) says nothing about
@@ -1152,6 +1157,16 @@ mod tests {
             texts(&page),
             ["A speckled mug", "A wheel-thrown mug with a matte speckled glaze, made by hand.", "Jane Potter"]
         );
+    }
+
+    #[test]
+    fn a_comments_author_box_is_no_byline_box() {
+        let html = "<article><div class=author-box><p>Jane Potter</p></div>\
+            <ol class=comments><li><div class=comment-author>Ann says</div></li></ol>\
+            <form><p class=comment-form-author><label>Name *</label></p></form></article>";
+        let page = parse(html, Limits::default());
+        let boxes: Vec<(&str, bool)> = page.blocks.iter().map(|b| (b.text.as_str(), b.byline_box)).collect();
+        assert_eq!(boxes, [("Jane Potter", true), ("Ann says", false), ("Name *", false)]);
     }
 
     #[test]

@@ -479,7 +479,7 @@ impl Cleaner {
         let blocks: Vec<&Block> = first.origin.iter().filter_map(|&i| all.get(i)).collect();
         let mut open: Vec<bool> =
             first.lines.iter().zip(&first.forced).map(|(l, f)| l.class == LineClass::Keep && !f).collect();
-        let alt_captions = mark_html_roles(&mut first.lines, &blocks, &mut open, &mut meta, &image_alts, &self.rules);
+        let alt_captions = mark_html_roles(&mut first.lines, &blocks, &mut open, &mut meta, &image_alts);
         drop_comment_sections(&mut first.lines, &blocks, &mut open, &self.rules.comments_start);
         let features = if measure {
             blocks::join(&line_features(&first.lines), &blocks::dom_features(&blocks))
@@ -643,7 +643,6 @@ fn mark_html_roles(
     open: &mut [bool],
     meta: &mut InputMeta,
     alts: &[String],
-    rules: &Rules,
 ) -> Vec<bool> {
     let mut alt_captions = vec![false; lines.len()];
     // A `<title>` whose site part was not recognised ("Site - City News, Weather | Headline"): the
@@ -702,12 +701,7 @@ fn mark_html_roles(
         } else if repeats_image_description(&line.text, alts) {
             alt_captions[i] = true;
             Some(LineClass::Caption)
-        } else if block.byline_box
-            && !byline_found
-            && line.words <= 12
-            && !line.prose
-            && !readers_box(block, &line.text, rules)
-        {
+        } else if block.byline_box && !byline_found && line.words <= 12 && !line.prose {
             byline_found = true;
             Some(LineClass::Byline)
         } else {
@@ -1098,6 +1092,8 @@ impl Cleaner {
         let max_line = self.cfg.max_line_bytes.get();
         let (mut signals, mut rejudge, mut second) = (None, None, false);
         let mut headings = Vec::new();
+        // A title the input stated (a JSON line's) stands; one read off the page may not.
+        let stated_title = doc.meta.title.is_some();
         let dump = doc.markup == Markup::Text;
         let mut lines = match doc.markup {
             Markup::Text => {
@@ -1113,10 +1109,7 @@ impl Cleaner {
             Markup::Html | Markup::HtmlFragment => {
                 let HtmlCleaned { lines, meta: page, signals: markup_signals, tags, headings: h, rejudge: again } =
                     self.classify_html_page(&text, doc.markup, explain);
-                // A title the input stated (a JSON line's) stands; one read off the page may not.
-                if doc.meta.title.is_none() {
-                    headings = h;
-                }
+                headings = h;
                 explanation.tags = tags;
                 rejudge = again;
                 // A feed item's content is not a page: its type is the feed's business.
@@ -1140,7 +1133,7 @@ impl Cleaner {
         if explain {
             explanation.page_type = crate::page_type::explain(&cleaned);
         }
-        if verdict.page_type == PageType::Article && !headings.is_empty() {
+        if verdict.page_type == PageType::Article && !stated_title && !headings.is_empty() {
             headline::retitle_from_heading(&mut cleaned.lines, &headings, &mut cleaned.meta, &self.cfg);
         }
         if verdict.page_type != PageType::Article {
@@ -1161,23 +1154,6 @@ impl Cleaner {
         }
         (cleaned, text, explanation)
     }
-}
-
-/// Whether an author box's line is a reader's, not the article's byline: a comment form's
-/// `comment-form-author` field ("Name *"; some forums wrap whole threads, their posters' names
-/// too, in a form), the line over a reader's comment ("Jane Doe says") or a button beside it
-/// ("Reply").
-fn readers_box(block: &Block, text: &str, rules: &Rules) -> bool {
-    (block.within & within::FORM != 0 && form_field_label(text))
-        || rules.comment_header.is_match(text)
-        || is_label(text, &rules.buttons, rules.max_label_bytes, &mut String::new())
-}
-
-/// Whether a line reads as a form field's label: `Name *`, `Your name:`, `Name`.
-fn form_field_label(text: &str) -> bool {
-    let bare = text.trim_end_matches(|c: char| c == '*' || c == ':' || c.is_whitespace());
-    bare.len() < text.trim_end().len()
-        || ["name", "your name", "full name", "nickname"].iter().any(|l| bare.eq_ignore_ascii_case(l))
 }
 
 #[cfg(test)]
